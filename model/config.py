@@ -1,0 +1,70 @@
+"""The reading of the draft in force: every ambiguity of wire-formats.md §5/§7 as a named switch (§11 constants too)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from enum import Enum
+
+from model.codec.values import DRAFT04, Profile
+
+
+class SeqHalf(Enum):
+    """C1: distance exactly 2^15 between two Sequence Numbers."""
+
+    REJECT = "reject"  # "not greater" (default)
+    ACCEPT = "accept"
+
+
+class RateScope(Enum):
+    """C12: MAX_UPDATE_RATE per destination (default) or over all destinations."""
+
+    DESTINATION = "destination"
+    AGGREGATE = "aggregate"
+
+
+class BuCLength(Enum):
+    """B1: Option Length with the C bit: 24 (layout, default) or the literal 16 of §5.1."""
+
+    LAYOUT = "layout"
+    LITERAL = "literal"
+
+
+class AuthMode(Enum):
+    """How §7.2's authentication test is judged: AH/ESP present (default) or ICV verified with keys."""
+
+    PRESENCE = "presence"
+    VERIFY = "verify"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """One object holding the draft reading. Time values are integer milliseconds."""
+
+    profile: Profile = DRAFT04
+    seq_half: SeqHalf = SeqHalf.REJECT
+    seq_equal_ack: bool = False  # B4/B5: re-acknowledge an identical retransmission
+    ba_min_length: int = 11  # B2: 11 (layout) or 12 (literal §9.10)
+    bu_c_length: BuCLength = BuCLength.LAYOUT
+    rate_scope: RateScope = RateScope.DESTINATION
+    ha_anycast: bytes | None = None  # None: RFC 2526 form <prefix>:fdff:ffff:ffff:fffe
+    auth: AuthMode = AuthMode.PRESENCE
+    # §11 constants
+    initial_bindack_timeout: int = 1_000
+    max_bindack_timeout: int = 256_000
+    max_update_rate: int = 1_000  # B14: minimum interval between BUs to one node
+    slow_update_rate: int = 10_000  # B14: minimum interval after MAX_FAST_UPDATES
+    max_fast_updates: int = 5
+    max_advert_rexmit: int = 3
+    # C15: not defined by the draft
+    br_threshold: int = 10_000  # send a Binding Request when an entry in use has less than this left
+    br_min_interval: int = 10_000  # rate limit for Binding Requests to one mobile node
+
+    def with_switches(self, **changes: object) -> Config:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @staticmethod
+    def switch_names() -> list[str]:
+        return [f.name for f in fields(Config)]
+
+
+DEFAULT = Config()
