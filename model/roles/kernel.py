@@ -229,3 +229,179 @@ def ba_outcome(
         int(BAOutcome.IGNORE),
         L.ite(accepted(L, status), int(BAOutcome.ACCEPTED), int(BAOutcome.REJECTED)),
     )
+
+
+# ---------------------------------------------------------------- per-entry transitions shared with Z3
+# A Binding Cache entry and a Binding Update List entry as tuples of terms. The concrete BindingCache /
+# BindingUpdateList call these with PY; properties/smt calls them with Z3 terms. Addresses are compared
+# only for equality, so they may be ints (or Z3 Ints / BitVecs) here.
+
+
+from dataclasses import dataclass  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One Binding Cache slot (§4.3): present?, home address, care-of address, Sequence Number,
+    home registration?, expiry (ms), infinite lifetime?, last use (ms, for LRU)."""
+
+    present: Term
+    home: Term
+    coa: Term
+    seq: Term
+    home_reg: Term
+    expiry: Term
+    infinite: Term
+    last_used: Term
+
+
+@dataclass(frozen=True)
+class BUIn:
+    """What the receiver of a Binding Update knows (§7.2): tests' inputs and the option's fields."""
+
+    auth: Term
+    length_ok: Term
+    has_hao: Term
+    h: Term
+    seq: Term
+    lifetime: Term  # seconds
+    home: Term
+    coa: Term
+
+
+@dataclass(frozen=True)
+class NodeEnv:
+    """The receiving node's situation: HA capability, on-link test, ID length, anycast, room, MAY choice."""
+
+    is_home_agent: Term
+    home_on_link: Term
+    id_length: Term
+    ha_id_length: Term
+    to_anycast: Term
+    cache_full: Term
+    any_evictable: Term
+    will_create: Term = True
+
+
+def apply_bu(L: Logic, cfg: Config, e: Entry, bu: BUIn, env: NodeEnv, now: Term) -> tuple[Entry, Term, Term, Term]:
+    """One Binding Update against the entry for its home address: (entry', Check, CacheOp, Status).
+
+    `e` must be the entry for `bu.home` (or absent). Rejected or invalid updates leave it unchanged
+    (BC-STALE-IGNORED, BC-REJECT-NO-CACHE); DELETE clears it; UPDATE sets it (home_reg = H, §8.2).
+    """
+    check = bu_check(
+        L, cfg, auth=bu.auth, length_ok=bu.length_ok, has_hao=bu.has_hao,
+        has_entry=e.present, entry_seq=e.seq, seq=bu.seq,
+    )
+    op, status = cache_decision(
+        L, h=bu.h, lifetime=bu.lifetime, coa_is_home=bu.coa == bu.home, has_entry=e.present,
+        cache_full=env.cache_full, any_evictable=env.any_evictable, is_home_agent=env.is_home_agent,
+        home_on_link=env.home_on_link, id_length=env.id_length, ha_id_length=env.ha_id_length,
+        to_anycast=env.to_anycast, will_create=env.will_create,
+    )
+    valid = check == int(Check.VALID)
+    op = L.ite(valid, op, int(CacheOp.NONE))
+    is_set = L.or_(op == int(CacheOp.UPDATE), op == int(CacheOp.EVICT_AND_UPDATE))
+    is_del = op == int(CacheOp.DELETE)
+    infinite = bu.lifetime == INFINITE_LIFETIME
+    new = Entry(
+        present=L.ite(is_set, True, L.ite(is_del, False, e.present)),
+        home=L.ite(is_set, bu.home, e.home),
+        coa=L.ite(is_set, bu.coa, e.coa),
+        seq=L.ite(is_set, bu.seq, e.seq),
+        home_reg=L.ite(is_set, bu.h, L.ite(is_del, False, e.home_reg)),
+        expiry=L.ite(is_set, expiry_of(now, bu.lifetime), e.expiry),
+        infinite=L.ite(is_set, infinite, e.infinite),
+        last_used=L.ite(is_set, now, e.last_used),
+    )
+    return new, check, op, status
+
+
+def expire_entry(L: Logic, e: Entry, now: Term) -> Entry:
+    """§4.3, §7.7: an entry whose lifetime ran out is deleted (BC-EXPIRE); infinite ones stay (BC-INFINITE)."""
+    gone = L.and_(e.present, expired(L, now, e.expiry, e.infinite))
+    return Entry(
+        present=L.ite(gone, False, e.present), home=e.home, coa=e.coa, seq=e.seq,
+        home_reg=L.ite(gone, False, e.home_reg), expiry=e.expiry, infinite=e.infinite,
+        last_used=e.last_used,
+    )
+
+
+def evict_entry(L: Logic, e: Entry, chosen: Term) -> Entry:
+    """§7.7 cache replacement: `chosen` (the LRU pick) drops the entry only if it is evictable."""
+    drop = L.and_(chosen, e.present, is_evictable(L, e.home_reg))
+    return Entry(
+        present=L.ite(drop, False, e.present), home=e.home, coa=e.coa, seq=e.seq,
+        home_reg=e.home_reg, expiry=e.expiry, infinite=e.infinite, last_used=e.last_used,
+    )
+
+
+@dataclass(frozen=True)
+class BulEntry:
+    """One Binding Update List entry (§4.3): the fields the MN's sending rules read and write."""
+
+    present: Term
+    seq: Term
+    coa: Term
+    home_reg: Term
+    acked: Term
+    interval: Term  # current retransmission timeout (ms)
+    next_retx: Term  # ms; meaningful while `retx_on`
+    retx_on: Term
+    last_send: Term
+    fast_count: Term  # consecutive BUs with the same care-of address (§9.8)
+    no_more_bu: Term  # §4.3, §9.9: set after ICMP Parameter Problem code 2
+
+
+def bul_new_bu(
+    L: Logic, cfg: Config, b: BulEntry, now: Term, *, step: Term, initial_seq: Term, coa: Term,
+    home_reg: Term, ack: Term,
+) -> BulEntry:
+    """§5.1, §9.4, §9.7, §9.8: a new (not retransmitted) BU: greater Sequence Number, fresh back-off."""
+    same_coa = L.and_(b.present, b.coa == coa)
+    return BulEntry(
+        present=True,
+        seq=L.ite(b.present, next_seq(L, b.seq, step), initial_seq),
+        coa=coa,
+        home_reg=home_reg,
+        acked=False,
+        interval=cfg.initial_bindack_timeout,
+        next_retx=now + cfg.initial_bindack_timeout,
+        retx_on=ack,
+        last_send=now,
+        fast_count=L.ite(same_coa, b.fast_count + 1, 1),
+        no_more_bu=b.no_more_bu,
+    )
+
+
+def bul_retransmit(L: Logic, cfg: Config, b: BulEntry, now: Term) -> BulEntry:
+    """§9.7: a retransmission reuses the Sequence Number; the timeout doubles up to the cap; a
+    correspondent's retransmissions stop once the timeout has reached the cap (C13)."""
+    nxt = next_retx_interval(L, b.interval, cfg)
+    go_on = retx_continues(L, nxt, b.home_reg, cfg)
+    return BulEntry(
+        present=b.present, seq=b.seq, coa=b.coa, home_reg=b.home_reg, acked=b.acked,
+        interval=nxt, next_retx=now + nxt, retx_on=go_on,
+        last_send=now, fast_count=b.fast_count + 1, no_more_bu=b.no_more_bu,
+    )
+
+
+def bul_on_ba(
+    L: Logic, cfg: Config, b: BulEntry, *, auth: Term, opt_len: Term, ba_seq: Term, status: Term
+) -> tuple[BulEntry, Term]:
+    """§9.10: a matching accepted BA marks the entry acknowledged; a rejected one deletes it; both stop
+    retransmission. Anything else is ignored."""
+    outcome = ba_outcome(
+        L, cfg, auth=auth, opt_len=opt_len, seq_matches=L.and_(b.present, ba_seq == b.seq), status=status
+    )
+    acc = outcome == int(BAOutcome.ACCEPTED)
+    rej = outcome == int(BAOutcome.REJECTED)
+    return (
+        BulEntry(
+            present=L.ite(rej, False, b.present), seq=b.seq, coa=b.coa, home_reg=b.home_reg,
+            acked=L.ite(acc, True, b.acked), interval=b.interval, next_retx=b.next_retx,
+            retx_on=L.ite(L.or_(acc, rej), False, b.retx_on), last_send=b.last_send,
+            fast_count=b.fast_count, no_more_bu=b.no_more_bu,
+        ),
+        outcome,
+    )
