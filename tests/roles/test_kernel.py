@@ -77,25 +77,25 @@ def _decide(**kw: object) -> tuple[int, int]:
 
 
 def test_home_registration_statuses() -> None:
-    S, O = k.Status, k.CacheOp
-    assert _decide() == (O.UPDATE, S.ACCEPTED)
-    assert _decide(to_anycast=True) == (O.NONE, S.DHAAD_RESPONSE)
-    assert _decide(is_home_agent=False) == (O.NONE, S.HOME_REG_NOT_SUPPORTED)
-    assert _decide(home_on_link=False) == (O.NONE, S.NOT_HOME_SUBNET)
-    assert _decide(id_length=48) == (O.NONE, S.BAD_ID_LENGTH)
-    assert _decide(id_length=0) == (O.UPDATE, S.ACCEPTED)
-    assert _decide(cache_full=True) == (O.NONE, S.INSUFFICIENT_RESOURCES)
-    assert _decide(cache_full=True, any_evictable=True) == (O.EVICT_AND_UPDATE, S.ACCEPTED)
-    assert _decide(lifetime=0) == (O.DELETE, S.ACCEPTED)
-    assert _decide(coa_is_home=True, cache_full=True) == (O.DELETE, S.ACCEPTED)
+    S, Op = k.Status, k.CacheOp
+    assert _decide() == (Op.UPDATE, S.ACCEPTED)
+    assert _decide(to_anycast=True) == (Op.NONE, S.DHAAD_RESPONSE)
+    assert _decide(is_home_agent=False) == (Op.NONE, S.HOME_REG_NOT_SUPPORTED)
+    assert _decide(home_on_link=False) == (Op.NONE, S.NOT_HOME_SUBNET)
+    assert _decide(id_length=48) == (Op.NONE, S.BAD_ID_LENGTH)
+    assert _decide(id_length=0) == (Op.UPDATE, S.ACCEPTED)
+    assert _decide(cache_full=True) == (Op.NONE, S.INSUFFICIENT_RESOURCES)
+    assert _decide(cache_full=True, any_evictable=True) == (Op.EVICT_AND_UPDATE, S.ACCEPTED)
+    assert _decide(lifetime=0) == (Op.DELETE, S.ACCEPTED)
+    assert _decide(coa_is_home=True, cache_full=True) == (Op.DELETE, S.ACCEPTED)
 
 
 def test_correspondent_decisions() -> None:
-    S, O = k.Status, k.CacheOp
-    assert _decide(h=False, is_home_agent=False, home_on_link=False) == (O.UPDATE, S.ACCEPTED)
-    assert _decide(h=False, cache_full=True, any_evictable=True) == (O.EVICT_AND_UPDATE, S.ACCEPTED)
-    assert _decide(h=False, cache_full=True) == (O.NONE, S.INSUFFICIENT_RESOURCES)
-    assert _decide(h=False, has_entry=True, cache_full=True) == (O.UPDATE, S.ACCEPTED)
+    S, Op = k.Status, k.CacheOp
+    assert _decide(h=False, is_home_agent=False, home_on_link=False) == (Op.UPDATE, S.ACCEPTED)
+    assert _decide(h=False, cache_full=True, any_evictable=True) == (Op.EVICT_AND_UPDATE, S.ACCEPTED)
+    assert _decide(h=False, cache_full=True) == (Op.NONE, S.INSUFFICIENT_RESOURCES)
+    assert _decide(h=False, has_entry=True, cache_full=True) == (Op.UPDATE, S.ACCEPTED)
 
 
 def test_backoff_doubles_to_cap_and_correspondent_stops() -> None:
