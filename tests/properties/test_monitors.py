@@ -1,0 +1,125 @@
+"""Event monitors: a conforming event sequence passes; each planted fault is reported under its ID."""
+
+from __future__ import annotations
+
+from model.addr import a
+from model.config import DEFAULT, Config, RateScope
+from model.roles.events import (
+    BindingAckReceived,
+    BindingIgnored,
+    BindingProcessed,
+    BindingUpdateSent,
+    BulEntryView,
+    CacheDeleted,
+    CacheEntryView,
+    CacheUpdated,
+    NodeSnapshot,
+    RoleEvent,
+)
+from properties.monitors import MonitorSet, check_run
+
+HOME, COA, COA2, HA, CN = a("2001:db8:1::100"), a("2001:db8:2::100"), a("2001:db8:3::100"), a("2001:db8:1::1"), a("2001:db8:4::1")
+
+
+def bu(t: int, seq: int, *, retx: bool = False, dest: bytes = HA, coa: bytes = COA, home_reg: bool = True) -> tuple[int, RoleEvent]:
+    return t, BindingUpdateSent("MN", dest, HOME, coa, seq, 60, home_reg, True, retx)
+
+
+def ids(log: list[tuple[int, RoleEvent]], cfg: Config = DEFAULT) -> list[str]:
+    return [v.property for v in check_run(log, cfg)]
+
+
+def registration(seq: int, t: int) -> list[tuple[int, RoleEvent]]:
+    return [
+        (t, BindingProcessed("HA", HOME, COA, seq, 0, True, True)),
+        (t, CacheUpdated("HA", HOME, COA, seq, 60, True, seq == 7)),
+    ]
+
+
+def test_conforming_run_has_no_violation() -> None:
+    log = [bu(0, 7), bu(1000, 7, retx=True), bu(3000, 7, retx=True), *registration(7, 3000)]
+    log += [(3001, BindingAckReceived("MN", HA, 7, 0, "ACCEPTED")), bu(20000, 8), *registration(8, 20000)]
+    assert ids(log) == []
+
+
+def test_backoff_and_retransmission_faults() -> None:
+    assert ids([bu(0, 7), bu(1000, 8, retx=True)]) == ["MN-RETX-SAME-SEQ"]
+    assert ids([bu(0, 7), bu(1000, 7, retx=True), bu(2000, 7, retx=True)]) == ["MN-BACKOFF"]
+    assert ids([bu(0, 7), bu(500, 7, retx=True)]) == ["MN-RATE-LIMIT", "MN-BACKOFF"]
+
+
+def test_sequence_faults() -> None:
+    assert ids([bu(0, 7), bu(5000, 7)]) == ["MN-SEQ-INCREASE"]
+    assert ids([bu(0, 65535), bu(5000, 0)]) == []  # the wrap is greater
+    log = [*registration(7, 0), (5000, BindingProcessed("HA", HOME, COA, 7, 0, True, True)), (5000, CacheUpdated("HA", HOME, COA, 7, 60, True, False))]
+    assert ids(log) == ["BC-SEQ-MONOTONIC"]
+
+
+def test_cache_changes_need_a_decided_update() -> None:
+    stale = [*registration(7, 0), (10, BindingIgnored("HA", HOME, 6, "STALE_SEQ")), (10, CacheUpdated("HA", HOME, COA2, 8, 60, True, False))]
+    assert ids(stale) == ["BC-STALE-IGNORED"]
+    hao_only = [(10, CacheUpdated("CN", HOME, COA2, 8, 60, False, True))]
+    assert ids(hao_only) == ["BC-HAO-NO-STATE"]
+    wrong_status = [(10, BindingProcessed("HA", HOME, COA, 7, 131, True, True)), (10, CacheUpdated("HA", HOME, COA, 7, 60, True, True))]
+    assert ids(wrong_status) == ["BC-BA-STATUS"]
+
+
+def test_eviction_and_infinity() -> None:
+    log = [*registration(7, 0), (10, CacheDeleted("HA", HOME, "evict", True))]
+    assert ids(log) == ["BC-HOMEREG-NOEVICT"]
+    inf = [(0, BindingProcessed("CN", HOME, COA, 7, 0, True, True)), (0, CacheUpdated("CN", HOME, COA, 7, 0xFFFFFFFF, False, True)), (10, CacheDeleted("CN", HOME, "expiry", False))]
+    assert ids(inf) == ["BC-INFINITE"]
+
+
+def test_correspondent_retransmission_stops_at_cap() -> None:
+    t, log = 0, [bu(0, 7, dest=CN, home_reg=False)]
+    gap = 1000
+    for _ in range(9):
+        t += gap
+        log.append(bu(t, 7, retx=True, dest=CN, home_reg=False))
+        gap = min(gap * 2, 256000)
+    assert "MN-CN-RETX-STOP" in ids(log)
+    assert "MN-CN-RETX-STOP" not in ids(log[:-1])
+
+
+def test_retransmission_after_ack_is_flagged() -> None:
+    log = [bu(0, 7), (500, BindingAckReceived("MN", HA, 7, 0, "ACCEPTED")), bu(1000, 7, retx=True)]
+    assert ids(log) == ["MN-BA-ACCEPTED"]
+
+
+def test_rate_scope_switch() -> None:
+    log = [bu(0, 7, dest=HA), bu(300, 9, dest=CN, home_reg=False)]
+    assert ids(log) == []
+    assert ids(log, Config(rate_scope=RateScope.AGGREGATE)) == ["MN-RATE-LIMIT"]
+
+
+def test_slow_rate_after_five_fast_updates() -> None:
+    log = [bu(0, 1)] + [bu(2000 * i, 1 + i) for i in range(1, 6)]
+    assert "MN-SLOW-RATE" in ids(log)
+    ok = [bu(0, 1)] + [bu(2000 * i, 1 + i) for i in range(1, 5)] + [bu(8000 + 10000, 6)]
+    assert "MN-SLOW-RATE" not in ids(ok)
+
+
+def _entry(expiry: int | None, home_reg: bool = True) -> CacheEntryView:
+    return CacheEntryView(HOME, COA, 7, expiry, home_reg, 64, 0)
+
+
+def test_state_invariants() -> None:
+    ms = MonitorSet()
+    for t, e in registration(7, 0):
+        ms.feed(t, e)
+    ms.check_state(1000, {"HA": NodeSnapshot("HA", 1000, (_entry(61000), _entry(61000)))})
+    ms.check_state(70000, {"HA": NodeSnapshot("HA", 70000, (_entry(61000),))})
+    ms.check_state(2000, {"HA": NodeSnapshot("HA", 2000, (_entry(61000, home_reg=False),))})
+    assert [v.property for v in ms.violations] == ["BC-UNIQUE", "BC-EXPIRE", "HA-HOMEREG-MARK"]
+
+
+def test_bul_record_and_home_retransmission() -> None:
+    ms = MonitorSet()
+    ms.feed(*bu(0, 7))
+    bul = BulEntryView(HA, HOME, COA, 7, 60000, True, False, 1000, 1000, 0, 1, False)
+    ms.check_state(500, {"MN": NodeSnapshot("MN", 500, bul=(bul,))})
+    assert ms.violations == []
+    ms.check_state(600, {"MN": NodeSnapshot("MN", 600)})
+    ms.check_state(300000, {"MN": NodeSnapshot("MN", 300000, bul=(bul,))})
+    assert [v.property for v in ms.violations] == ["MN-BUL-RECORD", "MN-HOME-RETX"]
