@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NoReturn
+
+from model.errors import DecodeError, ModelUsageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +33,168 @@ class MobilityHeader:
     next_header_number: int = 135  # 135, or 62 for the pre-IANA number some old stacks used
     checksum: int | None = field(default=None, compare=False)
     declared_len: int | None = field(default=None, compare=False)  # Header Len as read (units of 8)
+
+
+# ---------------------------------------------------------------- decoding and encoding (RFC 6275 §6.1)
+
+# Message data layouts as field tables: (name, width in bits). 1-bit fields are bools, 128-bit fields are
+# addresses (bytes), the rest unsigned ints. Lifetimes are raw (BU/BA: units of 4 seconds, §6.1.7).
+MH_LAYOUTS: dict[int, tuple[tuple[str, int], ...]] = {
+    0: (("rsv", 16),),  # Binding Refresh Request §6.1.2
+    1: (("rsv", 16), ("cookie", 64)),  # Home Test Init §6.1.3
+    2: (("rsv", 16), ("cookie", 64)),  # Care-of Test Init §6.1.4
+    3: (("nonce_idx", 16), ("cookie", 64), ("token", 64)),  # Home Test §6.1.5
+    4: (("nonce_idx", 16), ("cookie", 64), ("token", 64)),  # Care-of Test §6.1.6
+    5: (
+        ("seq", 16),
+        ("a", 1),
+        ("h", 1),
+        ("l", 1),
+        ("k", 1),
+        ("rsv", 12),
+        ("lifetime", 16),
+    ),  # BU §6.1.7
+    6: (("status", 8), ("k", 1), ("rsv", 7), ("seq", 16), ("lifetime", 16)),  # BA §6.1.8
+    7: (("status", 8), ("rsv", 8), ("home_address", 128)),  # Binding Error §6.1.9
+}
+MH_NAMES = {0: "BRR", 1: "HoTI", 2: "CoTI", 3: "HoT", 4: "CoT", 5: "BU", 6: "BA", 7: "BE"}
+MH_NUMBERS = (135, 62)
+
+
+def _fixed_len(layout: tuple[tuple[str, int], ...]) -> int:
+    return sum(w for _, w in layout) // 8
+
+
+_FIXED = {t: _fixed_len(lay) for t, lay in MH_LAYOUTS.items()}
+
+
+def _fail(offset: int, field: str, reason: str) -> NoReturn:
+    raise DecodeError(offset, "MH", field, reason)
+
+
+def _unpack_fields(
+    chunk: bytes, layout: tuple[tuple[str, int], ...]
+) -> tuple[tuple[str, int | bool | bytes], ...]:
+    total = len(chunk) * 8
+    x = int.from_bytes(chunk, "big")
+    out: list[tuple[str, int | bool | bytes]] = []
+    shift = total
+    for name, w in layout:
+        shift -= w
+        v = (x >> shift) & ((1 << w) - 1)
+        if w == 1:
+            out.append((name, bool(v)))
+        elif w == 128:
+            out.append((name, v.to_bytes(16, "big")))
+        else:
+            out.append((name, v))
+    return tuple(out)
+
+
+def decode_mobility_options(
+    data: bytes, pos: int, end: int, base: int
+) -> tuple[MobilityOption, ...]:
+    """Mobility options (RFC 6275 §6.2): Pad1 is a lone zero octet, every other type is TLV."""
+    out: list[MobilityOption] = []
+    while pos < end:
+        t = data[pos]
+        if t == 0:
+            out.append(MobilityOption(0))
+            pos += 1
+            continue
+        if pos + 2 > end:
+            _fail(base + pos, "option", f"mobility option type {t} has no length octet")
+        q = pos + 2 + data[pos + 1]
+        if q > end:
+            _fail(base + pos + 1, "option_length", f"mobility option type {t} runs past the header")
+        out.append(MobilityOption(t, data[pos + 2 : q]))
+        pos = q
+    return tuple(out)
+
+
+def decode_mh(data: bytes, pos: int, end: int, base: int, number: int = 135) -> MobilityHeader:
+    """Decode the Mobility Header in data[pos:end] (§6.1.1).
+
+    Header Len claiming more than the data is a DecodeError; claiming less is a DecodeError too, except
+    Header Len 0 with more octets following (the ns-3 MIPv6 model never fills the field in): that
+    decodes over all of data[pos:end] and keeps `declared_len=0`, so `header_len_mismatch()` flags it.
+    """
+    if end - pos < 6:
+        _fail(base + pos, "header", f"truncated: {end - pos} octets, need 6")
+    proto, hlen, mtype, rsv = data[pos], data[pos + 1], data[pos + 2], data[pos + 3]
+    ck = int.from_bytes(data[pos + 4 : pos + 6], "big")
+    size = (hlen + 1) * 8
+    if size > end - pos:
+        _fail(
+            base + pos + 1,
+            "header_len",
+            f"Header Len {hlen} ({size} octets) exceeds the {end - pos} octets present",
+        )
+    if size < end - pos and hlen != 0:
+        _fail(
+            base + pos + 1,
+            "header_len",
+            f"Header Len {hlen} ({size} octets) but {end - pos} octets follow",
+        )
+    mend = end
+    p = pos + 6
+    layout = MH_LAYOUTS.get(mtype)
+    if layout is None:
+        return MobilityHeader(mtype, (("data", data[p:mend]),), (), proto, rsv, number, ck, hlen)
+    n = _FIXED[mtype]
+    if mend - p < n:
+        _fail(base + p, MH_NAMES[mtype], f"truncated: {mend - p} octets of message data, need {n}")
+    fields = _unpack_fields(data[p : p + n], layout)
+    return MobilityHeader(
+        mtype,
+        fields,
+        decode_mobility_options(data, p + n, mend, base),
+        proto,
+        rsv,
+        number,
+        ck,
+        hlen,
+    )
+
+
+def header_len_mismatch(mh: MobilityHeader) -> bool:
+    """True when the Header Len as read disagrees with the octets the value holds (the ns-3 quirk)."""
+    return mh.declared_len is not None and (mh.declared_len + 1) * 8 != len(encode_mh_body(mh)) + 6
+
+
+def encode_mh_body(mh: MobilityHeader) -> bytes:
+    """Message data and options (everything after the Checksum field)."""
+    layout = MH_LAYOUTS.get(mh.mh_type)
+    parts: list[bytes] = []
+    if layout is None:
+        for _, v in mh.fields:
+            if isinstance(v, bytes):
+                parts.append(v)
+    else:
+        vals = dict(mh.fields)
+        x = 0
+        for name, w in layout:
+            v = vals.get(name, 0)
+            iv = int.from_bytes(v, "big") if isinstance(v, bytes) else int(v)
+            x = (x << w) | (iv & ((1 << w) - 1))
+        parts.append(x.to_bytes(_FIXED[mh.mh_type], "big"))
+    for o in mh.options:
+        parts.append(b"\x00" if o.opt_type == 0 else bytes((o.opt_type, len(o.data))) + o.data)
+    return b"".join(parts)
+
+
+def encode_mh(mh: MobilityHeader) -> bytes:
+    """The Mobility Header with checksum as stored (0 when None). Header Len is written as read when
+    stored, else computed; a computed length needs the header to be a multiple of 8 octets (§6.1.1)."""
+    body = encode_mh_body(mh)
+    total = 6 + len(body)
+    if mh.declared_len is not None:
+        hlen = mh.declared_len
+    else:
+        if total % 8:
+            raise ModelUsageError(
+                f"Mobility Header of {total} octets is not a multiple of 8: add padding options"
+            )
+        hlen = total // 8 - 1
+    ck = mh.checksum or 0
+    return bytes((mh.payload_proto, hlen, mh.mh_type, mh.reserved, ck >> 8, ck & 0xFF)) + body

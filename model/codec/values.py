@@ -8,7 +8,6 @@ Conventions: addresses are 16-octet `bytes`; an option or header the codec does 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from model.addr import Addr
 
@@ -109,7 +108,16 @@ class UnknownOption:
         return self.opt_type >> 6
 
 
-Option = Union[Pad1, PadN, BindingUpdate, BindingAck, BindingRequest, HomeAddress, MalformedOption, UnknownOption]
+Option = (
+    Pad1
+    | PadN
+    | BindingUpdate
+    | BindingAck
+    | BindingRequest
+    | HomeAddress
+    | MalformedOption
+    | UnknownOption
+)
 MIP6_OPTIONS = (BindingUpdate, BindingAck, BindingRequest, HomeAddress, MalformedOption)
 
 # ---------------------------------------------------------------- extension headers
@@ -170,7 +178,7 @@ class AH:
     reserved: int = 0
 
 
-ExtHeader = Union[HopByHop, DestOptions, Routing0, Routing2, RoutingOther, Fragment, AH]
+ExtHeader = HopByHop | DestOptions | Routing0 | Routing2 | RoutingOther | Fragment | AH
 
 # ---------------------------------------------------------------- ND options (RFC 2461)
 
@@ -209,7 +217,7 @@ class UnknownNDOption:
     data: bytes  # octets after type and length
 
 
-NDOption = Union[SourceLLA, TargetLLA, PrefixInfo, MTUOption, UnknownNDOption]
+NDOption = SourceLLA | TargetLLA | PrefixInfo | MTUOption | UnknownNDOption
 
 # ---------------------------------------------------------------- ICMPv6 (RFC 2463, RFC 2461)
 
@@ -326,11 +334,20 @@ class ICMPv6Other:
     checksum: int | None = field(default=None, compare=False)
 
 
-ICMPv6 = Union[
-    DestUnreachable, PacketTooBig, TimeExceeded, ParamProblem, EchoRequest, EchoReply,
-    RouterSolicitation, RouterAdvertisement, NeighborSolicitation, NeighborAdvertisement,
-    Redirect, ICMPv6Other,
-]
+ICMPv6 = (
+    DestUnreachable
+    | PacketTooBig
+    | TimeExceeded
+    | ParamProblem
+    | EchoRequest
+    | EchoReply
+    | RouterSolicitation
+    | RouterAdvertisement
+    | NeighborSolicitation
+    | NeighborAdvertisement
+    | Redirect
+    | ICMPv6Other
+)
 
 # ---------------------------------------------------------------- transport and other upper layers
 
@@ -404,4 +421,4 @@ class IPv6Packet:
     flow_label: int = 0  # 20 bits
 
 
-Upper = Union[ICMPv6, UDP, TCP, NoNextHeader, ESP, Raw, MobilityHeader, IPv6Packet]
+Upper = ICMPv6 | UDP | TCP | NoNextHeader | ESP | Raw | MobilityHeader | IPv6Packet

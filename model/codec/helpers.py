@@ -1,0 +1,106 @@
+"""Readers other rooms need over decoded packets, and small builders (tunnels §7.9/§8.4, checksums §9.1)."""
+
+from __future__ import annotations
+
+from model.codec import mh as _mh
+from model.codec.checksum import verify_checksum
+from model.codec.ipv6 import encode_upper, header_number, pseudo_addresses
+from model.codec.routing import routing_final
+from model.codec.values import (
+    AH,
+    ESP,
+    MIP6_OPTIONS,
+    TCP,
+    UDP,
+    DestOptions,
+    DestUnreachable,
+    EchoReply,
+    EchoRequest,
+    ICMPv6Other,
+    IPv6Packet,
+    NeighborAdvertisement,
+    NeighborSolicitation,
+    Option,
+    PacketTooBig,
+    ParamProblem,
+    Redirect,
+    RouterAdvertisement,
+    RouterSolicitation,
+    Routing0,
+    Routing2,
+    RoutingOther,
+    TimeExceeded,
+    Upper,
+)
+
+_CHECKSUMMED = (
+    UDP,
+    TCP,
+    _mh.MobilityHeader,
+    DestUnreachable,
+    PacketTooBig,
+    TimeExceeded,
+    ParamProblem,
+    EchoRequest,
+    EchoReply,
+    RouterSolicitation,
+    RouterAdvertisement,
+    NeighborSolicitation,
+    NeighborAdvertisement,
+    Redirect,
+    ICMPv6Other,
+)
+
+
+def mobility_options(pkt: IPv6Packet) -> tuple[Option, ...]:
+    """BU/BA/BR/HAO/MalformedOption values in any Destination Options header of `pkt` (not of a
+    tunnelled inner packet), in wire order (wire-formats §7, C10: placement is reported, not assumed)."""
+    out: list[Option] = []
+    for h in pkt.headers:
+        if type(h) is DestOptions:
+            out.extend(o for o in h.options if isinstance(o, MIP6_OPTIONS))
+    return tuple(out)
+
+
+def has_auth(pkt: IPv6Packet) -> bool:
+    """True when the packet carries an AH header or an ESP payload (§4.2, §5.1: "AH or ESP present")."""
+    return type(pkt.payload) is ESP or any(type(h) is AH for h in pkt.headers)
+
+
+def final_destination(pkt: IPv6Packet) -> bytes:
+    """The address the packet is finally for: the last Routing-header address still to visit, else dst."""
+    dst = pkt.dst
+    for h in pkt.headers:
+        if type(h) is Routing0 or type(h) is Routing2 or type(h) is RoutingOther:
+            f = routing_final(h)
+            if f is not None:
+                dst = f
+    return dst
+
+
+def upper_layer(pkt: IPv6Packet) -> Upper:
+    """The element after the extension headers of `pkt` (an inner IPv6Packet for a tunnel)."""
+    return pkt.payload
+
+
+def innermost(pkt: IPv6Packet) -> IPv6Packet:
+    """Follow IPv6-in-IPv6 payloads to the innermost packet."""
+    while type(pkt.payload) is IPv6Packet:
+        pkt = pkt.payload
+    return pkt
+
+
+def encapsulate(inner: IPv6Packet, src: bytes, dst: bytes, hop_limit: int = 64) -> IPv6Packet:
+    """IPv6-in-IPv6 (the tunnelling draft [4], §8.4): a new outer header around `inner`."""
+    return IPv6Packet(src, dst, (), inner, hop_limit)
+
+
+def checksum_ok(pkt: IPv6Packet) -> bool | None:
+    """Does the stored upper-layer checksum verify? None when the upper layer has no checksum (or the
+    value holds None, meaning "compute on encode"). Tunnels are followed to the inner packet."""
+    pkt = innermost(pkt)
+    u = pkt.payload
+    if not isinstance(u, _CHECKSUMMED) or u.checksum is None:
+        return None
+    src, dst = pseudo_addresses(pkt)
+    return verify_checksum(src, dst, header_number(u), encode_upper(pkt, fill_checksum=False))

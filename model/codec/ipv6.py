@@ -1,0 +1,362 @@
+"""IPv6 packets: the fixed header (IPv6 spec §3), the extension-header chain (§4; ordered, duplicates
+kept), and the upper layer. `decode_packet` returns a value or raises DecodeError, nothing else.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from model.codec import icmpv6 as _icmp
+from model.codec import mh as _mh
+from model.codec import transport as _tr
+from model.codec.buffer import fail
+from model.codec.checksum import compute_checksum
+from model.codec.options import decode_options, encode_options, option_table
+from model.codec.routing import decode_routing, encode_routing, routing_final
+from model.codec.values import (
+    AH,
+    DRAFT04,
+    ESP,
+    TCP,
+    UDP,
+    DestOptions,
+    ExtHeader,
+    Fragment,
+    HomeAddress,
+    HopByHop,
+    IPv6Packet,
+    NoNextHeader,
+    Profile,
+    Raw,
+    Routing0,
+    Routing2,
+    RoutingOther,
+    Upper,
+)
+from model.errors import DecodeError, ModelUsageError
+
+_HDR = struct.Struct("!IHBB")
+_FRAG = struct.Struct("!BBHI")
+_AH = struct.Struct("!BBHII")
+_II = struct.Struct("!II")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on absurd input (issue 7): exceeding one is a DecodeError naming it."""
+
+    max_tunnel_depth: int = 8
+    max_ext_headers: int = 64
+    max_options: int = 256
+
+
+DEFAULT_LIMITS = Limits()
+_EXT = frozenset((0, 43, 44, 51, 60))
+_MH = frozenset(_mh.MH_NUMBERS)
+
+
+def decode_packet(
+    data: bytes,
+    profile: Profile = DRAFT04,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    base_offset: int = 0,
+) -> IPv6Packet:
+    """Decode one IPv6 packet. Octets beyond Payload Length are link padding and ignored."""
+    if type(data) is not bytes:
+        data = bytes(data)
+    return _decode(data, 0, len(data), option_table(profile), limits, base_offset, 0, False, None)
+
+
+def decode_partial(
+    data: bytes,
+    profile: Profile = DRAFT04,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    base_offset: int = 0,
+) -> tuple[IPv6Packet | None, DecodeError | None]:
+    """Decode as far as the bytes go: headers decoded before the first error are kept, the rest becomes
+    Raw(next_header, octets). Returns (packet or None when even the fixed header fails, first error)."""
+    errs: list[DecodeError] = []
+    try:
+        pkt = _decode(
+            bytes(data), 0, len(data), option_table(profile), limits, base_offset, 0, False, errs
+        )
+    except DecodeError as e:
+        return None, e
+    return pkt, (errs[0] if errs else None)
+
+
+def invoking_packet(
+    data: bytes, profile: Profile = DRAFT04, *, base_offset: int = 0
+) -> tuple[IPv6Packet | None, DecodeError | None]:
+    """The invoking packet carried by an ICMPv6 error (RFC 2463 §3), decoded as far as it goes;
+    truncation is normal there and is returned, not raised."""
+    return decode_partial(data, profile, base_offset=base_offset)
+
+
+def _decode(
+    data: bytes,
+    pos: int,
+    end: int,
+    table: dict[int, str],
+    limits: Limits,
+    base: int,
+    depth: int,
+    exact: bool,
+    errs: list[DecodeError] | None,
+) -> IPv6Packet:
+    if end - pos < 40:
+        fail(base + pos, "IPv6", "header", f"truncated: {end - pos} octets, need 40")
+    vtf, plen, nh, hlim = _HDR.unpack_from(data, pos)
+    if vtf >> 28 != 6:
+        fail(base + pos, "IPv6", "version", f"version {vtf >> 28}, not 6")
+    p = pos + 40
+    pend = p + plen
+    if pend > end or (exact and pend != end):
+        e = DecodeError(
+            base + pos + 4,
+            "IPv6",
+            "payload_length",
+            f"Payload Length {plen} but {end - p} octets follow",
+        )
+        if errs is None:
+            raise e
+        errs.append(e)
+        pend = end
+    headers: list[ExtHeader] = []
+    payload: Upper
+    try:
+        while nh in _EXT:
+            if pend - p < 8:
+                fail(
+                    base + p,
+                    "IPv6",
+                    "ext_header",
+                    f"truncated extension header {nh}: {pend - p} octets",
+                )
+            if nh == 51:
+                size = (data[p + 1] + 2) * 4
+                if size < 12:
+                    fail(
+                        base + p + 1,
+                        "AH",
+                        "payload_len",
+                        f"Payload Len {data[p + 1]} is below the 12-octet minimum",
+                    )
+            elif nh == 44:
+                size = 8
+            else:
+                size = (data[p + 1] + 1) * 8
+            q = p + size
+            if q > pend:
+                fail(
+                    base + p + 1,
+                    "IPv6",
+                    "hdr_ext_len",
+                    f"header {nh} of {size} octets runs past the payload",
+                )
+            h: ExtHeader
+            if nh == 60:
+                h = DestOptions(
+                    decode_options(data, p + 2, q, table, base, "DestOptions", limits.max_options)
+                )
+            elif nh == 0:
+                h = HopByHop(
+                    decode_options(data, p + 2, q, table, base, "HopByHop", limits.max_options)
+                )
+            elif nh == 43:
+                h = decode_routing(data, p, q, base)
+            elif nh == 44:
+                _n, r, w, ident = _FRAG.unpack_from(data, p)
+                h = Fragment(w >> 3, bool(w & 1), ident, r, (w >> 1) & 3)
+            else:
+                _n, _l, r, spi, seq = _AH.unpack_from(data, p)
+                h = AH(spi, seq, data[p + 12 : q], r)
+            headers.append(h)
+            if len(headers) > limits.max_ext_headers:
+                fail(
+                    base + p,
+                    "IPv6",
+                    "ext_headers",
+                    f"more than max_ext_headers={limits.max_ext_headers}",
+                )
+            nh = data[p]
+            p = q
+            if type(h) is Fragment and (h.offset or h.more):
+                break  # a fragment: what follows is not decodable on its own
+        if headers and type(headers[-1]) is Fragment and (headers[-1].offset or headers[-1].more):
+            payload = Raw(nh, data[p:pend])
+        else:
+            payload = _upper(data, p, pend, nh, table, limits, base, depth, errs)
+    except DecodeError as e:
+        if errs is None:
+            raise
+        errs.append(e)
+        payload = Raw(nh, data[p:pend])
+    return IPv6Packet(
+        data[pos + 8 : pos + 24],
+        data[pos + 24 : pos + 40],
+        tuple(headers),
+        payload,
+        hlim,
+        (vtf >> 20) & 0xFF,
+        vtf & 0xFFFFF,
+    )
+
+
+def _upper(
+    data: bytes,
+    p: int,
+    end: int,
+    nh: int,
+    table: dict[int, str],
+    limits: Limits,
+    base: int,
+    depth: int,
+    errs: list[DecodeError] | None,
+) -> Upper:
+    if nh == 58:
+        return _icmp.decode_icmpv6(data, p, end, base)
+    if nh == 17:
+        return _tr.decode_udp(data, p, end, base)
+    if nh == 6:
+        return _tr.decode_tcp(data, p, end, base)
+    if nh == 59:
+        return NoNextHeader(data[p:end])
+    if nh in _MH:
+        return _mh.decode_mh(data, p, end, base, nh)
+    if nh == 41:
+        if depth >= limits.max_tunnel_depth:
+            fail(
+                base + p,
+                "IPv6",
+                "tunnel",
+                f"nesting deeper than max_tunnel_depth={limits.max_tunnel_depth}",
+            )
+        return _decode(data, p, end, table, limits, base, depth + 1, True, errs)
+    if nh == 50:
+        if end - p < 8:
+            fail(base + p, "ESP", "header", f"truncated: {end - p} octets, need 8")
+        spi, seq = _II.unpack_from(data, p)
+        return ESP(spi, seq, data[p + 8 : end])
+    return Raw(nh, data[p:end])
+
+
+# ---------------------------------------------------------------- encoding
+
+
+def header_number(x: ExtHeader | Upper) -> int:
+    """The Next Header value that announces `x`."""
+    t = type(x)
+    if t is DestOptions:
+        return 60
+    if t is HopByHop:
+        return 0
+    if t is Routing0 or t is Routing2 or t is RoutingOther:
+        return 43
+    if t is Fragment:
+        return 44
+    if t is AH:
+        return 51
+    if t is IPv6Packet:
+        return 41
+    if t is UDP:
+        return 17
+    if t is TCP:
+        return 6
+    if t is NoNextHeader:
+        return 59
+    if t is ESP:
+        return 50
+    if t is Raw:
+        return x.next_header  # type: ignore[union-attr]
+    if t is _mh.MobilityHeader:
+        return x.next_header_number  # type: ignore[union-attr]
+    return 58
+
+
+def encode_header(h: ExtHeader, nh: int) -> bytes:
+    if isinstance(h, (DestOptions, HopByHop)):
+        body = encode_options(h.options)
+        n = len(body) + 2
+        if n % 8 or n > 2048:
+            raise ModelUsageError(
+                f"options header of {n} octets is not a multiple of 8 (use dest_options())"
+            )
+        return bytes((nh, n // 8 - 1)) + body
+    if isinstance(h, Fragment):
+        return _FRAG.pack(nh, h.reserved, (h.offset << 3) | ((h.res2 & 3) << 1) | h.more, h.ident)
+    if isinstance(h, AH):
+        n = 12 + len(h.icv)
+        if n % 4 or n > 1028:
+            raise ModelUsageError("AH ICV length must be a multiple of 4 octets")
+        return _AH.pack(nh, n // 4 - 2, h.reserved, h.spi, h.seq) + h.icv
+    return encode_routing(h, nh)
+
+
+def pseudo_addresses(pkt: IPv6Packet) -> tuple[bytes, bytes]:
+    """Pseudo-header (source, destination): the Home Address option's address when present (§9.1), the
+    final Routing-header address when Segments Left > 0 (§7.9, RFC 2460 §8.1)."""
+    src, dst = pkt.src, pkt.dst
+    hao = False
+    for h in pkt.headers:
+        if type(h) is DestOptions and not hao:
+            for o in h.options:
+                if type(o) is HomeAddress:
+                    src, hao = o.home_address, True
+                    break
+        elif type(h) is Routing0 or type(h) is Routing2 or type(h) is RoutingOther:
+            f = routing_final(h)
+            if f is not None:
+                dst = f
+    return src, dst
+
+
+def encode_upper(pkt: IPv6Packet, *, fill_checksum: bool = True) -> bytes:
+    """The upper layer's octets; a None checksum is computed over the pseudo-header when `fill_checksum`."""
+    u = pkt.payload
+    t = type(u)
+    if t is IPv6Packet:
+        return encode_packet(u)  # type: ignore[arg-type]
+    if t is NoNextHeader:
+        return u.trailing  # type: ignore[union-attr]
+    if t is Raw:
+        return u.data  # type: ignore[union-attr]
+    if t is ESP:
+        return _II.pack(u.spi, u.seq) + u.data  # type: ignore[union-attr]
+    if t is UDP:
+        b = _tr.encode_udp(u)  # type: ignore[arg-type]
+        at = 6
+    elif t is TCP:
+        b = _tr.encode_tcp(u)  # type: ignore[arg-type]
+        at = 16
+    elif t is _mh.MobilityHeader:
+        b = _mh.encode_mh(u)  # type: ignore[arg-type]
+        at = 4
+    else:
+        b = _icmp.encode_icmpv6(u)  # type: ignore[arg-type]
+        at = 2
+    if fill_checksum and u.checksum is None:  # type: ignore[union-attr]
+        src, dst = pseudo_addresses(pkt)
+        ck = compute_checksum(src, dst, header_number(u), b)
+        if ck == 0 and t is UDP:
+            ck = 0xFFFF
+        b = b[:at] + bytes((ck >> 8, ck & 0xFF)) + b[at + 2 :]
+    return b
+
+
+def encode_packet(pkt: IPv6Packet) -> bytes:
+    """The wire form: lengths and Next Header values derived from the value, checksums as stored or computed."""
+    parts: list[bytes] = []
+    hs = pkt.headers
+    for i, h in enumerate(hs):
+        parts.append(encode_header(h, header_number(hs[i + 1] if i + 1 < len(hs) else pkt.payload)))
+    parts.append(encode_upper(pkt))
+    body = b"".join(parts)
+    if len(body) > 0xFFFF:
+        raise ModelUsageError(f"payload of {len(body)} octets exceeds 65535 (no jumbograms)")
+    first = header_number(hs[0] if hs else pkt.payload)
+    vtf = (6 << 28) | ((pkt.traffic_class & 0xFF) << 20) | (pkt.flow_label & 0xFFFFF)
+    return _HDR.pack(vtf, len(body), first, pkt.hop_limit) + pkt.src + pkt.dst + body
