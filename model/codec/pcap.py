@@ -384,7 +384,7 @@ class CaptureReader:
             if len(buf) - pos < 12:
                 have = inp.fill(12)
                 buf, pos = inp.buf, inp.pos
-                if have < 12:
+                if have < 8:
                     if have:
                         yield RecordError(
                             index + 1,
