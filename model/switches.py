@@ -1,0 +1,39 @@
+"""The ambiguity switches as data: each Config field a reading of the draft exposes, its flag, default,
+alternative and the defect of wire-formats.md it resolves. The CLI and the README table read this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model.config import AuthMode, BuCLength, RateScope, SeqHalf
+
+
+@dataclass(frozen=True, slots=True)
+class Switch:
+    field: str  # the Config field
+    flag: str  # command-line option
+    choices: tuple[str, ...]  # accepted values ("" for a flag without value)
+    default: str
+    where: str  # draft sections
+    defect: str  # wire-formats.md reference
+    reading: str  # what the default reading is, in a sentence
+
+
+SWITCHES: tuple[Switch, ...] = (
+    Switch("profile", "--profile", ("draft04", "draft08"), "draft04", "§5.1-§5.4", "§3, C19",
+           "Option Types 195/2/3/196 as the draft writes them; draft08 = 198/7/8/201 (KAME-era captures)."),
+    Switch("seq_half", "--seq-half", tuple(m.value for m in SeqHalf), "reject", "§4.3, §5.1, §7.2", "C1",
+           "At distance exactly 2^15 neither Sequence Number is greater, so the update is refused."),
+    Switch("seq_equal_ack", "--seq-equal-ack", ("",), "off", "§7.2, §9.7", "B4, B5",
+           "A retransmission with an equal Sequence Number is silently ignored, as §7.2 says; on: re-acknowledged."),
+    Switch("ba_min_length", "--ba-min-length", ("11", "12"), "11", "§5.2, §9.10", "B2",
+           "A Binding Acknowledgement needs Option Length >= 11 (its fields); 12 applies the literal test."),
+    Switch("bu_c_length", "--bu-c-length", tuple(m.value for m in BuCLength), "layout", "§5.1", "B1",
+           "With the C bit, Option Length must be 24 (the layout); literal accepts the stated 16 as well."),
+    Switch("rate_scope", "--rate-scope", tuple(m.value for m in RateScope), "destination", "§9.8", "B14, C12",
+           "MAX_UPDATE_RATE (1 s) holds per destination, retransmissions included; aggregate: over all."),
+    Switch("ha_anycast", "--ha-anycast", ("ADDRESS",), "<prefix>:fdff:ffff:ffff:fffe", "§4.4, §8.1", "4.4, C7",
+           "The Home-Agents anycast address has the RFC 2526 form; the draft leaves it undefined."),
+    Switch("auth", "--auth", tuple(m.value for m in AuthMode), "presence", "§4.2, §7.2", "§7 authentication",
+           "The §7.2 authentication test is 'AH or ESP present'; verify checks AH ICVs with keys (--sa)."),
+)
