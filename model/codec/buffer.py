@@ -6,8 +6,10 @@ The hot paths (ipv6.py, options.py) read with the precompiled Structs below dire
 
 from __future__ import annotations
 
+import dataclasses
 import struct
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 from model.errors import DecodeError
 
@@ -97,3 +99,19 @@ class Writer:
 
     def getvalue(self) -> bytes:
         return b"".join(self.parts)
+
+
+T = TypeVar("T")
+
+
+def maker(cls: type[T]) -> Callable[..., T]:
+    """A positional constructor for a frozen slots dataclass without __post_init__ that sets the slots
+    through their descriptors (about 40% cheaper than the frozen __init__; the value is identical).
+    Used on the decode hot path only."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    ns: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    for n in names:
+        ns["s_" + n] = cls.__dict__[n].__set__
+    body = "".join(f" s_{n}(o, {n})\n" for n in names)
+    exec(f"def make({', '.join(names)}):\n o = new(cls)\n{body} return o\n", ns)  # noqa: S102
+    return ns["make"]  # type: ignore[no-any-return]

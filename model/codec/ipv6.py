@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from model.codec import icmpv6 as _icmp
 from model.codec import mh as _mh
 from model.codec import transport as _tr
-from model.codec.buffer import fail
+from model.codec.buffer import fail, maker
 from model.codec.checksum import compute_checksum
 from model.codec.options import decode_options, encode_options, option_table
 from model.codec.routing import decode_routing, encode_routing, routing_final
@@ -52,6 +52,11 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+_mk_pkt = maker(IPv6Packet)
+_mk_dst = maker(DestOptions)
+_mk_hbh = maker(HopByHop)
+_mk_ah = maker(AH)
+_mk_none = maker(NoNextHeader)
 _EXT = frozenset((0, 43, 44, 51, 60))
 _MH = frozenset(_mh.MH_NUMBERS)
 
@@ -159,11 +164,11 @@ def _decode(
                 )
             h: ExtHeader
             if nh == 60:
-                h = DestOptions(
+                h = _mk_dst(
                     decode_options(data, p + 2, q, table, base, "DestOptions", limits.max_options)
                 )
             elif nh == 0:
-                h = HopByHop(
+                h = _mk_hbh(
                     decode_options(data, p + 2, q, table, base, "HopByHop", limits.max_options)
                 )
             elif nh == 43:
@@ -173,7 +178,7 @@ def _decode(
                 h = Fragment(w >> 3, bool(w & 1), ident, r, (w >> 1) & 3)
             else:
                 _n, _l, r, spi, seq = _AH.unpack_from(data, p)
-                h = AH(spi, seq, data[p + 12 : q], r)
+                h = _mk_ah(spi, seq, data[p + 12 : q], r)
             headers.append(h)
             if len(headers) > limits.max_ext_headers:
                 fail(
@@ -195,7 +200,7 @@ def _decode(
             raise
         errs.append(e)
         payload = Raw(nh, data[p:pend])
-    return IPv6Packet(
+    return _mk_pkt(
         data[pos + 8 : pos + 24],
         data[pos + 24 : pos + 40],
         tuple(headers),
@@ -224,7 +229,7 @@ def _upper(
     if nh == 6:
         return _tr.decode_tcp(data, p, end, base)
     if nh == 59:
-        return NoNextHeader(data[p:end])
+        return _mk_none(data[p:end])
     if nh in _MH:
         return _mh.decode_mh(data, p, end, base, nh)
     if nh == 41:

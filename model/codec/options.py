@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from model.codec.buffer import fail
+from model.codec.buffer import fail, maker
 from model.codec.values import (
     DRAFT04,
     BindingAck,
@@ -32,6 +32,11 @@ HAO_RFC6275 = 201
 
 _PAD1 = Pad1()
 _PADN0 = PadN(b"")
+_mk_bu = maker(BindingUpdate)
+_mk_ba = maker(BindingAck)
+_mk_hao = maker(HomeAddress)
+_mk_padn = maker(PadN)
+_mk_unknown = maker(UnknownOption)
 
 
 def _dispatch(profile: Profile) -> dict[int, str]:
@@ -41,10 +46,13 @@ def _dispatch(profile: Profile) -> dict[int, str]:
 
 
 _TABLES: dict[Profile, dict[int, str]] = {}
+_T04 = _dispatch(DRAFT04)
 
 
 def option_table(profile: Profile) -> dict[int, str]:
     """Option Type -> kind ("BU", "BA", "BR", "HAO") for `profile` (cached; profiles are hashable)."""
+    if profile is DRAFT04:
+        return _T04
     t = _TABLES.get(profile)
     if t is None:
         t = _TABLES[profile] = _dispatch(profile)
@@ -57,7 +65,7 @@ def decode_option_data(kind: str, t: int, d: bytes) -> Option:
     if kind == "HAO":
         if n < 16:
             return MalformedOption(t, kind, d, f"Option Length {n} < 16")
-        return HomeAddress(d[:16], d[16:], t)
+        return _mk_hao(d[:16], d[16:], t)
     if kind == "BU":
         if n < 8:
             return MalformedOption(t, kind, d, f"Option Length {n} < 8")
@@ -68,7 +76,7 @@ def decode_option_data(kind: str, t: int, d: bytes) -> Option:
                 n < 24
             ):  # wire-formats §7 B1: Length 16 with C=1 is malformed under the default reading
                 return MalformedOption(t, kind, d, f"C set but Option Length {n} < 24")
-            return BindingUpdate(
+            return _mk_bu(
                 seq,
                 life,
                 bool(flags & 0x80),
@@ -80,7 +88,7 @@ def decode_option_data(kind: str, t: int, d: bytes) -> Option:
                 d[24:],
                 t,
             )
-        return BindingUpdate(
+        return _mk_bu(
             seq,
             life,
             bool(flags & 0x80),
@@ -96,7 +104,7 @@ def decode_option_data(kind: str, t: int, d: bytes) -> Option:
         if n < 11:  # wire-formats §7 B2: 11, not the stated 12
             return MalformedOption(t, kind, d, f"Option Length {n} < 11")
         status, seq, life, refresh = _BA.unpack_from(d, 0)
-        return BindingAck(status, seq, life, refresh, d[11:], t)
+        return _mk_ba(status, seq, life, refresh, d[11:], t)
     return BindingRequest(d, t)  # BR: Length 0, any data octets are extensions (§5.3)
 
 
@@ -124,11 +132,11 @@ def decode_options(
                     f"option type {t} length {n} runs past the header",
                 )
             if t == 1:
-                append(PadN(data[pos + 2 : q]) if n else _PADN0)
+                append(_mk_padn(data[pos + 2 : q]) if n else _PADN0)
             else:
                 kind = table.get(t)
                 d = data[pos + 2 : q]
-                append(UnknownOption(t, d) if kind is None else decode_option_data(kind, t, d))
+                append(_mk_unknown(t, d) if kind is None else decode_option_data(kind, t, d))
             pos = q
         if len(out) > max_options:
             fail(base + pos, layer, "options", f"more than max_options={max_options} options")
