@@ -1,0 +1,121 @@
+"""Decode speed, side by side on one file (issue 2): mip6check's full decode vs dpkt, Scapy and tshark.
+
+    python bench/decode.py [--packets 100000] [--scapy-sample 5000]
+
+Prints packets per second for each and the ratios. Targets: mip6check >= dpkt (which parses shallowly
+and lazily), and >= 10x Scapy. tshark is timed when installed (a whole process, full dissection -V).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._corpus import frames  # noqa: E402
+from model.codec import decode_packet  # noqa: E402
+from model.codec.link import decode_link  # noqa: E402
+from model.codec.pcap import PcapWriter, Record, iter_file  # noqa: E402
+from model.errors import DecodeError  # noqa: E402
+
+
+def build(path: str, n: int) -> None:
+    with open(path, "wb") as f:
+        w = PcapWriter(f, linktype=1, nanosecond=False)
+        for i, fr in enumerate(frames(n)):
+            w.write(fr, time_us=i * 1000)
+
+
+def ours(path: str) -> int:
+    n = 0
+    for rec in iter_file(path):
+        if not isinstance(rec, Record):
+            continue
+        lf = decode_link(rec.linktype, rec.data)
+        if lf.ipv6_offset is None:
+            continue
+        try:
+            decode_packet(rec.data[lf.ipv6_offset:], base_offset=lf.ipv6_offset)
+        except DecodeError:
+            pass
+        n += 1
+    return n
+
+
+def with_dpkt(path: str) -> int:
+    import dpkt
+
+    n = 0
+    with open(path, "rb") as f:
+        for _ts, buf in dpkt.pcap.Reader(f):
+            eth = dpkt.ethernet.Ethernet(buf)
+            _ = eth.data  # IPv6 with its extension headers parsed by dpkt's constructor
+            n += 1
+    return n
+
+
+def with_scapy(path: str, limit: int) -> int:
+    from scapy.layers.l2 import Ether
+
+    n = 0
+    for rec in iter_file(path):
+        if not isinstance(rec, Record):
+            continue
+        Ether(rec.data)
+        n += 1
+        if n >= limit:
+            break
+    return n
+
+
+def with_tshark(path: str) -> int | None:
+    exe = shutil.which("tshark")
+    if exe is None:
+        return None
+    subprocess.run([exe, "-n", "-r", path, "-V"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return -1
+
+
+def timed(fn, *args):  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    n = fn(*args)
+    return n, time.perf_counter() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--packets", type=int, default=100_000)
+    ap.add_argument("--scapy-sample", type=int, default=5_000)
+    ap.add_argument("--no-tshark", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "mip6.pcap")
+        build(path, args.packets)
+        size = os.path.getsize(path)
+        print(f"capture: {args.packets} packets, {size / 1e6:.1f} MB")
+        rates: dict[str, float] = {}
+        n, s = timed(ours, path)
+        rates["mip6check (full decode)"] = n / s
+        n, s = timed(with_dpkt, path)
+        rates["dpkt (shallow parse)"] = n / s
+        n, s = timed(with_scapy, path, args.scapy_sample)
+        rates[f"scapy (first {n})"] = n / s
+        if not args.no_tshark:
+            got, s = timed(with_tshark, path)
+            if got is not None:
+                rates["tshark -V (whole process)"] = args.packets / s
+        base = rates["mip6check (full decode)"]
+        for name, r in rates.items():
+            print(f"{name:32s} {r:12,.0f} packets/s   mip6check/this = {base / r:6.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
