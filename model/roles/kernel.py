@@ -405,3 +405,41 @@ def bul_on_ba(
         ),
         outcome,
     )
+
+
+# ---------------------------------------------------------------- additions used by the roles (same style)
+
+
+def icmp_unreach_entry(L: Logic, e: Entry, count: Term, limit: Term) -> Entry:
+    """§7.8: persistent ICMP Destination Unreachable (`count` >= `limit`) for packets routed by a binding
+    deletes that entry; a home registration is never deleted this way (§7.7 MUST, BC-HOMEREG-NOEVICT)."""
+    drop = L.and_(e.present, count >= limit, L.not_(e.home_reg))
+    return Entry(
+        present=L.ite(drop, False, e.present), home=e.home, coa=e.coa, seq=e.seq,
+        home_reg=e.home_reg, expiry=e.expiry, infinite=e.infinite, last_used=e.last_used,
+    )
+
+
+def bul_param_problem(L: Logic, b: BulEntry) -> BulEntry:
+    """§4.3, §9.9: ICMP Parameter Problem code 2 after a BU sets "no more BUs" and stops retransmission."""
+    return BulEntry(
+        present=b.present, seq=b.seq, coa=b.coa, home_reg=b.home_reg, acked=b.acked,
+        interval=b.interval, next_retx=b.next_retx, retx_on=L.ite(b.present, False, b.retx_on),
+        last_send=b.last_send, fast_count=b.fast_count, no_more_bu=L.or_(b.no_more_bu, b.present),
+    )
+
+
+def bu_allowed(
+    L: Logic, cfg: Config, *, no_more_bu: Term, sent_before: Term, now: Term, last_send: Term,
+    fast_count: Term,
+) -> Term:
+    """§9.8, §9.9: a BU may go now unless the destination is marked "no more BUs" or the rate limit
+    (MAX_UPDATE_RATE, then SLOW_UPDATE_RATE) forbids it. `sent_before` false: no rate state yet."""
+    return L.and_(
+        L.not_(no_more_bu), L.or_(L.not_(sent_before), rate_ok(L, now, last_send, fast_count, cfg))
+    )
+
+
+def coa_formation_ok(L: Logic, cfg: Config, *, formed_before: Term, now: Term, last_formed: Term) -> Term:
+    """§9.3 (MN-COA-RATE): a new primary care-of address at most once per MAX_UPDATE_RATE."""
+    return L.or_(L.not_(formed_before), now - last_formed >= cfg.max_update_rate)
