@@ -1,0 +1,43 @@
+"""`mip6check coverage [--json]`: which normative clauses of the draft each property covers (cli-contract.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+HELP = "which normative clauses of the draft each property covers, and which are uncovered"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Register the subcommand's options."""
+    p.add_argument(
+        "--json", action="store_true", help="print the table and totals as one JSON object"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the coverage table; exit 0 when every clause is accounted for, 1 when some are not."""
+    from properties.coverage import build, render_text
+
+    try:
+        report = build()
+    except (OSError, ValueError, KeyError) as e:  # missing or corrupt data files
+        print(f"mip6check coverage: cannot read the clause data: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
+    else:
+        print(render_text(report))
+    return 1 if report.problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (until cli/main.py registers the subcommand)."""
+    p = argparse.ArgumentParser(prog="mip6check coverage", description=HELP)
+    add_arguments(p)
+    return run(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
