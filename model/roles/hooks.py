@@ -101,3 +101,26 @@ class Mobility(Protocol):
     def on_timer(self, core: NodeCore, now: int) -> list[Action]: ...
     def next_deadline(self) -> int | None: ...
     def snapshot(self, name: str, now: int) -> NodeSnapshot: ...
+
+
+# ---------------------------------------------------------------- data traffic (flow ids for SYS properties)
+
+DATA_PORT = 7001  # UDP port of the simulator's data packets (both ends)
+DATA_MAGIC = b"MIP6FLOW"
+
+
+def data_payload(flow: int) -> bytes:
+    """The UDP payload of a simulated data packet: a magic and the 64-bit flow id."""
+    return DATA_MAGIC + (flow & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
+
+
+def flow_of(packet: IPv6Packet) -> int | None:
+    """The flow id a data packet carries (looking inside IPv6-in-IPv6), or None for other packets."""
+    from model.codec.values import UDP
+
+    p: object = packet
+    while isinstance(p, IPv6Packet):
+        p = p.payload
+    if isinstance(p, UDP) and len(p.payload) == 16 and p.payload[:8] == DATA_MAGIC:
+        return int.from_bytes(p.payload[8:], "big")
+    return None

@@ -1,0 +1,1081 @@
+"""The sans-I/O IPv6 node, host or router: ND, forwarding, Routing header, tunnels, options, ICMP, AH.
+
+It implements `NodeCore` (hooks.py) and drives a `Mobility` at the seam's fixed points: received
+packets for this node (§7.1 Home Address substitution done here), ICMP errors (§7.8, §9.9), Router
+Advertisements (§9.2), interception of packets not for this node (§8.4), proxy ND (§8.2) and the
+Home-Agents anycast address (§8.1). Malformed or unexpected input never raises: it becomes the reaction
+the IPv6 specifications require plus a `Dropped` event. Misuse raises ModelUsageError.
+
+Readings taken here (documented choices, wire-formats.md §5 C11 and ND details):
+* a Routing header hop whose next address is this node is resubmitted locally without the Hop Limit
+  test (no hop is consumed; C11's strict reading would drop packets reaching the CoA with Hop Limit 1);
+* Duplicate Address Detection is optimistic: an added address is usable at once, a conflict seen
+  within RetransTimer removes it (Note "dad-failed");
+* under AuthMode.VERIFY a failed or unkeyed AH ICV does not drop the packet: it reaches the mobility
+  role with `auth=False`, so §7.2's first test rejects it observably (BindingIgnored).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from model.addr import (
+    ALL_NODES,
+    ALL_ROUTERS,
+    UNSPECIFIED,
+    Addr,
+    Prefix,
+    is_link_local,
+    is_multicast,
+    link_local,
+    solicited_node,
+)
+from model.codec import encode_packet
+from model.codec.options import encode_option
+from model.codec.values import (
+    AH,
+    ESP,
+    MIP6_OPTIONS,
+    UDP,
+    DestOptions,
+    DestUnreachable,
+    EchoReply,
+    EchoRequest,
+    ExtHeader,
+    Fragment,
+    HomeAddress,
+    HopByHop,
+    ICMPv6,
+    ICMPv6Other,
+    IPv6Packet,
+    NeighborAdvertisement,
+    NeighborSolicitation,
+    Option,
+    PacketTooBig,
+    Pad1,
+    PadN,
+    ParamProblem,
+    PrefixInfo,
+    Raw,
+    Redirect,
+    RouterAdvertisement,
+    RouterSolicitation,
+    Routing0,
+    Routing2,
+    RoutingOther,
+    SourceLLA,
+    TargetLLA,
+    TimeExceeded,
+)
+from model.config import AuthMode, Config
+from model.errors import DecodeError, ModelUsageError
+from model.roles import ah as ahmod
+from model.roles.events import Action, Delivered, Dropped, NodeSnapshot, Note, Transmit
+from model.roles.hooks import Mobility, NodeCore, Received, flow_of
+from model.roles.nd import NeighborCache, NState
+from model.roles.routing import RhVerdict, Route, RoutingTable, rh0_step
+
+__all__ = ["IPv6Node", "NoMobility", "Interface", "mcast_lla", "MAX_TUNNEL_DEPTH", "MIN_MTU"]
+
+MIN_MTU = 1280  # IPv6 minimum MTU: an ICMP error never exceeds it (RFC 2463 §2.4 (c))
+MAX_TUNNEL_DEPTH = 4  # nested IPv6-in-IPv6 decapsulations before the packet is dropped (TUN §4.1.1)
+ND_HOP_LIMIT = 255  # RFC 2461 §7.1.1: ND messages must arrive with Hop Limit 255
+MAX_RA_DELAY = 500  # RFC 2461 §10 MAX_RA_DELAY_TIME (ms) before a solicited RA
+DAD_WAIT = 1_000  # RFC 2462: RetransTimer * DupAddrTransmits(1)
+ROUTER_LIFETIME = 1_800  # seconds, RFC 2461 §6.2.1 default AdvDefaultLifetime
+PREFIX_VALID = 2_592_000  # seconds, AdvValidLifetime default
+PREFIX_PREFERRED = 604_800  # seconds, AdvPreferredLifetime default
+_EXT_NUMBERS = (0, 43, 44, 51, 60)  # headers that are values in IPv6Packet.headers
+_ICMP_ERRORS = (DestUnreachable, PacketTooBig, TimeExceeded, ParamProblem)
+_PAD = (Pad1, PadN)
+
+
+def mcast_lla(addr: Addr) -> bytes:
+    """RFC 2464 §7: 33:33 + the last four octets of the multicast address."""
+    return b"\x33\x33" + addr[12:16]
+
+
+def _eui64_iid(lla: bytes) -> bytes:
+    """Modified EUI-64 interface identifier of a 6-octet MAC (RFC 2464 §4), as 16 octets."""
+    if len(lla) != 6:
+        raise ModelUsageError("link-layer addresses are 6 octets")
+    iid = bytes([lla[0] ^ 0x02]) + lla[1:3] + b"\xff\xfe" + lla[3:6]
+    return bytes(8) + iid
+
+
+# ---------------------------------------------------------------- legacy mobility (no Mobile IPv6)
+
+
+class NoMobility:
+    """A node without Mobile IPv6: recognises no option, so the draft's 11-typed options (BU, HAO) draw
+    ICMP Parameter Problem code 2 (W-UNKNOWN-OPT-11X); data packets are still delivered."""
+
+    def recognised_options(self) -> frozenset[int]:
+        return frozenset()
+
+    def on_receive(self, core: NodeCore, rx: Received, now: int) -> list[Action]:
+        flow = flow_of(rx.packet)
+        if flow is None:
+            return []
+        via = "tunnel" if rx.tunnel_outer is not None else "rh" if rx.via_rh else "direct"
+        return [Delivered(core.name, rx.src, rx.final_dst, via, flow)]
+
+    def intercept(
+        self, core: NodeCore, packet: IPv6Packet, iface: str, now: int
+    ) -> list[Action] | None:
+        return None
+
+    def on_output(self, core: NodeCore, packet: IPv6Packet, now: int) -> IPv6Packet | list[Action]:
+        return packet
+
+    def on_icmp_error(self, core: NodeCore, msg: ICMPv6, rx: Received, now: int) -> list[Action]:
+        return []
+
+    def on_router_advertisement(
+        self, core: NodeCore, ra: RouterAdvertisement, rx: Received, now: int
+    ) -> list[Action]:
+        return []
+
+    def proxied(self) -> dict[Addr, str]:
+        return {}
+
+    def anycast(self) -> tuple[Addr, ...]:
+        return ()
+
+    def on_timer(self, core: NodeCore, now: int) -> list[Action]:
+        return []
+
+    def next_deadline(self) -> int | None:
+        return None
+
+    def snapshot(self, name: str, now: int) -> NodeSnapshot:
+        return NodeSnapshot(name, now)
+
+
+# ---------------------------------------------------------------- interfaces
+
+
+@dataclass(slots=True)
+class Interface:
+    """One interface's state (mutable, owned by its node)."""
+
+    name: str
+    lla: bytes
+    link_local: Addr
+    prefixes: list[Prefix]  # configured on-link prefixes (advertised by routers)
+    addresses: list[Addr]  # unicast addresses other than the link-local one
+    attached: bool = False
+    learned: dict[Prefix, int | None] = field(
+        default_factory=dict
+    )  # from RAs: prefix -> expiry (ms)
+    routers: dict[Addr, int] = field(default_factory=dict)  # default routers -> expiry (ms)
+    next_ra: int | None = None  # router: next unsolicited RA
+    solicited_ra: int | None = None  # router: pending solicited RA
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """Result of scanning one options header: go on (with what was found) or stop with actions."""
+
+    ok: bool
+    actions: list[Action]
+    hao: Addr | None = None
+    mip6: tuple[Option, ...] = ()
+
+
+def _ext_offsets(data: bytes) -> list[int]:
+    """Octet offsets of the extension headers in an encoded packet (for ICMP pointers)."""
+    out: list[int] = []
+    pos, nh = 40, data[6] if len(data) > 6 else 59
+    while nh in _EXT_NUMBERS and pos + 2 <= len(data):
+        out.append(pos)
+        if nh == 44:
+            ln = 8
+        elif nh == 51:
+            ln = (data[pos + 1] + 2) * 4
+        else:
+            ln = (data[pos + 1] + 1) * 8
+        nh = data[pos]
+        pos += ln
+    return out
+
+
+def _option_offset(data: bytes, hdr_off: int, index: int) -> int:
+    p = hdr_off + 2
+    for _ in range(index):
+        p += 1 if data[p] == 0 else 2 + data[p + 1]
+    return p
+
+
+# ---------------------------------------------------------------- the node
+
+
+class IPv6Node:
+    """An IPv6 host or router, sans-I/O. Implements NodeCore for its `mobility`."""
+
+    def __init__(
+        self,
+        name: str,
+        config: Config,
+        rng: random.Random,
+        *,
+        router: bool,
+        mobility: Mobility | None = None,
+        keys: ahmod.KeyTable | None = None,
+        ra_interval: tuple[int, int] = (1_000, 3_000),
+        encode: Callable[[IPv6Packet], bytes] = encode_packet,
+    ) -> None:
+        if ra_interval[0] < 0 or ra_interval[0] > ra_interval[1]:
+            raise ModelUsageError("ra_interval is (min, max) ms with 0 <= min <= max")
+        self.name = name
+        self.config = config
+        self.is_router = router
+        self.mobility: Mobility = mobility if mobility is not None else NoMobility()
+        self.keys = keys if keys is not None else ahmod.KeyTable()
+        self.ra_interval = ra_interval
+        self._rng = rng
+        self._encode = encode
+        self.ifaces: dict[str, Interface] = {}
+        self.routes = RoutingTable()
+        self.nc = NeighborCache()
+        self._addr_iface: dict[Addr, str] = {}
+        self._sol: set[bytes] = set()  # low 3 octets of our addresses (solicited-node groups)
+        self._tentative: dict[Addr, tuple[str, int]] = {}
+        self._pending_dad: list[tuple[str, Addr]] = []
+
+    # ------------------------------------------------------------ configuration (the scenario's API)
+
+    def add_interface(
+        self, name: str, lla: bytes, prefixes: Iterable[Prefix] = (), addresses: Iterable[Addr] = ()
+    ) -> Interface:
+        """An interface with its link-layer address; its link-local address comes from the EUI-64 IID."""
+        if name in self.ifaces:
+            raise ModelUsageError(f"{self.name}: interface {name} exists")
+        ll = link_local(_eui64_iid(lla))
+        ifc = Interface(name, bytes(lla), ll, list(prefixes), [])
+        self.ifaces[name] = ifc
+        self._own(ll, name)
+        for a_ in addresses:
+            self._check_addr(a_)
+            ifc.addresses.append(a_)
+            self._own(a_, name)
+        return ifc
+
+    def add_route(self, prefix: Prefix, iface: str, next_hop: Addr | None = None) -> None:
+        self._iface(iface)
+        self.routes.add(Route(prefix, iface, next_hop))
+
+    def attach(self, iface: str, now: int) -> list[Action]:
+        """The interface joins a link (§9.2 movement): routers schedule an RA, hosts solicit one."""
+        ifc = self._iface(iface)
+        if ifc.attached:
+            return []
+        ifc.attached = True
+        if self.is_router:
+            ifc.next_ra = now + self._rng.randint(0, MAX_RA_DELAY)
+            return []
+        rs = IPv6Packet(
+            ifc.link_local,
+            ALL_ROUTERS,
+            (),
+            RouterSolicitation((SourceLLA(ifc.lla),)),
+            hop_limit=ND_HOP_LIMIT,
+        )
+        return [Transmit(iface, mcast_lla(ALL_ROUTERS), rs)]
+
+    def detach(self, iface: str, now: int) -> list[Action]:
+        """The interface leaves its link: its neighbors, routers and learned prefixes are forgotten."""
+        ifc = self._iface(iface)
+        out: list[Action] = []
+        if not ifc.attached:
+            return out
+        ifc.attached = False
+        ifc.next_ra = ifc.solicited_ra = None
+        ifc.learned.clear()
+        ifc.routers.clear()
+        for e in self.nc.flush_iface(iface):
+            out.extend(Dropped(self.name, "nd-detached") for _ in e.queue)
+        for a_, (i, _) in list(self._tentative.items()):
+            if i == iface:
+                del self._tentative[a_]
+        return out
+
+    # ------------------------------------------------------------ NodeCore
+
+    def addresses(self) -> tuple[Addr, ...]:
+        return tuple(self._addr_iface)
+
+    def iface_of(self, addr: Addr) -> str | None:
+        return self._addr_iface.get(addr)
+
+    def on_link_prefixes(self, iface: str | None = None) -> tuple[Prefix, ...]:
+        ifs = self.ifaces.values() if iface is None else (self._iface(iface),)
+        out: list[Prefix] = []
+        for ifc in ifs:
+            for p in ifc.prefixes:
+                if p not in out:
+                    out.append(p)
+            for p in ifc.learned:
+                if p not in out:
+                    out.append(p)
+        return tuple(out)
+
+    def lla(self, iface: str) -> bytes:
+        return self._iface(iface).lla
+
+    def add_address(self, iface: str, addr: Addr) -> None:
+        ifc = self._iface(iface)
+        self._check_addr(addr)
+        if addr in self._addr_iface:
+            return
+        ifc.addresses.append(addr)
+        self._own(addr, iface)
+        if ifc.attached:
+            self._pending_dad.append((iface, addr))
+
+    def remove_address(self, iface: str, addr: Addr) -> None:
+        ifc = self._iface(iface)
+        if addr in ifc.addresses:
+            ifc.addresses.remove(addr)
+        if self._addr_iface.get(addr) == iface:
+            del self._addr_iface[addr]
+            self._tentative.pop(addr, None)
+            self._sol = {x[13:] for x in self._addr_iface}
+
+    def send(self, packet: IPv6Packet, now: int) -> list[Action]:
+        """Originate without on_output: route, resolve with ND, sign AH when keyed, transmit."""
+        return self._route_out(packet, now, sign=True)
+
+    def send_on_link(
+        self, iface: str, packet: IPv6Packet, dst_lla: bytes | None, now: int
+    ) -> list[Action]:
+        ifc = self._iface(iface)
+        if not ifc.attached:
+            return [Dropped(self.name, "iface-detached")]
+        pkt = self._sign(packet)
+        if dst_lla is not None:
+            return [Transmit(iface, dst_lla, pkt)]
+        if is_multicast(pkt.dst):
+            return [Transmit(iface, mcast_lla(pkt.dst), pkt)]
+        return self._resolve(iface, pkt.dst, pkt, now)
+
+    def random(self, lo: int, hi: int) -> int:
+        return self._rng.randint(lo, hi)
+
+    # ------------------------------------------------------------ engine entry points
+
+    def originate(self, packet: IPv6Packet, now: int) -> list[Action]:
+        """A packet from this node's upper layer: mobility.on_output first (§7.9, §9.1, §10), then route."""
+        r = self.mobility.on_output(self, packet, now)
+        out = self.send(r, now) if isinstance(r, IPv6Packet) else list(r)
+        self._flush_dad(now, out)
+        return out
+
+    def receive(self, iface: str, packet: IPv6Packet, now: int) -> list[Action]:
+        """A decoded packet from the link on `iface`."""
+        ifc = self._iface(iface)
+        if not ifc.attached:
+            return [Dropped(self.name, "iface-detached")]
+        out = self._input(iface, packet, now, None, 0)
+        self._flush_dad(now, out)
+        return out
+
+    def receive_malformed(
+        self, iface: str, data: bytes, err: DecodeError, now: int
+    ) -> list[Action]:
+        """Bytes the codec refused. An odd Routing header Hdr Ext Len at its destination draws Parameter
+        Problem code 0 (V6 §4.4); anything else is dropped."""
+        out: list[Action] = [Dropped(self.name, f"decode:{err.layer}.{err.field}")]
+        if err.layer == "RH0" and err.field == "hdr_ext_len" and len(data) >= 40:
+            src, dst = data[8:24], data[24:40]
+            if dst in self._addr_iface and not self._is_icmp_error_bytes(data):
+                out += self._error_to(
+                    iface, src, dst, data, lambda d: ParamProblem(0, err.offset, d), now
+                )
+        return out
+
+    def on_timer(self, now: int) -> list[Action]:
+        out: list[Action] = []
+        for iface, addr, e in self.nc.due(now):
+            if e.solicits >= self.nc.max_solicit:
+                self.nc.remove(iface, addr)
+                for p in e.queue:  # RFC 2461 §7.2.2: address unreachable
+                    out.append(Dropped(self.name, "nd-unreachable", "RFC2461 7.2.2"))
+                    if p.src not in self._addr_iface:
+                        out += self._icmp_error(iface, p, lambda d: DestUnreachable(3, d), now)
+            else:
+                self.nc.retransmitted(e, now)
+                out.append(self._ns(iface, addr))
+        for a_, (_, t) in list(self._tentative.items()):
+            if t <= now:
+                del self._tentative[a_]
+        if self.is_router:
+            for ifc in self.ifaces.values():
+                if not ifc.attached:
+                    continue
+                send = False
+                if ifc.solicited_ra is not None and ifc.solicited_ra <= now:
+                    ifc.solicited_ra = None
+                    send = True
+                if ifc.next_ra is not None and ifc.next_ra <= now:
+                    ifc.next_ra = now + self._rng.randint(*self.ra_interval)
+                    send = True
+                if send:
+                    out.append(self._ra(ifc))
+        out += self.mobility.on_timer(self, now)
+        self._flush_dad(now, out)
+        return out
+
+    def next_deadline(self) -> int | None:
+        ts: list[int] = []
+        d = self.nc.next_deadline()
+        if d is not None:
+            ts.append(d)
+        ts.extend(t for _, t in self._tentative.values())
+        if self.is_router:
+            for ifc in self.ifaces.values():
+                if ifc.attached:
+                    if ifc.next_ra is not None:
+                        ts.append(ifc.next_ra)
+                    if ifc.solicited_ra is not None:
+                        ts.append(ifc.solicited_ra)
+        m = self.mobility.next_deadline()
+        if m is not None:
+            ts.append(m)
+        return min(ts) if ts else None
+
+    def snapshot(self, now: int) -> NodeSnapshot:
+        return self.mobility.snapshot(self.name, now)
+
+    # ------------------------------------------------------------ queries (tests, scenarios)
+
+    def source_for(self, dst: Addr) -> Addr:
+        """The address to send from: link-local for link-local destinations, else the first unicast one."""
+        for ifc in self.ifaces.values():
+            if is_link_local(dst):
+                if ifc.attached:
+                    return ifc.link_local
+            elif ifc.addresses:
+                return ifc.addresses[0]
+        raise ModelUsageError(f"{self.name} has no address to send to that destination from")
+
+    def default_routers(self, now: int) -> list[tuple[str, Addr]]:
+        return [
+            (ifc.name, r)
+            for ifc in self.ifaces.values()
+            if ifc.attached
+            for r, t in ifc.routers.items()
+            if t > now
+        ]
+
+    # ------------------------------------------------------------ internals: addresses
+
+    def _iface(self, name: str) -> Interface:
+        ifc = self.ifaces.get(name)
+        if ifc is None:
+            raise ModelUsageError(f"{self.name} has no interface {name}")
+        return ifc
+
+    @staticmethod
+    def _check_addr(addr: Addr) -> None:
+        if len(addr) != 16 or is_multicast(addr) or addr == UNSPECIFIED:
+            raise ModelUsageError("a unicast address of 16 octets is needed")
+
+    def _own(self, addr: Addr, iface: str) -> None:
+        self._addr_iface[addr] = iface
+        self._sol.add(addr[13:])
+
+    def _is_local(self, dst: Addr) -> bool:
+        if dst in self._addr_iface:
+            return True
+        if dst[0] == 0xFF:
+            if dst == ALL_NODES or (self.is_router and dst == ALL_ROUTERS):
+                return True
+            if dst[:13] == _SOL_PREFIX:
+                return dst[13:] in self._sol or any(
+                    p[13:] == dst[13:] for p in self.mobility.proxied()
+                )
+            return False
+        return dst in self.mobility.anycast()
+
+    def _flush_dad(self, now: int, out: list[Action]) -> None:
+        """Send the DAD probes for addresses added since the last entry point (RFC 2462 §5.4.2)."""
+        while self._pending_dad:
+            iface, addr = self._pending_dad.pop(0)
+            if self._addr_iface.get(addr) != iface or not self.ifaces[iface].attached:
+                continue
+            self._tentative[addr] = (iface, now + DAD_WAIT)
+            ns = IPv6Packet(
+                UNSPECIFIED,
+                solicited_node(addr),
+                (),
+                NeighborSolicitation(addr),
+                hop_limit=ND_HOP_LIMIT,
+            )
+            out.append(Transmit(iface, mcast_lla(ns.dst), ns))
+
+    def _dad_failed(self, iface: str, addr: Addr) -> list[Action]:
+        owner = self._addr_iface.get(addr, iface)
+        self.remove_address(owner, addr)
+        return [Note(self.name, "dad-failed", addr.hex(), "RFC2462 5.4.5")]
+
+    # ------------------------------------------------------------ internals: input
+
+    def _input(
+        self, iface: str, pkt: IPv6Packet, now: int, outer: IPv6Packet | None, depth: int
+    ) -> list[Action]:
+        start = 0
+        hs = pkt.headers
+        if hs and type(hs[0]) is HopByHop:  # every node examines Hop-by-Hop options (V6 §4.3)
+            h0 = hs[0]
+            assert isinstance(h0, HopByHop)
+            v = self._options(iface, pkt, 0, h0.options, now, dest=False)
+            if not v.ok:
+                return v.actions
+            start = 1
+        if self._is_local(pkt.dst):
+            return self._local(iface, pkt, now, outer, depth, start)
+        if is_multicast(pkt.dst):
+            return []  # a group we did not join: not ours, not an error
+        r = self.mobility.intercept(self, pkt, iface, now)
+        if r is not None:
+            return r
+        if not self.is_router:
+            return [Dropped(self.name, "not-for-us")]
+        return self._forward(iface, pkt, now)
+
+    def _forward(self, iface: str, pkt: IPv6Packet, now: int) -> list[Action]:
+        """V6 §4/§5: routers forward with Hop Limit decrement; link-local never crosses a router."""
+        if is_link_local(pkt.dst) or is_link_local(pkt.src):
+            return [Dropped(self.name, "link-local-scope", "V6 2.5.8")]
+        if pkt.hop_limit <= 1:
+            return [
+                Dropped(self.name, "hop-limit", "V6 4"),
+                *self._icmp_error(iface, pkt, lambda d: TimeExceeded(0, d), now),
+            ]
+        return self._route_out(
+            replace(pkt, hop_limit=pkt.hop_limit - 1), now, sign=False, in_iface=iface
+        )
+
+    def _local(
+        self,
+        iface: str,
+        pkt: IPv6Packet,
+        now: int,
+        outer: IPv6Packet | None,
+        depth: int,
+        start: int,
+    ) -> list[Action]:
+        arrived = pkt
+        hao: Addr | None = None
+        mip6: list[Option] = []
+        auth = False
+        via_rh = False
+        i = start
+        while i < len(pkt.headers):
+            h: ExtHeader = pkt.headers[i]
+            t = type(h)
+            if t is DestOptions:
+                assert isinstance(h, DestOptions)
+                v = self._options(iface, pkt, i, h.options, now, dest=True)
+                if not v.ok:
+                    return v.actions
+                if v.hao is not None:
+                    hao = v.hao
+                mip6.extend(v.mip6)
+            elif t is Routing0:
+                assert isinstance(h, Routing0)
+                step = rh0_step(h, pkt.dst)
+                vd = step.verdict
+                if vd is RhVerdict.FORWARD:
+                    assert step.new_dst is not None and step.header is not None
+                    hs2 = pkt.headers[:i] + (step.header,) + pkt.headers[i + 1 :]
+                    if self._is_local(step.new_dst) and not is_multicast(step.new_dst):
+                        pkt = replace(
+                            pkt, dst=step.new_dst, headers=hs2
+                        )  # local resubmission (§7.9)
+                        via_rh = True
+                        continue
+                    if pkt.hop_limit <= 1:
+                        return [
+                            Dropped(self.name, "rh-hop-limit", "V6 4.4"),
+                            *self._icmp_error(iface, pkt, lambda d: TimeExceeded(0, d), now),
+                        ]
+                    fwd = replace(pkt, dst=step.new_dst, headers=hs2, hop_limit=pkt.hop_limit - 1)
+                    return self._route_out(fwd, now, sign=False, in_iface=iface, strict=step.strict)
+                if vd is RhVerdict.MULTICAST:
+                    return [Dropped(self.name, "rh-multicast", "V6 4.4")]
+                if vd is not RhVerdict.NEXT_HEADER:
+                    field_off = 1 if vd is RhVerdict.PARAM_HDR_EXT_LEN else 3
+                    return [
+                        Dropped(self.name, vd.value, "V6 4.4"),
+                        *self._param_problem(iface, pkt, 0, i, field_off, now),
+                    ]
+            elif t is Routing2 or t is RoutingOther:
+                assert isinstance(h, (Routing2, RoutingOther))
+                if h.segments_left:  # an unrecognised Routing Type with segments left (V6 §4.4)
+                    return [
+                        Dropped(self.name, "rh-type", "V6 4.4"),
+                        *self._param_problem(iface, pkt, 0, i, 2, now),
+                    ]
+            elif t is AH:
+                auth = self._auth_ok(pkt)
+            elif t is Fragment:
+                return [Dropped(self.name, "fragment-unsupported", "V6 4.5")]
+            elif t is HopByHop:  # only allowed first (V6 §4.1): unrecognised Next Header value 0
+                return [
+                    Dropped(self.name, "hbh-not-first", "V6 4.1"),
+                    *self._param_problem(iface, pkt, 1, i - 1, 0, now),
+                ]
+            i += 1
+        up = pkt.payload
+        tu = type(up)
+        if tu is IPv6Packet:
+            assert isinstance(up, IPv6Packet)
+            if is_multicast(pkt.dst):
+                return [Dropped(self.name, "tunnel-to-multicast")]
+            if depth >= MAX_TUNNEL_DEPTH:
+                return [Dropped(self.name, "tunnel-depth", "TUN 4.1.1")]
+            return self._input(iface, up, now, pkt, depth + 1)  # decapsulate (TUN §3.2)
+        if tu is ESP:
+            auth = self.config.auth is AuthMode.PRESENCE
+        rx = Received(
+            arrived,
+            iface,
+            hao if hao is not None else pkt.src,
+            pkt.dst,
+            tuple(mip6),
+            hao,
+            auth,
+            via_rh,
+            outer,
+            tuple(len(encode_option(o)) - 2 for o in mip6),
+        )
+        if tu is Raw:
+            return [
+                Dropped(self.name, "unknown-next-header", "V6 4"),
+                *self._param_problem(iface, pkt, 1, len(pkt.headers) - 1, 0, now),
+            ]
+        if isinstance(up, _ICMP_ERRORS) or (tu is ICMPv6Other and up.icmp_type < 128):  # type: ignore[union-attr]
+            return self.mobility.on_icmp_error(self, up, rx, now)  # type: ignore[arg-type]
+        if tu is NeighborSolicitation:
+            assert isinstance(up, NeighborSolicitation)
+            return self._on_ns(iface, pkt, up, now)
+        if tu is NeighborAdvertisement:
+            assert isinstance(up, NeighborAdvertisement)
+            return self._on_na(iface, pkt, up, now)
+        if tu is RouterSolicitation:
+            assert isinstance(up, RouterSolicitation)
+            return self._on_rs(iface, pkt, up, now)
+        if tu is RouterAdvertisement:
+            assert isinstance(up, RouterAdvertisement)
+            return self._on_ra(iface, pkt, up, rx, now)
+        if tu is Redirect:
+            return [Dropped(self.name, "redirect-ignored")]
+        if tu is EchoRequest and not is_multicast(pkt.dst):
+            assert isinstance(up, EchoRequest)
+            reply = IPv6Packet(pkt.dst, rx.src, (), EchoReply(up.ident, up.seq, up.data))
+            return self.originate(reply, now)
+        return self.mobility.on_receive(self, rx, now)
+
+    def _options(
+        self,
+        iface: str,
+        pkt: IPv6Packet,
+        hidx: int,
+        opts: tuple[Option, ...],
+        now: int,
+        *,
+        dest: bool,
+    ) -> _Verdict:
+        """V6 §4.2 option rules; recognised Mobile IPv6 options (Destination Options only) are collected
+        and the Home Address option gives the effective source (§7.1)."""
+        rec = self.mobility.recognised_options()
+        hao: Addr | None = None
+        mip6: list[Option] = []
+        for k, o in enumerate(opts):
+            if type(o) in _PAD:
+                continue
+            ot: int = o.opt_type  # type: ignore[union-attr]
+            if dest and ot in rec and isinstance(o, MIP6_OPTIONS):
+                mip6.append(o)
+                if type(o) is HomeAddress:
+                    hao = o.home_address
+                continue
+            action = ot >> 6
+            if action == 0:
+                continue
+            reason = f"unknown-option-{ot}"
+            if action == 1 or (action == 3 and is_multicast(pkt.dst)):
+                return _Verdict(False, [Dropped(self.name, reason, "V6 4.2")])
+            acts: list[Action] = [Dropped(self.name, reason, "V6 4.2")]
+            acts += self._param_problem(
+                iface, pkt, 2, hidx, -1, now, option=k, mcast_ok=action == 2
+            )
+            return _Verdict(False, acts)
+        return _Verdict(True, [], hao, tuple(mip6))
+
+    def _auth_ok(self, pkt: IPv6Packet) -> bool:
+        """§7.2 (1): AH present, or (AuthMode.VERIFY) its ICV verified with the pair's key."""
+        if self.config.auth is AuthMode.PRESENCE:
+            return True
+        key = self.keys.get(*ahmod.endpoints(pkt))
+        return key is not None and ahmod.verify(pkt, key, self._encode)
+
+    # ------------------------------------------------------------ internals: ND
+
+    def _ns(self, iface: str, target: Addr) -> Transmit:
+        ifc = self.ifaces[iface]
+        dst = solicited_node(target)
+        ns = IPv6Packet(
+            ifc.link_local,
+            dst,
+            (),
+            NeighborSolicitation(target, (SourceLLA(ifc.lla),)),
+            hop_limit=ND_HOP_LIMIT,
+        )
+        return Transmit(iface, mcast_lla(dst), ns)
+
+    def _na(
+        self,
+        iface: str,
+        target: Addr,
+        dst: Addr,
+        dst_lla: bytes,
+        *,
+        solicited: bool,
+        override: bool,
+    ) -> Transmit:
+        ifc = self.ifaces[iface]
+        src = target if target in self._addr_iface else ifc.link_local
+        na = NeighborAdvertisement(
+            target, self.is_router, solicited, override, (TargetLLA(ifc.lla),)
+        )
+        return Transmit(iface, dst_lla, IPv6Packet(src, dst, (), na, hop_limit=ND_HOP_LIMIT))
+
+    def _on_ns(
+        self, iface: str, pkt: IPv6Packet, ns: NeighborSolicitation, now: int
+    ) -> list[Action]:
+        if pkt.hop_limit != ND_HOP_LIMIT:
+            return [Dropped(self.name, "nd-hop-limit", "RFC2461 7.1.1")]
+        target = ns.target
+        mine = self._addr_iface.get(target) == iface or (
+            target in self._addr_iface and self._addr_iface[target] == iface
+        )
+        proxied = self.mobility.proxied().get(target) == iface
+        if pkt.src == UNSPECIFIED:  # Duplicate Address Detection probe (RFC 2462 §5.4.3)
+            if target in self._tentative and self._tentative[target][0] == iface:
+                return self._dad_failed(iface, target)
+            if mine or proxied:  # defend (§8.2 for proxied home addresses)
+                return [
+                    self._na(
+                        iface,
+                        target,
+                        ALL_NODES,
+                        mcast_lla(ALL_NODES),
+                        solicited=False,
+                        override=not proxied,
+                    )
+                ]
+            return []
+        out: list[Action] = []
+        slla = next((o.lla for o in ns.options if type(o) is SourceLLA), None)
+        if slla is not None:
+            rel = self.nc.learn(iface, pkt.src, slla, solicited=False, override=True)
+            if rel is not None:
+                out += [Transmit(iface, rel.lla, p) for p in rel.packets]
+        if not (mine or proxied) or target in self._tentative:
+            return out
+        lla = slla if slla is not None else self.nc.lla_of(iface, pkt.src)
+        if lla is None:
+            return [*out, Dropped(self.name, "ns-no-source-lla", "RFC2461 7.2.4")]
+        # solicited NA; a proxy answer does not override (RFC 2461 §7.2.8), an owner does
+        out.append(self._na(iface, target, pkt.src, lla, solicited=True, override=not proxied))
+        return out
+
+    def _on_na(
+        self, iface: str, pkt: IPv6Packet, na: NeighborAdvertisement, now: int
+    ) -> list[Action]:
+        if pkt.hop_limit != ND_HOP_LIMIT:
+            return [Dropped(self.name, "nd-hop-limit", "RFC2461 7.1.1")]
+        target = na.target
+        if target in self._tentative:
+            return self._dad_failed(iface, target)
+        if target in self._addr_iface:
+            return [Note(self.name, "duplicate-address", target.hex(), "RFC2461 7.2.5")]
+        tlla = next((o.lla for o in na.options if type(o) is TargetLLA), None)
+        e = self.nc.get(iface, target)
+        if e is None:
+            return []  # RFC 2461 §7.2.5: no entry, silently discarded
+        if tlla is None:
+            if e.state is NState.INCOMPLETE:
+                return []
+            tlla = e.lla
+        assert tlla is not None
+        rel = self.nc.learn(
+            iface, target, tlla, solicited=na.solicited, override=na.override, is_router=na.router
+        )
+        if rel is None:
+            return []
+        return [Transmit(iface, rel.lla, p) for p in rel.packets]
+
+    def _on_rs(self, iface: str, pkt: IPv6Packet, rs: RouterSolicitation, now: int) -> list[Action]:
+        if not self.is_router:
+            return []
+        if pkt.hop_limit != ND_HOP_LIMIT:
+            return [Dropped(self.name, "nd-hop-limit", "RFC2461 7.1.1")]
+        slla = next((o.lla for o in rs.options if type(o) is SourceLLA), None)
+        if slla is not None and pkt.src != UNSPECIFIED:
+            self.nc.learn(iface, pkt.src, slla, solicited=False, override=True)
+        ifc = self.ifaces[iface]
+        if ifc.solicited_ra is None:
+            ifc.solicited_ra = now + self._rng.randint(0, MAX_RA_DELAY)
+        return []
+
+    def _on_ra(
+        self, iface: str, pkt: IPv6Packet, ra: RouterAdvertisement, rx: Received, now: int
+    ) -> list[Action]:
+        if pkt.hop_limit != ND_HOP_LIMIT or not is_link_local(pkt.src):
+            return [Dropped(self.name, "ra-invalid", "RFC2461 6.1.2")]
+        ifc = self.ifaces[iface]
+        for o in ra.options:
+            if type(o) is SourceLLA:
+                assert isinstance(o, SourceLLA)
+                self.nc.learn(iface, pkt.src, o.lla, solicited=False, override=True, is_router=True)
+            elif type(o) is PrefixInfo and not self.is_router:
+                assert isinstance(o, PrefixInfo)
+                if o.on_link and not is_link_local(o.prefix):
+                    p = Prefix(
+                        Prefix(o.prefix, o.prefix_length).with_iid(bytes(16)), o.prefix_length
+                    )
+                    if o.valid_lifetime == 0:
+                        ifc.learned.pop(p, None)
+                    else:
+                        ifc.learned[p] = (
+                            None
+                            if o.valid_lifetime == 0xFFFFFFFF
+                            else now + o.valid_lifetime * 1000
+                        )
+        if not self.is_router:
+            if ra.router_lifetime:
+                ifc.routers[pkt.src] = now + ra.router_lifetime * 1000
+            else:
+                ifc.routers.pop(pkt.src, None)
+        return self.mobility.on_router_advertisement(self, ra, rx, now)
+
+    def _ra(self, ifc: Interface) -> Transmit:
+        opts: list[SourceLLA | PrefixInfo] = [SourceLLA(ifc.lla)]
+        for p in ifc.prefixes:
+            opts.append(PrefixInfo(p.length, True, True, PREFIX_VALID, PREFIX_PREFERRED, p.network))
+        ra = RouterAdvertisement(router_lifetime=ROUTER_LIFETIME, options=tuple(opts))
+        return Transmit(
+            ifc.name,
+            mcast_lla(ALL_NODES),
+            IPv6Packet(ifc.link_local, ALL_NODES, (), ra, hop_limit=ND_HOP_LIMIT),
+        )
+
+    # ------------------------------------------------------------ internals: output
+
+    def _sign(self, pkt: IPv6Packet) -> IPv6Packet:
+        """Fill the AH ICV when this node holds the key for the packet's (source, destination)."""
+        for h in pkt.headers:
+            if type(h) is AH:
+                key = self.keys.get(*ahmod.endpoints(pkt))
+                return pkt if key is None else ahmod.sign(pkt, key, self._encode)
+        return pkt
+
+    def _select_route(self, dst: Addr, src: Addr, now: int) -> tuple[str, Addr] | None:
+        """(iface, next hop): connected prefixes, static routes (longest match), then a default router
+        learned from RAs, preferring the interface the source address belongs to (§9.12)."""
+        src_if = self._addr_iface.get(src)
+        if is_link_local(dst):
+            if src_if is not None and self.ifaces[src_if].attached:
+                return src_if, dst
+            for ifc in self.ifaces.values():
+                if ifc.attached:
+                    return ifc.name, dst
+            return None
+        best: tuple[int, str, Addr] | None = None
+        for ifc in self.ifaces.values():
+            if not ifc.attached:
+                continue
+            for p in ifc.prefixes:
+                if p.contains(dst) and (best is None or p.length > best[0]):
+                    best = (p.length, ifc.name, dst)
+            for p, exp in ifc.learned.items():
+                if (
+                    (exp is None or exp > now)
+                    and p.contains(dst)
+                    and (best is None or p.length > best[0])
+                ):
+                    best = (p.length, ifc.name, dst)
+        attached = {n for n, i in self.ifaces.items() if i.attached}
+        r = self.routes.lookup(dst, attached)
+        if r is not None and (best is None or r.prefix.length > best[0]):
+            best = (r.prefix.length, r.iface, r.next_hop if r.next_hop is not None else dst)
+        if best is not None:
+            return best[1], best[2]
+        order = sorted(self.ifaces.values(), key=lambda i: i.name != src_if)
+        for ifc in order:
+            if ifc.attached:
+                for rtr, exp in ifc.routers.items():
+                    if exp > now:
+                        return ifc.name, rtr
+        return None
+
+    def _route_out(
+        self,
+        pkt: IPv6Packet,
+        now: int,
+        *,
+        sign: bool,
+        in_iface: str | None = None,
+        strict: bool = False,
+    ) -> list[Action]:
+        if sign:
+            pkt = self._sign(pkt)
+        dst = pkt.dst
+        if is_multicast(dst):
+            iface = self._addr_iface.get(pkt.src)
+            if iface is None or not self.ifaces[iface].attached:
+                iface = next((n for n, i in self.ifaces.items() if i.attached), None)
+            if iface is None:
+                return [Dropped(self.name, "no-interface")]
+            return [Transmit(iface, mcast_lla(dst), pkt)]
+        if dst in self._addr_iface and in_iface is None:  # to ourselves: loop back
+            return self._input(self._addr_iface[dst], pkt, now, None, 0)
+        sel = self._select_route(dst, pkt.src, now)
+        if sel is None:
+            acts: list[Action] = [Dropped(self.name, "no-route", "V6 4")]
+            if in_iface is not None:
+                acts += self._icmp_error(in_iface, pkt, lambda d: DestUnreachable(0, d), now)
+            return acts
+        iface, nh = sel
+        if strict and nh != dst:  # V6 §4.4 strict bit: the next address must be a neighbor
+            acts = [Dropped(self.name, "rh-strict-not-neighbor", "V6 4.4")]
+            if in_iface is not None:
+                acts += self._icmp_error(in_iface, pkt, lambda d: DestUnreachable(2, d), now)
+            return acts
+        return self._resolve(iface, nh, pkt, now)
+
+    def _resolve(self, iface: str, nh: Addr, pkt: IPv6Packet, now: int) -> list[Action]:
+        e = self.nc.get(iface, nh)
+        if e is not None and e.lla is not None and e.state is not NState.INCOMPLETE:
+            return [Transmit(iface, e.lla, pkt)]
+        if e is not None:
+            self.nc.start(iface, nh, pkt, now)
+            return []
+        self.nc.start(iface, nh, pkt, now)
+        return [self._ns(iface, nh)]
+
+    # ------------------------------------------------------------ internals: ICMP errors (RFC 2463 §2.4)
+
+    @staticmethod
+    def _is_icmp_error_bytes(data: bytes) -> bool:
+        nh, pos = _upper_of(data)
+        return nh == 58 and pos < len(data) and data[pos] < 128
+
+    def _param_problem(
+        self,
+        iface: str,
+        pkt: IPv6Packet,
+        code: int,
+        hidx: int,
+        field_off: int,
+        now: int,
+        *,
+        option: int | None = None,
+        mcast_ok: bool = False,
+    ) -> list[Action]:
+        """Parameter Problem with the pointer at header `hidx` (+field_off, or its option `option`);
+        hidx -1 is the fixed header (Next Header field at 6)."""
+        data = self._encode(pkt)
+        offs = _ext_offsets(data)
+        if hidx < 0:
+            ptr = 6
+        elif hidx >= len(offs):
+            return []
+        elif option is not None:
+            ptr = _option_offset(data, offs[hidx], option)
+        else:
+            ptr = offs[hidx] + field_off
+        return self._icmp_error(
+            iface, pkt, lambda d: ParamProblem(code, ptr, d), now, data=data, mcast_ok=mcast_ok
+        )
+
+    def _icmp_error(
+        self,
+        iface: str,
+        invoking: IPv6Packet,
+        make: Callable[[bytes], ICMPv6],
+        now: int,
+        *,
+        data: bytes | None = None,
+        mcast_ok: bool = False,
+    ) -> list[Action]:
+        """Never about an ICMP error, never to a multicast or unspecified source, never about a multicast
+        destination except Parameter Problem code 2 for 10-typed options (RFC 2463 §2.4 (e))."""
+        up = invoking.payload
+        if isinstance(up, _ICMP_ERRORS) or (type(up) is ICMPv6Other and up.icmp_type < 128):
+            return []
+        if is_multicast(invoking.dst) and not mcast_ok:
+            return []
+        if data is None:
+            data = self._encode(invoking)
+        return self._error_to(iface, invoking.src, invoking.dst, data, make, now)
+
+    def _error_to(
+        self,
+        iface: str,
+        to: Addr,
+        about_dst: Addr,
+        data: bytes,
+        make: Callable[[bytes], ICMPv6],
+        now: int,
+    ) -> list[Action]:
+        if is_multicast(to) or to == UNSPECIFIED:
+            return []
+        if about_dst in self._addr_iface:
+            src = about_dst
+        else:
+            ifc = self.ifaces[iface]
+            src = ifc.addresses[0] if ifc.addresses and not is_link_local(to) else ifc.link_local
+            if is_link_local(src) and not is_link_local(to):
+                src = next((a_ for a_ in self._addr_iface if not is_link_local(a_)), src)
+        body = data[: MIN_MTU - 48]
+        return self.send(IPv6Packet(src, to, (), make(body), hop_limit=64), now)
+
+
+_SOL_PREFIX = solicited_node(bytes(16))[:13]
+
+
+def _upper_of(data: bytes) -> tuple[int, int]:
+    """(upper-layer Next Header value, its offset) of an encoded packet."""
+    pos, nh = 40, data[6]
+    while nh in _EXT_NUMBERS and pos + 2 <= len(data):
+        ln = 8 if nh == 44 else (data[pos + 1] + 2) * 4 if nh == 51 else (data[pos + 1] + 1) * 8
+        nh = data[pos]
+        pos += ln
+    return nh, pos
+
+
+def describe(node: IPv6Node) -> dict[str, object]:
+    """A small plain view of a node's IPv6 state (for logs and tests)."""
+    return {
+        "name": node.name,
+        "router": node.is_router,
+        "interfaces": {
+            n: {"attached": i.attached, "addresses": [a_.hex() for a_ in i.addresses]}
+            for n, i in node.ifaces.items()
+        },
+        "neighbors": [(i, a_.hex(), e.state.value) for i, a_, e in node.nc.entries()],
+    }
+
+
+def data_packet(src: Addr, dst: Addr, flow: int) -> IPv6Packet:
+    """A UDP data packet carrying a flow id (see hooks.data_payload)."""
+    from model.roles.hooks import DATA_PORT, data_payload
+
+    return IPv6Packet(src, dst, (), UDP(DATA_PORT, DATA_PORT, data_payload(flow)))
