@@ -1,7 +1,117 @@
-"""mip6check command line (placeholder until the CLI room lands)."""
+"""The `mip6check` command: argparse subcommands, each in its own module `cli/cmd_<name>.py`.
+
+A command module exposes `add_arguments(p)` and `run(args) -> int`; it is imported only when its
+command runs. Exit codes (spec/cli-contract.md): 0 nothing violated, 1 violation found, 2 could not
+run as asked - then exactly one line on stderr, never a traceback. Any unexpected exception becomes
+one line `mip6check: internal error: ...` and exit 2 (tests make sure the corpus never gets there).
+"""
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from types import ModuleType
 
-def main() -> int:
+PROG = "mip6check"
+
+# name -> one-line job (the contract's table); the module is cli/cmd_<name>.py
+COMMANDS: dict[str, str] = {
+    "decode": "print every packet of a pcap or pcapng file, one per line",
+    "replay": "validate a capture against the property catalog",
+    "verify": "run every check of the catalog (Z3, Hypothesis, scenario corpus)",
+    "explore": "search for counterexamples and write each as scenario, pcap and chart",
+    "simulate": "run a scenario file through the forwarding engine",
+    "coverage": "which normative clauses of the draft each property covers",
+}
+
+
+class UsageError(Exception):
+    """Bad arguments: reported as one stderr line and exit 2 (argparse would print usage + error)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def fail(message: str) -> int:
+    """Print the one stderr line of an exit-2 failure and return 2."""
+    print(f"{PROG}: {message}".replace("\n", " "), file=sys.stderr)
     return 2
+
+
+def _load(name: str) -> ModuleType | None:
+    """The command's module, or None when nobody has written it yet."""
+    modname = f"cli.cmd_{name}"
+    try:
+        return importlib.import_module(modname)
+    except ModuleNotFoundError as e:
+        if e.name == modname:
+            return None
+        raise
+
+
+def build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, ModuleType | None]:
+    """The parser; only the chosen command's module is imported to add its arguments."""
+    parser = _Parser(
+        prog=PROG,
+        description="Formal model and specification checker for Mobile IPv6 "
+        "(draft-ietf-mobileip-ipv6-04).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    module = None
+    for name, job in COMMANDS.items():
+        p = sub.add_parser(name, help=job, description=job)
+        if name == chosen:
+            module = _load(name)
+            if module is not None:
+                module.add_arguments(p)
+            else:
+                p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser, module
+
+
+def _run(argv: list[str]) -> int:
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    if chosen not in COMMANDS:
+        chosen = None
+    try:
+        parser, module = build_parser(chosen)
+        args = parser.parse_args(argv)
+    except UsageError as e:
+        print(str(e).replace("\n", " "), file=sys.stderr)
+        return 2
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    if module is None:
+        return fail(f"{args.command}: not implemented yet")
+    code: int = module.run(args)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run one command, map every failure to exit 2 with one stderr line."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+    except SystemExit as e:  # --help, --version
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+    except BrokenPipeError:
+        # the reader went away (`| head`): quietly stop; keep the interpreter from complaining at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return fail("interrupted")
+    except Exception as e:  # noqa: BLE001 - the one boundary where any bug becomes one line
+        return fail(f"internal error: {type(e).__name__}: {e}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

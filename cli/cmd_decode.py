@@ -1,0 +1,71 @@
+"""`mip6check decode FILE [--json] [--profile NAME]`: one line per capture record (cli-contract.md).
+
+Every record gets exactly one line: a decoded packet, a frame that is not IPv6 (`not_ipv6`), or a
+packet or record in error (`error` with its offset). A readable capture exits 0 even when packets are
+malformed; a file that cannot be read as a capture exits 2 with one stderr line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+
+from cli.render import Decoded, record_json, record_text
+from model.codec import DRAFT04, PROFILES, DecodeError, Profile, decode_partial
+from model.codec.link import decode_link
+from model.codec.pcap import Record, RecordError, iter_file
+from model.errors import CaptureError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="a pcap or pcapng capture")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one object per record")
+    p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=DRAFT04.name,
+        help="option-type numbering (default: the draft's own, draft04)",
+    )
+
+
+def decode_record(rec: Record | RecordError, profile: Profile = DRAFT04) -> Decoded:
+    """One record through the link layer and the codec; never raises for any record content."""
+    if isinstance(rec, RecordError):
+        return Decoded(rec)
+    link = decode_link(rec.linktype, rec.data)
+    off = link.ipv6_offset
+    if off is None:
+        if link.truncated:
+            err = DecodeError(len(rec.data), "link", "header", link.reason)
+            return Decoded(rec, link, None, err)
+        return Decoded(rec, link)
+    pkt, err = decode_partial(rec.data[off:], profile, base_offset=off)
+    return Decoded(rec, link, pkt, err)
+
+
+def decode_path(path: str, profile: Profile = DRAFT04) -> Iterator[Decoded]:
+    """Every record of a capture file, decoded. Raises CaptureError (at once) for a non-capture."""
+    records = iter_file(path)
+    return (decode_record(r, profile) for r in records)
+
+
+def run(args: argparse.Namespace) -> int:
+    profile = PROFILES[args.profile]
+    try:
+        items = decode_path(args.file, profile)
+        out = sys.stdout
+        write = out.write
+        if args.json:
+            dumps = json.JSONEncoder(ensure_ascii=True).encode
+            for d in items:
+                write(dumps(record_json(d)) + "\n")
+        else:
+            for d in items:
+                write(record_text(d) + "\n")
+    except CaptureError as e:
+        sys.stdout.flush()
+        print(f"mip6check: {e.path}: {e.reason} (at byte {e.offset})", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,456 @@
+"""Rendering of packets and capture records as JSON objects (cli-contract.md) and one-line text.
+
+Reusable: `packet_json(pkt)` gives the contract's per-packet object (src, dst, chain, mip6, routing,
+icmpv6, inner, plus `mh` and `checksum_ok`); `packet_text(pkt)` the tcpdump-like line; `record_json` /
+`record_text` wrap one capture record (decoded, not IPv6, or in error) for `decode` and `replay`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from model.addr import fmt
+from model.codec import (
+    AH,
+    ESP,
+    MH_NAMES,
+    TCP,
+    UDP,
+    BindingAck,
+    BindingRequest,
+    BindingUpdate,
+    DecodeError,
+    DestOptions,
+    DestUnreachable,
+    EchoReply,
+    EchoRequest,
+    Fragment,
+    HomeAddress,
+    HopByHop,
+    ICMPv6Other,
+    IPv6Packet,
+    MalformedOption,
+    MobilityHeader,
+    MTUOption,
+    NeighborAdvertisement,
+    NeighborSolicitation,
+    NoNextHeader,
+    Option,
+    PacketTooBig,
+    ParamProblem,
+    PrefixInfo,
+    Raw,
+    Redirect,
+    RouterAdvertisement,
+    RouterSolicitation,
+    Routing0,
+    Routing2,
+    RoutingOther,
+    SourceLLA,
+    TargetLLA,
+    TimeExceeded,
+    checksum_ok,
+)
+from model.codec.link import LINKTYPE_NAMES, LinkFrame, fmt_mac
+from model.codec.pcap import Record, RecordError
+
+Json = dict[str, Any]
+
+ICMP_TYPES: dict[type, int] = {
+    DestUnreachable: 1,
+    PacketTooBig: 2,
+    TimeExceeded: 3,
+    ParamProblem: 4,
+    EchoRequest: 128,
+    EchoReply: 129,
+    RouterSolicitation: 133,
+    RouterAdvertisement: 134,
+    NeighborSolicitation: 135,
+    NeighborAdvertisement: 136,
+    Redirect: 137,
+}
+ICMP_NAMES: dict[type, str] = {
+    DestUnreachable: "unreachable",
+    PacketTooBig: "too-big",
+    TimeExceeded: "time-exceeded",
+    ParamProblem: "param-problem",
+    EchoRequest: "echo-request",
+    EchoReply: "echo-reply",
+    RouterSolicitation: "router-solicit",
+    RouterAdvertisement: "router-advert",
+    NeighborSolicitation: "neighbor-solicit",
+    NeighborAdvertisement: "neighbor-advert",
+    Redirect: "redirect",
+}
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def chain_name(x: object) -> str | int:
+    """The contract's name of one Next Header element (or its number when it has no name)."""
+    t = type(x)
+    if t is HopByHop:
+        return "hbh"
+    if t is DestOptions:
+        return "dstopts"
+    if t is Routing0 or t is Routing2 or t is RoutingOther:
+        return "routing"
+    if t is Fragment:
+        return "fragment"
+    if t is AH:
+        return "ah"
+    if t is ESP:
+        return "esp"
+    if t is IPv6Packet:
+        return "ipv6"
+    if t in ICMP_TYPES or t is ICMPv6Other:
+        return "icmpv6"
+    if t is TCP:
+        return "tcp"
+    if t is UDP:
+        return "udp"
+    if t is NoNextHeader:
+        return "none"
+    if isinstance(x, MobilityHeader):
+        return x.next_header_number
+    if isinstance(x, Raw):
+        return x.next_header
+    return "?"
+
+
+def option_json(o: Option, where: str) -> Json | None:
+    """A Mobile IPv6 option as the contract's object (None for padding and unknown options)."""
+    if isinstance(o, BindingUpdate):
+        return {
+            "type": "BU",
+            "a": o.a,
+            "h": o.h,
+            "c": o.c,
+            "id_length": o.id_length,
+            "seq": o.seq,
+            "lifetime": o.lifetime,
+            "care_of": fmt(o.care_of) if o.care_of is not None else None,
+            "opt_type": o.opt_type,
+            "in": where,
+        }
+    if isinstance(o, BindingAck):
+        return {
+            "type": "BA",
+            "status": o.status,
+            "seq": o.seq,
+            "lifetime": o.lifetime,
+            "refresh": o.refresh,
+            "opt_type": o.opt_type,
+            "in": where,
+        }
+    if isinstance(o, BindingRequest):
+        return {"type": "BR", "opt_type": o.opt_type, "in": where}
+    if isinstance(o, HomeAddress):
+        return {
+            "type": "HAO",
+            "home_address": fmt(o.home_address),
+            "opt_type": o.opt_type,
+            "in": where,
+        }
+    if isinstance(o, MalformedOption):
+        return {"type": o.kind, "malformed": o.reason, "opt_type": o.opt_type, "in": where}
+    return None
+
+
+def _mip6(pkt: IPv6Packet) -> list[Json]:
+    out: list[Json] = []
+    for h in pkt.headers:
+        if isinstance(h, DestOptions | HopByHop):
+            where = "dstopts" if isinstance(h, DestOptions) else "hbh"
+            for o in h.options:
+                j = option_json(o, where)
+                if j is not None:
+                    out.append(j)
+    return out
+
+
+def routing_json(pkt: IPv6Packet) -> Json | None:
+    for h in pkt.headers:
+        if isinstance(h, Routing0):
+            return {
+                "type": 0,
+                "segments_left": h.segments_left,
+                "addresses": [fmt(x) for x in h.addresses],
+            }
+        if isinstance(h, Routing2):
+            return {"type": 2, "segments_left": h.segments_left, "addresses": [fmt(h.home_address)]}
+        if isinstance(h, RoutingOther):
+            return {"type": h.routing_type, "segments_left": h.segments_left, "addresses": []}
+    return None
+
+
+def _nd_options(opts: tuple[object, ...], j: Json) -> None:
+    for o in opts:
+        if isinstance(o, SourceLLA):
+            j["slla"] = fmt_mac(o.lla)
+        elif isinstance(o, TargetLLA):
+            j["tlla"] = fmt_mac(o.lla)
+        elif isinstance(o, MTUOption):
+            j["mtu"] = o.mtu
+        elif isinstance(o, PrefixInfo):
+            j.setdefault("prefixes", []).append(
+                {
+                    "prefix": fmt(o.prefix),
+                    "length": o.prefix_length,
+                    "on_link": o.on_link,
+                    "autonomous": o.autonomous,
+                    "valid_lifetime": o.valid_lifetime,
+                    "preferred_lifetime": o.preferred_lifetime,
+                }
+            )
+
+
+def icmpv6_json(u: object) -> Json | None:
+    """ICMPv6 type, code and the fields that apply (ND flags, target, link-layer addresses)."""
+    if isinstance(u, ICMPv6Other):
+        return {"type": u.icmp_type, "code": u.code}
+    t = ICMP_TYPES.get(type(u))
+    if t is None:
+        return None
+    j: Json = {"type": t, "code": getattr(u, "code", 0)}
+    if isinstance(u, PacketTooBig):
+        j["mtu"] = u.mtu
+    elif isinstance(u, ParamProblem):
+        j["pointer"] = u.pointer
+    elif isinstance(u, EchoRequest | EchoReply):
+        j["ident"], j["seq"] = u.ident, u.seq
+    elif isinstance(u, RouterAdvertisement):
+        j.update(
+            cur_hop_limit=u.cur_hop_limit,
+            managed=u.managed,
+            other=u.other,
+            home_agent=u.home_agent,
+            router_lifetime=u.router_lifetime,
+            reachable_time=u.reachable_time,
+            retrans_timer=u.retrans_timer,
+        )
+        _nd_options(u.options, j)
+    elif isinstance(u, RouterSolicitation):
+        _nd_options(u.options, j)
+    elif isinstance(u, NeighborSolicitation):
+        j["target"] = fmt(u.target)
+        _nd_options(u.options, j)
+    elif isinstance(u, NeighborAdvertisement):
+        j.update(target=fmt(u.target), solicited=u.solicited, override=u.override, router=u.router)
+        _nd_options(u.options, j)
+    elif isinstance(u, Redirect):
+        j.update(target=fmt(u.target), destination=fmt(u.destination))
+        _nd_options(u.options, j)
+    return j
+
+
+def _plain(v: object) -> object:
+    return v.hex() if isinstance(v, bytes) else v
+
+
+def mh_json(u: object) -> Json | None:
+    """RFC 6275 Mobility Header (decoded for today's captures): type, its fields, option types."""
+    if not isinstance(u, MobilityHeader):
+        return None
+    return {
+        "mh_type": u.mh_type,
+        "name": MH_NAMES.get(u.mh_type, str(u.mh_type)),
+        "fields": {k: _plain(v) for k, v in u.fields},
+        "options": [{"type": o.opt_type, "data": o.data.hex()} for o in u.options],
+    }
+
+
+def packet_json(pkt: IPv6Packet) -> Json:
+    """The contract's per-packet object for one IPv6 packet (inner packets recursively)."""
+    chain = [chain_name(h) for h in pkt.headers]
+    chain.append(chain_name(pkt.payload))
+    u = pkt.payload
+    return {
+        "src": fmt(pkt.src),
+        "dst": fmt(pkt.dst),
+        "chain": chain,
+        "mip6": _mip6(pkt),
+        "routing": routing_json(pkt),
+        "icmpv6": icmpv6_json(u),
+        "inner": packet_json(u) if isinstance(u, IPv6Packet) else None,
+        "mh": mh_json(u),
+        "hop_limit": pkt.hop_limit,
+    }
+
+
+def error_json(e: DecodeError) -> Json:
+    return {"offset": e.offset, "reason": e.reason, "layer": e.layer, "field": e.field}
+
+
+def _safe_checksum(pkt: IPv6Packet) -> bool | None:
+    try:
+        return checksum_ok(pkt)
+    except DecodeError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """One capture record through the link layer and the codec: what `decode` and `replay` print."""
+
+    record: Record | RecordError
+    link: LinkFrame | None = None
+    packet: IPv6Packet | None = None  # decoded (possibly partly, when `error` is set)
+    error: DecodeError | None = None
+
+
+_EMPTY: Json = {
+    "src": None,
+    "dst": None,
+    "chain": [],
+    "mip6": [],
+    "routing": None,
+    "icmpv6": None,
+    "inner": None,
+}
+
+
+def record_json(d: Decoded) -> Json:
+    """The full JSON Lines object of one record (index, time, the packet fields, error, extras)."""
+    r = d.record
+    if isinstance(r, RecordError):
+        j: Json = {"index": r.index, "time": None, **_EMPTY}
+        j["error"] = {"offset": 0, "reason": r.reason, "layer": "capture", "field": "record"}
+        j["file_offset"] = r.file_offset
+        return j
+    j = {"index": r.index, "time": r.time}
+    if d.packet is not None:
+        j.update(packet_json(d.packet))
+    else:
+        j.update(_EMPTY)
+    j["error"] = error_json(d.error) if d.error is not None else None
+    j["link"] = LINKTYPE_NAMES.get(r.linktype, r.linktype)
+    if d.link is not None and not d.link.is_ipv6 and not d.link.truncated:
+        j["not_ipv6"] = {
+            "reason": d.link.reason,
+            "ethertype": d.link.ethertype,
+            "family": d.link.family,
+        }
+    if d.link is not None and d.link.vlans:
+        j["vlans"] = list(d.link.vlans)
+    if d.packet is not None and d.error is None:
+        j["checksum_ok"] = _safe_checksum(d.packet)
+    if r.note:
+        j["note"] = r.note
+    j["orig_len"] = r.orig_len
+    j["caplen"] = len(r.data)
+    return j
+
+
+# ---------------------------------------------------------------- text
+
+
+def option_text(o: Option) -> str | None:
+    if isinstance(o, BindingUpdate):
+        flags = "".join(f" {n}" for n, v in (("a", o.a), ("h", o.h), ("c", o.c)) if v)
+        coa = f" coa={fmt(o.care_of)}" if o.care_of is not None else ""
+        return f"BU{flags} seq={o.seq} life={o.lifetime} idlen={o.id_length}{coa}"
+    if isinstance(o, BindingAck):
+        return f"BA status={o.status} seq={o.seq} life={o.lifetime} refresh={o.refresh}"
+    if isinstance(o, BindingRequest):
+        return "BR"
+    if isinstance(o, HomeAddress):
+        return f"HAO {fmt(o.home_address)}"
+    if isinstance(o, MalformedOption):
+        return f"{o.kind}(malformed: {o.reason})"
+    if isinstance(o, Raw | NoNextHeader):
+        return None
+    t = getattr(o, "opt_type", None)
+    return f"opt{t}" if t is not None else None
+
+
+def _header_text(h: object) -> str:
+    if isinstance(h, DestOptions | HopByHop):
+        parts = [p for p in (option_text(o) for o in h.options) if p]
+        name = "dstopts" if isinstance(h, DestOptions) else "hbh"
+        return f"{name}[{'; '.join(parts)}]" if parts else name
+    if isinstance(h, Routing0):
+        return f"rh0[left={h.segments_left} {','.join(fmt(x) for x in h.addresses)}]"
+    if isinstance(h, Routing2):
+        return f"rh2[left={h.segments_left} {fmt(h.home_address)}]"
+    if isinstance(h, RoutingOther):
+        return f"rh{h.routing_type}[left={h.segments_left}]"
+    if isinstance(h, Fragment):
+        return f"frag[off={h.offset}{' M' if h.more else ''} id={h.ident:#x}]"
+    if isinstance(h, AH):
+        return "ah"
+    return str(chain_name(h))
+
+
+def _kv(k: str, v: object) -> str:
+    """`flag` for a true boolean, `prefix=P/len` for prefixes, else `k=v`."""
+    if v is True:
+        return k
+    if k == "prefixes" and isinstance(v, list):
+        return " ".join(
+            f"prefix={p['prefix']}/{p['length']}{' L' if p['on_link'] else ''}{' A' if p['autonomous'] else ''}"
+            for p in v
+        )
+    return f"{k}={_plain(v)}"
+
+
+def _upper_text(u: object) -> str:
+    if isinstance(u, IPv6Packet):
+        return "ipv6 | " + packet_text(u)
+    if isinstance(u, NoNextHeader):
+        return ""
+    if isinstance(u, ESP):
+        return f"esp[spi={u.spi:#x} seq={u.seq}]"
+    if isinstance(u, UDP):
+        return f"udp {u.sport} > {u.dport} len={len(u.payload)}"
+    if isinstance(u, TCP):
+        return f"tcp {u.sport} > {u.dport} flags={u.flags:#x} len={len(u.payload)}"
+    if isinstance(u, MobilityHeader):
+        fields = " ".join(_kv(k, v) for k, v in u.fields if v is not False)
+        name = MH_NAMES.get(u.mh_type, f"type{u.mh_type}")
+        return f"mh {name}" + (f" {fields}" if fields else "")
+    if isinstance(u, Raw):
+        return f"proto {u.next_header} len={len(u.data)}"
+    j = icmpv6_json(u)
+    if j is not None:
+        name = ICMP_NAMES.get(type(u), f"type{j['type']}")
+        extra = " ".join(
+            _kv(k, v) for k, v in j.items() if k not in ("type", "code") and v is not False
+        )
+        code = f" code={j['code']}" if j["code"] else ""
+        return f"icmp6 {name}{code}" + (f" {extra}" if extra else "")
+    return str(chain_name(u))
+
+
+def packet_text(pkt: IPv6Packet) -> str:
+    """`src > dst hdr hdr upper`: a tcpdump-like line naming the Mobile IPv6 options and fields."""
+    parts = [f"{fmt(pkt.src)} > {fmt(pkt.dst)}"]
+    parts.extend(_header_text(h) for h in pkt.headers)
+    up = _upper_text(pkt.payload)
+    if up:
+        parts.append(up)
+    return " ".join(parts)
+
+
+def time_text(time_ns: int) -> str:
+    s, ns = divmod(time_ns, 1_000_000_000)
+    return f"{s}.{ns // 1000:06d}"
+
+
+def record_text(d: Decoded) -> str:
+    """One human line per record: index, time, the packet (or why it is not IPv6), any error."""
+    r = d.record
+    if isinstance(r, RecordError):
+        return f"{r.index} - capture error at byte {r.file_offset}: {r.reason}"
+    head = f"{r.index} {time_text(r.time_ns)}"
+    if d.link is not None and not d.link.is_ipv6 and not d.link.truncated:
+        return f"{head} not IPv6: {d.link.reason}"
+    body = packet_text(d.packet) if d.packet is not None else ""
+    if d.error is not None:
+        e = d.error
+        body += f" [error at {e.offset}: {e.layer}.{e.field}: {e.reason}]"
+    if r.note:
+        body += f" [{r.note}]"
+    return f"{head} {body.strip()}"
