@@ -116,8 +116,10 @@ def decode_mh(data: bytes, pos: int, end: int, base: int, number: int = 135) -> 
     """Decode the Mobility Header in data[pos:end] (§6.1.1).
 
     Header Len claiming more than the data is a DecodeError; claiming less is a DecodeError too, except
-    Header Len 0 with more octets following (the ns-3 MIPv6 model never fills the field in): that
-    decodes over all of data[pos:end] and keeps `declared_len=0`, so `header_len_mismatch()` flags it.
+    Header Len 0 with more octets following: the ns-3 MIPv6 model never fills the field in (and writes
+    its Home Address destination-options header *after* the MH). That case decodes the message's fixed
+    part from the data, parses no options, and keeps every later octet as a final ("trailing", bytes)
+    field; `declared_len=0` is kept, so `header_len_mismatch()` flags it and encoding is byte-exact.
     """
     if end - pos < 6:
         _fail(base + pos, "header", f"truncated: {end - pos} octets, need 6")
@@ -145,6 +147,9 @@ def decode_mh(data: bytes, pos: int, end: int, base: int, number: int = 135) -> 
     if mend - p < n:
         _fail(base + p, MH_NAMES[mtype], f"truncated: {mend - p} octets of message data, need {n}")
     fields = _unpack_fields(data[p : p + n], layout)
+    if size < end - pos:  # the ns-3 Header Len 0 case
+        fields += (("trailing", data[p + n : mend]),)
+        return MobilityHeader(mtype, fields, (), proto, rsv, number, ck, hlen)
     return MobilityHeader(
         mtype,
         fields,
@@ -180,6 +185,10 @@ def encode_mh_body(mh: MobilityHeader) -> bytes:
         parts.append(x.to_bytes(_FIXED[mh.mh_type], "big"))
     for o in mh.options:
         parts.append(b"\x00" if o.opt_type == 0 else bytes((o.opt_type, len(o.data))) + o.data)
+    if layout is not None:
+        for name, v in mh.fields:
+            if name == "trailing" and isinstance(v, bytes):
+                parts.append(v)
     return b"".join(parts)
 
 
