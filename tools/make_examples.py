@@ -52,9 +52,12 @@ ICV = bytes(12)
 def packets() -> list[tuple[str, int, bytes, bytes | None, IPv6Packet]]:
     """(link, time in microseconds, src MAC, dst MAC or None for multicast, packet)."""
     ra = IPv6Packet(
-        ROUTER2, ALL_NODES, (),
+        ROUTER2,
+        ALL_NODES,
+        (),
         RouterAdvertisement(
-            cur_hop_limit=64, router_lifetime=1800,
+            cur_hop_limit=64,
+            router_lifetime=1800,
             options=(
                 SourceLLA(MAC_R2),
                 PrefixInfo(64, True, True, 2592000, 604800, a("2001:db8:2::")),
@@ -63,16 +66,25 @@ def packets() -> list[tuple[str, int, bytes, bytes | None, IPv6Packet]]:
         hop_limit=255,
     )
     bu_pkt = IPv6Packet(
-        COA, HA,
-        (dest_options(bu(7, 60, a=True, h=True, id_length=64), HomeAddress(HOME)), AH(0x100, 1, ICV)),
+        COA,
+        HA,
+        (
+            dest_options(bu(7, 60, a=True, h=True, id_length=64), HomeAddress(HOME)),
+            AH(0x100, 1, ICV),
+        ),
     )
     proxy_na = IPv6Packet(
-        HA, ALL_NODES, (),
-        NeighborAdvertisement(HOME, router=False, solicited=False, override=True, options=(TargetLLA(MAC_HA),)),
+        HA,
+        ALL_NODES,
+        (),
+        NeighborAdvertisement(
+            HOME, router=False, solicited=False, override=True, options=(TargetLLA(MAC_HA),)
+        ),
         hop_limit=255,
     )
     ba_pkt = IPv6Packet(
-        HA, COA,
+        HA,
+        COA,
         (Routing0(1, (HOME,)), dest_options(BindingAck(0, 7, 60, 60)), AH(0x200, 1, ICV)),
     )
     data = IPv6Packet(CN, HOME, (), UDP(5000, 7, b"hello"))

@@ -1,0 +1,302 @@
+"""`mip6check decode`: the JSON field contract, exit codes, one line per record, no traceback ever."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from cli.cmd_decode import decode_path, decode_record
+from cli.main import main
+from cli.render import record_json, record_text
+from model.addr import a
+from model.codec import IPv6Packet, NoNextHeader, encode_packet
+from model.codec.link import encode_ethernet
+from model.codec.pcap import PcapngWriter, PcapWriter, Record, RecordError, iter_file
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "traces" / "examples" / "home-registration.pcapng"
+CONTRACT = ("index", "time", "src", "dst", "chain", "mip6", "routing", "icmpv6", "inner", "error")
+MAC1 = bytes.fromhex("00005e005301")
+MAC2 = bytes.fromhex("00005e005302")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def lines(path: Path | str) -> list[dict[str, object]]:
+    code, out, err = run("decode", "--json", str(path))
+    assert code == 0 and err == ""
+    return [json.loads(x) for x in out.splitlines()]
+
+
+# ---------------------------------------------------------------- the example and the field contract
+
+
+def test_example_json_contract() -> None:
+    got = lines(EXAMPLE)
+    assert [j["index"] for j in got] == [1, 2, 3, 4, 5]
+    for j in got:
+        assert all(k in j for k in CONTRACT)
+        assert j["error"] is None and j["checksum_ok"] is not False
+    bu = got[1]
+    assert bu["time"] == pytest.approx(12.000250)
+    assert bu["src"] == "2001:db8:2::100" and bu["dst"] == "2001:db8:1::1"
+    assert bu["chain"] == ["dstopts", "ah", "none"]
+    assert bu["mip6"][0] == {
+        "type": "BU",
+        "a": True,
+        "h": True,
+        "c": False,
+        "id_length": 64,
+        "seq": 7,
+        "lifetime": 60,
+        "care_of": None,
+        "opt_type": 195,
+        "in": "dstopts",
+    }
+    assert bu["mip6"][1]["type"] == "HAO" and bu["mip6"][1]["home_address"] == "2001:db8:1::100"
+    ba = got[3]
+    assert ba["routing"] == {"type": 0, "segments_left": 1, "addresses": ["2001:db8:1::100"]}
+    assert ba["mip6"][0]["type"] == "BA" and ba["mip6"][0]["refresh"] == 60
+    na = got[2]["icmpv6"]
+    assert (
+        na["type"] == 136
+        and na["override"]
+        and not na["solicited"]
+        and na["tlla"] == "00:00:5e:00:53:02"
+    )
+    tun = got[4]
+    assert tun["chain"] == ["ipv6"] and tun["inner"]["src"] == "2001:db8:3::5"
+    assert tun["inner"]["chain"] == ["udp"] and "index" not in tun["inner"]
+
+
+def test_example_text() -> None:
+    code, out, err = run("decode", str(EXAMPLE))
+    assert code == 0 and err == ""
+    text = out.splitlines()
+    assert len(text) == 5
+    assert text[1] == (
+        "2 12.000250 2001:db8:2::100 > 2001:db8:1::1 "
+        "dstopts[BU a h seq=7 life=60 idlen=64; HAO 2001:db8:1::100] ah"
+    )
+
+
+def test_profile_draft08_reads_draft04_options_as_unknown() -> None:
+    code, out, _ = run("decode", "--json", "--profile", "draft08", str(EXAMPLE))
+    assert code == 0
+    assert json.loads(out.splitlines()[1])["mip6"] == []
+
+
+def _write(tmp: Path, frames: list[bytes], linktype: int = 1) -> Path:
+    p = tmp / "t.pcap"
+    with p.open("wb") as f:
+        w = PcapWriter(f, linktype=linktype)
+        for i, fr in enumerate(frames):
+            w.write(fr, time_ns=i)
+    return p
+
+
+def test_not_ipv6_and_malformed(tmp_path: Path) -> None:
+    good = encode_packet(IPv6Packet(a("2001:db8::1"), a("2001:db8::2"), (), NoNextHeader()))
+    bad = bytearray(good)
+    bad[6] = 60  # Next Header: Destination Options, but nothing follows
+    frames = [
+        encode_ethernet(MAC1, MAC2, good),
+        MAC2 + MAC1 + b"\x08\x00" + bytes(20),  # IPv4
+        encode_ethernet(MAC1, MAC2, bytes(bad)),
+        MAC1[:5],  # shorter than the Ethernet header
+    ]
+    got = lines(_write(tmp_path, frames))
+    assert len(got) == 4
+    assert got[0]["chain"] == ["none"] and got[0]["error"] is None
+    assert (
+        got[1]["src"] is None
+        and got[1]["not_ipv6"]["ethertype"] == 0x0800
+        and got[1]["error"] is None
+    )
+    err = got[2]["error"]
+    assert err is not None and set(err) >= {"offset", "reason", "layer", "field"}
+    assert err["offset"] >= 14 + 40  # absolute within the frame, past link and IPv6 headers
+    assert got[2]["src"] == "2001:db8::1"  # decoded as far as it goes
+    assert got[3]["error"]["layer"] == "link"
+
+
+def test_truncated_capture_is_a_line_not_exit_2(tmp_path: Path) -> None:
+    p = _write(tmp_path, [bytes(60), bytes(60)])
+    p.write_bytes(p.read_bytes()[:-10])
+    got = lines(p)
+    assert len(got) == 2 and got[1]["error"]["layer"] == "capture" and got[1]["index"] == 2
+
+
+# ---------------------------------------------------------------- exit code 2: one line, no traceback
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"not a capture at all",
+        b"\xd4\xc3\xb2\xa1\x02\x00",
+        b"\x0a\x0d\x0d\x0a\x1c\x00\x00\x00",
+    ],
+)
+def test_not_a_capture_exit_2(tmp_path: Path, content: bytes) -> None:
+    p = tmp_path / "x.pcap"
+    p.write_bytes(content)
+    code, out, err = run("decode", str(p))
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and str(p) in err and "Traceback" not in err
+
+
+def test_directory_missing_and_bad_args(tmp_path: Path) -> None:
+    for argv in (
+        ("decode", str(tmp_path)),
+        ("decode", str(tmp_path / "missing.pcap")),
+        ("decode",),
+        ("decode", str(EXAMPLE), "--profile", "nope"),
+        ("nosuchcommand",),
+        ("decode", str(EXAMPLE), "--bogus"),
+    ):
+        code, out, err = run(*argv)
+        assert code == 2, argv
+        assert len(err.strip().splitlines()) == 1, (argv, err)
+        assert "Traceback" not in err
+
+
+def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cli.cmd_decode as cmd
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cmd, "decode_path", boom)
+    code, _, err = run("decode", str(EXAMPLE))
+    assert code == 2 and err.strip() == "mip6check: internal error: RuntimeError: boom"
+
+
+def test_unwritten_command_exits_2() -> None:
+    import importlib.util
+
+    for name in ("replay", "verify", "explore", "simulate", "coverage"):
+        if importlib.util.find_spec(f"cli.cmd_{name}") is None:
+            code, _, err = run(name, "x")
+            assert code == 2 and len(err.splitlines()) == 1
+
+
+# ---------------------------------------------------------------- the shared corpus, in process
+
+
+def _corpus(shared: Path) -> list[Path]:
+    return sorted((shared / "tcpdump-all").iterdir())
+
+
+def test_corpus_decodes_in_process(shared_traces: Path) -> None:
+    """Every record of every file gives one JSON object and one text line; no exception escapes."""
+    files = _corpus(shared_traces)
+    assert len(files) >= 800
+    total = errors = not_ipv6 = 0
+    for p in files:
+        records = list(iter_file(str(p)))
+        out = [decode_record(r) for r in records]
+        assert len(out) == len(records)
+        js = [record_json(d) for d in out]
+        assert [j["index"] for j in js] == [r.index for r in records], p
+        for d, j in zip(out, js, strict=True):
+            json.dumps(j)
+            assert "\n" not in record_text(d)
+            assert all(k in j for k in CONTRACT)
+            errors += j["error"] is not None
+            not_ipv6 += "not_ipv6" in j
+        total += len(out)
+    assert total > 5000 and errors > 0 and not_ipv6 > 0
+
+
+def test_decode_path_counts_match_capinfos(shared_traces: Path) -> None:
+    if shutil.which("capinfos") is None:
+        pytest.skip("capinfos not installed")
+    files = [str(p) for p in _corpus(shared_traces)][::20]
+    out = subprocess.run(
+        ["capinfos", "-c", "-M", "-T", "-r", *files], capture_output=True, text=True, check=False
+    ).stdout
+    for line in out.splitlines():
+        name, _, n = line.rpartition("\t")
+        if n.isdigit():
+            items = list(decode_path(name))
+            assert sum(isinstance(d.record, Record) for d in items) == int(n), name
+            assert not any(isinstance(d.record, RecordError) for d in items)
+
+
+# ---------------------------------------------------------------- the real command, a few times
+
+MIP6CHECK = [sys.executable, "-m", "cli.main"]
+
+
+def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*MIP6CHECK, *argv], capture_output=True, text=True, cwd=ROOT, check=False, timeout=120
+    )
+
+
+def test_subprocess_example_and_errors(tmp_path: Path) -> None:
+    r = _cli("decode", "--json", str(EXAMPLE))
+    assert r.returncode == 0 and r.stderr == "" and len(r.stdout.splitlines()) == 5
+    r = _cli("decode", str(tmp_path))
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "Traceback" not in r.stderr
+    bad = tmp_path / "garbage.pcapng"
+    bad.write_bytes(b"\x0a\x0d\x0d\x0a" + bytes(100))
+    r = _cli("decode", "--json", str(bad))
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
+
+
+def test_subprocess_entry_point_on_shared(shared_traces: Path) -> None:
+    exe = shutil.which("mip6check")
+    if exe is None:
+        pytest.skip("mip6check entry point not installed")
+    for name in ("ipv6_mobility_1.pcap", "mobility_opt_asan.pcap", "ipv6-rthdr-oobr.pcap"):
+        p = shared_traces / "tcpdump" / name
+        r = subprocess.run(
+            [exe, "decode", "--json", str(p)], capture_output=True, text=True, check=False
+        )
+        assert r.returncode == 0, r.stderr
+        assert "Traceback" not in r.stderr
+        n = sum(isinstance(x, Record | RecordError) for x in iter_file(str(p)))
+        assert len(r.stdout.splitlines()) == n
+
+
+def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
+    big = _write(tmp_path, [encode_ethernet(MAC1, MAC2, bytes(40))] * 20000)
+    p = subprocess.run(
+        f"{sys.executable} -m cli.main decode {big} | head -1",
+        shell=True,
+        capture_output=True,  # noqa: S602
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert p.stdout.startswith("1 ") and p.stderr == ""
+
+
+def test_pcapng_several_interfaces(tmp_path: Path) -> None:
+    p = tmp_path / "two.pcapng"
+    pkt = encode_packet(IPv6Packet(a("2001:db8::1"), a("2001:db8::2")))
+    with p.open("wb") as f:
+        w = PcapngWriter(f)
+        e = w.add_interface("eth")
+        r = w.add_interface("raw", linktype=101)
+        w.write(e, encode_ethernet(MAC1, MAC2, pkt), time_ns=5)
+        w.write(r, pkt, time_ns=6)
+    got = lines(p)
+    assert [j["link"] for j in got] == ["ethernet", "raw"] and all(
+        j["src"] == "2001:db8::1" for j in got
+    )
