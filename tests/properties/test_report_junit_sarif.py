@@ -1,0 +1,158 @@
+"""JUnit XML and SARIF 2.1.0 writers: structure, counts, and validation against the SARIF schema."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from properties.catalog import CATALOG, UnknownPropertyError
+from properties.report import junit, sarif
+from properties.verdict import Result, Status, Violation
+
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
+
+V1 = Violation(
+    property="MN-RETX-SAME-SEQ",
+    section="9.7",
+    level="MUST",
+    node="2001:db8:1::100",
+    message="retransmission of the Binding Update sent in packet 12 changed Sequence Number 7 -> 8",
+    packet=17,
+    time=33.5,
+    related=(12,),
+)
+V2 = Violation(
+    property="BC-SEQ-MONOTONIC",
+    section="7.2",
+    level="MUST",
+    node="cn",
+    message="cache entry updated by Sequence Number 5 after 9",
+    step=4,
+    scenario_line=12,
+)
+RESULTS = [
+    Result("BC-SEQ-MONOTONIC", "z3", Status.PROVED, seconds=0.4, detail="inductive"),
+    Result("SPEC-SEQ-HALF", "z3", Status.FINDING, witness={"a": 0, "b": 32768}),
+    Result("BC-HOMEREG-NOEVICT", "hypothesis", Status.PASSED, examples=2000, seconds=3.25),
+    Result(
+        "BC-SEQ-MONOTONIC",
+        "hypothesis",
+        Status.VIOLATED,
+        seconds=1.0,
+        counterexample={"scenario": "traces/regressions/x.scenario"},
+        violations=(V2,),
+    ),
+    Result("SYS-CONVERGE", "z3", Status.UNKNOWN, detail="solver timeout at depth 9"),
+]
+
+
+def test_result_json_matches_cli_contract() -> None:
+    assert RESULTS[0].to_json() == {
+        "property": "BC-SEQ-MONOTONIC",
+        "engine": "z3",
+        "status": "proved",
+        "seconds": 0.4,
+        "detail": "inductive",
+    }
+    assert RESULTS[1].to_json() == {
+        "property": "SPEC-SEQ-HALF",
+        "engine": "z3",
+        "status": "finding",
+        "witness": {"a": 0, "b": 32768},
+    }
+    assert RESULTS[2].to_json()["examples"] == 2000
+    assert V1.to_json() == {
+        "packet": 17,
+        "time": 33.5,
+        "property": "MN-RETX-SAME-SEQ",
+        "section": "9.7",
+        "level": "MUST",
+        "node": "2001:db8:1::100",
+        "message": V1.message,
+        "related": [12],
+    }
+    assert RESULTS[3].failed() and not RESULTS[0].failed()
+    with pytest.raises(TypeError):
+        Result("X", "z3", "proved")  # type: ignore[arg-type]
+
+
+def test_junit_one_case_per_property_engine() -> None:
+    root = ET.fromstring(junit.to_xml(RESULTS))
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == len(RESULTS)
+    assert root.get("tests") == "5" and root.get("failures") == "1" and root.get("skipped") == "1"
+    assert [s.get("name") for s in root.findall("testsuite")] == [
+        "mip6check.z3",
+        "mip6check.hypothesis",
+    ]
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert len(failed) == 1 and failed[0].get("name", "").startswith("BC-SEQ-MONOTONIC")
+    f = failed[0].find("failure")
+    assert f is not None and "Sequence Number 5 after 9" in (f.get("message") or "")
+    assert "x.scenario" in (f.text or "")
+    assert junit.to_xml(RESULTS) == junit.to_xml(RESULTS)
+
+
+def test_junit_replay_results() -> None:
+    rs = junit.replay_results([V1], ["W-BU-NEEDS-HAO", "MN-RETX-SAME-SEQ"])
+    assert [(r.property, r.status) for r in rs] == [
+        ("W-BU-NEEDS-HAO", Status.PASSED),
+        ("MN-RETX-SAME-SEQ", Status.VIOLATED),
+    ]
+    root = ET.fromstring(junit.to_xml(rs))
+    assert root.get("failures") == "1"
+
+
+def _validate(log: dict[str, object]) -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator.check_schema(schema)
+    jsonschema.Draft4Validator(schema).validate(log)
+
+
+def test_sarif_capture_validates_against_schema() -> None:
+    log = sarif.sarif_log([V1], artifact="captures/run1.pcapng", frame_offsets={17: (2048, 98)})
+    _validate(log)
+    run = log["runs"][0]  # type: ignore[index]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == list(CATALOG)
+    rule = rules[list(CATALOG).index("MN-RETX-SAME-SEQ")]
+    assert rule["properties"]["sections"] == ["9.7"] and rule["properties"]["level"] == "MUST"
+    assert "same Sequence Number value as the original transmission" in rule["help"]["text"]
+    assert rule["defaultConfiguration"]["level"] == "error"
+    (res,) = run["results"]
+    assert res["ruleId"] == "MN-RETX-SAME-SEQ" and rules[res["ruleIndex"]]["id"] == res["ruleId"]
+    loc = res["locations"][0]
+    assert loc["physicalLocation"]["artifactLocation"]["uri"] == "captures/run1.pcapng"
+    assert loc["physicalLocation"]["region"] == {"byteOffset": 2048, "byteLength": 98}
+    assert loc["logicalLocations"][0]["name"] == "frame 17"
+    assert res["relatedLocations"][0]["message"]["text"] == "earlier packet 12"
+
+
+def test_sarif_scenario_and_results_validate() -> None:
+    log = sarif.from_results(RESULTS, command="mip6check verify --sarif out.sarif")
+    _validate(log)
+    (res,) = log["runs"][0]["results"]  # type: ignore[index]
+    phys = res["locations"][0]["physicalLocation"]
+    assert phys["artifactLocation"]["uri"] == "traces/regressions/x.scenario"
+    assert phys["region"] == {"startLine": 12}
+    # a rule without keyword sentences still has help text; SHOULD rules are warnings
+    log2 = sarif.sarif_log([], rules=["BC-UNIQUE", "BC-CREATE"])
+    _validate(log2)
+    r0, r1 = log2["runs"][0]["tool"]["driver"]["rules"]  # type: ignore[index]
+    assert "§4.3" in r0["help"]["text"] and r1["defaultConfiguration"]["level"] == "warning"
+    assert sarif.dumps(log) == sarif.dumps(
+        sarif.from_results(RESULTS, command="mip6check verify --sarif out.sarif")
+    )
+    with pytest.raises(UnknownPropertyError):
+        sarif.sarif_log([], rules=["NOPE"])
+
+
+def test_schema_rejects_a_broken_log() -> None:
+    log = sarif.sarif_log([V1], artifact="c.pcap")
+    del log["runs"][0]["tool"]  # type: ignore[index]
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(log)
