@@ -39,7 +39,7 @@ def is_site_local(addr: Addr) -> bool:
 
 def solicited_node(addr: Addr) -> Addr:
     """ff02::1:ffXX:XXXX for Neighbor Solicitation."""
-    return bytes.fromhex("ff020000000000000000000001ff") + addr[13:16]
+    return bytes.fromhex("ff02" + "00" * 9 + "01ff") + addr[13:16]
 
 
 @dataclass(frozen=True, slots=True)
