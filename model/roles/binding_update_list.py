@@ -101,18 +101,26 @@ class BindingUpdateList:
         """The first time >= now a BU may go to `destination`; None when it never may (§9.9)."""
         if destination in self._no_more:
             return None
+        state = self._rate_state(destination)
+        ok = K.bu_allowed(
+            PY, self.config, no_more_bu=False, sent_before=state is not None, now=now,
+            last_send=state[0] if state else 0, fast_count=state[1] if state else 0,
+        )
+        return now if ok else max(now, self.rate_floor(destination))
+
+    def _rate_state(self, destination: Addr) -> tuple[int, int] | None:
         state = self._rate.get(destination)
         if self.config.rate_scope is RateScope.AGGREGATE and self._rate:
             last = max(t for t, _ in self._rate.values())
             state = (last, state[1] if state else 0)
+        return state
+
+    def rate_floor(self, destination: Addr) -> int:
+        """The time from which §9.8 lets the next BU go to `destination` (0 = any time)."""
+        state = self._rate_state(destination)
         if state is None:
-            return now
+            return 0
         last, fast = state
-        ok = K.bu_allowed(
-            PY, self.config, no_more_bu=False, sent_before=True, now=now, last_send=last, fast_count=fast
-        )
-        if ok:
-            return now
         gap = self.config.slow_update_rate if fast >= self.config.max_fast_updates else self.config.max_update_rate
         return last + gap
 
@@ -151,7 +159,10 @@ class BindingUpdateList:
 
     def due(self, now: int) -> list[Key]:
         """Entries whose retransmission time has come."""
-        return [k for k in sorted(self._entries) if self._entries[k].retx_on and self._entries[k].next_retx <= now]
+        return [
+            k for k in sorted(self._entries)
+            if self._entries[k].retx_on and self._entries[k].next_retx <= now and self.allowed(k[0], now)
+        ]
 
     def on_ba(
         self, destination: Addr, home: Addr, *, auth: bool, opt_len: int, seq: int, status: int
@@ -191,5 +202,5 @@ class BindingUpdateList:
 
     def next_deadline(self) -> int | None:
         times = [r.expiry for r in self._entries.values() if not r.infinite]
-        times += [r.next_retx for r in self._entries.values() if r.retx_on]
+        times += [max(r.next_retx, self.rate_floor(r.destination)) for r in self._entries.values() if r.retx_on]
         return min(times) if times else None

@@ -68,16 +68,9 @@ def ba_packet(src: Addr, coa: Addr, home: Addr, ba: BindingAck) -> IPv6Packet:
     return routed(src, coa, home, (PLACEHOLDER_AH, dest_options(ba)), NoNextHeader())
 
 
-def bu_packet(src: Addr, dst: Addr, bu: BindingUpdate, home: Addr) -> IPv6Packet:
+def bu_packet(src: Addr, dst: Addr, bu: BindingUpdate, home: Addr, hao_type: int) -> IPv6Packet:
     """§5.1, §9.4: a BU with its Home Address option and AH, no payload."""
-    return IPv6Packet(src, dst, (PLACEHOLDER_AH, dest_options(bu, HomeAddress(home, opt_type=_hao_type(bu)))), NoNextHeader())
-
-
-_HAO_OF_BU = {195: 196, 198: 201}
-
-
-def _hao_type(bu: BindingUpdate) -> int:
-    return _HAO_OF_BU.get(bu.opt_type, 196)
+    return IPv6Packet(src, dst, (PLACEHOLDER_AH, dest_options(bu, HomeAddress(home, opt_type=hao_type))), NoNextHeader())
 
 
 def _real(opts: tuple[Option, ...]) -> tuple[Option, ...]:
@@ -127,13 +120,13 @@ def dest_unreachable(src: Addr, invoking: IPv6Packet, code: int) -> IPv6Packet |
     return IPv6Packet(src, invoking.src, (), DestUnreachable(code, body), hop_limit=64)
 
 
-def invoking_addresses(data: bytes, cfg: Config) -> tuple[Addr | None, Addr | None, bool]:
-    """(destination, final destination, carried a BU?) of the invoking packet of an ICMP error."""
+def invoking_addresses(data: bytes, cfg: Config) -> tuple[Addr | None, Addr | None, bool | None]:
+    """(destination, final destination, carried a BU? (None: unknown)) of an ICMP error's invoking packet."""
     pkt, _err = invoking_packet(data, cfg.profile)
     if pkt is None:
         if len(data) >= 40:
-            return data[24:40], data[24:40], False
-        return None, None, False
+            return data[24:40], data[24:40], None
+        return None, None, None
     has_bu = any(
         isinstance(o, BindingUpdate) or (isinstance(o, MalformedOption) and o.kind == "BU")
         for h in pkt.headers if isinstance(h, DestOptions) for o in h.options
