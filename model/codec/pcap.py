@@ -379,9 +379,43 @@ class CaptureReader:
         section = -1
         # per-interface decode tables of the current section: (ordinal, linktype, snaplen, mul, shift, div, offset_ns)
         ifs: list[tuple[int, int, int, int, int, int, int]] = []
+        fast = struct.Struct(e + "IIIIIII")  # an EPB's type, length, interface, time, lengths
+        u32 = struct.Struct(e + "I").unpack_from
         while True:
             buf, pos = inp.buf, inp.pos
-            if len(buf) - pos < 12:
+            avail = len(buf) - pos
+            if avail >= 32:  # fast path: a complete, well-formed EPB on a known interface
+                btype, blen, ifid, ts_hi, ts_lo, caplen, orig_len = fast.unpack_from(buf, pos)
+                if (
+                    btype == BT_EPB
+                    and 32 <= blen <= avail
+                    and not blen & 3
+                    and ifid < len(ifs)
+                    and caplen <= blen - 32
+                    and u32(buf, pos + blen - 4)[0] == blen
+                ):
+                    index += 1
+                    ordinal, linktype, snaplen, mul, shift, div, offset_ns = ifs[ifid]
+                    units = (ts_hi << 32) | ts_lo
+                    t = ((units * mul) >> shift) // div if div != 1 or shift else units * mul
+                    note = ""
+                    if snaplen and caplen > snaplen:
+                        note = f"caplen {caplen} > snaplen {snaplen}"
+                    elif caplen > orig_len:
+                        note = f"caplen {caplen} > original length {orig_len}"
+                    inp.pos = pos + blen
+                    yield Record(
+                        index,
+                        t + offset_ns,
+                        linktype,
+                        buf[pos + 28 : pos + 28 + caplen],
+                        orig_len,
+                        ordinal,
+                        inp.base + pos,
+                        note,
+                    )
+                    continue
+            if avail < 12:
                 have = inp.fill(12)
                 buf, pos = inp.buf, inp.pos
                 if have < 8:
@@ -403,6 +437,8 @@ class CaptureReader:
                 if e != bh.format[0]:
                     bh = struct.Struct(e + "II")
                     epb = struct.Struct(e + "IIIII")
+                    fast = struct.Struct(e + "IIIIIII")
+                    u32 = struct.Struct(e + "I").unpack_from
             if blen < 12 or blen % 4 or blen > MAX_RECORD:
                 yield RecordError(
                     index + 1, off, f"pcapng block type 0x{btype:08x} has invalid length {blen}"
