@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -84,6 +85,7 @@ class Result:
         if not isinstance(self.status, Status):
             raise TypeError(f"Result.status must be a Status, not {self.status!r}")
 
+    @builtins.property  # the field named `property` shadows the builtin inside this class body
     def failed(self) -> bool:
         """True when this result makes `verify` exit 1 (a violation or counterexample)."""
         return self.status is Status.VIOLATED

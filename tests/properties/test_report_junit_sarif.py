@@ -75,7 +75,7 @@ def test_result_json_matches_cli_contract() -> None:
         "message": V1.message,
         "related": [12],
     }
-    assert RESULTS[3].failed() and not RESULTS[0].failed()
+    assert RESULTS[3].failed and not RESULTS[0].failed
     with pytest.raises(TypeError):
         Result("X", "z3", "proved")  # type: ignore[arg-type]
 
