@@ -20,7 +20,7 @@ from model.codec.values import (
     TargetLLA,
 )
 from model.config import DEFAULT
-from model.roles.choices import Choices
+from model.roles.choices import DEFAULT_CHOICES, Choices
 from model.roles.events import (
     BindingProcessed,
     CacheDeleted,
@@ -47,7 +47,7 @@ HA_LL = a("fe80::1")
 CN = a("2001:db8:9::9")
 
 
-def make(capacity: int = 8, choices: Choices = Choices()) -> tuple[HomeAgent, FakeCore]:
+def make(capacity: int = 8, choices: Choices = DEFAULT_CHOICES) -> tuple[HomeAgent, FakeCore]:
     ha = HomeAgent("ha", DEFAULT, serving=(HOME_NET,), capacity=capacity, choices=choices)
     core = FakeCore("ha", is_router=True, addrs={HA_ADDR: "home", HA_LL: "home"},
                     prefixes={"home": (HOME_NET, LL_NET)})
