@@ -8,9 +8,12 @@ loaded from anywhere; the output is byte-identical for the same input (integer c
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
+
+from properties.verdict import Violation
 
 LEFT = 170  # room for the time / frame column
 COL = 230  # distance between lifelines
@@ -221,4 +224,142 @@ def render(
     )
 
 
-__all__ = ["KIND_COLOURS", "Arrow", "Lifeline", "MscViolation", "render", "render_svg"]
+# ---------------------------------------------------------------- from `decode --json` packets
+
+_ND = {133: "RS", 134: "RA", 135: "NS", 136: "NA", 137: "Redirect"}
+_ICMP_ERR = {
+    1: "Destination Unreachable",
+    2: "Packet Too Big",
+    3: "Time Exceeded",
+    4: "Parameter Problem",
+}
+
+
+def _flags(opt: Mapping[str, Any], names: str) -> str:
+    return "".join(f" {n.upper()}" for n in names if opt.get(n))
+
+
+def label_lines(pkt: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
+    """Label lines and kind for one packet in the `decode --json` shape (cli-contract.md)."""
+    lines: list[str] = []
+    kind = "data"
+    for opt in pkt.get("mip6") or ():
+        t = opt.get("type")
+        if t == "BU":
+            coa = f" coa={opt['care_of']}" if opt.get("care_of") else ""
+            idl = f" idlen={opt['id_length']}" if opt.get("id_length") else ""
+            lines.append(
+                f"BU{_flags(opt, 'ahc')} seq={opt.get('seq')} life={opt.get('lifetime')}{idl}{coa}"
+            )
+            kind = "bu"
+        elif t == "BA":
+            lines.append(
+                f"BA status={opt.get('status')} seq={opt.get('seq')} life={opt.get('lifetime')}"
+                f" refresh={opt.get('refresh')}"
+            )
+            kind = "ba" if kind == "data" else kind
+        elif t == "BR":
+            lines.append("BR")
+            kind = "br" if kind == "data" else kind
+        elif t == "HAO":
+            lines.append(f"HAO home={opt.get('home_address')}")
+        else:
+            lines.append(f"option {t}")
+    rh = pkt.get("routing")
+    if rh:
+        lines.append(
+            f"RH{rh.get('type', 0)} left={rh.get('segments_left')} -> {', '.join(rh.get('addresses', ()))}"
+        )
+    chain = list(pkt.get("chain") or ())
+    sec = [h.upper() for h in chain if h in ("ah", "esp")]
+    if sec:
+        lines.append("+".join(sec))
+    icmp = pkt.get("icmpv6")
+    if icmp:
+        t = icmp.get("type")
+        if t in _ND:
+            extra = f" target={icmp['target']}" if icmp.get("target") else ""
+            fl = "".join(
+                f" {k[0].upper()}={int(bool(icmp.get(k)))}"
+                for k in ("solicited", "override", "router")
+                if k in icmp
+            )
+            lines.append(f"ICMPv6 {_ND[t]}{extra}{fl}")
+            kind = "nd" if kind == "data" else kind
+        else:
+            lines.append(f"ICMPv6 {_ICMP_ERR.get(t, f'type {t}')} code={icmp.get('code')}")
+            kind = "icmp" if kind == "data" else kind
+    inner = pkt.get("inner")
+    if inner:
+        lines.append(f"IPv6-in-IPv6: {inner.get('src')} -> {inner.get('dst')}")
+        sub, _ = label_lines(inner)
+        lines += [f"  {ln}" for ln in sub]
+        kind = "tunnel"
+    if pkt.get("error"):
+        lines.append(f"undecodable: {pkt['error'].get('reason')}")
+    if not lines:
+        tail = next((h for h in reversed(chain) if h not in ("none",)), "")
+        lines.append(tail.upper() if tail else "IPv6")
+    return tuple(lines), kind
+
+
+def from_decoded(
+    packets: Sequence[Mapping[str, Any]],
+    violations: Sequence[Violation] = (),
+    names: Mapping[str, str] | None = None,
+) -> tuple[list[Lifeline], list[Arrow], MscViolation | None]:
+    """Lifelines, arrows and the first violation for a capture already decoded as `decode --json`
+    objects. `names` maps addresses to node names (addresses of one node share a lifeline);
+    unnamed addresses get their own lifeline, in order of appearance."""
+    names = dict(names or {})
+    order: list[str] = []
+    addrs: dict[str, list[str]] = {}
+
+    def node(addr: str) -> str:
+        n = names.get(addr, addr)
+        if n not in addrs:
+            order.append(n)
+            addrs[n] = []
+        if addr not in addrs[n]:
+            addrs[n].append(addr)
+        return n
+
+    related = {r for v in violations for r in v.related}
+    flagged = {v.packet for v in violations if v.packet is not None}
+    arrows: list[Arrow] = []
+    for pkt in packets:
+        label, kind = label_lines(pkt)
+        frame = pkt.get("index")
+        arrows.append(
+            Arrow(
+                time=float(pkt.get("time") or 0.0),
+                src=node(str(pkt.get("src"))),
+                dst=node(str(pkt.get("dst"))),
+                label=label,
+                kind=kind,
+                highlighted=frame in related or frame in flagged,
+                frame=frame,
+            )
+        )
+    lifelines = [Lifeline(n, ", ".join(addrs[n]) if addrs[n] != [n] else "") for n in order]
+    bad: MscViolation | None = None
+    for v in violations:
+        step = next((i for i, a in enumerate(arrows) if a.frame == v.packet), None)
+        if step is None and v.step is not None and 0 <= v.step < len(arrows):
+            step = v.step
+        if step is not None:
+            bad = MscViolation(step, v.property, v.section, v.message)
+            break
+    return lifelines, arrows, bad
+
+
+__all__ = [
+    "KIND_COLOURS",
+    "Arrow",
+    "Lifeline",
+    "MscViolation",
+    "from_decoded",
+    "label_lines",
+    "render",
+    "render_svg",
+]

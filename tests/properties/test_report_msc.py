@@ -148,3 +148,116 @@ def test_headless_chromium_screenshot(tmp_path: Path) -> None:
     width = int.from_bytes(data[16:20], "big")
     height = int.from_bytes(data[20:24], "big")
     assert (width, height) == (1000, 900)
+
+
+DECODED = [
+    {
+        "index": 1,
+        "time": 12.0,
+        "src": "2001:db8:2::100",
+        "dst": "2001:db8:1::1",
+        "chain": ["dstopts", "ah", "none"],
+        "mip6": [
+            {
+                "type": "BU",
+                "a": True,
+                "h": True,
+                "c": False,
+                "id_length": 64,
+                "seq": 7,
+                "lifetime": 60,
+                "care_of": None,
+            },
+            {"type": "HAO", "home_address": "2001:db8:1::100"},
+        ],
+        "routing": None,
+        "icmpv6": None,
+        "inner": None,
+        "error": None,
+    },
+    {
+        "index": 2,
+        "time": 12.1,
+        "src": "2001:db8:1::1",
+        "dst": "2001:db8:2::100",
+        "chain": ["routing", "dstopts", "ah", "none"],
+        "mip6": [{"type": "BA", "status": 0, "seq": 7, "lifetime": 60, "refresh": 60}],
+        "routing": {"type": 0, "segments_left": 1, "addresses": ["2001:db8:1::100"]},
+        "icmpv6": None,
+        "inner": None,
+        "error": None,
+    },
+    {
+        "index": 3,
+        "time": 12.2,
+        "src": "fe80::1",
+        "dst": "ff02::1",
+        "chain": ["icmpv6"],
+        "mip6": [],
+        "routing": None,
+        "icmpv6": {
+            "type": 136,
+            "code": 0,
+            "target": "2001:db8:1::100",
+            "solicited": False,
+            "override": True,
+            "router": False,
+        },
+        "inner": None,
+        "error": None,
+    },
+    {
+        "index": 4,
+        "time": 13.0,
+        "src": "2001:db8:1::1",
+        "dst": "2001:db8:2::100",
+        "chain": ["ipv6", "udp"],
+        "mip6": [],
+        "routing": None,
+        "icmpv6": None,
+        "error": None,
+        "inner": {
+            "src": "2001:db8:3::5",
+            "dst": "2001:db8:1::100",
+            "chain": ["udp"],
+            "mip6": [],
+            "routing": None,
+            "icmpv6": None,
+            "inner": None,
+            "error": None,
+        },
+    },
+]
+
+
+def test_from_decoded_packets() -> None:
+    from properties.report.msc import from_decoded, label_lines
+    from properties.verdict import Violation
+
+    assert label_lines(DECODED[0]) == (
+        ("BU A H seq=7 life=60 idlen=64", "HAO home=2001:db8:1::100", "AH"),
+        "bu",
+    )
+    assert (
+        label_lines(DECODED[1])[1] == "ba"
+        and "RH0 left=1 -> 2001:db8:1::100" in label_lines(DECODED[1])[0]
+    )
+    assert label_lines(DECODED[2]) == (("ICMPv6 NA target=2001:db8:1::100 S=0 O=1 R=0",), "nd")
+    assert label_lines(DECODED[3])[1] == "tunnel"
+    v = Violation(
+        "HA-GRATUITOUS-NA",
+        "8.2",
+        "MUST",
+        "HA",
+        "NA source must be the home agent",
+        packet=3,
+        related=(1,),
+    )
+    names = {"2001:db8:2::100": "MN", "2001:db8:1::1": "HA", "fe80::1": "HA"}
+    lifelines, arrows, bad = from_decoded(DECODED, [v], names)
+    assert [ln.name for ln in lifelines] == ["MN", "HA", "ff02::1"]
+    assert lifelines[1].address == "2001:db8:1::1, fe80::1"
+    assert bad is not None and bad.step == 2 and bad.property == "HA-GRATUITOUS-NA"
+    assert [a.highlighted for a in arrows] == [True, False, True, False]
+    root = _svg_root(render(lifelines, arrows, bad))
+    assert len([g for g in root.iter(f"{SVG}g") if (g.get("class") or "").startswith("arrow")]) == 4
