@@ -75,6 +75,11 @@ def _t(
     return f'<text x="{x}" y="{y}" class="{cls}" text-anchor="{anchor}"{f}>{escape(text)}</text>'
 
 
+def _fit(text: str, n: int) -> str:
+    """Shorten `text` to at most n characters (an ellipsis marks the cut)."""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _arrowhead(x: int, y: int, direction: int, colour: str) -> str:
     """A filled triangle pointing left (-1) or right (+1) with its tip at (x, y)."""
     b = x - 9 * direction
@@ -172,8 +177,8 @@ def render_svg(
             f'<g class="lifeline" data-node={quoteattr(ln.name)}>'
             f'<line x1="{x}" y1="{TOP + BOX_H}" x2="{x}" y2="{height - 20}" class="life"/>'
             f'<rect x="{x - BOX_W // 2}" y="{TOP}" width="{BOX_W}" height="{BOX_H}" rx="5" class="node"/>'
-            + _t(x, TOP + (17 if ln.address else 25), ln.name, cls="nname")
-            + (_t(x, TOP + 33, ln.address, cls="naddr") if ln.address else "")
+            + _t(x, TOP + (17 if ln.address else 25), _fit(ln.name, 22), cls="nname")
+            + (_t(x, TOP + 33, _fit(ln.address, 28), cls="naddr") if ln.address else "")
             + "</g>"
         )
     style = (
