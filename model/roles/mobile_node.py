@@ -335,7 +335,10 @@ class MobileNode(Correspondent):
     # ------------------------------------------------------------ timers and views
     def on_timer(self, core: NodeCore, now: int) -> list[Action]:
         out = super().on_timer(core, now)
-        out += self.bul.expire(now)
+        gone = self.bul.expire(now)
+        out += gone
+        if any(getattr(e, "home", None) in self.homes and getattr(e, "destination", None) == self.ha for e in gone):
+            out += self.register(core, now)  # §9.4: a registration still wanted outlives its BU's lifetime
         if self.ha_reg_expiry is not None and now >= self.ha_reg_expiry:
             self.ha_reg_expiry = None
         for key in self.timers.pop_expired(now):
