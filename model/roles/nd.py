@@ -53,6 +53,7 @@ class NeighborCache:
         self.retrans = retrans
         self.max_solicit = max_solicit
         self._e: dict[tuple[str, Addr], NEntry] = {}
+        self._pending: dict[tuple[str, Addr], NEntry] = {}  # INCOMPLETE entries (retransmitting)
 
     def get(self, iface: str, addr: Addr) -> NEntry | None:
         return self._e.get((iface, addr))
@@ -67,6 +68,7 @@ class NeighborCache:
         if e is None:
             e = NEntry(NState.INCOMPLETE, solicits=1, next_retx=now + self.retrans)
             self._e[(iface, addr)] = e
+            self._pending[(iface, addr)] = e
         if packet is not None and e.state is NState.INCOMPLETE:
             if len(e.queue) >= MAX_QUEUE:
                 e.queue.pop(0)  # §7.2.2: oldest packets are replaced first
@@ -98,6 +100,7 @@ class NeighborCache:
             e.lla = lla
             e.state = NState.REACHABLE if solicited else NState.STALE
             e.next_retx = None
+            self._pending.pop(key, None)
             e.solicits = 0
             q, e.queue = tuple(e.queue), []
             return Resolution(lla, q)
@@ -117,7 +120,7 @@ class NeighborCache:
         """INCOMPLETE entries whose retransmission time has come (the caller resends or gives up)."""
         return [
             (k[0], k[1], e)
-            for k, e in self._e.items()
+            for k, e in self._pending.items()
             if e.next_retx is not None and e.next_retx <= now
         ]
 
@@ -126,15 +129,19 @@ class NeighborCache:
         e.next_retx = now + self.retrans
 
     def remove(self, iface: str, addr: Addr) -> NEntry | None:
+        self._pending.pop((iface, addr), None)
         return self._e.pop((iface, addr), None)
 
     def flush_iface(self, iface: str) -> list[NEntry]:
         gone = [k for k in self._e if k[0] == iface]
+        for k in gone:
+            self._pending.pop(k, None)
         return [self._e.pop(k) for k in gone]
 
     def next_deadline(self) -> int | None:
-        ts = [e.next_retx for e in self._e.values() if e.next_retx is not None]
-        return min(ts) if ts else None
+        if not self._pending:
+            return None
+        return min(e.next_retx for e in self._pending.values() if e.next_retx is not None)
 
     def entries(self) -> list[tuple[str, Addr, NEntry]]:
         return [(k[0], k[1], e) for k, e in self._e.items()]

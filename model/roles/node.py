@@ -244,6 +244,8 @@ class IPv6Node:
         self._sol: set[bytes] = set()  # low 3 octets of our addresses (solicited-node groups)
         self._tentative: dict[Addr, tuple[str, int]] = {}
         self._pending_dad: list[tuple[str, Addr]] = []
+        self._up: set[str] = set()  # attached interfaces
+        self._rcache: dict[tuple[Addr, str | None], tuple[tuple[str, Addr] | None, int | None]] = {}
 
     # ------------------------------------------------------------ configuration (the scenario's API)
 
@@ -266,6 +268,7 @@ class IPv6Node:
     def add_route(self, prefix: Prefix, iface: str, next_hop: Addr | None = None) -> None:
         self._iface(iface)
         self.routes.add(Route(prefix, iface, next_hop))
+        self._rcache.clear()
 
     def attach(self, iface: str, now: int) -> list[Action]:
         """The interface joins a link (§9.2 movement): routers schedule an RA, hosts solicit one."""
@@ -273,6 +276,8 @@ class IPv6Node:
         if ifc.attached:
             return []
         ifc.attached = True
+        self._up.add(iface)
+        self._rcache.clear()
         if self.is_router:
             ifc.next_ra = now + self._rng.randint(0, MAX_RA_DELAY)
             return []
@@ -292,6 +297,8 @@ class IPv6Node:
         if not ifc.attached:
             return out
         ifc.attached = False
+        self._up.discard(iface)
+        self._rcache.clear()
         ifc.next_ra = ifc.solicited_ra = None
         ifc.learned.clear()
         ifc.routers.clear()
@@ -341,6 +348,7 @@ class IPv6Node:
             ifc.addresses.remove(addr)
         if self._addr_iface.get(addr) == iface:
             del self._addr_iface[addr]
+            self._rcache.clear()
             self._tentative.pop(addr, None)
             self._sol = {x[13:] for x in self._addr_iface}
 
@@ -429,22 +437,19 @@ class IPv6Node:
         return out
 
     def next_deadline(self) -> int | None:
-        ts: list[int] = []
-        d = self.nc.next_deadline()
-        if d is not None:
-            ts.append(d)
-        ts.extend(t for _, t in self._tentative.values())
+        best = self.nc.next_deadline()
+        cands: list[int | None] = [self.mobility.next_deadline()]
+        if self._tentative:
+            cands.extend(t for _, t in self._tentative.values())
         if self.is_router:
             for ifc in self.ifaces.values():
                 if ifc.attached:
-                    if ifc.next_ra is not None:
-                        ts.append(ifc.next_ra)
-                    if ifc.solicited_ra is not None:
-                        ts.append(ifc.solicited_ra)
-        m = self.mobility.next_deadline()
-        if m is not None:
-            ts.append(m)
-        return min(ts) if ts else None
+                    cands.append(ifc.next_ra)
+                    cands.append(ifc.solicited_ra)
+        for t in cands:
+            if t is not None and (best is None or t < best):
+                best = t
+        return best
 
     def snapshot(self, now: int) -> NodeSnapshot:
         return self.mobility.snapshot(self.name, now)
@@ -484,6 +489,7 @@ class IPv6Node:
             raise ModelUsageError("a unicast address of 16 octets is needed")
 
     def _own(self, addr: Addr, iface: str) -> None:
+        self._rcache.clear()
         self._addr_iface[addr] = iface
         self._sol.add(addr[13:])
 
@@ -555,9 +561,16 @@ class IPv6Node:
                 Dropped(self.name, "hop-limit", "V6 4"),
                 *self._icmp_error(iface, pkt, lambda d: TimeExceeded(0, d), now),
             ]
-        return self._route_out(
-            replace(pkt, hop_limit=pkt.hop_limit - 1), now, sign=False, in_iface=iface
+        fwd = IPv6Packet(
+            pkt.src,
+            pkt.dst,
+            pkt.headers,
+            pkt.payload,
+            pkt.hop_limit - 1,
+            pkt.traffic_class,
+            pkt.flow_label,
         )
+        return self._route_out(fwd, now, sign=False, in_iface=iface)
 
     def _local(
         self,
@@ -840,6 +853,7 @@ class IPv6Node:
         if pkt.hop_limit != ND_HOP_LIMIT or not is_link_local(pkt.src):
             return [Dropped(self.name, "ra-invalid", "RFC2461 6.1.2")]
         ifc = self.ifaces[iface]
+        self._rcache.clear()
         for o in ra.options:
             if type(o) is SourceLLA:
                 assert isinstance(o, SourceLLA)
@@ -887,6 +901,25 @@ class IPv6Node:
         return pkt
 
     def _select_route(self, dst: Addr, src: Addr, now: int) -> tuple[str, Addr] | None:
+        """Cached `_compute_route`: the cache is cleared on every routing change and an entry lives at
+        most until the earliest expiry of any learned prefix or default router."""
+        key = (dst, self._addr_iface.get(src))
+        hit = self._rcache.get(key)
+        if hit is not None and (hit[1] is None or hit[1] > now):
+            return hit[0]
+        r = self._compute_route(dst, src, now)
+        exp: int | None = None
+        for ifc in self.ifaces.values():
+            for t in ifc.routers.values():
+                if t > now and (exp is None or t < exp):
+                    exp = t
+            for t2 in ifc.learned.values():
+                if t2 is not None and t2 > now and (exp is None or t2 < exp):
+                    exp = t2
+        self._rcache[key] = (r, exp)
+        return r
+
+    def _compute_route(self, dst: Addr, src: Addr, now: int) -> tuple[str, Addr] | None:
         """(iface, next hop): connected prefixes, static routes (longest match), then a default router
         learned from RAs, preferring the interface the source address belongs to (§9.12)."""
         src_if = self._addr_iface.get(src)
@@ -911,8 +944,7 @@ class IPv6Node:
                     and (best is None or p.length > best[0])
                 ):
                     best = (p.length, ifc.name, dst)
-        attached = {n for n, i in self.ifaces.items() if i.attached}
-        r = self.routes.lookup(dst, attached)
+        r = self.routes.lookup(dst, self._up)
         if r is not None and (best is None or r.prefix.length > best[0]):
             best = (r.prefix.length, r.iface, r.next_hop if r.next_hop is not None else dst)
         if best is not None:
