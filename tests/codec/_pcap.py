@@ -35,3 +35,11 @@ def ipv6_frames(path: Path) -> Iterator[tuple[int, bytes | None, int]]:
         else:
             yield i, None, 0
         i += 1
+
+
+def write_raw_ipv6(path: Path, packets: list[bytes]) -> None:
+    """A classic little-endian pcap with LINKTYPE_IPV6 (229) records, timestamps 0, 1, 2... s."""
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 229)]
+    for i, p in enumerate(packets):
+        out.append(struct.pack("<IIII", i, 0, len(p), len(p)) + p)
+    path.write_bytes(b"".join(out))
