@@ -14,11 +14,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--json", action="store_true", help="print the table and totals as one JSON object"
     )
+    p.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the per-section conformance table (section -> modules -> property IDs)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the coverage table; exit 0 when every clause is accounted for, 1 when some are not."""
-    from properties.coverage import build, render_text
+    from properties.coverage import build, render_markdown, render_text
 
     try:
         report = build()
@@ -27,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.json:
         print(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
+    elif getattr(args, "markdown", False):
+        print(render_markdown(report))
     else:
         print(render_text(report))
     return 1 if report.problems else 0

@@ -123,6 +123,22 @@ class Report:
         used = {p for r in self.rows for p in r.properties}
         return [pid for pid in CATALOG if pid not in used]
 
+    def by_section(self) -> list[tuple[str, int, tuple[str, ...], tuple[str, ...], int]]:
+        """Per draft section, in document order: (section, clauses, modules, property IDs, out of
+        scope) — the README's conformance table (draft section -> module -> property IDs)."""
+        out: dict[str, tuple[int, list[str], list[str], int]] = {}
+        for r in self.rows:
+            n, mods, props, oos = out.get(r.clause.section, (0, [], [], 0))
+            mods += [m for m in r.modules if m not in mods]
+            props += [p for p in r.properties if p not in props]
+            out[r.clause.section] = (
+                n + 1,
+                mods,
+                props,
+                oos + (r.coverage is Coverage.OUT_OF_SCOPE),
+            )
+        return [(sec, n, tuple(m), tuple(p), o) for sec, (n, m, p, o) in out.items()]
+
     def to_json(self) -> dict[str, Any]:
         """The whole `coverage --json` document."""
         return {
@@ -204,6 +220,25 @@ def build(
     return Report(tuple(rows), tuple(problems))
 
 
+def render_markdown(report: Report) -> str:
+    """The conformance table as Markdown: section, clauses, modules, property IDs, out of scope."""
+    lines = [
+        "| § | clauses | modules | property IDs | out of scope |",
+        "|---|---|---|---|---|",
+    ]
+    for sec, n, mods, props, oos in report.by_section():
+        m = ", ".join(f"`{Path(x).name}`" for x in mods) or "—"
+        p = ", ".join(props) or "—"
+        lines.append(f"| {sec} | {n} | {m} | {p} | {oos or ''} |")
+    t = report.totals()
+    lines.append("")
+    lines.append(
+        f"{t['clauses']} normative sentences: {t['property']} checked by a property,"
+        f" {t['implemented']} implemented only, {t['out_of_scope']} out of scope, {t['unmapped']} unmapped."
+    )
+    return "\n".join(lines)
+
+
 def render_text(report: Report, width: int = 100) -> str:
     """The human table: one line per clause, then totals and problems."""
     lines = [f"{'clause':<10} {'keyword':<10} {'status':<12} what"]
@@ -250,5 +285,6 @@ __all__ = [
     "build",
     "load_clauses",
     "load_map",
+    "render_markdown",
     "render_text",
 ]

@@ -100,3 +100,15 @@ def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert {"id", "section", "keyword", "text", "status", "properties", "modules", "reason"} <= set(
         doc["clauses"][0]
     )
+
+
+def test_conformance_table_by_section() -> None:
+    from properties.coverage import render_markdown
+
+    report = build()
+    secs = report.by_section()
+    assert sum(n for _, n, _, _, _ in secs) == report.totals()["clauses"]
+    row = dict((s, (m, p)) for s, _, m, p, _ in secs)["9.7"]
+    assert "MN-RETX-SAME-SEQ" in row[1] and "model/roles/kernel.py" in row[0]
+    md = render_markdown(report)
+    assert md.startswith("| § | clauses |") and "| 9.7 | 3 |" in md
