@@ -85,8 +85,7 @@ def _run(argv: list[str]) -> int:
         print(str(e).replace("\n", " "), file=sys.stderr)
         return 2
     if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
+        return fail(f"a command is needed: {', '.join(COMMANDS)} (see mip6check --help)")
     if module is None:
         return fail(f"{args.command}: not implemented yet")
     code: int = module.run(args)

@@ -11,6 +11,8 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cli.cmd_decode import decode_path, decode_record
 from cli.main import main
@@ -166,6 +168,7 @@ def test_directory_missing_and_bad_args(tmp_path: Path) -> None:
         ("decode",),
         ("decode", str(EXAMPLE), "--profile", "nope"),
         ("nosuchcommand",),
+        (),
         ("decode", str(EXAMPLE), "--bogus"),
     ):
         code, out, err = run(*argv)
@@ -192,6 +195,48 @@ def test_unwritten_command_exits_2() -> None:
         if importlib.util.find_spec(f"cli.cmd_{name}") is None:
             code, _, err = run(name, "x")
             assert code == 2 and len(err.splitlines()) == 1
+
+
+# ---------------------------------------------------------------- arbitrary frames through the decode path
+
+_NH = st.sampled_from([0, 6, 17, 41, 43, 44, 50, 51, 58, 59, 60, 62, 135, 4, 255])
+
+
+@given(st.sampled_from([0, 1, 101, 108, 113, 229, 276, 105]), st.binary(max_size=200))
+def test_arbitrary_frames_render(linktype: int, data: bytes) -> None:
+    d = decode_record(Record(1, 0, linktype, data, len(data)))
+    json.dumps(record_json(d))
+    assert "\n" not in record_text(d)
+
+
+@given(_NH, st.integers(0, 300), st.binary(max_size=300))
+def test_arbitrary_ipv6_payloads_render(nh: int, plen: int, body: bytes) -> None:
+    data = bytes([0x60, 0, 0, 0]) + plen.to_bytes(2, "big") + bytes([nh, 64]) + bytes(32) + body
+    d = decode_record(Record(1, 0, 229, data, len(data)))
+    j = record_json(d)
+    json.dumps(j)
+    assert j["error"] is None or j["error"]["offset"] <= len(data)
+    assert "\n" not in record_text(d)
+
+
+_EXAMPLE_FRAMES = [r.data for r in iter_file(str(EXAMPLE)) if isinstance(r, Record)]
+
+
+@given(
+    st.sampled_from(_EXAMPLE_FRAMES),
+    st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), min_size=1, max_size=4),
+    st.integers(0, 200),
+)
+def test_mutated_example_frames_render(
+    frame: bytes, edits: list[tuple[int, int]], cut: int
+) -> None:
+    b = bytearray(frame)
+    for i, v in edits:
+        b[i % len(b)] = v
+    data = bytes(b[: len(b) - cut % 30])
+    d = decode_record(Record(1, 0, 1, data, len(data)))
+    json.dumps(record_json(d))
+    record_text(d)
 
 
 # ---------------------------------------------------------------- the shared corpus, in process
