@@ -33,10 +33,25 @@ INFINITE = kernel.INFINITE_LIFETIME
 
 # the properties this module can judge from events and snapshots
 MONITORED: tuple[str, ...] = (
-    "BC-UNIQUE", "BC-SEQ-MONOTONIC", "BC-STALE-IGNORED", "BC-HAO-NO-STATE", "BC-BA-STATUS",
-    "BC-EXPIRE", "BC-INFINITE", "BC-HOMEREG-NOEVICT", "HA-HOMEREG-MARK", "MN-BUL-RECORD",
-    "MN-SEQ-INCREASE", "MN-RETX-SAME-SEQ", "MN-BACKOFF", "MN-HOME-RETX", "MN-CN-RETX-STOP",
-    "MN-RATE-LIMIT", "MN-SLOW-RATE", "MN-BA-ACCEPTED", "MN-BA-REJECTED",
+    "BC-UNIQUE",
+    "BC-SEQ-MONOTONIC",
+    "BC-STALE-IGNORED",
+    "BC-HAO-NO-STATE",
+    "BC-BA-STATUS",
+    "BC-EXPIRE",
+    "BC-INFINITE",
+    "BC-HOMEREG-NOEVICT",
+    "HA-HOMEREG-MARK",
+    "MN-BUL-RECORD",
+    "MN-SEQ-INCREASE",
+    "MN-RETX-SAME-SEQ",
+    "MN-BACKOFF",
+    "MN-HOME-RETX",
+    "MN-CN-RETX-STOP",
+    "MN-RATE-LIMIT",
+    "MN-SLOW-RATE",
+    "MN-BA-ACCEPTED",
+    "MN-BA-REJECTED",
 )
 
 
@@ -65,7 +80,9 @@ class MonitorSet:
     only: frozenset[str] | None = None
     violations: list[Violation] = field(default_factory=list)
     _step: int = 0
-    _cache: dict[tuple[str, Addr], tuple[int, bool, bool]] = field(default_factory=dict)  # seq, home_reg, infinite
+    _cache: dict[tuple[str, Addr], tuple[int, bool, bool]] = field(
+        default_factory=dict
+    )  # seq, home_reg, infinite
     _group: list[tuple[int, RoleEvent]] = field(default_factory=list)
     _group_key: tuple[int, str] | None = None
     _sent: dict[tuple[str, Addr, Addr], _Sent] = field(default_factory=dict)
@@ -82,8 +99,13 @@ class MonitorSet:
         p = CATALOG[prop]
         self.violations.append(
             Violation(
-                property=prop, section=", ".join(p.sections), level=p.level, node=node,
-                message=message, time=time / 1000, step=self._step,
+                property=prop,
+                section=", ".join(p.sections),
+                level=p.level,
+                node=node,
+                message=message,
+                time=time / 1000,
+                step=self._step,
             )
         )
 
@@ -118,18 +140,35 @@ class MonitorSet:
         ignored = {e.home for _, e in group if isinstance(e, BindingIgnored)}
         decided = {e.home for _, e in group if isinstance(e, BindingProcessed)}
         for _, e in group:
-            if not (isinstance(e, CacheUpdated) or (isinstance(e, CacheDeleted) and e.reason == "bu")):
+            if not (
+                isinstance(e, CacheUpdated) or (isinstance(e, CacheDeleted) and e.reason == "bu")
+            ):
                 continue
             home = e.home
             if home in ignored and home not in decided:
-                self._flag("BC-STALE-IGNORED", e.node, t, f"a Binding Update for {fmt(home)} failed §7.2 yet the Binding Cache changed")
+                self._flag(
+                    "BC-STALE-IGNORED",
+                    e.node,
+                    t,
+                    f"a Binding Update for {fmt(home)} failed §7.2 yet the Binding Cache changed",
+                )
             elif home not in decided:
-                self._flag("BC-HAO-NO-STATE", e.node, t, f"the Binding Cache entry for {fmt(home)} changed without a Binding Update (a Home Address option alone must not change it)")
+                self._flag(
+                    "BC-HAO-NO-STATE",
+                    e.node,
+                    t,
+                    f"the Binding Cache entry for {fmt(home)} changed without a Binding Update (a Home Address option alone must not change it)",
+                )
         for _, e in group:
             if isinstance(e, BindingProcessed):
                 ok = kernel.accepted(PY, e.status)
                 if ok != e.cache_changed:
-                    self._flag("BC-BA-STATUS", e.node, t, f"Status {e.status} for the Binding Update from {fmt(e.home)} but the cache {'was' if e.cache_changed else 'was not'} changed")
+                    self._flag(
+                        "BC-BA-STATUS",
+                        e.node,
+                        t,
+                        f"Status {e.status} for the Binding Update from {fmt(e.home)} but the cache {'was' if e.cache_changed else 'was not'} changed",
+                    )
 
     # ------------------------------------------------------------------ per-event checks
 
@@ -137,20 +176,44 @@ class MonitorSet:
         if isinstance(e, CacheUpdated):
             key = (e.node, e.home)
             old = self._cache.get(key)
-            if old is not None and not e.created and not kernel.seq_greater(PY, e.seq, old[0], self.config):
-                self._flag("BC-SEQ-MONOTONIC", e.node, t, f"entry for {fmt(e.home)} updated by Sequence Number {e.seq}, not greater than the stored {old[0]} (mod 2^16)")
+            if (
+                old is not None
+                and not e.created
+                and not kernel.seq_greater(PY, e.seq, old[0], self.config)
+            ):
+                self._flag(
+                    "BC-SEQ-MONOTONIC",
+                    e.node,
+                    t,
+                    f"entry for {fmt(e.home)} updated by Sequence Number {e.seq}, not greater than the stored {old[0]} (mod 2^16)",
+                )
             self._cache[key] = (e.seq, e.home_reg, e.lifetime == INFINITE)
         elif isinstance(e, CacheDeleted):
             old = self._cache.pop((e.node, e.home), None)
             if e.reason == "evict" and (e.home_reg or (old is not None and old[1])):
-                self._flag("BC-HOMEREG-NOEVICT", e.node, t, f"home registration for {fmt(e.home)} removed by cache replacement (§7.7)")
+                self._flag(
+                    "BC-HOMEREG-NOEVICT",
+                    e.node,
+                    t,
+                    f"home registration for {fmt(e.home)} removed by cache replacement (§7.7)",
+                )
             if e.reason == "expiry" and old is not None and old[2]:
-                self._flag("BC-INFINITE", e.node, t, f"entry for {fmt(e.home)} with Lifetime 0xffffffff expired")
+                self._flag(
+                    "BC-INFINITE",
+                    e.node,
+                    t,
+                    f"entry for {fmt(e.home)} with Lifetime 0xffffffff expired",
+                )
         elif isinstance(e, BindingUpdateSent):
             self._bu_sent(t, e)
         elif isinstance(e, BindingAckReceived):
             for (node, dest, _home), s in self._sent.items():
-                if node == e.node and dest == e.source and s.seq == e.seq and e.outcome in ("ACCEPTED", "REJECTED"):
+                if (
+                    node == e.node
+                    and dest == e.source
+                    and s.seq == e.seq
+                    and e.outcome in ("ACCEPTED", "REJECTED")
+                ):
                     s.settled = True
         elif isinstance(e, BulChanged) and e.op == "delete":
             pass
@@ -159,40 +222,98 @@ class MonitorSet:
         cfg = self.config
         key = (e.node, e.destination, e.home)
         prev = self._sent.get(key)
-        rate_key = e.node if cfg.rate_scope is RateScope.AGGREGATE else f"{e.node}>{fmt(e.destination)}"
+        rate_key = (
+            e.node if cfg.rate_scope is RateScope.AGGREGATE else f"{e.node}>{fmt(e.destination)}"
+        )
         last = self._last_any.get(rate_key)
         if last is not None and t - last + self.tolerance_ms < cfg.max_update_rate:
-            self._flag("MN-RATE-LIMIT", e.node, t, f"Binding Update to {fmt(e.destination)} {t - last} ms after the previous one (MAX_UPDATE_RATE {cfg.max_update_rate} ms)")
+            self._flag(
+                "MN-RATE-LIMIT",
+                e.node,
+                t,
+                f"Binding Update to {fmt(e.destination)} {t - last} ms after the previous one (MAX_UPDATE_RATE {cfg.max_update_rate} ms)",
+            )
         self._last_any[rate_key] = t
         if e.retransmission:
             if prev is None:
                 return  # the original was not observed
             if e.seq != prev.seq:
-                self._flag("MN-RETX-SAME-SEQ", e.node, t, f"retransmission to {fmt(e.destination)} changed Sequence Number {prev.seq} -> {e.seq}")
+                self._flag(
+                    "MN-RETX-SAME-SEQ",
+                    e.node,
+                    t,
+                    f"retransmission to {fmt(e.destination)} changed Sequence Number {prev.seq} -> {e.seq}",
+                )
             if prev.settled:
                 prop = "MN-BA-ACCEPTED"
-                self._flag(prop, e.node, t, f"Binding Update {e.seq} retransmitted to {fmt(e.destination)} after its Binding Acknowledgement ended retransmission (§9.10)")
+                self._flag(
+                    prop,
+                    e.node,
+                    t,
+                    f"Binding Update {e.seq} retransmitted to {fmt(e.destination)} after its Binding Acknowledgement ended retransmission (§9.10)",
+                )
             gap = t - prev.last_time
-            want = cfg.initial_bindack_timeout if prev.gap is None else kernel.next_retx_interval(PY, prev.gap, cfg)
+            want = (
+                cfg.initial_bindack_timeout
+                if prev.gap is None
+                else kernel.next_retx_interval(PY, prev.gap, cfg)
+            )
             if abs(gap - want) > self.tolerance_ms:
-                self._flag("MN-BACKOFF", e.node, t, f"retransmission to {fmt(e.destination)} after {gap} ms; back-off expects {want} ms")
-            if not prev.home_reg and prev.gap is not None and not kernel.retx_continues(PY, want, False, cfg):
-                self._flag("MN-CN-RETX-STOP", e.node, t, f"Binding Update to correspondent {fmt(e.destination)} retransmitted after the interval reached MAX_BINDACK_TIMEOUT")
+                self._flag(
+                    "MN-BACKOFF",
+                    e.node,
+                    t,
+                    f"retransmission to {fmt(e.destination)} after {gap} ms; back-off expects {want} ms",
+                )
+            if (
+                not prev.home_reg
+                and prev.gap is not None
+                and not kernel.retx_continues(PY, want, False, cfg)
+            ):
+                self._flag(
+                    "MN-CN-RETX-STOP",
+                    e.node,
+                    t,
+                    f"Binding Update to correspondent {fmt(e.destination)} retransmitted after the interval reached MAX_BINDACK_TIMEOUT",
+                )
             count = prev.consecutive
-            if not kernel.rate_ok(PY, t + self.tolerance_ms, prev.last_time, count, cfg) and count >= cfg.max_fast_updates:
-                self._flag("MN-SLOW-RATE", e.node, t, f"{count} consecutive Binding Updates to {fmt(e.destination)}, then one {t - prev.last_time} ms later (SLOW_UPDATE_RATE {cfg.slow_update_rate} ms)")
+            if (
+                not kernel.rate_ok(PY, t + self.tolerance_ms, prev.last_time, count, cfg)
+                and count >= cfg.max_fast_updates
+            ):
+                self._flag(
+                    "MN-SLOW-RATE",
+                    e.node,
+                    t,
+                    f"{count} consecutive Binding Updates to {fmt(e.destination)}, then one {t - prev.last_time} ms later (SLOW_UPDATE_RATE {cfg.slow_update_rate} ms)",
+                )
             prev.last_time, prev.gap, prev.retx = t, gap, prev.retx + 1
             prev.consecutive += 1
             return
         if prev is not None and not kernel.seq_greater(PY, e.seq, prev.seq, cfg):
-            self._flag("MN-SEQ-INCREASE", e.node, t, f"new Binding Update to {fmt(e.destination)} uses Sequence Number {e.seq}, not greater than the previous {prev.seq}")
+            self._flag(
+                "MN-SEQ-INCREASE",
+                e.node,
+                t,
+                f"new Binding Update to {fmt(e.destination)} uses Sequence Number {e.seq}, not greater than the previous {prev.seq}",
+            )
         consecutive = prev.consecutive + 1 if prev is not None and prev.coa == e.coa else 1
         if prev is not None and prev.coa == e.coa and prev.consecutive >= cfg.max_fast_updates:
             if not kernel.rate_ok(PY, t + self.tolerance_ms, prev.last_time, prev.consecutive, cfg):
-                self._flag("MN-SLOW-RATE", e.node, t, f"{prev.consecutive} consecutive Binding Updates to {fmt(e.destination)} with one care-of address, then one {t - prev.last_time} ms later")
+                self._flag(
+                    "MN-SLOW-RATE",
+                    e.node,
+                    t,
+                    f"{prev.consecutive} consecutive Binding Updates to {fmt(e.destination)} with one care-of address, then one {t - prev.last_time} ms later",
+                )
         self._sent[key] = _Sent(
-            seq=e.seq, coa=e.coa, home_reg=e.home_reg, first_time=t, last_time=t,
-            consecutive=consecutive, lifetime=e.lifetime,
+            seq=e.seq,
+            coa=e.coa,
+            home_reg=e.home_reg,
+            first_time=t,
+            last_time=t,
+            consecutive=consecutive,
+            lifetime=e.lifetime,
         )
 
     # ------------------------------------------------------------------ state checks
@@ -206,10 +327,20 @@ class MonitorSet:
                 self._flag("BC-UNIQUE", name, now, "two Binding Cache entries for one home address")
             for e in snap.binding_cache:
                 if e.expiry is not None and e.expiry + self.tolerance_ms < now:
-                    self._flag("BC-EXPIRE", name, now, f"entry for {fmt(e.home)} still held {now - e.expiry} ms after its lifetime ran out")
+                    self._flag(
+                        "BC-EXPIRE",
+                        name,
+                        now,
+                        f"entry for {fmt(e.home)} still held {now - e.expiry} ms after its lifetime ran out",
+                    )
                 known = self._cache.get((name, e.home))
                 if known is not None and known[1] and not e.home_reg:
-                    self._flag("HA-HOMEREG-MARK", name, now, f"entry for {fmt(e.home)} accepted as a home registration is not marked as one")
+                    self._flag(
+                        "HA-HOMEREG-MARK",
+                        name,
+                        now,
+                        f"entry for {fmt(e.home)} accepted as a home registration is not marked as one",
+                    )
             bul = {(b.destination, b.home): b for b in snap.bul}
             for (node, dest, home), s in self._sent.items():
                 if node != name:
@@ -217,16 +348,32 @@ class MonitorSet:
                 alive = s.lifetime == INFINITE or now < s.first_time + s.lifetime * 1000
                 entry = bul.get((dest, home))
                 if alive and not s.settled and entry is None:
-                    self._flag("MN-BUL-RECORD", name, now, f"Binding Update {s.seq} to {fmt(dest)} is not in the Binding Update List")
+                    self._flag(
+                        "MN-BUL-RECORD",
+                        name,
+                        now,
+                        f"Binding Update {s.seq} to {fmt(dest)} is not in the Binding Update List",
+                    )
                 if (
-                    s.home_reg and not s.settled and entry is not None and entry.seq == s.seq
+                    s.home_reg
+                    and not s.settled
+                    and entry is not None
+                    and entry.seq == s.seq
                     and now > s.last_time + self.config.max_bindack_timeout + self.tolerance_ms
                 ):
-                    self._flag("MN-HOME-RETX", name, now, f"home registration {s.seq} to {fmt(dest)} unacknowledged and not retransmitted for {now - s.last_time} ms")
+                    self._flag(
+                        "MN-HOME-RETX",
+                        name,
+                        now,
+                        f"home registration {s.seq} to {fmt(dest)} unacknowledged and not retransmitted for {now - s.last_time} ms",
+                    )
 
 
 def check_run(
-    log: Iterable[tuple[int, RoleEvent]], config: Config = DEFAULT, *, only: Iterable[str] | None = None
+    log: Iterable[tuple[int, RoleEvent]],
+    config: Config = DEFAULT,
+    *,
+    only: Iterable[str] | None = None,
 ) -> list[Violation]:
     """Every event monitor over a whole logged run (no snapshots)."""
     ms = MonitorSet(config=config, only=frozenset(only) if only is not None else None)

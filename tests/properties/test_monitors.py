@@ -18,10 +18,24 @@ from model.roles.events import (
 )
 from properties.monitors import MonitorSet, check_run
 
-HOME, COA, COA2, HA, CN = a("2001:db8:1::100"), a("2001:db8:2::100"), a("2001:db8:3::100"), a("2001:db8:1::1"), a("2001:db8:4::1")
+HOME, COA, COA2, HA, CN = (
+    a("2001:db8:1::100"),
+    a("2001:db8:2::100"),
+    a("2001:db8:3::100"),
+    a("2001:db8:1::1"),
+    a("2001:db8:4::1"),
+)
 
 
-def bu(t: int, seq: int, *, retx: bool = False, dest: bytes = HA, coa: bytes = COA, home_reg: bool = True) -> tuple[int, RoleEvent]:
+def bu(
+    t: int,
+    seq: int,
+    *,
+    retx: bool = False,
+    dest: bytes = HA,
+    coa: bytes = COA,
+    home_reg: bool = True,
+) -> tuple[int, RoleEvent]:
     return t, BindingUpdateSent("MN", dest, HOME, coa, seq, 60, home_reg, True, retx)
 
 
@@ -38,7 +52,11 @@ def registration(seq: int, t: int) -> list[tuple[int, RoleEvent]]:
 
 def test_conforming_run_has_no_violation() -> None:
     log = [bu(0, 7), bu(1000, 7, retx=True), bu(3000, 7, retx=True), *registration(7, 3000)]
-    log += [(3001, BindingAckReceived("MN", HA, 7, 0, "ACCEPTED")), bu(20000, 8), *registration(8, 20000)]
+    log += [
+        (3001, BindingAckReceived("MN", HA, 7, 0, "ACCEPTED")),
+        bu(20000, 8),
+        *registration(8, 20000),
+    ]
     assert ids(log) == []
 
 
@@ -51,23 +69,38 @@ def test_backoff_and_retransmission_faults() -> None:
 def test_sequence_faults() -> None:
     assert ids([bu(0, 7), bu(5000, 7)]) == ["MN-SEQ-INCREASE"]
     assert ids([bu(0, 65535), bu(5000, 0)]) == []  # the wrap is greater
-    log = [*registration(7, 0), (5000, BindingProcessed("HA", HOME, COA, 7, 0, True, True)), (5000, CacheUpdated("HA", HOME, COA, 7, 60, True, False))]
+    log = [
+        *registration(7, 0),
+        (5000, BindingProcessed("HA", HOME, COA, 7, 0, True, True)),
+        (5000, CacheUpdated("HA", HOME, COA, 7, 60, True, False)),
+    ]
     assert ids(log) == ["BC-SEQ-MONOTONIC"]
 
 
 def test_cache_changes_need_a_decided_update() -> None:
-    stale = [*registration(7, 0), (10, BindingIgnored("HA", HOME, 6, "STALE_SEQ")), (10, CacheUpdated("HA", HOME, COA2, 8, 60, True, False))]
+    stale = [
+        *registration(7, 0),
+        (10, BindingIgnored("HA", HOME, 6, "STALE_SEQ")),
+        (10, CacheUpdated("HA", HOME, COA2, 8, 60, True, False)),
+    ]
     assert ids(stale) == ["BC-STALE-IGNORED"]
     hao_only = [(10, CacheUpdated("CN", HOME, COA2, 8, 60, False, True))]
     assert ids(hao_only) == ["BC-HAO-NO-STATE"]
-    wrong_status = [(10, BindingProcessed("HA", HOME, COA, 7, 131, True, True)), (10, CacheUpdated("HA", HOME, COA, 7, 60, True, True))]
+    wrong_status = [
+        (10, BindingProcessed("HA", HOME, COA, 7, 131, True, True)),
+        (10, CacheUpdated("HA", HOME, COA, 7, 60, True, True)),
+    ]
     assert ids(wrong_status) == ["BC-BA-STATUS"]
 
 
 def test_eviction_and_infinity() -> None:
     log = [*registration(7, 0), (10, CacheDeleted("HA", HOME, "evict", True))]
     assert ids(log) == ["BC-HOMEREG-NOEVICT"]
-    inf = [(0, BindingProcessed("CN", HOME, COA, 7, 0, True, True)), (0, CacheUpdated("CN", HOME, COA, 7, 0xFFFFFFFF, False, True)), (10, CacheDeleted("CN", HOME, "expiry", False))]
+    inf = [
+        (0, BindingProcessed("CN", HOME, COA, 7, 0, True, True)),
+        (0, CacheUpdated("CN", HOME, COA, 7, 0xFFFFFFFF, False, True)),
+        (10, CacheDeleted("CN", HOME, "expiry", False)),
+    ]
     assert ids(inf) == ["BC-INFINITE"]
 
 
