@@ -1,0 +1,162 @@
+"""The replay loop: stream a capture record by record (constant memory), decode each with the shared
+codec, and feed the observers (§4-§10 as the kernel decides them).
+
+Accounting (cli-contract.md): every record is a packet; `packets == decoded + undecodable`. A record
+the link layer shows is not IPv6 counts as decoded (and also in `not_ipv6`); a record the reader could
+not read, a truncated link header, or an IPv6 packet the codec rejects counts as undecodable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from model.addr import Addr, fmt
+from model.codec import DecodeError, decode_packet
+from model.codec.link import decode_link
+from model.codec.pcap import Record, RecordError, iter_file
+from properties.replay.facts import facts_of
+from properties.replay.observer import Observer
+from properties.replay.options import ReplayOptions
+from properties.replay.sa import KeyRing
+from properties.verdict import Violation
+
+MAX_ERRORS_KEPT = 100
+
+Progress = Callable[[int, float], None]  # (packets so far, capture seconds) -> None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayReport:
+    """The outcome of one replay (the `replay --json` object, cli-contract.md)."""
+
+    file: str
+    packets: int
+    decoded: int
+    undecodable: int
+    not_ipv6: int
+    nodes: tuple[tuple[str, tuple[str, ...]], ...]
+    violations: tuple[Violation, ...]
+    clock_tolerance: int  # ms
+    profile: str
+    limits_hit: tuple[tuple[str, int], ...]
+    errors: tuple[tuple[int, str], ...]  # (packet, reason) of the first undecodable records
+    explain: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "file": self.file,
+            "packets": self.packets,
+            "decoded": self.decoded,
+            "undecodable": self.undecodable,
+            "not_ipv6": self.not_ipv6,
+            "profile": self.profile,
+            "clock_tolerance": self.clock_tolerance / 1000,
+            "nodes": [{"address": a, "roles": list(r)} for a, r in self.nodes],
+            "violations": [v.to_json() for v in self.violations],
+            "limits_reached": {k: n for k, n in self.limits_hit},
+            "errors": [{"packet": i, "reason": r} for i, r in self.errors],
+        }
+        if self.explain:
+            out["explain"] = list(self.explain)
+        return out
+
+
+def replay_file(
+    path: str,
+    opts: ReplayOptions | None = None,
+    *,
+    explain: int | None = None,
+    progress: Progress | None = None,
+    display_name: str | None = None,
+) -> ReplayReport:
+    """Replay one capture file. Raises model.errors.CaptureError when it is not a readable capture."""
+    opts = opts or ReplayOptions()
+    keys = KeyRing(opts.sa_keys)
+    obs = Observer(opts, keys)
+    profile = opts.config.profile
+    packets = decoded = undecodable = not_ipv6 = 0
+    errors: list[tuple[int, str]] = []
+    explained: list[str] = []
+    records = iter_file(path)
+    last_t = 0
+    for rec in records:
+        packets += 1
+        if isinstance(rec, RecordError):
+            undecodable += 1
+            if len(errors) < MAX_ERRORS_KEPT:
+                errors.append((packets, rec.reason))
+            continue
+        pkt, reason = _decode(rec, profile)
+        if pkt is None:
+            if reason is None:
+                decoded += 1
+                not_ipv6 += 1
+            else:
+                undecodable += 1
+                if len(errors) < MAX_ERRORS_KEPT:
+                    errors.append((rec.index, reason))
+            if explain == rec.index:
+                explained.append(f"packet {rec.index}: " + (reason or "not an IPv6 frame"))
+            continue
+        decoded += 1
+        if keys:
+            opened = keys.open_esp(pkt, profile)
+            if opened is not None:
+                pkt = opened
+        obs.packet(rec.index, rec.time_ns, pkt)
+        last_t = rec.time_ns
+        if explain == rec.index:
+            explained.extend(_explain(obs, rec.index, pkt))
+        if progress is not None and packets % 4096 == 0:
+            progress(packets, last_t / 1e9)
+    if explain is not None and not explained:
+        explained.append(f"packet {explain}: not in the capture ({packets} packets)")
+    violations = tuple(
+        sorted(obs.violations, key=lambda v: (v.packet or 0, v.property, v.node, v.message))
+    )
+    return ReplayReport(
+        file=display_name if display_name is not None else path,
+        packets=packets,
+        decoded=decoded,
+        undecodable=undecodable,
+        not_ipv6=not_ipv6,
+        nodes=tuple((fmt(a), r) for a, r in obs.nodes()),
+        violations=violations,
+        clock_tolerance=opts.clock_tolerance,
+        profile=profile.name,
+        limits_hit=tuple(sorted(obs.limits_hit.items())),
+        errors=tuple(errors),
+        explain=tuple(explained),
+    )
+
+
+def _decode(rec: Record, profile: Any) -> tuple[Any, str | None]:
+    """(IPv6Packet, None) | (None, None) for a non-IPv6 frame | (None, reason) when undecodable."""
+    link = decode_link(rec.linktype, rec.data)
+    off = link.ipv6_offset
+    if off is None:
+        if link.truncated:
+            return None, f"link header: {link.reason}"
+        return None, None
+    try:
+        return decode_packet(rec.data[off:], profile, base_offset=off), None
+    except DecodeError as e:
+        return None, f"{e.layer}.{e.field} at offset {e.offset}: {e.reason}"
+
+
+def _explain(obs: Observer, index: int, pkt: Any) -> list[str]:
+    f = facts_of(pkt)
+    addrs: set[Addr] = {f.src, f.dst, f.final_dst}
+    if f.hao is not None:
+        addrs.add(f.hao.home_address)
+    if f.bu is not None and f.bu.care_of is not None:
+        addrs.add(f.bu.care_of)
+    if f.inner is not None:
+        fi = facts_of(f.inner)
+        addrs |= {fi.src, fi.dst, fi.final_dst}
+    head = f"packet {index}: {fmt(f.src)} -> {fmt(f.dst)}"
+    if f.final_dst != f.dst:
+        head += f" (final {fmt(f.final_dst)})"
+    return [head, *obs.explain(addrs)]

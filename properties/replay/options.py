@@ -1,0 +1,144 @@
+"""Replay settings: the draft reading (model.config.Config), the cast overrides, tolerances and limits.
+
+A topology file (TOML, read with tomllib) fixes what inference would otherwise guess (§8.1, §8.2):
+
+    [[home_agent]]
+    address = "2001:db8:1::1"
+    prefixes = ["2001:db8:1::/64"]     # on-link home prefixes (default: the /64 of the address)
+    id_length = 64                      # interface-identifier length (§8.2 test for Status 136)
+
+    [[mobile_node]]
+    home_address = "2001:db8:1::100"
+    home_agent = "2001:db8:1::1"        # optional
+
+    not_home_agents = ["2001:db8:3::3"] # nodes known to lack the home-agent function (§8.2: 132)
+    cache_capacity = 64                 # optional: Binding Cache size of every node (§7.7)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model.addr import Addr, Prefix
+from model.config import DEFAULT, Config
+
+MS = 1_000_000  # nanoseconds per millisecond
+
+
+class TopologyError(ValueError):
+    """A topology or SA file that cannot be read (the CLI reports it with exit code 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HomeAgentSpec:
+    address: Addr
+    prefixes: tuple[Prefix, ...] = ()
+    id_length: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    """Cast facts given by the user; they override inference."""
+
+    home_agents: tuple[HomeAgentSpec, ...] = ()
+    home_prefixes: tuple[Prefix, ...] = ()
+    mobile_nodes: tuple[tuple[Addr, Addr | None], ...] = ()  # (home address, home agent)
+    not_home_agents: tuple[Addr, ...] = ()
+    cache_capacity: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounded tracking (issue 7): beyond these, new nodes/bindings are not tracked (and it is reported)."""
+
+    max_nodes: int = 100_000
+    max_bindings: int = 100_000
+    recent_packets: int = (
+        4_096  # packets remembered to match an intercepted packet with its forwarding
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOptions:
+    """Everything a replay run depends on. Times are integer milliseconds."""
+
+    config: Config = DEFAULT
+    topology: Topology = field(default_factory=Topology)
+    clock_tolerance: int = 50
+    ack_timeout: int = 2_000  # BC-BA-ON-A: a BA is due within this after the BU (§7.5)
+    answer_timeout: int = 5_000  # MN-BR-ANSWER, MN-TUNNEL-TRIGGERS-BU, HA-PROXY-NS reaction time
+    limits: Limits = field(default_factory=Limits)
+    sa_keys: tuple[object, ...] = ()  # properties.replay.sa.SecurityAssociation values
+
+
+def _addr(text: object, where: str) -> Addr:
+    try:
+        return ipaddress.IPv6Address(str(text)).packed
+    except ValueError:
+        raise TopologyError(f"{where}: {text!r} is not an IPv6 address") from None
+
+
+def _prefix(text: object, where: str) -> Prefix:
+    try:
+        return Prefix.parse(str(text))
+    except ValueError:
+        raise TopologyError(f"{where}: {text!r} is not an IPv6 prefix") from None
+
+
+def parse_prefix(text: str) -> Prefix:
+    return _prefix(text, "--home-prefix")
+
+
+def parse_addr(text: str, where: str = "--home-agent") -> Addr:
+    return _addr(text, where)
+
+
+def load_topology(path: str) -> Topology:
+    """Read a topology TOML file (format in the module docstring). Raises TopologyError."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise TopologyError(f"{path}: cannot read: {e.strerror or e}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise TopologyError(f"{path}: not TOML: {e}") from None
+    has: list[HomeAgentSpec] = []
+    for i, ha in enumerate(_list(data.get("home_agent", []), path)):
+        where = f"{path}: home_agent[{i}]"
+        if not isinstance(ha, dict) or "address" not in ha:
+            raise TopologyError(f"{where}: needs an address")
+        idl = ha.get("id_length", 64)
+        if not isinstance(idl, int) or not 0 <= idl <= 128:
+            raise TopologyError(f"{where}: id_length must be 0..128")
+        has.append(
+            HomeAgentSpec(
+                _addr(ha["address"], where),
+                tuple(_prefix(p, where) for p in _list(ha.get("prefixes", []), where)),
+                idl,
+            )
+        )
+    mns: list[tuple[Addr, Addr | None]] = []
+    for i, mn in enumerate(_list(data.get("mobile_node", []), path)):
+        where = f"{path}: mobile_node[{i}]"
+        if not isinstance(mn, dict) or "home_address" not in mn:
+            raise TopologyError(f"{where}: needs a home_address")
+        ha_a = _addr(mn["home_agent"], where) if "home_agent" in mn else None
+        mns.append((_addr(mn["home_address"], where), ha_a))
+    cap = data.get("cache_capacity")
+    if cap is not None and (not isinstance(cap, int) or cap < 1):
+        raise TopologyError(f"{path}: cache_capacity must be a positive integer")
+    return Topology(
+        home_agents=tuple(has),
+        home_prefixes=tuple(_prefix(p, path) for p in _list(data.get("home_prefixes", []), path)),
+        mobile_nodes=tuple(mns),
+        not_home_agents=tuple(_addr(x, path) for x in _list(data.get("not_home_agents", []), path)),
+        cache_capacity=cap,
+    )
+
+
+def _list(v: object, where: str) -> list[object]:
+    if not isinstance(v, list):
+        raise TopologyError(f"{where}: expected a list, got {type(v).__name__}")
+    return v

@@ -1,0 +1,174 @@
+"""Security associations for `replay --sa FILE`: AH ICVs verified, ESP-NULL opened (§4.2, §7.2 test 1).
+
+Without keys, "AH or ESP present" is the §7.2 authentication test (model.config.AuthMode.PRESENCE).
+With a key for the packet's (effective source, final destination) pair (either direction), the AH ICV
+must verify: HMAC-MD5-96 or HMAC-SHA1-96 over the immutable fields, computed by model.roles.ah
+(`normalise`: mutable fields and option data zeroed, Routing header in its final form). ESP with NULL
+encryption (RFC 2410) is opened: its ICV is checked and its headers become visible to the observers.
+
+File format, TOML:
+
+    [[sa]]
+    src = "2001:db8:1::100"        # home address (or any address) of one end
+    dst = "2001:db8:1::1"
+    algorithm = "hmac-sha1-96"     # or "hmac-md5-96"
+    key = "00112233445566778899aabbccddeeff00112233"   # hex
+
+or plain text, one association per line (`#` starts a comment):
+
+    2001:db8:1::100 2001:db8:1::1 hmac-sha1-96 00112233445566778899aabbccddeeff00112233
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import struct
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from model.addr import Addr
+from model.codec import DecodeError, decode_packet
+from model.codec.values import AH, ESP, IPv6Packet, Profile
+from model.roles import ah as ahmod
+
+if TYPE_CHECKING:
+    from properties.replay.facts import PacketFacts
+
+ALGORITHMS = {"hmac-md5-96": hashlib.md5, "hmac-sha1-96": hashlib.sha1}
+ICV_LEN = 12
+
+
+class SAError(ValueError):
+    """An SA file that cannot be read (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityAssociation:
+    src: Addr
+    dst: Addr
+    algorithm: str
+    key: bytes
+
+
+def _addr(x: object, where: str) -> Addr:
+    try:
+        return ipaddress.IPv6Address(str(x)).packed
+    except ValueError:
+        raise SAError(f"{where}: {x!r} is not an IPv6 address") from None
+
+
+def _sa(src: object, dst: object, alg: object, key: object, where: str) -> SecurityAssociation:
+    a = str(alg).lower()
+    if a not in ALGORITHMS:
+        raise SAError(f"{where}: algorithm {alg!r} is not one of {', '.join(sorted(ALGORITHMS))}")
+    try:
+        k = bytes.fromhex(str(key))
+    except ValueError:
+        raise SAError(f"{where}: key is not hexadecimal") from None
+    return SecurityAssociation(_addr(src, where), _addr(dst, where), a, k)
+
+
+def load_sa(path: str) -> tuple[SecurityAssociation, ...]:
+    """Read an SA file (TOML with [[sa]] tables, or the one-line-per-SA text form)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SAError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
+    if "[[sa]]" in text:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise SAError(f"{path}: not TOML: {e}") from None
+        rows = data.get("sa", [])
+        if not isinstance(rows, list):
+            raise SAError(f"{path}: 'sa' must be an array of tables")
+        out = []
+        for i, r in enumerate(rows):
+            where = f"{path}: sa[{i}]"
+            if not isinstance(r, dict) or not {"src", "dst", "key"} <= r.keys():
+                raise SAError(f"{where}: needs src, dst and key")
+            out.append(_sa(r["src"], r["dst"], r.get("algorithm", "hmac-sha1-96"), r["key"], where))
+        return tuple(out)
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) != 4:
+            raise SAError(f"{path}:{n}: expected 'SRC DST ALGORITHM HEXKEY'")
+        out.append(_sa(parts[0], parts[1], parts[2], parts[3], f"{path}:{n}"))
+    return tuple(out)
+
+
+class KeyRing:
+    """Keys by address pair (both directions)."""
+
+    def __init__(self, sas: tuple[object, ...]) -> None:
+        self._k: dict[tuple[Addr, Addr], SecurityAssociation] = {}
+        for s in sas:
+            if isinstance(s, SecurityAssociation):
+                self._k[(s.src, s.dst)] = s
+                self._k.setdefault((s.dst, s.src), s)
+
+    def __bool__(self) -> bool:
+        return bool(self._k)
+
+    def _lookup(self, pkt: IPv6Packet) -> SecurityAssociation | None:
+        if not self._k:
+            return None
+        src, dst = ahmod.endpoints(pkt)
+        return self._k.get((src, dst)) or self._k.get((pkt.src, pkt.dst))
+
+    def check(self, pkt: IPv6Packet, f: PacketFacts, encode: Callable[[IPv6Packet], bytes]) -> bool:
+        """The §7.2 authentication test for this packet (AH/ESP presence when no key applies)."""
+        sa = self._lookup(pkt)
+        if sa is None:
+            return f.auth
+        h = ahmod.find_ah(pkt)
+        if h is not None:
+            return verify_ah(pkt, h, sa, encode)
+        if isinstance(pkt.payload, ESP):
+            return esp_icv_ok(pkt.payload, sa)
+        return False
+
+    def open_esp(self, pkt: IPv6Packet, profile: Profile) -> IPv6Packet | None:
+        """ESP with NULL encryption: the packet with the ESP payload replaced by what it carries."""
+        if not isinstance(pkt.payload, ESP):
+            return None
+        sa = self._lookup(pkt)
+        if sa is None or not esp_icv_ok(pkt.payload, sa):
+            return None
+        body = pkt.payload.data[:-ICV_LEN]
+        if len(body) < 2:
+            return None
+        padlen, nh = body[-2], body[-1]
+        inner = body[: len(body) - 2 - padlen]
+        hdr = struct.pack("!IHBB", 6 << 28, len(inner), nh, pkt.hop_limit) + pkt.src + pkt.dst
+        try:
+            opened = decode_packet(hdr + inner, profile)
+        except DecodeError:
+            return None
+        return replace(pkt, headers=pkt.headers + opened.headers, payload=opened.payload)
+
+
+def verify_ah(pkt: IPv6Packet, h: AH, sa: SecurityAssociation, encode: Callable[[IPv6Packet], bytes]) -> bool:
+    """HMAC-MD5-96 / HMAC-SHA1-96 over the immutable fields (model.roles.ah.normalise)."""
+    sized = AH(h.spi, h.seq, bytes(len(h.icv)), h.reserved)
+    pre = replace(pkt, headers=tuple(sized if x is h else x for x in pkt.headers))
+    mac = hmac.new(sa.key, encode(ahmod.normalise(pre)), ALGORITHMS[sa.algorithm]).digest()
+    return hmac.compare_digest(mac[:ICV_LEN], h.icv[:ICV_LEN]) and len(h.icv) >= ICV_LEN
+
+
+def esp_icv_ok(esp: ESP, sa: SecurityAssociation) -> bool:
+    """RFC 2406: the ICV covers SPI, Sequence Number and the (NULL-encrypted) payload."""
+    if len(esp.data) < ICV_LEN:
+        return False
+    body, icv = esp.data[:-ICV_LEN], esp.data[-ICV_LEN:]
+    mac = hmac.new(sa.key, struct.pack("!II", esp.spi, esp.seq) + body, ALGORITHMS[sa.algorithm])
+    return hmac.compare_digest(mac.digest()[:ICV_LEN], icv)
