@@ -54,7 +54,10 @@ class NodeCore(Protocol):
     def send(self, packet: IPv6Packet, now: int) -> list[Action]:
         """Originate: route, resolve the next hop with ND, transmit (mobility on_output is NOT re-run)."""
         ...
-    def send_on_link(self, iface: str, packet: IPv6Packet, dst_lla: bytes | None, now: int) -> list[Action]: ...
+
+    def send_on_link(
+        self, iface: str, packet: IPv6Packet, dst_lla: bytes | None, now: int
+    ) -> list[Action]: ...
     def random(self, lo: int, hi: int) -> int:
         """The node's injected seeded RNG (inclusive bounds)."""
         ...
@@ -71,7 +74,9 @@ class Mobility(Protocol):
         """Mobile IPv6 options and upper-layer hand-off for a packet addressed to this node."""
         ...
 
-    def intercept(self, core: NodeCore, packet: IPv6Packet, iface: str, now: int) -> list[Action] | None:
+    def intercept(
+        self, core: NodeCore, packet: IPv6Packet, iface: str, now: int
+    ) -> list[Action] | None:
         """A packet not addressed to this node (home agent interception, §8.4). None = not taken."""
         ...
 
@@ -110,8 +115,9 @@ DATA_MAGIC = b"MIP6FLOW"
 
 
 def data_payload(flow: int) -> bytes:
-    """The UDP payload of a simulated data packet: a magic and the 64-bit flow id."""
-    return DATA_MAGIC + (flow & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
+    """The UDP payload of a simulated data packet: the 32-bit flow id first (so a reader taking the first
+    four octets, as correspondent.flow_of does, agrees), then a magic."""
+    return (flow & 0xFFFFFFFF).to_bytes(4, "big") + DATA_MAGIC
 
 
 def flow_of(packet: IPv6Packet) -> int | None:
@@ -121,6 +127,6 @@ def flow_of(packet: IPv6Packet) -> int | None:
     p: object = packet
     while isinstance(p, IPv6Packet):
         p = p.payload
-    if isinstance(p, UDP) and len(p.payload) == 16 and p.payload[:8] == DATA_MAGIC:
-        return int.from_bytes(p.payload[8:], "big")
+    if isinstance(p, UDP) and len(p.payload) == 12 and p.payload[4:] == DATA_MAGIC:
+        return int.from_bytes(p.payload[:4], "big")
     return None

@@ -9,7 +9,8 @@ the IPv6 specifications require plus a `Dropped` event. Misuse raises ModelUsage
 Readings taken here (documented choices, wire-formats.md §5 C11 and ND details):
 * a Routing header hop whose next address is this node is resubmitted locally without the Hop Limit
   test (no hop is consumed; C11's strict reading would drop packets reaching the CoA with Hop Limit 1);
-* Duplicate Address Detection is optimistic: an added address is usable at once, a conflict seen
+* Duplicate Address Detection is optimistic (RFC 4429): an added address is usable at once and answers
+  Neighbor Solicitations with O=0; a conflict seen
   within RetransTimer removes it (Note "dad-failed");
 * under AuthMode.VERIFY a failed or unkeyed AH ICV does not drop the packet: it reaches the mobility
   role with `auth=False`, so §7.2's first test rejects it observably (BindingIgnored).
@@ -281,6 +282,11 @@ class IPv6Node:
         if self.is_router:
             ifc.next_ra = now + self._rng.randint(0, MAX_RA_DELAY)
             return []
+        moved = getattr(self.mobility, "moved", None)
+        if callable(moved):  # a mobile node solicits itself (§9.2 lower-layer indication)
+            out: list[Action] = moved(self, iface, now)
+            self._flush_dad(now, out)
+            return out
         rs = IPv6Packet(
             ifc.link_local,
             ALL_ROUTERS,
@@ -799,13 +805,15 @@ class IPv6Node:
             rel = self.nc.learn(iface, pkt.src, slla, solicited=False, override=True)
             if rel is not None:
                 out += [Transmit(iface, rel.lla, p) for p in rel.packets]
-        if not (mine or proxied) or target in self._tentative:
+        if not (mine or proxied):
             return out
         lla = slla if slla is not None else self.nc.lla_of(iface, pkt.src)
         if lla is None:
             return [*out, Dropped(self.name, "ns-no-source-lla", "RFC2461 7.2.4")]
-        # solicited NA; a proxy answer does not override (RFC 2461 §7.2.8), an owner does
-        out.append(self._na(iface, target, pkt.src, lla, solicited=True, override=not proxied))
+        # solicited NA; a proxy (RFC 2461 §7.2.8) or an optimistic address still in DAD (RFC 4429
+        # §3.3) answers without overriding, an owner overrides
+        override = not proxied and target not in self._tentative
+        out.append(self._na(iface, target, pkt.src, lla, solicited=True, override=override))
         return out
 
     def _on_na(

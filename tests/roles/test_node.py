@@ -31,7 +31,7 @@ from model.codec.values import (
 from model.config import DEFAULT, AuthMode
 from model.errors import DecodeError, ModelUsageError
 from model.roles.events import Action, Delivered, Dropped, Note, Transmit
-from model.roles.hooks import NodeCore, Received
+from model.roles.hooks import NodeCore, Received, data_payload
 from model.roles.nd import NeighborCache, NState
 from model.roles.node import MIN_MTU, IPv6Node, NoMobility, data_packet, mcast_lla
 from model.roles.routing import RhVerdict, rh0_final_form, rh0_step
@@ -389,9 +389,7 @@ def test_never_icmp_about_icmp_error_and_truncated_to_1280() -> None:
 
 
 def rh_packet(dst: bytes, addrs: tuple[bytes, ...], sl: int, hop: int = 64) -> IPv6Packet:
-    return IPv6Packet(
-        FAR, dst, (Routing0(sl, addrs),), UDP(7001, 7001, b"MIP6FLOW" + bytes(7) + b"\x03"), hop
-    )
+    return IPv6Packet(FAR, dst, (Routing0(sl, addrs),), UDP(7001, 7001, data_payload(3)), hop)
 
 
 def test_rh0_step_pure() -> None:
@@ -455,7 +453,7 @@ def test_rh0_odd_hdr_ext_len_from_bytes_is_parameter_problem() -> None:
 
 def opt_packet(dst: bytes, *opts: object) -> IPv6Packet:
     return IPv6Packet(
-        a("2001:db8:1::2"), dst, (dest_options(*opts),), UDP(7001, 7001, b"MIP6FLOW" + bytes(8))
+        a("2001:db8:1::2"), dst, (dest_options(*opts),), UDP(7001, 7001, data_payload(0))
     )  # type: ignore[arg-type]
 
 
@@ -533,7 +531,7 @@ def test_tunnel_depth_limit() -> None:
 
 
 def ah_packet(src: bytes, dst: bytes) -> IPv6Packet:
-    return IPv6Packet(src, dst, (AH(0x100, 1, b""),), UDP(7001, 7001, b"MIP6FLOW" + bytes(8)))
+    return IPv6Packet(src, dst, (AH(0x100, 1, b""),), UDP(7001, 7001, data_payload(0)))
 
 
 @pytest.mark.parametrize("with_key", [True, False])
@@ -566,7 +564,7 @@ def test_ah_presence_mode_and_tamper() -> None:
     signed = ahmod.sign(ah_packet(a("2001:db8:1::2"), H1), key, encode_packet)
     assert ahmod.verify(wire(signed), key, encode_packet)
     assert ahmod.verify(replace(wire(signed), hop_limit=3), key, encode_packet)  # mutable field
-    tampered = replace(signed, payload=UDP(7001, 7001, b"MIP6FLOW" + bytes(7) + b"\x01"))
+    tampered = replace(signed, payload=UDP(7001, 7001, data_payload(1)))
     assert not ahmod.verify(wire(tampered), key, encode_packet)
 
 
