@@ -51,6 +51,7 @@ from model.codec import (
     TargetLLA,
     TimeExceeded,
     checksum_ok,
+    invoking_packet,
 )
 from model.codec.link import LINKTYPE_NAMES, LinkFrame, fmt_mac
 from model.codec.pcap import Record, RecordError
@@ -207,14 +208,18 @@ def _nd_options(opts: tuple[object, ...], j: Json) -> None:
             )
 
 
-def icmpv6_json(u: object) -> Json | None:
-    """ICMPv6 type, code and the fields that apply (ND flags, target, link-layer addresses)."""
+def icmpv6_json(u: object, *, invoking: bool = True) -> Json | None:
+    """ICMPv6 type, code and the fields that apply (ND flags, target, link-layer addresses); for an
+    error message, `invoking` is the invoking packet decoded as far as it goes (one level deep)."""
     if isinstance(u, ICMPv6Other):
         return {"type": u.icmp_type, "code": u.code}
     t = ICMP_TYPES.get(type(u))
     if t is None:
         return None
     j: Json = {"type": t, "code": getattr(u, "code", 0)}
+    if invoking and isinstance(u, DestUnreachable | PacketTooBig | TimeExceeded | ParamProblem):
+        inv, _ = invoking_packet(u.invoking)
+        j["invoking"] = packet_json(inv, invoking=False) if inv is not None else None
     if isinstance(u, PacketTooBig):
         j["mtu"] = u.mtu
     elif isinstance(u, ParamProblem):
@@ -262,7 +267,7 @@ def mh_json(u: object) -> Json | None:
     }
 
 
-def packet_json(pkt: IPv6Packet) -> Json:
+def packet_json(pkt: IPv6Packet, *, invoking: bool = True) -> Json:
     """The contract's per-packet object for one IPv6 packet (inner packets recursively)."""
     chain = [chain_name(h) for h in pkt.headers]
     chain.append(chain_name(pkt.payload))
@@ -273,8 +278,8 @@ def packet_json(pkt: IPv6Packet) -> Json:
         "chain": chain,
         "mip6": _mip6(pkt),
         "routing": routing_json(pkt),
-        "icmpv6": icmpv6_json(u),
-        "inner": packet_json(u) if isinstance(u, IPv6Packet) else None,
+        "icmpv6": icmpv6_json(u, invoking=invoking),
+        "inner": packet_json(u, invoking=invoking) if isinstance(u, IPv6Packet) else None,
         "mh": mh_json(u),
         "hop_limit": pkt.hop_limit,
     }
@@ -413,14 +418,18 @@ def _upper_text(u: object) -> str:
         return f"mh {name}" + (f" {fields}" if fields else "")
     if isinstance(u, Raw):
         return f"proto {u.next_header} len={len(u.data)}"
-    j = icmpv6_json(u)
+    j = icmpv6_json(u, invoking=False)
     if j is not None:
         name = ICMP_NAMES.get(type(u), f"type{j['type']}")
         extra = " ".join(
             _kv(k, v) for k, v in j.items() if k not in ("type", "code") and v is not False
         )
         code = f" code={j['code']}" if j["code"] else ""
-        return f"icmp6 {name}{code}" + (f" {extra}" if extra else "")
+        inv = ""
+        if isinstance(u, DestUnreachable | PacketTooBig | TimeExceeded | ParamProblem):
+            pkt, _ = invoking_packet(u.invoking)
+            inv = f" (invoking {fmt(pkt.src)} > {fmt(pkt.dst)})" if pkt is not None else ""
+        return f"icmp6 {name}{code}" + (f" {extra}" if extra else "") + inv
     return str(chain_name(u))
 
 
