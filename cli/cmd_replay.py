@@ -20,21 +20,52 @@ from model.errors import CaptureError
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="a pcap or pcapng capture")
     p.add_argument("--json", action="store_true", help="the replay JSON object on stdout")
-    p.add_argument("--junit", metavar="OUT.xml", help="also write JUnit XML (one case per property)")
+    p.add_argument(
+        "--junit", metavar="OUT.xml", help="also write JUnit XML (one case per property)"
+    )
     p.add_argument("--sarif", metavar="OUT", help="also write a SARIF 2.1.0 log")
     p.add_argument("--msc", metavar="OUT.html", help="also write a message sequence chart")
-    p.add_argument("--home-prefix", metavar="P", action="append", default=[],
-                   help="a home prefix (repeatable); default: the /64 of each home agent's address")
-    p.add_argument("--home-agent", metavar="A", action="append", default=[],
-                   help="an address of a home agent (repeatable); default: inferred from the traffic")
-    p.add_argument("--topology", metavar="FILE.toml", help="cast facts (home agents, prefixes, ...)")
-    p.add_argument("--sa", metavar="FILE", help="security associations: verify AH ICVs, open ESP-NULL")
-    p.add_argument("--clock-tolerance", metavar="SECONDS", type=float, default=0.05,
-                   help="slack on every timing judgement (default 0.05 s)")
-    p.add_argument("--max-nodes", metavar="N", type=int, default=100_000,
-                   help="nodes tracked at most (default 100000; reported when reached)")
-    p.add_argument("--max-bindings", metavar="N", type=int, default=100_000,
-                   help="(home address, destination) bindings tracked at most (default 100000)")
+    p.add_argument(
+        "--home-prefix",
+        metavar="P",
+        action="append",
+        default=[],
+        help="a home prefix (repeatable); default: the /64 of each home agent's address",
+    )
+    p.add_argument(
+        "--home-agent",
+        metavar="A",
+        action="append",
+        default=[],
+        help="an address of a home agent (repeatable); default: inferred from the traffic",
+    )
+    p.add_argument(
+        "--topology", metavar="FILE.toml", help="cast facts (home agents, prefixes, ...)"
+    )
+    p.add_argument(
+        "--sa", metavar="FILE", help="security associations: verify AH ICVs, open ESP-NULL"
+    )
+    p.add_argument(
+        "--clock-tolerance",
+        metavar="SECONDS",
+        type=float,
+        default=0.05,
+        help="slack on every timing judgement (default 0.05 s)",
+    )
+    p.add_argument(
+        "--max-nodes",
+        metavar="N",
+        type=int,
+        default=100_000,
+        help="nodes tracked at most (default 100000; reported when reached)",
+    )
+    p.add_argument(
+        "--max-bindings",
+        metavar="N",
+        type=int,
+        default=100_000,
+        help="(home address, destination) bindings tracked at most (default 100000)",
+    )
     p.add_argument("--explain", metavar="N", type=int, help="print the model state after packet N")
     add_switch_arguments(p)
 
@@ -125,8 +156,9 @@ def _side_outputs(args: argparse.Namespace, report: object) -> None:
     if args.sarif:
         from properties.report import sarif
 
-        log = sarif.sarif_log(report.violations, artifact=args.file, rules=CHECKED,
-                              command="mip6check replay")
+        log = sarif.sarif_log(
+            report.violations, artifact=args.file, rules=CHECKED, command="mip6check replay"
+        )
         Path(args.sarif).write_text(sarif.dumps(log), "utf-8")
     if args.msc:
         Path(args.msc).write_text(_msc(args, report), "utf-8")

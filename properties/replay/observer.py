@@ -156,8 +156,13 @@ class Observer:
     # ------------------------------------------------------------ verdicts
 
     def _flag(
-        self, pid: str, node: Addr | None, message: str, related: Iterable[int] = (),
-        section: str | None = None, key: int | None = None,
+        self,
+        pid: str,
+        node: Addr | None,
+        message: str,
+        related: Iterable[int] = (),
+        section: str | None = None,
+        key: int | None = None,
     ) -> None:
         p = CATALOG[pid]
         node_s = fmt(node) if node is not None else ""
@@ -168,8 +173,14 @@ class Observer:
         rel = tuple(sorted({r for r in related if 0 < r < self._index}))
         self.violations.append(
             Violation(
-                property=pid, section=section or p.section, level=p.level, node=node_s,
-                message=message, packet=self._index, time=round(self._time_s, 6), related=rel,
+                property=pid,
+                section=section or p.section,
+                level=p.level,
+                node=node_s,
+                message=message,
+                packet=self._index,
+                time=round(self._time_s, 6),
+                related=rel,
             )
         )
 
@@ -222,7 +233,9 @@ class Observer:
         self._time_s = t_ns / 1e9
         self._level(pkt, facts_of(pkt), None, 0)
 
-    def _level(self, pkt: IPv6Packet, f: PacketFacts, outer: PacketFacts | None, depth: int) -> None:
+    def _level(
+        self, pkt: IPv6Packet, f: PacketFacts, outer: PacketFacts | None, depth: int
+    ) -> None:
         self._seen_node(f)
         auth = self._auth(pkt, f)
         if f.bu is not None or f.ba is not None or f.br is not None or f.malformed or f.hao:
@@ -243,7 +256,8 @@ class Observer:
         elif isinstance(up, RouterSolicitation):
             if f.src in self.homes:
                 self._flag(
-                    "W-AUTOCONF-LLSRC", f.src,
+                    "W-AUTOCONF-LLSRC",
+                    f.src,
                     f"Router Solicitation sent from the home address {fmt(f.src)}; autoconfiguration "
                     "packets use a link-local source",
                 )
@@ -296,10 +310,14 @@ class Observer:
             lst.pop(0)
         lst.append(ob)
 
-    def _done(self, node: Addr, kind: str, flow: Flow | None = None, extra: Addr | None = None) -> None:
+    def _done(
+        self, node: Addr, kind: str, flow: Flow | None = None, extra: Addr | None = None
+    ) -> None:
         for ob in self.oblig.get(node, ()):
-            if ob.kind == kind and (flow is None or ob.flow is flow) and (
-                extra is None or ob.extra == extra
+            if (
+                ob.kind == kind
+                and (flow is None or ob.flow is flow)
+                and (extra is None or ob.extra == extra)
             ):
                 ob.done = True
 
@@ -313,15 +331,18 @@ class Observer:
                 pid = "W-BA-MINLEN" if fl.invalid_ba < 0 else "MN-BA-VALIDATE"
                 ba_i = abs(fl.invalid_ba)
                 self._flag(
-                    pid, node,
+                    pid,
+                    node,
                     f"after the Binding Acknowledgement in packet {ba_i}, which §9.10 says to ignore, "
                     f"the Binding Update of packet {last.index} (seq {last.seq}) was no longer "
                     "retransmitted; no valid acknowledgement appears in the capture",
-                    (last.index, ba_i), section="9.10",
+                    (last.index, ba_i),
+                    section="9.10",
                 )
             elif last.h and (fl.bas or fl.effect is not None):
                 self._flag(
-                    "MN-HOME-RETX", node,
+                    "MN-HOME-RETX",
+                    node,
                     f"home registration of packet {last.index} (seq {last.seq}) to {fmt(fl.dst)} was "
                     f"neither acknowledged nor retransmitted by {ob.deadline / 1000:.3f} s, yet the "
                     "mobile node kept sending",
@@ -329,7 +350,8 @@ class Observer:
                 )
         elif ob.kind == "br-answer":
             self._flag(
-                "MN-BR-ANSWER", node,
+                "MN-BR-ANSWER",
+                node,
                 f"no Binding Update answered the Binding Request of packet {ob.origin} from "
                 f"{fmt(ob.extra or b'')} within {self.o.answer_timeout / 1000:g} s, though the "
                 "mobile node kept sending",
@@ -337,22 +359,26 @@ class Observer:
             )
         elif ob.kind == "tunnel-bu":
             self._flag(
-                "MN-TUNNEL-TRIGGERS-BU", node,
+                "MN-TUNNEL-TRIGGERS-BU",
+                node,
                 f"the tunnelled packet {ob.origin} from {fmt(ob.extra or b'')} passed the §9.5 tests "
                 f"but no Binding Update went to that correspondent within "
                 f"{(ob.deadline - self._t_of(ob)) / 1000:g} s",
-                ob.related, section="9.5",
+                ob.related,
+                section="9.5",
             )
         elif ob.kind == "proxy-ns" and node in self.nd_senders:
             self._flag(
-                "HA-PROXY-NS", node,
+                "HA-PROXY-NS",
+                node,
                 f"Neighbor Solicitation in packet {ob.origin} for the registered home address "
                 f"{fmt(ob.extra or b'')} was not answered by the home agent",
                 ob.related,
             )
         elif ob.kind == "gna" and node in self.nd_senders:
             self._flag(
-                "HA-GRATUITOUS-NA", node,
+                "HA-GRATUITOUS-NA",
+                node,
                 f"no Neighbor Advertisement for {fmt(ob.extra or b'')} after the new home registration "
                 f"acknowledged in packet {ob.origin}",
                 ob.related,
@@ -371,38 +397,53 @@ class Observer:
                 self._flag("W-BU-NEEDS-HAO", f.src, "Binding Update without a Home Address option")
             if not auth:
                 self._flag(
-                    "W-BU-NEEDS-AUTH", node,
-                    "Binding Update without AH or ESP" if not f.auth else
-                    "Binding Update whose AH ICV does not verify with the --sa key",
+                    "W-BU-NEEDS-AUTH",
+                    node,
+                    "Binding Update without AH or ESP"
+                    if not f.auth
+                    else "Binding Update whose AH ICV does not verify with the --sa key",
                     section="4.2",
                 )
         if bu is not None:
             if not bu.h and bu.id_length != 0:
                 self._flag(
-                    "W-BU-IDLEN-ZERO", node,
+                    "W-BU-IDLEN-ZERO",
+                    node,
                     f"Binding Update without the H bit has ID Length {bu.id_length} (must be 0)",
                 )
             if bu.h and not bu.a:
                 self._flag(
-                    "MN-HOMEREG-FORM", node, "home registration (H = 1) without the A bit", section="9.4"
+                    "MN-HOMEREG-FORM",
+                    node,
+                    "home registration (H = 1) without the A bit",
+                    section="9.4",
                 )
             coa = bu.care_of if bu.care_of is not None else f.src
-            if bu.h and hao is not None and (coa == hao.home_address or bu.lifetime == 0) and not bu.a:
+            if (
+                bu.h
+                and hao is not None
+                and (coa == hao.home_address or bu.lifetime == 0)
+                and not bu.a
+            ):
                 self._flag(
-                    "MN-RETURN-HOME", node,
+                    "MN-RETURN-HOME",
+                    node,
                     "de-registration with the home agent without the A bit (§9.13 needs H and A)",
                 )
         if ba is not None or any(m.kind == "BA" for m in f.malformed):
             if not auth:
                 self._flag(
-                    "W-BA-NEEDS-AUTH", f.src,
-                    "Binding Acknowledgement without AH or ESP" if not f.auth else
-                    "Binding Acknowledgement whose AH ICV does not verify with the --sa key",
+                    "W-BA-NEEDS-AUTH",
+                    f.src,
+                    "Binding Acknowledgement without AH or ESP"
+                    if not f.auth
+                    else "Binding Acknowledgement whose AH ICV does not verify with the --sa key",
                     section="5.2",
                 )
         if ba is not None and not kernel.accepted(PY, ba.status) and not no_payload(f):
             self._flag(
-                "W-BA-REJECT-NOPAYLOAD", f.src,
+                "W-BA-REJECT-NOPAYLOAD",
+                f.src,
                 f"rejecting Binding Acknowledgement (Status {ba.status}) in a packet with a payload "
                 f"({type(f.upper).__name__}, not Next Header 59)",
             )
@@ -412,7 +453,8 @@ class Observer:
             )
         if hao is not None and f.src == hao.home_address and bu is None:
             self._flag(
-                "MN-HAO-OUT", node,
+                "MN-HAO-OUT",
+                node,
                 "Home Address option in a packet whose source is the home address itself; away from "
                 "home the source is a care-of address",
                 section="9.1",
@@ -421,11 +463,14 @@ class Observer:
         wanted = {"BU": prof.bu, "BA": prof.ba, "BR": prof.br, "HAO": prof.hao}
         for u in f.unknown:
             for kind, typ in wanted.items():
-                if (u.opt_type & 0x1F) == (typ & 0x1F) and len(u.data) in _MIP6_SHAPES[kind] and (
-                    u.opt_type & 0xE0
-                ) != (typ & 0xE0):
+                if (
+                    (u.opt_type & 0x1F) == (typ & 0x1F)
+                    and len(u.data) in _MIP6_SHAPES[kind]
+                    and (u.opt_type & 0xE0) != (typ & 0xE0)
+                ):
                     self._flag(
-                        "W-OPT-ACTION-BITS", f.src,
+                        "W-OPT-ACTION-BITS",
+                        f.src,
                         f"option type {u.opt_type:#04x} is shaped like a {kind} but its action bits "
                         f"are {u.opt_type >> 5:03b}, not {typ >> 5:03b}",
                     )
@@ -442,16 +487,42 @@ class Observer:
             seq = malformed_seq(m)
             if seq is None:
                 return
-            sb = SeenBU(self._index, t, f.src, dst, home, f.src, seq, 0, False, False, 0,
-                        auth, f.hao is not None, False)
+            sb = SeenBU(
+                self._index,
+                t,
+                f.src,
+                dst,
+                home,
+                f.src,
+                seq,
+                0,
+                False,
+                False,
+                0,
+                auth,
+                f.hao is not None,
+                False,
+            )
             fl = self._flow(home, dst)
             if fl is not None:
                 fl.bus.append(sb)
             return
         coa = bu.care_of if bu.care_of is not None else f.src
         sb = SeenBU(
-            self._index, t, f.src, dst, home, coa, bu.seq, bu.lifetime, bu.a, bu.h, bu.id_length,
-            auth, f.hao is not None, True,
+            self._index,
+            t,
+            f.src,
+            dst,
+            home,
+            coa,
+            bu.seq,
+            bu.lifetime,
+            bu.a,
+            bu.h,
+            bu.id_length,
+            auth,
+            f.hao is not None,
+            True,
         )
         self._role(home, "mobile_node")
         self.homes.add(home)
@@ -466,7 +537,11 @@ class Observer:
         elif not bu.h:
             self._role(dst, "correspondent")
         # a BU from an old care-of address to the previous router (§9.6)
-        if home in self.coa_home and home not in self.homes - {home} and self.coa_home[home] != home:
+        if (
+            home in self.coa_home
+            and home not in self.homes - {home}
+            and self.coa_home[home] != home
+        ):
             self._prev_router(sb, bu)
         fl = self._flow(home, dst)
         self._done(home, "br-answer", extra=dst)
@@ -489,7 +564,8 @@ class Observer:
         if bu.h and sb.coa != sb.home:
             return
         self._flag(
-            "MN-PREV-ROUTER-BU", self.coa_home.get(sb.home),
+            "MN-PREV-ROUTER-BU",
+            self.coa_home.get(sb.home),
             f"Binding Update for the old care-of address {fmt(sb.home)} "
             + ("lacks the H bit" if not bu.h else "names it as its own care-of address"),
         )
@@ -500,10 +576,12 @@ class Observer:
         cfg, tol, node = self.cfg, self.tol, sb.home
         if fl.pp2 is not None:
             self._flag(
-                "MN-ICMP-PP2-STOP", node,
+                "MN-ICMP-PP2-STOP",
+                node,
                 f"Binding Update to {fmt(fl.dst)} after its ICMP Parameter Problem code 2 in packet "
                 f"{fl.pp2}",
-                (fl.pp2,), section="9.9",
+                (fl.pp2,),
+                section="9.9",
             )
         prev = fl.last_bu()
         if prev is None:
@@ -517,14 +595,16 @@ class Observer:
         if not kernel.rate_ok(PY, sb.t + tol, prev.t, fast, cfg):
             if gap < cfg.max_update_rate - tol:
                 self._flag(
-                    "MN-RATE-LIMIT", node,
+                    "MN-RATE-LIMIT",
+                    node,
                     f"Binding Update to {fmt(fl.dst)} {gap / 1000:.3f} s after the one in packet "
                     f"{prev.index} (MAX_UPDATE_RATE {cfg.max_update_rate / 1000:g} s)",
                     (prev.index,),
                 )
             else:
                 self._flag(
-                    "MN-SLOW-RATE", node,
+                    "MN-SLOW-RATE",
+                    node,
                     f"Binding Update to {fmt(fl.dst)} {gap / 1000:.3f} s after packet {prev.index}, "
                     f"after at least {fast} consecutive ones with care-of address {fmt(sb.coa)} "
                     f"(SLOW_UPDATE_RATE {cfg.slow_update_rate / 1000:g} s)",
@@ -538,10 +618,12 @@ class Observer:
                 self._retransmission(fl, sb, prev, gap)
             else:
                 self._flag(
-                    "MN-SEQ-INCREASE", node,
+                    "MN-SEQ-INCREASE",
+                    node,
                     f"new Binding Update to {fmt(fl.dst)} (care-of {fmt(sb.coa)}) reuses Sequence "
                     f"Number {sb.seq} of packet {prev.index}",
-                    (prev.index,), section="5.1",
+                    (prev.index,),
+                    section="5.1",
                 )
                 self._new_chain(fl, sb, exact=True)
             return
@@ -550,7 +632,8 @@ class Observer:
                 fl.gap = True
             if same and prev.a and self._looks_like_retx(fl, sb, prev, gap):
                 self._flag(
-                    "MN-RETX-SAME-SEQ", node,
+                    "MN-RETX-SAME-SEQ",
+                    node,
                     f"retransmission of the Binding Update sent in packet {fl.chain_first.index if fl.chain_first else prev.index} "
                     f"changed Sequence Number {prev.seq} -> {sb.seq} (same binding, no acknowledgement "
                     f"seen, sent at the §9.7 timeout)",
@@ -562,11 +645,13 @@ class Observer:
         if not self._seq_reset_explained(fl, sb, prev):
             d = (sb.seq - prev.seq) % kernel.SEQ_MOD
             self._flag(
-                "MN-SEQ-INCREASE", node,
+                "MN-SEQ-INCREASE",
+                node,
                 f"Binding Update to {fmt(fl.dst)} with Sequence Number {sb.seq} after {prev.seq} "
                 f"in packet {prev.index} (distance {d} modulo 2^16 is not 'greater'); no unseen "
                 "Binding Update or reset of the list entry can explain it",
-                (prev.index,), section="5.1",
+                (prev.index,),
+                section="5.1",
             )
         self._new_chain(fl, sb, exact=True)
 
@@ -613,27 +698,36 @@ class Observer:
             if a.seq == sb.seq and a.t >= first.t and a.status != int(kernel.BAOutcome.IGNORE):
                 ack = a
         if ack is not None and not cfg.seq_equal_ack:
-            pid = "MN-BA-ACCEPTED" if ack.status == int(kernel.BAOutcome.ACCEPTED) else "MN-BA-REJECTED"
+            pid = (
+                "MN-BA-ACCEPTED"
+                if ack.status == int(kernel.BAOutcome.ACCEPTED)
+                else "MN-BA-REJECTED"
+            )
             self._flag(
-                pid, node,
+                pid,
+                node,
                 f"Binding Update seq {sb.seq} retransmitted after the valid Binding Acknowledgement "
                 f"in packet {ack.index} (retransmission must stop; capture point on the mobile node's path)",
-                (first.index, ack.index), section="9.10",
+                (first.index, ack.index),
+                section="9.10",
             )
         expected = fl.interval
         if gap < expected - tol:
             self._flag(
-                "MN-BACKOFF", node,
+                "MN-BACKOFF",
+                node,
                 f"retransmission of the Binding Update of packet {first.index} came {gap / 1000:.3f} s "
                 f"after packet {prev.index}; the §9.7 timeout was at least {expected / 1000:g} s",
                 (first.index, prev.index),
             )
         elif not kernel.retx_continues(PY, expected, sb.h, cfg) and fl.copies > 1:
             self._flag(
-                "MN-CN-RETX-STOP", node,
+                "MN-CN-RETX-STOP",
+                node,
                 f"Binding Update to correspondent {fmt(fl.dst)} retransmitted although the timeout "
                 f"had reached MAX_BINDACK_TIMEOUT ({cfg.max_bindack_timeout / 1000:g} s)",
-                (first.index, prev.index), section="9.5",
+                (first.index, prev.index),
+                section="9.5",
             )
         if gap > expected + expected // 2 + tol:
             fl.exact = False
@@ -642,11 +736,13 @@ class Observer:
         if fl.effect is not None and fl.effect > first.index and fl.ba_for(sb.seq, first.t) is None:
             if sb.t > first.t + self.o.ack_timeout + tol and fl.k_coa == sb.coa and not fl.gap:
                 self._flag(
-                    "BC-BA-ON-A", fl.dst,
+                    "BC-BA-ON-A",
+                    fl.dst,
                     f"{fmt(fl.dst)} used the binding of the Binding Update in packet {first.index} "
                     f"(packet {fl.effect}) but sent no Binding Acknowledgement for seq {sb.seq}; the "
                     "mobile node is still retransmitting",
-                    (first.index, fl.effect), key=first.index,
+                    (first.index, fl.effect),
+                    key=first.index,
                 )
 
     def _same_ha_first(self, fl: Flow, sb: SeenBU) -> None:
@@ -662,7 +758,8 @@ class Observer:
         if last is not None and last.coa == sb.coa:
             return
         self._flag(
-            "MN-SAME-HA-FIRST", sb.home,
+            "MN-SAME-HA-FIRST",
+            sb.home,
             f"new home registration sent to {fmt(fl.dst)} while the registration with {fmt(reg.dst)} "
             f"(acknowledged in packet {reg.k_ba}) was unexpired and not tried with care-of "
             f"{fmt(sb.coa)}",
@@ -686,7 +783,8 @@ class Observer:
             return
         if r in self.no_recog:
             self._flag(
-                "W-UNKNOWN-OPT-11X", r,
+                "W-UNKNOWN-OPT-11X",
+                r,
                 f"{fmt(r)} answered a Binding Update after declaring the option unrecognised "
                 f"(Parameter Problem in packet {self.no_recog[r]})",
                 (self.no_recog[r],),
@@ -696,12 +794,18 @@ class Observer:
             return
         chain = fl.chain_first
         outcome = kernel.ba_outcome(
-            PY, self.cfg, auth=auth, opt_len=opt_len,
-            seq_matches=chain is None or chain.seq == seq, status=status if status is not None else 0,
+            PY,
+            self.cfg,
+            auth=auth,
+            opt_len=opt_len,
+            seq_matches=chain is None or chain.seq == seq,
+            status=status if status is not None else 0,
         )
         if status is None:
             outcome = int(kernel.BAOutcome.IGNORE)
-        fl.bas.append(SeenBA(self._index, self._t, seq, status if status is not None else -1, outcome))
+        fl.bas.append(
+            SeenBA(self._index, self._t, seq, status if status is not None else -1, outcome)
+        )
         if outcome == int(kernel.BAOutcome.IGNORE):
             short = opt_len < self.cfg.ba_min_length
             fl.invalid_ba = -self._index if short else self._index
@@ -716,12 +820,14 @@ class Observer:
         if bu is None:
             last = fl.last_bu()
             if (
-                last is not None and last.t <= self._t
+                last is not None
+                and last.t <= self._t
                 and self._t - last.t < self.cfg.max_update_rate - self.tol
                 and not kernel.seq_greater(PY, last.seq, seq, self.cfg)
             ):
                 self._flag(
-                    "BC-BA-SEQ", r,
+                    "BC-BA-SEQ",
+                    r,
                     f"Binding Acknowledgement seq {seq} answers no Binding Update: the one in packet "
                     f"{last.index} had seq {last.seq}, and no other could have been sent since",
                     (last.index,),
@@ -733,10 +839,12 @@ class Observer:
             self._judge_ba(f, fl, bu, status, ba)
         elif not bu.length_ok:
             self._flag(
-                "W-BU-MINLEN", r,
+                "W-BU-MINLEN",
+                r,
                 f"Binding Update in packet {bu.index} was too short and had to be silently ignored, "
                 "yet it was acknowledged",
-                (bu.index,), section="7.2",
+                (bu.index,),
+                section="7.2",
             )
 
     def _ba_routing(self, f: PacketFacts, fl: Flow, bu: SeenBU | None, status: int | None) -> None:
@@ -747,7 +855,8 @@ class Observer:
                 return  # de-registration at home: no care-of address to route by (B8)
             if not routed:
                 self._flag(
-                    "W-BA-VIA-RH", f.src,
+                    "W-BA-VIA-RH",
+                    f.src,
                     f"Binding Acknowledgement for the Binding Update in packet {bu.index} sent without "
                     f"a Routing header (care-of {fmt(bu.coa)}, home {fmt(bu.home)})",
                     (bu.index,),
@@ -756,14 +865,16 @@ class Observer:
                 rejected = status is not None and not kernel.accepted(PY, status)
                 if rejected and fl.known == "present" and f.dst == fl.k_coa:
                     self._flag(
-                        "BC-REJECT-NO-CACHE", f.src,
+                        "BC-REJECT-NO-CACHE",
+                        f.src,
                         f"rejecting Binding Acknowledgement routed via the cached care-of address "
                         f"{fmt(f.dst)}, not via {fmt(bu.coa)} of the Binding Update in packet {bu.index}",
                         (bu.index,),
                     )
                 else:
                     self._flag(
-                        "W-BA-VIA-RH", f.src,
+                        "W-BA-VIA-RH",
+                        f.src,
                         f"Binding Acknowledgement routed to {fmt(f.dst)} with final segment "
                         f"{fmt(f.final_dst)}; the Binding Update in packet {bu.index} asks for "
                         f"{fmt(bu.coa)} then {fmt(bu.home)}",
@@ -771,7 +882,8 @@ class Observer:
                     )
         elif not routed and f.dst in self.coa_home and self.coa_home[f.dst] != f.dst:
             self._flag(
-                "W-BA-VIA-RH", f.src,
+                "W-BA-VIA-RH",
+                f.src,
                 f"Binding Acknowledgement sent to care-of address {fmt(f.dst)} without a Routing "
                 "header naming the home address",
             )
@@ -799,19 +911,30 @@ class Observer:
         )
         checks = {
             kernel.bu_check(
-                PY, cfg, auth=bu.auth, length_ok=bu.length_ok, has_hao=bu.has_hao,
-                has_entry=he, entry_seq=es, seq=bu.seq,
+                PY,
+                cfg,
+                auth=bu.auth,
+                length_ok=bu.length_ok,
+                has_hao=bu.has_hao,
+                has_entry=he,
+                entry_seq=es,
+                seq=bu.seq,
             )
             for he, es in entries
         }
         acc = kernel.accepted(PY, status)
-        valid_possible = int(kernel.Check.VALID) in checks or int(kernel.Check.EQUAL_SEQ_REACK) in checks
+        valid_possible = (
+            int(kernel.Check.VALID) in checks or int(kernel.Check.EQUAL_SEQ_REACK) in checks
+        )
         if not valid_possible:
             (check,) = checks if len(checks) == 1 else (min(checks),)
             if check == int(kernel.Check.STALE_SEQ) and acc:
-                pid, why = "BC-SEQ-MONOTONIC", (
-                    f"accepted Sequence Number {bu.seq} although {eseq} is stored for "
-                    f"{fmt(bu.home)} (acknowledged in packet {fl.k_ba}) and is not smaller modulo 2^16"
+                pid, why = (
+                    "BC-SEQ-MONOTONIC",
+                    (
+                        f"accepted Sequence Number {bu.seq} although {eseq} is stored for "
+                        f"{fmt(bu.home)} (acknowledged in packet {fl.k_ba}) and is not smaller modulo 2^16"
+                    ),
                 )
             else:
                 pid = "BC-STALE-IGNORED"
@@ -819,29 +942,48 @@ class Observer:
                     int(kernel.Check.NO_AUTH): "it carried no valid AH or ESP",
                     int(kernel.Check.NO_HAO): "it carried no Home Address option",
                     int(kernel.Check.TOO_SHORT): "its Option Length was too short",
-                    int(kernel.Check.STALE_SEQ): f"its Sequence Number {bu.seq} is not greater than "
+                    int(
+                        kernel.Check.STALE_SEQ
+                    ): f"its Sequence Number {bu.seq} is not greater than "
                     f"the stored {eseq} (packet {fl.k_ba})",
                 }.get(check, "it failed §7.2")
                 why = f"answered (Status {status}) a Binding Update that §7.2 says to ignore silently: {why}"
-            self._flag(pid, r, f"{why}; Binding Update in packet {bu.index}",
-                       (bu.index,) + ((fl.k_ba,) if fl.k_ba else ()), section="7.2")
+            self._flag(
+                pid,
+                r,
+                f"{why}; Binding Update in packet {bu.index}",
+                (bu.index,) + ((fl.k_ba,) if fl.k_ba else ()),
+                section="7.2",
+            )
             return
         is_ha_c, on_link_c, ha_idl, to_anycast = self._hidden_env(f, bu)
         if to_anycast and f.src == bu.dst:
             self._flag(
-                "HA-DHAAD-135", r,
+                "HA-DHAAD-135",
+                r,
                 "Binding Acknowledgement to a Binding Update sent to the Home-Agents anycast address "
                 "has that anycast address as source; it must be a unicast address of the home agent",
-                (bu.index,), section="8.1",
+                (bu.index,),
+                section="8.1",
             )
         possible: set[int] = set()
         for (has_entry, _), is_ha, on_link, full, evict, create in product(
             entries, is_ha_c, on_link_c, (False, True), (False, True), (True, False)
         ):
             _, st = kernel.cache_decision(
-                PY, h=bu.h, lifetime=bu.lifetime, coa_is_home=bu.coa == bu.home, has_entry=has_entry,
-                cache_full=full, any_evictable=evict, is_home_agent=is_ha, home_on_link=on_link,
-                id_length=bu.id_length, ha_id_length=ha_idl, to_anycast=to_anycast, will_create=create,
+                PY,
+                h=bu.h,
+                lifetime=bu.lifetime,
+                coa_is_home=bu.coa == bu.home,
+                has_entry=has_entry,
+                cache_full=full,
+                any_evictable=evict,
+                is_home_agent=is_ha,
+                home_on_link=on_link,
+                id_length=bu.id_length,
+                ha_id_length=ha_idl,
+                to_anycast=to_anycast,
+                will_create=create,
             )
             possible.add(int(st))
         ok = any(kernel.accepted(PY, s) for s in possible) if acc else status in possible
@@ -851,12 +993,15 @@ class Observer:
             pid = "BC-BA-STATUS"
             if len(rejections) == 1 and (acc or not accepts):
                 x = rejections[0]
-                pid = _HA_STATUS_PROPERTY.get(x, "BC-HOMEREG-FULL-131" if x == 131 and bu.h else pid)
+                pid = _HA_STATUS_PROPERTY.get(
+                    x, "BC-HOMEREG-FULL-131" if x == 131 and bu.h else pid
+                )
             elif bu.h and rejections == [131] or (bu.h and not acc and rejections == [131]):
                 pid = "BC-HOMEREG-FULL-131"
             allowed = ", ".join(str(s) for s in sorted(possible))
             self._flag(
-                pid, r,
+                pid,
+                r,
                 f"Status {status} for the Binding Update in packet {bu.index}; in every state "
                 f"consistent with the capture the model answers with Status in {{{allowed}}}"
                 + (" (<128 = accepted)" if accepts else ""),
@@ -887,8 +1032,15 @@ class Observer:
             if bu.h:
                 if was != "present" and not fl.gap:
                     self._oblige(
-                        r, Obligation("gna", self._t + self.o.answer_timeout, fl, self._index,
-                                      (self._index,), extra=bu.home)
+                        r,
+                        Obligation(
+                            "gna",
+                            self._t + self.o.answer_timeout,
+                            fl,
+                            self._index,
+                            (self._index,),
+                            extra=bu.home,
+                        ),
                     )
                 self.reg[bu.home] = fl
         fl.k_bu, fl.k_ba = bu, self._index
@@ -903,10 +1055,17 @@ class Observer:
             home = self.coa_home.get(f.dst, f.dst)
         self._role(f.src, "correspondent")
         if home in self.homes:
-            self._oblige(home, Obligation(
-                "br-answer", self._t + self.o.answer_timeout, None, self._index, (self._index,),
-                extra=f.src,
-            ))
+            self._oblige(
+                home,
+                Obligation(
+                    "br-answer",
+                    self._t + self.o.answer_timeout,
+                    None,
+                    self._index,
+                    (self._index,),
+                    extra=f.src,
+                ),
+            )
 
     def _on_pp(self, f: PacketFacts, pp: ParamProblem) -> None:
         """§9.9, IPv6 §4.2: Parameter Problem code 2 for a BU stops BUs to that node."""
@@ -918,7 +1077,8 @@ class Observer:
         fi = facts_of(inner)
         if is_multicast(fi.dst):
             self._flag(
-                "W-UNKNOWN-OPT-11X", f.src,
+                "W-UNKNOWN-OPT-11X",
+                f.src,
                 "ICMP Parameter Problem sent for a packet to a multicast destination; an unknown "
                 "option of type 11xxxxxx is discarded silently there",
                 section="5.1",
@@ -944,7 +1104,8 @@ class Observer:
             self._done(f.src, "gna", extra=tgt)
             if na.solicited or not na.override:
                 self._flag(
-                    "HA-GRATUITOUS-NA", f.src,
+                    "HA-GRATUITOUS-NA",
+                    f.src,
                     f"gratuitous Neighbor Advertisement for {fmt(tgt)} has S = {int(na.solicited)}, "
                     f"O = {int(na.override)} (must be S = 0, O = 1)",
                     (reg.k_ba or 0,),
@@ -952,7 +1113,8 @@ class Observer:
         elif tgt in self.homes and (f.src == tgt or is_link_local(f.src)) and reg is None:
             if na.solicited or not na.override:
                 self._flag(
-                    "MN-RETURN-HOME", tgt,
+                    "MN-RETURN-HOME",
+                    tgt,
                     f"unsolicited Neighbor Advertisement for the home address {fmt(tgt)} has "
                     f"S = {int(na.solicited)}, O = {int(na.override)} (must be S = 0, O = 1)",
                     section="9.13",
@@ -966,10 +1128,17 @@ class Observer:
             return
         if reg.k_expiry is not None and self._t > reg.k_expiry - self.tol:
             return
-        self._oblige(reg.dst, Obligation(
-            "proxy-ns", self._t + min(self.o.answer_timeout, 1000), reg, self._index,
-            (self._index,), extra=ns.target,
-        ))
+        self._oblige(
+            reg.dst,
+            Obligation(
+                "proxy-ns",
+                self._t + min(self.o.answer_timeout, 1000),
+                reg,
+                self._index,
+                (self._index,),
+                extra=ns.target,
+            ),
+        )
 
     # ------------------------------------------------------------ tunnels (§8.4, §9.5, §10)
 
@@ -977,45 +1146,73 @@ class Observer:
         x, d = f.src, f.dst
         h2 = fi.final_dst
         ha_of = self.reg.get(h2)
-        if self.is_ha.get(x) and (is_link_local(fi.dst) or is_site_local(fi.dst)) and d in self.coa_home:
+        if (
+            self.is_ha.get(x)
+            and (is_link_local(fi.dst) or is_site_local(fi.dst))
+            and d in self.coa_home
+        ):
             self._flag(
-                "HA-LOCAL-SCOPE-DROP", x,
+                "HA-LOCAL-SCOPE-DROP",
+                x,
                 f"tunnelled a packet for the link/site-local address {fmt(fi.dst)} to care-of "
                 f"{fmt(d)}; such intercepted packets are dropped",
             )
         fl = self.flows.get((h2, x))
-        if fl is not None and fl.k_home_reg or (fl is not None and self.is_ha.get(x) and fl.known == "absent"):
+        if (
+            fl is not None
+            and fl.k_home_reg
+            or (fl is not None and self.is_ha.get(x) and fl.known == "absent")
+        ):
             self._role(x, "home_agent")
             self._ha_tunnel(f, fi, fl)
         if isinstance(fi.upper, RouterAdvertisement) and (ha_of is not None or self.is_ha.get(x)):
             if not (f.auth or fi.auth):
                 self._flag(
-                    "HA-RA-TUNNEL", x,
-                    f"Router Advertisement tunnelled to {fmt(d)} without AH or ESP", section="8.5",
+                    "HA-RA-TUNNEL",
+                    x,
+                    f"Router Advertisement tunnelled to {fmt(d)} without AH or ESP",
+                    section="8.5",
                 )
         # §10: multicast sent by the mobile node through its home agent carries the home address
         home = self.coa_home.get(x)
         if home is not None and is_multicast(fi.dst) and fi.src != home and self.is_ha.get(d):
             self._flag(
-                "MN-MCAST-INNER-SRC", home,
+                "MN-MCAST-INNER-SRC",
+                home,
                 f"multicast packet tunnelled to the home agent with inner source {fmt(fi.src)}, not "
                 f"the home address {fmt(home)}",
             )
         # §9.5: a tunnelled packet from a correspondent triggers a BU to it
         if (
-            self.coa_home.get(d) == h2 and fi.final_dst == h2 and x != fi.src
-            and not is_multicast(fi.src) and not is_link_local(fi.src) and fi.src != bytes(16)
-            and fi.bu is None and fi.ba is None and not self.is_ha.get(fi.src)
+            self.coa_home.get(d) == h2
+            and fi.final_dst == h2
+            and x != fi.src
+            and not is_multicast(fi.src)
+            and not is_link_local(fi.src)
+            and fi.src != bytes(16)
+            and fi.bu is None
+            and fi.ba is None
+            and not self.is_ha.get(fi.src)
         ):
             fl2 = self.flows.get((h2, fi.src))
             if fl2 is None or fl2.pp2 is None:
                 wait = self.o.answer_timeout
                 if fl2 is not None and fl2.fast_count >= self.cfg.max_fast_updates:
                     wait = max(wait, self.cfg.slow_update_rate)
-                if not any(ob.kind == "tunnel-bu" and ob.extra == fi.src for ob in self.oblig.get(h2, ())):
-                    self._oblige(h2, Obligation(
-                        "tunnel-bu", self._t + wait, None, self._index, (self._index,), extra=fi.src
-                    ))
+                if not any(
+                    ob.kind == "tunnel-bu" and ob.extra == fi.src for ob in self.oblig.get(h2, ())
+                ):
+                    self._oblige(
+                        h2,
+                        Obligation(
+                            "tunnel-bu",
+                            self._t + wait,
+                            None,
+                            self._index,
+                            (self._index,),
+                            extra=fi.src,
+                        ),
+                    )
 
     def _ha_tunnel(self, f: PacketFacts, fi: PacketFacts, fl: Flow) -> None:
         """HA-TUNNEL (§8.4): outer destination = the primary care-of address; HA-DEREG (§8.3)."""
@@ -1036,7 +1233,8 @@ class Observer:
                 return
             old = fl.prev_bind
             self._flag(
-                "HA-TUNNEL", f.src,
+                "HA-TUNNEL",
+                f.src,
                 f"tunnelled a packet for {fmt(fl.home)} to {fmt(d)}, not to the primary care-of "
                 f"address {fmt(fl.k_coa or b'')} registered in packet {fl.k_ba}"
                 + (f" (stale binding of packet {old[1]})" if old and old[0] == d else ""),
@@ -1044,7 +1242,8 @@ class Observer:
             )
         elif fl.known == "absent" and not hidden and not later:
             self._flag(
-                "HA-DEREG", f.src,
+                "HA-DEREG",
+                f.src,
                 f"still tunnels packets for {fmt(fl.home)} after the de-registration acknowledged in "
                 f"packet {fl.k_ba}",
                 (kb.index, fl.k_ba or 0),
@@ -1060,19 +1259,27 @@ class Observer:
         if f.hao is None and f.src in self.homes:
             reg = self.reg.get(f.src)
             if (
-                reg is not None and reg.known == "present" and reg.k_coa != f.src
-                and not isinstance(f.upper, NeighborAdvertisement | NeighborSolicitation | RouterSolicitation)
+                reg is not None
+                and reg.known == "present"
+                and reg.k_coa != f.src
+                and not isinstance(
+                    f.upper, NeighborAdvertisement | NeighborSolicitation | RouterSolicitation
+                )
                 and not (reg.k_expiry is not None and self._t > reg.k_expiry - self.tol)
-                and reg.k_bu is not None and not any(b.t > reg.k_bu.t for b in reg.bus)
+                and reg.k_bu is not None
+                and not any(b.t > reg.k_bu.t for b in reg.bus)
                 and not self._unseen_bu_possible(reg, reg.k_bu.t, self._t)
-                and not is_link_local(f.dst) and not is_multicast(f.dst)
+                and not is_link_local(f.dst)
+                and not is_multicast(f.dst)
             ):
                 self._flag(
-                    "MN-HAO-OUT", f.src,
+                    "MN-HAO-OUT",
+                    f.src,
                     f"packet with the home address as source while registered away from home with "
                     f"care-of {fmt(reg.k_coa or b'')} (packet {reg.k_ba}); it needs the care-of "
                     "source and a Home Address option",
-                    (reg.k_ba or 0,), section="9.1",
+                    (reg.k_ba or 0,),
+                    section="9.1",
                 )
         if f.dst in self.reg or (f.dst in self.homes):
             self._direct_to_home(f)
@@ -1096,7 +1303,8 @@ class Observer:
             return
         if self.o.topology.cache_capacity is not None:
             self._flag(
-                "BC-ROUTE-VIA-RH", f.src,
+                "BC-ROUTE-VIA-RH",
+                f.src,
                 f"sent to {fmt(f.dst)} without a Routing header while holding the binding to "
                 f"{fmt(fl.k_coa or b'')} acknowledged in packet {fl.k_ba}",
                 (fl.k_ba or 0,),
@@ -1115,10 +1323,12 @@ class Observer:
             fl_r = self.flows.get((home, r))
             if reg is not None and (fl_r is None or fl_r.known != "present"):
                 self._flag(
-                    "HA-NO-RH-FOR-INTERCEPTED", reg.dst,
+                    "HA-NO-RH-FOR-INTERCEPTED",
+                    reg.dst,
                     f"the packet for {fmt(home)} seen in packet {hit[0]} was forwarded with an added "
                     f"Routing header to {fmt(coa)} instead of being tunnelled",
-                    (hit[0],), section="8.4",
+                    (hit[0],),
+                    section="8.4",
                 )
                 return
         fl = self.flows.get((home, r))
@@ -1134,47 +1344,58 @@ class Observer:
                 nr = self._norh.pop((home, r), None)
                 if nr is not None and not later and not hidden:
                     self._flag(
-                        "BC-ROUTE-VIA-RH", r,
+                        "BC-ROUTE-VIA-RH",
+                        r,
                         f"packet {nr} went to {fmt(home)} without a Routing header although this "
                         f"node still held the binding to {fmt(coa)} (acknowledged in packet "
                         f"{fl.k_ba}, used again here), so no cache replacement explains it",
                         (nr, fl.k_ba or 0),
                     )
                 if (
-                    fl.k_expiry is not None and self._t > fl.k_expiry + self.tol
-                    and not later and not hidden
+                    fl.k_expiry is not None
+                    and self._t > fl.k_expiry + self.tol
+                    and not later
+                    and not hidden
                 ):
                     self._flag(
-                        "BC-EXPIRE", r,
+                        "BC-EXPIRE",
+                        r,
                         f"routed by the binding for {fmt(home)} acknowledged in packet {fl.k_ba}, "
                         f"whose lifetime ended at {fl.k_expiry / 1000:.3f} s",
-                        (fl.k_ba or 0,), section="4.3",
+                        (fl.k_ba or 0,),
+                        section="4.3",
                     )
                 return
             if later or hidden:
                 return
             if kb.src != kb.coa and coa == kb.src and not fl.k_home_reg:
                 self._flag(
-                    "BC-CREATE", r,
+                    "BC-CREATE",
+                    r,
                     f"routes to {fmt(home)} via the Binding Update's source {fmt(coa)} instead of its "
                     f"care-of address {fmt(fl.k_coa or b'')} (packet {kb.index})",
-                    (kb.index, fl.k_ba or 0), section="7.3",
+                    (kb.index, fl.k_ba or 0),
+                    section="7.3",
                 )
             elif fl.prev_bind is not None and fl.prev_bind[0] == coa:
                 self._flag(
-                    "BC-CREATE", r,
+                    "BC-CREATE",
+                    r,
                     f"routes to {fmt(home)} via the superseded care-of address {fmt(coa)} after the "
                     f"Binding Update of packet {kb.index} moved it to {fmt(fl.k_coa or b'')}",
-                    (kb.index, fl.k_ba or 0), section="7.3",
+                    (kb.index, fl.k_ba or 0),
+                    section="7.3",
                 )
             else:
                 self._reject_used(f, fl)
         elif fl.known == "absent" and not later and not hidden:
             self._flag(
-                "BC-DELETE", r,
+                "BC-DELETE",
+                r,
                 f"routed a packet for {fmt(home)} via {fmt(coa)} after the binding was deleted by the "
                 f"Binding Update of packet {kb.index} (acknowledged in packet {fl.k_ba})",
-                (kb.index, fl.k_ba or 0), section="7.4",
+                (kb.index, fl.k_ba or 0),
+                section="7.4",
             )
         else:
             self._reject_used(f, fl)
@@ -1184,11 +1405,15 @@ class Observer:
         for a in reversed(fl.bas):
             if a.status >= 128:
                 bu = fl.bu_with_seq(a.seq)
-                if bu is not None and bu.coa == f.dst and fl.known != "present" and (
-                    fl.k_bu is None or fl.k_bu.t < bu.t
+                if (
+                    bu is not None
+                    and bu.coa == f.dst
+                    and fl.known != "present"
+                    and (fl.k_bu is None or fl.k_bu.t < bu.t)
                 ):
                     self._flag(
-                        "BC-REJECT-NO-CACHE", f.src,
+                        "BC-REJECT-NO-CACHE",
+                        f.src,
                         f"routes by the care-of address {fmt(f.dst)} of the Binding Update in packet "
                         f"{bu.index}, which it rejected in packet {a.index}",
                         (bu.index, a.index),
@@ -1231,12 +1456,15 @@ class Observer:
                     f"  mobile node: last Binding Update packet {last.index} seq {last.seq} care-of "
                     f"{fmt(last.coa)} lifetime {last.lifetime} H={int(last.h)} A={int(last.a)}; "
                     f"retransmission timeout >= {fl.interval / 1000:g} s"
-                    + (" (exact)" if fl.exact else "") + f"; fast updates >= {fl.fast_count}"
+                    + (" (exact)" if fl.exact else "")
+                    + f"; fast updates >= {fl.fast_count}"
                 )
             if fl.known == "unknown":
                 lines.append("  receiver's Binding Cache entry: unknown (no evidence yet)")
             elif fl.known == "absent":
-                lines.append(f"  receiver's Binding Cache entry: absent (deleted, packet {fl.k_ba})")
+                lines.append(
+                    f"  receiver's Binding Cache entry: absent (deleted, packet {fl.k_ba})"
+                )
             else:
                 exp = "never" if fl.k_expiry is None else f"{fl.k_expiry / 1000:.3f} s"
                 lines.append(

@@ -157,7 +157,9 @@ class KeyRing:
         return replace(pkt, headers=pkt.headers + opened.headers, payload=opened.payload)
 
 
-def verify_ah(pkt: IPv6Packet, h: AH, sa: SecurityAssociation, encode: Callable[[IPv6Packet], bytes]) -> bool:
+def verify_ah(
+    pkt: IPv6Packet, h: AH, sa: SecurityAssociation, encode: Callable[[IPv6Packet], bytes]
+) -> bool:
     """HMAC-MD5-96 / HMAC-SHA1-96 over the immutable fields (model.roles.ah.normalise)."""
     sized = AH(h.spi, h.seq, bytes(len(h.icv)), h.reserved)
     pre = replace(pkt, headers=tuple(sized if x is h else x for x in pkt.headers))

@@ -49,9 +49,28 @@ class Flow:
     """What is known about one (home address, destination) pair."""
 
     __slots__ = (
-        "home", "dst", "bus", "bas", "chain_first", "copies", "interval", "exact", "fast_count",
-        "last_coa", "invalid_ba", "pp2", "gap", "known", "k_seq", "k_coa", "k_home_reg",
-        "k_expiry", "k_bu", "k_ba", "effect", "prev_bind",
+        "home",
+        "dst",
+        "bus",
+        "bas",
+        "chain_first",
+        "copies",
+        "interval",
+        "exact",
+        "fast_count",
+        "last_coa",
+        "invalid_ba",
+        "pp2",
+        "gap",
+        "known",
+        "k_seq",
+        "k_coa",
+        "k_home_reg",
+        "k_expiry",
+        "k_bu",
+        "k_ba",
+        "effect",
+        "prev_bind",
     )
 
     def __init__(self, home: Addr, dst: Addr) -> None:
@@ -102,7 +121,12 @@ class Obligation:
     __slots__ = ("kind", "deadline", "flow", "origin", "related", "done", "extra")
 
     def __init__(
-        self, kind: str, deadline: int, flow: Flow | None, origin: int, related: tuple[int, ...],
+        self,
+        kind: str,
+        deadline: int,
+        flow: Flow | None,
+        origin: int,
+        related: tuple[int, ...],
         extra: Addr | None = None,
     ) -> None:
         self.kind = kind
