@@ -38,11 +38,12 @@ def decode_record(rec: Record | RecordError, profile: Profile = DRAFT04) -> Deco
     off = link.ipv6_offset
     if off is None:
         if link.truncated:
-            err = DecodeError(len(rec.data), "link", "header", link.reason)
-            return Decoded(rec, link, None, err)
+            return Decoded(
+                rec, link, None, DecodeError(len(rec.data), "link", "header", link.reason)
+            )
         return Decoded(rec, link)
-    pkt, err = decode_partial(rec.data[off:], profile, base_offset=off)
-    return Decoded(rec, link, pkt, err)
+    pkt, error = decode_partial(rec.data[off:], profile, base_offset=off)
+    return Decoded(rec, link, pkt, error)
 
 
 def decode_path(path: str, profile: Profile = DRAFT04) -> Iterator[Decoded]:

@@ -341,3 +341,50 @@ def test_corpus_counts_match_capinfos(shared_traces: Path) -> None:
         items = list(iter_file(name))
         assert sum(isinstance(i, Record) for i in items) == n, name
         assert not any(isinstance(i, RecordError) for i in items), name
+
+
+class _Endless(io.RawIOBase):
+    """A pcap of `n` records of 1000 octets generated on the fly (never held whole in memory)."""
+
+    def __init__(self, n: int) -> None:
+        head = io.BytesIO()
+        PcapWriter(head)
+        rec = io.BytesIO()
+        w = PcapWriter(rec)
+        w.write(bytes(1000), time_ns=0)
+        self._head = head.getvalue()
+        self._rec = rec.getvalue()[24:] * 64
+        self._left = n // 64
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        if not self._pending:
+            if self._head:
+                self._pending, self._head = memoryview(self._head), b""
+            elif self._left:
+                self._left -= 1
+                self._pending = memoryview(self._rec)
+            else:
+                return 0
+        k = min(len(b), len(self._pending))
+        b[:k] = self._pending[:k]
+        self._pending = self._pending[k:]
+        return k
+
+
+def test_constant_memory() -> None:
+    """~24 MB of records read with a bounded peak (the buffer is one chunk plus one record)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    n = 0
+    for r in iter_records(io.BufferedReader(_Endless(24 * 1024), buffer_size=1 << 16)):
+        n += 1
+        assert isinstance(r, Record)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert n == 24 * 1024
+    assert peak < 6 * (1 << 20), peak
