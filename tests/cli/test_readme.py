@@ -49,5 +49,7 @@ def test_ci_run_exit_status_follows_the_tests(tmp_path: Path, pytest_rc: int) ->
     (fakebin / "tshark").write_text("#!/bin/sh\nexit 0\n")
     (fakebin / "tshark").chmod(0o755)
     env = {**os.environ, "PATH": f"{fakebin}:/usr/bin:/bin"}
-    r = subprocess.run(["bash", str(tmp_path / ".ci" / "run")], env=env, capture_output=True, check=False)
+    r = subprocess.run(
+        ["bash", str(tmp_path / ".ci" / "run")], env=env, capture_output=True, check=False
+    )
     assert (r.returncode != 0) == bool(pytest_rc), r.stderr
