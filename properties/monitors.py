@@ -162,6 +162,10 @@ class MonitorSet:
         for _, e in group:
             if isinstance(e, BindingProcessed):
                 ok = kernel.accepted(PY, e.status)
+                # an accepted deletion (care-of address = home address, §7.4) of an entry that does not
+                # exist changes nothing and is still acknowledged with Status 0 (wire-formats B8)
+                if ok and not e.cache_changed and e.coa == e.home:
+                    continue
                 if ok != e.cache_changed:
                     self._flag(
                         "BC-BA-STATUS",

@@ -1,0 +1,671 @@
+"""Stateful Hypothesis over the forwarding engine (issue 5, "Stateful Hypothesis").
+
+`MobilityMachine` builds one small network per example (home link with the home agent, two or three
+foreign links, a correspondent and maybe a legacy one, one or two mobile nodes, an off-path attacker)
+and drives it with rules that are scenario timeline steps: move (and back home), send data, drop the
+next frames on a link, advance time (toward the network's deadlines, lifetime edges, back-off and rate
+limit instants), fill caches, inject forged / replayed / stale / malformed / unauthenticated Binding
+Updates, Acknowledgements and Requests. After every step the catalog's monitors (`MonitorSet` over the
+engine's log, `check_state` on snapshots) run as invariants. Every executed step is kept as a DSL step,
+so the shrunk failing run prints as a `.scenario` that replays it (properties/explore/counterexample.py).
+
+`explore(...)` runs the machine under a budget and returns what it found and what it exercised;
+`verify_engine(opts, progress)` is the `verify` entry point: one Result per monitored property.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    get_state_machine_test,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from model.addr import Addr
+from model.dsl import ast as A
+from model.net import Kind
+from model.roles.events import (
+    BindingAckReceived,
+    BindingIgnored,
+    BindingProcessed,
+    BindingUpdateSent,
+    CacheDeleted,
+    CacheUpdated,
+    RoleEvent,
+)
+from properties.catalog import CATALOG
+from properties.explore import strategies as S
+from properties.explore.driver import LocalWorld, Runner
+from properties.monitors import MONITORED, MonitorSet
+from properties.verdict import Result, Status, Violation
+
+MAX_TIME = 3 * 3600 * 1000  # a run never goes past three simulated hours
+INFINITE = 0xFFFFFFFF
+
+
+# ---------------------------------------------------------------- budgets
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How hard to search: examples (runs of the machine) and steps per run."""
+
+    name: str
+    max_examples: int
+    steps: int
+
+
+BUDGETS: dict[str, Budget] = {
+    "ci": Budget("ci", max_examples=30, steps=25),
+    "long": Budget("long", max_examples=400, steps=60),
+    "test": Budget("test", max_examples=8, steps=15),
+}
+
+
+def hypothesis_settings(budget: Budget, seed: int | None) -> settings:
+    """Derandomised when no seed is given (the CI profile); no database, no deadline, no health checks
+    (runs are deterministic and long by nature), no explain phase (it depends on timing)."""
+    return settings(
+        max_examples=budget.max_examples,
+        stateful_step_count=budget.steps,
+        deadline=None,
+        database=None,
+        derandomize=seed is None,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        report_multiple_bugs=False,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+    )
+
+
+# ---------------------------------------------------------------- coverage
+
+
+@dataclass
+class Coverage:
+    """What the runs exercised: rules fired, BA statuses sent, BindingIgnored reasons, the inputs each
+    monitored property saw (a property whose monitor saw no input was not tested, not passed)."""
+
+    examples: int = 0
+    steps: int = 0
+    rules: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+    ignored: Counter[str] = field(default_factory=Counter)
+    ba_outcomes: Counter[str] = field(default_factory=Counter)
+    inputs: Counter[str] = field(default_factory=Counter)
+    _sent: Counter[tuple[str, bytes]] = field(default_factory=Counter)
+
+    def event(self, e: RoleEvent, config_fast: int) -> None:
+        """Count one role event toward the properties it is an input of."""
+        inp = self.inputs
+        if isinstance(e, CacheUpdated):
+            inp["BC-UNIQUE"] += 1
+            inp["BC-EXPIRE"] += 1
+            if not e.created:
+                inp["BC-SEQ-MONOTONIC"] += 1
+            if e.lifetime == INFINITE:
+                inp["BC-INFINITE"] += 1
+            if e.home_reg:
+                inp["HA-HOMEREG-MARK"] += 1
+        elif isinstance(e, CacheDeleted):
+            if e.reason == "evict":
+                inp["BC-HOMEREG-NOEVICT"] += 1
+            if e.reason == "expiry":
+                inp["BC-EXPIRE"] += 1
+        elif isinstance(e, BindingIgnored):
+            self.ignored[e.reason] += 1
+            inp["BC-STALE-IGNORED"] += 1
+            inp["BC-HAO-NO-STATE"] += 1
+        elif isinstance(e, BindingProcessed):
+            self.statuses[e.status] += 1
+            inp["BC-BA-STATUS"] += 1
+            inp["BC-HAO-NO-STATE"] += 1
+            if e.status == 131:
+                inp["BC-HOMEREG-NOEVICT"] += 1
+        elif isinstance(e, BindingUpdateSent):
+            inp["MN-BUL-RECORD"] += 1
+            key = (e.node, e.destination)
+            self._sent[key] += 1
+            if self._sent[key] >= 2:
+                inp["MN-RATE-LIMIT"] += 1
+                if not e.retransmission:
+                    inp["MN-SEQ-INCREASE"] += 1
+            if self._sent[key] > config_fast:
+                inp["MN-SLOW-RATE"] += 1
+            if e.retransmission:
+                inp["MN-RETX-SAME-SEQ"] += 1
+                inp["MN-BACKOFF"] += 1
+                inp["MN-HOME-RETX" if e.home_reg else "MN-CN-RETX-STOP"] += 1
+        elif isinstance(e, BindingAckReceived):
+            self.ba_outcomes[e.outcome] += 1
+            if e.outcome == "ACCEPTED":
+                inp["MN-BA-ACCEPTED"] += 1
+            elif e.outcome == "REJECTED":
+                inp["MN-BA-REJECTED"] += 1
+
+    def new_example(self) -> None:
+        self.examples += 1
+        self._sent.clear()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "examples": self.examples,
+            "steps": self.steps,
+            "rules": dict(sorted(self.rules.items())),
+            "ba_statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "ignored_reasons": dict(sorted(self.ignored.items())),
+            "ba_outcomes": dict(sorted(self.ba_outcomes.items())),
+            "property_inputs": {p: self.inputs.get(p, 0) for p in MONITORED},
+        }
+
+
+# ---------------------------------------------------------------- failures
+
+
+class PropertyViolated(AssertionError):
+    """A monitor flagged a property during a machine run (what Hypothesis shrinks)."""
+
+    def __init__(self, violation: Violation) -> None:
+        super().__init__(f"{violation.property} (§{violation.section}): {violation.message}")
+        self.violation = violation
+
+
+class ModelCrashed(AssertionError):
+    """The engine raised while running steps the machine chose (principle 7: a bug in the model)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A failing run: the scenario that replays it (timeline included), what broke, after how many steps."""
+
+    scenario: A.Scenario
+    violation: Violation | None
+    error: str | None
+    steps: int
+
+
+@dataclass
+class Recorder:
+    """Shared by every example of one exploration: coverage and the last failure seen (Hypothesis runs
+    the shrunk example last, so that is the minimal one)."""
+
+    only: frozenset[str] | None
+    coverage: Coverage = field(default_factory=Coverage)
+    failure: Failure | None = None
+    make_world: Callable[[A.Scenario], Runner] = LocalWorld
+
+
+# ---------------------------------------------------------------- the machine
+
+
+class MobilityMachine(RuleBasedStateMachine):
+    """One network per example; rules are timeline steps; the monitors are the invariants."""
+
+    recorder: Recorder = Recorder(None)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.world: Runner | None = None
+        self.head = A.Scenario()
+        self.steps: list[A.Step] = []
+        self.now = 0
+        self.monitors = MonitorSet()
+        self._fed = 0
+        self._flow = 0
+
+    # ------------------------------------------------------------ plumbing
+
+    def _rec(self) -> Recorder:
+        return type(self).recorder
+
+    def _fail(self, violation: Violation | None, error: str | None) -> None:
+        steps = tuple(self.steps)
+        end = (
+            A.RunUntil(self.now)
+            if not steps or steps[-1].time != self.now or not isinstance(steps[-1], A.RunUntil)
+            else None
+        )
+        timeline = steps + ((end,) if end is not None else ())
+        expect: tuple[A.Expectation, ...] = ()
+        if violation is not None:
+            expect = (A.ExpectProperty(violation.property, True),)
+        sc = A.Scenario(
+            links=self.head.links,
+            nodes=self.head.nodes,
+            routes=self.head.routes,
+            keys=self.head.keys,
+            switches=self.head.switches,
+            seed=self.head.seed,
+            timeline=timeline,
+            expectations=expect,
+        )
+        self._rec().failure = Failure(sc, violation, error, len(self.steps))
+
+    def _do(self, rule_name: str, step: A.Step) -> None:
+        assert self.world is not None
+        self.steps.append(step)
+        rec = self._rec()
+        rec.coverage.rules[rule_name] += 1
+        rec.coverage.steps += 1
+        try:
+            self.world.apply(step)
+        except Exception as e:  # noqa: BLE001 - any exception out of the engine is a model bug
+            self._fail(None, f"{type(e).__name__}: {e}")
+            raise ModelCrashed(f"the engine raised on {step!r}: {type(e).__name__}: {e}") from e
+        self.now = max(self.now, step.time)
+
+    @property
+    def net_now(self) -> int:
+        assert self.world is not None
+        return self.world.net.now
+
+    def _snap(self) -> dict[str, Any]:
+        assert self.world is not None
+        return self.world.net.log.snapshots(self.net_now)
+
+    def _mn_seq(self, mn: str, dest: Addr | None = None) -> int | None:
+        snap = self._snap().get(mn)
+        if snap is None:
+            return None
+        for b in snap.bul:
+            if dest is None or b.destination == dest:
+                return b.seq
+        return None
+
+    # ------------------------------------------------------------ setup
+
+    @initialize(setup=S.setups)
+    def build(self, setup: S.Setup) -> None:
+        self.head = S.topology(setup)
+        self.world = self._rec().make_world(self.head)
+        self.monitors = MonitorSet(config=self.world.net.config, only=self._rec().only)
+        self.mns = S.mobiles(self.head)
+        self.foreign = S.foreign_links(self.head)
+        self.has_cn2 = self.head.node("CN2") is not None
+        self._rec().coverage.new_example()
+
+    # ------------------------------------------------------------ movement (§9.2, §9.13)
+
+    @rule(data=st.data())
+    def move(self, data: st.DataObject) -> None:
+        mn = data.draw(st.sampled_from(self.mns), label="mn")
+        link = data.draw(st.sampled_from(self.foreign), label="link")
+        self._do("move", A.Move(self.now, mn, link))
+
+    @rule(data=st.data())
+    def return_home(self, data: st.DataObject) -> None:
+        mn = data.draw(st.sampled_from(self.mns), label="mn")
+        self._do("return_home", A.ReturnHome(self.now, mn))
+
+    # ------------------------------------------------------------ traffic
+
+    @rule(data=st.data())
+    def send(self, data: st.DataObject) -> None:
+        cns = ["CN", "CN2"] if self.has_cn2 else ["CN"]
+        mn = data.draw(st.sampled_from(self.mns), label="mn")
+        cn = data.draw(st.sampled_from(cns), label="cn")
+        outward = data.draw(st.booleans(), label="mn->cn")
+        src, dst = (mn, cn) if outward else (cn, mn)
+        count = data.draw(st.sampled_from((1, 1, 3)), label="count")
+        self._flow += 1
+        self._do("send", A.Send(self.now, src, dst, count=count, every=1000, flow=self._flow))
+        if count > 1:
+            self.now += (count - 1) * 1000
+
+    @rule(data=st.data())
+    def drop_next(self, data: st.DataObject) -> None:
+        assert self.world is not None
+        link = data.draw(st.sampled_from(sorted(self.world.net.links)), label="link")
+        n = data.draw(st.sampled_from((1, 2, 5)), label="n")
+        self._do("drop_next", A.DropNext(self.now, n, link))
+
+    # ------------------------------------------------------------ time (biased toward deadlines)
+
+    def _deadlines(self) -> list[int]:
+        """Instants worth stopping at: the next scheduled event, every timer, lifetime edges (+-1 ms),
+        retransmission and rate-limit instants of every Binding Update List entry."""
+        assert self.world is not None
+        net = self.world.net
+        now = net.now
+        cfg = net.config
+        out: set[int] = set()
+        nt = net.sim.next_time()
+        if nt is not None:
+            out.add(nt)
+        for node in net.nodes.values():
+            d = node.next_deadline()
+            if d is not None:
+                out.add(d)
+        for snap in self._snap().values():
+            for e in snap.binding_cache:
+                if e.expiry is not None:
+                    out.update((e.expiry - 1, e.expiry, e.expiry + 1))
+            for b in snap.bul:
+                if b.next_retx is not None:
+                    out.update((b.next_retx - 1, b.next_retx, b.next_retx + 1))
+                out.update(
+                    (b.last_send + cfg.max_update_rate - 1, b.last_send + cfg.max_update_rate)
+                )
+                out.add(b.last_send + cfg.slow_update_rate)
+                if b.expiry is not None:
+                    out.update((b.expiry - 1, b.expiry + 1))
+        return sorted(t for t in out if now < t <= MAX_TIME)
+
+    @rule(data=st.data())
+    def advance(self, data: st.DataObject) -> None:
+        marks = self._deadlines()
+        if marks and data.draw(st.booleans(), label="to a deadline"):
+            t = data.draw(st.sampled_from(marks[:12]), label="deadline")
+        else:
+            t = self.now + data.draw(S.small_delays, label="dt")
+        t = min(max(t, self.now), MAX_TIME)
+        self._do("advance", A.RunUntil(t))
+
+    @rule(data=st.data())
+    def advance_long(self, data: st.DataObject) -> None:
+        """Far jumps: the 256 s back-off cap, lifetimes of minutes."""
+        dt = data.draw(st.sampled_from((10_000, 60_000, 256_000, 300_000, 600_000)), label="dt")
+        self._do("advance_long", A.RunUntil(min(self.now + dt, MAX_TIME)))
+
+    # ------------------------------------------------------------ cache pressure (§7.7)
+
+    @rule(data=st.data())
+    def fill_cache(self, data: st.DataObject) -> None:
+        """Valid Binding Updates for several homes: non-H to CN (many homes, small capacity), or H to
+        the home agent (many mobile nodes' home registrations)."""
+        home_reg = data.draw(st.booleans(), label="home-reg")
+        n = data.draw(st.sampled_from((1, 2, 4)), label="n")
+        base = data.draw(st.integers(0x300, 0x30F), label="iid")
+        for i in range(n):
+            iid = base + 16 * i
+            home = S.addr_in(S.PREFIXES[S.HOME_LINK], iid)
+            coa = S.addr_in(S.PREFIXES[S.ATTACKER_LINK], iid)
+            pkt = A.InjectBU(
+                coa,
+                "HA" if home_reg else "CN",
+                home,
+                seq=i + 1,
+                lifetime=300,
+                a=True,
+                h=home_reg,
+                id_length=64 if home_reg else None,
+            )
+            self._do("fill_cache", A.Inject(self.now, S.ATTACKER_LINK, pkt))
+
+    # ------------------------------------------------------------ forged, stale, malformed messages
+
+    @rule(data=st.data())
+    def inject_bu(self, data: st.DataObject) -> None:
+        """A Binding Update from the attacker's link: forged (wrong key), unauthenticated, stale or
+        replay-like sequence numbers, short Option Length, C bit with Length 16, missing HAO."""
+        assert self.world is not None
+        mn = data.draw(st.sampled_from(self.mns), label="mn")
+        home = S.HOMES[mn]
+        dst = data.draw(st.sampled_from(("HA", "CN")), label="dst")
+        seq = data.draw(S.seq_near(self._mn_seq(mn, self.world.address(dst))), label="seq")
+        kind = data.draw(
+            st.sampled_from(("stale", "forged", "no-auth", "short", "c-len-16", "no-hao", "spoof")),
+            label="kind",
+        )
+        coa = S.addr_in(S.PREFIXES[S.ATTACKER_LINK], 0x66)
+        src: A.Endpoint = coa
+        lifetime = data.draw(S.lifetimes, label="lifetime")
+        h = dst == "HA" and data.draw(st.booleans(), label="h")
+        kw: dict[str, Any] = {"a": data.draw(st.booleans(), label="a"), "h": h}
+        if h:
+            kw["id_length"] = data.draw(st.sampled_from((64, 0, 48)), label="id-length")
+        if kind == "forged":
+            kw["key"] = "attacker guess"
+        elif kind == "no-auth":
+            kw["auth"] = False
+        elif kind == "short":
+            kw["length"] = data.draw(S.bad_bu_lengths, label="length")
+        elif kind == "c-len-16":
+            kw["coa"] = coa
+            kw["length"] = 16
+        elif kind == "no-hao":
+            kw["hao"] = False
+        elif kind == "spoof":
+            src = mn  # the mobile node's own address: signed with its key (an insider's stale copy)
+        pkt = A.InjectBU(src, dst, home, seq, lifetime, **kw)
+        self._do(f"inject_bu:{kind}", A.Inject(self.now, S.ATTACKER_LINK, pkt))
+
+    @rule(data=st.data())
+    def inject_ba(self, data: st.DataObject) -> None:
+        """A Binding Acknowledgement to a mobile node: any status, sequence numbers near the one it waits
+        for, short, unauthenticated or forged."""
+        assert self.world is not None
+        mn = data.draw(st.sampled_from(self.mns), label="mn")
+        peer = data.draw(st.sampled_from(("HA", "CN")), label="from")
+        seq = data.draw(S.seq_near(self._mn_seq(mn, self.world.address(peer))), label="seq")
+        status = data.draw(S.ba_statuses, label="status")
+        kind = data.draw(st.sampled_from(("keyed", "forged", "no-auth", "short")), label="kind")
+        kw: dict[str, Any] = {}
+        if kind == "forged":
+            kw["key"] = "attacker guess"
+        elif kind == "no-auth":
+            kw["auth"] = False
+        elif kind == "short":
+            kw["length"] = data.draw(S.bad_ba_lengths, label="length")
+        lifetime = data.draw(S.lifetimes, label="lifetime")
+        link = self._link_of(mn)
+        pkt = A.InjectBA(peer, mn, status, seq, lifetime, **kw)
+        self._do(f"inject_ba:{kind}", A.Inject(self.now, link, pkt))
+
+    @rule(data=st.data())
+    def inject_br(self, data: st.DataObject) -> None:
+        mn = data.draw(st.sampled_from(self.mns), label="mn")
+        length = data.draw(st.sampled_from((None, 4)), label="length")
+        pkt = A.InjectBR("CN", mn, length=length)
+        self._do("inject_br", A.Inject(self.now, self._link_of(mn), pkt))
+
+    @rule(data=st.data())
+    def replay(self, data: st.DataObject) -> None:
+        """A recorded Binding Update or Acknowledgement sent again, byte for byte."""
+        mn = data.draw(st.sampled_from(self.mns), label="mn")
+        which = data.draw(
+            st.sampled_from(((A.Msg.BU, mn, "HA"), (A.Msg.BU, mn, "CN"), (A.Msg.BA, "HA", mn))),
+            label="msg",
+        )
+        msg, src, dst = which
+        link = S.ATTACKER_LINK if msg is A.Msg.BU else self._link_of(mn)
+        self._do("replay", A.Inject(self.now, link, A.InjectReplay(msg, src, dst)))
+
+    def _link_of(self, node: str) -> str:
+        assert self.world is not None
+        n = self.world.net.node(node)
+        for iface in sorted(n.ifaces):
+            ln = self.world.net.link_of(node, iface)
+            if ln is not None:
+                return ln
+        return S.HOME_LINK
+
+    # ------------------------------------------------------------ the invariants
+
+    @precondition(lambda self: self.world is not None)
+    @invariant()
+    def monitors_hold(self) -> None:
+        """Every catalog monitor over the new log records, then the state invariants on snapshots."""
+        assert self.world is not None
+        net = self.world.net
+        recs = net.log.records
+        cov = self._rec().coverage
+        fast = net.config.max_fast_updates
+        for r in recs[self._fed :]:
+            if r.kind is Kind.EVENT and r.event is not None and hasattr(r.event, "node"):
+                ev: RoleEvent = r.event  # type: ignore[assignment]
+                self.monitors.feed(r.time, ev)
+                cov.event(ev, fast)
+        self._fed = len(recs)
+        self.monitors.check_state(net.now, net.log.snapshots(net.now))
+        if self.monitors.violations:
+            v = self.monitors.violations[0]
+            self._fail(v, None)
+            raise PropertyViolated(v)
+
+
+# ---------------------------------------------------------------- running
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One exploration: the failure found (shrunk), or None; coverage; wall-clock seconds."""
+
+    failure: Failure | None
+    coverage: Coverage
+    seconds: float
+    budget: str
+    seed: int | None
+
+
+def explore(
+    *,
+    properties: frozenset[str] | None = None,
+    budget: str = "ci",
+    seed: int | None = None,
+    mutant: Any = None,
+    make_world: Callable[[A.Scenario], Runner] = LocalWorld,
+) -> Outcome:
+    """Run the machine under `budget` (derandomised when `seed` is None), monitors restricted to
+    `properties` (None = all), optionally under a mutant's context manager."""
+    b = BUDGETS[budget]
+    rec = Recorder(properties, make_world=make_world)
+    machine = type("MobilityMachineRun", (MobilityMachine,), {"recorder": rec})
+    test = get_state_machine_test(machine, settings=hypothesis_settings(b, seed))
+    if seed is not None:
+        test = hypothesis_seed(seed)(test)
+    started = time.monotonic()
+    ctx = mutant.applied() if mutant is not None else nullcontext()
+    found: Failure | None = None
+    with ctx, _quiet():
+        try:
+            test()
+        except (PropertyViolated, ModelCrashed, Flaky):
+            found = rec.failure
+        except AssertionError:
+            found = rec.failure
+    return Outcome(found, rec.coverage, time.monotonic() - started, budget, seed)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Hypothesis prints the falsifying program through `report`; the caller writes files instead."""
+    yield
+
+
+def results_of(outcome: Outcome, wanted: frozenset[str] | None) -> list[Result]:
+    """One Result per monitored property: violated (with the counterexample), passed with the number
+    of examples when its monitor saw inputs, unknown when it never did."""
+    out: list[Result] = []
+    cov = outcome.coverage
+    bad = outcome.failure.violation if outcome.failure is not None else None
+    for pid in MONITORED:
+        if wanted is not None and pid not in wanted:
+            continue
+        if bad is not None and bad.property == pid:
+            out.append(
+                Result(
+                    pid,
+                    "hypothesis",
+                    Status.VIOLATED,
+                    seconds=outcome.seconds,
+                    examples=cov.examples,
+                    detail=bad.message,
+                    violations=(bad,),
+                )
+            )
+        elif cov.inputs.get(pid, 0) == 0:
+            out.append(
+                Result(
+                    pid,
+                    "hypothesis",
+                    Status.UNKNOWN,
+                    seconds=outcome.seconds,
+                    examples=cov.examples,
+                    detail="the monitor saw no relevant event in this budget (not tested)",
+                )
+            )
+        else:
+            out.append(
+                Result(
+                    pid,
+                    "hypothesis",
+                    Status.PASSED,
+                    seconds=outcome.seconds,
+                    examples=cov.examples,
+                    detail=f"{cov.inputs[pid]} relevant events over {cov.examples} runs",
+                )
+            )
+    return out
+
+
+def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
+    """`verify`'s stateful Hypothesis engine (properties/verify.py): one exploration over all monitored
+    properties, derandomised (or seeded by opts.seed when nonzero), counterexamples written to
+    opts.out_dir when given."""
+    wanted = opts.properties
+    monitored = frozenset(MONITORED) if wanted is None else frozenset(MONITORED) & wanted
+    if not monitored:
+        return []
+    progress(f"hypothesis: exploring {len(monitored)} monitored properties ({opts.budget} budget)")
+    outcome = explore(
+        properties=None if wanted is None else monitored,
+        budget=opts.budget if opts.budget in BUDGETS else "ci",
+        seed=opts.seed or None,
+    )
+    results = results_of(outcome, wanted)
+    if outcome.failure is not None and outcome.failure.violation is not None:
+        from properties.explore.counterexample import write_counterexample
+
+        out_dir = Path(opts.out_dir) if opts.out_dir is not None else None
+        if out_dir is not None:
+            paths = write_counterexample(outcome.failure, out_dir)
+            results = [
+                r
+                if r.status is not Status.VIOLATED
+                else Result(
+                    r.property,
+                    r.engine,
+                    r.status,
+                    seconds=r.seconds,
+                    examples=r.examples,
+                    detail=r.detail,
+                    violations=r.violations,
+                    counterexample=paths,
+                )
+                for r in results
+            ]
+    progress(
+        f"hypothesis: {outcome.coverage.examples} runs, {outcome.coverage.steps} steps,"
+        f" {outcome.seconds:.1f}s"
+    )
+    return results
+
+
+__all__ = [
+    "BUDGETS",
+    "CATALOG",
+    "Coverage",
+    "Failure",
+    "MobilityMachine",
+    "Outcome",
+    "explore",
+    "results_of",
+    "verify_engine",
+]

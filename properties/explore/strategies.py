@@ -1,0 +1,155 @@
+"""Hypothesis strategies for the exploring machines: the network they run in, and the values their
+steps carry (sequence numbers near the 2^16 wrap and the 2^15 distance, lifetimes near their edges,
+malformed option lengths). The network is a scenario AST (model/dsl/ast.py), so every run can be
+printed as a `.scenario` file that replays it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+from model.addr import Addr, Prefix, a
+from model.dsl import ast as A
+
+SEQ_MOD = 1 << 16
+HALF = 1 << 15
+
+HOME_LINK = "LH"
+FOREIGN = ("LA", "LB", "LC")
+CN_LINK = "LN"
+PREFIXES = {
+    HOME_LINK: "2001:db8:1::/64",
+    "LA": "2001:db8:2::/64",
+    "LB": "2001:db8:3::/64",
+    "LC": "2001:db8:4::/64",
+    CN_LINK: "2001:db8:9::/64",
+}
+HOMES = {"MN": a("2001:db8:1::100"), "MN2": a("2001:db8:1::200")}
+KEYS = (("MN", "HA", "mn-ha secret"), ("MN", "CN", "mn-cn secret"), ("MN2", "HA", "mn2-ha secret"))
+ATTACKER_LINK = "LA"
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """The per-run choices of the network: how many foreign links, who is there, capacities, one link's
+    impairments, the draft reading (switches) and the engine seed."""
+
+    foreign: int = 2  # 2 or 3 foreign links
+    legacy_cn: bool = False  # a second, legacy correspondent on LB (§9.9: Parameter Problem)
+    second_mn: bool = False  # a second mobile node sharing the home agent
+    ha_capacity: int | None = None
+    cn_capacity: int | None = None
+    lossy: str | None = None  # the link with impairments
+    delay: int = 1
+    loss: float = 0.0
+    dup: float = 0.0
+    reorder: int = 0
+    verify_auth: bool = False  # AuthMode.VERIFY: AH ICVs are checked with the scenario's keys
+    seq_half_accept: bool = False
+    seed: int = 0
+
+
+setups = st.builds(
+    Setup,
+    foreign=st.sampled_from((2, 3)),
+    legacy_cn=st.booleans(),
+    second_mn=st.booleans(),
+    ha_capacity=st.sampled_from((None, 2, 3)),
+    cn_capacity=st.sampled_from((None, 1, 2)),
+    lossy=st.sampled_from((None, HOME_LINK, "LA", "LB", CN_LINK)),
+    delay=st.sampled_from((1, 5, 20)),
+    loss=st.sampled_from((0.0, 0.1, 0.3)),
+    dup=st.sampled_from((0.0, 0.2)),
+    reorder=st.sampled_from((0, 30)),
+    verify_auth=st.booleans(),
+    seq_half_accept=st.booleans(),
+    seed=st.integers(0, 3),
+)
+"""Network setups; the simplest (shrunk) one is two foreign links, no impairments, default reading."""
+
+
+def topology(s: Setup) -> A.Scenario:
+    """The scenario AST of a setup (no timeline yet): home link LH with home agent HA (the router of
+    every link, so no static routes are needed), foreign links LA, LB (LC), correspondent CN on LN,
+    optional legacy CN2 on LB, mobile MN (and MN2) at home, attacker X on LA."""
+    names = [HOME_LINK, *FOREIGN[: s.foreign], CN_LINK]
+    links = []
+    for n in names:
+        imp = s.lossy == n
+        links.append(
+            A.Link(
+                n,
+                Prefix.parse(PREFIXES[n]),
+                delay=s.delay if imp else 1,
+                loss=s.loss if imp else 0.0,
+                dup=s.dup if imp else 0.0,
+                reorder=s.reorder if imp else 0,
+            )
+        )
+    nodes: list[A.Node] = [
+        A.HomeAgent("HA", tuple(names), capacity=s.ha_capacity),
+        A.Correspondent("CN", (CN_LINK,), capacity=s.cn_capacity),
+    ]
+    if s.legacy_cn:
+        nodes.append(A.Correspondent("CN2", ("LB",), legacy=True))
+    nodes.append(A.Mobile("MN", HOMES["MN"], "HA", (HOME_LINK,)))
+    if s.second_mn:
+        nodes.append(A.Mobile("MN2", HOMES["MN2"], "HA", (HOME_LINK,)))
+    nodes.append(A.Attacker("X", (ATTACKER_LINK,)))
+    present = {n.name for n in nodes}
+    keys = tuple(A.Key(x, y, k) for x, y, k in KEYS if x in present and y in present)
+    switches: list[A.Switch] = []
+    if s.verify_auth:
+        switches.append(A.Switch("auth", A.WordValue("verify")))
+    if s.seq_half_accept:
+        switches.append(A.Switch("seq-half", A.WordValue("accept")))
+    return A.Scenario(
+        links=tuple(links),
+        nodes=tuple(nodes),
+        keys=keys,
+        switches=tuple(switches),
+        seed=s.seed,
+    )
+
+
+def mobiles(s: A.Scenario) -> list[str]:
+    """Names of the scenario's mobile nodes, in declaration order."""
+    return [n.name for n in s.nodes if isinstance(n, A.Mobile)]
+
+
+def foreign_links(s: A.Scenario) -> list[str]:
+    return [lk.name for lk in s.links if lk.name in FOREIGN]
+
+
+def seq_near(current: int | None) -> st.SearchStrategy[int]:
+    """Sequence numbers biased toward the wrap (0, 2^16-1), the half distance (2^15) and the current
+    value's neighbourhood (equal, one less, one more, +-2^15, +2^15-1)."""
+    fixed = [0, 1, HALF - 1, HALF, HALF + 1, SEQ_MOD - 2, SEQ_MOD - 1]
+    if current is not None:
+        fixed += [
+            (current + d) % SEQ_MOD for d in (0, 1, -1, 2, HALF, HALF - 1, HALF + 1, -HALF + 1)
+        ]
+    return st.one_of(st.sampled_from(sorted(set(fixed))), st.integers(0, SEQ_MOD - 1))
+
+
+lifetimes = st.sampled_from((0, 1, 2, 5, 60, 300, A.INFINITY))
+"""Lifetimes in seconds: deletion, short ones whose expiry falls inside a run, infinity (§5.1)."""
+
+ba_statuses = st.sampled_from((0, 1, 128, 129, 130, 131, 132, 133, 134, 135, 136, 255))
+"""Status values of §5.2: accepted (< 128), each rejection code, and an unassigned one."""
+
+bad_bu_lengths = st.sampled_from((0, 2, 4, 7))
+"""Binding Update Option Lengths below the 8-octet fixed part (W-BU-MINLEN, §7.2)."""
+
+bad_ba_lengths = st.sampled_from((0, 5, 10))
+"""Binding Acknowledgement Option Lengths below the 11-octet minimum (W-BA-MINLEN, §9.10)."""
+
+small_delays = st.sampled_from((1, 10, 100, 250, 500, 999, 1000, 1001, 1500, 2000, 3000, 5000))
+"""Plain time advances (ms) beside the deadline-driven ones."""
+
+
+def addr_in(prefix: str, iid: int) -> Addr:
+    """`prefix` with a small interface identifier (filler home addresses, forged sources)."""
+    return Prefix.parse(prefix).with_iid(iid.to_bytes(16, "big"))
