@@ -662,7 +662,7 @@ class Observer:
         if prev.lifetime != INF and sb.t >= prev.t + prev.lifetime * 1000 - tol:
             return True
         for a in fl.bas:
-            if a.t >= prev.t and a.status == int(kernel.BAOutcome.REJECTED):
+            if a.t >= prev.t and a.outcome == int(kernel.BAOutcome.REJECTED):
                 return True  # §9.10: a rejection deleted the entry (C6: may restart anywhere)
         if not fl.gap:
             return False
@@ -674,13 +674,25 @@ class Observer:
 
     def _looks_like_retx(self, fl: Flow, sb: SeenBU, prev: SeenBU, gap: int) -> bool:
         """A greater number for the same binding, no BA seen, sent right at the §9.7 deadline."""
-        if not fl.exact or fl.ba_for(prev.seq, prev.t) is not None:
+        if fl.ba_for(prev.seq, prev.t) is not None:
             return False
         if any(ob.kind in ("br-answer", "tunnel-bu") for ob in self.oblig.get(sb.home, ())):
             return False
         if prev.lifetime != INF and gap * 2 >= prev.lifetime * 1000:
             return False
-        return abs(gap - fl.interval) <= self.tol
+        if fl.exact:
+            return abs(gap - fl.interval) <= self.tol
+        # the first copy seen may itself be a retransmission: any later §9.7 interval (doublings)
+        iv = fl.interval
+        while iv <= self.cfg.max_bindack_timeout:
+            if abs(gap - iv) <= self.tol:
+                return True
+            iv = (
+                kernel.next_retx_interval(PY, iv, self.cfg)
+                if iv < self.cfg.max_bindack_timeout
+                else iv + 1
+            )
+        return False
 
     def _new_chain(self, fl: Flow, sb: SeenBU, *, exact: bool) -> None:
         fl.chain_first = sb
@@ -695,12 +707,12 @@ class Observer:
         fl.copies += 1
         ack = None
         for a in fl.bas:
-            if a.seq == sb.seq and a.t >= first.t and a.status != int(kernel.BAOutcome.IGNORE):
+            if a.seq == sb.seq and a.t >= first.t and a.outcome != int(kernel.BAOutcome.IGNORE):
                 ack = a
         if ack is not None and not cfg.seq_equal_ack:
             pid = (
                 "MN-BA-ACCEPTED"
-                if ack.status == int(kernel.BAOutcome.ACCEPTED)
+                if ack.outcome == int(kernel.BAOutcome.ACCEPTED)
                 else "MN-BA-REJECTED"
             )
             self._flag(
@@ -900,6 +912,39 @@ class Observer:
         on_link_c = [any(p.contains(bu.home) for p in pref)] if pref else [True, False]
         return is_ha_c, on_link_c, self.ha_idlen.get(r, 64), to_anycast
 
+    def _statuses(
+        self,
+        bu: SeenBU,
+        entries: list[tuple[bool, int]],
+        is_ha_c: list[bool],
+        on_link_c: list[bool],
+        ha_idl: int,
+        to_anycast: bool,
+    ) -> set[int]:
+        """Every Status the kernel's cache decision gives over the hidden choices (room in the cache,
+        an evictable entry, the §7.3 MAY to create, and whatever of the receiver is unknown)."""
+        out: set[int] = set()
+        for (has_entry, _), is_ha, on_link, full, evict, create in product(
+            entries, is_ha_c, on_link_c, (False, True), (False, True), (True, False)
+        ):
+            _, st = kernel.cache_decision(
+                PY,
+                h=bu.h,
+                lifetime=bu.lifetime,
+                coa_is_home=bu.coa == bu.home,
+                has_entry=has_entry,
+                cache_full=full,
+                any_evictable=evict,
+                is_home_agent=is_ha,
+                home_on_link=on_link,
+                id_length=bu.id_length,
+                ha_id_length=ha_idl,
+                to_anycast=to_anycast,
+                will_create=create,
+            )
+            out.add(int(st))
+        return out
+
     def _judge_ba(
         self, f: PacketFacts, fl: Flow, bu: SeenBU, status: int, ba: BindingAck | None
     ) -> None:
@@ -966,37 +1011,22 @@ class Observer:
                 (bu.index,),
                 section="8.1",
             )
-        possible: set[int] = set()
-        for (has_entry, _), is_ha, on_link, full, evict, create in product(
-            entries, is_ha_c, on_link_c, (False, True), (False, True), (True, False)
-        ):
-            _, st = kernel.cache_decision(
-                PY,
-                h=bu.h,
-                lifetime=bu.lifetime,
-                coa_is_home=bu.coa == bu.home,
-                has_entry=has_entry,
-                cache_full=full,
-                any_evictable=evict,
-                is_home_agent=is_ha,
-                home_on_link=on_link,
-                id_length=bu.id_length,
-                ha_id_length=ha_idl,
-                to_anycast=to_anycast,
-                will_create=create,
-            )
-            possible.add(int(st))
+        possible = self._statuses(bu, entries, is_ha_c, on_link_c, ha_idl, to_anycast)
         ok = any(kernel.accepted(PY, s) for s in possible) if acc else status in possible
         if not ok:
-            rejections = sorted(s for s in possible if not kernel.accepted(PY, s))
             accepts = any(kernel.accepted(PY, s) for s in possible)
+            # attribution: a node answering an H BU acts as a home agent; name the rule it broke there
+            named = possible
+            if bu.h and len(is_ha_c) == 2:
+                named = self._statuses(bu, entries, [True], on_link_c, ha_idl, to_anycast)
+            rejections = sorted(s for s in named if not kernel.accepted(PY, s))
             pid = "BC-BA-STATUS"
             if len(rejections) == 1 and (acc or not accepts):
                 x = rejections[0]
                 pid = _HA_STATUS_PROPERTY.get(
                     x, "BC-HOMEREG-FULL-131" if x == 131 and bu.h else pid
                 )
-            elif bu.h and rejections == [131] or (bu.h and not acc and rejections == [131]):
+            elif bu.h and not acc and 131 in rejections and status not in _HA_STATUS_PROPERTY:
                 pid = "BC-HOMEREG-FULL-131"
             allowed = ", ".join(str(s) for s in sorted(possible))
             self._flag(

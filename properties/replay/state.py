@@ -36,13 +36,13 @@ class SeenBU:
 
 @dataclass(frozen=True, slots=True)
 class SeenBA:
-    """One observed Binding Acknowledgement (§5.2): `valid` = authenticated and long enough (§9.10)."""
+    """One observed Binding Acknowledgement (§5.2); `outcome` is kernel.BAOutcome as §9.10 judges it."""
 
     index: int
     t: int
     seq: int
     status: int
-    valid: bool
+    outcome: int
 
 
 class Flow:

@@ -1,0 +1,769 @@
+"""Build the replay corpus traces/captures/*.pcapng and traces/captures/manifest.json.
+
+Run from the repository root: `python tools/make_captures.py`. Deterministic (fixed addresses, fixed
+timestamps, no clock): the committed files are reproduced byte for byte. Each capture is a hand-built
+packet sequence (draft §4-§10) encoded with the shared codec and written with the pcapng writer; the
+manifest gives the exact verdicts `mip6check replay` must reach: (property ID, packet number) pairs.
+
+Three kinds: conforming runs (no violation), implementation faults (the violations listed), and partial
+captures (cut at the start, one link only, packets missing) that must give no violation.
+`convert-*` captures are new bytes generated from the shape of the shared draft-era captures
+(../shared/traces): they are written only when those files are present (nothing is copied).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from model.addr import ALL_NODES, a, link_local  # noqa: E402
+from model.codec import (  # noqa: E402
+    AH,
+    DRAFT08,
+    ESP,
+    UDP,
+    BindingAck,
+    BindingRequest,
+    HomeAddress,
+    IPv6Packet,
+    NeighborAdvertisement,
+    NeighborSolicitation,
+    NoNextHeader,
+    ParamProblem,
+    PrefixInfo,
+    Profile,
+    RouterAdvertisement,
+    RouterSolicitation,
+    Routing0,
+    TargetLLA,
+    bu,
+    dest_options,
+    encapsulate,
+    encode_packet,
+)
+from model.codec.link import encode_ethernet  # noqa: E402
+from model.codec.pcap import PcapngWriter, PcapWriter  # noqa: E402
+from model.codec.values import DRAFT04, Upper  # noqa: E402
+from model.roles import ah as ahmod  # noqa: E402
+
+OUT = ROOT / "traces" / "captures"
+SHARED = ROOT.parent / "shared" / "traces"
+
+HA = a("2001:db8:1::1")
+HA2 = a("2001:db8:1::2")
+HOME = a("2001:db8:1::100")
+COA1 = a("2001:db8:2::100")
+COA2 = a("2001:db8:3::100")
+CN = a("2001:db8:4::5")
+CN2 = a("2001:db8:5::7")
+ROUTER_HOME = a("2001:db8:1::fe")
+PREV_RTR = a("2001:db8:2::1")
+OFFLINK_HOME = a("2001:db8:9::100")
+ANYCAST = a("2001:db8:1:0:fdff:ffff:ffff:fffe")
+MAC = bytes.fromhex("00005e005301")
+MAC_PEER = bytes.fromhex("00005e005302")
+ICV = bytes(12)
+SA_KEY = bytes.fromhex("6d69703663686563b16b657930303031aabbccdd")
+T0 = 1_000_000  # ms: captures start at t = 1000 s
+
+
+@dataclass
+class Capture:
+    """One corpus entry: packets at millisecond times, the expected verdicts and replay arguments."""
+
+    name: str
+    kind: str  # conforming | fault | partial | convert
+    description: str
+    packets: list[tuple[int, IPv6Packet]] = field(default_factory=list)
+    expected: list[tuple[str, int]] = field(default_factory=list)
+    args: list[str] = field(default_factory=list)
+    pcap: bool = False  # classic pcap, LINKTYPE_IPV6, instead of pcapng/Ethernet
+
+    def at(self, t_ms: int, pkt: IPv6Packet) -> int:
+        self.packets.append((t_ms, pkt))
+        return len(self.packets)
+
+    def expect(self, pid: str, index: int) -> None:
+        self.expected.append((pid, index))
+
+
+# ------------------------------------------------------------------ packet builders (draft §5, §7.9, §8.4)
+
+
+def bu_pkt(
+    src: bytes,
+    dst: bytes,
+    seq: int,
+    lifetime: int,
+    *,
+    home: bytes = HOME,
+    h: bool = False,
+    a_bit: bool = True,
+    care_of: bytes | None = None,
+    id_length: int | None = None,
+    auth: str = "ah",
+    hao: bool = True,
+    profile: Profile = DRAFT04,
+    rh_home: bool = False,
+) -> IPv6Packet:
+    idl = (64 if h else 0) if id_length is None else id_length
+    opts = [bu(seq, lifetime, a=a_bit, h=h, care_of=care_of, id_length=idl, profile=profile)]
+    if hao:
+        opts.append(HomeAddress(home, b"", profile.hao))
+    hs: list = []
+    if rh_home:
+        hs.append(Routing0(1, (home,)))
+    if auth == "ah":
+        hs.append(AH(0x100, seq, ICV))
+    hs.append(dest_options(*opts))
+    payload: Upper = NoNextHeader()
+    if auth == "esp":
+        payload = ESP(0x300, seq, bytes(24))
+        return IPv6Packet(src, dst, (dest_options(*opts),), payload)
+    return IPv6Packet(src, dst, tuple(hs), payload)
+
+
+def ba_pkt(
+    src: bytes,
+    coa: bytes,
+    seq: int,
+    status: int = 0,
+    lifetime: int = 60,
+    *,
+    home: bytes = HOME,
+    rh: bool = True,
+    auth: bool = True,
+    payload: Upper | None = None,
+    profile: Profile = DRAFT04,
+) -> IPv6Packet:
+    hs: list = []
+    dst = coa
+    if rh and coa != home:
+        hs.append(Routing0(1, (home,)))
+    elif not rh:
+        dst = coa
+    if auth:
+        hs.append(AH(0x200, seq, ICV))
+    hs.append(dest_options(BindingAck(status, seq, lifetime, lifetime, b"", profile.ba)))
+    return IPv6Packet(src, dst, tuple(hs), payload if payload is not None else NoNextHeader())
+
+
+def br_pkt(src: bytes, coa: bytes, *, home: bytes = HOME, ext: bytes = b"") -> IPv6Packet:
+    return IPv6Packet(
+        src, coa, (Routing0(1, (home,)), AH(0x400, 1, ICV), dest_options(BindingRequest(ext)))
+    )
+
+
+def udp(src: bytes, dst: bytes, n: int, *, hao: bytes | None = None) -> IPv6Packet:
+    hs = (dest_options(HomeAddress(hao)),) if hao is not None else ()
+    return IPv6Packet(src, dst, hs, UDP(5000, 7, f"payload {n}".encode()))
+
+
+def rh_udp(src: bytes, coa: bytes, n: int, *, home: bytes = HOME) -> IPv6Packet:
+    return IPv6Packet(src, coa, (Routing0(1, (home,)),), UDP(7, 5000, f"reply {n}".encode()))
+
+
+def na(
+    src: bytes, target: bytes, *, s: bool = False, o: bool = True, dst: bytes = ALL_NODES
+) -> IPv6Packet:
+    return IPv6Packet(
+        src, dst, (), NeighborAdvertisement(target, False, s, o, (TargetLLA(MAC),)), hop_limit=255
+    )
+
+
+def ns(src: bytes, target: bytes) -> IPv6Packet:
+    sol = bytes.fromhex("ff0200000000000000000001ff") + target[13:]
+    return IPv6Packet(src, sol, (), NeighborSolicitation(target), hop_limit=255)
+
+
+def ra(src: bytes, prefix: bytes) -> IPv6Packet:
+    return IPv6Packet(
+        src,
+        ALL_NODES,
+        (),
+        RouterAdvertisement(options=(PrefixInfo(64, True, True, 2592000, 604800, prefix),)),
+        hop_limit=255,
+    )
+
+
+def signed(pkt: IPv6Packet, key: bytes = SA_KEY) -> IPv6Packet:
+    return ahmod.sign(pkt, key, encode_packet)
+
+
+# ------------------------------------------------------------------ scenarios
+
+CAPTURES: list[Capture] = []
+
+
+def capture(
+    kind: str, description: str, **kw: object
+) -> Callable[[Callable[[Capture], None]], None]:
+    def deco(fn: Callable[[Capture], None]) -> None:
+        c = Capture(fn.__name__.replace("_", "-"), kind, description, **kw)  # type: ignore[arg-type]
+        fn(c)
+        CAPTURES.append(c)
+
+    return deco
+
+
+def registration(c: Capture, t: int, seq: int = 7, coa: bytes = COA1, lifetime: int = 60) -> int:
+    """A home registration (§9.4) and its acknowledgement (§8.2, §7.5); returns the BA's index."""
+    c.at(t, bu_pkt(coa, HA, seq, lifetime, h=True))
+    return c.at(t + 2, ba_pkt(HA, coa, seq, lifetime=lifetime))
+
+
+def route_opt(
+    c: Capture, t: int, seq: int = 1, coa: bytes = COA1, lifetime: int = 60, cn: bytes = CN
+) -> int:
+    """A Binding Update to a correspondent (§9.5) and its acknowledgement (§7.5)."""
+    c.at(t, bu_pkt(coa, cn, seq, lifetime))
+    return c.at(t + 3, ba_pkt(cn, coa, seq, lifetime=lifetime))
+
+
+# --- conforming runs
+
+
+@capture(
+    "conforming",
+    "home registration, gratuitous NA, interception and tunnel, BU to the correspondent",
+)
+def home_registration(c: Capture) -> None:
+    c.at(0, ra(PREV_RTR, a("2001:db8:2::")))
+    registration(c, 100)
+    c.at(110, na(HA, HOME))
+    c.at(110, na(HA, link_local(HOME)))
+    c.at(500, udp(CN, HOME, 1))
+    c.at(501, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    c.at(900, bu_pkt(COA1, CN, 1, 60))
+    c.at(903, ba_pkt(CN, COA1, 1))
+    c.at(1500, rh_udp(CN, COA1, 2))
+    c.at(1600, udp(COA1, CN, 3, hao=HOME))
+
+
+@capture(
+    "conforming", "handoff: new care-of address registered, previous-router BU, tunnel follows"
+)
+def handoff(c: Capture) -> None:
+    registration(c, 0, seq=7)
+    c.at(1000, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    route_opt(c, 1500, seq=1)
+    registration(c, 20_000, seq=8, coa=COA2)
+    c.at(20_100, bu_pkt(COA2, PREV_RTR, 1, 30, home=COA1, h=True, care_of=COA2, id_length=0))
+    route_opt(c, 20_200, seq=2, coa=COA2)
+    c.at(21_000, rh_udp(CN, COA2, 2))
+
+
+@capture("conforming", "return home: de-registration (H, A, care-of = home) and unsolicited NAs")
+def return_home(c: Capture) -> None:
+    registration(c, 0, seq=3)
+    c.at(30_000, bu_pkt(HOME, HA, 4, 0, h=True))
+    c.at(30_002, ba_pkt(HA, HOME, 4, lifetime=0))
+    c.at(30_010, na(HOME, HOME))
+    c.at(30_011, na(link_local(HOME), link_local(HOME)))
+    c.at(31_000, udp(CN, HOME, 1))
+
+
+@capture(
+    "conforming", "route optimisation with a correspondent: BU, BA, Routing-header traffic, refresh"
+)
+def cn_route_opt(c: Capture) -> None:
+    registration(c, 0)
+    route_opt(c, 2000, seq=1, lifetime=20)
+    for i in range(5):
+        c.at(3000 + 1000 * i, rh_udp(CN, COA1, i))
+    route_opt(c, 15_000, seq=2, lifetime=20)
+    c.at(30_000, rh_udp(CN, COA1, 9))
+
+
+@capture("conforming", "Binding Request from the correspondent answered with a Binding Update")
+def br_refresh(c: Capture) -> None:
+    route_opt(c, 0, seq=5, lifetime=30)
+    c.at(20_000, br_pkt(CN, COA1))
+    c.at(20_400, bu_pkt(COA1, CN, 6, 30))
+    c.at(20_403, ba_pkt(CN, COA1, 6, lifetime=30))
+    c.at(25_000, udp(COA1, CN, 1, hao=HOME))
+
+
+@capture(
+    "conforming", "dynamic home agent discovery: BU to the anycast address, Status 135 from unicast"
+)
+def dhaad(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, ANYCAST, 1, 60, h=True))
+    c.at(5, ba_pkt(HA, COA1, 1, status=135, lifetime=0))
+    c.at(1500, bu_pkt(COA1, HA, 2, 60, h=True))
+    c.at(1502, ba_pkt(HA, COA1, 2))
+
+
+@capture("conforming", "no acknowledgement for a while: retransmissions at 1, 2, 4 s, then the BA")
+def retx_backoff(c: Capture) -> None:
+    for t in (0, 1000, 3000, 7000):
+        c.at(t, bu_pkt(COA1, HA, 11, 60, h=True))
+    c.at(7003, ba_pkt(HA, COA1, 11))
+
+
+@capture(
+    "conforming", "home address off the home agent's link: Status 133, no payload, via the care-of"
+)
+def reject_133(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
+    c.at(3, ba_pkt(HA, COA1, 1, status=133, lifetime=0, home=OFFLINK_HOME))
+
+
+@capture(
+    "conforming", "a correspondent without Mobile IPv6: Parameter Problem code 2; no more BUs to it"
+)
+def pp2_stop(c: Capture) -> None:
+    registration(c, 0)
+    b = bu_pkt(COA1, CN2, 1, 60)
+    c.at(1000, b)
+    c.at(1003, IPv6Packet(CN2, COA1, (), ParamProblem(2, 48, encode_packet(b)[:1232])))
+    c.at(2000, udp(COA1, CN2, 1, hao=HOME))
+    c.at(9000, udp(COA1, CN2, 2, hao=HOME))
+
+
+@capture(
+    "conforming",
+    "proxy Neighbor Discovery: the home agent answers a solicitation for the home address",
+)
+def proxy_ns(c: Capture) -> None:
+    registration(c, 0)
+    c.at(10, na(HA, HOME))
+    c.at(5000, ns(ROUTER_HOME, HOME))
+    c.at(5001, na(HA, HOME, s=True, o=True, dst=ROUTER_HOME))
+    c.at(7000, udp(HA, ROUTER_HOME, 1))
+
+
+@capture("conforming", "Sequence Numbers wrap modulo 2^16 (65535 -> 0)")
+def seq_wrap(c: Capture) -> None:
+    route_opt(c, 0, seq=65534)
+    route_opt(c, 10_000, seq=65535)
+    route_opt(c, 20_000, seq=0)
+
+
+@capture(
+    "conforming",
+    "KAME-era numbering (draft08 profile: BU 198, BA 7, HAO 201)",
+    args=["--profile", "draft08"],
+)
+def draft08_registration(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 7, 60, h=True, profile=DRAFT08))
+    c.at(2, ba_pkt(HA, COA1, 7, profile=DRAFT08))
+    c.at(900, encapsulate(udp(CN, HOME, 1), HA, COA1))
+
+
+@capture("conforming", "Binding Update and Acknowledgement protected by ESP instead of AH")
+def esp_auth(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 7, 60, h=True, auth="esp"))
+    c.at(2, ba_pkt(HA, COA1, 7))
+
+
+@capture(
+    "conforming", "AH ICVs (HMAC-SHA1-96) verified with --sa keys", args=["--sa", "sa-keys.toml"]
+)
+def sa_verified(c: Capture) -> None:
+    c.at(0, signed(bu_pkt(COA1, HA, 7, 60, h=True)))
+    c.at(2, signed(ba_pkt(HA, COA1, 7)))
+
+
+@capture("conforming", "classic pcap (LINKTYPE_IPV6) of a correspondent binding", pcap=True)
+def pcap_cn(c: Capture) -> None:
+    route_opt(c, 0, seq=40)
+    c.at(1000, rh_udp(CN, COA1, 1))
+
+
+# --- implementation faults
+
+
+@capture("fault", "mobile node retransmits every second instead of doubling (§9.7)")
+def mn_no_backoff(c: Capture) -> None:
+    for t in (0, 1000, 2000, 3000):
+        c.at(t, bu_pkt(COA1, HA, 20, 60, h=True))
+    c.expect("MN-BACKOFF", 3)
+    c.expect("MN-BACKOFF", 4)
+
+
+@capture("fault", "mobile node retransmits with a new Sequence Number (§9.7)")
+def mn_retx_new_seq(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 7, 60, h=True))
+    i = c.at(1000, bu_pkt(COA1, HA, 8, 60, h=True))
+    c.at(1003, ba_pkt(HA, COA1, 8))
+    c.expect("MN-RETX-SAME-SEQ", i)
+
+
+@capture("fault", "two Binding Updates to one correspondent 300 ms apart (§9.8 MAX_UPDATE_RATE)")
+def mn_rate_limit(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, CN, 1, 60, a_bit=False))
+    i = c.at(300, bu_pkt(COA2, CN, 2, 60, a_bit=False))
+    c.expect("MN-RATE-LIMIT", i)
+
+
+@capture("fault", "six BUs with one care-of address 1.5 s apart (§9.8 SLOW_UPDATE_RATE after 5)")
+def mn_slow_rate(c: Capture) -> None:
+    for k in range(6):
+        i = c.at(1500 * k, bu_pkt(COA1, CN, 10 + k, 60, a_bit=False))
+    c.expect("MN-SLOW-RATE", i)
+
+
+@capture("fault", "home agent accepts a stale Sequence Number (9 after 10) (§7.2)")
+def ha_accepts_stale(c: Capture) -> None:
+    registration(c, 0, seq=10)
+    i = c.at(1500, bu_pkt(COA2, HA, 9, 60, h=True))
+    j = c.at(1502, ba_pkt(HA, COA2, 9))
+    c.expect("MN-SEQ-INCREASE", i)
+    c.expect("BC-SEQ-MONOTONIC", j)
+
+
+@capture("fault", "home agent keeps tunnelling to the previous care-of address (§8.4)")
+def ha_stale_coa(c: Capture) -> None:
+    registration(c, 0, seq=1)
+    c.at(5000, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    registration(c, 10_000, seq=2, coa=COA2)
+    c.at(10_300, udp(CN, HOME, 2))
+    i = c.at(10_301, encapsulate(udp(CN, HOME, 2), HA, COA1))
+    c.expect("HA-TUNNEL", i)
+
+
+@capture("fault", "correspondent keeps using a binding deleted by a Lifetime-0 BU (§7.4)")
+def cn_deleted_binding(c: Capture) -> None:
+    route_opt(c, 0, seq=1)
+    c.at(1000, rh_udp(CN, COA1, 1))
+    route_opt(c, 20_000, seq=2, lifetime=0)
+    i = c.at(20_400, rh_udp(CN, COA1, 2))
+    c.expect("BC-DELETE", i)
+
+
+@capture("fault", "correspondent routes by a binding after its lifetime ran out (§4.3, §7.7)")
+def cn_expired_binding(c: Capture) -> None:
+    route_opt(c, 0, seq=1, lifetime=4)
+    c.at(2000, rh_udp(CN, COA1, 1))
+    i = c.at(9000, rh_udp(CN, COA1, 2))
+    c.expect("BC-EXPIRE", i)
+
+
+@capture("fault", "rejecting Binding Acknowledgement carried in a packet with a payload (§5.2)")
+def reject_with_payload(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
+    i = c.at(
+        3,
+        ba_pkt(
+            HA,
+            COA1,
+            1,
+            status=133,
+            lifetime=0,
+            home=OFFLINK_HOME,
+            payload=UDP(7, 5000, b"piggyback"),
+        ),
+    )
+    c.expect("W-BA-REJECT-NOPAYLOAD", i)
+
+
+@capture("fault", "Binding Update without AH or ESP, accepted by the home agent (§4.2, §7.2)")
+def bu_without_ah(c: Capture) -> None:
+    i = c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, auth="none"))
+    j = c.at(3, ba_pkt(HA, COA1, 1))
+    c.expect("W-BU-NEEDS-AUTH", i)
+    c.expect("BC-STALE-IGNORED", j)
+
+
+@capture("fault", "Binding Update without a Home Address option (§5.1)")
+def bu_without_hao(c: Capture) -> None:
+    i = c.at(0, bu_pkt(COA1, CN, 1, 60, hao=False))
+    c.expect("W-BU-NEEDS-HAO", i)
+
+
+@capture("fault", "Binding Acknowledgement sent without a Routing header (§5.2, §7.5)")
+def ba_without_rh(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True))
+    i = c.at(3, ba_pkt(HA, COA1, 1, rh=False))
+    c.expect("W-BA-VIA-RH", i)
+
+
+@capture("fault", "Binding Acknowledgement with a Sequence Number no BU had (§5.2)")
+def ba_wrong_seq(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 5, 60, h=True))
+    i = c.at(3, ba_pkt(HA, COA1, 6))
+    c.expect("BC-BA-SEQ", i)
+
+
+@capture("fault", "home agent accepts a home address that is not on its link (§8.2: Status 133)")
+def ha_accepts_offlink(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
+    i = c.at(3, ba_pkt(HA, COA1, 1, home=OFFLINK_HOME))
+    c.expect("HA-NOT-HOME-133", i)
+
+
+@capture(
+    "fault", "home agent answers an ID Length it does not use with Status 0 (§8.2: Status 136)"
+)
+def ha_idlen(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, id_length=48))
+    i = c.at(3, ba_pkt(HA, COA1, 1))
+    c.expect("HA-IDLEN-136", i)
+
+
+@capture("fault", "mobile node keeps sending BUs after Parameter Problem code 2 (§9.9)")
+def mn_ignores_pp2(c: Capture) -> None:
+    b = bu_pkt(COA1, CN2, 1, 60)
+    c.at(0, b)
+    c.at(3, IPv6Packet(CN2, COA1, (), ParamProblem(2, 48, encode_packet(b)[:1232])))
+    i = c.at(5000, bu_pkt(COA1, CN2, 2, 60))
+    c.expect("MN-ICMP-PP2-STOP", i)
+
+
+@capture("fault", "gratuitous Neighbor Advertisement with S = 1 and O = 0 (§8.2)")
+def ha_bad_gratuitous_na(c: Capture) -> None:
+    registration(c, 0)
+    i = c.at(10, na(HA, HOME, s=True, o=False))
+    c.expect("HA-GRATUITOUS-NA", i)
+
+
+@capture("fault", "non-H Binding Update with a nonzero ID Length (§5.1)")
+def bu_idlen_nonzero(c: Capture) -> None:
+    i = c.at(0, bu_pkt(COA1, CN, 1, 60, id_length=64))
+    c.at(3, ba_pkt(CN, COA1, 1))
+    c.expect("W-BU-IDLEN-ZERO", i)
+
+
+@capture("fault", "Binding Request with Option Length 2 (§5.3)")
+def br_bad_length(c: Capture) -> None:
+    i = c.at(0, br_pkt(CN, COA1, ext=b"\x00\x00"))
+    c.at(300, bu_pkt(COA1, CN, 1, 60))
+    c.expect("W-BR-LEN", i)
+
+
+@capture("fault", "home registration without the A bit (§9.4)")
+def homereg_no_a(c: Capture) -> None:
+    i = c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, a_bit=False))
+    c.expect("MN-HOMEREG-FORM", i)
+
+
+@capture("fault", "Router Solicitation from the home address (§9.3)")
+def rs_from_home(c: Capture) -> None:
+    registration(c, 0)
+    i = c.at(5000, IPv6Packet(HOME, a("ff02::2"), (), RouterSolicitation(), hop_limit=255))
+    c.expect("W-AUTOCONF-LLSRC", i)
+
+
+@capture("fault", "home agent tunnels a packet for the mobile node's link-local address (§8.2)")
+def ha_tunnels_link_local(c: Capture) -> None:
+    registration(c, 0)
+    i = c.at(1000, encapsulate(udp(ROUTER_HOME, link_local(HOME), 1), HA, COA1))
+    c.expect("HA-LOCAL-SCOPE-DROP", i)
+
+
+@capture("fault", "home agent still tunnels after an accepted de-registration (§8.3)")
+def ha_after_dereg(c: Capture) -> None:
+    registration(c, 0, seq=3)
+    c.at(30_000, bu_pkt(HOME, HA, 4, 0, h=True))
+    c.at(30_002, ba_pkt(HA, HOME, 4, lifetime=0))
+    i = c.at(30_300, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    c.expect("HA-DEREG", i)
+
+
+@capture("fault", "Router Advertisement tunnelled to the mobile node without authentication (§8.5)")
+def ha_ra_unauth(c: Capture) -> None:
+    registration(c, 0)
+    i = c.at(4000, encapsulate(ra(HA, a("2001:db8:1::")), HA, COA1))
+    c.expect("HA-RA-TUNNEL", i)
+
+
+@capture("fault", "Binding Request left unanswered while the mobile node keeps sending (§9.11)")
+def mn_ignores_br(c: Capture) -> None:
+    route_opt(c, 0, seq=1, lifetime=30)
+    c.at(20_000, br_pkt(CN, COA1))
+    i = c.at(27_000, udp(COA1, CN, 1, hao=HOME))
+    c.expect("MN-BR-ANSWER", i)
+
+
+@capture("fault", "tunnelled packet from a correspondent does not trigger a Binding Update (§9.5)")
+def mn_no_tunnel_bu(c: Capture) -> None:
+    registration(c, 0)
+    c.at(1000, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    i = c.at(8000, udp(COA1, CN, 2, hao=HOME))
+    c.expect("MN-TUNNEL-TRIGGERS-BU", i)
+
+
+@capture("fault", "mobile node retransmits after an accepted acknowledgement (§9.10)")
+def mn_retx_after_ack(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 7, 60, h=True))
+    c.at(3, ba_pkt(HA, COA1, 7))
+    i = c.at(1000, bu_pkt(COA1, HA, 7, 60, h=True))
+    c.expect("MN-BA-ACCEPTED", i)
+
+
+@capture("fault", "correspondent BU retransmitted after the timeout reached 256 s (§9.5, §9.7)")
+def mn_cn_retx_forever(c: Capture) -> None:
+    for t in (0, 1, 3, 7, 15, 31, 63, 127, 255, 511):
+        i = c.at(t * 1000, bu_pkt(COA1, CN, 3, 600))
+    c.expect("MN-CN-RETX-STOP", i)
+
+
+@capture("fault", "home registration neither acknowledged nor retransmitted (§9.4)")
+def mn_stops_home_retx(c: Capture) -> None:
+    registration(c, 0, seq=1, lifetime=200)
+    c.at(100_000, bu_pkt(COA1, HA, 2, 200, h=True))
+    i = c.at(105_000, udp(COA1, CN, 1, hao=HOME))
+    c.expect("MN-HOME-RETX", i)
+
+
+@capture("fault", "Binding Update to the previous router without the H bit (§9.6)")
+def prev_router_no_h(c: Capture) -> None:
+    registration(c, 0, seq=1)
+    registration(c, 10_000, seq=2, coa=COA2)
+    i = c.at(10_100, bu_pkt(COA2, PREV_RTR, 1, 30, home=COA1, care_of=COA2))
+    c.expect("MN-PREV-ROUTER-BU", i)
+
+
+@capture(
+    "fault", "new registration sent to a second home agent while the first is unexpired (§9.4)"
+)
+def mn_other_ha_first(c: Capture) -> None:
+    registration(c, 0, seq=1, lifetime=600)
+    i = c.at(10_000, bu_pkt(COA2, HA2, 2, 600, h=True))
+    c.expect("MN-SAME-HA-FIRST", i)
+
+
+@capture("fault", "home agent forwards an intercepted packet with a Routing header (§8.4)")
+def ha_adds_rh(c: Capture) -> None:
+    registration(c, 0)
+    c.at(1000, udp(CN, HOME, 1))
+    p = udp(CN, HOME, 1)
+    i = c.at(1001, IPv6Packet(CN, COA1, (Routing0(1, (HOME,)),), p.payload))
+    c.expect("HA-NO-RH-FOR-INTERCEPTED", i)
+
+
+@capture(
+    "fault",
+    "bad AH ICV with --sa keys: the Binding Update is not authenticated",
+    args=["--sa", "sa-keys.toml"],
+)
+def sa_bad_icv(c: Capture) -> None:
+    good = signed(bu_pkt(COA1, HA, 7, 60, h=True))
+    bad = IPv6Packet(
+        good.src,
+        good.dst,
+        tuple(AH(0x100, 7, bytes(12)) if isinstance(h, AH) else h for h in good.headers),
+    )
+    i = c.at(0, bad)
+    c.expect("W-BU-NEEDS-AUTH", i)
+
+
+# --- partial captures: no violation
+
+
+@capture(
+    "partial",
+    "cut at the start: acknowledgement and traffic of an unseen registration, then a refresh",
+)
+def partial_cut_start(c: Capture) -> None:
+    c.at(0, ba_pkt(HA, COA1, 12))
+    c.at(500, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    c.at(800, rh_udp(CN2, COA1, 1))
+    c.at(2000, bu_pkt(COA1, HA, 13, 60, h=True))
+    c.at(2002, ba_pkt(HA, COA1, 13))
+    c.at(4000, rh_udp(CN2, COA1, 2))
+
+
+@capture(
+    "partial",
+    "home link only: interception, tunnels, gratuitous and proxy NAs; no signalling visible",
+)
+def partial_home_link(c: Capture) -> None:
+    c.at(0, na(HA, HOME))
+    c.at(1000, udp(CN, HOME, 1))
+    c.at(1001, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    c.at(2000, ns(ROUTER_HOME, HOME))
+    c.at(2001, na(HA, HOME, s=True, dst=ROUTER_HOME))
+    c.at(9000, encapsulate(udp(CN, HOME, 2), HA, COA2))
+
+
+@capture(
+    "partial", "foreign link only, with a lost acknowledgement and a missing retransmission copy"
+)
+def partial_missing_packets(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 30, 60, h=True))
+    # the BA for seq 30 and the retransmission at 1 s are missing from the capture
+    c.at(3000, bu_pkt(COA1, HA, 30, 60, h=True))
+    c.at(3003, ba_pkt(HA, COA1, 30))
+    c.at(4000, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    c.at(4600, bu_pkt(COA1, CN, 3, 60))
+    # the BA from the correspondent is missing; the next BU jumps two numbers
+    c.at(40_000, bu_pkt(COA1, CN, 6, 60))
+    c.at(40_003, ba_pkt(CN, COA1, 6))
+    c.at(41_000, rh_udp(CN, COA1, 1))
+
+
+@capture("partial", "missing packets on a handoff: the BA for the new care-of is not captured")
+def partial_handoff_gap(c: Capture) -> None:
+    registration(c, 0, seq=7)
+    c.at(20_000, bu_pkt(COA2, HA, 9, 60, h=True))  # seq 8 is missing too
+    c.at(21_000, encapsulate(udp(CN, HOME, 1), HA, COA2))
+    c.at(22_000, udp(COA2, CN, 1, hao=HOME))
+
+
+@capture(
+    "partial", "capture starts in the middle of a back-off: first copy seen is already the third"
+)
+def partial_mid_backoff(c: Capture) -> None:
+    for t in (0, 4000, 12_000):
+        c.at(t, bu_pkt(COA1, HA, 50, 60, h=True))
+    c.at(12_002, ba_pkt(HA, COA1, 50))
+
+
+def write(c: Capture) -> None:
+    path = OUT / f"{c.name}.{'pcap' if c.pcap else 'pcapng'}"
+    with path.open("wb") as f:
+        if c.pcap:
+            w = PcapWriter(f, linktype=229)
+            for t, pkt in c.packets:
+                w.write(encode_packet(pkt), time_ms=T0 + t)
+        else:
+            g = PcapngWriter(f, application="mip6check tools/make_captures.py")
+            iface = g.add_interface(c.name)
+            for t, pkt in c.packets:
+                raw = encode_packet(pkt)
+                dst_mac = None if pkt.dst[0] == 0xFF else MAC_PEER
+                g.write(iface, encode_ethernet(MAC, dst_mac, raw), time_ms=T0 + t)
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "sa-keys.toml").write_text(
+        "# Security associations for the --sa captures (properties/replay/sa.py format)\n"
+        "[[sa]]\n"
+        f'src = "{"2001:db8:1::100"}"\n'
+        f'dst = "{"2001:db8:1::1"}"\n'
+        'algorithm = "hmac-sha1-96"\n'
+        f'key = "{SA_KEY.hex()}"\n',
+        encoding="utf-8",
+    )
+    entries = []
+    for c in CAPTURES:
+        write(c)
+        entries.append(
+            {
+                "file": f"{c.name}.{'pcap' if c.pcap else 'pcapng'}",
+                "kind": c.kind,
+                "description": c.description,
+                "args": c.args,
+                "packets": len(c.packets),
+                "expected": [
+                    {"property": p, "packet": i}
+                    for p, i in sorted(c.expected, key=lambda x: (x[1], x[0]))
+                ],
+            }
+        )
+    manifest = {"generator": "tools/make_captures.py", "captures": entries}
+    (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(entries)} captures in {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
