@@ -168,7 +168,10 @@ class _ToAst(Transformer[Token, A.Scenario]):
         return parse_prefix(t)
 
     def TIME(self, t: Token) -> int:
-        return parse_time(str(t))
+        try:
+            return parse_time(str(t))
+        except ValueError as e:
+            raise _err(t, str(e), "milliseconds are whole: write 1ms, 0.5s, 2min") from None
 
     def INT(self, t: Token) -> int:
         return int(str(t))
