@@ -762,7 +762,7 @@ def main() -> None:
         )
     manifest = {"generator": "tools/make_captures.py", "captures": entries}
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(entries)} captures in {OUT.relative_to(ROOT)}")
+    print(f"{len(entries)} captures in {OUT}")
 
 
 if __name__ == "__main__":
