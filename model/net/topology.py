@@ -159,6 +159,61 @@ class Network:
         nh = parse(next_hop) if isinstance(next_hop, str) else next_hop
         self.node(node).add_route(p, iface, nh)
 
+    def compute_routes(self) -> int:
+        """Install static routes on every router for every link prefix it is not on: shortest path in
+        router hops over the links as they are now (ties: router and link names). Returns how many.
+
+        The next hop is the neighbouring router's first global address on the shared link (its
+        link-local one when it has none). Call after building the topology; hosts use RAs."""
+        routers = sorted(n for n, node in self.nodes.items() if node.is_router)
+        # adjacency: router -> [(link, iface)]
+        on: dict[str, list[tuple[str, str]]] = {r: [] for r in routers}
+        for (node, iface), lk in sorted(self._where.items()):
+            if node in on:
+                on[node].append((lk.name, iface))
+        members: dict[str, list[tuple[str, str]]] = {}
+        for r in routers:
+            for lname, iface in on[r]:
+                members.setdefault(lname, []).append((r, iface))
+        installed = 0
+        for src in routers:
+            # BFS from src; first_hop[router] = (out iface, next-hop address)
+            first: dict[str, tuple[str, Addr]] = {}  # insertion order = BFS order = distance order
+            seen = {src}
+            frontier = [src]
+            while frontier:
+                nxt: list[str] = []
+                for r in frontier:
+                    for lname, iface in on[r]:
+                        for peer, piface in members.get(lname, []):
+                            if peer in seen:
+                                continue
+                            seen.add(peer)
+                            if r == src:
+                                pif = self.nodes[peer].ifaces[piface]
+                                first[peer] = (
+                                    iface,
+                                    pif.addresses[0] if pif.addresses else pif.link_local,
+                                )
+                            else:
+                                first[peer] = first[r]
+                            nxt.append(peer)
+                frontier = nxt
+            mine = {lname for lname, _ in on[src]}
+            done: set[Prefix] = set()
+            for dist_router in first:
+                for lname, _ in on[dist_router]:
+                    if lname in mine:
+                        continue
+                    for p in self.links[lname].prefixes:
+                        if p in done:
+                            continue
+                        done.add(p)
+                        iface, nh = first[dist_router]
+                        self.nodes[src].add_route(p, iface, nh)
+                        installed += 1
+        return installed
+
     def add_key(self, a_node: str, a_addr: Addr, b_node: str, b_addr: Addr, key: bytes) -> None:
         """An AH security association between two nodes' addresses (both directions, both nodes)."""
         self.node(a_node).keys.add(a_addr, b_addr, key)

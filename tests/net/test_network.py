@@ -188,3 +188,23 @@ def test_capture_opens_in_tshark(tmp_path: Path) -> None:
     lines = [x for x in out.stdout.splitlines() if x]
     assert len(lines) == net.frames
     assert any(line.startswith("L2") and "2001:db8:2::20" in line for line in lines)
+
+
+def test_compute_routes_over_a_chain_of_routers() -> None:
+    net = Network(seed=2)
+    for i in range(4):
+        net.add_link(f"L{i}", [f"2001:db8:{i}::/64"])
+    for i in range(3):  # R0: L0-L1, R1: L1-L2, R2: L2-L3
+        net.add_router(f"R{i}")
+        net.connect(f"R{i}", "a", f"L{i}", addresses=[f"2001:db8:{i}::1"])
+        net.connect(f"R{i}", "b", f"L{i + 1}", addresses=[f"2001:db8:{i + 1}::2"])
+    assert net.compute_routes() == 6  # each router: the two links it is not on
+    net.add_host("A")
+    net.connect("A", "e0", "L0", addresses=["2001:db8:0::10"])
+    net.add_host("B")
+    net.connect("B", "e0", "L3", addresses=["2001:db8:3::10"])
+    net.run_until(3_000)
+    net.send_data("A", a("2001:db8:3::10"), 9, 3_000)
+    net.send_data("B", a("2001:db8:0::10"), 10, 3_000)
+    net.run_until(5_000)
+    assert sorted((d.node, d.flow) for d in delivered(net)) == [("A", 10), ("B", 9)]
