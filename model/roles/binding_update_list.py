@@ -74,7 +74,8 @@ class BindingUpdateList:
         self.node = node
         self.config = config
         self._entries: dict[Key, BulRecord] = {}
-        self._rate: dict[Addr, tuple[int, int]] = {}  # destination -> (last send, consecutive same-CoA BUs)
+        # destination -> (last send, consecutive same-CoA BUs, that CoA); survives deleted entries (§9.10)
+        self._rate: dict[Addr, tuple[int, int, Addr]] = {}
         self._no_more: set[Addr] = set()
 
     def get(self, destination: Addr, home: Addr) -> BulRecord | None:
@@ -93,31 +94,33 @@ class BindingUpdateList:
         return destination in self._no_more
 
     # ------------------------------------------------------------ rate limiting (§9.8, §9.9)
-    def allowed(self, destination: Addr, now: int) -> bool:
+    def allowed(self, destination: Addr, now: int, coa: Addr | None = None) -> bool:
         """kernel.bu_allowed for `destination` (per destination, or aggregate under Config.rate_scope)."""
-        return self.earliest(destination, now) == now
+        return self.earliest(destination, now, coa) == now
 
-    def earliest(self, destination: Addr, now: int) -> int | None:
-        """The first time >= now a BU may go to `destination`; None when it never may (§9.9)."""
+    def earliest(self, destination: Addr, now: int, coa: Addr | None = None) -> int | None:
+        """The first time >= now a BU (for care-of address `coa`; None = the last one sent) may go to
+        `destination`; None when it never may (§9.9)."""
         if destination in self._no_more:
             return None
-        state = self._rate_state(destination)
+        state = self._rate_state(destination, coa)
         ok = K.bu_allowed(
             PY, self.config, no_more_bu=False, sent_before=state is not None, now=now,
             last_send=state[0] if state else 0, fast_count=state[1] if state else 0,
         )
-        return now if ok else max(now, self.rate_floor(destination))
+        return now if ok else max(now, self.rate_floor(destination, coa))
 
-    def _rate_state(self, destination: Addr) -> tuple[int, int] | None:
-        state = self._rate.get(destination)
+    def _rate_state(self, destination: Addr, coa: Addr | None = None) -> tuple[int, int] | None:
+        """(last send, same-CoA count): a BU with another care-of address starts a new run (§9.8)."""
+        st = self._rate.get(destination)
+        fast = 0 if st is None or (coa is not None and coa != st[2]) else st[1]
         if self.config.rate_scope is RateScope.AGGREGATE and self._rate:
-            last = max(t for t, _ in self._rate.values())
-            state = (last, state[1] if state else 0)
-        return state
+            return max(t for t, _, _ in self._rate.values()), fast
+        return (st[0], fast) if st is not None else None
 
-    def rate_floor(self, destination: Addr) -> int:
+    def rate_floor(self, destination: Addr, coa: Addr | None = None) -> int:
         """The time from which §9.8 lets the next BU go to `destination` (0 = any time)."""
-        state = self._rate_state(destination)
+        state = self._rate_state(destination, coa)
         if state is None:
             return 0
         last, fast = state
@@ -144,7 +147,7 @@ class BindingUpdateList:
             False, 0, 0, False, 0, 0, destination in self._no_more, id_length, src,
         ).with_kernel(b)
         self._entries[(destination, home)] = rec
-        self._rate[destination] = (now, rec.fast_count)
+        self._rate[destination] = (now, rec.fast_count, rec.coa)
         return rec, [BulChanged(self.node, destination, home, "set", rec.seq, "9.5")]
 
     def retransmit(self, destination: Addr, home: Addr, now: int) -> BulRecord:
@@ -154,7 +157,7 @@ class BindingUpdateList:
             raise ModelUsageError("retransmit without an outstanding Binding Update")
         rec = rec.with_kernel(K.bul_retransmit(PY, self.config, rec.kernel(), now))
         self._entries[(destination, home)] = rec
-        self._rate[destination] = (now, rec.fast_count)
+        self._rate[destination] = (now, rec.fast_count, rec.coa)
         return rec
 
     def due(self, now: int) -> list[Key]:

@@ -280,7 +280,7 @@ class MobileNode(Correspondent):
     # ------------------------------------------------------------ sending BUs (§9.4-§9.8)
     def queue_bu(self, core: NodeCore, p: PendingBU, now: int) -> list[Action]:
         """Send now if §9.8/§9.9 allow (kernel.bu_allowed), else hold it until the rate limit allows."""
-        when = self.bul.earliest(p.destination, now)
+        when = self.bul.earliest(p.destination, now, p.coa)
         if when is None:
             return [Note(self.name, "bu-suppressed", p.destination.hex(), "9.9")]
         if when > now:

@@ -303,3 +303,15 @@ def test_tunnelled_router_advertisement_needs_auth() -> None:
     r2 = rx(src=a("fe80::1"), dst=a("ff02::1"), tunnel_outer=outer, auth=True, payload=adv)
     mn.on_router_advertisement(core, adv, r2, 10)
     assert a("2001:db8:11::100") in mn.homes
+
+
+def test_new_coa_is_not_held_by_the_slow_rate() -> None:
+    mn, core, _ = away()
+    for t in (1000, 3000, 7000, 15000):
+        mn.on_timer(core, t)
+    assert mn.bul.get(HA_ADDR, MN_HOME).fast_count == 5  # type: ignore[union-attr]
+    assert mn.bul.earliest(HA_ADDR, 16_000) == 25_000  # same CoA: SLOW_UPDATE_RATE (§9.8)
+    mn.moved(core, "w1", 16_000)
+    out = ra(R2_LL, OTHER_NET, iface="w1", now=16_000, mn=mn, core=core)
+    sent = [e for e in events(out, BindingUpdateSent) if e.destination == HA_ADDR]
+    assert sent and sent[0].coa == COA3 and not sent[0].retransmission
