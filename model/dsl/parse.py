@@ -663,10 +663,6 @@ def _describe(name: str) -> str:
     return _DESCRIBE.get(name) or _keyword_of().get(name) or name
 
 
-def _raw_parse(text: str) -> Any:
-    return lark_parser().parse(text)
-
-
 def _hint(e: UnexpectedInput, source: str) -> str:
     """The friendly hint for the commonest mistakes: the failing line, re-parsed alone, matched against
     `_HINTS` (statements are one line each, so the line fails in the same parser state)."""
@@ -676,12 +672,53 @@ def _hint(e: UnexpectedInput, source: str) -> str:
     try:
         lark_parser().parse(lines[e.line - 1] + "\n")
     except UnexpectedInput as alone:
-        try:
-            label = alone.match_examples(_raw_parse, _HINTS, use_accepts=True)
-        except Exception:  # noqa: BLE001  # a hint is a nicety; never let it hide the error
-            return ""
-        return label or ""
+        return _match_examples(alone)
     return ""
+
+
+def _state_key(e: UnexpectedInput) -> tuple[object, ...] | None:
+    st = getattr(e, "state", None)
+    if st is None:
+        return None
+    position = getattr(st, "position", st)
+    stack = getattr(st, "state_stack", None)
+    accepts = getattr(e, "accepts", None)
+    return (
+        position,
+        len(stack) if stack is not None else None,
+        frozenset(accepts) if accepts is not None else None,
+    )
+
+
+@lru_cache(maxsize=1)
+def _example_errors() -> list[tuple[str, tuple[object, ...], str]]:
+    """(hint, parser-state key, failing token) of every example in `_HINTS`, computed once."""
+    out: list[tuple[str, tuple[object, ...], str]] = []
+    for label, examples in _HINTS.items():
+        for text in examples:
+            try:
+                lark_parser().parse(text)
+            except UnexpectedInput as ut:
+                key = _state_key(ut)
+                if key is not None:
+                    out.append((label, key, str(getattr(ut, "token", getattr(ut, "char", "")))))
+    return out
+
+
+def _match_examples(e: UnexpectedInput) -> str:
+    """lark's `match_examples` idea (same parser state and accepted set; an exact token wins), written
+    out because lark 1.3's own version crashes in a debug message for some states."""
+    key = _state_key(e)
+    if key is None:
+        return ""
+    token = str(getattr(e, "token", getattr(e, "char", "")))
+    candidate = ""
+    for label, k, tok in _example_errors():
+        if k == key:
+            if tok == token:
+                return label
+            candidate = candidate or label
+    return candidate
 
 
 def _syntax_error(e: UnexpectedInput, filename: str, source: str) -> ScenarioSyntaxError:
