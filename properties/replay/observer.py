@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import product
 
 from model.addr import (
@@ -65,6 +66,41 @@ def _opt_len(o: BindingUpdate | BindingAck) -> int:
     if isinstance(o, BindingUpdate):
         return (24 if o.care_of is not None else 8) + len(o.ext)
     return 11 + len(o.ext)
+
+
+@lru_cache(maxsize=4096)
+def _statuses(
+    h: bool,
+    lifetime: int,
+    coa_is_home: bool,
+    has_entry_c: tuple[bool, ...],
+    is_ha_c: tuple[bool, ...],
+    on_link_c: tuple[bool, ...],
+    id_length: int,
+    ha_idl: int,
+    to_anycast: bool,
+) -> frozenset[int]:
+    out: set[int] = set()
+    for has_entry, is_ha, on_link, full, evict, create in product(
+        has_entry_c, is_ha_c, on_link_c, (False, True), (False, True), (True, False)
+    ):
+        _, st = kernel.cache_decision(
+            PY,
+            h=h,
+            lifetime=lifetime,
+            coa_is_home=coa_is_home,
+            has_entry=has_entry,
+            cache_full=full,
+            any_evictable=evict,
+            is_home_agent=is_ha,
+            home_on_link=on_link,
+            id_length=id_length,
+            ha_id_length=ha_idl,
+            to_anycast=to_anycast,
+            will_create=create,
+        )
+        out.add(int(st))
+    return frozenset(out)
 
 
 class Observer:
@@ -920,30 +956,20 @@ class Observer:
         on_link_c: list[bool],
         ha_idl: int,
         to_anycast: bool,
-    ) -> set[int]:
+    ) -> frozenset[int]:
         """Every Status the kernel's cache decision gives over the hidden choices (room in the cache,
         an evictable entry, the §7.3 MAY to create, and whatever of the receiver is unknown)."""
-        out: set[int] = set()
-        for (has_entry, _), is_ha, on_link, full, evict, create in product(
-            entries, is_ha_c, on_link_c, (False, True), (False, True), (True, False)
-        ):
-            _, st = kernel.cache_decision(
-                PY,
-                h=bu.h,
-                lifetime=bu.lifetime,
-                coa_is_home=bu.coa == bu.home,
-                has_entry=has_entry,
-                cache_full=full,
-                any_evictable=evict,
-                is_home_agent=is_ha,
-                home_on_link=on_link,
-                id_length=bu.id_length,
-                ha_id_length=ha_idl,
-                to_anycast=to_anycast,
-                will_create=create,
-            )
-            out.add(int(st))
-        return out
+        return _statuses(
+            bu.h,
+            bu.lifetime,
+            bu.coa == bu.home,
+            tuple(sorted({he for he, _ in entries})),
+            tuple(is_ha_c),
+            tuple(on_link_c),
+            bu.id_length,
+            ha_idl,
+            to_anycast,
+        )
 
     def _judge_ba(
         self, f: PacketFacts, fl: Flow, bu: SeenBU, status: int, ba: BindingAck | None
