@@ -14,7 +14,7 @@ domains collected as constraints: Sequence Number 0..65535 (§5.1), Lifetime 0..
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import z3
 
@@ -172,11 +172,13 @@ def same(a: Any, b: Any) -> Any:
     return z3.And(*[_z(getattr(a, f.name)) == _z(getattr(b, f.name)) for f in fields(a)])
 
 
-def ite_record(cond: Any, a: Any, b: Any) -> Any:
+R = TypeVar("R")
+
+
+def ite_record(cond: Any, a: R, b: R) -> R:
     """Field-wise If over two records of the same dataclass type."""
-    return type(a)(
-        **{f.name: Z3.ite(cond, getattr(a, f.name), getattr(b, f.name)) for f in fields(a)}
-    )
+    flds = fields(a)  # type: ignore[arg-type]
+    return type(a)(**{f.name: Z3.ite(cond, getattr(a, f.name), getattr(b, f.name)) for f in flds})
 
 
 def to_py(v: Any) -> int | bool:

@@ -1,0 +1,513 @@
+"""Bounded model checking of the composed network, every transition built from model/roles/kernel.py.
+
+The network: one mobile node (home address 1, current care-of address `coa`, a Binding Update List
+entry toward its home agent `ha` and one toward a correspondent `cn`), the home agent and the
+correspondent (one Binding Cache entry each for that home address), and a lossy channel of N message
+slots holding Binding Updates and Acknowledgements in flight. One step is one of `STEP_KINDS`:
+
+  move        the mobile node forms a new care-of address (§9.3)
+  send_bu     a new BU to `to` (kernel.bul_new_bu; rate-limited by kernel.rate_ok, §9.8) into a free slot
+  retransmit  a retransmission to `to` once its timer is due (kernel.bul_retransmit, §9.7)
+  deliver     the message in `slot` arrives: a BU goes through kernel.apply_bu at its receiver (§7.2-§8.3)
+              and, if valid (A is always set), the slot becomes the BA; a BA goes through kernel.bul_on_ba
+  duplicate   the message in `slot` is copied into the free slot `slot2` (so delivery can repeat)
+  lose        the message in `slot` is dropped
+  advance     time advances by `delta` ms >= 1; both caches run kernel.expire_entry (§4.3, §7.7)
+  evict       cache pressure at `to`: kernel.evict_entry (§7.7)
+
+Delivery picks any slot, so reordering is built in. Inputs of every step are symbolic (Sequence Number
+step 1..2^15-1 and initial value, Lifetime, delays, slot choices). The run is unrolled incrementally
+(one solver, push/pop per depth), checking the bad states of `CHECKS` at the newest step only (each
+shorter prefix was checked at its own depth).
+
+Checked (bad state = the negation, evaluated on the step's pre/post state):
+  BC-SEQ-MONOTONIC   a delivered BU changes a present cache entry only with a greater Sequence Number
+  BC-HOMEREG-NOEVICT the home agent's home registration disappears only by expiry or a valid BU
+  MN-RETX-SAME-SEQ   a retransmitted BU carries the entry's Sequence Number
+  MN-SEQ-INCREASE    a new BU's Sequence Number is greater than the previous one to that peer
+  SYS-CONVERGE       safety form: once the home registration is acknowledged, the home agent's entry
+                     (while present) holds the acknowledged care-of address. Checked only on runs where
+                     the mobile node steps its Sequence Number by 1 and asks for infinite lifetimes
+                     (with larger steps, SPEC-SEQ-NONTRANSITIVE makes it false; with finite lifetimes a
+                     duplicate delayed past expiry re-creates an old binding, C4).
+
+A counterexample is a list of `BmcStep`s: `kind` is one of the names above and `fields` the concrete
+values of that step (`to` is "ha"/"cn"; seq, coa, lifetime, status, delta, slot, now, and the receiver's
+§7.2 check / Status for deliveries). A scenario writer replays them in order.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import z3
+
+from model.config import DEFAULT, Config
+from model.roles import kernel as K
+from properties.smt.induction import spec_expired, spec_greater, spec_valid
+from properties.smt.z3logic import LIFETIME_MAX, Z3, R, Sym, ite_record, same, to_py
+from properties.verdict import Result, Status
+
+ENGINE = "z3-bmc"
+HOME = 1
+FIRST_COA = 100
+PEERS = ("ha", "cn")
+STEP_KINDS = ("move", "send_bu", "retransmit", "deliver", "duplicate", "lose", "advance", "evict")
+(MOVE, SEND, RETX, DELIVER, DUP, LOSE, ADVANCE, EVICT) = range(len(STEP_KINDS))
+CHECKS = (
+    "BC-SEQ-MONOTONIC",
+    "BC-HOMEREG-NOEVICT",
+    "MN-RETX-SAME-SEQ",
+    "MN-SEQ-INCREASE",
+    "SYS-CONVERGE",
+)
+
+
+@dataclass(frozen=True)
+class BmcStep:
+    """One step of a counterexample: its kind (one of STEP_KINDS) and concrete values."""
+
+    kind: str
+    fields: dict[str, int | bool | str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.fields}
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message slot of the channel: a BU to `dst`, or a BA back from `dst`."""
+
+    valid: Any
+    is_ba: Any
+    dst: Any
+    seq: Any
+    coa: Any
+    lifetime: Any
+    status: Any
+
+
+@dataclass(frozen=True)
+class State:
+    now: Any
+    coa: Any
+    life: list[Any]  # Lifetime the MN asks for, per peer (reused by retransmissions)
+    bul: list[K.BulEntry]
+    cache: list[K.Entry]
+    msgs: list[Msg]
+    tame: (
+        Any  # every new BU so far stepped by 1 and asked for infinite lifetime (SYS-CONVERGE runs)
+    )
+
+
+@dataclass(frozen=True)
+class StepVars:
+    kind: Any
+    to: Any
+    slot: Any
+    slot2: Any
+    step: Any
+    initial_seq: Any
+    lifetime: Any
+    delta: Any
+
+
+def _select(xs: list[R], idx: Any) -> R:
+    """xs[idx] for a symbolic index (records field-wise, terms with If)."""
+    out = xs[-1]
+    for i in range(len(xs) - 2, -1, -1):
+        out = (
+            ite_record(idx == i, xs[i], out)
+            if hasattr(xs[i], "__dataclass_fields__")
+            else z3.If(idx == i, xs[i], out)
+        )
+    return out
+
+
+def _const(v: int | bool) -> Any:
+    return z3.BoolVal(v) if isinstance(v, bool) else z3.IntVal(v)
+
+
+def _no_msg() -> Msg:
+    return Msg(
+        z3.BoolVal(False),
+        z3.BoolVal(False),
+        z3.IntVal(0),
+        z3.IntVal(0),
+        z3.IntVal(0),
+        z3.IntVal(0),
+        z3.IntVal(0),
+    )
+
+
+def initial(cfg: Config, n_slots: int) -> State:
+    """Nothing sent yet: empty lists and caches, time 0, first care-of address."""
+    bul = K.BulEntry(
+        present=False,
+        seq=0,
+        coa=0,
+        home_reg=False,
+        acked=False,
+        interval=cfg.initial_bindack_timeout,
+        next_retx=0,
+        retx_on=False,
+        last_send=0,
+        fast_count=0,
+        no_more_bu=False,
+    )
+    ent = K.Entry(
+        present=False,
+        home=HOME,
+        coa=0,
+        seq=0,
+        home_reg=False,
+        expiry=0,
+        infinite=False,
+        last_used=0,
+    )
+
+    def lift(r: Any) -> Any:
+        return type(r)(**{f.name: _const(getattr(r, f.name)) for f in fields(r)})
+
+    return State(
+        now=z3.IntVal(0),
+        coa=z3.IntVal(FIRST_COA),
+        life=[z3.IntVal(0), z3.IntVal(0)],
+        bul=[lift(bul), lift(bul)],
+        cache=[lift(ent), lift(ent)],
+        msgs=[_no_msg() for _ in range(n_slots)],
+        tame=z3.BoolVal(True),
+    )
+
+
+def _env(to: Any) -> K.NodeEnv:
+    """The home agent serves the home link (§8.2); the correspondent is no home agent. Caches have room."""
+    return K.NodeEnv(
+        is_home_agent=to == 0,
+        home_on_link=True,
+        id_length=0,
+        ha_id_length=64,
+        to_anycast=False,
+        cache_full=False,
+        any_evictable=False,
+        will_create=True,
+    )
+
+
+def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, Any], dict[str, Any]]:
+    """(post-state, guard, bad-state terms per check, observed values) of one symbolic step."""
+    n = len(pre.msgs)
+    to = v.to
+    b_pre = _select(pre.bul, to)
+    life_pre = _select(pre.life, to)
+    # send_bu
+    b_new = K.bul_new_bu(
+        Z3,
+        cfg,
+        b_pre,
+        pre.now,
+        step=v.step,
+        initial_seq=v.initial_seq,
+        coa=pre.coa,
+        home_reg=to == 0,
+        ack=True,
+    )
+    rate = K.rate_ok(Z3, pre.now, b_pre.last_send, b_pre.fast_count, cfg)
+    free_slot = z3.Not(_select([m.valid for m in pre.msgs], v.slot))
+    g_send = z3.And(z3.Or(z3.Not(b_pre.present), rate), free_slot)
+    # retransmit
+    b_retx = K.bul_retransmit(Z3, cfg, b_pre, pre.now)
+    g_retx = z3.And(b_pre.present, b_pre.retx_on, pre.now >= b_pre.next_retx, rate, free_slot)
+    # deliver
+    m = _select(pre.msgs, v.slot)
+    d = m.dst
+    e_pre = _select(pre.cache, d)
+    bu = K.BUIn(
+        auth=True,
+        length_ok=True,
+        has_hao=True,
+        h=d == 0,
+        seq=m.seq,
+        lifetime=m.lifetime,
+        home=HOME,
+        coa=m.coa,
+    )
+    e_post, check, _, status = K.apply_bu(Z3, cfg, e_pre, bu, _env(d), pre.now)
+    reply = z3.Or(check == int(K.Check.VALID), check == int(K.Check.EQUAL_SEQ_REACK))
+    ba = Msg(
+        z3.BoolVal(True),
+        z3.BoolVal(True),
+        d,
+        m.seq,
+        m.coa,
+        m.lifetime,
+        z3.If(check == int(K.Check.VALID), status, 0),
+    )
+    b_ba_pre = _select(pre.bul, d)
+    b_ba, _ = K.bul_on_ba(Z3, cfg, b_ba_pre, auth=True, opt_len=11, ba_seq=m.seq, status=m.status)
+    g_deliver = m.valid
+    g_dup = z3.And(
+        m.valid, v.slot != v.slot2, z3.Not(_select([x.valid for x in pre.msgs], v.slot2))
+    )
+    now_adv = pre.now + v.delta
+    kind = v.kind
+
+    def msg_out(i: int) -> Msg:
+        mine = v.slot == i
+        bu_msg = Msg(
+            z3.BoolVal(True),
+            z3.BoolVal(False),
+            to,
+            z3.If(kind == SEND, b_new.seq, b_retx.seq),
+            z3.If(kind == SEND, b_new.coa, b_retx.coa),
+            z3.If(kind == SEND, v.lifetime, life_pre),
+            0,
+        )
+        x = pre.msgs[i]
+        on_deliver = ite_record(m.is_ba, _no_msg(), ite_record(reply, ba, _no_msg()))
+        return ite_record(
+            z3.And(z3.Or(kind == SEND, kind == RETX), mine),
+            bu_msg,
+            ite_record(
+                z3.And(kind == DELIVER, mine),
+                on_deliver,
+                ite_record(
+                    z3.And(kind == LOSE, mine),
+                    _no_msg(),
+                    ite_record(z3.And(kind == DUP, v.slot2 == i), m, x),
+                ),
+            ),
+        )
+
+    def bul_out(i: int) -> K.BulEntry:
+        x = pre.bul[i]
+        return ite_record(
+            z3.And(kind == SEND, to == i),
+            b_new,
+            ite_record(
+                z3.And(kind == RETX, to == i),
+                b_retx,
+                ite_record(z3.And(kind == DELIVER, m.is_ba, d == i), b_ba, x),
+            ),
+        )
+
+    def cache_out(i: int) -> K.Entry:
+        x = pre.cache[i]
+        return ite_record(
+            z3.And(kind == DELIVER, z3.Not(m.is_ba), d == i),
+            e_post,
+            ite_record(
+                kind == ADVANCE,
+                K.expire_entry(Z3, x, now_adv),
+                ite_record(z3.And(kind == EVICT, to == i), K.evict_entry(Z3, x, True), x),
+            ),
+        )
+
+    tame_step = z3.Implies(kind == SEND, z3.And(v.step == 1, v.lifetime == K.INFINITE_LIFETIME))
+    post = State(
+        now=z3.If(kind == ADVANCE, now_adv, pre.now),
+        coa=z3.If(kind == MOVE, pre.coa + 1, pre.coa),
+        life=[z3.If(z3.And(kind == SEND, to == i), v.lifetime, pre.life[i]) for i in range(2)],
+        bul=[bul_out(i) for i in range(2)],
+        cache=[cache_out(i) for i in range(2)],
+        msgs=[msg_out(i) for i in range(n)],
+        tame=z3.And(pre.tame, tame_step),
+    )
+    guard = z3.And(
+        z3.Implies(kind == SEND, g_send),
+        z3.Implies(kind == RETX, g_retx),
+        z3.Implies(kind == DELIVER, g_deliver),
+        z3.Implies(kind == LOSE, m.valid),
+        z3.Implies(kind == DUP, g_dup),
+    )
+    delivered_bu = z3.And(kind == DELIVER, z3.Not(m.is_ba))
+    ha_pre, ha_post = pre.cache[0], post.cache[0]
+    ha_gone = z3.And(ha_pre.present, ha_pre.home_reg, z3.Not(ha_post.present))
+    by_valid_bu = z3.And(delivered_bu, d == 0, spec_valid(bu, ha_pre, cfg))
+    by_expiry = z3.And(kind == ADVANCE, spec_expired(ha_pre, now_adv))
+    b0 = post.bul[0]
+    bad = {
+        "BC-SEQ-MONOTONIC": z3.And(
+            delivered_bu,
+            e_pre.present,
+            z3.Not(same(e_post, e_pre)),
+            z3.Not(spec_greater(m.seq, e_pre.seq, cfg)),
+        ),
+        "BC-HOMEREG-NOEVICT": z3.And(ha_gone, z3.Not(by_valid_bu), z3.Not(by_expiry)),
+        "MN-RETX-SAME-SEQ": z3.And(kind == RETX, b_retx.seq != b_pre.seq),
+        "MN-SEQ-INCREASE": z3.And(
+            kind == SEND, b_pre.present, z3.Not(spec_greater(b_new.seq, b_pre.seq, cfg))
+        ),
+        "SYS-CONVERGE": z3.And(
+            post.tame, b0.present, b0.acked, ha_post.present, ha_post.coa != b0.coa
+        ),
+    }
+    observed = {
+        "kind": kind,
+        "to": to,
+        "slot": v.slot,
+        "slot2": v.slot2,
+        "now": post.now,
+        "coa": pre.coa,
+        "send_seq": z3.If(kind == SEND, b_new.seq, b_retx.seq),
+        "lifetime": z3.If(kind == SEND, v.lifetime, life_pre),
+        "delta": v.delta,
+        "msg_is_ba": m.is_ba,
+        "msg_to": d,
+        "msg_seq": m.seq,
+        "msg_coa": m.coa,
+        "msg_lifetime": m.lifetime,
+        "msg_status": m.status,
+        "check": check,
+        "status": status,
+    }
+    return post, guard, bad, observed
+
+
+def _step_vars(s: Sym, t: int, n_slots: int) -> StepVars:
+    p = f"s{t}."
+    return StepVars(
+        kind=s.int_(p + "kind", 0, len(STEP_KINDS) - 1),
+        to=s.int_(p + "to", 0, 1),
+        slot=s.int_(p + "slot", 0, n_slots - 1),
+        slot2=s.int_(p + "slot2", 0, n_slots - 1),
+        step=s.int_(p + "step", 1, K.SEQ_HALF - 1),
+        initial_seq=s.seq(p + "initial_seq"),
+        lifetime=s.int_(p + "lifetime", 0, LIFETIME_MAX),
+        delta=s.int_(p + "delta", 1),
+    )
+
+
+def _decode(model: Any, obs: dict[str, Any]) -> BmcStep:
+    val = {k: to_py(model.eval(x, model_completion=True)) for k, x in obs.items()}
+    kind = STEP_KINDS[int(val["kind"])]
+    f: dict[str, int | bool | str] = {"now": val["now"]}
+    if kind == "move":
+        f["coa"] = int(val["coa"]) + 1
+    elif kind in ("send_bu", "retransmit"):
+        f.update(
+            to=PEERS[int(val["to"])],
+            seq=val["send_seq"],
+            coa=val["coa"] if kind == "send_bu" else -1,
+            lifetime=val["lifetime"],
+            slot=val["slot"],
+        )
+        if kind == "retransmit":
+            f.pop("coa")
+    elif kind == "deliver":
+        f.update(slot=val["slot"], message="ba" if val["msg_is_ba"] else "bu", seq=val["msg_seq"])
+        if val["msg_is_ba"]:
+            f.update(to="mn", peer=PEERS[int(val["msg_to"])], status=val["msg_status"])
+        else:
+            f.update(
+                to=PEERS[int(val["msg_to"])],
+                coa=val["msg_coa"],
+                lifetime=val["msg_lifetime"],
+                check=K.Check(int(val["check"])).name,
+                status=val["status"],
+            )
+    elif kind == "duplicate":
+        f.update(slot=val["slot"], into=val["slot2"])
+    elif kind == "lose":
+        f.update(slot=val["slot"])
+    elif kind == "advance":
+        f.update(delta=val["delta"])
+    elif kind == "evict":
+        f.update(at=PEERS[int(val["to"])])
+    return BmcStep(kind, f)
+
+
+@dataclass
+class BmcReport:
+    """Depth fully checked, time taken, and a counterexample (list of steps) per violated check."""
+
+    depth: int
+    seconds: float
+    counterexamples: dict[str, list[BmcStep]]
+    checks: tuple[str, ...]
+    complete: bool  # reached max_depth within the budget
+
+
+def bmc(
+    cfg: Config = DEFAULT,
+    *,
+    max_depth: int = 12,
+    budget_s: float = 30.0,
+    n_slots: int = 2,
+    checks: tuple[str, ...] = CHECKS,
+    tame: bool = False,
+) -> BmcReport:
+    """Unroll up to `max_depth` steps (or until `budget_s`); report the deepest depth fully checked.
+    `tame` restricts the mobile node to Sequence Number steps of 1 and infinite lifetimes."""
+    t0 = time.monotonic()
+    solver = z3.Solver()
+    state = initial(cfg, n_slots)
+    active = set(checks)
+    cex: dict[str, list[BmcStep]] = {}
+    observed: list[dict[str, Any]] = []
+    depth = 0
+    for t in range(max_depth):
+        s = Sym()
+        v = _step_vars(s, t, n_slots)
+        post, guard, bad, obs = step(cfg, state, v)
+        solver.add(*s.domain, guard)
+        if tame:
+            solver.add(post.tame)
+        observed.append(obs)
+        state = post
+        while active:
+            left = budget_s - (time.monotonic() - t0)
+            if left <= 0:
+                return BmcReport(depth, time.monotonic() - t0, cex, checks, False)
+            solver.push()
+            solver.set(timeout=int(left * 1000))
+            solver.add(z3.Or(*[bad[p] for p in sorted(active)]))
+            r = solver.check()
+            if r == z3.sat:
+                model = solver.model()
+                trace = [_decode(model, o) for o in observed]
+                for p in sorted(active):
+                    if z3.is_true(model.eval(bad[p], model_completion=True)):
+                        cex[p] = trace
+                        active.discard(p)
+                solver.pop()
+                continue
+            solver.pop()
+            if r == z3.unknown:
+                return BmcReport(depth, time.monotonic() - t0, cex, checks, False)
+            break
+        depth = t + 1
+    return BmcReport(depth, time.monotonic() - t0, cex, checks, True)
+
+
+def results(report: BmcReport) -> list[Result]:
+    """One Result per check: violated with the step list, else passed to the depth reached."""
+    out = []
+    for p in report.checks:
+        if p in report.counterexamples:
+            steps = report.counterexamples[p]
+            out.append(
+                Result(
+                    p,
+                    ENGINE,
+                    Status.VIOLATED,
+                    report.seconds,
+                    detail=f"bounded model checking: counterexample of {len(steps)} steps",
+                    counterexample=[s.to_json() for s in steps],
+                )
+            )
+        else:
+            out.append(
+                Result(
+                    p,
+                    ENGINE,
+                    Status.PASSED,
+                    report.seconds,
+                    detail=f"no counterexample up to depth {report.depth}"
+                    f"{'' if report.complete else ' (time budget reached)'}",
+                    examples=report.depth,
+                )
+            )
+    return out
