@@ -267,6 +267,15 @@ def test_corpus_decodes_in_process(shared_traces: Path) -> None:
     assert total > 5000 and errors > 0 and not_ipv6 > 0
 
 
+@pytest.mark.parametrize("fmt", ["--json", None])
+def test_corpus_through_main(shared_traces: Path, fmt: str | None) -> None:
+    """The command itself, in process, on every corpus file: exit 0, one line per record, no internal error."""
+    for p in _corpus(shared_traces):
+        code, out, err = run("decode", *([fmt] if fmt else []), str(p))
+        assert code == 0 and err == "", (p, err)
+        assert len(out.splitlines()) == sum(1 for _ in iter_file(str(p))), p
+
+
 def test_decode_path_counts_match_capinfos(shared_traces: Path) -> None:
     if shutil.which("capinfos") is None:
         pytest.skip("capinfos not installed")
