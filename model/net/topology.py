@@ -119,6 +119,7 @@ class Network:
         addresses: Iterable[Addr | str] = (),
         prefixes: Iterable[Prefix | str] | None = None,
         lla: bytes | None = None,
+        advertise: bool = True,
     ) -> None:
         """Create an interface (detached). `prefixes` are its configured on-link prefixes."""
         from model.addr import a as parse
@@ -126,7 +127,7 @@ class Network:
         n = self.node(node)
         addrs = [x if isinstance(x, bytes) else parse(x) for x in addresses]
         ps = [p if isinstance(p, Prefix) else Prefix.parse(p) for p in (prefixes or ())]
-        n.add_interface(iface, lla or self.new_lla(), ps, addrs)
+        n.add_interface(iface, lla or self.new_lla(), ps, addrs, advertise=advertise)
 
     def connect(
         self,
@@ -138,14 +139,18 @@ class Network:
         prefixes: Iterable[Prefix | str] | None = None,
         lla: bytes | None = None,
         now: int | None = None,
+        advertise: bool = True,
     ) -> None:
-        """Create `iface` if needed and attach it to `link`. Routers default to the link's prefixes."""
+        """Create `iface` if needed and attach it to `link`. Routers default to the link's prefixes;
+        `advertise=False` keeps a router's Router Advertisements off this link."""
         n = self.node(node)
         lk = self.link(link)
         if iface not in n.ifaces:
             if prefixes is None and n.is_router:
                 prefixes = lk.prefixes
-            self.add_interface(node, iface, addresses=addresses, prefixes=prefixes, lla=lla)
+            self.add_interface(
+                node, iface, addresses=addresses, prefixes=prefixes, lla=lla, advertise=advertise
+            )
         elif addresses or prefixes:
             raise ModelUsageError(f"{node}.{iface} exists: give addresses when it is created")
         self.attach(node, iface, link, self.sim.now if now is None else now)

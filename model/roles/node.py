@@ -172,6 +172,7 @@ class Interface:
         default_factory=dict
     )  # from RAs: prefix -> expiry (ms)
     routers: dict[Addr, int] = field(default_factory=dict)  # default routers -> expiry (ms)
+    advertise: bool = True  # router: send Router Advertisements on this interface
     next_ra: int | None = None  # router: next unsolicited RA
     solicited_ra: int | None = None  # router: pending solicited RA
 
@@ -251,13 +252,20 @@ class IPv6Node:
     # ------------------------------------------------------------ configuration (the scenario's API)
 
     def add_interface(
-        self, name: str, lla: bytes, prefixes: Iterable[Prefix] = (), addresses: Iterable[Addr] = ()
+        self,
+        name: str,
+        lla: bytes,
+        prefixes: Iterable[Prefix] = (),
+        addresses: Iterable[Addr] = (),
+        *,
+        advertise: bool = True,
     ) -> Interface:
-        """An interface with its link-layer address; its link-local address comes from the EUI-64 IID."""
+        """An interface with its link-layer address; its link-local address comes from the EUI-64 IID.
+        `advertise=False` keeps a router silent on it (a core link without hosts)."""
         if name in self.ifaces:
             raise ModelUsageError(f"{self.name}: interface {name} exists")
         ll = link_local(_eui64_iid(lla))
-        ifc = Interface(name, bytes(lla), ll, list(prefixes), [])
+        ifc = Interface(name, bytes(lla), ll, list(prefixes), [], advertise=advertise)
         self.ifaces[name] = ifc
         self._own(ll, name)
         for a_ in addresses:
@@ -280,7 +288,8 @@ class IPv6Node:
         self._up.add(iface)
         self._rcache.clear()
         if self.is_router:
-            ifc.next_ra = now + self._rng.randint(0, MAX_RA_DELAY)
+            if ifc.advertise:
+                ifc.next_ra = now + self._rng.randint(0, MAX_RA_DELAY)
             return []
         moved = getattr(self.mobility, "moved", None)
         if callable(moved):  # a mobile node solicits itself (§9.2 lower-layer indication)
@@ -670,7 +679,7 @@ class IPv6Node:
             auth,
             via_rh,
             outer,
-            tuple(len(encode_option(o)) - 2 for o in mip6),
+            tuple([len(encode_option(o)) - 2 for o in mip6]) if mip6 else (),
         )
         if tu is Raw:
             return [
@@ -851,7 +860,7 @@ class IPv6Node:
         if slla is not None and pkt.src != UNSPECIFIED:
             self.nc.learn(iface, pkt.src, slla, solicited=False, override=True)
         ifc = self.ifaces[iface]
-        if ifc.solicited_ra is None:
+        if ifc.advertise and ifc.solicited_ra is None:
             ifc.solicited_ra = now + self._rng.randint(0, MAX_RA_DELAY)
         return []
 
