@@ -159,6 +159,13 @@ class Observer:
             r = self.roles[addr] = set()
         r.add(role)
 
+    def _add(self, s: set[Addr], x: Addr, what: str) -> None:
+        if x not in s:
+            if len(s) >= self.o.limits.max_nodes:
+                self._hit(what)
+                return
+            s.add(x)
+
     def _hit(self, what: str) -> None:
         self.limits_hit[what] = self.limits_hit.get(what, 0) + 1
 
@@ -204,6 +211,9 @@ class Observer:
         node_s = fmt(node) if node is not None else ""
         dedupe = (pid, self._index if key is None else -key - 1, node_s)
         if dedupe in self._flagged:
+            return
+        if len(self.violations) >= self.o.limits.max_violations:
+            self._hit("violations")
             return
         self._flagged.add(dedupe)
         rel = tuple(sorted({r for r in related if 0 < r < self._index}))
@@ -561,7 +571,7 @@ class Observer:
             True,
         )
         self._role(home, "mobile_node")
-        self.homes.add(home)
+        self._add(self.homes, home, "home_addresses")
         if coa != home:
             self._role(coa, "care_of_address")
             if len(self.coa_home) < self.o.limits.max_nodes:
@@ -1067,11 +1077,13 @@ class Observer:
             self._role(r, "home_agent")
         if not acc:
             if status == int(kernel.Status.HOME_REG_NOT_SUPPORTED):
-                self.is_ha.setdefault(r, False)
+                if len(self.is_ha) < self.o.limits.max_nodes:
+                    self.is_ha.setdefault(r, False)
             return
         # what the accepted BU did to the receiver's entry (§7.3, §7.4, §8.2, §8.3)
         if bu.h:
-            self.is_ha[r] = True
+            if r in self.is_ha or len(self.is_ha) < self.o.limits.max_nodes:
+                self.is_ha[r] = True
             self._role(r, "home_agent")
         if kernel.wants_delete(PY, bu.lifetime, bu.coa == bu.home):
             fl.known = "absent"
@@ -1150,7 +1162,7 @@ class Observer:
 
     def _on_na(self, f: PacketFacts, na: NeighborAdvertisement) -> None:
         """HA-GRATUITOUS-NA (§8.2), MN-RETURN-HOME (§9.13), HA-PROXY-NS (§8.2)."""
-        self.nd_senders.add(f.src)
+        self._add(self.nd_senders, f.src, "nd_senders")
         tgt = na.target
         self._done(f.src, "proxy-ns", extra=tgt)
         if not (is_multicast(f.dst) or f.dst == ALL_NODES):
@@ -1178,7 +1190,7 @@ class Observer:
 
     def _on_ns(self, f: PacketFacts, ns: NeighborSolicitation) -> None:
         if f.src != bytes(16):
-            self.nd_senders.add(f.src)
+            self._add(self.nd_senders, f.src, "nd_senders")
         reg = self.reg.get(ns.target)
         if reg is None or reg.known != "present" or f.src == reg.dst:
             return
@@ -1367,7 +1379,8 @@ class Observer:
             )
         else:
             # an eviction (§7.7) could explain it: remember it until the binding is used again
-            self._norh[(f.dst, f.src)] = self._index
+            if len(self._norh) < self.o.limits.max_bindings:
+                self._norh[(f.dst, f.src)] = self._index
 
     def _routed(self, f: PacketFacts) -> None:
         """A packet routed by a binding (§7.9): BC-CREATE, BC-DELETE, BC-EXPIRE, BC-REJECT-NO-CACHE,

@@ -56,9 +56,8 @@ class Limits:
 
     max_nodes: int = 100_000
     max_bindings: int = 100_000
-    recent_packets: int = (
-        4_096  # packets remembered to match an intercepted packet with its forwarding
-    )
+    recent_packets: int = 4_096  # packets remembered to match intercepted and forwarded copies
+    max_violations: int = 100_000  # violations kept (further ones are counted as a limit hit)
 
 
 @dataclass(frozen=True, slots=True)

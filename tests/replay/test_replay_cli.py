@@ -203,3 +203,18 @@ def test_shared_mobility_captures_no_exception(shared_traces: Path) -> None:
             assert isinstance(e, CaptureError), p
             continue
         assert r.packets == r.decoded + r.undecodable
+
+
+@pytest.mark.slow
+def test_million_home_addresses_bounded(tmp_path: Path) -> None:
+    """Issue 7: BUs from a million distinct home addresses finish with bounded tracking."""
+    import resource
+
+    p = tmp_path / "million.pcap"
+    _many_homes(p, 1_000_000)
+    r = replay_file(str(p))
+    assert r.packets == 1_000_004
+    assert dict(r.limits_hit).get("bindings", 0) > 0
+    assert any(v.property == "MN-BACKOFF" for v in r.violations)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert peak_mb < 1500, peak_mb
