@@ -14,7 +14,7 @@ and against node snapshots taken while the run goes (at T for `at`; on a 100 ms 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
@@ -44,7 +44,7 @@ from model.dsl import ast as A
 from model.dsl.printer import print_condition, print_expectation
 from model.dsl.switches import config_of
 from model.errors import ModelUsageError
-from model.net import Kind, Network
+from model.net import Kind, LogRecord, Network
 from model.roles import ah as ahmod
 from model.roles.correspondent import Correspondent
 from model.roles.events import (
@@ -578,14 +578,11 @@ def _fields_match(c: A.MsgEvent, f: Mapping[str, int | Addr | None]) -> bool:
     return True
 
 
-def _count_msgs(b: _Builder, c: A.MsgEvent, recs: list[object]) -> int:
-    from model.net import LogRecord
-
+def _count_msgs(b: _Builder, c: A.MsgEvent, recs: Sequence[LogRecord]) -> int:
     peers = set(_addrs_of(b, c.peer)) if c.peer is not None else None
     n = 0
     if c.verb is A.Verb.IGNORED:
         for r in recs:
-            assert isinstance(r, LogRecord)
             if r.kind is not Kind.EVENT or r.node != c.node:
                 continue
             e = r.event
@@ -605,7 +602,6 @@ def _count_msgs(b: _Builder, c: A.MsgEvent, recs: list[object]) -> int:
     me = set(_addrs_of(b, c.node))
     seen: set[int] = set()
     for r in recs:
-        assert isinstance(r, LogRecord)
         if r.kind is not kind or r.node != c.node:
             continue
         pkt = r.event.packet if isinstance(r.event, Transmit) else r.event
