@@ -388,3 +388,83 @@ def test_constant_memory() -> None:
     tracemalloc.stop()
     assert n == 24 * 1024
     assert peak < 6 * (1 << 20), peak
+
+
+# ---------------------------------------------------------------- differential: tshark reads what we read and write
+
+
+def _tshark_fields(path: str) -> list[list[str]]:
+    out = subprocess.run(
+        [
+            "tshark",
+            "-r",
+            path,
+            "-T",
+            "fields",
+            "-e",
+            "frame.time_epoch",
+            "-e",
+            "frame.len",
+            "-e",
+            "frame.cap_len",
+            "-e",
+            "frame.interface_id",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    ).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+def _agree(path: str) -> None:
+    from decimal import Decimal
+
+    recs = [r for r in iter_file(path) if isinstance(r, Record)]
+    rows = _tshark_fields(path)
+    assert len(recs) == len(rows), path
+    for r, (t, length, caplen, iface) in zip(recs, rows, strict=True):
+        assert int(Decimal(t) * 10**9) == r.time_ns, (path, r.index)
+        assert (int(length), int(caplen), int(iface or 0)) == (r.orig_len, len(r.data), r.iface)
+
+
+needs_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed")
+
+
+@needs_tshark
+@pytest.mark.parametrize("slow", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_pcapng_corpus_agrees_with_tshark(shared_traces: Path, slow: bool) -> None:
+    """Timestamps (to the nanosecond), lengths and interface ids of the corpus's pcapng files."""
+    files = [p for p in _corpus(shared_traces) if p.suffix == ".pcapng"]
+    for p in files if slow else files[:4]:
+        _agree(str(p))
+
+
+@needs_tshark
+@pytest.mark.parametrize("order,tsresol", [("<", 9), (">", 6), ("<", 0x80 | 20)])
+def test_tshark_reads_our_pcapng(tmp_path: Path, order: str, tsresol: int) -> None:
+    p = tmp_path / "w.pcapng"
+    with p.open("wb") as f:
+        w = PcapngWriter(f, byteorder=order)
+        w.add_interface("home", tsresol=tsresol)
+        w.add_interface("foreign", linktype=229, tsresol=tsresol)
+        for i in range(6):
+            w.write(i % 2, PKT[: 40 + i], time_ns=1_700_000_000_123_456_000 + i * 1000)
+    _agree(str(p))
+    names = subprocess.run(
+        ["tshark", "-r", str(p), "-T", "fields", "-e", "frame.interface_name"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    ).stdout.split()
+    assert names == ["home", "foreign"] * 3
+
+
+@needs_tshark
+@pytest.mark.parametrize("nanosecond,order", [(True, "<"), (False, ">")])
+def test_tshark_reads_our_pcap(tmp_path: Path, nanosecond: bool, order: str) -> None:
+    p = tmp_path / "w.pcap"
+    p.write_bytes(_pcap([(PKT, 1_700_000_000_000_001_000), (PKT[:7], 5_000)], nanosecond, order))
+    _agree(str(p))
