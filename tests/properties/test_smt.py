@@ -1,0 +1,422 @@
+"""The Z3 engine: proofs prove on the real kernel, SPEC witnesses hold under PY, PY and Z3 agree on the
+kernel (principle 12), every mutant is caught, bounded model checking runs and reports steps."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from functools import cache
+from typing import Any
+
+import pytest
+import z3
+from hypothesis import given
+from hypothesis import strategies as st
+
+from model.config import DEFAULT, SeqHalf
+from model.roles import kernel as K
+from model.roles.logic import PY
+from properties.mutants import MUTANTS, ORIGINAL, patched_kernel
+from properties.smt import bmc as B
+from properties.smt.induction import PROOFS, READINGS, run_proof
+from properties.smt.run import run_all
+from properties.smt.spec import BA12, EQACK, FINDINGS
+from properties.smt.z3logic import Z3, Sym, intervals, to_py
+from properties.verdict import Status
+
+ACCEPT = DEFAULT.with_switches(seq_half=SeqHalf.ACCEPT)
+
+# ---------------------------------------------------------------- Z3Logic
+
+
+@pytest.mark.parametrize("x", [-1, -5, -65535, -65536, -70000, 0, 5, 65535, 65536, 131077])
+def test_z3_mod_is_python_mod_for_positive_modulus(x: int) -> None:
+    assert to_py(Z3.mod(z3.IntVal(x), 65536)) == x % 65536
+
+
+def test_z3_mod_range_for_all_ints() -> None:
+    x = z3.Int("x")
+    s = z3.Solver()
+    r = Z3.mod(x, 65536)
+    s.add(z3.Not(z3.And(r >= 0, r < 65536, z3.Exists([z3.Int("q")], x == z3.Int("q") * 65536 + r))))
+    assert s.check() == z3.unsat
+
+
+def test_intervals_are_the_backoff_ladder() -> None:
+    assert intervals(DEFAULT) == [1000 * 2**k for k in range(9)]
+
+
+# ---------------------------------------------------------------- proofs and findings
+
+
+@pytest.mark.parametrize("pid", sorted(PROOFS))
+def test_proof_holds_on_the_real_kernel(pid: str) -> None:
+    r = run_proof(pid)
+    assert r.status is Status.PROVED, (r.detail, r.counterexample)
+    assert r.engine == "z3" and r.detail and "[default]" in r.detail
+
+
+@pytest.mark.parametrize("pid", sorted(FINDINGS))
+def test_spec_rows_are_findings_with_witness(pid: str) -> None:
+    r = FINDINGS[pid]()
+    assert r.status is Status.FINDING and isinstance(r.witness, dict)
+    j = r.to_json()
+    assert j["status"] == "finding" and j["witness"] == r.witness
+    WITNESS_CHECKS[pid](r.witness)
+
+
+def _bu(seq: int, *, h: bool = False, coa: int = 2, lifetime: int = 60) -> K.BUIn:
+    return K.BUIn(
+        auth=True, length_ok=True, has_hao=True, h=h, seq=seq, lifetime=lifetime, home=1, coa=coa
+    )
+
+
+ROOM = K.NodeEnv(
+    is_home_agent=True,
+    home_on_link=True,
+    id_length=0,
+    ha_id_length=64,
+    to_anycast=False,
+    cache_full=False,
+    any_evictable=False,
+    will_create=True,
+)
+EMPTY = K.Entry(
+    present=False, home=1, coa=0, seq=0, home_reg=False, expiry=0, infinite=False, last_used=0
+)
+
+
+def _w_seq_half(w: dict[str, Any]) -> None:
+    a, b = w["a"], w["b"]
+    assert not K.seq_greater(PY, a, b, DEFAULT) and not K.seq_greater(PY, b, a, DEFAULT)
+    assert K.seq_greater(PY, a, b, ACCEPT) and K.seq_greater(PY, b, a, ACCEPT)
+
+
+def _w_nontransitive(w: dict[str, Any]) -> None:
+    seqs = w["seq"]
+    e, *_ = K.apply_bu(PY, DEFAULT, EMPTY, _bu(seqs[0]), ROOM, 0)
+    for i, s in enumerate(seqs[1:], 1):
+        e, check, _, status = K.apply_bu(PY, DEFAULT, e, _bu(s, coa=2 + i), ROOM, i * 1000)
+        assert check == K.Check.VALID and status == 0 and e.seq == s
+    _, check, _, _ = K.apply_bu(PY, DEFAULT, e, _bu(seqs[0]), ROOM, 10_000)
+    assert check == K.Check.VALID  # the replayed first BU is "greater" than the last accepted one
+    assert K.seq_greater(PY, seqs[0], seqs[-1], DEFAULT)
+
+
+def _w_bu_len(w: dict[str, Any]) -> None:
+    assert sum(w["fixed_fields"].values()) + w["care_of_octets"] == w["layout_length"] == 24
+    assert w["stated_length"] == 8 + 8 * w["c"] == 16
+
+
+def _w_ba_len(w: dict[str, Any]) -> None:
+    kw = dict(auth=True, opt_len=w["opt_len"], seq_matches=True, status=0)
+    assert K.ba_outcome(PY, BA12, **kw) == K.BAOutcome.IGNORE
+    assert K.ba_outcome(PY, DEFAULT, **kw) == K.BAOutcome.ACCEPTED
+    assert w["fields_sum"] == 11 != w["stated"]
+
+
+def _w_134(w: dict[str, Any]) -> None:
+    assert not w["status_134_reachable"] and not w["status_129_reachable"]
+    e = K.Entry(
+        present=True,
+        home=1,
+        coa=2,
+        seq=w["stale"]["entry_seq"],
+        home_reg=False,
+        expiry=10**6,
+        infinite=False,
+        last_used=0,
+    )
+    e2, check, _, status = K.apply_bu(PY, DEFAULT, e, _bu(w["stale"]["seq"]), ROOM, 0)
+    assert check == K.Check.STALE_SEQ and e2 == e and status != 134
+
+
+def _w_br(w: dict[str, Any]) -> None:
+    assert w["option_length"] > 0 and w["stated"] == 0 and not w["meets_must"]
+
+
+def _w_reack(w: dict[str, Any]) -> None:
+    e1, check, _, _ = K.apply_bu(PY, DEFAULT, EMPTY, _bu(w["seq"], h=True), ROOM, 0)
+    assert check == K.Check.VALID and e1.present
+    b = K.BulEntry(
+        present=True,
+        seq=w["seq"],
+        coa=2,
+        home_reg=True,
+        acked=False,
+        interval=256_000,
+        next_retx=0,
+        retx_on=True,
+        last_send=0,
+        fast_count=1,
+        no_more_bu=False,
+    )
+    b2 = K.bul_retransmit(PY, DEFAULT, b, 0)
+    assert b2.seq == b.seq and b2.retx_on and b2.interval == w["mn_loop"]["interval_ms"]
+    assert K.apply_bu(PY, DEFAULT, e1, _bu(b2.seq, h=True), ROOM, 1)[1] == K.Check.STALE_SEQ
+    assert K.apply_bu(PY, EQACK, e1, _bu(b2.seq, h=True), ROOM, 1)[1] == K.Check.EQUAL_SEQ_REACK
+
+
+WITNESS_CHECKS = {
+    "SPEC-SEQ-HALF": _w_seq_half,
+    "SPEC-SEQ-NONTRANSITIVE": _w_nontransitive,
+    "SPEC-BU-LEN-C": _w_bu_len,
+    "SPEC-BA-LEN-12": _w_ba_len,
+    "SPEC-134-VS-SILENT": _w_134,
+    "SPEC-BR-EXTENSIONS": _w_br,
+    "SPEC-RETX-NO-REACK": _w_reack,
+}
+
+# ---------------------------------------------------------------- differential PY vs Z3 (principle 12)
+
+seqs = st.one_of(
+    st.sampled_from([0, 1, 32766, 32767, 32768, 32769, 65534, 65535]), st.integers(0, 65535)
+)
+lifetimes = st.one_of(
+    st.sampled_from([0, 1, K.INFINITE_LIFETIME]), st.integers(0, K.INFINITE_LIFETIME)
+)
+times = st.integers(0, 10**7)
+addrs = st.integers(0, 3)
+entries = st.builds(
+    K.Entry,
+    present=st.booleans(),
+    home=addrs,
+    coa=addrs,
+    seq=seqs,
+    home_reg=st.booleans(),
+    expiry=times,
+    infinite=st.booleans(),
+    last_used=times,
+)
+bus = st.builds(
+    K.BUIn,
+    auth=st.booleans(),
+    length_ok=st.booleans(),
+    has_hao=st.booleans(),
+    h=st.booleans(),
+    seq=seqs,
+    lifetime=lifetimes,
+    home=addrs,
+    coa=addrs,
+)
+envs = st.builds(
+    K.NodeEnv,
+    is_home_agent=st.booleans(),
+    home_on_link=st.booleans(),
+    id_length=st.sampled_from([0, 64, 48]),
+    ha_id_length=st.sampled_from([64, 48]),
+    to_anycast=st.booleans(),
+    cache_full=st.booleans(),
+    any_evictable=st.booleans(),
+    will_create=st.booleans(),
+)
+buls = st.builds(
+    K.BulEntry,
+    present=st.booleans(),
+    seq=seqs,
+    coa=addrs,
+    home_reg=st.booleans(),
+    acked=st.booleans(),
+    interval=st.sampled_from(intervals(DEFAULT)),
+    next_retx=times,
+    retx_on=st.booleans(),
+    last_send=times,
+    fast_count=st.integers(0, 8),
+    no_more_bu=st.booleans(),
+)
+readings = st.sampled_from(sorted(READINGS))
+
+
+def _pairs(sym: Any, val: Any) -> list[tuple[Any, Any]]:
+    out = []
+    for f in fields(sym):
+        v = getattr(val, f.name)
+        out.append((getattr(sym, f.name), z3.BoolVal(v) if isinstance(v, bool) else z3.IntVal(v)))
+    return out
+
+
+def _flat(x: Any) -> list[Any]:
+    if isinstance(x, tuple):
+        return [y for z in x for y in _flat(z)]
+    if hasattr(x, "__dataclass_fields__"):
+        return [getattr(x, f.name) for f in fields(x)]
+    return [x]
+
+
+def _agree(sym_out: Any, py_out: Any, pairs: list[tuple[Any, Any]]) -> None:
+    for s, p in zip(_flat(sym_out), _flat(py_out), strict=True):
+        got = to_py(z3.substitute(s, *pairs)) if isinstance(s, z3.ExprRef) else s
+        assert got == p and isinstance(got, bool) == isinstance(p, bool), (s, got, p)
+
+
+@cache
+def _sym_apply_bu(reading: str) -> tuple[Any, ...]:
+    s = Sym()
+    e, bu, env, now = s.entry("e"), s.bu("bu"), s.env("env"), s.time("now")
+    return e, bu, env, now, K.apply_bu(Z3, READINGS[reading], e, bu, env, now)
+
+
+@given(entries, bus, envs, times, readings)
+def test_apply_bu_py_equals_z3(
+    e: K.Entry, bu: K.BUIn, env: K.NodeEnv, now: int, reading: str
+) -> None:
+    se, sbu, senv, snow, out = _sym_apply_bu(reading)
+    pairs = _pairs(se, e) + _pairs(sbu, bu) + _pairs(senv, env) + [(snow, z3.IntVal(now))]
+    _agree(out, K.apply_bu(PY, READINGS[reading], e, bu, env, now), pairs)
+
+
+@cache
+def _sym_entry_ops() -> tuple[Any, ...]:
+    s = Sym()
+    e, now, chosen = s.entry("e"), s.time("now"), s.bool_("chosen")
+    return e, now, chosen, (K.expire_entry(Z3, e, now), K.evict_entry(Z3, e, chosen))
+
+
+@given(entries, times, st.booleans())
+def test_entry_ops_py_equals_z3(e: K.Entry, now: int, chosen: bool) -> None:
+    se, snow, sch, out = _sym_entry_ops()
+    pairs = _pairs(se, e) + [(snow, z3.IntVal(now)), (sch, z3.BoolVal(chosen))]
+    _agree(out, (K.expire_entry(PY, e, now), K.evict_entry(PY, e, chosen)), pairs)
+
+
+@cache
+def _sym_bul(reading: str) -> tuple[Any, ...]:
+    cfg = READINGS[reading]
+    s = Sym()
+    b, now = s.bul("b", cfg), s.time("now")
+    step, init, coa = s.int_("step"), s.seq("init"), s.addr("coa")
+    hr, ack, auth = s.bool_("hr"), s.bool_("ack"), s.bool_("auth")
+    opt_len, ba_seq, status = s.int_("opt_len"), s.seq("ba_seq"), s.int_("status")
+    out = (
+        K.bul_new_bu(Z3, cfg, b, now, step=step, initial_seq=init, coa=coa, home_reg=hr, ack=ack),
+        K.bul_retransmit(Z3, cfg, b, now),
+        K.bul_on_ba(Z3, cfg, b, auth=auth, opt_len=opt_len, ba_seq=ba_seq, status=status),
+        K.rate_ok(Z3, now, b.last_send, b.fast_count, cfg),
+    )
+    return b, (now, step, init, coa, hr, ack, auth, opt_len, ba_seq, status), out
+
+
+@given(
+    buls,
+    times,
+    st.integers(1, 32767),
+    seqs,
+    addrs,
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from([0, 10, 11, 12, 13]),
+    seqs,
+    st.integers(0, 255),
+    readings,
+)
+def test_bul_ops_py_equals_z3(
+    b: K.BulEntry,
+    now: int,
+    step: int,
+    init: int,
+    coa: int,
+    hr: bool,
+    ack: bool,
+    auth: bool,
+    opt_len: int,
+    ba_seq: int,
+    status: int,
+    reading: str,
+) -> None:
+    cfg = READINGS[reading]
+    sb, syms, out = _sym_bul(reading)
+    vals = (now, step, init, coa, hr, ack, auth, opt_len, ba_seq, status)
+    pairs = _pairs(sb, b) + [
+        (s, z3.BoolVal(v) if isinstance(v, bool) else z3.IntVal(v))
+        for s, v in zip(syms, vals, strict=True)
+    ]
+    py = (
+        K.bul_new_bu(PY, cfg, b, now, step=step, initial_seq=init, coa=coa, home_reg=hr, ack=ack),
+        K.bul_retransmit(PY, cfg, b, now),
+        K.bul_on_ba(PY, cfg, b, auth=auth, opt_len=opt_len, ba_seq=ba_seq, status=status),
+        K.rate_ok(PY, now, b.last_send, b.fast_count, cfg),
+    )
+    _agree(out, py, pairs)
+
+
+# ---------------------------------------------------------------- mutants
+
+
+def test_patched_kernel_restores_everything() -> None:
+    before = {n: getattr(K, n) for n in ("seq_greater", "apply_bu")}
+    with patched_kernel(seq_greater=lambda L, a, b, cfg: True):
+        assert K.seq_greater(PY, 0, 0, DEFAULT) is True
+    assert {n: getattr(K, n) for n in before} == before
+    assert K.seq_greater is ORIGINAL.seq_greater
+
+
+def test_catalogue_is_large_and_well_formed() -> None:
+    assert len(MUTANTS) >= 25 and len({m.name for m in MUTANTS}) == len(MUTANTS)
+    for m in MUTANTS:
+        assert m.catches and m.targets and set(m.replacements()) == set(m.targets)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
+def test_each_mutant_is_caught(mutant: Any) -> None:
+    proofs = sorted(p for p in mutant.catches if p in PROOFS)
+    assert proofs, f"{mutant.name}: no Z3 proof among {sorted(mutant.catches)}"
+    with mutant.applied():
+        caught = {p for p in proofs if run_proof(p).status is Status.VIOLATED}
+    assert caught == set(proofs), f"{mutant.name}: not caught by {sorted(set(proofs) - caught)}"
+    for p in proofs:  # and the real kernel is back
+        assert run_proof(p).status is Status.PROVED
+
+
+def test_kill_rate_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    killed = 0
+    for m in MUTANTS:
+        with m.applied():
+            if any(
+                run_proof(p).status is Status.VIOLATED for p in sorted(m.catches) if p in PROOFS
+            ):
+                killed += 1
+    print(f"z3 mutant kill rate: {killed}/{len(MUTANTS)}")
+    assert killed == len(MUTANTS)
+
+
+# ---------------------------------------------------------------- bounded model checking
+
+
+def test_bmc_real_kernel_shallow() -> None:
+    rep = B.bmc(DEFAULT, max_depth=5, budget_s=20)
+    assert rep.depth == 5 and rep.complete and not rep.counterexamples
+    assert all(r.status is Status.PASSED and r.examples == 5 for r in B.results(rep))
+
+
+@pytest.mark.parametrize(
+    ("mutant", "check"),
+    [
+        ("retx-new-seq", "MN-RETX-SAME-SEQ"),
+        ("homereg-evictable", "BC-HOMEREG-NOEVICT"),
+        ("seq-ge", "BC-SEQ-MONOTONIC"),
+    ],
+)
+def test_bmc_finds_mutant_with_replayable_steps(mutant: str, check: str) -> None:
+    from properties.mutants import BY_NAME
+
+    with BY_NAME[mutant].applied():
+        rep = B.bmc(DEFAULT, max_depth=6, budget_s=20, checks=(check,))
+    steps = rep.counterexamples[check]
+    assert steps and all(s.kind in B.STEP_KINDS for s in steps)
+    res = B.results(rep)[0]
+    assert res.status is Status.VIOLATED and res.counterexample == [s.to_json() for s in steps]
+    if check == "MN-RETX-SAME-SEQ":
+        sent = [s for s in steps if s.kind == "send_bu"][-1]
+        assert steps[-1].kind == "retransmit" and steps[-1].fields["seq"] != sent.fields["seq"]
+    if check == "BC-HOMEREG-NOEVICT":
+        assert steps[-1].kind == "evict"
+
+
+def test_run_all_selected_properties_shape() -> None:
+    rs = run_all({"BC-SEQ-MONOTONIC", "SPEC-SEQ-HALF", "MN-RETX-SAME-SEQ"}, budget_s=6)
+    got = {(r.property, r.engine): r.status for r in rs}
+    assert got[("BC-SEQ-MONOTONIC", "z3")] is Status.PROVED
+    assert got[("SPEC-SEQ-HALF", "z3")] is Status.FINDING
+    assert got[("MN-RETX-SAME-SEQ", "z3-bmc")] is Status.PASSED
+    for r in rs:
+        assert {"property", "engine", "status"} <= set(r.to_json())
