@@ -67,7 +67,9 @@ def test_valid_bu_creates_and_acks_via_routing_header(env: tuple[Correspondent, 
     rec = cn.cache.get(MN_HOME)
     assert rec is not None and rec.coa == MN_COA and rec.seq == 7 and rec.expiry == 61_000
     assert events(out, CacheUpdated)[0].created
-    assert events(out, BindingProcessed) == [BindingProcessed("cn", MN_HOME, MN_COA, 7, 0, True, True, "7.5")]
+    (bp,) = events(out, BindingProcessed)
+    assert (bp.node, bp.home, bp.coa, bp.seq, bp.status, bp.cache_changed, bp.ack_sent, bp.section) == (
+        "cn", MN_HOME, MN_COA, 7, 0, True, True, "7.5")
     (pkt,) = core.sent
     assert pkt.dst == MN_COA and pkt.src == CN_ADDR and isinstance(pkt.payload, NoNextHeader)
     assert isinstance(pkt.headers[0], Routing0) and pkt.headers[0].addresses == (MN_HOME,)
