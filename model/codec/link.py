@@ -33,6 +33,8 @@ __all__ = [
 LINKTYPE_NULL = 0
 LINKTYPE_ETHERNET = 1
 LINKTYPE_PPP = 9
+LINKTYPE_PPP_HDLC = 50
+LINKTYPE_C_HDLC = 104
 LINKTYPE_RAW = 101
 LINKTYPE_LOOP = 108
 LINKTYPE_LINUX_SLL = 113
@@ -61,7 +63,12 @@ LINKTYPE_NAMES = {
     LINKTYPE_IPV4: "ipv4",
     LINKTYPE_IPV6: "ipv6",
     LINKTYPE_LINUX_SLL2: "linux-sll2",
+    LINKTYPE_PPP: "ppp",
+    LINKTYPE_PPP_HDLC: "ppp-hdlc",
+    LINKTYPE_C_HDLC: "cisco-hdlc",
 }
+PPP_IPV6 = 0x0057
+PPP_IPV4 = 0x0021
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +151,23 @@ def _family_frame(linktype: int, family: int) -> LinkFrame:
     return LinkFrame(linktype, None, None, family, reason=reason)
 
 
+def _ppp(linktype: int, data: bytes) -> LinkFrame:
+    """PPP (RFC 1661/1662): optional FF 03 address/control, then a 1- or 2-octet protocol (PFC)."""
+    off = 2 if data[:2] == b"\xff\x03" else 0
+    if len(data) < off + 1:
+        return _truncated(linktype, off + 1, len(data))
+    if data[off] & 1:  # a compressed one-octet protocol field
+        proto, off = data[off], off + 1
+    else:
+        if len(data) < off + 2:
+            return _truncated(linktype, off + 2, len(data))
+        proto, off = int.from_bytes(data[off : off + 2], "big"), off + 2
+    if proto == PPP_IPV6:
+        return LinkFrame(linktype, off, ETHERTYPE_IPV6)
+    reason = "IPv4" if proto == PPP_IPV4 else f"PPP protocol 0x{proto:04x}"
+    return LinkFrame(linktype, None, reason=reason)
+
+
 def decode_link(linktype: int, data: bytes) -> LinkFrame:
     """Find the IPv6 packet in a frame of the given link type (pcap LINKTYPE_ value)."""
     if linktype == LINKTYPE_ETHERNET:
@@ -181,6 +205,12 @@ def decode_link(linktype: int, data: bytes) -> LinkFrame:
         if len(data) < 4:
             return _truncated(linktype, 4, len(data))
         return _family_frame(linktype, int.from_bytes(data[0:4], "big"))
+    if linktype == LINKTYPE_PPP or linktype == LINKTYPE_PPP_HDLC:
+        return _ppp(linktype, data)
+    if linktype == LINKTYPE_C_HDLC:  # Cisco HDLC: address, control, ethertype
+        if len(data) < 4:
+            return _truncated(linktype, 4, len(data))
+        return _ethertype_frame(linktype, int.from_bytes(data[2:4], "big"), 4)
     if linktype == LINKTYPE_IPV4:
         return LinkFrame(linktype, None, ETHERTYPE_IPV4, reason="IPv4")
     return LinkFrame(linktype, None, reason=f"link type {linktype} not decoded")

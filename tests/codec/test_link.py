@@ -88,3 +88,14 @@ def test_encode_ethernet_and_multicast() -> None:
         encode_ethernet(MAC1, None, IP6)
     with pytest.raises(ModelUsageError):
         encode_ethernet(MAC1[:3], MAC2, IP6)
+
+
+def test_ppp_and_cisco_hdlc() -> None:
+    assert decode_link(9, b"\xff\x03\x00\x57" + IP6).ipv6_offset == 4
+    assert decode_link(9, b"\x00\x57" + IP6).ipv6_offset == 2
+    assert decode_link(9, b"\x57" + IP6).ipv6_offset == 1  # protocol field compression
+    assert decode_link(50, b"\xff\x03\x00\x21" + bytes(20)).reason == "IPv4"
+    assert "0xc021" in decode_link(9, b"\xff\x03\xc0\x21").reason
+    assert decode_link(9, b"\xff\x03").truncated and decode_link(9, b"\xff\x03\x00").truncated
+    assert decode_link(104, b"\x0f\x00\x86\xdd" + IP6).ipv6_offset == 4
+    assert decode_link(104, b"\x0f\x00").truncated
