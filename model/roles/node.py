@@ -877,7 +877,7 @@ class IPv6Node:
                 self.nc.learn(iface, pkt.src, o.lla, solicited=False, override=True, is_router=True)
             elif type(o) is PrefixInfo and not self.is_router:
                 assert isinstance(o, PrefixInfo)
-                if o.on_link and not is_link_local(o.prefix):
+                if o.on_link and 0 < o.prefix_length <= 128 and not is_link_local(o.prefix):
                     p = Prefix(
                         Prefix(o.prefix, o.prefix_length).with_iid(bytes(16)), o.prefix_length
                     )
@@ -894,6 +894,14 @@ class IPv6Node:
                 ifc.routers[pkt.src] = now + ra.router_lifetime * 1000
             else:
                 ifc.routers.pop(pkt.src, None)
+        if any(type(o) is PrefixInfo and not 0 <= o.prefix_length <= 128 for o in ra.options):
+            # RFC 2461 §6.3.4: an invalid Prefix Information option is ignored, so mobility never sees it
+            ra = replace(
+                ra,
+                options=tuple(
+                    o for o in ra.options if not (type(o) is PrefixInfo and o.prefix_length > 128)
+                ),
+            )
         return self.mobility.on_router_advertisement(self, ra, rx, now)
 
     def _ra(self, ifc: Interface) -> Transmit:
