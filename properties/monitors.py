@@ -164,7 +164,8 @@ class MonitorSet:
                 ok = kernel.accepted(PY, e.status)
                 # an accepted deletion (care-of address = home address, §7.4) of an entry that does not
                 # exist changes nothing and is still acknowledged with Status 0 (wire-formats B8)
-                if ok and not e.cache_changed and e.coa == e.home:
+                deletion = e.coa == e.home or e.lifetime == 0
+                if ok and not e.cache_changed and deletion and (e.node, e.home) not in self._cache:
                     continue
                 if ok != e.cache_changed:
                     self._flag(

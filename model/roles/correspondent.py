@@ -212,7 +212,8 @@ class Correspondent:
         acted = self._ack(core, rx, bu, home, coa, d.status, lifetime, to_anycast, now)
         out.extend(acted)
         section = "8.1" if d.status == K.Status.DHAAD_RESPONSE else "8.2" if bu.h else "7.5"
-        out.append(BindingProcessed(self.name, home, coa, bu.seq, d.status, d.changed, bool(acted), section))
+        out.append(BindingProcessed(self.name, home, coa, bu.seq, d.status, d.changed, bool(acted), section,
+                                    bu.lifetime))
         return out, True
 
     def _ack(self, core: NodeCore, rx: Received, bu: BindingUpdate, home: Addr, coa: Addr, status: int,

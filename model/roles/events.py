@@ -5,7 +5,7 @@ Every event is a frozen dataclass naming its node and, where it is a protocol de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 from model.addr import Addr
@@ -74,6 +74,8 @@ class BindingProcessed:
     cache_changed: bool
     ack_sent: bool
     section: str = "7.5"
+    # the Lifetime the BU asked for (0 = deletion, §7.4); None = not given; not part of equality
+    lifetime: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

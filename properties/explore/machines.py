@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hypothesis_seed
@@ -208,7 +208,7 @@ class Recorder:
     only: frozenset[str] | None
     coverage: Coverage = field(default_factory=Coverage)
     failure: Failure | None = None
-    make_world: Callable[[A.Scenario], Runner] = LocalWorld
+    make_world: Callable[[A.Scenario, BinaryIO | None], Runner] = LocalWorld
 
 
 # ---------------------------------------------------------------- the machine
@@ -293,7 +293,7 @@ class MobilityMachine(RuleBasedStateMachine):
     @initialize(setup=S.setups)
     def build(self, setup: S.Setup) -> None:
         self.head = S.topology(setup)
-        self.world = self._rec().make_world(self.head)
+        self.world = self._rec().make_world(self.head, None)
         self.monitors = MonitorSet(config=self.world.net.config, only=self._rec().only)
         self.mns = S.mobiles(self.head)
         self.foreign = S.foreign_links(self.head)
@@ -540,7 +540,7 @@ def explore(
     budget: str = "ci",
     seed: int | None = None,
     mutant: Any = None,
-    make_world: Callable[[A.Scenario], Runner] = LocalWorld,
+    make_world: Callable[[A.Scenario, BinaryIO | None], Runner] = LocalWorld,
 ) -> Outcome:
     """Run the machine under `budget` (derandomised when `seed` is None), monitors restricted to
     `properties` (None = all), optionally under a mutant's context manager."""
