@@ -7,6 +7,7 @@ any other exception is a bug. `encode_packet` derives lengths, Next Header value
 from __future__ import annotations
 
 from model.codec.checksum import compute_checksum, verify_checksum
+from model.codec.encode import encode_packet, pseudo_addresses
 from model.codec.helpers import (
     checksum_ok,
     encapsulate,
@@ -21,9 +22,7 @@ from model.codec.ipv6 import (
     Limits,
     decode_packet,
     decode_partial,
-    encode_packet,
     invoking_packet,
-    pseudo_addresses,
 )
 from model.codec.mh import MH_LAYOUTS, MH_NAMES, MobilityHeader, MobilityOption, header_len_mismatch
 from model.codec.options import alignment, bu, dest_options, pad_options

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from model.codec import mh as _mh
 from model.codec.checksum import verify_checksum
-from model.codec.ipv6 import encode_upper, header_number, pseudo_addresses
+from model.codec.encode import encode_upper, header_number, pseudo_addresses
 from model.codec.routing import routing_final
 from model.codec.values import (
     AH,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from model.codec.buffer import maker
 from model.errors import DecodeError, ModelUsageError
 
 
@@ -66,6 +68,37 @@ def _fixed_len(layout: tuple[tuple[str, int], ...]) -> int:
 
 
 _FIXED = {t: _fixed_len(lay) for t, lay in MH_LAYOUTS.items()}
+_BU = struct.Struct("!HHH")
+_mk_mh = maker(MobilityHeader)
+_mk_opt = maker(MobilityOption)
+_PAD1 = MobilityOption(0)
+_BA = struct.Struct("!BBHH")
+
+
+def _fields_bu(d: bytes) -> tuple[tuple[str, int | bool | bytes], ...]:
+    """BU fast path (same result as the table for type 5)."""
+    seq, fl, life = _BU.unpack(d)
+    return (
+        ("seq", seq),
+        ("a", bool(fl & 0x8000)),
+        ("h", bool(fl & 0x4000)),
+        ("l", bool(fl & 0x2000)),
+        ("k", bool(fl & 0x1000)),
+        ("rsv", fl & 0xFFF),
+        ("lifetime", life),
+    )
+
+
+def _fields_ba(d: bytes) -> tuple[tuple[str, int | bool | bytes], ...]:
+    """BA fast path (same result as the table for type 6)."""
+    st, kr, seq, life = _BA.unpack(d)
+    return (
+        ("status", st),
+        ("k", bool(kr & 0x80)),
+        ("rsv", kr & 0x7F),
+        ("seq", seq),
+        ("lifetime", life),
+    )
 
 
 def _fail(offset: int, field: str, reason: str) -> NoReturn:
@@ -99,7 +132,7 @@ def decode_mobility_options(
     while pos < end:
         t = data[pos]
         if t == 0:
-            out.append(MobilityOption(0))
+            out.append(_PAD1)
             pos += 1
             continue
         if pos + 2 > end:
@@ -107,7 +140,7 @@ def decode_mobility_options(
         q = pos + 2 + data[pos + 1]
         if q > end:
             _fail(base + pos + 1, "option_length", f"mobility option type {t} runs past the header")
-        out.append(MobilityOption(t, data[pos + 2 : q]))
+        out.append(_mk_opt(t, data[pos + 2 : q]))
         pos = q
     return tuple(out)
 
@@ -142,15 +175,22 @@ def decode_mh(data: bytes, pos: int, end: int, base: int, number: int = 135) -> 
     p = pos + 6
     layout = MH_LAYOUTS.get(mtype)
     if layout is None:
-        return MobilityHeader(mtype, (("data", data[p:mend]),), (), proto, rsv, number, ck, hlen)
+        return _mk_mh(mtype, (("data", data[p:mend]),), (), proto, rsv, number, ck, hlen)
     n = _FIXED[mtype]
     if mend - p < n:
         _fail(base + p, MH_NAMES[mtype], f"truncated: {mend - p} octets of message data, need {n}")
-    fields = _unpack_fields(data[p : p + n], layout)
+    chunk = data[p : p + n]
+    fields = (
+        _fields_bu(chunk)
+        if mtype == 5
+        else _fields_ba(chunk)
+        if mtype == 6
+        else _unpack_fields(chunk, layout)
+    )
     if size < end - pos:  # the ns-3 Header Len 0 case
         fields += (("trailing", data[p + n : mend]),)
-        return MobilityHeader(mtype, fields, (), proto, rsv, number, ck, hlen)
-    return MobilityHeader(
+        return _mk_mh(mtype, fields, (), proto, rsv, number, ck, hlen)
+    return _mk_mh(
         mtype,
         fields,
         decode_mobility_options(data, p + n, mend, base),
