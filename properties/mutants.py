@@ -163,21 +163,21 @@ MUTANTS: tuple[Mutant, ...] = (
         "no-auth-test",
         "7.2",
         "Binding Update accepted without AH/ESP",
-        {"BC-STALE-IGNORED"},
+        {"BC-STALE-IGNORED", "W-BU-NEEDS-AUTH"},
         lambda o: {"bu_check": _with_kw(o.bu_check, auth=True)},
     ),
     _m(
         "no-length-test",
         "7.2",
         "Binding Update accepted with Option Length below the fixed part",
-        {"BC-STALE-IGNORED"},
+        {"BC-STALE-IGNORED", "W-BU-MINLEN"},
         lambda o: {"bu_check": _with_kw(o.bu_check, length_ok=True)},
     ),
     _m(
         "no-hao-test",
         "7.2",
         "Binding Update accepted without a Home Address option",
-        {"BC-STALE-IGNORED"},
+        {"BC-STALE-IGNORED", "W-BU-NEEDS-HAO"},
         lambda o: {"bu_check": _with_kw(o.bu_check, has_hao=True)},
     ),
     _m(
@@ -392,7 +392,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "ba-length-unchecked",
         "9.10",
         "short Binding Acknowledgement acted on",
-        {"MN-BA-VALIDATE"},
+        {"MN-BA-VALIDATE", "W-BA-MINLEN"},
         lambda o: {"ba_outcome": _with_kw(o.ba_outcome, opt_len=255)},
     ),
     _m(

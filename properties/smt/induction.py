@@ -473,6 +473,39 @@ def bc_unique() -> list[Obligation]:
     return _over(SEQ_READINGS[:2], _kslot(3, ind, "cache step"), _kslot(4, ind, "cache step"))
 
 
+def _bu_needs(field_name: str) -> list[Obligation]:
+    """A Binding Update without `field_name` (auth / length_ok / has_hao) changes nothing and gets no
+    Binding Acknowledgement (§7.2 silent discard: the check is not VALID, not a re-ack)."""
+    return _over(
+        SEQ_READINGS,
+        _apply_bu(
+            lambda w, c: (
+                [z3.Not(getattr(w.bu, field_name))],
+                z3.And(
+                    same(w.e2, w.e),
+                    w.check != int(K.Check.VALID),
+                    w.check != int(K.Check.EQUAL_SEQ_REACK),
+                ),
+            )
+        ),
+    )
+
+
+def w_bu_minlen() -> list[Obligation]:
+    """W-BU-MINLEN (§5.1, §7.2): a Binding Update shorter than the fixed part is silently ignored."""
+    return _bu_needs("length_ok")
+
+
+def w_bu_needs_hao() -> list[Obligation]:
+    """W-BU-NEEDS-HAO (§5.1, §7.2): a Binding Update without a Home Address option is silently ignored."""
+    return _bu_needs("has_hao")
+
+
+def w_bu_needs_auth() -> list[Obligation]:
+    """W-BU-NEEDS-AUTH (§4.2, §5.1, §7.2): a Binding Update without AH/ESP is silently ignored."""
+    return _bu_needs("auth")
+
+
 # ---------------------------------------------------------------- home agent (HA)
 
 
@@ -689,6 +722,15 @@ def mn_ba_rejected() -> list[Obligation]:
     )
 
 
+def w_ba_minlen() -> list[Obligation]:
+    """W-BA-MINLEN (§9.10): a Binding Acknowledgement below the minimum length is ignored by the MN."""
+    return _over(
+        BA_READINGS,
+        # z3 names constants: this is the Option Length `_ba` gave to kernel.bul_on_ba
+        _ba(lambda s, b, b2, valid, st, c: ([z3.Int("ba.opt_len") < c.ba_min_length], same(b2, b))),
+    )
+
+
 def _rate(
     fn: Callable[[Any, Any, Any, Any, Config], tuple[list[Any], Any]], name: str
 ) -> Callable[[str], Obligation]:
@@ -752,6 +794,10 @@ PROOFS: dict[str, Callable[[], list[Obligation]]] = {
     "HA-DHAAD-135": ha_dhaad_135,
     "HA-HOMEREG-MARK": ha_homereg_mark,
     "HA-DEREG": ha_dereg,
+    "W-BU-MINLEN": w_bu_minlen,
+    "W-BU-NEEDS-HAO": w_bu_needs_hao,
+    "W-BU-NEEDS-AUTH": w_bu_needs_auth,
+    "W-BA-MINLEN": w_ba_minlen,
     "MN-SEQ-INCREASE": mn_seq_increase,
     "MN-RETX-SAME-SEQ": mn_retx_same_seq,
     "MN-BACKOFF": mn_backoff,
