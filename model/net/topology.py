@@ -297,15 +297,28 @@ class Network:
         dst_lla: bytes | None = None,
         src_lla: bytes = INJECT_LLA,
     ) -> None:
-        """Put a frame on `link` from outside any node (an off-path attacker, a replay)."""
+        """Put a frame on `link` from outside any node (an off-path attacker, a replay). Without
+        `dst_lla` the frame goes to the owner of the destination on the link (or its proxy), else to
+        the first router on the link (by name); a multicast destination maps as RFC 2464 says."""
         self._advance(now)
         lk = self.link(link)
         data = packet if isinstance(packet, bytes) else encode_packet(packet)
         if dst_lla is None:
-            if len(data) < 40 or data[24] != 0xFF:
-                raise ModelUsageError("inject: dst_lla is needed for a unicast destination")
-            dst_lla = b"\x33\x33" + data[36:40]
+            if len(data) < 40:
+                raise ModelUsageError("inject: dst_lla is needed for fewer than 40 octets")
+            dst_lla = self._lla_for(lk, data[24:40])
+            if dst_lla is None:
+                raise ModelUsageError(f"inject: no interface on {link} takes that destination")
         self._put(lk, None, dst_lla + src_lla + ETHERTYPE_IPV6 + data, now, Kind.INJECT, None)
+
+    def _lla_for(self, lk: Link, dst: Addr) -> bytes | None:
+        if dst[0] == 0xFF:
+            return b"\x33\x33" + dst[12:16]
+        for at in lk.attachments:
+            if at.node.iface_of(dst) == at.iface or at.node.mobility.proxied().get(dst) == at.iface:
+                return at.lla
+        routers = sorted((at.node.name, at.lla) for at in lk.attachments if at.node.is_router)
+        return routers[0][1] if routers else None
 
     def run_until(self, t: int) -> None:
         self.sim.run_until(t)

@@ -114,3 +114,18 @@ def test_off_path_attacker_without_key_is_ignored() -> None:
     net.run_until(4_000)
     assert [e.reason for e in net.log.events(BindingIgnored, node="HA")] == ["NO_AUTH"]  # type: ignore[attr-defined]
     assert not net.log.events(CacheUpdated, node="HA")
+
+
+def test_injected_replay_of_a_recorded_binding_update_is_stale() -> None:
+    net = build()
+    net.move("MN", "e0", "LF", 2_000)
+    net.run_until(6_000)
+    bu_frames = [
+        r for r in net.log.of(Kind.TX, "MN") if r.link == "LF" and r.event.packet.dst == HA
+    ]  # type: ignore[attr-defined]
+    assert bu_frames
+    net.inject("LF", bu_frames[0].event.packet, 7_000)  # type: ignore[attr-defined]  # to R, the router
+    net.run_until(8_000)
+    assert net.log.of(Kind.INJECT)
+    reasons = [e.reason for e in net.log.events(BindingIgnored, node="HA")]  # type: ignore[attr-defined]
+    assert "STALE_SEQ" in reasons  # §7.2 (4): not greater than the cached Sequence Number
