@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from cli.render import Decoded, record_json, record_text
 from model.codec import DRAFT04, PROFILES, DecodeError, Profile, decode_partial
 from model.codec.link import decode_link
-from model.codec.pcap import Record, RecordError, iter_file
+from model.codec.pcap import Note, Record, RecordError, iter_file
 from model.errors import CaptureError
 
 
@@ -46,16 +46,20 @@ def decode_record(rec: Record | RecordError, profile: Profile = DRAFT04) -> Deco
     return Decoded(rec, link, pkt, error)
 
 
-def decode_path(path: str, profile: Profile = DRAFT04) -> Iterator[Decoded]:
-    """Every record of a capture file, decoded. Raises CaptureError (at once) for a non-capture."""
-    records = iter_file(path)
+def decode_path(
+    path: str, profile: Profile = DRAFT04, notes: list[Note] | None = None
+) -> Iterator[Decoded]:
+    """Every record of a capture file, decoded. Raises CaptureError (at once) for a non-capture;
+    file-level oddities (snaplen 0, ...) are appended to `notes` when given."""
+    records = iter_file(path, notes)
     return (decode_record(r, profile) for r in records)
 
 
 def run(args: argparse.Namespace) -> int:
     profile = PROFILES[args.profile]
+    notes: list[Note] = []
     try:
-        items = decode_path(args.file, profile)
+        items = decode_path(args.file, profile, notes)
         out = sys.stdout
         write = out.write
         if args.json:
@@ -69,4 +73,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         print(f"mip6check: {e.path}: {e.reason} (at byte {e.offset})", file=sys.stderr)
         return 2
+    sys.stdout.flush()
+    for n in notes:  # not errors: the capture was read; stderr keeps stdout one line per record
+        print(
+            f"mip6check: {args.file}: note: {n.reason} (at byte {n.file_offset})", file=sys.stderr
+        )
     return 0

@@ -178,9 +178,11 @@ class CaptureReader:
     The constructor reads the file header and raises `CaptureError` when the file is not a capture.
     """
 
-    def __init__(self, fileobj: BinaryIO, path: str = "<stream>") -> None:
+    def __init__(
+        self, fileobj: BinaryIO, path: str = "<stream>", notes: list[Note] | None = None
+    ) -> None:
         self.path = path
-        self.notes: list[Note] = []
+        self.notes: list[Note] = [] if notes is None else notes  # a caller's list collects them
         self.interfaces: list[Interface] = []
         self._inp = _Input(fileobj)
         head = _read_head(self._inp, path)
@@ -552,8 +554,9 @@ def iter_records(fileobj: BinaryIO, path: str = "<stream>") -> Iterator[Record |
     return iter(CaptureReader(fileobj, path))
 
 
-def iter_file(path: str) -> Iterator[Record | RecordError]:
-    """Open `path` and iterate its records; an unopenable path or non-capture raises `CaptureError`."""
+def iter_file(path: str, notes: list[Note] | None = None) -> Iterator[Record | RecordError]:
+    """Open `path` and iterate its records; an unopenable path or non-capture raises `CaptureError`.
+    File-level notes (snaplen 0, ...) are appended to `notes` when given."""
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed by the generator below
     except IsADirectoryError:
@@ -561,7 +564,7 @@ def iter_file(path: str) -> Iterator[Record | RecordError]:
     except OSError as e:
         raise CaptureError(path, 0, f"cannot open: {e.strerror or e}") from None
     try:
-        reader = CaptureReader(f, path)
+        reader = CaptureReader(f, path, notes)
     except BaseException:
         f.close()
         raise
