@@ -296,3 +296,52 @@ def test_ns3_header_len_zero(shared_traces: Path) -> None:
                 assert dict(mh.fields)["trailing"]
                 n += 1
     assert n > 0
+
+
+def test_tcpdump_all_no_exception(shared_traces: Path) -> None:
+    """issue 2/7: every IPv6 frame of tcpdump-all/ decodes or raises DecodeError (both profiles), and
+    whatever decodes re-encodes byte for byte; ICMPv6 errors' invoking packets decode as far as they go."""
+    from model.codec import (
+        DRAFT08,
+        DestUnreachable,
+        PacketTooBig,
+        ParamProblem,
+        TimeExceeded,
+        invoking_packet,
+    )
+    from model.codec.link import decode_link
+    from model.codec.pcap import Record, iter_file
+    from model.errors import CaptureError
+
+    d = shared_traces / "tcpdump-all"
+    if not d.is_dir():
+        pytest.skip("tcpdump-all absent")
+    n = 0
+    for f in sorted(d.iterdir()):
+        try:
+            for r in iter_file(str(f)):
+                if not isinstance(r, Record):
+                    continue
+                lf = decode_link(r.linktype, r.data)
+                if lf.ipv6_offset is None:
+                    continue
+                b = r.data[lf.ipv6_offset :]
+                n += 1
+                for prof in (None, DRAFT08):
+                    try:
+                        p = (
+                            decode_packet(b, base_offset=lf.ipv6_offset)
+                            if prof is None
+                            else decode_packet(b, prof)
+                        )
+                    except DecodeError as e:
+                        assert prof or lf.ipv6_offset <= e.offset <= lf.ipv6_offset + len(b)
+                        continue
+                    assert encode_packet(p) == _exact(b), (f.name, r.index)
+                    checksum_ok(p)
+                    u = innermost(p).payload
+                    if isinstance(u, DestUnreachable | PacketTooBig | TimeExceeded | ParamProblem):
+                        invoking_packet(u.invoking)
+        except CaptureError:
+            continue
+    assert n > 500
