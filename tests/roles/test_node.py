@@ -608,3 +608,86 @@ def test_hop_by_hop_unknown_option_checked_by_router() -> None:
     (pp,) = tx(r.receive("e1", wire(p), 0))
     assert isinstance(pp.packet.payload, ParamProblem) and pp.packet.payload.code == 2
     assert isinstance(p.headers[0], HopByHop) and not isinstance(p.headers[0], DestOptions)
+
+
+# ---------------------------------------------------------------- more header rules
+
+
+def test_unknown_routing_type_with_segments_left_points_at_type() -> None:
+    from model.codec.values import RoutingOther
+
+    n = host()
+    learn(n, "e0", a("2001:db8:1::2"), MAC_X)
+    p = IPv6Packet(a("2001:db8:1::2"), H1, (RoutingOther(7, 1, bytes(4)),), UDP(1, 2, b""))
+    (pp,) = tx(n.receive("e0", wire(p), 0))
+    assert isinstance(pp.packet.payload, ParamProblem) and pp.packet.payload.pointer == 42
+    ok = IPv6Packet(
+        a("2001:db8:1::2"), H1, (RoutingOther(7, 0, bytes(4)),), UDP(7001, 7001, data_payload(1))
+    )
+    assert any(
+        isinstance(x, Delivered) for x in n.receive("e0", wire(ok), 0)
+    )  # Segments Left 0: ignored
+
+
+def test_unknown_next_header_and_late_hop_by_hop_are_code1() -> None:
+    from model.codec.values import HopByHop, Raw
+
+    n = host()
+    learn(n, "e0", a("2001:db8:1::2"), MAC_X)
+    (pp,) = tx(n.receive("e0", wire(IPv6Packet(a("2001:db8:1::2"), H1, (), Raw(253, b"abc"))), 0))
+    assert isinstance(pp.packet.payload, ParamProblem) and (
+        pp.packet.payload.code,
+        pp.packet.payload.pointer,
+    ) == (1, 6)
+    late = IPv6Packet(
+        a("2001:db8:1::2"), H1, (dest_options(), HopByHop(dest_options().options)), UDP(1, 2, b"")
+    )
+    (pp2,) = tx(n.receive("e0", wire(late), 0))
+    assert isinstance(pp2.packet.payload, ParamProblem) and (
+        pp2.packet.payload.code,
+        pp2.packet.payload.pointer,
+    ) == (1, 40)
+
+
+def test_fragments_dropped_and_anycast_accepted() -> None:
+    from model.codec.values import Fragment
+
+    class Anycast(Recorder):
+        def anycast(self) -> tuple[bytes, ...]:
+            return (a("2001:db8:1::fdff:ffff:ffff:fffe"),)
+
+    mob = Anycast()
+    n = host(mob)
+    frag = IPv6Packet(FAR, H1, (Fragment(0, True, 9),), UDP(1, 2, b""))
+    assert [x.reason for x in n.receive("e0", wire(frag), 0) if isinstance(x, Dropped)] == [
+        "fragment-unsupported"
+    ]
+    n.receive("e0", wire(data_packet(FAR, a("2001:db8:1::fdff:ffff:ffff:fffe"), 8)), 0)
+    assert mob.rx and mob.rx[-1].final_dst == a("2001:db8:1::fdff:ffff:ffff:fffe")
+
+
+def test_strict_bit_requires_neighbor() -> None:
+    n = host()
+    n.nc.learn("e0", a("fe80::1"), MAC_R, solicited=True, override=True)
+    n.ifaces["e0"].routers[a("fe80::1")] = 10**9
+    learn(n, "e0", a("2001:db8:1::2"), MAC_X)
+    p = IPv6Packet(a("2001:db8:1::2"), H1, (Routing0(1, (B2,), bitmap=1 << 23),), UDP(1, 2, b""))
+    out = n.receive("e0", wire(p), 0)
+    (du,) = tx(out)
+    assert isinstance(du.packet.payload, DestUnreachable) and du.packet.payload.code == 2
+
+
+def test_icmp_error_reaches_mobility_and_echo_is_answered() -> None:
+    mob = Recorder()
+    n = host(mob)
+    learn(n, "e0", a("2001:db8:1::2"), MAC_X)
+    err = IPv6Packet(
+        a("2001:db8:1::2"), H1, (), DestUnreachable(3, encode_packet(data_packet(H1, B2, 1)))
+    )
+    assert tx(n.receive("e0", wire(err), 0)) == [] and len(mob.errors) == 1
+    from model.codec.values import EchoReply, EchoRequest
+
+    (rep,) = tx(
+        n.receive("e0", wire(IPv6Packet(a("2001:db8:1::2"), H1, (), EchoRequest(3, 4, b"z"))), 0)
+    )
+    assert rep.packet.payload == EchoReply(3, 4, b"z") and rep.packet.dst == a("2001:db8:1::2")
