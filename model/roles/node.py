@@ -228,6 +228,7 @@ class IPv6Node:
         keys: ahmod.KeyTable | None = None,
         ra_interval: tuple[int, int] = (1_000, 3_000),
         encode: Callable[[IPv6Packet], bytes] = encode_packet,
+        icmp_limit: tuple[int, int] | None = (100, 1_000),
     ) -> None:
         if ra_interval[0] < 0 or ra_interval[0] > ra_interval[1]:
             raise ModelUsageError("ra_interval is (min, max) ms with 0 <= min <= max")
@@ -239,6 +240,8 @@ class IPv6Node:
         self.ra_interval = ra_interval
         self._rng = rng
         self._encode = encode
+        self.icmp_limit = icmp_limit  # (errors, per ms): RFC 2463 §2.4 (f) rate limit; None = none
+        self._icmp_sent: list[int] = []
         self.ifaces: dict[str, Interface] = {}
         self.routes = RoutingTable()
         self.nc = NeighborCache()
@@ -1101,6 +1104,14 @@ class IPv6Node:
             src = ifc.addresses[0] if ifc.addresses and not is_link_local(to) else ifc.link_local
             if is_link_local(src) and not is_link_local(to):
                 src = next((a_ for a_ in self._addr_iface if not is_link_local(a_)), src)
+        if self.icmp_limit is not None:  # RFC 2463 §2.4 (f): a sliding window of error times
+            count, window = self.icmp_limit
+            sent = self._icmp_sent
+            while sent and sent[0] <= now - window:
+                sent.pop(0)
+            if len(sent) >= count:
+                return [Dropped(self.name, "icmp-rate-limited", "RFC2463 2.4")]
+            sent.append(now)
         body = data[: MIN_MTU - 48]
         return self.send(IPv6Packet(src, to, (), make(body), hop_limit=64), now)
 

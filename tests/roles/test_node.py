@@ -691,3 +691,12 @@ def test_icmp_error_reaches_mobility_and_echo_is_answered() -> None:
         n.receive("e0", wire(IPv6Packet(a("2001:db8:1::2"), H1, (), EchoRequest(3, 4, b"z"))), 0)
     )
     assert rep.packet.payload == EchoReply(3, 4, b"z") and rep.packet.dst == a("2001:db8:1::2")
+
+
+def test_icmp_errors_are_rate_limited() -> None:
+    r = router()
+    r.icmp_limit = (3, 1_000)
+    learn(r, "e1", H1, MAC_H)
+    p = wire(replace(data_packet(H1, B2, 1), hop_limit=1))
+    sent = [len(tx(r.receive("e1", p, t))) for t in (0, 10, 20, 30, 1_005)]
+    assert sent == [1, 1, 1, 0, 1]
