@@ -427,6 +427,45 @@ MUTANTS: tuple[Mutant, ...] = (
         {"MN-BA-REJECTED"},
         lambda o: {"accepted": lambda L, status: status <= 128},
     ),
+    _m(
+        "icmp-deletes-homereg",
+        "7.7",
+        "persistent ICMP unreachable deletes a home registration",
+        {"BC-HOMEREG-NOEVICT"},
+        lambda o: {
+            "icmp_unreach_entry": lambda L, e, count, limit: replace(
+                e, present=L.ite(L.and_(e.present, count >= limit), False, e.present)
+            )
+        },
+    ),
+    _m(
+        "icmp-never-deletes",
+        "7.8",
+        "persistent ICMP unreachable never deletes the entry",
+        {"BC-ICMP-UNREACH"},
+        lambda o: {"icmp_unreach_entry": lambda L, e, count, limit: e},
+    ),
+    _m(
+        "pp2-ignored",
+        "9.9",
+        "ICMP Parameter Problem code 2 does not stop Binding Updates",
+        {"MN-ICMP-PP2-STOP"},
+        lambda o: {"bul_param_problem": lambda L, b: b},
+    ),
+    _m(
+        "no-more-bu-ignored",
+        "9.9",
+        "the no-more-BUs mark is not consulted before sending",
+        {"MN-ICMP-PP2-STOP"},
+        lambda o: {"bu_allowed": _with_kw(o.bu_allowed, no_more_bu=False)},
+    ),
+    _m(
+        "coa-rate-off",
+        "9.3",
+        "new care-of addresses formed without the MAX_UPDATE_RATE limit",
+        {"MN-COA-RATE"},
+        lambda o: {"coa_formation_ok": lambda L, cfg, **kw: True},
+    ),
 )
 """The catalogue: at least 25 faults, each expected to be caught by the properties in `catches`."""
 

@@ -414,8 +414,30 @@ def bc_homereg_noevict() -> list[Obligation]:
                 spec_valid(w.bu, w.e, c),
             )
         ),
+        _entry_op(
+            lambda s, e, now: (
+                [e.present, e.home_reg],
+                same(K.icmp_unreach_entry(Z3, e, s.int_("count", 0), s.int_("limit", 1)), e),
+            ),
+            "icmp_unreach_entry",
+        ),
         _kslot(3, kslot, "cache step"),
     )
+
+
+def bc_icmp_unreach() -> list[Obligation]:
+    """BC-ICMP-UNREACH (§7.8): persistent Destination Unreachable deletes a (non-home) entry; below the
+    limit the entry is untouched."""
+
+    def fn(s: Sym, e: K.Entry, now: Any) -> tuple[list[Any], Any]:
+        count, limit = s.int_("count", 0), s.int_("limit", 1)
+        e2 = K.icmp_unreach_entry(Z3, e, count, limit)
+        return [], z3.And(
+            z3.Implies(z3.And(e.present, z3.Not(e.home_reg), count >= limit), z3.Not(e2.present)),
+            z3.Implies(count < limit, same(e2, e)),
+        )
+
+    return _over(ONLY_DEFAULT, _entry_op(fn, "icmp_unreach_entry"))
 
 
 def bc_hao_no_state() -> list[Obligation]:
@@ -758,7 +780,23 @@ def mn_rate_limit() -> list[Obligation]:
             ),
             "rate_ok allows",
         ),
+        lambda reading: Obligation("bu_allowed", reading, _bu_allowed_bounds),
     )
+
+
+def _bu_allowed_bounds(cfg: Config) -> Goal:
+    s = Sym()
+    now, last = s.time("now"), s.time("last_send")
+    ok = K.bu_allowed(
+        Z3,
+        cfg,
+        no_more_bu=s.bool_("no_more_bu"),
+        sent_before=True,
+        now=now,
+        last_send=last,
+        fast_count=s.int_("fast_count", 0),
+    )
+    return Goal(s, [ok], now - last >= cfg.max_update_rate)
 
 
 def mn_slow_rate() -> list[Obligation]:
@@ -775,6 +813,59 @@ def mn_slow_rate() -> list[Obligation]:
     )
 
 
+def mn_icmp_pp2_stop() -> list[Obligation]:
+    """MN-ICMP-PP2-STOP (§4.3, §9.9): after Parameter Problem code 2 for a BU, retransmission stops, no
+    BU is allowed to that destination, and no later list transition clears the mark."""
+
+    def pp2(s: Sym, b: K.BulEntry, now: Any, c: Config) -> tuple[list[Any], Any]:
+        b2 = K.bul_param_problem(Z3, b)
+        allowed = K.bu_allowed(
+            Z3,
+            c,
+            no_more_bu=b2.no_more_bu,
+            sent_before=s.bool_("sent_before"),
+            now=now,
+            last_send=s.time("last_send"),
+            fast_count=s.int_("fast_count", 0),
+        )
+        return [b.present], z3.And(z3.Not(b2.retx_on), z3.Not(allowed))
+
+    def sticky(s: Sym, b: K.BulEntry, now: Any, c: Config) -> tuple[list[Any], Any]:
+        b_new, _ = _new_bu(s, b, now, c)
+        b_ba, _ = K.bul_on_ba(
+            Z3,
+            c,
+            b,
+            auth=s.bool_("auth"),
+            opt_len=s.int_("opt_len", 0, 255),
+            ba_seq=s.seq("ba_seq"),
+            status=s.int_("status", 0, 255),
+        )
+        kept = [
+            x.no_more_bu
+            for x in (b_new, K.bul_retransmit(Z3, c, b, now), b_ba, K.bul_param_problem(Z3, b))
+        ]
+        return [b.no_more_bu], z3.And(*kept)
+
+    return _over(
+        ONLY_DEFAULT,
+        _bul(pp2, "bul_param_problem + bu_allowed"),
+        _bul(sticky, "every list transition"),
+    )
+
+
+def mn_coa_rate() -> list[Obligation]:
+    """MN-COA-RATE (§9.3): a new primary care-of address at most once per MAX_UPDATE_RATE."""
+
+    def build(cfg: Config) -> Goal:
+        s = Sym()
+        now, last, before = s.time("now"), s.time("last_formed"), s.bool_("formed_before")
+        ok = K.coa_formation_ok(Z3, cfg, formed_before=before, now=now, last_formed=last)
+        return Goal(s, [before, ok], now - last >= cfg.max_update_rate)
+
+    return [Obligation("coa_formation_ok", "default", build)]
+
+
 PROOFS: dict[str, Callable[[], list[Obligation]]] = {
     "BC-SEQ-MONOTONIC": bc_seq_monotonic,
     "BC-STALE-IGNORED": bc_stale_ignored,
@@ -788,6 +879,7 @@ PROOFS: dict[str, Callable[[], list[Obligation]]] = {
     "BC-EXPIRE": bc_expire,
     "BC-UNIQUE": bc_unique,
     "BC-HOMEREG-FULL-131": bc_homereg_full_131,
+    "BC-ICMP-UNREACH": bc_icmp_unreach,
     "HA-NOT-HA-132": ha_not_ha_132,
     "HA-NOT-HOME-133": ha_not_home_133,
     "HA-IDLEN-136": ha_idlen_136,
@@ -808,6 +900,8 @@ PROOFS: dict[str, Callable[[], list[Obligation]]] = {
     "MN-BA-REJECTED": mn_ba_rejected,
     "MN-RATE-LIMIT": mn_rate_limit,
     "MN-SLOW-RATE": mn_slow_rate,
+    "MN-ICMP-PP2-STOP": mn_icmp_pp2_stop,
+    "MN-COA-RATE": mn_coa_rate,
 }
 """Property ID -> its obligations (each names the transition and the reading it is made under)."""
 
