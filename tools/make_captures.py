@@ -717,6 +717,153 @@ def partial_mid_backoff(c: Capture) -> None:
     c.at(12_002, ba_pkt(HA, COA1, 50))
 
 
+@capture(
+    "conforming", "a tunnelled packet arrives while the BU to its sender is still unanswered (§9.5)"
+)
+def cn_binding_race(c: Capture) -> None:
+    registration(c, 0)
+    c.at(2000, bu_pkt(COA1, CN, 1, 60))
+    c.at(2040, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    c.at(2060, ba_pkt(CN, COA1, 1))
+    c.at(3000, rh_udp(CN, COA1, 2))
+    c.at(9000, udp(COA1, CN, 3, hao=HOME))
+
+
+@capture(
+    "partial", "acknowledgement of a refresh missing; the next refresh comes at half the lifetime"
+)
+def partial_missing_ba_refresh(c: Capture) -> None:
+    route_opt(c, 0, seq=100, lifetime=40)
+    c.at(20_000, bu_pkt(COA1, CN, 101, 40, a_bit=False))
+    c.at(21_000, rh_udp(CN, COA1, 1))
+    c.at(40_000, bu_pkt(COA1, CN, 102, 40))
+    c.at(40_003, ba_pkt(CN, COA1, 102, lifetime=40))
+
+
+# ------------------------------------------------------------------ conversions of shared captures
+# New bytes in the draft's formats, following the packet sequence of a shared capture: RFC 3775
+# Mobility Header BU/BA become draft-04 options (Lifetime units of 4 s become seconds), type 2 Routing
+# headers become type 0, Home Address option 201 becomes 196; every other packet is re-encoded as
+# decoded. Only written when ../shared/traces is present.
+
+
+def _records(path: Path) -> list[tuple[int, IPv6Packet]]:
+    from model.codec import decode_partial
+    from model.codec.link import decode_link
+    from model.codec.pcap import Record, iter_file
+
+    out: list[tuple[int, IPv6Packet]] = []
+    for r in iter_file(str(path)):
+        if not isinstance(r, Record):
+            continue
+        link = decode_link(r.linktype, r.data)
+        if link.ipv6_offset is None:
+            continue
+        pkt, err = decode_partial(r.data[link.ipv6_offset :])
+        if pkt is not None:
+            out.append((r.time_ns // 1_000_000, pkt))
+    return out
+
+
+def _to_draft(pkt: IPv6Packet) -> IPv6Packet:
+    """One packet mapped to the draft-04 formats (see above)."""
+    from dataclasses import replace
+
+    from model.codec import MobilityHeader, Routing2
+
+    hs = []
+    for h in pkt.headers:
+        if isinstance(h, Routing2):
+            hs.append(Routing0(h.segments_left, (h.home_address,)))
+        elif hasattr(h, "options"):
+            opts = tuple(
+                HomeAddress(o.home_address, o.ext, DRAFT04.hao) if isinstance(o, HomeAddress) else o
+                for o in h.options
+            )
+            hs.append(replace(h, options=opts))
+        else:
+            hs.append(h)
+    up = pkt.payload
+    if isinstance(up, IPv6Packet):
+        return replace(pkt, headers=tuple(hs), payload=_to_draft(up))
+    if isinstance(up, MobilityHeader) and up.mh_type in (5, 6):
+        f = dict(up.fields)
+        trailing = f.get("trailing", b"")
+        assert isinstance(trailing, bytes)
+        if up.mh_type == 5:  # BU: ns-3 put the Home Address destination option after the MH
+            home = trailing[4:20] if len(trailing) >= 20 else pkt.src
+            opt = bu(
+                int(f["seq"]),
+                int(f["lifetime"]) * 4,
+                a=bool(f["a"]),
+                h=bool(f["h"]),
+                id_length=64 if f["h"] else 0,
+            )
+            return IPv6Packet(
+                pkt.src,
+                pkt.dst,
+                (*hs, dest_options(opt, HomeAddress(home))),
+                NoNextHeader(),
+                pkt.hop_limit,
+            )
+        home = trailing[8:24] if len(trailing) >= 24 else pkt.dst  # BA: the type 2 RH after the MH
+        ba = BindingAck(
+            int(f["status"]), int(f["seq"]), int(f["lifetime"]) * 4, int(f["lifetime"]) * 4
+        )
+        return IPv6Packet(
+            pkt.src,
+            pkt.dst,
+            (*hs, Routing0(1, (home,)), dest_options(ba)),
+            NoNextHeader(),
+            pkt.hop_limit,
+        )
+    return replace(pkt, headers=tuple(hs))
+
+
+def _convert(
+    name: str, description: str, sources: list[str], expected: list[tuple[str, int]]
+) -> None:
+    paths = [SHARED / s for s in sources]
+    if not all(p.is_file() for p in paths):
+        return
+    c = Capture(name, "convert", description)
+    t_base = None
+    for p in paths:
+        for t, pkt in _records(p):
+            t_base = t if t_base is None else t_base
+            c.at(max(0, t - t_base) if len(paths) == 1 else 10 * len(c.packets), _to_draft(pkt))
+    c.expected.extend(expected)
+    CAPTURES.append(c)
+
+
+def conversions() -> None:
+    _convert(
+        "convert-ns3-home-registration",
+        "ns-3 MIPv6 model, mobile node view (ns3-mipv6-manoj24rana/prefix4-n4-i1.pcap) in draft-04 "
+        "formats: its signalling carries no AH/ESP, and the home agent accepts it anyway",
+        ["ns3-mipv6-manoj24rana/prefix4-n4-i1.pcap"],
+        [("W-BU-NEEDS-AUTH", 6), ("W-BA-NEEDS-AUTH", 9), ("BC-STALE-IGNORED", 9)],
+    )
+    _convert(
+        "convert-ns3-home-agent-view",
+        "ns-3 MIPv6 model, home agent view (prefix4-n6-i1.pcap) in draft-04 formats",
+        ["ns3-mipv6-manoj24rana/prefix4-n6-i1.pcap"],
+        [("W-BU-NEEDS-AUTH", 6), ("W-BA-NEEDS-AUTH", 7), ("BC-STALE-IGNORED", 7)],
+    )
+    _convert(
+        "convert-zeek-hao-rh-tunnel",
+        "Zeek's Home Address option, type 2 Routing header and 6in6 captures as draft-04 HAO, "
+        "type 0 Routing header and tunnel packets",
+        [
+            "zeek/Traces/mobile-ipv6/ipv6-mobile-hoa.pcap",
+            "zeek/Traces/mobile-ipv6/ipv6-mobile-routing.pcap",
+            "zeek/Traces/tunnels/6in6.pcap",
+            "zeek/Traces/tunnels/6in6in6.pcap",
+        ],
+        [],
+    )
+
+
 def write(c: Capture) -> None:
     path = OUT / f"{c.name}.{'pcap' if c.pcap else 'pcapng'}"
     with path.open("wb") as f:
@@ -744,6 +891,7 @@ def main() -> None:
         f'key = "{SA_KEY.hex()}"\n',
         encoding="utf-8",
     )
+    conversions()
     entries = []
     for c in CAPTURES:
         write(c)

@@ -806,7 +806,7 @@ class Observer:
     def _same_ha_first(self, fl: Flow, sb: SeenBU) -> None:
         """§9.4: while a registration with one home agent is unexpired, try that one first."""
         reg = self.reg.get(sb.home)
-        if reg is None or reg is fl or reg.known != "present" or reg.gap:
+        if reg is None or reg is fl or reg.known != "present" or reg.gap or self._anycast(fl.dst):
             return
         if reg.k_expiry is not None and sb.t >= reg.k_expiry - self.tol:
             return
@@ -1263,7 +1263,14 @@ class Observer:
             and not self.is_ha.get(fi.src)
         ):
             fl2 = self.flows.get((h2, fi.src))
-            if fl2 is None or fl2.pp2 is None:
+            last = fl2.last_bu() if fl2 is not None else None
+            already = (
+                last is not None
+                and last.coa == d
+                and last.lifetime > 0
+                and (last.lifetime == INF or self._t < last.t + last.lifetime * 1000)
+            )
+            if (fl2 is None or fl2.pp2 is None) and not already:
                 wait = self.o.answer_timeout
                 if fl2 is not None and fl2.fast_count >= self.cfg.max_fast_updates:
                     wait = max(wait, self.cfg.slow_update_rate)

