@@ -34,12 +34,26 @@ class CacheRecord:
     unreach: int = 0  # §7.8 Destination Unreachable count for packets routed by this entry
 
     def kernel(self) -> K.Entry:
-        return K.Entry(True, self.home, self.coa, self.seq, self.home_reg, self.expiry, self.infinite, self.last_used)
+        return K.Entry(
+            True,
+            self.home,
+            self.coa,
+            self.seq,
+            self.home_reg,
+            self.expiry,
+            self.infinite,
+            self.last_used,
+        )
 
     def view(self) -> CacheEntryView:
         return CacheEntryView(
-            self.home, self.coa, self.seq, None if self.infinite else self.expiry, self.home_reg,
-            self.id_length, self.last_used,
+            self.home,
+            self.coa,
+            self.seq,
+            None if self.infinite else self.expiry,
+            self.home_reg,
+            self.id_length,
+            self.last_used,
         )
 
 
@@ -109,7 +123,9 @@ class BindingCache:
         """Apply one Binding Update (§7.2-§7.4, §7.7, §8.2, §8.3). `env.cache_full` and
         `env.any_evictable` are filled in here from the cache itself."""
         evictable = [r for r in self._entries.values() if K.is_evictable(PY, r.home_reg)]
-        env = replace(env, cache_full=len(self._entries) >= self.capacity, any_evictable=bool(evictable))
+        env = replace(
+            env, cache_full=len(self._entries) >= self.capacity, any_evictable=bool(evictable)
+        )
         old = self._entries.get(bu.home)
         before = old.kernel() if old is not None else ABSENT
         new, check, op, status = K.apply_bu(PY, self.config, before, bu, env, now)
@@ -121,22 +137,41 @@ class BindingCache:
         changed = op is not K.CacheOp.NONE and (new != before or op is not K.CacheOp.DELETE)
         if new.present:
             rec = CacheRecord(
-                home=new.home, coa=new.coa, seq=new.seq, home_reg=bool(new.home_reg), expiry=new.expiry,
-                infinite=bool(new.infinite), last_used=new.last_used, id_length=id_length,
-                lifetime=bu.lifetime, br_sent=old.br_sent if old is not None and old.coa == new.coa else None,
+                home=new.home,
+                coa=new.coa,
+                seq=new.seq,
+                home_reg=bool(new.home_reg),
+                expiry=new.expiry,
+                infinite=bool(new.infinite),
+                last_used=new.last_used,
+                id_length=id_length,
+                lifetime=bu.lifetime,
+                br_sent=old.br_sent if old is not None and old.coa == new.coa else None,
             )
             if op in (K.CacheOp.UPDATE, K.CacheOp.EVICT_AND_UPDATE):
                 self._entries[bu.home] = rec
-                events.append(CacheUpdated(
-                    self.node, rec.home, rec.coa, rec.seq, bu.lifetime, rec.home_reg, old is None,
-                    "8.2" if rec.home_reg else "7.3",
-                ))
+                events.append(
+                    CacheUpdated(
+                        self.node,
+                        rec.home,
+                        rec.coa,
+                        rec.seq,
+                        bu.lifetime,
+                        rec.home_reg,
+                        old is None,
+                        "8.2" if rec.home_reg else "7.3",
+                    )
+                )
         elif old is not None:
             del self._entries[bu.home]
-            events.append(CacheDeleted(self.node, bu.home, "bu", old.home_reg, "8.3" if bu.h else "7.4"))
+            events.append(
+                CacheDeleted(self.node, bu.home, "bu", old.home_reg, "8.3" if bu.h else "7.4")
+            )
         else:
             changed = False
-        return BuDecision(K.Check(check), op, int(status), changed, old is None and new.present, tuple(events))
+        return BuDecision(
+            K.Check(check), op, int(status), changed, old is None and new.present, tuple(events)
+        )
 
     def _evict(self, victim: CacheRecord) -> list[RoleEvent]:
         after = K.evict_entry(PY, victim.kernel(), True)

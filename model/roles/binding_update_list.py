@@ -45,22 +45,48 @@ class BulRecord:
 
     def kernel(self) -> K.BulEntry:
         return K.BulEntry(
-            True, self.seq, self.coa, self.home_reg, self.acked, self.interval, self.next_retx,
-            self.retx_on, self.last_send, self.fast_count, self.no_more_bu,
+            True,
+            self.seq,
+            self.coa,
+            self.home_reg,
+            self.acked,
+            self.interval,
+            self.next_retx,
+            self.retx_on,
+            self.last_send,
+            self.fast_count,
+            self.no_more_bu,
         )
 
     def with_kernel(self, b: K.BulEntry) -> BulRecord:
         return replace(
-            self, seq=b.seq, coa=b.coa, home_reg=bool(b.home_reg), acked=bool(b.acked), interval=b.interval,
-            next_retx=b.next_retx, retx_on=bool(b.retx_on), last_send=b.last_send, fast_count=b.fast_count,
+            self,
+            seq=b.seq,
+            coa=b.coa,
+            home_reg=bool(b.home_reg),
+            acked=bool(b.acked),
+            interval=b.interval,
+            next_retx=b.next_retx,
+            retx_on=bool(b.retx_on),
+            last_send=b.last_send,
+            fast_count=b.fast_count,
             no_more_bu=bool(b.no_more_bu),
         )
 
     def view(self) -> BulEntryView:
         return BulEntryView(
-            self.destination, self.home, self.coa, self.seq, None if self.infinite else self.expiry,
-            self.home_reg, self.acked, self.interval, self.next_retx if self.retx_on else None,
-            self.last_send, self.fast_count, self.no_more_bu,
+            self.destination,
+            self.home,
+            self.coa,
+            self.seq,
+            None if self.infinite else self.expiry,
+            self.home_reg,
+            self.acked,
+            self.interval,
+            self.next_retx if self.retx_on else None,
+            self.last_send,
+            self.fast_count,
+            self.no_more_bu,
         )
 
 
@@ -105,8 +131,13 @@ class BindingUpdateList:
             return None
         state = self._rate_state(destination, coa)
         ok = K.bu_allowed(
-            PY, self.config, no_more_bu=False, sent_before=state is not None, now=now,
-            last_send=state[0] if state else 0, fast_count=state[1] if state else 0,
+            PY,
+            self.config,
+            no_more_bu=False,
+            sent_before=state is not None,
+            now=now,
+            last_send=state[0] if state else 0,
+            fast_count=state[1] if state else 0,
         )
         return now if ok else max(now, self.rate_floor(destination, coa))
 
@@ -124,13 +155,28 @@ class BindingUpdateList:
         if state is None:
             return 0
         last, fast = state
-        gap = self.config.slow_update_rate if fast >= self.config.max_fast_updates else self.config.max_update_rate
+        gap = (
+            self.config.slow_update_rate
+            if fast >= self.config.max_fast_updates
+            else self.config.max_update_rate
+        )
         return last + gap
 
     # ------------------------------------------------------------ transitions
     def new_bu(
-        self, destination: Addr, home: Addr, coa: Addr, now: int, *, lifetime: int, home_reg: bool, ack: bool,
-        step: int, initial_seq: int, id_length: int = 0, src: Addr = b"",
+        self,
+        destination: Addr,
+        home: Addr,
+        coa: Addr,
+        now: int,
+        *,
+        lifetime: int,
+        home_reg: bool,
+        ack: bool,
+        step: int,
+        initial_seq: int,
+        id_length: int = 0,
+        src: Addr = b"",
     ) -> tuple[BulRecord, list[RoleEvent]]:
         """Record a new (not retransmitted) BU (§9.5): a greater Sequence Number, fresh back-off (§9.7)."""
         if not 1 <= step < K.SEQ_HALF:
@@ -138,13 +184,36 @@ class BindingUpdateList:
         old = self._entries.get((destination, home))
         before = old.kernel() if old is not None else _ABSENT
         b = K.bul_new_bu(
-            PY, self.config, before, now, step=step, initial_seq=initial_seq % K.SEQ_MOD, coa=coa,
-            home_reg=home_reg, ack=ack,
+            PY,
+            self.config,
+            before,
+            now,
+            step=step,
+            initial_seq=initial_seq % K.SEQ_MOD,
+            coa=coa,
+            home_reg=home_reg,
+            ack=ack,
         )
         infinite = lifetime == K.INFINITE_LIFETIME
         rec = BulRecord(
-            destination, home, coa, b.seq, lifetime, K.expiry_of(now, lifetime), infinite, home_reg, ack,
-            False, 0, 0, False, 0, 0, destination in self._no_more, id_length, src,
+            destination,
+            home,
+            coa,
+            b.seq,
+            lifetime,
+            K.expiry_of(now, lifetime),
+            infinite,
+            home_reg,
+            ack,
+            False,
+            0,
+            0,
+            False,
+            0,
+            0,
+            destination in self._no_more,
+            id_length,
+            src,
         ).with_kernel(b)
         self._entries[(destination, home)] = rec
         self._rate[destination] = (now, rec.fast_count, rec.coa)
@@ -163,8 +232,11 @@ class BindingUpdateList:
     def due(self, now: int) -> list[Key]:
         """Entries whose retransmission time has come."""
         return [
-            k for k in sorted(self._entries)
-            if self._entries[k].retx_on and self._entries[k].next_retx <= now and self.allowed(k[0], now)
+            k
+            for k in sorted(self._entries)
+            if self._entries[k].retx_on
+            and self._entries[k].next_retx <= now
+            and self.allowed(k[0], now)
         ]
 
     def on_ba(
@@ -173,7 +245,9 @@ class BindingUpdateList:
         """§9.10 through kernel.bul_on_ba: accepted marks acknowledged, rejected deletes the entry."""
         rec = self._entries.get((destination, home))
         before = rec.kernel() if rec is not None else _ABSENT
-        after, outcome = K.bul_on_ba(PY, self.config, before, auth=auth, opt_len=opt_len, ba_seq=seq, status=status)
+        after, outcome = K.bul_on_ba(
+            PY, self.config, before, auth=auth, opt_len=opt_len, ba_seq=seq, status=status
+        )
         outcome = K.BAOutcome(outcome)
         if rec is None:
             return outcome, []
@@ -205,5 +279,9 @@ class BindingUpdateList:
 
     def next_deadline(self) -> int | None:
         times = [r.expiry for r in self._entries.values() if not r.infinite]
-        times += [max(r.next_retx, self.rate_floor(r.destination)) for r in self._entries.values() if r.retx_on]
+        times += [
+            max(r.next_retx, self.rate_floor(r.destination))
+            for r in self._entries.values()
+            if r.retx_on
+        ]
         return min(times) if times else None

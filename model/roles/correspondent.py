@@ -76,14 +76,22 @@ class Correspondent:
     def on_receive(self, core: NodeCore, rx: Received, now: int) -> list[Action]:
         """Mobile IPv6 options in order; a BU failing §7.2 discards the whole packet (silently)."""
         out: list[Action] = []
-        lengths = rx.opt_lengths if len(rx.opt_lengths) == len(rx.options) else tuple(option_length(o) for o in rx.options)
+        lengths = (
+            rx.opt_lengths
+            if len(rx.opt_lengths) == len(rx.options)
+            else tuple(option_length(o) for o in rx.options)
+        )
         for opt, olen in zip(rx.options, lengths, strict=True):
-            if isinstance(opt, BindingUpdate) or (isinstance(opt, MalformedOption) and opt.kind == "BU"):
+            if isinstance(opt, BindingUpdate) or (
+                isinstance(opt, MalformedOption) and opt.kind == "BU"
+            ):
                 acts, keep = self._on_bu(core, rx, opt, olen, now)
                 out.extend(acts)
                 if not keep:
                     return out
-            elif isinstance(opt, BindingAck) or (isinstance(opt, MalformedOption) and opt.kind == "BA"):
+            elif isinstance(opt, BindingAck) or (
+                isinstance(opt, MalformedOption) and opt.kind == "BA"
+            ):
                 out.extend(self._on_ba(core, rx, opt, olen, now))
             elif isinstance(opt, BindingRequest):
                 out.extend(self._on_br(core, rx, now))
@@ -97,7 +105,9 @@ class Correspondent:
             return [Delivered(self.name, rx.src, rx.final_dst, via, flow_of(rx.packet))]
         return []
 
-    def intercept(self, core: NodeCore, packet: IPv6Packet, iface: str, now: int) -> list[Action] | None:
+    def intercept(
+        self, core: NodeCore, packet: IPv6Packet, iface: str, now: int
+    ) -> list[Action] | None:
         return None
 
     def on_output(self, core: NodeCore, packet: IPv6Packet, now: int) -> IPv6Packet | list[Action]:
@@ -129,7 +139,9 @@ class Correspondent:
             return []
         return list(self.cache.icmp_unreachable(final, self.config.unreach_persist))
 
-    def on_router_advertisement(self, core: NodeCore, ra: RouterAdvertisement, rx: Received, now: int) -> list[Action]:
+    def on_router_advertisement(
+        self, core: NodeCore, ra: RouterAdvertisement, rx: Received, now: int
+    ) -> list[Action]:
         return []
 
     def proxied(self) -> dict[Addr, str]:
@@ -158,13 +170,21 @@ class Correspondent:
     def _ba_source(self, core: NodeCore, rx: Received, home: Addr, to_anycast: bool) -> Addr:
         return rx.final_dst
 
-    def _after_bu(self, core: NodeCore, rx: Received, bu: BindingUpdate, d: BuDecision, was_home_reg: bool,
-                  now: int) -> list[Action]:
+    def _after_bu(
+        self,
+        core: NodeCore,
+        rx: Received,
+        bu: BindingUpdate,
+        d: BuDecision,
+        was_home_reg: bool,
+        now: int,
+    ) -> list[Action]:
         """Extra work of a home agent after a Binding Update was decided (§8.2, §8.3)."""
         return []
 
-    def _on_ba(self, core: NodeCore, rx: Received, ba: BindingAck | MalformedOption, olen: int,
-               now: int) -> list[Action]:
+    def _on_ba(
+        self, core: NodeCore, rx: Received, ba: BindingAck | MalformedOption, olen: int, now: int
+    ) -> list[Action]:
         """A BA at a node that sent no BU: nothing to match (§9.10 is the mobile node's)."""
         return []
 
@@ -178,30 +198,57 @@ class Correspondent:
         g = self.choices.grant_lifetime(requested, h)
         return max(1, min(g, requested))
 
-    def _on_bu(self, core: NodeCore, rx: Received, bu: BindingUpdate | MalformedOption, olen: int,
-               now: int) -> tuple[list[Action], bool]:
+    def _on_bu(
+        self, core: NodeCore, rx: Received, bu: BindingUpdate | MalformedOption, olen: int, now: int
+    ) -> tuple[list[Action], bool]:
         """§7.2 tests (kernel), then §7.3/§7.4/§8.x via the cache; §7.5 acknowledgement. (actions, keep?)"""
         home = rx.hao
         if isinstance(bu, MalformedOption):
-            check = K.Check(K.bu_check(PY, self.config, auth=rx.auth, length_ok=False, has_hao=home is not None,
-                                       has_entry=False, entry_seq=0, seq=0))
+            check = K.Check(
+                K.bu_check(
+                    PY,
+                    self.config,
+                    auth=rx.auth,
+                    length_ok=False,
+                    has_hao=home is not None,
+                    has_entry=False,
+                    entry_seq=0,
+                    seq=0,
+                )
+            )
             return [BindingIgnored(self.name, home, None, check.name, "7.2")], False
         coa = bu.care_of if bu.c and bu.care_of is not None else rx.packet.src
         key = home if home is not None else b""
         to_anycast = rx.final_dst in self.anycast()
         lifetime = self._granted(bu.lifetime, bu.h)
-        bu_in = K.BUIn(rx.auth, olen >= bu_fixed_length(bu.c, self.config), home is not None, bu.h, bu.seq,
-                       lifetime, key, coa)
+        bu_in = K.BUIn(
+            rx.auth,
+            olen >= bu_fixed_length(bu.c, self.config),
+            home is not None,
+            bu.h,
+            bu.seq,
+            lifetime,
+            key,
+            coa,
+        )
         env = K.NodeEnv(
-            self.is_home_agent, home is not None and self._home_on_link(core, key), bu.id_length,
-            self._ha_id_length(core, key), to_anycast, False, False, self.choices.will_create(key),
+            self.is_home_agent,
+            home is not None and self._home_on_link(core, key),
+            bu.id_length,
+            self._ha_id_length(core, key),
+            to_anycast,
+            False,
+            False,
+            self.choices.will_create(key),
         )
         old = self.cache.get(key)
         was_home_reg = old is not None and old.home_reg
         d = self.cache.process(bu_in, env, now, id_length=bu.id_length)
         out: list[Action] = list(d.events)
         if d.check is K.Check.EQUAL_SEQ_REACK and old is not None and home is not None:
-            acted = self._ack(core, rx, bu, home, coa, K.Status.ACCEPTED, old.lifetime, to_anycast, now)
+            acted = self._ack(
+                core, rx, bu, home, coa, K.Status.ACCEPTED, old.lifetime, to_anycast, now
+            )
             out.extend(acted)
             out.append(BindingProcessed(self.name, home, coa, bu.seq, 0, False, bool(acted), "7.2"))
             return out, True
@@ -212,12 +259,25 @@ class Correspondent:
         acted = self._ack(core, rx, bu, home, coa, d.status, lifetime, to_anycast, now)
         out.extend(acted)
         section = "8.1" if d.status == K.Status.DHAAD_RESPONSE else "8.2" if bu.h else "7.5"
-        out.append(BindingProcessed(self.name, home, coa, bu.seq, d.status, d.changed, bool(acted), section,
-                                    bu.lifetime))
+        out.append(
+            BindingProcessed(
+                self.name, home, coa, bu.seq, d.status, d.changed, bool(acted), section, bu.lifetime
+            )
+        )
         return out, True
 
-    def _ack(self, core: NodeCore, rx: Received, bu: BindingUpdate, home: Addr, coa: Addr, status: int,
-             lifetime: int, to_anycast: bool, now: int) -> list[Action]:
+    def _ack(
+        self,
+        core: NodeCore,
+        rx: Received,
+        bu: BindingUpdate,
+        home: Addr,
+        coa: Addr,
+        status: int,
+        lifetime: int,
+        to_anycast: bool,
+        now: int,
+    ) -> list[Action]:
         """§7.5, §5.2: BA when A is set; accepted -> routed by the entry; rejected (or an accepted deletion,
         B8) -> routed to the BU's home address via the BU's care-of address, never using the cache."""
         if not bu.a:
@@ -234,4 +294,6 @@ class Correspondent:
 
 def on_link(prefixes: tuple[Prefix, ...], addr: Addr) -> bool:
     """Is `addr` on-link with respect to a Prefix List (the link-local prefix does not count)?"""
-    return not is_link_local(addr) and any(p.contains(addr) for p in prefixes if not is_link_local(p.network))
+    return not is_link_local(addr) and any(
+        p.contains(addr) for p in prefixes if not is_link_local(p.network)
+    )

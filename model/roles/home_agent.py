@@ -40,13 +40,21 @@ class HomeAgent(Correspondent):
     section = "8.2"
 
     def __init__(
-        self, name: str, config: Config, *, serving: tuple[Prefix, ...] = (), iid_length: int = 64,
-        capacity: int = 64, choices: Choices = DEFAULT_CHOICES,
+        self,
+        name: str,
+        config: Config,
+        *,
+        serving: tuple[Prefix, ...] = (),
+        iid_length: int = 64,
+        capacity: int = 64,
+        choices: Choices = DEFAULT_CHOICES,
     ) -> None:
         super().__init__(name, config, capacity=capacity, choices=choices)
         self.serving = serving
         self.iid_length = iid_length
-        self._covered: dict[Addr, tuple[str, tuple[Addr, ...]]] = {}  # home -> (iface, covered addresses)
+        self._covered: dict[
+            Addr, tuple[str, tuple[Addr, ...]]
+        ] = {}  # home -> (iface, covered addresses)
         self._na_left: dict[tuple[Addr, Addr], int] = {}
 
     # ------------------------------------------------------------ §8.1 anycast, §8.2 proxy ND
@@ -102,8 +110,15 @@ class HomeAgent(Correspondent):
         return tuple(dict.fromkeys(out))
 
     # ------------------------------------------------------------ §8.2, §8.3 after the kernel decided
-    def _after_bu(self, core: NodeCore, rx: Received, bu: BindingUpdate, d: BuDecision, was_home_reg: bool,
-                  now: int) -> list[Action]:
+    def _after_bu(
+        self,
+        core: NodeCore,
+        rx: Received,
+        bu: BindingUpdate,
+        d: BuDecision,
+        was_home_reg: bool,
+        now: int,
+    ) -> list[Action]:
         home = rx.hao
         assert home is not None
         rec = self.cache.get(home)
@@ -128,7 +143,9 @@ class HomeAgent(Correspondent):
 
     def _na(self, core: NodeCore, iface: str, target: Addr, now: int) -> list[Action]:
         """§8.2 (HA-GRATUITOUS-NA): all-nodes NA, the HA's link-layer address, S = 0, O = 1."""
-        src = next((a for a in core.addresses() if is_link_local(a) and core.iface_of(a) == iface), None)
+        src = next(
+            (a for a in core.addresses() if is_link_local(a) and core.iface_of(a) == iface), None
+        )
         src = src or self._unicast(core, target)
         return core.send_on_link(iface, unsolicited_na(src, target, core.lla(iface)), None, now)
 
@@ -139,7 +156,9 @@ class HomeAgent(Correspondent):
                 return home
         return None
 
-    def intercept(self, core: NodeCore, packet: IPv6Packet, iface: str, now: int) -> list[Action] | None:
+    def intercept(
+        self, core: NodeCore, packet: IPv6Packet, iface: str, now: int
+    ) -> list[Action] | None:
         """§8.2, §8.4: packets for a covered address are tunnelled to the primary care-of address;
         link-local and site-local ones are dropped with Destination Unreachable code 3."""
         home = self._home_of(packet.dst)
@@ -150,8 +169,10 @@ class HomeAgent(Correspondent):
             self._covered.pop(home, None)
             return None
         if is_link_local(packet.dst) or is_site_local(packet.dst):
-            out: list[Action] = [Intercepted(self.name, home, "drop", None, "8.2"),
-                                 Dropped(self.name, "local-scope-for-mobile-node", "8.2")]
+            out: list[Action] = [
+                Intercepted(self.name, home, "drop", None, "8.2"),
+                Dropped(self.name, "local-scope-for-mobile-node", "8.2"),
+            ]
             err = dest_unreachable(self._unicast(core, home), packet, 3)
             if err is not None:
                 out.extend(core.send(err, now))
@@ -162,16 +183,26 @@ class HomeAgent(Correspondent):
         return [Intercepted(self.name, home, "tunnel", rec.coa, "8.4"), *core.send(outer, now)]
 
     # ------------------------------------------------------------ §8.5 renumbering
-    def advertise_prefixes(self, core: NodeCore, iface: str, ra: RouterAdvertisement, now: int) -> list[Action]:
+    def advertise_prefixes(
+        self, core: NodeCore, iface: str, ra: RouterAdvertisement, now: int
+    ) -> list[Action]:
         """§8.5 (HA-RA-TUNNEL): after a home prefix change, tunnel the RA (with AH) to each registered
         mobile node using a home address on `iface`; nodes at home hold no registration and get none."""
         out: list[Action] = []
-        src = next((a for a in core.addresses() if is_link_local(a) and core.iface_of(a) == iface), None)
+        src = next(
+            (a for a in core.addresses() if is_link_local(a) and core.iface_of(a) == iface), None
+        )
         for rec in self.cache.records():
             entry = self._covered.get(rec.home)
             if not rec.home_reg or entry is None or entry[0] != iface or rec.coa == rec.home:
                 continue
-            inner = IPv6Packet(src or self._unicast(core, rec.home), ALL_NODES, (PLACEHOLDER_AH,), ra, hop_limit=255)
+            inner = IPv6Packet(
+                src or self._unicast(core, rec.home),
+                ALL_NODES,
+                (PLACEHOLDER_AH,),
+                ra,
+                hop_limit=255,
+            )
             outer = tunnel(inner, self._unicast(core, rec.home), rec.coa)
             out.append(Note(self.name, "ra-tunnel", rec.home.hex(), "8.5"))
             out.extend(core.send(outer, now))

@@ -19,8 +19,14 @@ if TYPE_CHECKING:
     from model.roles.mobile_node import MobileNode
 
 
-def handle_ba(mn: MobileNode, core: NodeCore, rx: Received, ba: BindingAck | MalformedOption, olen: int,
-              now: int) -> list[Action]:
+def handle_ba(
+    mn: MobileNode,
+    core: NodeCore,
+    rx: Received,
+    ba: BindingAck | MalformedOption,
+    olen: int,
+    now: int,
+) -> list[Action]:
     """§9.10 through kernel.bul_on_ba; a 135 response teaches the HA's unicast address (§8.1, §9.4)."""
     if isinstance(ba, MalformedOption):
         return [BindingAckReceived(mn.name, rx.src, 0, 0, K.BAOutcome.IGNORE.name)]
@@ -35,7 +41,10 @@ def handle_ba(mn: MobileNode, core: NodeCore, rx: Received, ba: BindingAck | Mal
             key = (cands[0].destination, cands[0].home)
     rec = mn.bul.get(*key)
     outcome, events = mn.bul.on_ba(*key, auth=rx.auth, opt_len=olen, seq=ba.seq, status=ba.status)
-    out: list[Action] = [*events, BindingAckReceived(mn.name, rx.src, ba.seq, ba.status, outcome.name)]
+    out: list[Action] = [
+        *events,
+        BindingAckReceived(mn.name, rx.src, ba.seq, ba.status, outcome.name),
+    ]
     if rec is None or outcome is K.BAOutcome.IGNORE:
         return out
     if outcome is K.BAOutcome.ACCEPTED:
@@ -55,7 +64,11 @@ def handle_ba(mn: MobileNode, core: NodeCore, rx: Received, ba: BindingAck | Mal
         out.append(Note(mn.name, "ha-discovered", fmt(mn.ha), "8.1"))
         if not mn.at_home:
             out += mn.register(core, now)
-    elif rec.home_reg and ba.status == K.Status.BAD_ID_LENGTH and mn.choices.retry_rejected(ba.status):
+    elif (
+        rec.home_reg
+        and ba.status == K.Status.BAD_ID_LENGTH
+        and mn.choices.retry_rejected(ba.status)
+    ):
         mn.id_length = 0
         if not mn.at_home:
             out += mn.register(core, now)
@@ -77,7 +90,11 @@ def handle_br(mn: MobileNode, core: NodeCore, rx: Received, now: int) -> list[Ac
         coa, src, life = home, home, 0
     else:
         private = mn.choices.private_binding(sender)
-        coa, src, life = (home if private else mn.primary), mn.primary, (0 if private else mn.cn_lifetime)
+        coa, src, life = (
+            (home if private else mn.primary),
+            mn.primary,
+            (0 if private else mn.cn_lifetime),
+        )
     p = PendingBU(sender, home, coa, life, False, mn.choices.cn_ack(sender), 0, src, "9.11")
     return mn.queue_bu(core, p, now)
 
@@ -90,7 +107,11 @@ def tunnel_trigger(mn: MobileNode, core: NodeCore, rx: Received, now: int) -> li
     outer, inner = rx.tunnel_outer, rx.packet
     if outer is None or mn.at_home or mn.primary is None:
         return []
-    if outer.dst not in mn.coas or final_destination(inner) not in mn.homes or outer.src == inner.src:
+    if (
+        outer.dst not in mn.coas
+        or final_destination(inner) not in mn.homes
+        or outer.src == inner.src
+    ):
         return []
     dst = inner.src
     if is_link_local(dst) or is_multicast(dst) or dst in mn.homes or dst == mn.ha:
@@ -100,7 +121,9 @@ def tunnel_trigger(mn: MobileNode, core: NodeCore, rx: Received, now: int) -> li
         return []
     if not mn.choices.bu_to_cn(dst):
         return [Note(mn.name, "binding-private", fmt(dst), "9.5")]
-    p = PendingBU(dst, home, mn.primary, mn.cn_lifetime, False, mn.choices.cn_ack(dst), 0, mn.primary, "9.5")
+    p = PendingBU(
+        dst, home, mn.primary, mn.cn_lifetime, False, mn.choices.cn_ack(dst), 0, mn.primary, "9.5"
+    )
     return [Note(mn.name, "tunnel-trigger", fmt(dst), "9.5"), *mn.queue_bu(core, p, now)]
 
 

@@ -78,9 +78,20 @@ class MobileNode(Correspondent):
     """§9. `home`: the home address (others in `other_homes`); `home_agent`: None = discover (§8.1)."""
 
     def __init__(
-        self, name: str, config: Config, *, home: Addr, home_prefix: Prefix, home_agent: Addr | None = None,
-        other_homes: tuple[Addr, ...] = (), id_length: int = 64, home_lifetime: int = 600,
-        cn_lifetime: int = 300, at_home: bool = True, capacity: int = 64, choices: Choices = DEFAULT_CHOICES,
+        self,
+        name: str,
+        config: Config,
+        *,
+        home: Addr,
+        home_prefix: Prefix,
+        home_agent: Addr | None = None,
+        other_homes: tuple[Addr, ...] = (),
+        id_length: int = 64,
+        home_lifetime: int = 600,
+        cn_lifetime: int = 300,
+        at_home: bool = True,
+        capacity: int = 64,
+        choices: Choices = DEFAULT_CHOICES,
     ) -> None:
         super().__init__(name, config, capacity=capacity, choices=choices)
         self.homes = (home, *other_homes)
@@ -117,15 +128,22 @@ class MobileNode(Correspondent):
         ll = link_local(self.home)
         if ll not in core.addresses():
             core.add_address(iface, ll)
-        rs = IPv6Packet(ll, ALL_ROUTERS, (), RouterSolicitation((SourceLLA(core.lla(iface)),)), hop_limit=255)
-        return [Note(self.name, "link-change", iface, "9.2"), *core.send_on_link(iface, rs, None, now)]
+        rs = IPv6Packet(
+            ll, ALL_ROUTERS, (), RouterSolicitation((SourceLLA(core.lla(iface)),)), hop_limit=255
+        )
+        return [
+            Note(self.name, "link-change", iface, "9.2"),
+            *core.send_on_link(iface, rs, None, now),
+        ]
 
     def router_unreachable(self, now: int) -> list[Action]:
         """Neighbor Unreachability Detection says the default router is gone (§9.2)."""
         self.router_ok = False
         return [Note(self.name, "router-unreachable", "", "9.2")]
 
-    def on_router_advertisement(self, core: NodeCore, ra: RouterAdvertisement, rx: Received, now: int) -> list[Action]:
+    def on_router_advertisement(
+        self, core: NodeCore, ra: RouterAdvertisement, rx: Received, now: int
+    ) -> list[Action]:
         """§9.2: a new default router on a new link means movement; the home prefix means home (§9.13);
         an RA tunnelled from the home agent must be authenticated (§8.5)."""
         infos = [o for o in ra.options if isinstance(o, PrefixInfo)]
@@ -136,7 +154,10 @@ class MobileNode(Correspondent):
         gaddr = gaddr or (None if is_link_local(rx.packet.src) else rx.packet.src)
         router = Router(rx.packet.src, rx.iface, gaddr, prefixes)
         at_home_link = any(p.contains(self.home) for p in prefixes)
-        if self.router is not None and (self.router.address, self.router.iface) == (router.address, router.iface):
+        if self.router is not None and (self.router.address, self.router.iface) == (
+            router.address,
+            router.iface,
+        ):
             self.router, self.router_ok = router, True
             if at_home_link and not self.at_home:
                 return self._return_home(core, router, now)
@@ -150,10 +171,16 @@ class MobileNode(Correspondent):
             return self._return_home(core, router, now)
         return self._move(core, router, now)
 
-    def _home_ra(self, core: NodeCore, prefixes: tuple[Prefix, ...], rx: Received, now: int) -> list[Action]:
+    def _home_ra(
+        self, core: NodeCore, prefixes: tuple[Prefix, ...], rx: Received, now: int
+    ) -> list[Action]:
         if not rx.auth:
             return [Note(self.name, "ra-unauthenticated", "", "8.5")]
-        new = [p.with_iid(iid_of(self.home, 128 - p.length)) for p in prefixes if not is_link_local(p.network)]
+        new = [
+            p.with_iid(iid_of(self.home, 128 - p.length))
+            for p in prefixes
+            if not is_link_local(p.network)
+        ]
         added = [a for a in new if a not in self.homes]
         self.homes = (*self.homes, *added)
         return [Note(self.name, "home-renumbered", a.hex(), "8.5") for a in added]
@@ -174,7 +201,12 @@ class MobileNode(Correspondent):
     def _move(self, core: NodeCore, router: Router, now: int) -> list[Action]:
         out: list[Action] = [Note(self.name, "movement", router.iface, "9.2")]
         old = self.router
-        if old is not None and not self.at_home and self.primary is not None and old.global_address is not None:
+        if (
+            old is not None
+            and not self.at_home
+            and self.primary is not None
+            and old.global_address is not None
+        ):
             self.prev = (old.global_address, self.primary)
         self.router, self.router_ok, self.at_home = router, True, False
         return out + self._form_coa(core, now)
@@ -188,8 +220,13 @@ class MobileNode(Correspondent):
         usable = tuple(p for p in r.prefixes if not is_link_local(p.network))
         if not usable:
             return [Note(self.name, "no-prefix", r.iface, "9.3")]
-        ok = K.coa_formation_ok(PY, self.config, formed_before=self.last_coa_formed is not None, now=now,
-                                last_formed=self.last_coa_formed or 0)
+        ok = K.coa_formation_ok(
+            PY,
+            self.config,
+            formed_before=self.last_coa_formed is not None,
+            now=now,
+            last_formed=self.last_coa_formed or 0,
+        )
         if not ok:
             assert self.last_coa_formed is not None
             self.timers.arm(("coa",), self.last_coa_formed + self.config.max_update_rate)
@@ -210,12 +247,30 @@ class MobileNode(Correspondent):
         out += self.register(core, now)
         if self.prev is not None and self.choices.prev_router_bu(self.prev[0]):
             dst, old_coa = self.prev
-            out += self.queue_bu(core, PendingBU(dst, old_coa, coa, self.cn_lifetime, True, True, 0, coa, "9.6"), now)
+            out += self.queue_bu(
+                core, PendingBU(dst, old_coa, coa, self.cn_lifetime, True, True, 0, coa, "9.6"), now
+            )
         for rec in self.bul.records():
-            if not rec.home_reg and rec.destination != self.ha and self.choices.bu_to_cn(rec.destination):
-                out += self.queue_bu(core, PendingBU(
-                    rec.destination, rec.home, coa, self.cn_lifetime, False, self.choices.cn_ack(rec.destination),
-                    0, coa, "9.5"), now)
+            if (
+                not rec.home_reg
+                and rec.destination != self.ha
+                and self.choices.bu_to_cn(rec.destination)
+            ):
+                out += self.queue_bu(
+                    core,
+                    PendingBU(
+                        rec.destination,
+                        rec.home,
+                        coa,
+                        self.cn_lifetime,
+                        False,
+                        self.choices.cn_ack(rec.destination),
+                        0,
+                        coa,
+                        "9.5",
+                    ),
+                    now,
+                )
         return out
 
     def register(self, core: NodeCore, now: int) -> list[Action]:
@@ -226,8 +281,21 @@ class MobileNode(Correspondent):
         out: list[Action] = []
         for home in self._registered_homes():
             dst = self.ha if self.ha is not None else self.anycast_for(home)
-            out += self.queue_bu(core, PendingBU(
-                dst, home, self.primary, self.home_lifetime, True, True, self.id_length, self.primary, "9.4"), now)
+            out += self.queue_bu(
+                core,
+                PendingBU(
+                    dst,
+                    home,
+                    self.primary,
+                    self.home_lifetime,
+                    True,
+                    True,
+                    self.id_length,
+                    self.primary,
+                    "9.4",
+                ),
+                now,
+            )
         return out
 
     def _registered_homes(self) -> list[Addr]:
@@ -249,12 +317,30 @@ class MobileNode(Correspondent):
         out: list[Action] = [Note(self.name, "returned-home", router.iface, "9.13")]
         for home in self._registered_homes():
             if self.ha is not None:
-                out += self.queue_bu(core, PendingBU(
-                    self.ha, home, home, self.home_lifetime, True, True, self.id_length, home, "9.13"), now)
+                out += self.queue_bu(
+                    core,
+                    PendingBU(
+                        self.ha,
+                        home,
+                        home,
+                        self.home_lifetime,
+                        True,
+                        True,
+                        self.id_length,
+                        home,
+                        "9.13",
+                    ),
+                    now,
+                )
         for rec in self.bul.records():
             if not rec.home_reg and self.choices.bu_to_cn(rec.destination):
-                out += self.queue_bu(core, PendingBU(rec.destination, rec.home, rec.home, 0, False, False, 0,
-                                                     rec.home, "9.13"), now)
+                out += self.queue_bu(
+                    core,
+                    PendingBU(
+                        rec.destination, rec.home, rec.home, 0, False, False, 0, rec.home, "9.13"
+                    ),
+                    now,
+                )
         ll = link_local(self.home)
         for target in self.home_targets(router.prefixes):
             out += self._na(core, router.iface, ll, target, now)
@@ -291,16 +377,67 @@ class MobileNode(Correspondent):
         self.timers.cancel(("bu", p.destination, p.home))
         step = self.choices.seq_step(p.destination)
         init = self.choices.initial_seq(core.random)
-        rec, out = self.bul.new_bu(p.destination, p.home, p.coa, now, lifetime=p.lifetime, home_reg=p.home_reg,
-                                   ack=p.ack, step=step, initial_seq=init, id_length=p.id_length, src=p.src)
-        return [*out, *self._emit_bu(core, p.destination, p.home, rec.coa, rec.seq, p.lifetime, p.home_reg,
-                                     p.ack, p.id_length, p.src, False, p.section, now)]
+        rec, out = self.bul.new_bu(
+            p.destination,
+            p.home,
+            p.coa,
+            now,
+            lifetime=p.lifetime,
+            home_reg=p.home_reg,
+            ack=p.ack,
+            step=step,
+            initial_seq=init,
+            id_length=p.id_length,
+            src=p.src,
+        )
+        return [
+            *out,
+            *self._emit_bu(
+                core,
+                p.destination,
+                p.home,
+                rec.coa,
+                rec.seq,
+                p.lifetime,
+                p.home_reg,
+                p.ack,
+                p.id_length,
+                p.src,
+                False,
+                p.section,
+                now,
+            ),
+        ]
 
-    def _emit_bu(self, core: NodeCore, dst: Addr, home: Addr, coa: Addr, seq: int, lifetime: int, h: bool,
-                 a: bool, id_length: int, src: Addr, retx: bool, section: str, now: int) -> list[Action]:
+    def _emit_bu(
+        self,
+        core: NodeCore,
+        dst: Addr,
+        home: Addr,
+        coa: Addr,
+        seq: int,
+        lifetime: int,
+        h: bool,
+        a: bool,
+        id_length: int,
+        src: Addr,
+        retx: bool,
+        section: str,
+        now: int,
+    ) -> list[Action]:
         care_of = coa if coa != src else None
-        bu = BindingUpdate(seq, lifetime, a, h, care_of is not None, id_length, care_of, 0, b"",
-                           self.config.profile.bu)
+        bu = BindingUpdate(
+            seq,
+            lifetime,
+            a,
+            h,
+            care_of is not None,
+            id_length,
+            care_of,
+            0,
+            b"",
+            self.config.profile.bu,
+        )
         pkt = bu_packet(src, dst, bu, home, self.config.profile.hao)
         ev = BindingUpdateSent(self.name, dst, home, coa, seq, lifetime, h, a, retx, section)
         return [ev, *core.send(pkt, now)]
@@ -309,8 +446,9 @@ class MobileNode(Correspondent):
     def on_receive(self, core: NodeCore, rx: Received, now: int) -> list[Action]:
         return tunnel_trigger(self, core, rx, now) + super().on_receive(core, rx, now)
 
-    def _on_ba(self, core: NodeCore, rx: Received, ba: BindingAck | MalformedOption, olen: int,
-               now: int) -> list[Action]:
+    def _on_ba(
+        self, core: NodeCore, rx: Received, ba: BindingAck | MalformedOption, olen: int, now: int
+    ) -> list[Action]:
         return handle_ba(self, core, rx, ba, olen, now)
 
     def _on_br(self, core: NodeCore, rx: Received, now: int) -> list[Action]:
@@ -327,8 +465,13 @@ class MobileNode(Correspondent):
             scope = packet.dst[1] & 0x0F if is_multicast(packet.dst) else 0
             if scope > 2 and self.ha is not None and self.choices.mcast_via_ha(packet.dst):
                 outer = encapsulate(packet, self.primary, self.ha)
-                return [Note(self.name, "mcast-via-ha", packet.dst.hex(), "10"), *core.send(outer, now)]
-            packet = add_final_option(packet, HomeAddress(packet.src, opt_type=self.config.profile.hao))
+                return [
+                    Note(self.name, "mcast-via-ha", packet.dst.hex(), "10"),
+                    *core.send(outer, now),
+                ]
+            packet = add_final_option(
+                packet, HomeAddress(packet.src, opt_type=self.config.profile.hao)
+            )
             packet = replace(packet, src=self.primary)
         return super().on_output(core, packet, now)
 
@@ -337,8 +480,13 @@ class MobileNode(Correspondent):
         out = super().on_timer(core, now)
         gone = self.bul.expire(now)
         out += gone
-        if any(getattr(e, "home", None) in self.homes and getattr(e, "destination", None) == self.ha for e in gone):
-            out += self.register(core, now)  # §9.4: a registration still wanted outlives its BU's lifetime
+        if any(
+            getattr(e, "home", None) in self.homes and getattr(e, "destination", None) == self.ha
+            for e in gone
+        ):
+            out += self.register(
+                core, now
+            )  # §9.4: a registration still wanted outlives its BU's lifetime
         if self.ha_reg_expiry is not None and now >= self.ha_reg_expiry:
             self.ha_reg_expiry = None
         for key in self.timers.pop_expired(now):
@@ -361,8 +509,21 @@ class MobileNode(Correspondent):
                         self.timers.arm(key, now + NA_REXMIT_INTERVAL)
         for dst, home in self.bul.due(now):
             rec = self.bul.retransmit(dst, home, now)
-            out += self._emit_bu(core, dst, home, rec.coa, rec.seq, rec.lifetime, rec.home_reg, rec.ack,
-                                 rec.id_length, rec.src, True, "9.7", now)
+            out += self._emit_bu(
+                core,
+                dst,
+                home,
+                rec.coa,
+                rec.seq,
+                rec.lifetime,
+                rec.home_reg,
+                rec.ack,
+                rec.id_length,
+                rec.src,
+                True,
+                "9.7",
+                now,
+            )
         return out
 
     def next_deadline(self) -> int | None:
@@ -370,4 +531,6 @@ class MobileNode(Correspondent):
         return min(ds) if ds else None
 
     def snapshot(self, name: str, now: int) -> NodeSnapshot:
-        return NodeSnapshot(name, now, self.cache.views(), self.bul.views(), tuple(self.coas), self.at_home)
+        return NodeSnapshot(
+            name, now, self.cache.views(), self.bul.views(), tuple(self.coas), self.at_home
+        )

@@ -58,7 +58,9 @@ def option_length(o: Option) -> int:
     return 0
 
 
-def routed(src: Addr, via: Addr, final: Addr, headers: tuple[ExtHeader, ...], payload: Upper) -> IPv6Packet:
+def routed(
+    src: Addr, via: Addr, final: Addr, headers: tuple[ExtHeader, ...], payload: Upper
+) -> IPv6Packet:
     """§7.9: one-segment type 0 Routing header: Destination = care-of address, Address[1] = home address."""
     return IPv6Packet(src, via, (Routing0(1, (final,)), *headers), payload)
 
@@ -70,7 +72,12 @@ def ba_packet(src: Addr, coa: Addr, home: Addr, ba: BindingAck) -> IPv6Packet:
 
 def bu_packet(src: Addr, dst: Addr, bu: BindingUpdate, home: Addr, hao_type: int) -> IPv6Packet:
     """§5.1, §9.4: a BU with its Home Address option and AH, no payload."""
-    return IPv6Packet(src, dst, (PLACEHOLDER_AH, dest_options(bu, HomeAddress(home, opt_type=hao_type))), NoNextHeader())
+    return IPv6Packet(
+        src,
+        dst,
+        (PLACEHOLDER_AH, dest_options(bu, HomeAddress(home, opt_type=hao_type))),
+        NoNextHeader(),
+    )
 
 
 def _real(opts: tuple[Option, ...]) -> tuple[Option, ...]:
@@ -108,7 +115,9 @@ def tunnel(inner: IPv6Packet, src: Addr, dst: Addr) -> IPv6Packet:
 
 def unsolicited_na(src: Addr, target: Addr, lla: bytes) -> IPv6Packet:
     """§8.2, §9.13: NA to all-nodes for `target` with a Target Link-layer Address, S = 0, O = 1."""
-    na = NeighborAdvertisement(target, router=False, solicited=False, override=True, options=(TargetLLA(lla),))
+    na = NeighborAdvertisement(
+        target, router=False, solicited=False, override=True, options=(TargetLLA(lla),)
+    )
     return IPv6Packet(src, ALL_NODES, (), na, hop_limit=255)
 
 
@@ -129,6 +138,8 @@ def invoking_addresses(data: bytes, cfg: Config) -> tuple[Addr | None, Addr | No
         return None, None, None
     has_bu = any(
         isinstance(o, BindingUpdate) or (isinstance(o, MalformedOption) and o.kind == "BU")
-        for h in pkt.headers if isinstance(h, DestOptions) for o in h.options
+        for h in pkt.headers
+        if isinstance(h, DestOptions)
+        for o in h.options
     )
     return pkt.dst, final_destination(pkt), has_bu

@@ -16,7 +16,14 @@ class PreviousRouter(HomeAgent):
     section = "9.6"
 
     def __init__(
-        self, name: str, config: Config, *, iid_length: int = 64, capacity: int = 64,
+        self,
+        name: str,
+        config: Config,
+        *,
+        iid_length: int = 64,
+        capacity: int = 64,
         choices: Choices = DEFAULT_CHOICES,
     ) -> None:
-        super().__init__(name, config, serving=(), iid_length=iid_length, capacity=capacity, choices=choices)
+        super().__init__(
+            name, config, serving=(), iid_length=iid_length, capacity=capacity, choices=choices
+        )

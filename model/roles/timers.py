@@ -41,7 +41,10 @@ class TimerSet:
 
     def pop_expired(self, now: int) -> list[Hashable]:
         """Keys whose deadline is <= now, earliest first (ties in arming order); they are disarmed."""
-        keys = sorted((k for k, t in self._due.items() if t <= now), key=lambda k: (self._due[k], self._order[k]))
+        keys = sorted(
+            (k for k, t in self._due.items() if t <= now),
+            key=lambda k: (self._due[k], self._order[k]),
+        )
         for k in keys:
             self.cancel(k)
         return keys

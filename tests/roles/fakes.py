@@ -50,7 +50,9 @@ class FakeCore:
         self.sent.append(packet)
         return [Transmit("if0", bytes(6), packet)]
 
-    def send_on_link(self, iface: str, packet: IPv6Packet, dst_lla: bytes | None, now: int) -> list[Action]:
+    def send_on_link(
+        self, iface: str, packet: IPv6Packet, dst_lla: bytes | None, now: int
+    ) -> list[Action]:
         self.on_link.append((iface, packet))
         return [Transmit(iface, dst_lla or bytes(6), packet)]
 
@@ -67,14 +69,26 @@ def options_of(pkt: IPv6Packet) -> tuple[Option, ...]:
 
 
 def rx(
-    *options: Option, src: Addr, dst: Addr, hao: Addr | None = None, auth: bool = True, iface: str = "if0",
-    lengths: tuple[int, ...] = (), payload: Upper | None = None, tunnel_outer: IPv6Packet | None = None,
-    via_rh: bool = False, packet: IPv6Packet | None = None,
+    *options: Option,
+    src: Addr,
+    dst: Addr,
+    hao: Addr | None = None,
+    auth: bool = True,
+    iface: str = "if0",
+    lengths: tuple[int, ...] = (),
+    payload: Upper | None = None,
+    tunnel_outer: IPv6Packet | None = None,
+    via_rh: bool = False,
+    packet: IPv6Packet | None = None,
 ) -> Received:
     """A Received as node.py would hand it over: `src` is the IPv6 Source (the HAO replaces it in rx.src)."""
-    hdrs = ((AH(0x100, 1, bytes(12)),) if auth else ()) + ((DestOptions(options),) if options else ())
+    hdrs = ((AH(0x100, 1, bytes(12)),) if auth else ()) + (
+        (DestOptions(options),) if options else ()
+    )
     pkt = packet or IPv6Packet(src, dst, hdrs, payload or NoNextHeader())
-    return Received(pkt, iface, hao or src, dst, tuple(options), hao, auth, via_rh, tunnel_outer, lengths)
+    return Received(
+        pkt, iface, hao or src, dst, tuple(options), hao, auth, via_rh, tunnel_outer, lengths
+    )
 
 
 def events(actions: list[Action], kind: type) -> list:  # type: ignore[type-arg]

@@ -44,13 +44,33 @@ class CacheMachine(RuleBasedStateMachine):
     def tick(self, dt: int) -> None:
         self.now += dt
 
-    @rule(home=st.sampled_from(HOMES), coa=st.sampled_from(COAS + HOMES[:1]), seq=SEQS, life=LIFETIMES,
-          h=st.booleans(), auth=OFTEN, length_ok=OFTEN, hao=OFTEN, create=OFTEN)
-    def bu(self, home: bytes, coa: bytes, seq: int, life: int, h: bool, auth: bool, length_ok: bool,
-           hao: bool, create: bool) -> None:
+    @rule(
+        home=st.sampled_from(HOMES),
+        coa=st.sampled_from(COAS + HOMES[:1]),
+        seq=SEQS,
+        life=LIFETIMES,
+        h=st.booleans(),
+        auth=OFTEN,
+        length_ok=OFTEN,
+        hao=OFTEN,
+        create=OFTEN,
+    )
+    def bu(
+        self,
+        home: bytes,
+        coa: bytes,
+        seq: int,
+        life: int,
+        h: bool,
+        auth: bool,
+        length_ok: bool,
+        hao: bool,
+        create: bool,
+    ) -> None:
         d = self.cache.process(
             K.BUIn(auth, length_ok, hao, h, seq, life, home, coa),
-            K.NodeEnv(True, True, 0, 64, False, False, False, create), self.now,
+            K.NodeEnv(True, True, 0, 64, False, False, False, create),
+            self.now,
         )
         old = self.ref.get(home)
         valid = auth and length_ok and hao and (old is None or greater(seq, old.seq))
@@ -71,9 +91,14 @@ class CacheMachine(RuleBasedStateMachine):
                 return
             _, k = min(victims)
             del self.ref[k]
-            assert any(isinstance(e, CacheDeleted) and e.home == k and e.reason == "evict" for e in d.events)
+            assert any(
+                isinstance(e, CacheDeleted) and e.home == k and e.reason == "evict"
+                for e in d.events
+            )
         assert d.status == 0
-        self.ref[home] = Ref(coa, seq, h, None if life == 0xFFFFFFFF else self.now + life * 1000, self.now)
+        self.ref[home] = Ref(
+            coa, seq, h, None if life == 0xFFFFFFFF else self.now + life * 1000, self.now
+        )
 
     @rule()
     def expire(self) -> None:
@@ -102,7 +127,10 @@ class CacheMachine(RuleBasedStateMachine):
 
     @invariant()
     def same_as_reference(self) -> None:
-        got = {r.home: (r.coa, r.seq, r.home_reg, None if r.infinite else r.expiry) for r in self.cache.records()}
+        got = {
+            r.home: (r.coa, r.seq, r.home_reg, None if r.infinite else r.expiry)
+            for r in self.cache.records()
+        }
         want = {k: (r.coa, r.seq, r.home_reg, r.expiry) for k, r in self.ref.items()}
         assert got == want
         assert len(self.cache) <= CAP

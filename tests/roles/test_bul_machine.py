@@ -41,17 +41,53 @@ class BulMachine(RuleBasedStateMachine):
     def tick(self, dt: int) -> None:
         self.now += dt
 
-    @rule(d=st.sampled_from(DESTS), h=st.sampled_from(HOMES), coa=st.sampled_from(COAS),
-          life=st.sampled_from([0, 5, 600, 0xFFFFFFFF]), home_reg=st.booleans(), ack=st.booleans(),
-          step=st.integers(1, 32767), init=st.integers(0, 65535))
-    def new_bu(self, d: bytes, h: bytes, coa: bytes, life: int, home_reg: bool, ack: bool, step: int, init: int) -> None:
-        rec, _ = self.bul.new_bu(d, h, coa, self.now, lifetime=life, home_reg=home_reg, ack=ack, step=step,
-                                 initial_seq=init)
+    @rule(
+        d=st.sampled_from(DESTS),
+        h=st.sampled_from(HOMES),
+        coa=st.sampled_from(COAS),
+        life=st.sampled_from([0, 5, 600, 0xFFFFFFFF]),
+        home_reg=st.booleans(),
+        ack=st.booleans(),
+        step=st.integers(1, 32767),
+        init=st.integers(0, 65535),
+    )
+    def new_bu(
+        self,
+        d: bytes,
+        h: bytes,
+        coa: bytes,
+        life: int,
+        home_reg: bool,
+        ack: bool,
+        step: int,
+        init: int,
+    ) -> None:
+        rec, _ = self.bul.new_bu(
+            d,
+            h,
+            coa,
+            self.now,
+            lifetime=life,
+            home_reg=home_reg,
+            ack=ack,
+            step=step,
+            initial_seq=init,
+        )
         old = self.ref.get((d, h))
         seq = (old.seq + step) % 65536 if old else init
         fast = old.fast + 1 if old and old.coa == coa else 1
-        self.ref[(d, h)] = Ref(seq, coa, home_reg, False, 1000, self.now + 1000, ack, fast,
-                               None if life == 0xFFFFFFFF else self.now + life * 1000, old.no_more if old else False)
+        self.ref[(d, h)] = Ref(
+            seq,
+            coa,
+            home_reg,
+            False,
+            1000,
+            self.now + 1000,
+            ack,
+            fast,
+            None if life == 0xFFFFFFFF else self.now + life * 1000,
+            old.no_more if old else False,
+        )
         assert rec.seq == seq
 
     @rule()
@@ -67,20 +103,32 @@ class BulMachine(RuleBasedStateMachine):
     @rule(rounds=st.integers(1, 12))
     def run_retransmissions(self, rounds: int) -> None:
         for _ in range(rounds):
-            due = [max(r.next_retx, self.bul.rate_floor(k[0])) for k, r in self.ref.items() if r.retx_on]
+            due = [
+                max(r.next_retx, self.bul.rate_floor(k[0]))
+                for k, r in self.ref.items()
+                if r.retx_on
+            ]
             if not due:
                 return
             self.now = max(self.now, min(due))
             self.retransmit_due()
 
-    @rule(d=st.sampled_from(DESTS), h=st.sampled_from(HOMES), auth=st.booleans(), olen=st.sampled_from([10, 11, 13]),
-          match=st.booleans(), status=st.sampled_from([0, 1, 128, 131, 135]))
+    @rule(
+        d=st.sampled_from(DESTS),
+        h=st.sampled_from(HOMES),
+        auth=st.booleans(),
+        olen=st.sampled_from([10, 11, 13]),
+        match=st.booleans(),
+        status=st.sampled_from([0, 1, 128, 131, 135]),
+    )
     def ba(self, d: bytes, h: bytes, auth: bool, olen: int, match: bool, status: int) -> None:
         r = self.ref.get((d, h))
         seq = (r.seq if r else 0) if match else ((r.seq + 1) % 65536 if r else 1)
         outcome, _ = self.bul.on_ba(d, h, auth=auth, opt_len=olen, seq=seq, status=status)
         valid = r is not None and auth and olen >= 11 and match
-        assert outcome.name == ("IGNORE" if not valid else "ACCEPTED" if status < 128 else "REJECTED")
+        assert outcome.name == (
+            "IGNORE" if not valid else "ACCEPTED" if status < 128 else "REJECTED"
+        )
         if valid and r is not None:
             if status < 128:
                 r.acked, r.retx_on = True, False
@@ -102,10 +150,34 @@ class BulMachine(RuleBasedStateMachine):
 
     @invariant()
     def same_as_reference(self) -> None:
-        got = {(v.destination, v.home): (v.seq, v.coa, v.home_reg, v.acked, v.retx_interval, v.next_retx,
-                                         v.fast_count, v.expiry, v.no_more_bu) for v in self.bul.views()}
-        want = {k: (r.seq, r.coa, r.home_reg, r.acked, r.interval, r.next_retx if r.retx_on else None, r.fast,
-                    r.expiry, r.no_more) for k, r in self.ref.items()}
+        got = {
+            (v.destination, v.home): (
+                v.seq,
+                v.coa,
+                v.home_reg,
+                v.acked,
+                v.retx_interval,
+                v.next_retx,
+                v.fast_count,
+                v.expiry,
+                v.no_more_bu,
+            )
+            for v in self.bul.views()
+        }
+        want = {
+            k: (
+                r.seq,
+                r.coa,
+                r.home_reg,
+                r.acked,
+                r.interval,
+                r.next_retx if r.retx_on else None,
+                r.fast,
+                r.expiry,
+                r.no_more,
+            )
+            for k, r in self.ref.items()
+        }
         assert got == want
 
 

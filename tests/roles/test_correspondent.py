@@ -39,13 +39,23 @@ def bu(seq: int, lifetime: int = 60, **kw: object) -> BindingUpdate:
     return BindingUpdate(seq, lifetime, **kw)  # type: ignore[arg-type]
 
 
-def send_bu(cn: Correspondent, core: FakeCore, b: BindingUpdate | MalformedOption, now: int = 0, *,
-            home: bytes | None = MN_HOME, src: bytes = MN_COA, auth: bool = True,
-            lengths: tuple[int, ...] = (), payload: object = None) -> list:  # type: ignore[type-arg]
+def send_bu(
+    cn: Correspondent,
+    core: FakeCore,
+    b: BindingUpdate | MalformedOption,
+    now: int = 0,
+    *,
+    home: bytes | None = MN_HOME,
+    src: bytes = MN_COA,
+    auth: bool = True,
+    lengths: tuple[int, ...] = (),
+    payload: object = None,
+) -> list:  # type: ignore[type-arg]
     opts = (b, HomeAddress(home)) if home is not None else (b,)
     ls = lengths + (16,) if lengths and home is not None else lengths
-    return cn.on_receive(core, rx(*opts, src=src, dst=CN_ADDR, hao=home, auth=auth, lengths=ls,
-                                  payload=payload), now)  # type: ignore[arg-type]
+    return cn.on_receive(
+        core, rx(*opts, src=src, dst=CN_ADDR, hao=home, auth=auth, lengths=ls, payload=payload), now
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -55,8 +65,17 @@ def env() -> tuple[Correspondent, FakeCore]:
 
 def test_hao_alone_never_touches_cache(env: tuple[Correspondent, FakeCore]) -> None:
     cn, core = env
-    out = cn.on_receive(core, rx(HomeAddress(MN_HOME), src=MN_COA, dst=CN_ADDR, hao=MN_HOME,
-                                 payload=UDP(1, 2, b"\0\0\0\7")), 0)
+    out = cn.on_receive(
+        core,
+        rx(
+            HomeAddress(MN_HOME),
+            src=MN_COA,
+            dst=CN_ADDR,
+            hao=MN_HOME,
+            payload=UDP(1, 2, b"\0\0\0\7"),
+        ),
+        0,
+    )
     assert len(cn.cache) == 0 and not core.sent
     assert events(out, Delivered) == [Delivered("cn", MN_HOME, CN_ADDR, "direct", 7)]
 
@@ -68,8 +87,16 @@ def test_valid_bu_creates_and_acks_via_routing_header(env: tuple[Correspondent, 
     assert rec is not None and rec.coa == MN_COA and rec.seq == 7 and rec.expiry == 61_000
     assert events(out, CacheUpdated)[0].created
     (bp,) = events(out, BindingProcessed)
-    assert (bp.node, bp.home, bp.coa, bp.seq, bp.status, bp.cache_changed, bp.ack_sent, bp.section) == (
-        "cn", MN_HOME, MN_COA, 7, 0, True, True, "7.5")
+    assert (
+        bp.node,
+        bp.home,
+        bp.coa,
+        bp.seq,
+        bp.status,
+        bp.cache_changed,
+        bp.ack_sent,
+        bp.section,
+    ) == ("cn", MN_HOME, MN_COA, 7, 0, True, True, "7.5")
     (pkt,) = core.sent
     assert pkt.dst == MN_COA and pkt.src == CN_ADDR and isinstance(pkt.payload, NoNextHeader)
     assert isinstance(pkt.headers[0], Routing0) and pkt.headers[0].addresses == (MN_HOME,)
@@ -110,7 +137,10 @@ def test_malformed_bu_is_too_short(env: tuple[Correspondent, FakeCore]) -> None:
 
 def test_c_bit_length_switch() -> None:
     b = BindingUpdate(1, 60, a=True, c=True, care_of=None, ext=bytes(8))
-    for cfg, expect in ((DEFAULT, "TOO_SHORT"), (DEFAULT.with_switches(bu_c_length=BuCLength.LITERAL), None)):
+    for cfg, expect in (
+        (DEFAULT, "TOO_SHORT"),
+        (DEFAULT.with_switches(bu_c_length=BuCLength.LITERAL), None),
+    ):
         cn, core = Correspondent("cn", cfg), FakeCore(addrs={CN_ADDR: "if0"})
         out = send_bu(cn, core, b, lengths=(16,))
         got = [e.reason for e in events(out, BindingIgnored)]
@@ -122,12 +152,23 @@ def test_c_bit_length_switch() -> None:
 
 @pytest.mark.parametrize(
     ("half", "new", "ok"),
-    [(SeqHalf.ACCEPT, 16, True), (SeqHalf.ACCEPT, 32783, True), (SeqHalf.ACCEPT, 14, False),
-     (SeqHalf.ACCEPT, 15, False), (SeqHalf.ACCEPT, 32784, False), (SeqHalf.REJECT, 32783, False),
-     (SeqHalf.REJECT, 32782, True), (SeqHalf.REJECT, 16, True), (SeqHalf.REJECT, 14, False)],
+    [
+        (SeqHalf.ACCEPT, 16, True),
+        (SeqHalf.ACCEPT, 32783, True),
+        (SeqHalf.ACCEPT, 14, False),
+        (SeqHalf.ACCEPT, 15, False),
+        (SeqHalf.ACCEPT, 32784, False),
+        (SeqHalf.REJECT, 32783, False),
+        (SeqHalf.REJECT, 32782, True),
+        (SeqHalf.REJECT, 16, True),
+        (SeqHalf.REJECT, 14, False),
+    ],
 )
 def test_sequence_conformance_pairs(half: SeqHalf, new: int, ok: bool) -> None:
-    cn, core = Correspondent("cn", DEFAULT.with_switches(seq_half=half)), FakeCore(addrs={CN_ADDR: "if0"})
+    cn, core = (
+        Correspondent("cn", DEFAULT.with_switches(seq_half=half)),
+        FakeCore(addrs={CN_ADDR: "if0"}),
+    )
     send_bu(cn, core, bu(15))
     out = send_bu(cn, core, bu(new, c=True, care_of=COA2), 10)
     rec = cn.cache.get(MN_HOME)
@@ -159,7 +200,9 @@ def test_equal_sequence_reack_switch() -> None:
 def test_delete_requests(env: tuple[Correspondent, FakeCore], kw: dict) -> None:  # type: ignore[type-arg]
     cn, core = env
     send_bu(cn, core, bu(1))
-    b = BindingUpdate(2, kw.get("lifetime", 60), a=True, c=kw.get("c", False), care_of=kw.get("care_of"))
+    b = BindingUpdate(
+        2, kw.get("lifetime", 60), a=True, c=kw.get("c", False), care_of=kw.get("care_of")
+    )
     out = send_bu(cn, core, b, 5)
     assert cn.cache.get(MN_HOME) is None
     assert events(out, CacheDeleted) == [CacheDeleted("cn", MN_HOME, "bu", False, "7.4")]
@@ -172,11 +215,16 @@ def test_home_registration_at_plain_node_is_132(env: tuple[Correspondent, FakeCo
     cn, core = env
     send_bu(cn, core, bu(1, 100))
     out = send_bu(cn, core, bu(2, 60, a=True, h=True, c=True, care_of=COA2), 5)
-    assert events(out, BindingProcessed)[0].status == 132 and not events(out, BindingProcessed)[0].cache_changed
+    assert (
+        events(out, BindingProcessed)[0].status == 132
+        and not events(out, BindingProcessed)[0].cache_changed
+    )
     rec = cn.cache.get(MN_HOME)
     assert rec is not None and rec.coa == MN_COA and rec.seq == 1  # BC-REJECT-NO-CACHE
     pkt = core.sent[-1]
-    assert pkt.dst == COA2 and isinstance(pkt.payload, NoNextHeader)  # via the BU's CoA, not the cache
+    assert pkt.dst == COA2 and isinstance(
+        pkt.payload, NoNextHeader
+    )  # via the BU's CoA, not the cache
     assert options_of(pkt)[0].status == 132  # type: ignore[union-attr]
 
 
@@ -214,7 +262,9 @@ def test_infinite_lifetime_never_expires(env: tuple[Correspondent, FakeCore]) ->
     assert cn.next_deadline() is None and cn.on_timer(core, 10**12) == []
 
 
-def test_output_uses_routing_header_and_binding_request(env: tuple[Correspondent, FakeCore]) -> None:
+def test_output_uses_routing_header_and_binding_request(
+    env: tuple[Correspondent, FakeCore],
+) -> None:
     cn, core = env
     send_bu(cn, core, bu(1, 60))
     pkt = IPv6Packet(CN_ADDR, MN_HOME, (), UDP(1, 2, b"data"))
@@ -229,7 +279,9 @@ def test_output_uses_routing_header_and_binding_request(env: tuple[Correspondent
     nobr = Correspondent("cn", DEFAULT, choices=Choices(send_br=lambda h: False))
     send_bu(nobr, core, bu(1, 60))
     assert isinstance(nobr.on_output(core, pkt, 55_000), IPv6Packet)
-    assert cn.on_output(core, IPv6Packet(CN_ADDR, CN_ADDR, (), UDP(1, 2)), 0) == IPv6Packet(CN_ADDR, CN_ADDR, (), UDP(1, 2))
+    assert cn.on_output(core, IPv6Packet(CN_ADDR, CN_ADDR, (), UDP(1, 2)), 0) == IPv6Packet(
+        CN_ADDR, CN_ADDR, (), UDP(1, 2)
+    )
 
 
 def test_persistent_unreachable_deletes_binding(env: tuple[Correspondent, FakeCore]) -> None:

@@ -49,14 +49,28 @@ CN = a("2001:db8:9::9")
 
 def make(capacity: int = 8, choices: Choices = DEFAULT_CHOICES) -> tuple[HomeAgent, FakeCore]:
     ha = HomeAgent("ha", DEFAULT, serving=(HOME_NET,), capacity=capacity, choices=choices)
-    core = FakeCore("ha", is_router=True, addrs={HA_ADDR: "home", HA_LL: "home"},
-                    prefixes={"home": (HOME_NET, LL_NET)})
+    core = FakeCore(
+        "ha",
+        is_router=True,
+        addrs={HA_ADDR: "home", HA_LL: "home"},
+        prefixes={"home": (HOME_NET, LL_NET)},
+    )
     return ha, core
 
 
-def reg(ha: HomeAgent, core: FakeCore, seq: int = 1, now: int = 0, *, home: bytes = MN_HOME,
-        coa: bytes = MN_COA, lifetime: int = 100, id_length: int = 0, dst: bytes = HA_ADDR,
-        a_bit: bool = True) -> list:  # type: ignore[type-arg]
+def reg(
+    ha: HomeAgent,
+    core: FakeCore,
+    seq: int = 1,
+    now: int = 0,
+    *,
+    home: bytes = MN_HOME,
+    coa: bytes = MN_COA,
+    lifetime: int = 100,
+    id_length: int = 0,
+    dst: bytes = HA_ADDR,
+    a_bit: bool = True,
+) -> list:  # type: ignore[type-arg]
     b = BindingUpdate(seq, lifetime, a=a_bit, h=True, id_length=id_length)
     return ha.on_receive(core, rx(b, HomeAddress(home), src=coa, dst=dst, hao=home), now)
 
@@ -76,7 +90,9 @@ def test_registration_accepted_with_gratuitous_na() -> None:
     na = na_pkt.payload
     assert iface == "home" and na_pkt.dst == ALL_NODES and na_pkt.src == HA_LL
     assert isinstance(na, NeighborAdvertisement) and na.target == MN_HOME
-    assert (na.solicited, na.override) == (False, True) and na.options == (TargetLLA(core.lla("home")),)
+    assert (na.solicited, na.override) == (False, True) and na.options == (
+        TargetLLA(core.lla("home")),
+    )
     assert ha.proxied() == {MN_HOME: "home"}
     (ba_pkt,) = core.sent
     assert ba_pkt.dst == MN_COA and isinstance(options_of(ba_pkt)[0], BindingAck)
@@ -123,7 +139,9 @@ def test_full_cache_home_registration_is_131_and_home_entries_never_evicted() ->
     cn_bu = BindingUpdate(1, 100)
     other, third = a("2001:db8:5::1"), a("2001:db8:5::2")
     ha2.on_receive(core2, rx(cn_bu, HomeAddress(other), src=MN_COA, dst=HA_ADDR, hao=other), 0)
-    out = ha2.on_receive(core2, rx(cn_bu, HomeAddress(third), src=MN_COA, dst=HA_ADDR, hao=third), 100)
+    out = ha2.on_receive(
+        core2, rx(cn_bu, HomeAddress(third), src=MN_COA, dst=HA_ADDR, hao=third), 100
+    )
     assert events(out, CacheDeleted) == [CacheDeleted("ha", other, "evict", False, "7.7")]
     assert ha2.cache.get(MN_HOME) is not None
 
@@ -133,7 +151,10 @@ def test_deregistration_stops_interception() -> None:
     reg(ha, core)
     out = reg(ha, core, 2, 10, coa=MN_HOME)
     assert status(out) == 0 and events(out, CacheDeleted)[0].section == "8.3"
-    assert ha.proxied() == {} and ha.intercept(core, IPv6Packet(CN, MN_HOME, (), UDP(1, 2)), "up", 20) is None
+    assert (
+        ha.proxied() == {}
+        and ha.intercept(core, IPv6Packet(CN, MN_HOME, (), UDP(1, 2)), "up", 20) is None
+    )
 
 
 def test_intercept_tunnels_to_primary_coa() -> None:
@@ -141,7 +162,9 @@ def test_intercept_tunnels_to_primary_coa() -> None:
     reg(ha, core)
     inner = IPv6Packet(CN, MN_HOME, (), UDP(1, 2, b"x"), hop_limit=30)
     out = ha.intercept(core, inner, "up", 5)
-    assert out is not None and events(out, Intercepted) == [Intercepted("ha", MN_HOME, "tunnel", MN_COA, "8.4")]
+    assert out is not None and events(out, Intercepted) == [
+        Intercepted("ha", MN_HOME, "tunnel", MN_COA, "8.4")
+    ]
     outer = core.sent[-1]
     assert (outer.src, outer.dst, outer.headers) == (HA_ADDR, MN_COA, ())
     assert outer.payload == IPv6Packet(CN, MN_HOME, (), UDP(1, 2, b"x"), hop_limit=29)
@@ -156,7 +179,11 @@ def test_local_scope_dropped_with_code_3() -> None:
     out = ha.intercept(core, pkt, "home", 5)
     assert out is not None and events(out, Dropped) and events(out, Intercepted)[0].action == "drop"
     err = core.sent[-1]
-    assert isinstance(err.payload, DestUnreachable) and err.payload.code == 3 and err.dst == a("fe80::5")
+    assert (
+        isinstance(err.payload, DestUnreachable)
+        and err.payload.code == 3
+        and err.dst == a("fe80::5")
+    )
     assert err.payload.invoking == encode_packet(pkt)
     ha.intercept(core, IPv6Packet(a("ff02::1"), a("fec0::100"), (), UDP(1, 2)), "home", 6)
     assert len(core.sent) == n + 1  # multicast source: no ICMP error
@@ -192,8 +219,17 @@ def test_previous_router_serves_old_coa() -> None:
     router = a("2001:db8:2::1")
     core = FakeCore("pr", is_router=True, addrs={router: "f"}, prefixes={"f": (FOREIGN_NET,)})
     new_coa = a("2001:db8:3::100")
-    out = pr.on_receive(core, rx(BindingUpdate(1, 30, a=True, h=True), HomeAddress(MN_COA), src=new_coa,
-                                 dst=router, hao=MN_COA), 0)
+    out = pr.on_receive(
+        core,
+        rx(
+            BindingUpdate(1, 30, a=True, h=True),
+            HomeAddress(MN_COA),
+            src=new_coa,
+            dst=router,
+            hao=MN_COA,
+        ),
+        0,
+    )
     assert status(out) == 0 and pr.anycast() == ()
     got = pr.intercept(core, IPv6Packet(a("2001:db8:9::9"), MN_COA, (), UDP(1, 2)), "up", 1)
     assert got is not None and core.sent[-1].dst == new_coa

@@ -37,20 +37,38 @@ def test_param_problem_stops_retransmission() -> None:  # MN-ICMP-PP2-STOP
     b = K.BulEntry(True, 5, 1, z3.Bool("hr"), False, 1000, 2000, z3.Bool("on"), 0, 1, z3.Bool("nm"))
     after = K.bul_param_problem(Z3, b)
     assert proved(z3.And(after.no_more_bu, z3.Not(after.retx_on)))
-    absent = K.bul_param_problem(PY, K.BulEntry(False, 0, 0, False, False, 0, 0, False, 0, 0, False))
+    absent = K.bul_param_problem(
+        PY, K.BulEntry(False, 0, 0, False, False, 0, 0, False, 0, 0, False)
+    )
     assert absent.no_more_bu is False
 
 
 def test_bu_allowed_respects_rates() -> None:  # MN-RATE-LIMIT, MN-SLOW-RATE
     now, last, fast = z3.Ints("now last fast")
     nm, before = z3.Bools("nm before")
-    ok = K.bu_allowed(Z3, DEFAULT, no_more_bu=nm, sent_before=before, now=now, last_send=last, fast_count=fast)
+    ok = K.bu_allowed(
+        Z3, DEFAULT, no_more_bu=nm, sent_before=before, now=now, last_send=last, fast_count=fast
+    )
     assert proved(z3.Implies(z3.And(ok, before), now - last >= DEFAULT.max_update_rate))
-    assert proved(z3.Implies(z3.And(ok, before, fast >= DEFAULT.max_fast_updates),
-                             now - last >= DEFAULT.slow_update_rate))
+    assert proved(
+        z3.Implies(
+            z3.And(ok, before, fast >= DEFAULT.max_fast_updates),
+            now - last >= DEFAULT.slow_update_rate,
+        )
+    )
     assert proved(z3.Implies(nm, z3.Not(ok)))
-    assert K.bu_allowed(PY, DEFAULT, no_more_bu=False, sent_before=True, now=999, last_send=0, fast_count=1) is False
-    assert K.bu_allowed(PY, DEFAULT, no_more_bu=False, sent_before=False, now=0, last_send=0, fast_count=0) is True
+    assert (
+        K.bu_allowed(
+            PY, DEFAULT, no_more_bu=False, sent_before=True, now=999, last_send=0, fast_count=1
+        )
+        is False
+    )
+    assert (
+        K.bu_allowed(
+            PY, DEFAULT, no_more_bu=False, sent_before=False, now=0, last_send=0, fast_count=0
+        )
+        is True
+    )
 
 
 def test_coa_formation_rate() -> None:  # MN-COA-RATE

@@ -18,7 +18,7 @@ from model.codec.values import (
     RouterSolicitation,
 )
 from model.config import DEFAULT, Config, RateScope
-from model.roles.choices import Choices
+from model.roles.choices import DEFAULT_CHOICES, Choices
 from model.roles.events import BindingAckReceived, BindingUpdateSent, Note
 from model.roles.mobile_node import MobileNode
 from tests.roles.fakes import (
@@ -40,35 +40,70 @@ CN = a("2001:db8:9::9")
 COA3 = a("2001:db8:3::100")
 
 
-def ra(router: bytes, *prefixes: object, glob: bytes | None = None, iface: str = "w0", now: int = 0,
-       mn: MobileNode, core: FakeCore) -> list:  # type: ignore[type-arg]
+def ra(
+    router: bytes,
+    *prefixes: object,
+    glob: bytes | None = None,
+    iface: str = "w0",
+    now: int = 0,
+    mn: MobileNode,
+    core: FakeCore,
+) -> list:  # type: ignore[type-arg]
     infos = [PrefixInfo(p.length, True, True, 100, 50, p.network) for p in prefixes]  # type: ignore[attr-defined]
     if glob is not None:
         infos.append(PrefixInfo(64, False, False, 100, 50, glob, flags_rest=0x20))
     adv = RouterAdvertisement(options=tuple(infos))
-    return mn.on_router_advertisement(core, adv, rx(src=router, dst=a("ff02::1"), iface=iface, auth=False,
-                                                    payload=adv), now)
+    return mn.on_router_advertisement(
+        core, adv, rx(src=router, dst=a("ff02::1"), iface=iface, auth=False, payload=adv), now
+    )
 
 
-def setup(cfg: Config = DEFAULT, choices: Choices = Choices(), ha: bytes | None = HA_ADDR,  # noqa: B008
-          home_lifetime: int = 600) -> tuple[MobileNode, FakeCore]:
-    mn = MobileNode("mn", cfg, home=MN_HOME, home_prefix=HOME_NET, home_agent=ha, choices=choices,
-                    home_lifetime=home_lifetime)
+def setup(
+    cfg: Config = DEFAULT,
+    choices: Choices = DEFAULT_CHOICES,
+    ha: bytes | None = HA_ADDR,
+    home_lifetime: int = 600,
+) -> tuple[MobileNode, FakeCore]:
+    mn = MobileNode(
+        "mn",
+        cfg,
+        home=MN_HOME,
+        home_prefix=HOME_NET,
+        home_agent=ha,
+        choices=choices,
+        home_lifetime=home_lifetime,
+    )
     core = FakeCore("mn", addrs={MN_HOME: "w0"})
     return mn, core
 
 
-def away(cfg: Config = DEFAULT, choices: Choices = Choices(), ha: bytes | None = HA_ADDR,  # noqa: B008
-         home_lifetime: int = 600) -> tuple[MobileNode, FakeCore, list]:  # type: ignore[type-arg]
+def away(
+    cfg: Config = DEFAULT,
+    choices: Choices = DEFAULT_CHOICES,
+    ha: bytes | None = HA_ADDR,
+    home_lifetime: int = 600,
+) -> tuple[MobileNode, FakeCore, list]:  # type: ignore[type-arg]
     mn, core = setup(cfg, choices, ha, home_lifetime)
     out = mn.moved(core, "w0", 0) + ra(R1_LL, FOREIGN_NET, glob=R1_G, mn=mn, core=core)
     return mn, core, out
 
 
-def ba(mn: MobileNode, core: FakeCore, seq: int, status: int = 0, *, src: bytes = HA_ADDR, auth: bool = True,
-       olen: int = 11, now: int = 100, lifetime: int = 600) -> list:  # type: ignore[type-arg]
+def ba(
+    mn: MobileNode,
+    core: FakeCore,
+    seq: int,
+    status: int = 0,
+    *,
+    src: bytes = HA_ADDR,
+    auth: bool = True,
+    olen: int = 11,
+    now: int = 100,
+    lifetime: int = 600,
+) -> list:  # type: ignore[type-arg]
     b = BindingAck(status, seq, lifetime, lifetime)
-    return mn.on_receive(core, rx(b, src=src, dst=MN_HOME, auth=auth, lengths=(olen,), via_rh=True), now)
+    return mn.on_receive(
+        core, rx(b, src=src, dst=MN_HOME, auth=auth, lengths=(olen,), via_rh=True), now
+    )
 
 
 def test_movement_forms_coa_and_registers() -> None:
@@ -76,17 +111,29 @@ def test_movement_forms_coa_and_registers() -> None:
     kinds = [e.kind for e in events(out, Note)]
     assert kinds[:3] == ["link-change", "movement", "coa-formed"]
     rs = core.on_link[0][1]
-    assert isinstance(rs.payload, RouterSolicitation) and is_link_local(rs.src) and rs.dst == ALL_ROUTERS
+    assert (
+        isinstance(rs.payload, RouterSolicitation)
+        and is_link_local(rs.src)
+        and rs.dst == ALL_ROUTERS
+    )
     assert mn.primary == MN_COA and not mn.at_home and core.addrs[MN_COA] == "w0"
     (sent,) = events(out, BindingUpdateSent)
-    assert (sent.destination, sent.home, sent.coa, sent.home_reg, sent.ack_requested) == (HA_ADDR, MN_HOME, MN_COA, True, True)
+    assert (sent.destination, sent.home, sent.coa, sent.home_reg, sent.ack_requested) == (
+        HA_ADDR,
+        MN_HOME,
+        MN_COA,
+        True,
+        True,
+    )
     pkt = core.sent[-1]
     b, hao = options_of(pkt)
     assert isinstance(b, BindingUpdate) and b.h and b.a and b.id_length == 64 and b.care_of is None
     assert hao == HomeAddress(MN_HOME) and pkt.src == MN_COA and pkt.dst == HA_ADDR
     encode_packet(pkt)
     snap = mn.snapshot("mn", 0)
-    assert snap.care_of == (MN_COA,) and snap.at_home is False and snap.bul[0].destination == HA_ADDR
+    assert (
+        snap.care_of == (MN_COA,) and snap.at_home is False and snap.bul[0].destination == HA_ADDR
+    )
 
 
 def test_at_home_ra_is_not_movement() -> None:
@@ -160,8 +207,12 @@ def test_136_retries_without_id_length() -> None:
     assert events(res, BindingUpdateSent)
 
 
-def tunnelled(outer_src: bytes = HA_ADDR, outer_dst: bytes = MN_COA, inner_src: bytes = CN,
-              inner_dst: bytes = MN_HOME) -> object:
+def tunnelled(
+    outer_src: bytes = HA_ADDR,
+    outer_dst: bytes = MN_COA,
+    inner_src: bytes = CN,
+    inner_dst: bytes = MN_HOME,
+) -> object:
     inner = IPv6Packet(inner_src, inner_dst, (), UDP(1, 2, b"\0\0\0\1"))
     outer = IPv6Packet(outer_src, outer_dst, (), inner)
     return rx(src=inner_src, dst=inner_dst, packet=inner, tunnel_outer=outer)
@@ -171,7 +222,12 @@ def test_tunnel_trigger_four_tests() -> None:
     mn, core, _ = away()
     out = mn.on_receive(core, tunnelled(), 5000)  # type: ignore[arg-type]
     (sent,) = events(out, BindingUpdateSent)
-    assert (sent.destination, sent.coa, sent.home_reg, sent.ack_requested) == (CN, MN_COA, False, False)
+    assert (sent.destination, sent.coa, sent.home_reg, sent.ack_requested) == (
+        CN,
+        MN_COA,
+        False,
+        False,
+    )
     for bad in (dict(outer_dst=COA3), dict(inner_dst=a("2001:db8:1::7")), dict(outer_src=CN)):
         m2, c2, _ = away()
         assert not events(m2.on_receive(c2, tunnelled(**bad), 5000), BindingUpdateSent)  # type: ignore[arg-type]
@@ -189,7 +245,13 @@ def test_cn_retransmission_stops_at_cap() -> None:
     n, t = 0, 5000
     while (d := mn.next_deadline()) is not None and d < 300_000:
         t = d
-        n += len([e for e in mn.on_timer(core, t) if isinstance(e, BindingUpdateSent) and e.destination == CN])
+        n += len(
+            [
+                e
+                for e in mn.on_timer(core, t)
+                if isinstance(e, BindingUpdateSent) and e.destination == CN
+            ]
+        )
     assert n == 8 and not mn.bul.get(CN, MN_HOME).retx_on  # type: ignore[union-attr]
 
 
@@ -237,10 +299,14 @@ def test_param_problem_stops_bus() -> None:
     mn, core, _ = away()
     mn.on_receive(core, tunnelled(), 5000)  # type: ignore[arg-type]
     bu_pkt = core.sent[-1]
-    out = mn.on_icmp_error(core, ParamProblem(2, 42, encode_packet(bu_pkt)), rx(src=CN, dst=MN_COA), 5100)
+    out = mn.on_icmp_error(
+        core, ParamProblem(2, 42, encode_packet(bu_pkt)), rx(src=CN, dst=MN_COA), 5100
+    )
     assert "no-more-bu" in [e.kind for e in events(out, Note)] and mn.bul.no_more_bu(CN)
     out = mn.on_receive(core, tunnelled(), 9000)  # type: ignore[arg-type]
-    assert not events(out, BindingUpdateSent) and "bu-suppressed" in [e.kind for e in events(out, Note)]
+    assert not events(out, BindingUpdateSent) and "bu-suppressed" in [
+        e.kind for e in events(out, Note)
+    ]
 
 
 def test_binding_request_answered_or_private() -> None:
@@ -250,7 +316,9 @@ def test_binding_request_answered_or_private() -> None:
         (sent,) = events(out, BindingUpdateSent)
         assert sent.destination == CN and sent.lifetime == life
     mn, core, _ = away(choices=Choices(answer_br=lambda s: False))
-    assert not events(mn.on_receive(core, rx(BindingRequest(), src=CN, dst=MN_HOME), 5000), BindingUpdateSent)
+    assert not events(
+        mn.on_receive(core, rx(BindingRequest(), src=CN, dst=MN_HOME), 5000), BindingUpdateSent
+    )
 
 
 def test_returning_home() -> None:
@@ -272,7 +340,11 @@ def test_returning_home() -> None:
 def test_output_away_adds_hao_and_multicast_via_ha() -> None:
     mn, core, _ = away()
     out = mn.on_output(core, IPv6Packet(MN_HOME, CN, (), UDP(1, 2)), 10)
-    assert isinstance(out, IPv6Packet) and out.src == MN_COA and options_of(out) == (HomeAddress(MN_HOME),)
+    assert (
+        isinstance(out, IPv6Packet)
+        and out.src == MN_COA
+        and options_of(out) == (HomeAddress(MN_HOME),)
+    )
     other = IPv6Packet(MN_COA, CN, (), UDP(1, 2))
     assert mn.on_output(core, other, 10) == other
     acts = mn.on_output(core, IPv6Packet(MN_HOME, a("ff0e::5"), (), UDP(1, 2)), 10)

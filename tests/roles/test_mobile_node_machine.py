@@ -41,12 +41,27 @@ LINKS = [(a("fe80::1"), HOME_NET), (a("fe80::2"), FOREIGN_NET), (a("fe80::3"), O
 
 
 class MobileNodeMachine(RuleBasedStateMachine):
-    @initialize(step=st.integers(1, 32767), ack=st.booleans(), private=st.booleans(), answer=st.booleans(),
-                to_cn=st.booleans(), seed=st.integers(0, 2**16))
-    def setup(self, step: int, ack: bool, private: bool, answer: bool, to_cn: bool, seed: int) -> None:
-        ch = Choices(seq_step=lambda d: step, cn_ack=lambda d: ack, private_binding=lambda d: private,
-                     answer_br=lambda d: answer, bu_to_cn=lambda d: to_cn)
-        self.mn = MobileNode("mn", DEFAULT, home=MN_HOME, home_prefix=HOME_NET, home_agent=HA_ADDR, choices=ch)
+    @initialize(
+        step=st.integers(1, 32767),
+        ack=st.booleans(),
+        private=st.booleans(),
+        answer=st.booleans(),
+        to_cn=st.booleans(),
+        seed=st.integers(0, 2**16),
+    )
+    def setup(
+        self, step: int, ack: bool, private: bool, answer: bool, to_cn: bool, seed: int
+    ) -> None:
+        ch = Choices(
+            seq_step=lambda d: step,
+            cn_ack=lambda d: ack,
+            private_binding=lambda d: private,
+            answer_br=lambda d: answer,
+            bu_to_cn=lambda d: to_cn,
+        )
+        self.mn = MobileNode(
+            "mn", DEFAULT, home=MN_HOME, home_prefix=HOME_NET, home_agent=HA_ADDR, choices=ch
+        )
         self.core = FakeCore("mn", addrs={MN_HOME: "w0"}, seed=seed)
         self.now = 0
         self.last_send: dict[bytes, int] = {}
@@ -102,11 +117,17 @@ class MobileNodeMachine(RuleBasedStateMachine):
             return
         inner = IPv6Packet(cn, MN_HOME, (), UDP(1, 2, b"\0\0\0\1"))
         outer = IPv6Packet(HA_ADDR, self.mn.coas[0], (), inner)
-        self.check(self.mn.on_receive(self.core, rx(src=cn, dst=MN_HOME, packet=inner, tunnel_outer=outer), self.now))
+        self.check(
+            self.mn.on_receive(
+                self.core, rx(src=cn, dst=MN_HOME, packet=inner, tunnel_outer=outer), self.now
+            )
+        )
 
     @rule(cn=st.sampled_from(CNS))
     def binding_request(self, cn: bytes) -> None:
-        self.check(self.mn.on_receive(self.core, rx(BindingRequest(), src=cn, dst=MN_HOME), self.now))
+        self.check(
+            self.mn.on_receive(self.core, rx(BindingRequest(), src=cn, dst=MN_HOME), self.now)
+        )
 
     @rule(data=st.data(), status=st.sampled_from([0, 131, 133, 135, 136]), match=st.booleans())
     def binding_ack(self, data: st.DataObject, status: int, match: bool) -> None:
@@ -116,15 +137,26 @@ class MobileNodeMachine(RuleBasedStateMachine):
         r = data.draw(st.sampled_from(recs))
         seq = r.seq if match else (r.seq + 1) % 65536
         ba = BindingAck(status, seq, 600, 600)
-        self.check(self.mn.on_receive(self.core, rx(ba, src=r.destination, dst=r.home, lengths=(11,)), self.now))
+        self.check(
+            self.mn.on_receive(
+                self.core, rx(ba, src=r.destination, dst=r.home, lengths=(11,)), self.now
+            )
+        )
 
     @rule(cn=st.sampled_from(CNS))
     def param_problem(self, cn: bytes) -> None:
         sent = [p for p in self.core.sent if p.dst == cn]
         if not sent:
             return
-        self.check(self.mn.on_icmp_error(self.core, ParamProblem(2, 42, encode_packet(sent[-1])),
-                                         rx(src=cn, dst=MN_HOME), self.now))
+        self.check(
+            self.mn.on_icmp_error(
+                self.core,
+                ParamProblem(2, 42, encode_packet(sent[-1])),
+                rx(src=cn, dst=MN_HOME),
+                self.now,
+            )
+        )
         self.stopped.add(cn)
+
 
 TestMobileNode = MobileNodeMachine.TestCase
