@@ -11,7 +11,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.cmd_decode import decode_path, decode_record
@@ -20,7 +20,8 @@ from cli.render import record_json, record_text
 from model.addr import a
 from model.codec import IPv6Packet, NoNextHeader, encode_packet
 from model.codec.link import encode_ethernet
-from model.codec.pcap import PcapngWriter, PcapWriter, Record, RecordError, iter_file
+from model.codec.pcap import PcapngWriter, PcapWriter, Record, RecordError, iter_file, iter_records
+from model.errors import CaptureError
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "traces" / "examples" / "home-registration.pcapng"
@@ -366,3 +367,38 @@ def test_pcapng_several_interfaces(tmp_path: Path) -> None:
     assert [j["link"] for j in got] == ["ethernet", "raw"] and all(
         j["src"] == "2001:db8::1" for j in got
     )
+
+
+# ---------------------------------------------------------------- fuzzing seeded from the shared corpus
+
+
+def _mutated_corpus_run(shared: Path, data: st.DataObject) -> None:
+    files = _corpus(shared)
+    raw = bytearray(data.draw(st.sampled_from(files)).read_bytes()[:4096])
+    for _ in range(data.draw(st.integers(1, 8))):
+        if raw:
+            raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    raw = raw[: data.draw(st.integers(0, len(raw)))]
+    try:
+        items = list(iter_records(io.BytesIO(bytes(raw))))
+    except CaptureError:
+        return
+    for r in items:
+        d = decode_record(r)
+        json.dumps(record_json(d))
+        record_text(d)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_mutated_corpus_files(shared_traces: Path, data: st.DataObject) -> None:
+    _mutated_corpus_run(shared_traces, data)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_mutated_corpus_files_long(shared_traces: Path, data: st.DataObject) -> None:
+    _mutated_corpus_run(shared_traces, data)
