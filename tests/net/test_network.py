@@ -208,3 +208,16 @@ def test_compute_routes_over_a_chain_of_routers() -> None:
     net.send_data("B", a("2001:db8:0::10"), 10, 3_000)
     net.run_until(5_000)
     assert sorted((d.node, d.flow) for d in delivered(net)) == [("A", 10), ("B", 9)]
+
+
+def test_same_seed_same_capture_bytes() -> None:
+    def run(seed: int) -> bytes:
+        buf = io.BytesIO()
+        net = two_hosts_and_router(seed, capture=buf, loss=0.1, jitter=20)
+        net.run_until(3_000)
+        for i in range(20):
+            net.send_data("A", B, i, 3_000 + 7 * i)
+        net.run_until(8_000)
+        return buf.getvalue()
+
+    assert run(11) == run(11)
