@@ -109,7 +109,7 @@ def encode_upper(pkt: IPv6Packet, *, fill_checksum: bool = True) -> bytes:
     u = pkt.payload
     t = type(u)
     if t is IPv6Packet:
-        return encode_packet(u)  # type: ignore[arg-type]
+        return _encode_packet(u)  # type: ignore[arg-type]
     if t is NoNextHeader:
         return u.trailing  # type: ignore[union-attr]
     if t is Raw:
@@ -138,7 +138,20 @@ def encode_upper(pkt: IPv6Packet, *, fill_checksum: bool = True) -> bytes:
 
 
 def encode_packet(pkt: IPv6Packet) -> bytes:
-    """The wire form: lengths and Next Header values derived from the value, checksums as stored or computed."""
+    """The wire form: lengths and Next Header values derived from the value, checksums as stored or computed.
+
+    A value that cannot be written (a field out of range, an address not 16 octets, an options header
+    that is not a multiple of 8 octets) raises ModelUsageError: the caller's mistake, not the input's.
+    """
+    try:
+        return _encode_packet(pkt)
+    except (struct.error, OverflowError, ValueError, TypeError) as e:
+        raise ModelUsageError(f"cannot encode {type(pkt).__name__}: {e}") from e
+
+
+def _encode_packet(pkt: IPv6Packet) -> bytes:
+    if len(pkt.src) != 16 or len(pkt.dst) != 16:
+        raise ModelUsageError("IPv6 addresses must be 16 octets")
     parts: list[bytes] = []
     hs = pkt.headers
     for i, h in enumerate(hs):

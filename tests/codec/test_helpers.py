@@ -20,6 +20,7 @@ from model.codec import (
     IPv6Packet,
     NoNextHeader,
     Option,
+    Pad1,
     PadN,
     ParamProblem,
     Routing0,
@@ -111,3 +112,23 @@ def test_encode_misuse_raises_model_usage_error() -> None:
         encode_packet(IPv6Packet(A, B, (DestOptions((HomeAddress(H),)),)))  # 20 octets: not 8n
     with pytest.raises(ModelUsageError):
         encode_packet(IPv6Packet(A, B, (AH(1, 2, b"abc"),)))
+
+
+def test_encode_out_of_range_is_model_usage_error() -> None:
+    with pytest.raises(ModelUsageError):
+        encode_packet(IPv6Packet(A, B, (DestOptions((BindingAck(0, 70000, 1, 1), Pad1())),)))
+    with pytest.raises(ModelUsageError):
+        encode_packet(IPv6Packet(A[:4], B))
+    with pytest.raises(ModelUsageError):
+        encode_packet(IPv6Packet(A, B, (), UDP(70000, 1)))
+
+
+def test_fragments_keep_the_rest_raw() -> None:
+    """A fragment (offset > 0 or M set) cannot be decoded past the Fragment header: Raw(next header, octets)."""
+    from model.codec import Fragment, Raw
+
+    for off, more in ((0, True), (5, False), (5, True)):
+        p = IPv6Packet(A, B, (Fragment(off, more, 77),), Raw(17, b"\x00\x01\x00\x02rest"))
+        assert decode_packet(encode_packet(p)) == p
+    whole = IPv6Packet(A, B, (Fragment(0, False, 77),), UDP(1, 2, b"x"))
+    assert decode_packet(encode_packet(whole)) == whole
