@@ -5,7 +5,8 @@ evict_entry, the K-slot cache step, bul_new_bu, bul_retransmit, bul_on_ba, rate_
 of the draft (a `Config`). An obligation is `domain ∧ premises ⇒ goal` for every symbolic pre-state and
 input; Z3 proves it (unsat of the negation) or returns a concrete counterexample.
 
-The goals are written from the draft's text (the `spec_*` predicates below), never by calling the
+The goals are written from the draft's text (properties/draft_rules.py, via the `spec_*` wrappers
+below), never by calling the
 kernel's own intermediate decisions, so a broken kernel (properties/mutants.py) fails them. Only
 the transitions under test are kernel calls, looked up on the module at call time (`K.apply_bu`).
 """
@@ -21,6 +22,7 @@ import z3
 
 from model.config import DEFAULT, Config, SeqHalf
 from model.roles import kernel as K
+from properties import draft_rules as R
 from properties.smt.cache_model import BU, EXPIRE, HAO_ONLY, cache_input, cache_step, unique
 from properties.smt.z3logic import Z3, Sym, intervals, model_dict, same
 from properties.verdict import Result, Status
@@ -43,39 +45,28 @@ ONLY_DEFAULT = ("default",)
 
 
 def spec_greater(a: Any, b: Any, cfg: Config) -> Any:
-    """§4.3, §5.1, C1: a is greater than b modulo 2^16 (distance 2^15 per the `seq_half` reading)."""
-    d = (a - b) % 65536
-    return z3.And(d >= 1, d <= (32768 if cfg.seq_half is SeqHalf.ACCEPT else 32767))
+    """§4.3, §5.1, C1: a is greater than b modulo 2^16 (properties.draft_rules.greater on Z3)."""
+    return R.greater(Z3, a, b, cfg)
 
 
 def spec_valid(bu: K.BUIn, e: K.Entry, cfg: Config) -> Any:
-    """§7.2: authenticated, long enough, with a Home Address option, and a greater Sequence Number."""
-    return z3.And(
-        bu.auth,
-        bu.length_ok,
-        bu.has_hao,
-        z3.Or(z3.Not(e.present), spec_greater(bu.seq, e.seq, cfg)),
-    )
+    """§7.2: the four tests pass (properties.draft_rules.bu_passes on Z3)."""
+    return R.bu_passes(Z3, bu, e, cfg)
 
 
 def spec_delete(bu: K.BUIn) -> Any:
     """§5.1, §7.4: Lifetime 0 or care-of address = home address asks for deletion."""
-    return z3.Or(bu.lifetime == 0, bu.coa == bu.home)
+    return R.asks_delete(Z3, bu)
 
 
 def spec_ha_ok(bu: K.BUIn, env: K.NodeEnv) -> Any:
     """§8.1-§8.3: none of the home-agent rejections applies."""
-    return z3.And(
-        z3.Not(env.to_anycast),
-        env.is_home_agent,
-        env.home_on_link,
-        z3.Or(env.id_length == 0, env.id_length == env.ha_id_length),
-    )
+    return R.ha_accepts(Z3, env)
 
 
 def spec_expired(e: K.Entry, now: Any) -> Any:
     """§4.3, §7.7: a finite lifetime has run out (0xFFFFFFFF never does, §5.1)."""
-    return z3.And(z3.Not(e.infinite), now >= e.expiry)
+    return R.ran_out(Z3, e, now)
 
 
 # ---------------------------------------------------------------- obligations
@@ -707,7 +698,9 @@ def _ba(
         b2, outcome = K.bul_on_ba(
             Z3, c, b, auth=auth, opt_len=opt_len, ba_seq=ba_seq, status=status
         )
-        valid = z3.And(auth, opt_len >= c.ba_min_length, b.present, ba_seq == b.seq)
+        valid = R.ba_acceptable(
+            Z3, c, auth=auth, opt_len=opt_len, outstanding=b.present, seq_matches=ba_seq == b.seq
+        )
         return fn(s, b, b2, valid, status, c)
 
     return _bul(inner, "bul_on_ba")

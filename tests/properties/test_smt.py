@@ -420,3 +420,47 @@ def test_run_all_selected_properties_shape() -> None:
     assert got[("MN-RETX-SAME-SEQ", "z3-bmc")] is Status.PASSED
     for r in rs:
         assert {"property", "engine", "status"} <= set(r.to_json())
+
+
+@cache
+def _sym_rules(reading: str) -> tuple[Any, ...]:
+    from properties import draft_rules as R
+
+    cfg = READINGS[reading]
+    s = Sym()
+    e, bu, env, now = s.entry("e"), s.bu("bu"), s.env("env"), s.time("now")
+    out = (
+        R.bu_passes(Z3, bu, e, cfg),
+        R.asks_delete(Z3, bu),
+        R.ha_accepts(Z3, env),
+        R.ran_out(Z3, e, now),
+        R.greater(Z3, bu.seq, e.seq, cfg),
+    )
+    return e, bu, env, now, out
+
+
+@given(entries, bus, envs, times, readings)
+def test_draft_rules_py_equals_z3(
+    e: K.Entry, bu: K.BUIn, env: K.NodeEnv, now: int, reading: str
+) -> None:
+    from properties import draft_rules as R
+
+    cfg = READINGS[reading]
+    se, sbu, senv, snow, out = _sym_rules(reading)
+    pairs = _pairs(se, e) + _pairs(sbu, bu) + _pairs(senv, env) + [(snow, z3.IntVal(now))]
+    py = (
+        R.bu_passes(PY, bu, e, cfg),
+        R.asks_delete(PY, bu),
+        R.ha_accepts(PY, env),
+        R.ran_out(PY, e, now),
+        R.greater(PY, bu.seq, e.seq, cfg),
+    )
+    _agree(out, py, pairs)
+
+
+@given(seqs, seqs, readings)
+def test_draft_greater_matches_kernel_on_the_real_kernel(a: int, b: int, reading: str) -> None:
+    from properties import draft_rules as R
+
+    cfg = READINGS[reading]
+    assert R.greater(PY, a, b, cfg) == K.seq_greater(PY, a, b, cfg)
