@@ -13,6 +13,7 @@ from model.codec.values import BindingAck, ICMPv6, MalformedOption, ParamProblem
 from model.roles import kernel as K
 from model.roles.events import Action, BindingAckReceived, Note
 from model.roles.hooks import NodeCore, Received
+from model.roles.mn_movement import PendingBU
 from model.roles.packets import invoking_addresses
 
 if TYPE_CHECKING:
@@ -80,8 +81,6 @@ def handle_ba(
 
 def handle_br(mn: MobileNode, core: NodeCore, rx: Received, now: int) -> list[Action]:
     """§9.11: answer with a BU (a new lifetime), or Lifetime 0 to keep the binding private (MAY)."""
-    from model.roles.mobile_node import PendingBU
-
     sender = rx.src
     if not mn.choices.answer_br(sender):
         return [Note(mn.name, "br-unanswered", fmt(sender), "9.11")]
@@ -102,8 +101,6 @@ def handle_br(mn: MobileNode, core: NodeCore, rx: Received, now: int) -> list[Ac
 def tunnel_trigger(mn: MobileNode, core: NodeCore, rx: Received, now: int) -> list[Action]:
     """§9.5 (MN-TUNNEL-TRIGGERS-BU): tunnelled, outer dst a CoA, inner (final) dst a home address,
     outer src != inner src => a BU to the inner source."""
-    from model.roles.mobile_node import PendingBU
-
     outer, inner = rx.tunnel_outer, rx.packet
     if outer is None or mn.at_home or mn.primary is None:
         return []

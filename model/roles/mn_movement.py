@@ -1,0 +1,242 @@
+"""Mobile node movement (§9.2, §9.3, §9.12, §9.13, §8.5 on the receiving side): functions over a
+`MobileNode`, split from mobile_node.py (STYLE principle 9).
+
+A new default router on a new link is movement; the new primary care-of address is formed from its
+prefix with the MN's IID, at most once per MAX_UPDATE_RATE; the home prefix on-link again is home.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from model.addr import Addr, Prefix, iid_of, is_link_local, link_local, site_local
+from model.codec.values import PrefixInfo, RouterAdvertisement
+from model.roles import kernel as K
+from model.roles.events import Action, Note
+from model.roles.hooks import NodeCore, Received
+from model.roles.logic import PY
+from model.roles.packets import unsolicited_na
+
+if TYPE_CHECKING:
+    from model.roles.mobile_node import MobileNode
+
+NA_REXMIT_INTERVAL = 1_000  # RFC 2461 RETRANS_TIMER between repeated unsolicited NAs (§9.13 MAY)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBU:
+    """A Binding Update decided but held back by §9.8 rate limiting (sent when allowed)."""
+
+    destination: Addr
+    home: Addr
+    coa: Addr
+    lifetime: int
+    home_reg: bool
+    ack: bool
+    id_length: int
+    src: Addr
+    section: str
+
+
+@dataclass(frozen=True, slots=True)
+class Router:
+    """The default router: its (link-local) address, interface, global address if known, prefixes."""
+
+    address: Addr
+    iface: str
+    global_address: Addr | None
+    prefixes: tuple[Prefix, ...]
+
+
+def router_advertisement(
+    mn: MobileNode, core: NodeCore, ra: RouterAdvertisement, rx: Received, now: int
+) -> list[Action]:
+    """§9.2: a new default router on a new link means movement; the home prefix means home (§9.13);
+    an RA tunnelled from the home agent must be authenticated (§8.5)."""
+    infos = [o for o in ra.options if isinstance(o, PrefixInfo)]
+    prefixes = tuple(Prefix(o.prefix, o.prefix_length) for o in infos if o.on_link)
+    if rx.tunnel_outer is not None:
+        return home_ra(mn, core, prefixes, rx, now)
+    gaddr = next((o.prefix for o in infos if o.flags_rest & 0x20), None)
+    gaddr = gaddr or (None if is_link_local(rx.packet.src) else rx.packet.src)
+    router = Router(rx.packet.src, rx.iface, gaddr, prefixes)
+    at_home_link = any(p.contains(mn.home) for p in prefixes)
+    if mn.router is not None and (mn.router.address, mn.router.iface) == (
+        router.address,
+        router.iface,
+    ):
+        mn.router, mn.router_ok = router, True
+        if at_home_link and not mn.at_home:
+            return return_home(mn, core, router, now)
+        return []
+    if mn.router is not None and mn.router_ok:
+        return secondary(mn, core, router, now)
+    if at_home_link:
+        if mn.at_home:
+            mn.router, mn.router_ok = router, True
+            return []
+        return return_home(mn, core, router, now)
+    return move(mn, core, router, now)
+
+
+def home_ra(
+    mn: MobileNode, core: NodeCore, prefixes: tuple[Prefix, ...], rx: Received, now: int
+) -> list[Action]:
+    if not rx.auth:
+        return [Note(mn.name, "ra-unauthenticated", "", "8.5")]
+    new = [
+        p.with_iid(iid_of(mn.home, 128 - p.length))
+        for p in prefixes
+        if not is_link_local(p.network)
+    ]
+    added = [a for a in new if a not in mn.homes]
+    mn.homes = (*mn.homes, *added)
+    return [Note(mn.name, "home-renumbered", a.hex(), "8.5") for a in added]
+
+
+def secondary(mn: MobileNode, core: NodeCore, router: Router, now: int) -> list[Action]:
+    """§9.3: a new prefix while the default router is still reachable MAY give a non-primary CoA."""
+    out: list[Action] = []
+    for p in router.prefixes:
+        if is_link_local(p.network) or not mn.choices.secondary_coa(p.network):
+            continue
+        coa = p.with_iid(iid_of(mn.home, 128 - p.length))
+        if coa not in mn.coas:
+            core.add_address(router.iface, coa)
+            mn.coas.append(coa)
+            out.append(Note(mn.name, "coa-formed", "secondary " + coa.hex(), "9.3"))
+    return out
+
+
+def move(mn: MobileNode, core: NodeCore, router: Router, now: int) -> list[Action]:
+    out: list[Action] = [Note(mn.name, "movement", router.iface, "9.2")]
+    old = mn.router
+    if (
+        old is not None
+        and not mn.at_home
+        and mn.primary is not None
+        and old.global_address is not None
+    ):
+        mn.prev = (old.global_address, mn.primary)
+    mn.router, mn.router_ok, mn.at_home = router, True, False
+    return out + form_coa(mn, core, now)
+
+
+def form_coa(mn: MobileNode, core: NodeCore, now: int) -> list[Action]:
+    """§9.3: the new primary CoA from the new router's prefix and the MN's IID, at most once per
+    MAX_UPDATE_RATE (kernel.coa_formation_ok); otherwise deferred."""
+    r = mn.router
+    if r is None or mn.at_home:
+        return []
+    usable = tuple(p for p in r.prefixes if not is_link_local(p.network))
+    if not usable:
+        return [Note(mn.name, "no-prefix", r.iface, "9.3")]
+    ok = K.coa_formation_ok(
+        PY,
+        mn.config,
+        formed_before=mn.last_coa_formed is not None,
+        now=now,
+        last_formed=mn.last_coa_formed or 0,
+    )
+    if not ok:
+        assert mn.last_coa_formed is not None
+        mn.timers.arm(("coa",), mn.last_coa_formed + mn.config.max_update_rate)
+        return [Note(mn.name, "coa-deferred", "", "9.3")]
+    i = mn.choices.select_prefix(tuple(p.network for p in usable))
+    p = usable[min(max(i, 0), len(usable) - 1)]
+    coa = p.with_iid(iid_of(mn.home, 128 - p.length))
+    if coa == mn.primary:
+        return []
+    ll = link_local(mn.home)
+    if ll not in core.addresses():
+        core.add_address(r.iface, ll)
+    if coa not in core.addresses():
+        core.add_address(r.iface, coa)
+    mn.coas = [coa, *[c for c in mn.coas if c != coa]]  # the old primary stays (§9.12)
+    mn.primary, mn.last_coa_formed = coa, now
+    out: list[Action] = [Note(mn.name, "coa-formed", coa.hex(), "9.3")]
+    out += mn.register(core, now)
+    if mn.prev is not None and mn.choices.prev_router_bu(mn.prev[0]):
+        dst, old_coa = mn.prev
+        out += mn.queue_bu(
+            core, PendingBU(dst, old_coa, coa, mn.cn_lifetime, True, True, 0, coa, "9.6"), now
+        )
+    for rec in mn.bul.records():
+        if not rec.home_reg and rec.destination != mn.ha and mn.choices.bu_to_cn(rec.destination):
+            out += mn.queue_bu(
+                core,
+                PendingBU(
+                    rec.destination,
+                    rec.home,
+                    coa,
+                    mn.cn_lifetime,
+                    False,
+                    mn.choices.cn_ack(rec.destination),
+                    0,
+                    coa,
+                    "9.5",
+                ),
+                now,
+            )
+    return out
+
+
+# ------------------------------------------------------------ §9.13
+def return_home(mn: MobileNode, core: NodeCore, router: Router, now: int) -> list[Action]:
+    """§9.13: BU with CoA = home address (H, A) and all-nodes NAs (S = 0, O = 1) for every home
+    address on the on-link prefixes, link-local and site-local included."""
+    mn.router, mn.router_ok, mn.at_home = router, True, True
+    mn.primary, mn.prev = None, None
+    out: list[Action] = [Note(mn.name, "returned-home", router.iface, "9.13")]
+    for home in mn.registered_homes():
+        if mn.ha is not None:
+            out += mn.queue_bu(
+                core,
+                PendingBU(
+                    mn.ha,
+                    home,
+                    home,
+                    mn.home_lifetime,
+                    True,
+                    True,
+                    mn.id_length,
+                    home,
+                    "9.13",
+                ),
+                now,
+            )
+    for rec in mn.bul.records():
+        if not rec.home_reg and mn.choices.bu_to_cn(rec.destination):
+            out += mn.queue_bu(
+                core,
+                PendingBU(
+                    rec.destination, rec.home, rec.home, 0, False, False, 0, rec.home, "9.13"
+                ),
+                now,
+            )
+    ll = link_local(mn.home)
+    for target in home_targets(mn, router.prefixes):
+        out += send_na(mn, core, router.iface, ll, target, now)
+        n = min(max(mn.choices.na_rexmit(target), 0), mn.config.max_advert_rexmit)
+        if n:
+            mn.na_left[target] = (router.iface, n)
+            mn.timers.arm(("na", target), now + NA_REXMIT_INTERVAL)
+    mn.coas = []
+    return out
+
+
+def home_targets(mn: MobileNode, prefixes: tuple[Prefix, ...]) -> tuple[Addr, ...]:
+    out: list[Addr] = list(mn.homes)
+    for h in mn.homes:
+        for p in prefixes:
+            if not is_link_local(p.network):
+                out.append(p.with_iid(iid_of(h, 128 - p.length)))
+        out += [link_local(h), site_local(h)]
+    return tuple(dict.fromkeys(out))
+
+
+def send_na(
+    mn: MobileNode, core: NodeCore, iface: str, src: Addr, target: Addr, now: int
+) -> list[Action]:
+    return core.send_on_link(iface, unsolicited_na(src, target, core.lla(iface)), None, now)
