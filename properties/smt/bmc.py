@@ -6,7 +6,7 @@ correspondent (one Binding Cache entry each for that home address), and a lossy 
 slots holding Binding Updates and Acknowledgements in flight. One step is one of `STEP_KINDS`:
 
   move        the mobile node forms a new care-of address (§9.3)
-  send_bu     a new BU to `to` (kernel.bul_new_bu; rate-limited by kernel.rate_ok, §9.8) into a free slot
+  send_bu     a new BU to `to` (kernel.bul_new_bu; gated by kernel.bu_allowed, §9.8, §9.9) into a free slot
   retransmit  a retransmission to `to` once its timer is due (kernel.bul_retransmit, §9.7)
   deliver     the message in `slot` arrives: a BU goes through kernel.apply_bu at its receiver (§7.2-§8.3)
               and, if valid (A is always set), the slot becomes the BA; a BA goes through kernel.bul_on_ba
@@ -214,12 +214,20 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
         home_reg=to == 0,
         ack=True,
     )
-    rate = K.rate_ok(Z3, pre.now, b_pre.last_send, b_pre.fast_count, cfg)
+    may_send = K.bu_allowed(
+        Z3,
+        cfg,
+        no_more_bu=b_pre.no_more_bu,
+        sent_before=b_pre.present,
+        now=pre.now,
+        last_send=b_pre.last_send,
+        fast_count=b_pre.fast_count,
+    )  # §9.8, §9.9: the roles' own gate
     free_slot = z3.Not(_select([m.valid for m in pre.msgs], v.slot))
-    g_send = z3.And(z3.Or(z3.Not(b_pre.present), rate), free_slot)
+    g_send = z3.And(may_send, free_slot)
     # retransmit
     b_retx = K.bul_retransmit(Z3, cfg, b_pre, pre.now)
-    g_retx = z3.And(b_pre.present, b_pre.retx_on, pre.now >= b_pre.next_retx, rate, free_slot)
+    g_retx = z3.And(b_pre.present, b_pre.retx_on, pre.now >= b_pre.next_retx, may_send, free_slot)
     # deliver
     m = _select(pre.msgs, v.slot)
     d = m.dst
