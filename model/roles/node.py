@@ -49,12 +49,10 @@ from model.codec.values import (
     HomeAddress,
     HopByHop,
     ICMPv6,
-    ICMPv6Other,
     IPv6Packet,
     NeighborAdvertisement,
     NeighborSolicitation,
     Option,
-    PacketTooBig,
     Pad1,
     PadN,
     ParamProblem,
@@ -74,7 +72,8 @@ from model.config import AuthMode, Config
 from model.errors import DecodeError, ModelUsageError
 from model.roles import ah as ahmod
 from model.roles.events import Action, Delivered, Dropped, NodeSnapshot, Note, Transmit
-from model.roles.hooks import Mobility, NodeCore, Received, flow_of
+from model.roles.hooks import DATA_PORT, Mobility, NodeCore, Received, data_payload, flow_of
+from model.roles.icmp_errors import RateLimit, ext_offsets, is_error, is_error_bytes, option_offset
 from model.roles.nd import NeighborCache, NState
 from model.roles.routing import RhVerdict, Route, RoutingTable, rh0_step
 
@@ -88,8 +87,6 @@ DAD_WAIT = 1_000  # RFC 2462: RetransTimer * DupAddrTransmits(1)
 ROUTER_LIFETIME = 1_800  # seconds, RFC 2461 §6.2.1 default AdvDefaultLifetime
 PREFIX_VALID = 2_592_000  # seconds, AdvValidLifetime default
 PREFIX_PREFERRED = 604_800  # seconds, AdvPreferredLifetime default
-_EXT_NUMBERS = (0, 43, 44, 51, 60)  # headers that are values in IPv6Packet.headers
-_ICMP_ERRORS = (DestUnreachable, PacketTooBig, TimeExceeded, ParamProblem)
 _PAD = (Pad1, PadN)
 
 
@@ -187,30 +184,6 @@ class _Verdict:
     mip6: tuple[Option, ...] = ()
 
 
-def _ext_offsets(data: bytes) -> list[int]:
-    """Octet offsets of the extension headers in an encoded packet (for ICMP pointers)."""
-    out: list[int] = []
-    pos, nh = 40, data[6] if len(data) > 6 else 59
-    while nh in _EXT_NUMBERS and pos + 2 <= len(data):
-        out.append(pos)
-        if nh == 44:
-            ln = 8
-        elif nh == 51:
-            ln = (data[pos + 1] + 2) * 4
-        else:
-            ln = (data[pos + 1] + 1) * 8
-        nh = data[pos]
-        pos += ln
-    return out
-
-
-def _option_offset(data: bytes, hdr_off: int, index: int) -> int:
-    p = hdr_off + 2
-    for _ in range(index):
-        p += 1 if data[p] == 0 else 2 + data[p + 1]
-    return p
-
-
 # ---------------------------------------------------------------- the node
 
 
@@ -240,8 +213,7 @@ class IPv6Node:
         self.ra_interval = ra_interval
         self._rng = rng
         self._encode = encode
-        self.icmp_limit = icmp_limit  # (errors, per ms): RFC 2463 §2.4 (f) rate limit; None = none
-        self._icmp_sent: list[int] = []
+        self.icmp_limit = RateLimit(icmp_limit)  # RFC 2463 §2.4 (f)
         self.ifaces: dict[str, Interface] = {}
         self.routes = RoutingTable()
         self.nc = NeighborCache()
@@ -416,7 +388,7 @@ class IPv6Node:
         out: list[Action] = [Dropped(self.name, f"decode:{err.layer}.{err.field}")]
         if err.layer == "RH0" and err.field == "hdr_ext_len" and len(data) >= 40:
             src, dst = data[8:24], data[24:40]
-            if dst in self._addr_iface and not self._is_icmp_error_bytes(data):
+            if dst in self._addr_iface and not is_error_bytes(data):
                 out += self._error_to(
                     iface, src, dst, data, lambda d: ParamProblem(0, err.offset, d), now
                 )
@@ -689,7 +661,7 @@ class IPv6Node:
                 Dropped(self.name, "unknown-next-header", "V6 4"),
                 *self._param_problem(iface, pkt, 1, len(pkt.headers) - 1, 0, now),
             ]
-        if isinstance(up, _ICMP_ERRORS) or (tu is ICMPv6Other and up.icmp_type < 128):  # type: ignore[union-attr]
+        if is_error(up):
             return self.mobility.on_icmp_error(self, up, rx, now)  # type: ignore[arg-type]
         if tu is NeighborSolicitation:
             assert isinstance(up, NeighborSolicitation)
@@ -1032,11 +1004,6 @@ class IPv6Node:
 
     # ------------------------------------------------------------ internals: ICMP errors (RFC 2463 §2.4)
 
-    @staticmethod
-    def _is_icmp_error_bytes(data: bytes) -> bool:
-        nh, pos = _upper_of(data)
-        return nh == 58 and pos < len(data) and data[pos] < 128
-
     def _param_problem(
         self,
         iface: str,
@@ -1052,13 +1019,13 @@ class IPv6Node:
         """Parameter Problem with the pointer at header `hidx` (+field_off, or its option `option`);
         hidx -1 is the fixed header (Next Header field at 6)."""
         data = self._encode(pkt)
-        offs = _ext_offsets(data)
+        offs = ext_offsets(data)
         if hidx < 0:
             ptr = 6
         elif hidx >= len(offs):
             return []
         elif option is not None:
-            ptr = _option_offset(data, offs[hidx], option)
+            ptr = option_offset(data, offs[hidx], option)
         else:
             ptr = offs[hidx] + field_off
         return self._icmp_error(
@@ -1078,7 +1045,7 @@ class IPv6Node:
         """Never about an ICMP error, never to a multicast or unspecified source, never about a multicast
         destination except Parameter Problem code 2 for 10-typed options (RFC 2463 §2.4 (e))."""
         up = invoking.payload
-        if isinstance(up, _ICMP_ERRORS) or (type(up) is ICMPv6Other and up.icmp_type < 128):
+        if is_error(up):
             return []
         if is_multicast(invoking.dst) and not mcast_ok:
             return []
@@ -1104,29 +1071,13 @@ class IPv6Node:
             src = ifc.addresses[0] if ifc.addresses and not is_link_local(to) else ifc.link_local
             if is_link_local(src) and not is_link_local(to):
                 src = next((a_ for a_ in self._addr_iface if not is_link_local(a_)), src)
-        if self.icmp_limit is not None:  # RFC 2463 §2.4 (f): a sliding window of error times
-            count, window = self.icmp_limit
-            sent = self._icmp_sent
-            while sent and sent[0] <= now - window:
-                sent.pop(0)
-            if len(sent) >= count:
-                return [Dropped(self.name, "icmp-rate-limited", "RFC2463 2.4")]
-            sent.append(now)
+        if not self.icmp_limit.allow(now):
+            return [Dropped(self.name, "icmp-rate-limited", "RFC2463 2.4")]
         body = data[: MIN_MTU - 48]
         return self.send(IPv6Packet(src, to, (), make(body), hop_limit=64), now)
 
 
 _SOL_PREFIX = solicited_node(bytes(16))[:13]
-
-
-def _upper_of(data: bytes) -> tuple[int, int]:
-    """(upper-layer Next Header value, its offset) of an encoded packet."""
-    pos, nh = 40, data[6]
-    while nh in _EXT_NUMBERS and pos + 2 <= len(data):
-        ln = 8 if nh == 44 else (data[pos + 1] + 2) * 4 if nh == 51 else (data[pos + 1] + 1) * 8
-        nh = data[pos]
-        pos += ln
-    return nh, pos
 
 
 def describe(node: IPv6Node) -> dict[str, object]:
@@ -1144,6 +1095,4 @@ def describe(node: IPv6Node) -> dict[str, object]:
 
 def data_packet(src: Addr, dst: Addr, flow: int) -> IPv6Packet:
     """A UDP data packet carrying a flow id (see hooks.data_payload)."""
-    from model.roles.hooks import DATA_PORT, data_payload
-
     return IPv6Packet(src, dst, (), UDP(DATA_PORT, DATA_PORT, data_payload(flow)))

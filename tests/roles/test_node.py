@@ -695,7 +695,7 @@ def test_icmp_error_reaches_mobility_and_echo_is_answered() -> None:
 
 def test_icmp_errors_are_rate_limited() -> None:
     r = router()
-    r.icmp_limit = (3, 1_000)
+    r.icmp_limit.limit = (3, 1_000)
     learn(r, "e1", H1, MAC_H)
     p = wire(replace(data_packet(H1, B2, 1), hop_limit=1))
     sent = [len(tx(r.receive("e1", p, t))) for t in (0, 10, 20, 30, 1_005)]
