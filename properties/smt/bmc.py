@@ -515,7 +515,6 @@ def results(report: BmcReport) -> list[Result]:
                     report.seconds,
                     detail=f"no counterexample up to depth {report.depth}"
                     f"{'' if report.complete else ' (time budget reached)'}",
-                    examples=report.depth,
                 )
             )
     return out

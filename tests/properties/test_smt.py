@@ -385,7 +385,7 @@ def test_kill_rate_reported(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bmc_real_kernel_shallow() -> None:
     rep = B.bmc(DEFAULT, max_depth=5, budget_s=20)
     assert rep.depth == 5 and rep.complete and not rep.counterexamples
-    assert all(r.status is Status.PASSED and r.examples == 5 for r in B.results(rep))
+    assert all(r.status is Status.PASSED and 'depth 5' in (r.detail or '') for r in B.results(rep))
 
 
 @pytest.mark.parametrize(
