@@ -67,7 +67,7 @@ class HomeAgent:
     name: str
     links: tuple[str, ...]
     id_length: int | None = None  # interface-identifier length (§8.2, Status 136); None = 64
-    capacity: int | None = None  # Binding Cache size (§7.7, Status 131); None = unbounded
+    capacity: int | None = None  # Binding Cache size (§7.7, Status 131); None = the role's default
     pos: Pos = _pos()
 
 
@@ -283,6 +283,7 @@ class Msg(Enum):
     PARAM_PROBLEM = "param-problem"
     UNREACHABLE = "unreachable"
     NA = "na"
+    RA = "ra"
     DATA = "data"
 
 
@@ -416,7 +417,9 @@ class MsgEvent:
     code: int | None = None
     home: Addr | None = None
     coa: Addr | None = None
-    count: int | None = None  # at least this many matching messages
+    count: int | None = (
+        None  # at least this many matching messages (under `never`: fewer than this)
+    )
     pos: Pos = _pos()
 
 
@@ -429,7 +432,18 @@ class DroppedAt:
     pos: Pos = _pos()
 
 
-Condition = CacheHas | CacheLacks | CacheSize | BulHas | IsHome | Delivered | MsgEvent | DroppedAt
+@dataclass(frozen=True, slots=True)
+class Noted:
+    """`NODE noted KIND`: the node logged a protocol step of this kind (a role `Note`, e.g. movement)."""
+
+    node: str
+    kind: str
+    pos: Pos = _pos()
+
+
+Condition = (
+    CacheHas | CacheLacks | CacheSize | BulHas | IsHome | Delivered | MsgEvent | DroppedAt | Noted
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -483,6 +483,10 @@ class _ToAst(Transformer[Token, A.Scenario]):
     def dropped(self, meta: Any, c: list[Any]) -> A.DroppedAt:
         return A.DroppedAt(c[0], c[1], pos=_pos(meta))
 
+    @v_args(meta=True)
+    def noted(self, meta: Any, c: list[Any]) -> A.Noted:
+        return A.Noted(c[0], c[1], pos=_pos(meta))
+
     # the file
     def start(self, items: list[Any]) -> A.Scenario:
         links: list[A.Link] = []
@@ -607,12 +611,12 @@ _HINTS: dict[str, list[str]] = {
         "mobile M agent H on L\n",
     ],
     "a condition is NODE cache has|lacks|size ..., NODE bul has|lacks ..., NODE is home|away, "
-    "NODE sent|received|ignored MSG ..., NODE dropped, or delivered A -> B": [
+    "NODE sent|received|ignored MSG ..., NODE dropped, NODE noted KIND, or delivered A -> B": [
         "expect by 1s: MN foo\n",
         "expect by 1s: 42\n",
         "expect by 1s: MN cache holds 1::1\n",
     ],
-    "messages are bu, ba, br, param-problem, unreachable, na or data": [
+    "messages are bu, ba, br, param-problem, unreachable, na, ra or data": [
         "expect by 1s: MN sent xx\n",
         "expect by 1s: MN received xx\n",
         "expect by 1s: MN ignored xx\n",
@@ -877,6 +881,9 @@ class _Checker:
                     self.fail(n.pos, f"link {ln!r} listed twice for {n.name}", ln)
             if isinstance(n, A.HomeAgent):
                 self.limit(n.pos, "id_length", n.id_length)
+            if isinstance(n, A.HomeAgent | A.Correspondent) and n.capacity is not None:
+                if n.capacity < 1:
+                    self.fail(n.pos, "a Binding Cache holds at least one entry", "capacity")
             if isinstance(n, A.Mobile) and n.agent is not None:
                 self.node(n.pos, n.agent, (A.HomeAgent,), "home agent")
         for r in s.routes:

@@ -192,6 +192,8 @@ def print_condition(c: A.Condition) -> str:
         _addr_opt(parts, "coa", c.coa)
         _opt(parts, "count", c.count)
         return " ".join(parts)
+    if isinstance(c, A.Noted):
+        return f"{c.node} noted {c.kind}"
     text = f"{c.node} dropped"
     return text + (f" {fmt_string(c.reason)}" if c.reason is not None else "")
 

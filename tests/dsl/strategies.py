@@ -127,6 +127,7 @@ conditions = st.one_of(
         opt() | small,
     ),
     st.builds(A.DroppedAt, names, opt() | text),
+    st.builds(A.Noted, names, names),
 )
 property_ids = st.from_regex(r"[A-Z][A-Z0-9]{0,4}(-[A-Z0-9]{1,5}){1,3}", fullmatch=True)
 
