@@ -83,16 +83,21 @@ def router_advertisement(
 def home_ra(
     mn: MobileNode, core: NodeCore, prefixes: tuple[Prefix, ...], rx: Received, now: int
 ) -> list[Action]:
+    """§8.5: only an authenticated RA from the home agent changes the home prefix; the new home
+    address is autoconfigured (the MN's IID on the new prefix) and, unless ID Length already makes
+    the home agent serve it, registered."""
     if not rx.auth:
         return [Note(mn.name, "ra-unauthenticated", "", "8.5")]
-    new = [
-        p.with_iid(iid_of(mn.home, 128 - p.length))
-        for p in prefixes
-        if not is_link_local(p.network)
-    ]
-    added = [a for a in new if a not in mn.homes]
+    fresh = [p for p in prefixes if not is_link_local(p.network)]
+    added = [p.with_iid(iid_of(mn.home, 128 - p.length)) for p in fresh]
+    added = [a for a in dict.fromkeys(added) if a not in mn.homes]
     mn.homes = (*mn.homes, *added)
-    return [Note(mn.name, "home-renumbered", a.hex(), "8.5") for a in added]
+    if fresh and mn.home_prefix not in fresh:
+        mn.home_prefix = fresh[0]
+    out: list[Action] = [Note(mn.name, "home-renumbered", a.hex(), "8.5") for a in added]
+    if added and mn.id_length == 0 and not mn.at_home:
+        out += mn.register(core, now)
+    return out
 
 
 def secondary(mn: MobileNode, core: NodeCore, router: Router, now: int) -> list[Action]:

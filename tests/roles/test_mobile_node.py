@@ -387,3 +387,18 @@ def test_new_coa_is_not_held_by_the_slow_rate() -> None:
     out = ra(R2_LL, OTHER_NET, iface="w1", now=16_000, mn=mn, core=core)
     sent = [e for e in events(out, BindingUpdateSent) if e.destination == HA_ADDR]
     assert sent and sent[0].coa == COA3 and not sent[0].retransmission
+
+
+def test_renumbered_home_registered_when_id_length_zero() -> None:
+    mn = MobileNode(
+        "mn", DEFAULT, home=MN_HOME, home_prefix=HOME_NET, home_agent=HA_ADDR, id_length=0
+    )
+    core = FakeCore("mn", addrs={MN_HOME: "w0"})
+    mn.moved(core, "w0", 0)
+    ra(R1_LL, FOREIGN_NET, mn=mn, core=core)
+    adv = RouterAdvertisement(options=(PrefixInfo(64, True, True, 100, 50, a("2001:db8:11::")),))
+    outer = IPv6Packet(HA_ADDR, MN_COA, (), IPv6Packet(a("fe80::1"), a("ff02::1"), (), adv))
+    r = rx(src=a("fe80::1"), dst=a("ff02::1"), tunnel_outer=outer, auth=True, payload=adv)
+    out = mn.on_router_advertisement(core, adv, r, 5000) + mn.on_timer(core, 6000)
+    homes = {e.home for e in events(out, BindingUpdateSent)}  # one per second to the HA (§9.8)
+    assert a("2001:db8:11::100") in homes and mn.home_prefix.network == a("2001:db8:11::")
