@@ -1,7 +1,21 @@
 """The packet codec facade: pure bytes <-> frozen values (STYLE principle 4; DESIGN "Codec: pure").
 
 `decode_packet` returns an IPv6Packet or raises DecodeError (offset absolute in the outermost buffer);
-any other exception is a bug. `encode_packet` derives lengths, Next Header values and checksums.
+any other exception is a bug. `encode_packet` derives lengths, Next Header values and checksums and
+raises ModelUsageError for a value that cannot be written.
+
+Readings taken by the decoder (wire-formats §7):
+- Option numbers come from the Profile; 201 (RFC 6275 Home Address) is HomeAddress under every profile.
+- BU with C=1 needs Option Length >= 24; shorter (e.g. the stated 16) is MalformedOption (B1). BA needs
+  >= 11 (B2); octets past a fixed part are `ext`.
+- Routing type 0 uses the era's Reserved(8) + bitmap(24) layout (the later 32-bit Reserved reads as
+  reserved<<24 | bitmap); an odd Hdr Ext Len is a DecodeError.
+- After a Fragment header with offset > 0 or M set, the rest is Raw(next_header, octets).
+- Octets after Payload Length are link padding, ignored; an inner (tunnelled) packet must fill its
+  outer payload exactly.
+- Mobility Header: Header Len 0 with more octets following (the ns-3 model) decodes with a final
+  ("trailing", bytes) field and `header_len_mismatch()` true; any other Header Len disagreement is a
+  DecodeError. BU/BA lifetimes are raw (units of 4 s).
 """
 
 from __future__ import annotations
@@ -25,7 +39,7 @@ from model.codec.ipv6 import (
     invoking_packet,
 )
 from model.codec.mh import MH_LAYOUTS, MH_NAMES, MobilityHeader, MobilityOption, header_len_mismatch
-from model.codec.options import alignment, bu, dest_options, pad_options
+from model.codec.options import OPTION_RULES, alignment, bu, dest_options, pad_options
 from model.codec.values import (
     AH,
     DRAFT04,
@@ -87,6 +101,7 @@ __all__ = [
     "MH_LAYOUTS",
     "MH_NAMES",
     "MIP6_OPTIONS",
+    "OPTION_RULES",
     "PROFILES",
     "TCP",
     "UDP",

@@ -231,3 +231,15 @@ def bu(
     return BindingUpdate(
         seq, lifetime, a, h, care_of is not None, id_length, care_of, 0, b"", profile.bu
     )
+
+
+# ---------------------------------------------------------------- where each option belongs (STYLE principle 8)
+
+# kind -> (headers it may appear in, who processes it, draft reference). The codec decodes every option in
+# any options header; placement checks and processing are the roles' (this table is their one source).
+OPTION_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "BU": (("DestOptions",), ("correspondent", "home_agent", "previous_router"), "§5.1, §7.2"),
+    "BA": (("DestOptions",), ("mobile_node",), "§5.2, §9.10"),
+    "BR": (("DestOptions",), ("mobile_node",), "§5.3, §9.11"),
+    "HAO": (("DestOptions",), ("correspondent", "home_agent"), "§5.4, §7.1"),
+}
