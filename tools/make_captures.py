@@ -42,6 +42,7 @@ from model.codec import (  # noqa: E402
     RouterSolicitation,
     Routing0,
     TargetLLA,
+    UnknownOption,
     bu,
     dest_options,
     encapsulate,
@@ -653,6 +654,186 @@ def sa_bad_icv(c: Capture) -> None:
     )
     i = c.at(0, bad)
     c.expect("W-BU-NEEDS-AUTH", i)
+
+
+@capture(
+    "fault", "Binding Update whose Option Length (6) is below the fixed part, acknowledged (§7.2)"
+)
+def bu_too_short(c: Capture) -> None:
+    short = UnknownOption(DRAFT04.bu, bytes([0xC0, 64, 0, 5, 0, 0]))
+    c.at(0, IPv6Packet(COA1, HA, (AH(0x100, 5, ICV), dest_options(short, HomeAddress(HOME)))))
+    i = c.at(3, ba_pkt(HA, COA1, 5))
+    c.expect("W-BU-MINLEN", i)
+
+
+@capture(
+    "fault", "mobile node acts on a too-short Binding Acknowledgement: retransmission stops (§9.10)"
+)
+def mn_accepts_short_ba(c: Capture) -> None:
+    registration(c, 0, seq=1)
+    c.at(10_000, bu_pkt(COA1, HA, 2, 60, h=True))
+    short = UnknownOption(DRAFT04.ba, bytes([0, 0, 2, 0, 0, 0, 60, 0, 0]))
+    c.at(
+        10_003, IPv6Packet(HA, COA1, (Routing0(1, (HOME,)), AH(0x200, 2, ICV), dest_options(short)))
+    )
+    i = c.at(15_000, udp(COA1, CN, 1, hao=HOME))
+    c.expect("W-BA-MINLEN", i)
+
+
+@capture("fault", "mobile node acts on an unauthenticated Binding Acknowledgement (§9.10)")
+def mn_accepts_unauth_ba(c: Capture) -> None:
+    registration(c, 0, seq=1)
+    c.at(10_000, bu_pkt(COA1, HA, 2, 60, h=True))
+    j = c.at(10_003, ba_pkt(HA, COA1, 2, auth=False))
+    i = c.at(15_000, udp(COA1, CN, 1, hao=HOME))
+    c.expect("W-BA-NEEDS-AUTH", j)
+    c.expect("MN-BA-VALIDATE", i)
+
+
+@capture("fault", "mobile node retransmits after a rejecting acknowledgement (§9.10)")
+def mn_retx_after_reject(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
+    c.at(3, ba_pkt(HA, COA1, 1, status=133, lifetime=0, home=OFFLINK_HOME))
+    i = c.at(1000, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
+    c.expect("MN-BA-REJECTED", i)
+
+
+@capture("fault", "a Home Address option sent with action bits 010 instead of 110 (§5.4)")
+def hao_wrong_action_bits(c: Capture) -> None:
+    registration(c, 0)
+    bad = UnknownOption(0x44, HOME)
+    i = c.at(1000, IPv6Packet(COA1, CN, (dest_options(bad),), UDP(5000, 7, b"x")))
+    c.expect("W-OPT-ACTION-BITS", i)
+
+
+@capture(
+    "fault",
+    "Parameter Problem code 2 for an 11-type option in a packet to a multicast group (§5.1)",
+)
+def pp2_for_multicast(c: Capture) -> None:
+    mc = IPv6Packet(
+        COA1, a("ff02::1"), (dest_options(UnknownOption(0xC7, bytes(6))),), UDP(1, 2, b"")
+    )
+    c.at(0, mc)
+    i = c.at(2, IPv6Packet(CN2, COA1, (), ParamProblem(2, 42, encode_packet(mc))))
+    c.expect("W-UNKNOWN-OPT-11X", i)
+
+
+@capture("fault", "correspondent routes by the Binding Update's source, not its C field (§7.3)")
+def cn_ignores_c_field(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, CN, 1, 60, care_of=COA2))
+    c.at(3, ba_pkt(CN, COA2, 1))
+    i = c.at(500, rh_udp(CN, COA1, 1))
+    c.expect("BC-CREATE", i)
+
+
+@capture("fault", "correspondent rejects a valid Binding Update with Status 130 (§7.5)")
+def cn_bad_status(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, CN, 1, 60))
+    i = c.at(3, ba_pkt(CN, COA1, 1, status=130, lifetime=0))
+    c.expect("BC-BA-STATUS", i)
+
+
+@capture(
+    "fault", "correspondent routes by a binding but never acknowledges the BU that made it (§7.5)"
+)
+def cn_no_ba(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, CN, 1, 60))
+    c.at(200, rh_udp(CN, COA1, 1))
+    c.at(1000, bu_pkt(COA1, CN, 1, 60))
+    i = c.at(3000, bu_pkt(COA1, CN, 1, 60))
+    c.expect("BC-BA-ON-A", i)
+
+
+@capture("fault", "rejecting acknowledgement routed via the cached care-of address (§5.2)")
+def reject_via_cache(c: Capture) -> None:
+    route_opt(c, 0, seq=1)
+    c.at(10_000, bu_pkt(COA2, CN, 2, 60))
+    i = c.at(10_003, ba_pkt(CN, COA1, 2, status=131, lifetime=0))
+    c.expect("BC-REJECT-NO-CACHE", i)
+
+
+@capture("fault", "correspondent bypasses a binding it still holds, then uses it again (§7.9)")
+def cn_skips_rh(c: Capture) -> None:
+    route_opt(c, 0, seq=1)
+    c.at(1000, rh_udp(CN, COA1, 1))
+    c.at(2000, udp(CN, HOME, 2))
+    i = c.at(3000, rh_udp(CN, COA1, 3))
+    c.expect("BC-ROUTE-VIA-RH", i)
+
+
+@capture("fault", "home agent rejects a valid home registration with Status 130, not 131 (§7.7)")
+def ha_reject_130(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True))
+    i = c.at(3, ba_pkt(HA, COA1, 1, status=130, lifetime=0))
+    c.expect("BC-HOMEREG-FULL-131", i)
+
+
+@capture(
+    "fault", "a node that answered 132 (no home agent) later accepts a home registration (§8.2)"
+)
+def not_ha_accepts(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, CN, 1, 60, h=True))
+    c.at(3, ba_pkt(CN, COA1, 1, status=132, lifetime=0))
+    c.at(5000, bu_pkt(COA2, CN, 1, 60, h=True, home=a("2001:db8:4::200")))
+    i = c.at(5003, ba_pkt(CN, COA2, 1, home=a("2001:db8:4::200")))
+    c.expect("HA-NOT-HA-132", i)
+
+
+@capture(
+    "fault", "BU to the Home-Agents anycast address accepted, and answered from the anycast (§8.1)"
+)
+def dhaad_accepted(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, ANYCAST, 1, 60, h=True))
+    i = c.at(5, ba_pkt(ANYCAST, COA1, 1))
+    c.expect("HA-DHAAD-135", i)
+
+
+@capture(
+    "fault",
+    "home agent does not answer a Neighbor Solicitation for a registered home address (§8.2)",
+)
+def ha_no_proxy(c: Capture) -> None:
+    registration(c, 0)
+    c.at(10, na(HA, HOME))
+    c.at(5000, ns(ROUTER_HOME, HOME))
+    i = c.at(7000, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    c.at(7500, bu_pkt(COA1, CN, 1, 60))
+    c.expect("HA-PROXY-NS", i)
+
+
+@capture("fault", "no gratuitous Neighbor Advertisement after a new home registration (§8.2)")
+def ha_no_gratuitous_na(c: Capture) -> None:
+    c.at(0, na(HA, a("2001:db8:1::200")))
+    registration(c, 1000)
+    i = c.at(8000, encapsulate(udp(CN, HOME, 1), HA, COA1))
+    c.at(8500, bu_pkt(COA1, CN, 1, 60))
+    c.expect("HA-GRATUITOUS-NA", i)
+
+
+@capture("fault", "back home, the unsolicited NA for the home address has S = 1 (§9.13)")
+def return_home_bad_na(c: Capture) -> None:
+    registration(c, 0, seq=3)
+    c.at(30_000, bu_pkt(HOME, HA, 4, 0, h=True))
+    c.at(30_002, ba_pkt(HA, HOME, 4, lifetime=0))
+    i = c.at(30_010, na(HOME, HOME, s=True))
+    c.expect("MN-RETURN-HOME", i)
+
+
+@capture("fault", "away from home, a packet leaves with the home address as source (§6, §9.1)")
+def mn_home_source_away(c: Capture) -> None:
+    registration(c, 0)
+    i = c.at(2000, udp(HOME, CN, 1))
+    c.expect("MN-HAO-OUT", i)
+
+
+@capture(
+    "fault", "multicast reverse-tunnelled to the home agent with the care-of inner source (§10)"
+)
+def mn_mcast_coa_source(c: Capture) -> None:
+    registration(c, 0)
+    i = c.at(2000, encapsulate(udp(COA1, a("ff0e::101"), 1), COA1, HA))
+    c.expect("MN-MCAST-INNER-SRC", i)
 
 
 # --- partial captures: no violation

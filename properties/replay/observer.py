@@ -284,7 +284,7 @@ class Observer:
     ) -> None:
         self._seen_node(f)
         auth = self._auth(pkt, f)
-        if f.bu is not None or f.ba is not None or f.br is not None or f.malformed or f.hao:
+        if f.bu or f.ba or f.br or f.malformed or f.hao or f.unknown:
             self._wire(f, auth)
         if f.bu is not None or any(m.kind == "BU" for m in f.malformed):
             self._on_bu(f, auth)
@@ -792,7 +792,7 @@ class Observer:
             fl.gap = True
         fl.interval = kernel.next_retx_interval(PY, expected, cfg)
         if fl.effect is not None and fl.effect > first.index and fl.ba_for(sb.seq, first.t) is None:
-            if sb.t > first.t + self.o.ack_timeout + tol and fl.k_coa == sb.coa and not fl.gap:
+            if sb.t > first.t + self.o.ack_timeout + tol and not fl.gap:
                 self._flag(
                     "BC-BA-ON-A",
                     fl.dst,
@@ -1226,6 +1226,8 @@ class Observer:
                 f"{fmt(d)}; such intercepted packets are dropped",
             )
         fl = self.flows.get((h2, x))
+        if fl is not None:
+            self._mark_effect(fl, d)
         if (
             fl is not None
             and fl.k_home_reg
@@ -1288,6 +1290,14 @@ class Observer:
                             extra=fi.src,
                         ),
                     )
+
+    def _mark_effect(self, fl: Flow, coa: Addr) -> None:
+        """The receiver routes by the care-of address of the last BU it got: it processed that BU
+        (evidence for BC-BA-ON-A even when no acknowledgement is seen)."""
+        last = fl.last_bu()
+        if fl.effect is None and last is not None and last.coa == coa and last.coa != last.home:
+            if fl.k_bu is None or fl.k_bu.t < last.t or fl.k_coa == coa:
+                fl.effect = self._index
 
     def _ha_tunnel(self, f: PacketFacts, fi: PacketFacts, fl: Flow) -> None:
         """HA-TUNNEL (§8.4): outer destination = the primary care-of address; HA-DEREG (§8.3)."""
@@ -1408,6 +1418,8 @@ class Observer:
                 )
                 return
         fl = self.flows.get((home, r))
+        if fl is not None:
+            self._mark_effect(fl, coa)
         if fl is None or fl.k_bu is None:
             return
         kb = fl.k_bu
