@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from model.codec.buffer import HH, U32, fail
+from model.codec.buffer import HH, U32, fail, maker
 from model.codec.values import (
     DestUnreachable,
     EchoReply,
@@ -39,6 +39,23 @@ _PI = struct.Struct("!BBIII")  # prefix length, flags, valid, preferred, reserve
 _MTU = struct.Struct("!HI")
 
 _FIXED = {1: 4, 2: 4, 3: 4, 4: 4, 128: 4, 129: 4, 133: 4, 134: 12, 135: 20, 136: 20, 137: 36}
+_mk_SourceLLA = maker(SourceLLA)
+_mk_TargetLLA = maker(TargetLLA)
+_mk_PrefixInfo = maker(PrefixInfo)
+_mk_MTUOption = maker(MTUOption)
+_mk_UnknownNDOption = maker(UnknownNDOption)
+_mk_DestUnreachable = maker(DestUnreachable)
+_mk_PacketTooBig = maker(PacketTooBig)
+_mk_TimeExceeded = maker(TimeExceeded)
+_mk_ParamProblem = maker(ParamProblem)
+_mk_RouterSolicitation = maker(RouterSolicitation)
+_mk_RouterAdvertisement = maker(RouterAdvertisement)
+_mk_NeighborSolicitation = maker(NeighborSolicitation)
+_mk_NeighborAdvertisement = maker(NeighborAdvertisement)
+_mk_Redirect = maker(Redirect)
+_mk_ICMPv6Other = maker(ICMPv6Other)
+_mk_EchoRequest = maker(EchoRequest)
+_mk_EchoReply = maker(EchoReply)
 _NAMES = {
     1: "DestUnreachable",
     2: "PacketTooBig",
@@ -73,13 +90,13 @@ def decode_nd_options(data: bytes, pos: int, end: int, base: int) -> tuple[NDOpt
                 f"ND option type {t} Length {n} runs past the message",
             )
         if t == 1:
-            out.append(SourceLLA(data[pos + 2 : q]))
+            out.append(_mk_SourceLLA(data[pos + 2 : q]))
         elif t == 2:
-            out.append(TargetLLA(data[pos + 2 : q]))
+            out.append(_mk_TargetLLA(data[pos + 2 : q]))
         elif t == 3 and n == 4:
             plen, fl, valid, pref, r2 = _PI.unpack_from(data, pos + 2)
             out.append(
-                PrefixInfo(
+                _mk_PrefixInfo(
                     plen,
                     bool(fl & 0x80),
                     bool(fl & 0x40),
@@ -92,9 +109,9 @@ def decode_nd_options(data: bytes, pos: int, end: int, base: int) -> tuple[NDOpt
             )
         elif t == 5 and n == 1:
             r, mtu = _MTU.unpack_from(data, pos + 2)
-            out.append(MTUOption(mtu, r))
+            out.append(_mk_MTUOption(mtu, r))
         else:
-            out.append(UnknownNDOption(t, data[pos + 2 : q]))
+            out.append(_mk_UnknownNDOption(t, data[pos + 2 : q]))
         pos = q
     return tuple(out)
 
@@ -131,7 +148,7 @@ def decode_icmpv6(data: bytes, pos: int, end: int, base: int) -> ICMPv6:
     need = _FIXED.get(t)
     p = pos + 4
     if need is None:
-        return ICMPv6Other(t, code, data[p:end], ck)
+        return _mk_ICMPv6Other(t, code, data[p:end], ck)
     if end - p < need:
         fail(
             base + p,
@@ -140,25 +157,25 @@ def decode_icmpv6(data: bytes, pos: int, end: int, base: int) -> ICMPv6:
             f"truncated: {end - p} octets after the checksum, need {need}",
         )
     if t == 1:
-        return DestUnreachable(code, data[p + 4 : end], U32.unpack_from(data, p)[0], ck)
+        return _mk_DestUnreachable(code, data[p + 4 : end], U32.unpack_from(data, p)[0], ck)
     if t == 2:
-        return PacketTooBig(U32.unpack_from(data, p)[0], data[p + 4 : end], code, ck)
+        return _mk_PacketTooBig(U32.unpack_from(data, p)[0], data[p + 4 : end], code, ck)
     if t == 3:
-        return TimeExceeded(code, data[p + 4 : end], U32.unpack_from(data, p)[0], ck)
+        return _mk_TimeExceeded(code, data[p + 4 : end], U32.unpack_from(data, p)[0], ck)
     if t == 4:
-        return ParamProblem(code, U32.unpack_from(data, p)[0], data[p + 4 : end], ck)
+        return _mk_ParamProblem(code, U32.unpack_from(data, p)[0], data[p + 4 : end], ck)
     if t == 128 or t == 129:
         ident, seq = HH.unpack_from(data, p)
-        cls = EchoRequest if t == 128 else EchoReply
+        cls = _mk_EchoRequest if t == 128 else _mk_EchoReply
         return cls(ident, seq, data[p + 4 : end], code, ck)
     if t == 133:
-        return RouterSolicitation(
+        return _mk_RouterSolicitation(
             decode_nd_options(data, p + 4, end, base), U32.unpack_from(data, p)[0], code, ck
         )
     if t == 134:
         hl, fl, life, reach, retrans = _RA.unpack_from(data, p)
         opts = decode_nd_options(data, p + 12, end, base)
-        return RouterAdvertisement(
+        return _mk_RouterAdvertisement(
             hl,
             bool(fl & 0x80),
             bool(fl & 0x40),
@@ -172,7 +189,7 @@ def decode_icmpv6(data: bytes, pos: int, end: int, base: int) -> ICMPv6:
             ck,
         )
     if t == 135:
-        return NeighborSolicitation(
+        return _mk_NeighborSolicitation(
             data[p + 4 : p + 20],
             decode_nd_options(data, p + 20, end, base),
             U32.unpack_from(data, p)[0],
@@ -181,7 +198,7 @@ def decode_icmpv6(data: bytes, pos: int, end: int, base: int) -> ICMPv6:
         )
     if t == 136:
         w = U32.unpack_from(data, p)[0]
-        return NeighborAdvertisement(
+        return _mk_NeighborAdvertisement(
             data[p + 4 : p + 20],
             bool(w >> 31),
             bool(w & 0x40000000),
@@ -191,7 +208,7 @@ def decode_icmpv6(data: bytes, pos: int, end: int, base: int) -> ICMPv6:
             code,
             ck,
         )
-    return Redirect(
+    return _mk_Redirect(
         data[p + 4 : p + 20],
         data[p + 20 : p + 36],
         decode_nd_options(data, p + 36, end, base),
