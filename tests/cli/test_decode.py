@@ -402,3 +402,9 @@ def test_mutated_corpus_files(shared_traces: Path, data: st.DataObject) -> None:
 @given(st.data())
 def test_mutated_corpus_files_long(shared_traces: Path, data: st.DataObject) -> None:
     _mutated_corpus_run(shared_traces, data)
+
+
+def test_same_input_same_output(shared_traces: Path) -> None:
+    for p in [EXAMPLE, *_corpus(shared_traces)[::97]]:
+        first = run("decode", "--json", str(p))
+        assert run("decode", "--json", str(p)) == first
