@@ -473,19 +473,20 @@ class IPv6Node(NeighborDiscovery):
     def _input(
         self, iface: str, pkt: IPv6Packet, now: int, outer: IPv6Packet | None, depth: int
     ) -> list[Action]:
+        local = self._is_local(pkt.dst)
+        if not local and pkt.dst[0] == 0xFF:
+            return []  # a group we did not join: not ours, not an error
         start = 0
         hs = pkt.headers
-        if hs and type(hs[0]) is HopByHop:  # every node examines Hop-by-Hop options (V6 §4.3)
+        if hs and type(hs[0]) is HopByHop:  # every node on the path examines Hop-by-Hop (V6 §4.3)
             h0 = hs[0]
             assert isinstance(h0, HopByHop)
             v = self._options(iface, pkt, 0, h0.options, now, dest=False)
             if not v.ok:
                 return v.actions
             start = 1
-        if self._is_local(pkt.dst):
+        if local:
             return self._local(iface, pkt, now, outer, depth, start)
-        if is_multicast(pkt.dst):
-            return []  # a group we did not join: not ours, not an error
         r = self.mobility.intercept(self, pkt, iface, now)
         if r is not None:
             return r
