@@ -43,6 +43,15 @@ def fail(message: str) -> int:
     return 2
 
 
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("mip6check")
+    except Exception:  # noqa: BLE001 - not installed: running from a checkout
+        return "unknown"
+
+
 def _load(name: str) -> ModuleType | None:
     """The command's module, or None when nobody has written it yet."""
     modname = f"cli.cmd_{name}"
@@ -61,6 +70,7 @@ def build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, ModuleTyp
         description="Formal model and specification checker for Mobile IPv6 "
         "(draft-ietf-mobileip-ipv6-04).",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     module = None
     for name, job in COMMANDS.items():
