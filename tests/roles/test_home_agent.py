@@ -233,3 +233,13 @@ def test_previous_router_serves_old_coa() -> None:
     assert status(out) == 0 and pr.anycast() == ()
     got = pr.intercept(core, IPv6Packet(a("2001:db8:9::9"), MN_COA, (), UDP(1, 2)), "up", 1)
     assert got is not None and core.sent[-1].dst == new_coa
+
+
+def test_configured_anycast_switch() -> None:
+    cfg = DEFAULT.with_switches(ha_anycast=a("2001:db8:1::fe"))
+    ha = HomeAgent("ha", cfg, serving=(HOME_NET,))
+    core = FakeCore("ha", is_router=True, addrs={HA_ADDR: "home"}, prefixes={"home": (HOME_NET,)})
+    assert ha.anycast() == (a("2001:db8:1::fe"),)
+    out = reg(ha, core, dst=a("2001:db8:1::fe"))
+    assert status(out) == 135 and core.sent[0].src == HA_ADDR
+    assert status(reg(ha, core, dst=home_agents_anycast(HOME_NET))) == 0  # not this node's anycast

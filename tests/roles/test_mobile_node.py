@@ -402,3 +402,14 @@ def test_renumbered_home_registered_when_id_length_zero() -> None:
     out = mn.on_router_advertisement(core, adv, r, 5000) + mn.on_timer(core, 6000)
     homes = {e.home for e in events(out, BindingUpdateSent)}  # one per second to the HA (§9.8)
     assert a("2001:db8:11::100") in homes and mn.home_prefix.network == a("2001:db8:11::")
+
+
+def test_return_home_na_repeats() -> None:
+    mn, core, _ = away(choices=Choices(na_rexmit=lambda t: 3))
+    mn.moved(core, "w0", 5000)
+    ra(R0_LL, HOME_NET, iface="w0", now=5000, mn=mn, core=core)
+    first = len([p for _, p in core.on_link if isinstance(p.payload, NeighborAdvertisement)])
+    for t in range(6000, 12_000, 1000):
+        mn.on_timer(core, t)
+    total = len([p for _, p in core.on_link if isinstance(p.payload, NeighborAdvertisement)])
+    assert first == 3 and total == 3 * (1 + DEFAULT.max_advert_rexmit)
