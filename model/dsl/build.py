@@ -395,12 +395,12 @@ def _renumber(b: _Builder, step: A.Renumber, now: int) -> None:
     b.routes_to(step.link, step.prefix)
 
 
-def _schedule(b: _Builder) -> list[tuple[int, int, Callable[[int], None]]]:
+def _schedule(b: _Builder) -> list[tuple[int, tuple[int, int], Callable[[int], None]]]:
     """Every timeline step (and every packet of a `send ... count N`) as (time, order, action)."""
-    out: list[tuple[int, int, Callable[[int], None]]] = []
+    out: list[tuple[int, tuple[int, int], Callable[[int], None]]] = []
     net = b.net
     for i, step in enumerate(b.s.timeline):
-        order = i * 10_000
+        order = (i, 0)
         if isinstance(step, A.Move):
             mv = step
 
@@ -427,7 +427,7 @@ def _schedule(b: _Builder) -> list[tuple[int, int, Callable[[int], None]]]:
                 def do_send(t: int, sd: A.Send = step, flow: int = flow) -> None:
                     net.send_data(sd.src, _endpoint_addr(b, sd.dst, ""), flow, t)
 
-                out.append((step.time + k * every, order + k, do_send))
+                out.append((step.time + k * every, (i, k), do_send))
         elif isinstance(step, A.DropNext):
 
             def do_drop(t: int, dn: A.DropNext = step) -> None:
@@ -735,11 +735,17 @@ def run_scenario(
             mon.check_state(t, snaps)
 
     # snapshots are taken before the steps of the same instant run ("at T" = state reached by T)
-    events: list[tuple[int, int, Callable[[int], None]]] = _schedule(b)
-    events += [(t, -1, sample) for t in checkpoints]
+    events = _schedule(b)
+    events += [(t, (-1, 0), sample) for t in checkpoints]
     events.sort(key=lambda x: (x[0], x[1]))
-    for t, _, act in events:
-        act(t)
+    for t, (i, _), act in events:
+        try:
+            act(t)
+        except ModelUsageError as err:  # the scenario asked for something the engine refuses
+            if isinstance(err, ScenarioError) or i < 0:
+                raise
+            p = scenario.timeline[i].pos
+            raise ScenarioError(p.line, p.column, str(err), filename=scenario.filename) from None
     if mon is not None:
         mon.flush()
     run = Run(scenario, net)

