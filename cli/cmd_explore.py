@@ -77,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
     """Search; print the outcome and coverage; write the counterexample if one is found."""
     from properties.catalog import UnknownPropertyError, get
     from properties.explore.counterexample import write_counterexample
-    from properties.explore.machines import explore
-    from properties.monitors import MONITORED
+    from properties.explore.machines import JUDGED, explore
     from properties.mutants import BY_NAME
 
     aimed: frozenset[str] | None = None
@@ -87,10 +86,10 @@ def run(args: argparse.Namespace) -> int:
             get(args.property)
         except UnknownPropertyError as e:
             return fail(f"explore: {e}")
-        if args.property not in MONITORED:
+        if args.property not in JUDGED:
             return fail(
-                f"explore: {args.property} has no runtime monitor; explore checks "
-                + ", ".join(MONITORED)
+                f"explore: {args.property} is judged by no runtime monitor or observer;"
+                " see mip6check coverage"
             )
         aimed = frozenset({args.property})
     mutant = None
@@ -118,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed if args.seed is not None else "derandomised",
         "mutant": args.mutant,
         "properties": args.property or "all monitored",
-        "aimed": sorted(aimed) if aimed is not None else list(MONITORED),
+        "aimed": sorted(aimed) if aimed is not None else list(JUDGED),
         "coverage": outcome.coverage.to_json(),
         "counterexample": ce,
         "violation": violation,

@@ -37,6 +37,15 @@ from hypothesis.stateful import (
 )
 
 from model.addr import Addr
+from model.codec.values import (
+    DestUnreachable,
+    IPv6Packet,
+    NeighborAdvertisement,
+    ParamProblem,
+    RouterAdvertisement,
+    RouterSolicitation,
+    Routing0,
+)
 from model.dsl import ast as A
 from model.net import Kind
 from model.roles.events import (
@@ -52,6 +61,10 @@ from properties.catalog import CATALOG
 from properties.explore import strategies as S
 from properties.explore.driver import LocalWorld, Runner
 from properties.monitors import MONITORED, MonitorSet
+from properties.replay.checked import CHECKED
+from properties.replay.facts import facts_of
+from properties.replay.observer import Observer
+from properties.replay.options import HomeAgentSpec, ReplayOptions, Topology
 from properties.verdict import Result, Status, Violation
 
 MAX_TIME = 3 * 3600 * 1000  # a run never goes past three simulated hours
@@ -96,6 +109,37 @@ def hypothesis_settings(budget: Budget, seed: int | None) -> settings:
 
 # ---------------------------------------------------------------- coverage
 
+JUDGED: tuple[str, ...] = tuple([*MONITORED, *(p for p in CHECKED if p not in MONITORED)])
+"""Every property a machine run judges: the runtime monitors, then the replay observers' rows."""
+
+OBSERVED_KIND: dict[str, str] = {
+    "W-BR-LEN": "br",
+    "MN-BR-ANSWER": "br",
+    "W-UNKNOWN-OPT-11X": "param-problem",
+    "MN-ICMP-PP2-STOP": "param-problem",
+    "BC-ROUTE-VIA-RH": "rh",
+    "HA-TUNNEL": "tunnel",
+    "HA-NO-RH-FOR-INTERCEPTED": "tunnel",
+    "MN-TUNNEL-TRIGGERS-BU": "tunnel",
+    "MN-MCAST-INNER-SRC": "tunnel",
+    "HA-LOCAL-SCOPE-DROP": "unreachable",
+    "HA-GRATUITOUS-NA": "na",
+    "HA-PROXY-NS": "na",
+    "MN-RETURN-HOME": "na",
+    "HA-RA-TUNNEL": "ra-tunnel",
+    "W-AUTOCONF-LLSRC": "rs",
+    "MN-HAO-OUT": "hao",
+    "W-OPT-ACTION-BITS": "any",
+}
+
+
+def _default_kind(pid: str) -> str:
+    if pid.startswith("HA-"):
+        return "bu-h"
+    if "-BA-" in pid or pid == "W-BA-VIA-RH":
+        return "ba"
+    return "bu"
+
 
 @dataclass
 class Coverage:
@@ -109,6 +153,7 @@ class Coverage:
     ignored: Counter[str] = field(default_factory=Counter)
     ba_outcomes: Counter[str] = field(default_factory=Counter)
     inputs: Counter[str] = field(default_factory=Counter)
+    packets: Counter[str] = field(default_factory=Counter)
     _sent: Counter[tuple[str, bytes]] = field(default_factory=Counter)
 
     def event(self, e: RoleEvent, config_fast: int) -> None:
@@ -159,6 +204,45 @@ class Coverage:
             elif e.outcome == "REJECTED":
                 inp["MN-BA-REJECTED"] += 1
 
+    def packet(self, pkt: IPv6Packet) -> None:
+        """Count one consumed packet by the message kinds the replay observers judge."""
+        f = facts_of(pkt)
+        kinds = self.packets
+        kinds["any"] += 1
+        if f.bu is not None or any(m.kind == "BU" for m in f.malformed):
+            kinds["bu"] += 1
+            if f.bu is not None and f.bu.h:
+                kinds["bu-h"] += 1
+        if f.ba is not None or any(m.kind == "BA" for m in f.malformed):
+            kinds["ba"] += 1
+        if f.br is not None:
+            kinds["br"] += 1
+        if f.hao is not None:
+            kinds["hao"] += 1
+        if f.rh is not None:
+            kinds["rh"] += 1
+        if f.inner is not None:
+            kinds["tunnel"] += 1
+        up = f.upper
+        if isinstance(up, ParamProblem):
+            kinds["param-problem"] += 1
+        elif isinstance(up, DestUnreachable):
+            kinds["unreachable"] += 1
+        elif isinstance(up, NeighborAdvertisement):
+            kinds["na"] += 1
+        elif isinstance(up, RouterSolicitation):
+            kinds["rs"] += 1
+        elif isinstance(up, RouterAdvertisement) and f.inner is not None:
+            kinds["ra-tunnel"] += 1
+
+    def saw(self, pid: str) -> int:
+        """How many inputs the property's judges saw: role events for the runtime monitors, packets of
+        the kind it is about for the replay observers (a coarse but honest measure)."""
+        n = self.inputs.get(pid, 0) if pid in MONITORED else 0
+        if pid in CHECKED:
+            n += self.packets.get(OBSERVED_KIND.get(pid, _default_kind(pid)), 0)
+        return n
+
     def new_example(self) -> None:
         self.examples += 1
         self._sent.clear()
@@ -171,7 +255,8 @@ class Coverage:
             "ba_statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "ignored_reasons": dict(sorted(self.ignored.items())),
             "ba_outcomes": dict(sorted(self.ba_outcomes.items())),
-            "property_inputs": {p: self.inputs.get(p, 0) for p in MONITORED},
+            "packets": dict(sorted(self.packets.items())),
+            "property_inputs": {p: self.saw(p) for p in JUDGED},
         }
 
 
@@ -228,6 +313,11 @@ class MobilityMachine(RuleBasedStateMachine):
         self.monitors = MonitorSet()
         self._fed = 0
         self._flow = 0
+        self.observer: Observer | None = None
+        self._packets = 0
+        self._injected_frames: set[int] = set()
+        self._injected_keys: set[object] = set()
+        self._injected_packets: set[int] = set()
 
     # ------------------------------------------------------------ plumbing
 
@@ -295,6 +385,7 @@ class MobilityMachine(RuleBasedStateMachine):
         self.head = S.topology(setup)
         self.world = self._rec().make_world(self.head, None)
         self.monitors = MonitorSet(config=self.world.net.config, only=self._rec().only)
+        self.observer = observer_for(self.head, self.world)
         self.mns = S.mobiles(self.head)
         self.foreign = S.foreign_links(self.head)
         self.has_cn2 = self.head.node("CN2") is not None
@@ -501,23 +592,83 @@ class MobilityMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.world is not None)
     @invariant()
     def monitors_hold(self) -> None:
-        """Every catalog monitor over the new log records, then the state invariants on snapshots."""
+        """Every catalog monitor over the new log records, the state invariants on snapshots, and the
+        replay observers over the packets each node consumed (one vantage point per packet)."""
         assert self.world is not None
         net = self.world.net
         recs = net.log.records
         cov = self._rec().coverage
         fast = net.config.max_fast_updates
+        obs = self.observer
         for r in recs[self._fed :]:
             if r.kind is Kind.EVENT and r.event is not None and hasattr(r.event, "node"):
                 ev: RoleEvent = r.event  # type: ignore[assignment]
                 self.monitors.feed(r.time, ev)
                 cov.event(ev, fast)
+            elif r.kind is Kind.INJECT and r.frame is not None:
+                self._injected_frames.add(r.frame)
+            elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet):
+                key = packet_key(r.event)
+                inner = r.event.payload if isinstance(r.event.payload, IPv6Packet) else None
+                if r.frame in self._injected_frames:
+                    self._injected_keys.add(key)
+                injected = key in self._injected_keys or (
+                    inner is not None and packet_key(inner) in self._injected_keys
+                )
+                if injected:
+                    self._injected_keys.add(key)  # a tunnelled or forwarded copy of one
+                if obs is None or not consumed(self.world, r.node, r.event):
+                    continue
+                if injected and facts_of(inner or r.event).bu is not None:
+                    continue  # a forged BU would be taken as the mobile node's own (its HAO)
+                self._packets += 1
+                if injected:
+                    self._injected_packets.add(self._packets)
+                assert isinstance(r.event, IPv6Packet)
+                cov.packet(r.event)
+                obs.packet(self._packets, r.time * 1_000_000, r.event)
         self._fed = len(recs)
         self.monitors.check_state(net.now, net.log.snapshots(net.now))
-        if self.monitors.violations:
-            v = self.monitors.violations[0]
+        found = list(self.monitors.violations)
+        if obs is not None:
+            only = self._rec().only
+            # a breach shown by an injected packet is the injector's, not the node it claims to be
+            found += [
+                v
+                for v in obs.violations
+                if (only is None or v.property in only) and v.packet not in self._injected_packets
+            ]
+        if found:
+            v = found[0]
             self._fail(v, None)
             raise PropertyViolated(v)
+
+
+def packet_key(pkt: IPv6Packet) -> object:
+    """What identifies a packet across hops: source, headers other than Routing, and payload (the hop
+    limit and a Routing header's swap change on the way). Used to follow injected packets."""
+    hs = tuple(h for h in pkt.headers if not isinstance(h, Routing0))
+    return (pkt.src, hs, pkt.payload)
+
+
+def consumed(world: Runner, node: str | None, pkt: object) -> bool:
+    """Was this received packet addressed to the node itself (not one it forwards or intercepts)?
+    Each packet is then seen once, where it ends, as a capture at that node would show it."""
+    if node is None or not isinstance(pkt, IPv6Packet):
+        return False
+    n = world.net.node(node)
+    return pkt.dst in n.addresses() or pkt.dst in n.mobility.anycast() or pkt.dst[0] == 0xFF
+
+
+def observer_for(head: A.Scenario, world: Runner) -> Observer:
+    """The replay observer with the cast the scenario fixes (home agent, its prefixes, mobile nodes)."""
+    ha = world.address("HA")
+    mns = tuple((n.home, ha) for n in head.nodes if isinstance(n, A.Mobile))
+    spec = HomeAgentSpec(ha, tuple(lk.prefix for lk in head.links), 64)
+    opts = ReplayOptions(
+        config=world.net.config, topology=Topology(home_agents=(spec,), mobile_nodes=mns)
+    )
+    return Observer(opts)
 
 
 # ---------------------------------------------------------------- running
@@ -575,7 +726,7 @@ def results_of(outcome: Outcome, wanted: frozenset[str] | None) -> list[Result]:
     out: list[Result] = []
     cov = outcome.coverage
     bad = outcome.failure.violation if outcome.failure is not None else None
-    for pid in MONITORED:
+    for pid in JUDGED:
         if wanted is not None and pid not in wanted:
             continue
         if bad is not None and bad.property == pid:
@@ -590,7 +741,7 @@ def results_of(outcome: Outcome, wanted: frozenset[str] | None) -> list[Result]:
                     violations=(bad,),
                 )
             )
-        elif cov.inputs.get(pid, 0) == 0:
+        elif cov.saw(pid) == 0:
             out.append(
                 Result(
                     pid,
@@ -609,53 +760,63 @@ def results_of(outcome: Outcome, wanted: frozenset[str] | None) -> list[Result]:
                     Status.PASSED,
                     seconds=outcome.seconds,
                     examples=cov.examples,
-                    detail=f"{cov.inputs[pid]} relevant events over {cov.examples} runs",
+                    detail=f"{cov.saw(pid)} relevant inputs over {cov.examples} runs",
                 )
             )
     return out
 
 
 def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
-    """`verify`'s stateful Hypothesis engine (properties/verify.py): one exploration over all monitored
-    properties, derandomised (or seeded by opts.seed when nonzero), counterexamples written to
-    opts.out_dir when given."""
-    wanted = opts.properties
-    monitored = frozenset(MONITORED) if wanted is None else frozenset(MONITORED) & wanted
-    if not monitored:
-        return []
-    progress(f"hypothesis: exploring {len(monitored)} monitored properties ({opts.budget} budget)")
-    outcome = explore(
-        properties=None if wanted is None else monitored,
-        budget=opts.budget if opts.budget in BUDGETS else "ci",
-        seed=opts.seed or None,
-    )
-    results = results_of(outcome, wanted)
-    if outcome.failure is not None and outcome.failure.violation is not None:
-        from properties.explore.counterexample import write_counterexample
+    """`verify`'s stateful Hypothesis engine (properties/verify.py): one Result per judged property.
 
-        out_dir = Path(opts.out_dir) if opts.out_dir is not None else None
-        if out_dir is not None:
-            paths = write_counterexample(outcome.failure, out_dir)
-            results = [
-                r
-                if r.status is not Status.VIOLATED
-                else Result(
-                    r.property,
-                    r.engine,
-                    r.status,
-                    seconds=r.seconds,
-                    examples=r.examples,
-                    detail=r.detail,
-                    violations=r.violations,
-                    counterexample=paths,
-                )
-                for r in results
-            ]
+    Derandomised (or seeded by opts.seed when nonzero). A violation ends a search; the search then
+    goes on without that property (at most `ROUNDS` times, within `VERIFY_SECONDS`), so one broken
+    property does not hide the others. Counterexamples are written under opts.out_dir/<ID>/."""
+    wanted = opts.properties
+    left = frozenset(JUDGED) if wanted is None else frozenset(JUDGED) & wanted
+    if not left:
+        return []
+    budget = opts.budget if opts.budget in BUDGETS else "ci"
+    started = time.monotonic()
+    violated: dict[str, Result] = {}
+    outcome: Outcome | None = None
+    for round_ in range(ROUNDS):
+        progress(f"hypothesis: round {round_ + 1}, {len(left)} properties ({budget} budget)")
+        outcome = explore(properties=left, budget=budget, seed=opts.seed or None)
+        f = outcome.failure
+        if f is None or f.violation is None:
+            break
+        pid = f.violation.property
+        ce: Any = None
+        if opts.out_dir is not None:
+            from properties.explore.counterexample import write_counterexample
+
+            ce = write_counterexample(f, Path(opts.out_dir) / pid)
+        violated[pid] = Result(
+            pid,
+            "hypothesis",
+            Status.VIOLATED,
+            seconds=outcome.seconds,
+            examples=outcome.coverage.examples,
+            detail=f.violation.message,
+            violations=(f.violation,),
+            counterexample=ce,
+        )
+        left = left - {pid}
+        if not left or time.monotonic() - started > VERIFY_SECONDS:
+            break
+    assert outcome is not None
+    final = Outcome(None, outcome.coverage, outcome.seconds, budget, outcome.seed)
+    results = [violated.get(r.property, r) for r in results_of(final, wanted)]
     progress(
-        f"hypothesis: {outcome.coverage.examples} runs, {outcome.coverage.steps} steps,"
-        f" {outcome.seconds:.1f}s"
+        f"hypothesis: {outcome.coverage.examples} runs, {outcome.coverage.steps} steps in the last"
+        f" round, {time.monotonic() - started:.1f}s"
     )
     return results
+
+
+ROUNDS = 3
+VERIFY_SECONDS = 45.0
 
 
 __all__ = [
