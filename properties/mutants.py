@@ -283,14 +283,14 @@ MUTANTS: tuple[Mutant, ...] = (
         "infinite-expires",
         "5.1",
         "Lifetime 0xFFFFFFFF expires like any other",
-        {"BC-INFINITE"},
+        {"BC-INFINITE", "MN-BUL-EXPIRE"},
         lambda o: {"expired": lambda L, now, expiry, infinite: now >= expiry},
     ),
     _m(
         "never-expires",
         "4.3",
         "entries are never deleted at the end of their lifetime",
-        {"BC-EXPIRE"},
+        {"BC-EXPIRE", "MN-BUL-EXPIRE"},
         lambda o: {"expired": lambda L, now, expiry, infinite: L.and_(False)},
     ),
     _m(

@@ -416,6 +416,16 @@ def bc_homereg_noevict() -> list[Obligation]:
     )
 
 
+def mn_bul_expire() -> list[Obligation]:
+    """MN-BUL-EXPIRE (§4.3): the list's expiry test (kernel.expired, used by the Binding Update List) is
+    exactly "a finite lifetime ran out"."""
+
+    def fn(s: Sym, e: K.Entry, now: Any) -> tuple[list[Any], Any]:
+        return [], K.expired(Z3, now, e.expiry, e.infinite) == spec_expired(e, now)
+
+    return _over(ONLY_DEFAULT, _entry_op(fn, "expired"))
+
+
 def bc_icmp_unreach() -> list[Obligation]:
     """BC-ICMP-UNREACH (§7.8): persistent Destination Unreachable deletes a (non-home) entry; below the
     limit the entry is untouched."""
@@ -895,6 +905,7 @@ PROOFS: dict[str, Callable[[], list[Obligation]]] = {
     "MN-SLOW-RATE": mn_slow_rate,
     "MN-ICMP-PP2-STOP": mn_icmp_pp2_stop,
     "MN-COA-RATE": mn_coa_rate,
+    "MN-BUL-EXPIRE": mn_bul_expire,
 }
 """Property ID -> its obligations (each names the transition and the reading it is made under)."""
 
