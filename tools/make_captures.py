@@ -30,6 +30,7 @@ from model.codec import (  # noqa: E402
     UDP,
     BindingAck,
     BindingRequest,
+    DestUnreachable,
     HomeAddress,
     IPv6Packet,
     NeighborAdvertisement,
@@ -834,6 +835,34 @@ def mn_mcast_coa_source(c: Capture) -> None:
     registration(c, 0)
     i = c.at(2000, encapsulate(udp(COA1, a("ff0e::101"), 1), COA1, HA))
     c.expect("MN-MCAST-INNER-SRC", i)
+
+
+@capture("fault", "correspondent routes by a care-of address it learnt only from a HAO (§5.4)")
+def cn_binding_from_hao(c: Capture) -> None:
+    c.at(0, udp(COA1, CN, 1, hao=HOME))
+    c.at(100, udp(CN, HOME, 2))
+    i = c.at(1000, rh_udp(CN, COA1, 3))
+    c.expect("BC-HAO-NO-STATE", i)
+
+
+@capture("fault", "correspondent keeps a binding despite persistent Destination Unreachable (§7.8)")
+def cn_ignores_unreach(c: Capture) -> None:
+    route_opt(c, 0, seq=1)
+    for k in range(3):
+        p = rh_udp(CN, COA1, k)
+        c.at(1000 + 1000 * k, p)
+        c.at(1001 + 1000 * k, IPv6Packet(PREV_RTR, CN, (), DestUnreachable(3, encode_packet(p))))
+    i = c.at(5000, rh_udp(CN, COA1, 9))
+    c.expect("BC-ICMP-UNREACH", i)
+
+
+@capture("fault", "home agent and previous router tunnel one packet to each other (§8.4, §9.6)")
+def tunnel_loop(c: Capture) -> None:
+    registration(c, 0, coa=COA1)
+    inner = udp(CN, HOME, 1)
+    c.at(1000, encapsulate(inner, HA, COA1))
+    i = c.at(1001, encapsulate(inner, COA1, HA))
+    c.expect("SYS-NO-LOOP", i)
 
 
 # --- partial captures: no violation

@@ -26,6 +26,8 @@ CHECKED: tuple[str, ...] = (
     "BC-BA-ON-A",
     "BC-REJECT-NO-CACHE",
     "BC-ROUTE-VIA-RH",
+    "BC-HAO-NO-STATE",
+    "BC-ICMP-UNREACH",
     "HA-NOT-HA-132",
     "HA-NOT-HOME-133",
     "HA-IDLEN-136",
@@ -56,4 +58,5 @@ CHECKED: tuple[str, ...] = (
     "MN-SAME-HA-FIRST",
     "MN-PREV-ROUTER-BU",
     "MN-MCAST-INNER-SRC",
+    "SYS-NO-LOOP",
 )

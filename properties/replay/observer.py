@@ -36,6 +36,7 @@ from model.codec import encode_packet, invoking_packet
 from model.codec.values import (
     BindingAck,
     BindingUpdate,
+    DestUnreachable,
     IPv6Packet,
     NeighborAdvertisement,
     NeighborSolicitation,
@@ -59,6 +60,7 @@ _HA_STATUS_PROPERTY = {
     int(kernel.Status.DHAAD_RESPONSE): "HA-DHAAD-135",
     int(kernel.Status.BAD_ID_LENGTH): "HA-IDLEN-136",
 }
+UNREACH_PERSISTENT = 3  # §7.8 "persistent": this many errors for packets routed by one binding
 _MIP6_SHAPES = {"BU": (8, 24), "BA": (11,), "BR": (0,), "HAO": (16,)}
 
 
@@ -126,7 +128,12 @@ class Observer:
         self.oblig: dict[Addr, list[Obligation]] = {}
         self.recent: OrderedDict[tuple[Addr, Addr, object], tuple[int, int]] = OrderedDict()
         self.limits_hit: dict[str, int] = {}
-        self._norh: dict[tuple[Addr, Addr], int] = {}  # (home, sender) -> packet sent without RH
+        self._norh: dict[tuple[Addr, Addr], int] = {}
+        self._hao_only: dict[tuple[Addr, Addr], int] = {}  # (home, peer) -> HAO packet, no BU seen
+        self._direct: dict[tuple[Addr, Addr], int] = {}  # (home, sender) -> packet sent without RH
+        self._tunnels: OrderedDict[tuple[Addr, Addr, object], tuple[Addr, Addr, int, int]] = (
+            OrderedDict()
+        )  # (home, sender) -> packet sent without RH
         self._index = 0
         self._t = 0
         self._time_s = 0.0
@@ -299,6 +306,8 @@ class Observer:
             self._on_na(f, up)
         elif isinstance(up, NeighborSolicitation):
             self._on_ns(f, up)
+        elif isinstance(up, DestUnreachable):
+            self._on_unreach(up)
         elif isinstance(up, RouterSolicitation):
             if f.src in self.homes:
                 self._flag(
@@ -1212,6 +1221,7 @@ class Observer:
 
     def _on_tunnel(self, f: PacketFacts, fi: PacketFacts) -> None:
         x, d = f.src, f.dst
+        self._loop_check(f, fi)
         h2 = fi.final_dst
         ha_of = self.reg.get(h2)
         if (
@@ -1291,6 +1301,26 @@ class Observer:
                         ),
                     )
 
+    def _loop_check(self, f: PacketFacts, fi: PacketFacts) -> None:
+        """SYS-NO-LOOP (part, §8.4, §9.6): the same inner packet tunnelled back the way it came."""
+        try:
+            key = (fi.src, fi.dst, fi.upper)
+            prev = self._tunnels.get(key)
+        except TypeError:
+            return
+        if prev is not None and prev[0] == f.dst and prev[1] == f.src and self._t - prev[3] <= 2000:
+            self._flag(
+                "SYS-NO-LOOP",
+                f.src,
+                f"tunnels back to {fmt(f.dst)} the packet {fmt(fi.src)} -> {fmt(fi.dst)} that "
+                f"{fmt(f.dst)} tunnelled to it in packet {prev[2]}: a tunnel loop",
+                (prev[2],),
+                section="8.4",
+            )
+        self._tunnels[key] = (f.src, f.dst, self._index, self._t)
+        if len(self._tunnels) > self.o.limits.recent_packets:
+            self._tunnels.popitem(last=False)
+
     def _mark_effect(self, fl: Flow, coa: Addr) -> None:
         """The receiver routes by the care-of address of the last BU it got: it processed that BU
         (evidence for BC-BA-ON-A even when no acknowledgement is seen)."""
@@ -1338,6 +1368,10 @@ class Observer:
 
     def _on_data(self, f: PacketFacts) -> None:
         routed = f.rh is not None and f.rh.segments_left > 0
+        if f.hao is not None and f.hao.home_address != f.src:
+            key = (f.hao.home_address, f.final_dst)
+            if key not in self.flows and len(self._hao_only) < self.o.limits.max_bindings:
+                self._hao_only.setdefault(key, self._index)
         if routed:
             self._routed(f)
             return
@@ -1366,12 +1400,14 @@ class Observer:
                     (reg.k_ba or 0,),
                     section="9.1",
                 )
-        if f.dst in self.reg or (f.dst in self.homes):
+        if f.dst in self.reg or f.dst in self.homes or (f.dst, f.src) in self._hao_only:
             self._direct_to_home(f)
 
     def _direct_to_home(self, f: PacketFacts) -> None:
         """A packet to a home address without a Routing header: remembered (intercepted by the HA,
         §8.4), and BC-ROUTE-VIA-RH when its sender holds a binding (§7.9)."""
+        if len(self._direct) < self.o.limits.max_bindings:
+            self._direct[(f.dst, f.src)] = self._index
         key = (f.src, f.dst, f.upper)
         try:
             self.recent[key] = (self._index, self._t)
@@ -1420,7 +1456,10 @@ class Observer:
         fl = self.flows.get((home, r))
         if fl is not None:
             self._mark_effect(fl, coa)
-        if fl is None or fl.k_bu is None:
+        if fl is None:
+            self._hao_no_state(r, coa, home)
+            return
+        if fl.k_bu is None:
             return
         kb = fl.k_bu
         later = any(b.t > kb.t and b.seq != kb.seq for b in fl.bus)
@@ -1429,6 +1468,16 @@ class Observer:
             if coa == fl.k_coa:
                 if fl.effect is None:
                     fl.effect = self._index
+                if len(fl.unreach) >= UNREACH_PERSISTENT and fl.unreach[-1] > (fl.k_ba or 0):
+                    self._flag(
+                        "BC-ICMP-UNREACH",
+                        r,
+                        f"still routes by the binding for {fmt(home)} via {fmt(coa)} after "
+                        f"{len(fl.unreach)} ICMP Destination Unreachable errors for such packets "
+                        f"(last in packet {fl.unreach[-1]})",
+                        tuple(fl.unreach[-UNREACH_PERSISTENT:]),
+                        section="7.8",
+                    )
                 nr = self._norh.pop((home, r), None)
                 if nr is not None and not later and not hidden:
                     self._flag(
@@ -1487,6 +1536,37 @@ class Observer:
             )
         else:
             self._reject_used(f, fl)
+
+    def _hao_no_state(self, r: Addr, coa: Addr, home: Addr) -> None:
+        """BC-HAO-NO-STATE (part): routing by a care-of address learnt only from Home Address options.
+        No BU from that home address to this node appears, though its HAO packets, which take the same
+        path, do; and the node sent to the home address directly after seeing one."""
+        h = self._hao_only.get((home, r))
+        d = self._direct.get((home, r))
+        if h is None or d is None or d < h or self.coa_home.get(coa) not in (home, None):
+            return
+        self._flag(
+            "BC-HAO-NO-STATE",
+            r,
+            f"routes to {fmt(home)} via {fmt(coa)} although no Binding Update from it appears: only "
+            f"the Home Address option of packet {h}, after which it still sent directly (packet {d})",
+            (h, d),
+            section="5.4",
+        )
+        self._hao_only.pop((home, r), None)
+
+    def _on_unreach(self, du: DestUnreachable) -> None:
+        """§7.8: remember Destination Unreachable errors for packets a node routed by a binding."""
+        inner, _ = invoking_packet(du.invoking, self.cfg.profile)
+        if inner is None:
+            return
+        fi = facts_of(inner)
+        if fi.rh is None:
+            return
+        fl = self.flows.get((fi.final_dst, fi.src))
+        if fl is not None and fl.known == "present" and fi.dst == fl.k_coa:
+            fl.unreach.append(self._index)
+            del fl.unreach[:-8]
 
     def _reject_used(self, f: PacketFacts, fl: Flow) -> None:
         """BC-REJECT-NO-CACHE: a rejected BU's care-of address must not be used for routing."""

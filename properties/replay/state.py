@@ -71,6 +71,7 @@ class Flow:
         "k_ba",
         "effect",
         "prev_bind",
+        "unreach",
     )
 
     def __init__(self, home: Addr, dst: Addr) -> None:
@@ -98,6 +99,7 @@ class Flow:
         self.k_ba: int | None = None  # the BA packet that revealed it
         self.effect: int | None = None  # packet where the receiver was seen using the binding
         self.prev_bind: tuple[Addr, int] | None = None  # (care-of address, BA index) superseded
+        self.unreach: list[int] = []  # ICMP Destination Unreachable for packets routed by it (§7.8)
 
     def last_bu(self) -> SeenBU | None:
         return self.bus[-1] if self.bus else None
