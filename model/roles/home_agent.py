@@ -19,6 +19,7 @@ from model.addr import (
     link_local,
     site_local,
 )
+from model.codec import encapsulate
 from model.codec.values import BindingUpdate, IPv6Packet, RouterAdvertisement
 from model.config import Config
 from model.roles import kernel as K
@@ -203,7 +204,8 @@ class HomeAgent(Correspondent):
                 ra,
                 hop_limit=255,
             )
-            outer = tunnel(inner, self._unicast(core, rec.home), rec.coa)
+            # the HA originates the inner RA: no forwarding decrement, ND's Hop Limit 255 survives
+            outer = encapsulate(inner, self._unicast(core, rec.home), rec.coa)
             out.append(Note(self.name, "ra-tunnel", rec.home.hex(), "8.5"))
             out.extend(core.send(outer, now))
         for home, (ifc, _addrs) in list(self._covered.items()):

@@ -212,6 +212,7 @@ def test_renumbering_tunnels_authenticated_ra() -> None:
     inner = outer.payload
     assert outer.dst == MN_COA and isinstance(inner, IPv6Packet) and inner.payload == ra
     assert any(isinstance(h, AH) for h in inner.headers) and is_link_local(inner.src)
+    assert inner.hop_limit == 255  # originated by the HA: valid for ND at the mobile node
 
 
 def test_previous_router_serves_old_coa() -> None:
