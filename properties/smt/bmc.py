@@ -46,7 +46,7 @@ import z3
 
 from model.config import DEFAULT, Config
 from model.roles import kernel as K
-from properties.smt.induction import spec_expired, spec_greater, spec_valid
+from properties.smt.induction import describe, spec_expired, spec_greater, spec_valid
 from properties.smt.z3logic import LIFETIME_MAX, Z3, R, Sym, ite_record, same, to_py
 from properties.verdict import Result, Status
 
@@ -436,6 +436,7 @@ class BmcReport:
     counterexamples: dict[str, list[BmcStep]]
     checks: tuple[str, ...]
     complete: bool  # reached max_depth within the budget
+    reading: str = ""
 
 
 def bmc(
@@ -468,7 +469,7 @@ def bmc(
         while active:
             left = budget_s - (time.monotonic() - t0)
             if left <= 0:
-                return BmcReport(depth, time.monotonic() - t0, cex, checks, False)
+                return BmcReport(depth, time.monotonic() - t0, cex, checks, False, describe(cfg))
             solver.push()
             solver.set(timeout=int(left * 1000))
             solver.add(z3.Or(*[bad[p] for p in sorted(active)]))
@@ -484,10 +485,10 @@ def bmc(
                 continue
             solver.pop()
             if r == z3.unknown:
-                return BmcReport(depth, time.monotonic() - t0, cex, checks, False)
+                return BmcReport(depth, time.monotonic() - t0, cex, checks, False, describe(cfg))
             break
         depth = t + 1
-    return BmcReport(depth, time.monotonic() - t0, cex, checks, True)
+    return BmcReport(depth, time.monotonic() - t0, cex, checks, True, describe(cfg))
 
 
 def results(report: BmcReport) -> list[Result]:
@@ -502,7 +503,7 @@ def results(report: BmcReport) -> list[Result]:
                     ENGINE,
                     Status.VIOLATED,
                     report.seconds,
-                    detail=f"bounded model checking: counterexample of {len(steps)} steps",
+                    detail=f"bounded model checking: counterexample of {len(steps)} steps [{report.reading}]",
                     counterexample=[s.to_json() for s in steps],
                 )
             )
@@ -514,7 +515,7 @@ def results(report: BmcReport) -> list[Result]:
                     Status.PASSED,
                     report.seconds,
                     detail=f"no counterexample up to depth {report.depth}"
-                    f"{'' if report.complete else ' (time budget reached)'}",
+                    f"{'' if report.complete else ' (time budget reached)'} [{report.reading}]",
                 )
             )
     return out

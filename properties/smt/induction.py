@@ -37,6 +37,16 @@ READINGS: dict[str, Config] = {
     "seq_equal_ack": DEFAULT.with_switches(seq_equal_ack=True),
     "ba_min_length=12": DEFAULT.with_switches(ba_min_length=12),
 }
+
+
+def describe(cfg: Config) -> str:
+    """The switches a proof depends on, as text (for Result.detail)."""
+    return (
+        f"seq_half={cfg.seq_half.value}, seq_equal_ack={'on' if cfg.seq_equal_ack else 'off'}, "
+        f"ba_min_length={cfg.ba_min_length}"
+    )
+
+
 SEQ_READINGS = ("default", "seq_half=accept", "seq_equal_ack")
 BA_READINGS = ("default", "ba_min_length=12")
 ONLY_DEFAULT = ("default",)
@@ -137,7 +147,9 @@ def prove(pid: str, obligations: list[Obligation], budget_s: float = 10.0) -> Re
         ENGINE,
         Status.PROVED,
         time.monotonic() - t0,
-        detail="for all states and inputs: " + "; ".join(done),
+        detail="for all states and inputs: "
+        + "; ".join(done)
+        + f" (default = {describe(DEFAULT)})",
     )
 
 
