@@ -37,7 +37,7 @@ from model.config import Config
 from model.roles.binding_update_list import BindingUpdateList
 from model.roles.choices import DEFAULT_CHOICES, Choices
 from model.roles.correspondent import Correspondent
-from model.roles.events import Action, BindingUpdateSent, NodeSnapshot, Note
+from model.roles.events import Action, BindingUpdateSent, BulChanged, NodeSnapshot, Note
 from model.roles.hooks import NodeCore, Received
 from model.roles.mn_movement import (
     NA_REXMIT_INTERVAL,
@@ -276,13 +276,14 @@ class MobileNode(Correspondent):
         out = super().on_timer(core, now)
         gone = self.bul.expire(now)
         out += gone
+        # §9.4: a registration still wanted outlives its BU's lifetime (also an unanswered DHAAD BU)
         if any(
-            getattr(e, "home", None) in self.homes and getattr(e, "destination", None) == self.ha
+            isinstance(e, BulChanged)
+            and e.home in self.homes
+            and e.destination in (self.ha, self.anycast_for(e.home))
             for e in gone
         ):
-            out += self.register(
-                core, now
-            )  # §9.4: a registration still wanted outlives its BU's lifetime
+            out += self.register(core, now)
         if self.ha_reg_expiry is not None and now >= self.ha_reg_expiry:
             self.ha_reg_expiry = None
         for key in self.timers.pop_expired(now):

@@ -413,3 +413,14 @@ def test_return_home_na_repeats() -> None:
         mn.on_timer(core, t)
     total = len([p for _, p in core.on_link if isinstance(p.payload, NeighborAdvertisement)])
     assert first == 3 and total == 3 * (1 + DEFAULT.max_advert_rexmit)
+
+
+def test_unanswered_dhaad_is_retried_after_its_lifetime() -> None:
+    mn, core, out = away(ha=None)
+    anycast = home_agents_anycast(HOME_NET)
+    first = events(out, BindingUpdateSent)[0]
+    assert first.destination == anycast
+    sent = []
+    while (t := mn.next_deadline()) is not None and t <= 600_000:
+        sent += events(mn.on_timer(core, t), BindingUpdateSent)
+    assert sent[-1].destination == anycast and not sent[-1].retransmission
