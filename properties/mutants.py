@@ -6,9 +6,12 @@ A `Mutant` replaces one or more functions of model.roles.kernel for the duration
         with m.applied():
             result = run_proof("BC-SEQ-MONOTONIC")   # expected VIOLATED if the ID is in m.catches
 
-`patched_kernel(**replacements)` does the monkeypatching: it swaps the attribute on the kernel module
-and on every loaded model/properties/cli module that imported the same function object by name
-(`from model.roles.kernel import apply_bu`), and restores all of them on exit. Kernel functions call
+`patched(replacements)` does the monkeypatching: it swaps the attribute on the kernel module and on
+every loaded model/ module that imported the same function object by name (`from model.roles.kernel
+import apply_bu`), and restores all of them on exit; a key 'module:Attr.path' patches any other model
+attribute (for role-level faults such as a home agent tunnelling link-local packets).
+Observers are not patched: properties/ judge with properties/draft_rules.py; a monitor that calls
+`kernel.seq_greater` itself would see the mutant too, and miss it. Kernel functions call
 each other through module globals, so a patched `seq_greater` is seen by `bu_check` and `apply_bu`.
 Not thread-safe: apply one mutant at a time. Each engine (Z3, Hypothesis machines, monitors over
 simulations) can run the same catalogue; `catches` names the properties that must fail under it.
@@ -19,6 +22,7 @@ wrapper can call the real function and bend its inputs or outputs.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,27 +36,53 @@ from model.roles import kernel as K
 ORIGINAL = SimpleNamespace(**{n: getattr(K, n) for n in dir(K) if not n.startswith("__")})
 """The kernel as it was when this module was imported (mutant wrappers call through it)."""
 
-_PATCH_ROOTS = ("model.", "properties.", "cli.")
+_PATCH_ROOTS = ("model.",)  # only the model is mutated; observers (properties/) keep their own view
+
+
+def _resolve(target: str) -> tuple[object, str]:
+    """'name' (a kernel function) or 'package.module:Attr.path' -> (owner object, attribute name)."""
+    if ":" not in target:
+        return K, target
+    mod_name, path = target.split(":", 1)
+    owner: object = importlib.import_module(mod_name)
+    *outer, attr = path.split(".")
+    for part in outer:
+        owner = getattr(owner, part)
+    return owner, attr
 
 
 @contextmanager
 def patched_kernel(**replacements: Any) -> Iterator[None]:
-    """Replace kernel functions by name (and their from-imported aliases) inside the block."""
+    """Replace kernel functions by name (and their from-imported aliases in model/) inside the block."""
+    with patched(replacements):
+        yield
+
+
+@contextmanager
+def patched(replacements: dict[str, Any]) -> Iterator[None]:
+    """Replace `target -> new` inside the block. A target is a kernel function name ('apply_bu'), whose
+    from-imported aliases in model/ modules are replaced too, or 'module:Attr.path' for any other
+    model attribute (e.g. 'model.roles.home_agent:HomeAgent.some_method')."""
     undo: list[tuple[object, str, object]] = []
     try:
-        for name, new in replacements.items():
-            if not hasattr(K, name):
-                raise AttributeError(f"model.roles.kernel has no {name!r}")
-            old = getattr(K, name)
+        for target, new in replacements.items():
+            owner, name = _resolve(target)
+            if not hasattr(owner, name):
+                raise AttributeError(f"{target!r}: no such attribute")
+            old = getattr(owner, name)
+            undo.append((owner, name, old))
+            setattr(owner, name, new)
+            if owner is not K:
+                continue
             for mod_name, mod in list(sys.modules.items()):
-                if mod is K or (mod is not None and mod_name.startswith(_PATCH_ROOTS)):
+                if mod is not None and mod is not K and mod_name.startswith(_PATCH_ROOTS):
                     if getattr(mod, name, None) is old:
                         undo.append((mod, name, old))
                         setattr(mod, name, new)
         yield
     finally:
-        for target, attr, was in reversed(undo):
-            setattr(target, attr, was)
+        for owner_, attr, was in reversed(undo):
+            setattr(owner_, attr, was)
 
 
 @dataclass(frozen=True)
@@ -78,7 +108,7 @@ class Mutant:
     @contextmanager
     def applied(self) -> Iterator[Mutant]:
         """Run the block against the broken kernel."""
-        with patched_kernel(**self.replacements()):
+        with patched(self.replacements()):
             yield self
 
 

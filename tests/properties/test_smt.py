@@ -469,3 +469,13 @@ def test_draft_greater_matches_kernel_on_the_real_kernel(a: int, b: int, reading
 
     cfg = READINGS[reading]
     assert R.greater(PY, a, b, cfg) == K.seq_greater(PY, a, b, cfg)
+
+
+def test_patched_reaches_any_model_attribute() -> None:
+    from properties.mutants import patched
+
+    with patched({"model.config:DEFAULT": "x", "seq_greater": "y"}):
+        import model.config
+
+        assert model.config.DEFAULT == "x" and K.seq_greater == "y"
+    assert K.seq_greater is ORIGINAL.seq_greater and model.config.DEFAULT is DEFAULT
