@@ -107,6 +107,8 @@ def discharge(ob: Obligation, timeout_ms: int) -> tuple[str, dict[str, int | boo
     s.set(timeout=max(1, timeout_ms))
     s.add(*g.sym.domain)
     s.add(*g.premises)
+    if s.check() == z3.unsat:  # a proof from contradictory premises would prove nothing
+        return "unknown", None, "vacuous: the premises are unsatisfiable"
     s.add(z3.Not(g.goal))
     r = s.check()
     if r == z3.unsat:
