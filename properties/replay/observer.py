@@ -417,8 +417,8 @@ class Observer:
                 "MN-TUNNEL-TRIGGERS-BU",
                 node,
                 f"the tunnelled packet {ob.origin} from {fmt(ob.extra or b'')} passed the §9.5 tests "
-                f"but no Binding Update went to that correspondent within "
-                f"{(ob.deadline - self._t_of(ob)) / 1000:g} s",
+                f"but no Binding Update went to that correspondent by {ob.deadline / 1000:.3f} s, "
+                "though the mobile node kept sending",
                 ob.related,
                 section="9.5",
             )
@@ -438,9 +438,6 @@ class Observer:
                 f"acknowledged in packet {ob.origin}",
                 ob.related,
             )
-
-    def _t_of(self, ob: Obligation) -> int:
-        return ob.deadline - max(self.o.answer_timeout, 0)
 
     # ------------------------------------------------------------ stateless wire rules (W-*)
 
@@ -579,9 +576,14 @@ class Observer:
             f.hao is not None,
             True,
         )
-        self._role(home, "mobile_node")
-        self._add(self.homes, home, "home_addresses")
-        if coa != home:
+        owner = self.coa_home.get(home)
+        prev_router = owner is not None and owner != home  # §9.6: "home" is an old care-of address
+        if prev_router:
+            self._prev_router(sb, bu)
+        else:
+            self._role(home, "mobile_node")
+            self._add(self.homes, home, "home_addresses")
+        if coa != home and not prev_router:
             self._role(coa, "care_of_address")
             if len(self.coa_home) < self.o.limits.max_nodes:
                 self.coa_home[coa] = home
@@ -591,13 +593,6 @@ class Observer:
             self._role(dst, "home_agent")
         elif not bu.h:
             self._role(dst, "correspondent")
-        # a BU from an old care-of address to the previous router (§9.6)
-        if (
-            home in self.coa_home
-            and home not in self.homes - {home}
-            and self.coa_home[home] != home
-        ):
-            self._prev_router(sb, bu)
         fl = self._flow(home, dst)
         self._done(home, "br-answer", extra=dst)
         self._done(home, "tunnel-bu", extra=dst)
