@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from model.addr import Addr, fmt
+from model.addr import Addr
+from model.addr import fmt as _fmt_addr
 from model.config import DEFAULT, Config, RateScope
 from model.roles import kernel
 from model.roles.events import (
@@ -30,6 +31,12 @@ from properties.catalog import CATALOG
 from properties.verdict import Violation
 
 INFINITE = kernel.INFINITE_LIFETIME
+
+
+def fmt(addr: Addr) -> str:
+    """An address for a message; a broken model may log a key that is not one (e.g. no Home Address)."""
+    return _fmt_addr(addr) if len(addr) == 16 else f"<{addr.hex() or 'no address'}>"
+
 
 # the properties this module can judge from events and snapshots
 MONITORED: tuple[str, ...] = (

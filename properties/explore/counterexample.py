@@ -40,7 +40,7 @@ from model.codec.values import (
 from model.dsl import ast as A
 from model.dsl.printer import print_scenario
 from model.net import Kind
-from properties.explore.driver import LocalWorld, Runner
+from properties.explore.driver import Runner, default_world
 from properties.report import msc
 
 SCENARIO = "counterexample.scenario"
@@ -52,7 +52,7 @@ WorldFactory = Callable[[A.Scenario, BinaryIO | None], Runner]
 
 
 def _local(s: A.Scenario, capture: BinaryIO | None) -> Runner:
-    return LocalWorld(s, capture)
+    return default_world(s, capture)
 
 
 def scenario_text(failure: Any) -> str:

@@ -9,6 +9,7 @@ stands in (it is the reference the machines were written against).
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from typing import Any, BinaryIO, Protocol
 
 from model.addr import Addr, Prefix, iid_of, is_multicast
@@ -323,3 +324,47 @@ class LocalWorld:
             if want is None or any(isinstance(o, want) for o in opts):
                 return pkt
         return None
+
+
+class BuildWorld:
+    """The scenario language's own builder (`model.dsl.build`), driven one timeline step at a time:
+    the same addressing, routes, keys and step semantics as `mip6check simulate`, so a machine run and
+    the replay of its printed scenario are the same run."""
+
+    def __init__(self, scenario: A.Scenario, capture: BinaryIO | None = None) -> None:
+        from model.dsl import build as B
+
+        self._B = B
+        self.s = scenario
+        self.b = B._Builder(scenario, config_of(scenario), capture)
+        self.net = self.b.build()
+
+    def apply(self, step: A.Step) -> None:
+        b = self.b
+        whole = b.s
+        b.s = replace(whole, timeline=(step,))
+        try:
+            acts = self._B._schedule(b)
+        finally:
+            b.s = whole
+        for t, _, act in acts:
+            act(t)
+
+    def address(self, node: str) -> Addr:
+        n = self.s.node(node)
+        if n is None:
+            raise ModelUsageError(f"no node {node}")
+        if isinstance(n, A.Mobile):
+            return n.home
+        return self.b.addr[(node, n.links[0])]
+
+
+def default_world(scenario: A.Scenario, capture: BinaryIO | None = None) -> Runner:
+    """`BuildWorld` when the scenario builder is there (it is what `simulate` runs), else `LocalWorld`."""
+    try:
+        from model.dsl import build as B
+    except ImportError:
+        return LocalWorld(scenario, capture)
+    if hasattr(B, "_Builder") and hasattr(B, "_schedule"):
+        return BuildWorld(scenario, capture)
+    return LocalWorld(scenario, capture)

@@ -59,7 +59,7 @@ from model.roles.events import (
 )
 from properties.catalog import CATALOG
 from properties.explore import strategies as S
-from properties.explore.driver import LocalWorld, Runner
+from properties.explore.driver import Runner, default_world
 from properties.monitors import MONITORED, MonitorSet
 from properties.replay.checked import CHECKED
 from properties.replay.facts import facts_of
@@ -90,7 +90,7 @@ BUDGETS: dict[str, Budget] = {
 }
 
 
-def hypothesis_settings(budget: Budget, seed: int | None) -> settings:
+def hypothesis_settings(budget: Budget, seed: int | None, shrink: bool = True) -> settings:
     """Derandomised when no seed is given (the CI profile); no database, no deadline, no health checks
     (runs are deterministic and long by nature), no explain phase (it depends on timing)."""
     return settings(
@@ -100,7 +100,9 @@ def hypothesis_settings(budget: Budget, seed: int | None) -> settings:
         database=None,
         derandomize=seed is None,
         suppress_health_check=list(HealthCheck),
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        phases=(Phase.explicit, Phase.generate, Phase.shrink)
+        if shrink
+        else (Phase.explicit, Phase.generate),
         report_multiple_bugs=False,
         print_blob=False,
         verbosity=Verbosity.quiet,
@@ -293,7 +295,7 @@ class Recorder:
     only: frozenset[str] | None
     coverage: Coverage = field(default_factory=Coverage)
     failure: Failure | None = None
-    make_world: Callable[[A.Scenario, BinaryIO | None], Runner] = LocalWorld
+    make_world: Callable[[A.Scenario, BinaryIO | None], Runner] = default_world
 
 
 # ---------------------------------------------------------------- the machine
@@ -691,14 +693,15 @@ def explore(
     budget: str = "ci",
     seed: int | None = None,
     mutant: Any = None,
-    make_world: Callable[[A.Scenario, BinaryIO | None], Runner] = LocalWorld,
+    make_world: Callable[[A.Scenario, BinaryIO | None], Runner] = default_world,
+    shrink: bool = True,
 ) -> Outcome:
     """Run the machine under `budget` (derandomised when `seed` is None), monitors restricted to
     `properties` (None = all), optionally under a mutant's context manager."""
     b = BUDGETS[budget]
     rec = Recorder(properties, make_world=make_world)
     machine = type("MobilityMachineRun", (MobilityMachine,), {"recorder": rec})
-    test = get_state_machine_test(machine, settings=hypothesis_settings(b, seed))
+    test = get_state_machine_test(machine, settings=hypothesis_settings(b, seed, shrink))
     if seed is not None:
         test = hypothesis_seed(seed)(test)
     started = time.monotonic()
@@ -707,10 +710,10 @@ def explore(
     with ctx, _quiet():
         try:
             test()
-        except (PropertyViolated, ModelCrashed, Flaky):
+        except (PropertyViolated, ModelCrashed, Flaky, AssertionError):
             found = rec.failure
-        except AssertionError:
-            found = rec.failure
+        except Exception as e:  # noqa: BLE001 - a judge crashed on what the model did: report it
+            found = rec.failure or Failure(A.Scenario(), None, f"{type(e).__name__}: {e}", 0)
     return Outcome(found, rec.coverage, time.monotonic() - started, budget, seed)
 
 

@@ -1,0 +1,67 @@
+"""The mutant kill rate of the exploring machines: for each mutant whose expected properties a machine
+run can judge, explore under it (monitors restricted to those properties) and see whether one breaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from properties.explore.machines import JUDGED, explore
+from properties.mutants import MUTANTS, Mutant
+
+
+@dataclass(frozen=True, slots=True)
+class Kill:
+    """One mutant's outcome: the properties aimed at, the one found violated (None = survived)."""
+
+    mutant: str
+    aimed: tuple[str, ...]
+    found: str | None
+    steps: int | None
+
+    @property
+    def killed(self) -> bool:
+        return self.found is not None
+
+
+def runtime_mutants() -> list[Mutant]:
+    """Mutants that concern runtime behaviour a machine run can judge (some expected property is
+    monitored or observed)."""
+    return [m for m in MUTANTS if m.catches & frozenset(JUDGED)]
+
+
+def try_mutant(
+    m: Mutant, budget: str = "ci", seed: int | None = None, shrink: bool = False
+) -> Kill:
+    """Explore under `m`; killed when a violation of one of its expected properties is found."""
+    aimed = m.catches & frozenset(JUDGED)
+    o = explore(properties=aimed, budget=budget, seed=seed, mutant=m, shrink=shrink)
+    f = o.failure
+    v = f.violation if f is not None else None
+    return Kill(
+        m.name,
+        tuple(sorted(aimed)),
+        v.property if v is not None else None,
+        f.steps if f is not None else None,
+    )
+
+
+def kill_rate(budget: str = "ci") -> tuple[list[Kill], float]:
+    """Every runtime mutant, and the fraction killed."""
+    kills = [try_mutant(m, budget) for m in runtime_mutants()]
+    rate = sum(k.killed for k in kills) / len(kills) if kills else 1.0
+    return kills, rate
+
+
+if __name__ == "__main__":
+    import sys
+    import time
+
+    t0 = time.monotonic()
+    ks, r = kill_rate(sys.argv[1] if len(sys.argv) > 1 else "ci")
+    for k in ks:
+        print(
+            f"{k.mutant:24} {'KILLED ' + str(k.found) if k.killed else 'survived'}  aimed {','.join(k.aimed)}"
+        )
+    print(
+        f"kill rate {sum(k.killed for k in ks)}/{len(ks)} = {r:.0%} in {time.monotonic() - t0:.0f}s"
+    )
