@@ -288,3 +288,35 @@ def test_binding_error(h: Any, hoa: bytes, status: int) -> None:
     assert isinstance(mh, MobilityHeader) and mh.mh_type == 7
     assert dict(mh.fields)["status"] == status and dict(mh.fields)["home_address"] == hoa
     assert checksum_ok(pkt) is True
+
+
+@given(
+    st.builds(
+        lambda p: p, __import__("tests.codec.strategies", fromlist=["packet"]).packet(DRAFT04, 0)
+    )
+)
+def test_scapy_reads_our_random_packets(pkt: IPv6Packet) -> None:
+    """Reverse direction on arbitrary values: Scapy parses our bytes to the same header fields and the
+    same Next Header chain as far as it dissects extension headers."""
+    from model.codec.encode import header_number
+
+    b = encode_packet(pkt)
+    sc = IPv6(b)
+    assert (sc.src, sc.dst, sc.hlim, sc.tc, sc.fl, sc.plen) == (
+        ip6(pkt.src),
+        ip6(pkt.dst),
+        pkt.hop_limit,
+        pkt.traffic_class,
+        pkt.flow_label,
+        len(b) - 40,
+    )
+    ours = [header_number(x) for x in (*pkt.headers, pkt.payload)]
+    chain = [sc.nh]
+    layer = sc.payload
+    ext = (S.IPv6ExtHdrHopByHop, S.IPv6ExtHdrDestOpt, S.IPv6ExtHdrRouting, S.IPv6ExtHdrFragment)
+    while isinstance(layer, ext) and len(chain) <= len(pkt.headers):
+        if type(pkt.headers[len(chain) - 1]).__name__ == "RoutingOther":
+            break  # Scapy dissects other routing types its own way (type 4 as SRH, ...)
+        chain.append(layer.nh)
+        layer = layer.payload
+    assert chain == ours[: len(chain)]
