@@ -479,3 +479,15 @@ def test_patched_reaches_any_model_attribute() -> None:
 
         assert model.config.DEFAULT == "x" and K.seq_greater == "y"
     assert K.seq_greater is ORIGINAL.seq_greater and model.config.DEFAULT is DEFAULT
+
+
+def test_vacuous_obligation_is_not_proved() -> None:
+    from properties.smt.induction import Goal, Obligation, prove
+
+    def build(cfg: Any) -> Goal:
+        s = Sym()
+        x = s.int_("x", 0, 1)
+        return Goal(s, [x > 5], x == 0)
+
+    r = prove("BC-UNIQUE", [Obligation("nothing", "default", build)])
+    assert r.status is Status.UNKNOWN and "vacuous" in (r.detail or "")
