@@ -38,7 +38,7 @@ from model.codec import (
     dest_options,
     encode_packet,
 )
-from tests.codec.strategies import addr, u8, u16, u32
+from tests.codec.strategies import addr, packet, u8, u16, u32
 
 scapy_all = pytest.importorskip("scapy.all")
 inet6 = pytest.importorskip("scapy.layers.inet6")
@@ -290,11 +290,7 @@ def test_binding_error(h: Any, hoa: bytes, status: int) -> None:
     assert checksum_ok(pkt) is True
 
 
-@given(
-    st.builds(
-        lambda p: p, __import__("tests.codec.strategies", fromlist=["packet"]).packet(DRAFT04, 0)
-    )
-)
+@given(packet(DRAFT04, 0))
 def test_scapy_reads_our_random_packets(pkt: IPv6Packet) -> None:
     """Reverse direction on arbitrary values: Scapy parses our bytes to the same header fields and the
     same Next Header chain as far as it dissects extension headers."""
