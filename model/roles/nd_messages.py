@@ -31,6 +31,7 @@ MAX_RA_DELAY = 500  # RFC 2461 §10 MAX_RA_DELAY_TIME (ms) before a solicited RA
 DAD_WAIT = 1_000  # RFC 2462: RetransTimer * DupAddrTransmits(1)
 ROUTER_LIFETIME = 1_800  # seconds, RFC 2461 §6.2.1 default AdvDefaultLifetime
 PREFIX_VALID = 2_592_000  # seconds, AdvValidLifetime default
+ROUTER_ADDRESS_FLAG = 0x20  # PrefixInfo.flags_rest bit: R (Router Address), RFC 3775 §7.2
 PREFIX_PREFERRED = 604_800  # seconds, AdvPreferredLifetime default
 
 
@@ -73,6 +74,7 @@ class NeighborDiscovery:
     _tentative: dict[Addr, tuple[str, int]]
     _pending_dad: list[tuple[str, Addr]]
     _rng: random.Random
+    ra_router_address: bool
     _rcache: dict[tuple[Addr, str | None], tuple[tuple[str, Addr] | None, int | None]]
 
     def remove_address(self, iface: str, addr: Addr) -> None:
@@ -252,7 +254,24 @@ class NeighborDiscovery:
     def _ra(self, ifc: Interface) -> Transmit:
         opts: list[SourceLLA | PrefixInfo] = [SourceLLA(ifc.lla)]
         for p in ifc.prefixes:
-            opts.append(PrefixInfo(p.length, True, True, PREFIX_VALID, PREFIX_PREFERRED, p.network))
+            # the R bit of later drafts (RFC 3775 §7.2): the Prefix field holds the router's own
+            # global address, so a mobile node can address its previous default router (§9.6)
+            mine = (
+                next((x for x in ifc.addresses if p.contains(x)), None)
+                if self.ra_router_address
+                else None
+            )
+            opts.append(
+                PrefixInfo(
+                    p.length,
+                    True,
+                    True,
+                    PREFIX_VALID,
+                    PREFIX_PREFERRED,
+                    mine if mine is not None else p.network,
+                    flags_rest=ROUTER_ADDRESS_FLAG if mine is not None else 0,
+                )
+            )
         ra = RouterAdvertisement(router_lifetime=ROUTER_LIFETIME, options=tuple(opts))
         return Transmit(
             ifc.name,

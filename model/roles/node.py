@@ -174,6 +174,7 @@ class IPv6Node(NeighborDiscovery):
         ra_interval: tuple[int, int] = (1_000, 3_000),
         encode: Callable[[IPv6Packet], bytes] = encode_packet,
         icmp_limit: tuple[int, int] | None = (100, 1_000),
+        ra_router_address: bool = True,
     ) -> None:
         if ra_interval[0] < 0 or ra_interval[0] > ra_interval[1]:
             raise ModelUsageError("ra_interval is (min, max) ms with 0 <= min <= max")
@@ -183,6 +184,9 @@ class IPv6Node(NeighborDiscovery):
         self.mobility: Mobility = mobility if mobility is not None else NoMobility()
         self.keys = keys if keys is not None else ahmod.KeyTable()
         self.ra_interval = ra_interval
+        self.ra_router_address = (
+            ra_router_address  # RAs carry the R-bit router address (§9.6 needs it)
+        )
         self._rng = rng
         self._encode = encode
         self.icmp_limit = RateLimit(icmp_limit)  # RFC 2463 §2.4 (f)

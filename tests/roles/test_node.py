@@ -700,3 +700,17 @@ def test_icmp_errors_are_rate_limited() -> None:
     p = wire(replace(data_packet(H1, B2, 1), hop_limit=1))
     sent = [len(tx(r.receive("e1", p, t))) for t in (0, 10, 20, 30, 1_005)]
     assert sent == [1, 1, 1, 0, 1]
+
+
+def test_ra_carries_router_address_with_r_bit() -> None:
+    r = router()
+    t = r.next_deadline()
+    assert t is not None
+    ras = [x for x in tx(r.on_timer(t)) if x.iface == "e1"] or [
+        x for x in tx(r.on_timer(600)) if x.iface == "e1"
+    ]
+    (pi,) = [o for o in ras[0].packet.payload.options if isinstance(o, PrefixInfo)]  # type: ignore[union-attr]
+    assert pi.prefix == R1 and pi.flags_rest == 0x20 and pi.prefix_length == 64
+    n = host(prefixes=())
+    n.receive("e0", wire(ras[0].packet), 700)
+    assert P1 in n.on_link_prefixes("e0")  # the host masks the prefix
