@@ -686,11 +686,17 @@ class IPv6Node(NeighborDiscovery):
     # ------------------------------------------------------------ internals: output
 
     def _sign(self, pkt: IPv6Packet) -> IPv6Packet:
-        """Fill the AH ICV when this node holds the key for the packet's (source, destination)."""
+        """Fill the AH ICV when this node holds the key for the packet's (source, destination); an
+        inner packet this node tunnels (e.g. the home agent's §8.5 Router Advertisement) likewise."""
         for h in pkt.headers:
             if type(h) is AH:
                 key = self.keys.get(*ahmod.endpoints(pkt))
                 return pkt if key is None else ahmod.sign(pkt, key, self._encode)
+        inner = pkt.payload
+        if type(inner) is IPv6Packet:
+            signed = self._sign(inner)
+            if signed is not inner:
+                return replace(pkt, payload=signed)
         return pkt
 
     def _select_route(self, dst: Addr, src: Addr, now: int) -> tuple[str, Addr] | None:

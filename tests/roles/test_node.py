@@ -58,6 +58,7 @@ class Recorder(NoMobility):
         self.rx: list[Received] = []
         self.errors: list[tuple[object, Received]] = []
         self.ras: list[RouterAdvertisement] = []
+        self.ra_rx: list[Received] = []
         self._proxied = proxied or {}
 
     def recognised_options(self) -> frozenset[int]:
@@ -75,6 +76,7 @@ class Recorder(NoMobility):
         self, core: NodeCore, ra: RouterAdvertisement, rx: Received, now: int
     ) -> list[Action]:
         self.ras.append(ra)
+        self.ra_rx.append(rx)
         return []
 
     def proxied(self) -> dict[bytes, str]:
@@ -714,3 +716,21 @@ def test_ra_carries_router_address_with_r_bit() -> None:
     n = host(prefixes=())
     n.receive("e0", wire(ras[0].packet), 700)
     assert P1 in n.on_link_prefixes("e0")  # the host masks the prefix
+
+
+def test_tunnelled_inner_packet_with_ah_is_signed_by_the_tunnel_entry() -> None:
+    key = b"t" * 20
+    ha = IPv6Node("HA", DEFAULT, random.Random(7), router=True)
+    ha.add_interface("e1", MAC_R, [P1], [R1])
+    ha.attach("e1", 0)
+    ha.keys.add(a("fe80::1"), ALL_NODES, key)
+    learn(ha, "e1", H1, MAC_H)
+    inner = IPv6Packet(
+        a("fe80::1"), ALL_NODES, (AH(0x100, 0, bytes(12)),), RouterAdvertisement(), hop_limit=255
+    )
+    (t,) = tx(ha.send(IPv6Packet(R1, H1, (), inner), 0))
+    mob = Recorder()
+    mn = host(mob, auth=AuthMode.VERIFY)
+    mn.keys.add(a("fe80::1"), ALL_NODES, key)
+    mn.receive("e0", wire(t.packet), 1)
+    assert mob.ra_rx and mob.ra_rx[-1].auth is True and mob.ra_rx[-1].tunnel_outer is not None
