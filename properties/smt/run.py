@@ -78,3 +78,19 @@ def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
     return run_all(
         getattr(opts, "properties", None), budget, getattr(opts, "config", DEFAULT), progress
     )
+
+
+def kill_table() -> dict[str, tuple[str, ...]]:
+    """Mutant name -> the Z3 proofs (among its `catches`) that fail under it; empty = survived.
+    The Z3 kill rate is the share of non-empty rows (issue 5: target 100%)."""
+    from properties.mutants import MUTANTS
+
+    out: dict[str, tuple[str, ...]] = {}
+    for m in MUTANTS:
+        with m.applied():
+            out[m.name] = tuple(
+                sorted(
+                    p for p in m.catches if p in PROOFS and run_proof(p).status.value == "violated"
+                )
+            )
+    return out
