@@ -238,3 +238,15 @@ def test_limits() -> None:
     pads = IPv6Packet(a("::1"), a("::2"), (DestOptions((Pad1(),) * 14),))
     with pytest.raises(DecodeError, match="max_options"):
         decode_packet(encode_packet(pads), limits=Limits(max_options=10))
+
+
+def test_offsets_absolute_through_tunnels() -> None:
+    """An error inside a tunnelled packet points into the outermost buffer (plus base_offset)."""
+    inner = IPv6Packet(a("::1"), a("::2"), (dest_options(HomeAddress(a("::9"))),), NoNextHeader())
+    b = bytearray(encode_packet(encapsulate(inner, a("::3"), a("::4"))))
+    # outer header 40, inner header 40, DestOptions at 80: Next Header, Hdr Ext Len, HAO type @82, length @83
+    assert b[82] == 196 and b[83] == 16
+    b[83] = 200
+    with pytest.raises(DecodeError) as e:
+        decode_packet(bytes(b), base_offset=14)
+    assert (e.value.offset, e.value.layer, e.value.field) == (14 + 83, "DestOptions", "option_length")
