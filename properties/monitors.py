@@ -94,6 +94,7 @@ class MonitorSet:
     _group_key: tuple[int, str] | None = None
     _sent: dict[tuple[str, Addr, Addr], _Sent] = field(default_factory=dict)
     _last_any: dict[str, int] = field(default_factory=dict)
+    _once: set[tuple[str, str, bytes]] = field(default_factory=set)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -115,6 +116,13 @@ class MonitorSet:
                 step=self._step,
             )
         )
+
+    def _flag_once(self, prop: str, node: str, subject: bytes, time: int, message: str) -> None:
+        """A state invariant seen broken in many snapshots is one violation, reported at its first sighting."""
+        key = (prop, node, subject)
+        if key not in self._once:
+            self._once.add(key)
+            self._flag(prop, node, time, message)
 
     def feed_all(self, log: Iterable[tuple[int, RoleEvent]]) -> list[Violation]:
         for t, ev in log:
@@ -219,13 +227,19 @@ class MonitorSet:
         elif isinstance(e, BindingUpdateSent):
             self._bu_sent(t, e)
         elif isinstance(e, BindingAckReceived):
-            for (node, dest, _home), s in self._sent.items():
-                if (
-                    node == e.node
-                    and dest == e.source
-                    and s.seq == e.seq
-                    and e.outcome in ("ACCEPTED", "REJECTED")
-                ):
+            if e.outcome in ("ACCEPTED", "REJECTED"):
+                mine = [
+                    s
+                    for (node, _d, _h), s in self._sent.items()
+                    if node == e.node and s.seq == e.seq
+                ]
+                exact = [
+                    s
+                    for (node, dest, _h), s in self._sent.items()
+                    if node == e.node and dest == e.source and s.seq == e.seq
+                ]
+                # §8.1: the answer to a BU sent to the Home-Agents anycast address comes from a unicast one
+                for s in exact or mine:
                     s.settled = True
         elif isinstance(e, BulChanged) and e.op == "delete":
             pass
@@ -336,20 +350,24 @@ class MonitorSet:
         for name, snap in snapshots.items():
             homes = [e.home for e in snap.binding_cache]
             if len(homes) != len(set(homes)):
-                self._flag("BC-UNIQUE", name, now, "two Binding Cache entries for one home address")
+                self._flag_once(
+                    "BC-UNIQUE", name, b"", now, "two Binding Cache entries for one home address"
+                )
             for e in snap.binding_cache:
                 if e.expiry is not None and e.expiry + self.tolerance_ms < now:
-                    self._flag(
+                    self._flag_once(
                         "BC-EXPIRE",
                         name,
+                        e.home + (e.expiry or 0).to_bytes(8, "big"),
                         now,
                         f"entry for {fmt(e.home)} still held {now - e.expiry} ms after its lifetime ran out",
                     )
                 known = self._cache.get((name, e.home))
                 if known is not None and known[1] and not e.home_reg:
-                    self._flag(
+                    self._flag_once(
                         "HA-HOMEREG-MARK",
                         name,
+                        e.home,
                         now,
                         f"entry for {fmt(e.home)} accepted as a home registration is not marked as one",
                     )
@@ -360,9 +378,10 @@ class MonitorSet:
                 alive = s.lifetime == INFINITE or now < s.first_time + s.lifetime * 1000
                 entry = bul.get((dest, home))
                 if alive and not s.settled and entry is None:
-                    self._flag(
+                    self._flag_once(
                         "MN-BUL-RECORD",
                         name,
+                        dest + home + s.seq.to_bytes(2, "big"),
                         now,
                         f"Binding Update {s.seq} to {fmt(dest)} is not in the Binding Update List",
                     )
@@ -373,9 +392,10 @@ class MonitorSet:
                     and entry.seq == s.seq
                     and now > s.last_time + self.config.max_bindack_timeout + self.tolerance_ms
                 ):
-                    self._flag(
+                    self._flag_once(
                         "MN-HOME-RETX",
                         name,
+                        dest + home + s.seq.to_bytes(2, "big"),
                         now,
                         f"home registration {s.seq} to {fmt(dest)} unacknowledged and not retransmitted for {now - s.last_time} ms",
                     )

@@ -156,3 +156,22 @@ def test_bul_record_and_home_retransmission() -> None:
     ms.check_state(600, {"MN": NodeSnapshot("MN", 600)})
     ms.check_state(300000, {"MN": NodeSnapshot("MN", 300000, bul=(bul,))})
     assert [v.property for v in ms.violations] == ["MN-BUL-RECORD", "MN-HOME-RETX"]
+
+
+def test_anycast_answer_settles_the_update() -> None:
+    """§8.1: a BU to the Home-Agents anycast address is answered from the home agent's unicast address."""
+    anycast = a("2001:db8:1:0:fdff:ffff:ffff:fffe")
+    ms = MonitorSet()
+    ms.feed(*bu(0, 7, dest=anycast))
+    ms.feed(100, BindingAckReceived("MN", HA, 7, 135, "REJECTED"))
+    ms.check_state(200, {"MN": NodeSnapshot("MN", 200)})
+    assert ms.violations == []
+
+
+def test_state_breach_reported_once() -> None:
+    ms = MonitorSet()
+    for t, e in registration(7, 0):
+        ms.feed(t, e)
+    for now in (70000, 71000, 72000):
+        ms.check_state(now, {"HA": NodeSnapshot("HA", now, (_entry(61000),))})
+    assert [v.property for v in ms.violations] == ["BC-EXPIRE"]

@@ -1,0 +1,192 @@
+"""The scenario corpus as a `verify` engine: every traces/scenarios and traces/regressions file is run
+through the forwarding engine with the runtime monitors, its expectations are judged, and its capture is
+replayed through the packet-level checker (properties/replay) — two independent observers of one run.
+
+A violation caused by a frame injected from outside the model (a forged, replayed or malformed packet
+of the scenario) is the scenario's intent, not a model fault, and is excused. A failed expectation is a
+model fault: state expectations count against SYS-CONVERGE, delivery ones against SYS-DELIVERY, and
+`expect: property P holds/violated` against P.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.dsl import ScenarioError, parse_scenario
+from model.dsl.build import PropertyMonitor, Run, run_scenario
+from model.net import Kind
+from properties.catalog import CATALOG
+from properties.monitors import MONITORED, MonitorSet
+from properties.replay import ReplayOptions, replay_file
+from properties.verdict import Result, Status, Violation
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIRS = (ROOT / "traces" / "scenarios", ROOT / "traces" / "regressions")
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    """One scenario run: its failed expectations and the violations both observers reported."""
+
+    path: Path
+    failed_expectations: tuple[tuple[int, str, str], ...]  # (line, text, detail)
+    monitor_violations: tuple[Violation, ...]
+    replay_violations: tuple[Violation, ...]
+    excused: int  # violations traced to injected frames
+    frames: int
+    seconds: float
+
+
+def scenario_files(dirs: Collection[Path] = DEFAULT_DIRS) -> list[Path]:
+    return sorted(p for d in dirs if d.is_dir() for p in d.glob("*.scenario"))
+
+
+def _flagged(m: PropertyMonitor) -> Collection[str]:
+    assert isinstance(m, MonitorSet)
+    return {v.property for v in m.violations}
+
+
+def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
+    """Run one scenario file with monitors and capture, then replay its capture."""
+    started = time.monotonic()
+    scenario = parse_scenario(path.read_text(encoding="utf-8"), str(path))
+    monitors: list[MonitorSet] = []
+
+    def make(config: object) -> PropertyMonitor:
+        ms = MonitorSet(config=config)  # type: ignore[arg-type]
+        monitors.append(ms)
+        return ms
+
+    fd, cap = tempfile.mkstemp(suffix=".pcapng")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            run = run_scenario(
+                scenario, capture=out, monitor=make, monitored=MONITORED, violations=_flagged
+            )
+        if run.network.capture is not None:
+            run.network.capture.close() if hasattr(run.network.capture, "close") else None
+        report = replay_file(cap, ReplayOptions(config=run.network.config), display_name=str(path))
+    finally:
+        os.unlink(cap)
+    injected = {
+        r.frame + 1
+        for r in run.network.log.records
+        if r.kind is Kind.INJECT and r.frame is not None
+    }
+    expected = {
+        getattr(e, "property_id", None)
+        for e in scenario.expectations
+        if getattr(e, "property_id", None) is not None
+    }
+    kept: list[Violation] = []
+    excused = 0
+    for v in report.violations:
+        if (
+            (v.packet in injected)
+            or any(r in injected for r in v.related)
+            or v.property in expected
+        ):
+            excused += 1
+        else:
+            kept.append(v)
+    ms = monitors[0] if monitors else MonitorSet()
+    mon = tuple(v for v in ms.violations if v.property not in expected)
+    failed = tuple((r.line, r.text, r.detail) for r in run.results if not r.ok)
+    outcome = ScenarioOutcome(
+        path, failed, mon, tuple(kept), excused, run.network.frames, time.monotonic() - started
+    )
+    return outcome, run, ms
+
+
+def _expectation_property(text: str) -> str:
+    t = text.lower()
+    for pid in CATALOG:
+        if pid.lower() in t:
+            return pid
+    return "SYS-DELIVERY" if "delivered" in t else "SYS-CONVERGE"
+
+
+def outcomes(
+    dirs: Collection[Path] = DEFAULT_DIRS, progress: Callable[[str], None] = lambda _m: None
+) -> Iterator[ScenarioOutcome]:
+    for path in scenario_files(dirs):
+        progress(f"scenarios: {path.name}")
+        try:
+            yield run_one(path)[0]
+        except ScenarioError as e:
+            yield ScenarioOutcome(
+                path, ((e.line, "the scenario does not parse", e.one_line()),), (), (), 0, 0, 0.0
+            )
+
+
+def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]:
+    """One result per property judged by the monitors or the replay checker over the corpus."""
+    dirs = getattr(opts, "roots", {}).get("scenarios")
+    runs = list(outcomes((Path(dirs),) if dirs else DEFAULT_DIRS, progress))
+    bad: dict[str, list[Violation]] = {}
+    seconds = sum(o.seconds for o in runs)
+    for o in runs:
+        for v in (*o.monitor_violations, *o.replay_violations):
+            bad.setdefault(v.property, []).append(
+                Violation(
+                    v.property,
+                    v.section,
+                    v.level,
+                    v.node,
+                    f"{o.path.name}: {v.message}",
+                    v.packet,
+                    v.time,
+                    v.related,
+                    v.step,
+                    v.scenario_line,
+                )
+            )
+        for line, text, detail in o.failed_expectations:
+            pid = _expectation_property(text)
+            p = CATALOG[pid]
+            bad.setdefault(pid, []).append(
+                Violation(
+                    pid,
+                    p.section,
+                    p.level,
+                    "",
+                    f"{o.path.name}:{line}: expectation failed: {text} ({detail})",
+                    scenario_line=line,
+                )
+            )
+    judged = set(MONITORED) | {pid for pid, p in CATALOG.items() if p.replayable} | set(bad)
+    results = []
+    for pid in CATALOG:
+        if pid not in judged or CATALOG[pid].kind == "spec":
+            continue
+        found = bad.get(pid, [])
+        if found:
+            first = found[0]
+            results.append(
+                Result(
+                    pid,
+                    "scenarios",
+                    Status.VIOLATED,
+                    seconds / max(len(CATALOG), 1),
+                    first.message,
+                    counterexample={"scenario": first.message.split(":")[0]},
+                    violations=tuple(found[:20]),
+                )
+            )
+        else:
+            results.append(
+                Result(
+                    pid,
+                    "scenarios",
+                    Status.PASSED,
+                    None,
+                    f"{len(runs)} scenarios, monitors and replay of their captures",
+                    examples=len(runs),
+                )
+            )
+    return results
