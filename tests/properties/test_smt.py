@@ -92,14 +92,17 @@ def _w_seq_half(w: dict[str, Any]) -> None:
 
 
 def _w_nontransitive(w: dict[str, Any]) -> None:
-    seqs = w["seq"]
-    e, *_ = K.apply_bu(PY, DEFAULT, EMPTY, _bu(seqs[0]), ROOM, 0)
-    for i, s in enumerate(seqs[1:], 1):
-        e, check, _, status = K.apply_bu(PY, DEFAULT, e, _bu(s, coa=2 + i), ROOM, i * 1000)
-        assert check == K.Check.VALID and status == 0 and e.seq == s
-    _, check, _, _ = K.apply_bu(PY, DEFAULT, e, _bu(seqs[0]), ROOM, 10_000)
-    assert check == K.Check.VALID  # the replayed first BU is "greater" than the last accepted one
-    assert K.seq_greater(PY, seqs[0], seqs[-1], DEFAULT)
+    for key, cfg in (("seq", DEFAULT), ("seq_accept", ACCEPT)):
+        seqs = w[key]
+        e, *_ = K.apply_bu(PY, cfg, EMPTY, _bu(seqs[0]), ROOM, 0)
+        for i, s in enumerate(seqs[1:], 1):
+            e, check, _, status = K.apply_bu(PY, cfg, e, _bu(s, coa=2 + i), ROOM, i * 1000)
+            assert check == K.Check.VALID and status == 0 and e.seq == s
+        _, check, _, _ = K.apply_bu(PY, cfg, e, _bu(seqs[0]), ROOM, 10_000)
+        assert (
+            check == K.Check.VALID
+        )  # the replayed first BU is "greater" than the last accepted one
+        assert K.seq_greater(PY, seqs[0], seqs[-1], cfg)
 
 
 def _w_bu_len(w: dict[str, Any]) -> None:
