@@ -240,7 +240,7 @@ def confirm(failure: Any, world: WorldFactory = _local) -> list[Any]:
         recs = net.log.records
         for r in recs[fed:]:
             if r.kind is Kind.EVENT and r.event is not None and hasattr(r.event, "node"):
-                ms.feed(r.time, r.event)
+                ms.feed(r.time, r.event)  # type: ignore[arg-type]
         fed = len(recs)
         ms.check_state(net.now, net.log.snapshots(net.now))
 

@@ -55,6 +55,7 @@ from model.roles.events import (
     BindingUpdateSent,
     CacheDeleted,
     CacheUpdated,
+    NodeSnapshot,
     RoleEvent,
 )
 from properties.catalog import CATALOG
@@ -367,7 +368,7 @@ class MobilityMachine(RuleBasedStateMachine):
         assert self.world is not None
         return self.world.net.now
 
-    def _snap(self) -> dict[str, Any]:
+    def _snap(self) -> dict[str, NodeSnapshot]:
         assert self.world is not None
         return self.world.net.log.snapshots(self.net_now)
 
@@ -463,7 +464,9 @@ class MobilityMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def advance(self, data: st.DataObject) -> None:
         marks = self._deadlines()
-        if marks and data.draw(st.booleans(), label="to a deadline"):
+        to_deadline: bool = data.draw(st.booleans(), label="to a deadline")
+        t: int
+        if marks and to_deadline:
             t = data.draw(st.sampled_from(marks[:12]), label="deadline")
         else:
             t = self.now + data.draw(S.small_delays, label="dt")
@@ -701,7 +704,9 @@ def explore(
     b = BUDGETS[budget]
     rec = Recorder(properties, make_world=make_world)
     machine = type("MobilityMachineRun", (MobilityMachine,), {"recorder": rec})
-    test = get_state_machine_test(machine, settings=hypothesis_settings(b, seed, shrink))
+    test = get_state_machine_test(  # type: ignore[no-untyped-call]
+        machine, settings=hypothesis_settings(b, seed, shrink)
+    )
     if seed is not None:
         test = hypothesis_seed(seed)(test)
     started = time.monotonic()
