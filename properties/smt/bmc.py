@@ -31,9 +31,17 @@ Checked (bad state = the negation, evaluated on the step's pre/post state):
                      (with larger steps, SPEC-SEQ-NONTRANSITIVE makes it false; with finite lifetimes a
                      duplicate delayed past expiry re-creates an old binding, C4).
 
-A counterexample is a list of `BmcStep`s: `kind` is one of the names above and `fields` the concrete
-values of that step (`to` is "ha"/"cn"; seq, coa, lifetime, status, delta, slot, now, and the receiver's
-§7.2 check / Status for deliveries). A scenario writer replays them in order.
+A counterexample is a list of `BmcStep`s (the shortest: depths are tried in order): `kind` is one of the
+names above and `fields` its concrete values; every step has `now` (ms, after the step):
+
+  move        coa (the new care-of address; the mobile node starts at 100, home address 1)
+  send_bu     to ("ha"/"cn"), seq, coa, lifetime (s; 0xFFFFFFFF infinite), slot
+  retransmit  to, seq, coa, lifetime, slot
+  deliver     slot, message ("bu"/"ba"), seq; for a BU: to, coa, lifetime, check (kernel.Check name),
+              status; for a BA: to "mn", peer ("ha"/"cn"), status
+  duplicate   slot, into          lose  slot          advance  delta (ms)          evict  at
+
+A scenario writer replays them in order (slots only tie a delivery to the send it delivers).
 """
 
 from __future__ import annotations
@@ -360,6 +368,7 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
         "now": post.now,
         "coa": pre.coa,
         "send_seq": z3.If(kind == SEND, b_new.seq, b_retx.seq),
+        "send_coa": z3.If(kind == SEND, b_new.coa, b_retx.coa),
         "lifetime": z3.If(kind == SEND, v.lifetime, life_pre),
         "delta": v.delta,
         "msg_is_ba": m.is_ba,
@@ -398,12 +407,10 @@ def _decode(model: Any, obs: dict[str, Any]) -> BmcStep:
         f.update(
             to=PEERS[int(val["to"])],
             seq=val["send_seq"],
-            coa=val["coa"] if kind == "send_bu" else -1,
+            coa=val["send_coa"],
             lifetime=val["lifetime"],
             slot=val["slot"],
         )
-        if kind == "retransmit":
-            f.pop("coa")
     elif kind == "deliver":
         f.update(slot=val["slot"], message="ba" if val["msg_is_ba"] else "bu", seq=val["msg_seq"])
         if val["msg_is_ba"]:
