@@ -865,6 +865,31 @@ def tunnel_loop(c: Capture) -> None:
     c.expect("SYS-NO-LOOP", i)
 
 
+def esp_null(src: bytes, dst: bytes, inner_header: object, spi: int, seq: int) -> IPv6Packet:
+    """ESP with NULL encryption (RFC 2410) and an HMAC-SHA1-96 ICV carrying one extension header."""
+    import hashlib
+    import hmac
+    import struct
+
+    whole = encode_packet(IPv6Packet(src, dst, (inner_header,), NoNextHeader()))  # type: ignore[arg-type]
+    body = whole[40:]  # the header, Next Header 59
+    pad = (-(len(body) + 2)) % 4
+    body += bytes(range(1, pad + 1)) + bytes([pad, 60])
+    icv = hmac.new(SA_KEY, struct.pack("!II", spi, seq) + body, hashlib.sha1).digest()[:12]
+    return IPv6Packet(src, dst, (), ESP(spi, seq, body + icv))
+
+
+@capture(
+    "fault",
+    "ESP-NULL opened with --sa: the home registration inside lacks the A bit (§9.4)",
+    args=["--sa", "sa-keys.toml"],
+)
+def esp_null_opened(c: Capture) -> None:
+    opts = dest_options(bu(9, 60, a=False, h=True, id_length=64), HomeAddress(HOME))
+    i = c.at(0, esp_null(COA1, HA, opts, 0x500, 1))
+    c.expect("MN-HOMEREG-FORM", i)
+
+
 # --- partial captures: no violation
 
 
@@ -1098,7 +1123,13 @@ def main() -> None:
         f'src = "{"2001:db8:1::100"}"\n'
         f'dst = "{"2001:db8:1::1"}"\n'
         'algorithm = "hmac-sha1-96"\n'
-        f'key = "{SA_KEY.hex()}"\n',
+        f'key = "{SA_KEY.hex()}"\n'
+        "[[sa]]  # ESP-NULL from the care-of address, selected by its SPI\n"
+        f'src = "{"2001:db8:2::100"}"\n'
+        f'dst = "{"2001:db8:1::1"}"\n'
+        'algorithm = "hmac-sha1-96"\n'
+        f'key = "{SA_KEY.hex()}"\n'
+        "spi = 0x500\n",
         encoding="utf-8",
     )
     conversions()

@@ -101,11 +101,10 @@ def replay_file(
                 explained.append(f"packet {rec.index}: " + (reason or "not an IPv6 frame"))
             continue
         decoded += 1
-        if keys:
-            opened = keys.open_esp(pkt, profile)
-            if opened is not None:
-                pkt = opened
-        obs.packet(rec.index, rec.time_ns, pkt)
+        opened = keys.open_esp(pkt, profile) if keys else None
+        if opened is not None:
+            pkt = opened
+        obs.packet(rec.index, rec.time_ns, pkt, esp_opened=opened is not None)
         last_t = rec.time_ns
         if explain == rec.index:
             explained.extend(_explain(obs, rec.index, pkt))

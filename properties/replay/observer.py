@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 from itertools import product
 
@@ -129,6 +130,7 @@ class Observer:
         self.recent: OrderedDict[tuple[Addr, Addr, object], tuple[int, int]] = OrderedDict()
         self.limits_hit: dict[str, int] = {}
         self._norh: dict[tuple[Addr, Addr], int] = {}
+        self._opened = False
         self._hao_only: dict[tuple[Addr, Addr], int] = {}  # (home, peer) -> HAO packet, no BU seen
         self._direct: dict[tuple[Addr, Addr], int] = {}  # (home, sender) -> packet sent without RH
         self._tunnels: OrderedDict[tuple[Addr, Addr, object], tuple[Addr, Addr, int, int]] = (
@@ -279,18 +281,24 @@ class Observer:
 
     # ------------------------------------------------------------ the packet loop
 
-    def packet(self, index: int, t_ns: int, pkt: IPv6Packet, raw: bytes | None = None) -> None:
-        """Observe one decoded packet (1-based index, capture time in ns)."""
+    def packet(self, index: int, t_ns: int, pkt: IPv6Packet, *, esp_opened: bool = False) -> None:
+        """Observe one decoded packet (1-based index, capture time in ns). `esp_opened`: the packet
+        is the content of an ESP-NULL payload whose ICV verified (sa.KeyRing.open_esp)."""
         self._index = index
         self._t = t_ns // 1_000_000
         self._time_s = t_ns / 1e9
-        self._level(pkt, facts_of(pkt), None, 0)
+        f = facts_of(pkt)
+        if esp_opened:
+            f = replace(f, auth=True)
+        self._opened = esp_opened
+        self._level(pkt, f, None, 0)
 
     def _level(
         self, pkt: IPv6Packet, f: PacketFacts, outer: PacketFacts | None, depth: int
     ) -> None:
         self._seen_node(f)
         auth = self._auth(pkt, f)
+        self._opened = False  # only the outermost packet came out of the ESP payload
         if f.bu or f.ba or f.br or f.malformed or f.hao or f.unknown:
             self._wire(f, auth)
         if f.bu is not None or any(m.kind == "BU" for m in f.malformed):
@@ -327,6 +335,8 @@ class Observer:
         """§4.2/§7.2 test: AH or ESP present; with --sa keys for the pair, the AH ICV must verify."""
         if not f.auth:
             return False
+        if self._opened:
+            return True  # the ESP-NULL ICV verified when it was opened
         return self.keys.check(pkt, f, encode_packet)
 
     def _seen_node(self, f: PacketFacts) -> None:

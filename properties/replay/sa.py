@@ -13,10 +13,11 @@ File format, TOML:
     dst = "2001:db8:1::1"
     algorithm = "hmac-sha1-96"     # or "hmac-md5-96"
     key = "00112233445566778899aabbccddeeff00112233"   # hex
+    spi = 0x500                    # optional: select by SPI first (ESP from a care-of address)
 
-or plain text, one association per line (`#` starts a comment):
+or plain text, one association per line (`#` starts a comment), SPI optional:
 
-    2001:db8:1::100 2001:db8:1::1 hmac-sha1-96 00112233445566778899aabbccddeeff00112233
+    2001:db8:1::100 2001:db8:1::1 hmac-sha1-96 00112233445566778899aabbccddeeff00112233 0x500
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class SecurityAssociation:
     dst: Addr
     algorithm: str
     key: bytes
+    spi: int | None = None  # when given, packets with this SPI use this association first
 
 
 def _addr(x: object, where: str) -> Addr:
@@ -62,7 +64,9 @@ def _addr(x: object, where: str) -> Addr:
         raise SAError(f"{where}: {x!r} is not an IPv6 address") from None
 
 
-def _sa(src: object, dst: object, alg: object, key: object, where: str) -> SecurityAssociation:
+def _sa(
+    src: object, dst: object, alg: object, key: object, where: str, spi: object = None
+) -> SecurityAssociation:
     a = str(alg).lower()
     if a not in ALGORITHMS:
         raise SAError(f"{where}: algorithm {alg!r} is not one of {', '.join(sorted(ALGORITHMS))}")
@@ -70,7 +74,13 @@ def _sa(src: object, dst: object, alg: object, key: object, where: str) -> Secur
         k = bytes.fromhex(str(key))
     except ValueError:
         raise SAError(f"{where}: key is not hexadecimal") from None
-    return SecurityAssociation(_addr(src, where), _addr(dst, where), a, k)
+    n: int | None = None
+    if spi is not None:
+        try:
+            n = int(str(spi), 0)
+        except ValueError:
+            raise SAError(f"{where}: spi {spi!r} is not a number") from None
+    return SecurityAssociation(_addr(src, where), _addr(dst, where), a, k, n)
 
 
 def load_sa(path: str) -> tuple[SecurityAssociation, ...]:
@@ -92,7 +102,16 @@ def load_sa(path: str) -> tuple[SecurityAssociation, ...]:
             where = f"{path}: sa[{i}]"
             if not isinstance(r, dict) or not {"src", "dst", "key"} <= r.keys():
                 raise SAError(f"{where}: needs src, dst and key")
-            out.append(_sa(r["src"], r["dst"], r.get("algorithm", "hmac-sha1-96"), r["key"], where))
+            out.append(
+                _sa(
+                    r["src"],
+                    r["dst"],
+                    r.get("algorithm", "hmac-sha1-96"),
+                    r["key"],
+                    where,
+                    r.get("spi"),
+                )
+            )
         return tuple(out)
     out = []
     for n, line in enumerate(text.splitlines(), 1):
@@ -100,9 +119,10 @@ def load_sa(path: str) -> tuple[SecurityAssociation, ...]:
         if not line:
             continue
         parts = line.split()
-        if len(parts) != 4:
-            raise SAError(f"{path}:{n}: expected 'SRC DST ALGORITHM HEXKEY'")
-        out.append(_sa(parts[0], parts[1], parts[2], parts[3], f"{path}:{n}"))
+        if len(parts) not in (4, 5):
+            raise SAError(f"{path}:{n}: expected 'SRC DST ALGORITHM HEXKEY [SPI]'")
+        spi = parts[4] if len(parts) == 5 else None
+        out.append(_sa(parts[0], parts[1], parts[2], parts[3], f"{path}:{n}", spi))
     return tuple(out)
 
 
@@ -111,8 +131,11 @@ class KeyRing:
 
     def __init__(self, sas: tuple[object, ...]) -> None:
         self._k: dict[tuple[Addr, Addr], SecurityAssociation] = {}
+        self._spi: dict[int, SecurityAssociation] = {}
         for s in sas:
             if isinstance(s, SecurityAssociation):
+                if s.spi is not None:
+                    self._spi[s.spi] = s
                 self._k[(s.src, s.dst)] = s
                 self._k.setdefault((s.dst, s.src), s)
 
@@ -122,6 +145,11 @@ class KeyRing:
     def _lookup(self, pkt: IPv6Packet) -> SecurityAssociation | None:
         if not self._k:
             return None
+        if self._spi:
+            h = ahmod.find_ah(pkt)
+            spi = h.spi if h is not None else getattr(pkt.payload, "spi", None)
+            if spi is not None and spi in self._spi:
+                return self._spi[spi]
         src, dst = ahmod.endpoints(pkt)
         return self._k.get((src, dst)) or self._k.get((pkt.src, pkt.dst))
 
