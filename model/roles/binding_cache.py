@@ -121,7 +121,9 @@ class BindingCache:
     # ------------------------------------------------------------ changes (through the kernel only)
     def process(self, bu: K.BUIn, env: K.NodeEnv, now: int, *, id_length: int = 0) -> BuDecision:
         """Apply one Binding Update (§7.2-§7.4, §7.7, §8.2, §8.3). `env.cache_full` and
-        `env.any_evictable` are filled in here from the cache itself."""
+        `env.any_evictable` are filled in here from the cache itself. Entries whose lifetime ran out
+        are deleted first, so an expired binding never takes part (BC-EXPIRE)."""
+        expired = self.expire(now)
         evictable = [r for r in self._entries.values() if K.is_evictable(PY, r.home_reg)]
         env = replace(
             env, cache_full=len(self._entries) >= self.capacity, any_evictable=bool(evictable)
@@ -129,7 +131,7 @@ class BindingCache:
         old = self._entries.get(bu.home)
         before = old.kernel() if old is not None else ABSENT
         new, check, op, status = K.apply_bu(PY, self.config, before, bu, env, now)
-        events: list[RoleEvent] = []
+        events: list[RoleEvent] = list(expired)
         op = K.CacheOp(op)
         if op is K.CacheOp.EVICT_AND_UPDATE:
             victim = min(evictable, key=lambda r: (r.last_used, r.home))

@@ -241,10 +241,13 @@ class Correspondent:
             False,
             self.choices.will_create(key),
         )
+        out: list[Action] = list(
+            self.cache.expire(now)
+        )  # an expired entry takes no part (BC-EXPIRE)
         old = self.cache.get(key)
         was_home_reg = old is not None and old.home_reg
         d = self.cache.process(bu_in, env, now, id_length=bu.id_length)
-        out: list[Action] = list(d.events)
+        out.extend(d.events)
         if d.check is K.Check.EQUAL_SEQ_REACK and old is not None and home is not None:
             acted = self._ack(
                 core, rx, bu, home, coa, K.Status.ACCEPTED, old.lifetime, to_anycast, now

@@ -67,6 +67,7 @@ class CacheMachine(RuleBasedStateMachine):
         hao: bool,
         create: bool,
     ) -> None:
+        self.expire()  # process() first deletes what has expired (BC-EXPIRE)
         d = self.cache.process(
             K.BUIn(auth, length_ok, hao, h, seq, life, home, coa),
             K.NodeEnv(True, True, 0, 64, False, False, False, create),

@@ -244,3 +244,11 @@ def test_configured_anycast_switch() -> None:
     out = reg(ha, core, dst=a("2001:db8:1::fe"))
     assert status(out) == 135 and core.sent[0].src == HA_ADDR
     assert status(reg(ha, core, dst=home_agents_anycast(HOME_NET))) == 0  # not this node's anycast
+
+
+def test_registration_after_expiry_is_new_again() -> None:
+    ha, core = make()
+    reg(ha, core, lifetime=5)
+    out = reg(ha, core, 2, 5000)  # the old entry ran out at 5000: a new registration, new NAs
+    assert events(out, CacheDeleted)[0].reason == "expiry" and events(out, CacheUpdated)[0].created
+    assert len(core.on_link) == 2
