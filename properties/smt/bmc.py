@@ -14,6 +14,7 @@ slots holding Binding Updates and Acknowledgements in flight. One step is one of
   lose        the message in `slot` is dropped
   advance     time advances by `delta` ms >= 1; both caches run kernel.expire_entry (§4.3, §7.7)
   evict       cache pressure at `to`: kernel.evict_entry (§7.7)
+  param_problem  ICMP Parameter Problem code 2 from `to` for a BU (kernel.bul_param_problem, §9.9)
 
 Delivery picks any slot, so reordering is built in. Inputs of every step are symbolic (Sequence Number
 step 1..2^15-1 and initial value, Lifetime, delays, slot choices). The run is unrolled incrementally
@@ -25,6 +26,7 @@ Checked (bad state = the negation, evaluated on the step's pre/post state):
   BC-HOMEREG-NOEVICT the home agent's home registration disappears only by expiry or a valid BU
   MN-RETX-SAME-SEQ   a retransmitted BU carries the entry's Sequence Number
   MN-SEQ-INCREASE    a new BU's Sequence Number is greater than the previous one to that peer
+  MN-ICMP-PP2-STOP   no BU (new or retransmitted) goes to a peer after its Parameter Problem code 2
   SYS-CONVERGE       safety form: once the home registration is acknowledged, the home agent's entry
                      (while present) holds the acknowledged care-of address. Checked only on runs where
                      the mobile node steps its Sequence Number by 1 and asks for infinite lifetimes
@@ -40,6 +42,7 @@ names above and `fields` its concrete values; every step has `now` (ms, after th
   deliver     slot, message ("bu"/"ba"), seq; for a BU: to, coa, lifetime, check (kernel.Check name),
               status; for a BA: to "mn", peer ("ha"/"cn"), status
   duplicate   slot, into          lose  slot          advance  delta (ms)          evict  at
+  param_problem  peer
 
 A scenario writer replays them in order (slots only tie a delivery to the send it delivers).
 """
@@ -62,13 +65,24 @@ ENGINE = "z3-bmc"
 HOME = 1
 FIRST_COA = 100
 PEERS = ("ha", "cn")
-STEP_KINDS = ("move", "send_bu", "retransmit", "deliver", "duplicate", "lose", "advance", "evict")
-(MOVE, SEND, RETX, DELIVER, DUP, LOSE, ADVANCE, EVICT) = range(len(STEP_KINDS))
+STEP_KINDS = (
+    "move",
+    "send_bu",
+    "retransmit",
+    "deliver",
+    "duplicate",
+    "lose",
+    "advance",
+    "evict",
+    "param_problem",
+)
+(MOVE, SEND, RETX, DELIVER, DUP, LOSE, ADVANCE, EVICT, PP2) = range(len(STEP_KINDS))
 CHECKS = (
     "BC-SEQ-MONOTONIC",
     "BC-HOMEREG-NOEVICT",
     "MN-RETX-SAME-SEQ",
     "MN-SEQ-INCREASE",
+    "MN-ICMP-PP2-STOP",
     "SYS-CONVERGE",
 )
 
@@ -305,7 +319,11 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
             ite_record(
                 z3.And(kind == RETX, to == i),
                 b_retx,
-                ite_record(z3.And(kind == DELIVER, m.is_ba, d == i), b_ba, x),
+                ite_record(
+                    z3.And(kind == DELIVER, m.is_ba, d == i),
+                    b_ba,
+                    ite_record(z3.And(kind == PP2, to == i), K.bul_param_problem(Z3, x), x),
+                ),
             ),
         )
 
@@ -353,6 +371,7 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
         ),
         "BC-HOMEREG-NOEVICT": z3.And(ha_gone, z3.Not(by_valid_bu), z3.Not(by_expiry)),
         "MN-RETX-SAME-SEQ": z3.And(kind == RETX, b_retx.seq != b_pre.seq),
+        "MN-ICMP-PP2-STOP": z3.And(z3.Or(kind == SEND, kind == RETX), b_pre.no_more_bu),
         "MN-SEQ-INCREASE": z3.And(
             kind == SEND, b_pre.present, z3.Not(spec_greater(b_new.seq, b_pre.seq, cfg))
         ),
@@ -431,6 +450,8 @@ def _decode(model: Any, obs: dict[str, Any]) -> BmcStep:
         f.update(delta=val["delta"])
     elif kind == "evict":
         f.update(at=PEERS[int(val["to"])])
+    elif kind == "param_problem":
+        f.update(peer=PEERS[int(val["to"])])
     return BmcStep(kind, f)
 
 

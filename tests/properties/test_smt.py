@@ -398,6 +398,7 @@ def test_bmc_real_kernel_shallow() -> None:
         ("retx-new-seq", "MN-RETX-SAME-SEQ"),
         ("homereg-evictable", "BC-HOMEREG-NOEVICT"),
         ("seq-ge", "BC-SEQ-MONOTONIC"),
+        ("no-more-bu-ignored", "MN-ICMP-PP2-STOP"),
     ],
 )
 def test_bmc_finds_mutant_with_replayable_steps(mutant: str, check: str) -> None:
