@@ -1,0 +1,132 @@
+"""`mip6check verify [--json] [--junit OUT.xml] [--property ID ...]`: every check of the catalog.
+
+Z3 proofs and bounded model checking, the scenario corpus with monitors and replay, stateful
+Hypothesis runs; a summary table (property, engine, status, time); exit 0 when nothing is violated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from cli.switches import add_switch_arguments, config_from_args
+from properties.catalog import UnknownPropertyError
+from properties.report import junit, sarif
+from properties.verdict import Result
+from properties.verify import ENGINES, VerifyOptions, failed, run_verify, select
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--json", action="store_true", help='one JSON object {"results": [...]} on stdout'
+    )
+    p.add_argument(
+        "--junit", metavar="OUT.xml", help="JUnit XML: one test case per (property, engine)"
+    )
+    p.add_argument("--sarif", metavar="OUT", help="SARIF 2.1.0 log of every violation found")
+    p.add_argument(
+        "--property",
+        metavar="ID",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="check only these property IDs",
+    )
+    p.add_argument(
+        "--engine",
+        choices=[n for n, _ in ENGINES],
+        action="append",
+        help="run only this engine (repeatable)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the randomised engines (same seed, same output)",
+    )
+    p.add_argument(
+        "--budget",
+        choices=("ci", "long"),
+        default="ci",
+        help="ci: under 5 minutes on 2 cores; long: deeper",
+    )
+    p.add_argument(
+        "--out", metavar="DIR", help="write counterexamples (scenario, pcapng, chart) here"
+    )
+    add_switch_arguments(p)
+
+
+def _table(results: list[Result]) -> str:
+    rows = [
+        ("property", "engine", "status", "time"),
+        *[
+            (r.property, r.engine, r.status.value, "" if r.seconds is None else f"{r.seconds:.2f}s")
+            for r in results
+        ],
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status.value] = counts.get(r.status.value, 0) + 1
+    lines.append("")
+    lines.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    for r in results:
+        if r.failed:
+            lines.append(f"VIOLATED {r.property} ({r.engine}): {r.detail or ''}")
+            if isinstance(r.counterexample, dict):
+                for k, v in sorted(r.counterexample.items()):
+                    lines.append(f"    {k}: {v}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        props = select(args.property)
+    except UnknownPropertyError as e:
+        print(f"mip6check verify: {e}", file=sys.stderr)
+        return 2
+    live = sys.stderr.isatty() and not args.json
+    started = time.monotonic()
+
+    def progress(msg: str) -> None:
+        if live:
+            print(
+                f"\r\x1b[K[{time.monotonic() - started:6.1f}s] {msg}"[:200],
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    opts = VerifyOptions(
+        properties=props,
+        seed=args.seed,
+        budget=args.budget,
+        config=config_from_args(args),
+        out_dir=Path(args.out) if args.out else None,
+        engines=tuple(args.engine) if args.engine else tuple(n for n, _ in ENGINES),
+    )
+    results = run_verify(opts, progress)
+    if live:
+        print("\r\x1b[K", end="", file=sys.stderr)
+    try:
+        if args.junit:
+            Path(args.junit).write_text(junit.to_xml(results), encoding="utf-8")
+        if args.sarif:
+            Path(args.sarif).write_text(
+                json.dumps(sarif.from_results(results), indent=1), encoding="utf-8"
+            )
+    except OSError as e:
+        print(f"mip6check verify: cannot write report: {e}".replace("\n", " "), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"results": [r.to_json() for r in results]}, sort_keys=False))
+    else:
+        print(_table(results))
+    return 1 if failed(results) else 0
