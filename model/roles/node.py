@@ -8,7 +8,8 @@ the IPv6 specifications require plus a `Dropped` event. Misuse raises ModelUsage
 
 Readings taken here (documented choices, wire-formats.md §5 C11 and ND details):
 * a Routing header hop whose next address is this node is resubmitted locally without the Hop Limit
-  test (no hop is consumed; C11's strict reading would drop packets reaching the CoA with Hop Limit 1);
+  test (no hop is consumed); Config.rh_strict_hop_limit applies it (C11's strict reading: a packet
+  reaching the care-of address with Hop Limit 1 is dropped with Time Exceeded);
 * Duplicate Address Detection is optimistic (RFC 4429): an added address is usable at once and answers
   Neighbor Solicitations with O=0; a conflict seen
   within RetransTimer removes it (Note "dad-failed");
@@ -551,10 +552,14 @@ class IPv6Node(NeighborDiscovery):
                 if vd is RhVerdict.FORWARD:
                     assert step.new_dst is not None and step.header is not None
                     hs2 = pkt.headers[:i] + (step.header,) + pkt.headers[i + 1 :]
-                    if self._is_local(step.new_dst) and not is_multicast(step.new_dst):
-                        pkt = replace(
-                            pkt, dst=step.new_dst, headers=hs2
-                        )  # local resubmission (§7.9)
+                    if (
+                        self._is_local(step.new_dst)
+                        and not is_multicast(step.new_dst)
+                        and not (self.config.rh_strict_hop_limit and pkt.hop_limit <= 1)
+                    ):
+                        # local resubmission (§7.9); the strict reading also spends a hop
+                        hl = pkt.hop_limit - 1 if self.config.rh_strict_hop_limit else pkt.hop_limit
+                        pkt = replace(pkt, dst=step.new_dst, headers=hs2, hop_limit=hl)
                         via_rh = True
                         continue
                     if pkt.hop_limit <= 1:

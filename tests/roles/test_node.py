@@ -734,3 +734,19 @@ def test_tunnelled_inner_packet_with_ah_is_signed_by_the_tunnel_entry() -> None:
     mn.keys.add(a("fe80::1"), ALL_NODES, key)
     mn.receive("e0", wire(t.packet), 1)
     assert mob.ra_rx and mob.ra_rx[-1].auth is True and mob.ra_rx[-1].tunnel_outer is not None
+
+
+def test_rh_strict_hop_limit_switch() -> None:
+    home = a("2001:db8:7::100")
+    n = IPv6Node(
+        "H", DEFAULT.with_switches(rh_strict_hop_limit=True), random.Random(1), router=False
+    )
+    n.add_interface("e0", MAC_H, [P1], [H1, home])
+    n.attach("e0", 0)
+    learn(n, "e0", a("2001:db8:1::2"), MAC_X)
+    p = replace(rh_packet(H1, (home,), 1, hop=1), src=a("2001:db8:1::2"))
+    out = n.receive("e0", wire(p), 0)
+    assert not any(isinstance(x, Delivered) for x in out)
+    assert [type(t.packet.payload) for t in tx(out)] == [TimeExceeded]
+    ok = n.receive("e0", wire(replace(p, hop_limit=2)), 0)
+    assert any(isinstance(x, Delivered) and x.via == "rh" for x in ok)
