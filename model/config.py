@@ -48,9 +48,7 @@ class Config:
     rate_scope: RateScope = RateScope.DESTINATION
     ha_anycast: bytes | None = None  # None: RFC 2526 form <prefix>:fdff:ffff:ffff:fffe
     auth: AuthMode = AuthMode.PRESENCE
-    rh_strict_hop_limit: bool = (
-        False  # C11: also apply RH0's Hop Limit test to a hop to our own address
-    )
+    rh_strict_hop_limit: bool = False  # C11: RH0 Hop Limit test on hops to our own address too
     # §11 constants
     initial_bindack_timeout: int = 1_000
     max_bindack_timeout: int = 256_000
@@ -59,13 +57,9 @@ class Config:
     max_fast_updates: int = 5
     max_advert_rexmit: int = 3
     # C15: not defined by the draft
-    br_threshold: int = (
-        10_000  # send a Binding Request when an entry in use has less than this left
-    )
+    br_threshold: int = 10_000  # send a Binding Request when an entry in use has less than this left
     br_min_interval: int = 10_000  # rate limit for Binding Requests to one mobile node
-    unreach_persist: int = (
-        3  # §7.8 "persistent": Destination Unreachables before the entry is deleted
-    )
+    unreach_persist: int = 3  # §7.8 "persistent": Destination Unreachables before the entry is deleted
 
     def with_switches(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
