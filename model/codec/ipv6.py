@@ -87,11 +87,15 @@ def decode_partial(
 
 
 def invoking_packet(
-    data: bytes, profile: Profile = DRAFT04, *, base_offset: int = 0
+    data: bytes,
+    profile: Profile = DRAFT04,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    base_offset: int = 0,
 ) -> tuple[IPv6Packet | None, DecodeError | None]:
     """The invoking packet carried by an ICMPv6 error (RFC 2463 §3), decoded as far as it goes;
     truncation is normal there and is returned, not raised."""
-    return decode_partial(data, profile, base_offset=base_offset)
+    return decode_partial(data, profile, limits=limits, base_offset=base_offset)
 
 
 def _decode(
