@@ -9,7 +9,7 @@ malformed input. Operations taking `now` first run the scheduler up to `now`.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import BinaryIO
 
@@ -319,6 +319,16 @@ class Network:
                 return at.lla
         routers = sorted((at.node.name, at.lla) for at in lk.attachments if at.node.is_router)
         return routers[0][1] if routers else None
+
+    def apply(self, node: str, actions: list[Action], now: int) -> None:
+        """Carry out actions a node's role produced outside the engine's own calls (e.g. a scenario
+        asking a home agent to advertise new prefixes, §8.5): transmit, log events, re-arm timers."""
+        self._advance(now)
+        self._handle(self.node(node), actions, now)
+
+    def at(self, t: int, fn: Callable[[int], None]) -> None:
+        """Schedule `fn(t)` on the network's clock (scenario timelines)."""
+        self.sim.at(t, fn)
 
     def run_until(self, t: int) -> None:
         self.sim.run_until(t)

@@ -15,6 +15,7 @@ from model.codec.values import UDP, EchoRequest, IPv6Packet
 from model.errors import DecodeError, ModelUsageError
 from model.net import Kind, Network, Scheduler
 from model.roles.events import Delivered, Dropped
+from model.roles.hooks import data_payload
 
 A = a("2001:db8:1::10")
 B = a("2001:db8:2::20")
@@ -221,3 +222,15 @@ def test_same_seed_same_capture_bytes() -> None:
         return buf.getvalue()
 
     assert run(11) == run(11)
+
+
+def test_apply_and_at() -> None:
+    net = two_hosts_and_router()
+    seen: list[int] = []
+    net.at(1_500, seen.append)
+    net.run_until(4_000)
+    a_node = net.node("A")
+    acts = a_node.send(IPv6Packet(A, B, (), UDP(7001, 7001, data_payload(5))), 4_000)
+    net.apply("A", acts, 4_000)
+    net.run_until(5_000)
+    assert seen == [1_500] and [d.flow for d in delivered(net)] == [5]
