@@ -11,8 +11,10 @@ Readings taken here (documented choices, wire-formats.md §5 C11 and ND details)
   test (no hop is consumed); Config.rh_strict_hop_limit applies it (C11's strict reading: a packet
   reaching the care-of address with Hop Limit 1 is dropped with Time Exceeded);
 * Duplicate Address Detection is optimistic (RFC 4429): an added address is usable at once and answers
-  Neighbor Solicitations with O=0; a conflict seen
-  within RetransTimer removes it (Note "dad-failed");
+  Neighbor Solicitations with O=0; a conflict seen within RetransTimer removes it (Note "dad-failed");
+* Router Advertisements carry the router's global address with the R bit (RFC 3775 §7.2), the only
+  way a mobile node can address its previous router (§9.6); `ra_router_address=False` turns it off;
+* ICMPv6 errors are rate limited (RFC 2463 §2.4 (f), `icmp_limit`); see docs/engine.md.
 * under AuthMode.VERIFY a failed or unkeyed AH ICV does not drop the packet: it reaches the mobility
   role with `auth=False`, so §7.2's first test rejects it observably (BindingIgnored).
 """
