@@ -100,3 +100,17 @@ def test_mutated_scenarios_raise_only_scenario_errors(s: A.Scenario, data: st.Da
         parse_scenario(mutated)
     except ScenarioError as e:
         assert e.line >= 1 and e.column >= 1
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, suppress_health_check=list(HealthCheck), deadline=None)
+@given(SCENARIO_TEXT)
+def test_soak_grammar_generated_text_parses(text: str) -> None:
+    test_grammar_generated_text_parses.hypothesis.inner_test(text)  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None)
+@given(S.scenarios)
+def test_soak_round_trip(s: A.Scenario) -> None:
+    assert parse_scenario(print_scenario(s), check=False) == s
