@@ -34,9 +34,17 @@ class Network:
     """Builder and runner of a simulated topology (seeded: same calls, same log, same capture)."""
 
     def __init__(
-        self, seed: int = 0, config: Config = DEFAULT, *, capture: BinaryIO | None = None
+        self,
+        seed: int = 0,
+        config: Config = DEFAULT,
+        *,
+        capture: BinaryIO | None = None,
+        log_packets: bool = True,
     ) -> None:
+        """`log_packets=False` keeps tx/rx records out of the log (long benchmark runs: the log then
+        holds role events, losses and decode errors only; `frames`/`hops` still count)."""
         self.seed = seed
+        self.log_packets = log_packets
         self.config = config
         self.sim = Scheduler(seed)
         self.log = EventLog(self.snapshots)
@@ -402,7 +410,10 @@ class Network:
         if self.capture is not None:
             self.capture.write(lk.name, now, frame)
         src_iface = act.iface if act is not None else None
-        self.log.append(now, kind, sender.name if sender is not None else None, lk.name, idx, act)
+        if self.log_packets or kind is Kind.INJECT:
+            self.log.append(
+                now, kind, sender.name if sender is not None else None, lk.name, idx, act
+            )
         delays = lk.fate()
         if not delays:
             self.log.append(
@@ -441,5 +452,6 @@ class Network:
             self.log.append(t, Kind.DECODE_ERROR, node.name, lk.name, idx, err, detail=str(err))
             self._handle(node, node.receive_malformed(at.iface, data, err, t), t)
             return
-        self.log.append(t, Kind.RX, node.name, lk.name, idx, pkt)
+        if self.log_packets:
+            self.log.append(t, Kind.RX, node.name, lk.name, idx, pkt)
         self._handle(node, node.receive(at.iface, pkt, t), t)

@@ -234,3 +234,16 @@ def test_apply_and_at() -> None:
     net.apply("A", acts, 4_000)
     net.run_until(5_000)
     assert seen == [1_500] and [d.flow for d in delivered(net)] == [5]
+
+
+def test_log_packets_off_keeps_events_only() -> None:
+    net = Network(seed=1, log_packets=False)
+    net.add_link("L1", ["2001:db8:1::/64"])
+    net.add_host("A")
+    net.add_host("C")
+    net.connect("A", "e0", "L1", addresses=[A], prefixes=["2001:db8:1::/64"])
+    net.connect("C", "e0", "L1", addresses=["2001:db8:1::30"])
+    net.send_data("A", a("2001:db8:1::30"), 3, 10)
+    net.run_until(1_000)
+    assert not net.log.of(Kind.TX) and not net.log.of(Kind.RX) and net.frames > 0
+    assert [d.flow for d in delivered(net)] == [3]
