@@ -56,7 +56,22 @@ class HomeAgent(Correspondent):
         self._covered: dict[
             Addr, tuple[str, tuple[Addr, ...]]
         ] = {}  # home -> (iface, covered addresses)
+        self._proxy: dict[
+            Addr, str
+        ] = {}  # covered address -> interface (proxied(), rebuilt on change)
+        self._owner: dict[Addr, Addr] = {}  # covered address -> home address
         self._na_left: dict[tuple[Addr, Addr], int] = {}
+
+    def _set_covered(
+        self, home: Addr, entry: tuple[str, tuple[Addr, ...]] | None
+    ) -> tuple[str, tuple[Addr, ...]] | None:
+        """Change the addresses served for `home`; returns what was there before."""
+        before = self._covered.pop(home, None)
+        if entry is not None:
+            self._covered[home] = entry
+        self._proxy = {a: ifc for ifc, addrs in self._covered.values() for a in addrs}
+        self._owner = {a: h for h, (_ifc, addrs) in self._covered.items() for a in addrs}
+        return before
 
     # ------------------------------------------------------------ §8.1 anycast, §8.2 proxy ND
     def anycast(self) -> tuple[Addr, ...]:
@@ -66,7 +81,7 @@ class HomeAgent(Correspondent):
 
     def proxied(self) -> dict[Addr, str]:
         """§8.2 (HA-PROXY-NS): every covered address of every home registration, with its interface."""
-        return {a: iface for iface, addrs in self._covered.values() for a in addrs}
+        return self._proxy
 
     def _home_iface(self, core: NodeCore, home: Addr) -> str | None:
         for iface in sorted({core.iface_of(a) for a in core.addresses()} - {None}):  # type: ignore[type-var]
@@ -124,13 +139,13 @@ class HomeAgent(Correspondent):
         assert home is not None
         rec = self.cache.get(home)
         if rec is None or not rec.home_reg:
-            gone = self._covered.pop(home, None)
+            gone = self._set_covered(home, None)
             return [Note(self.name, "proxy-stop", home.hex(), "8.3")] if gone is not None else []
         if d.op not in (K.CacheOp.UPDATE, K.CacheOp.EVICT_AND_UPDATE):
             return []
         iface = self._home_iface(core, home) or rx.iface
         addrs = self.covered(core, home, bu.id_length)
-        self._covered[home] = (iface, addrs)
+        self._set_covered(home, (iface, addrs))
         if was_home_reg:
             return []
         out: list[Action] = [Note(self.name, "proxy-start", home.hex(), self.section)]
@@ -152,10 +167,7 @@ class HomeAgent(Correspondent):
 
     # ------------------------------------------------------------ §8.4 interception
     def _home_of(self, dst: Addr) -> Addr | None:
-        for home, (_iface, addrs) in self._covered.items():
-            if dst in addrs:
-                return home
-        return None
+        return self._owner.get(dst)
 
     def intercept(
         self, core: NodeCore, packet: IPv6Packet, iface: str, now: int
@@ -167,7 +179,7 @@ class HomeAgent(Correspondent):
             return None
         rec = self.cache.lookup(home, now)
         if rec is None or not rec.home_reg:
-            self._covered.pop(home, None)
+            self._set_covered(home, None)
             return None
         if is_link_local(packet.dst) or is_site_local(packet.dst):
             out: list[Action] = [
@@ -211,7 +223,7 @@ class HomeAgent(Correspondent):
         for home, (ifc, _addrs) in list(self._covered.items()):
             rec2 = self.cache.get(home)
             if ifc == iface and rec2 is not None:
-                self._covered[home] = (ifc, self.covered(core, home, rec2.id_length))
+                self._set_covered(home, (ifc, self.covered(core, home, rec2.id_length)))
         return out
 
     # ------------------------------------------------------------ timers
@@ -219,7 +231,7 @@ class HomeAgent(Correspondent):
         out = super().on_timer(core, now)
         for home in list(self._covered):
             if self.cache.get(home) is None:
-                self._covered.pop(home)
+                self._set_covered(home, None)
         for key in self.timers.pop_expired(now):
             if isinstance(key, tuple) and key[0] == "na":
                 _, home, a = key
