@@ -890,6 +890,18 @@ def esp_null_opened(c: Capture) -> None:
     c.expect("MN-HOMEREG-FORM", i)
 
 
+@capture(
+    "fault",
+    "BUs to two destinations 200 ms apart under --rate-scope aggregate (§9.8, C12)",
+    args=["--rate-scope", "aggregate"],
+)
+def mn_rate_aggregate(c: Capture) -> None:
+    registration(c, 0)
+    c.at(5000, bu_pkt(COA1, CN, 1, 60))
+    i = c.at(5200, bu_pkt(COA1, CN2, 1, 60))
+    c.expect("MN-RATE-LIMIT", i)
+
+
 # --- partial captures: no violation
 
 

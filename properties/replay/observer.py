@@ -45,6 +45,7 @@ from model.codec.values import (
     RouterAdvertisement,
     RouterSolicitation,
 )
+from model.config import RateScope
 from model.roles import kernel
 from model.roles.logic import PY
 from properties.catalog import CATALOG
@@ -131,6 +132,7 @@ class Observer:
         self.limits_hit: dict[str, int] = {}
         self._norh: dict[tuple[Addr, Addr], int] = {}
         self._opened = False
+        self._last_any: dict[Addr, tuple[int, Addr, int]] = {}  # home -> last BU (t, dst, packet)
         self._hao_only: dict[tuple[Addr, Addr], int] = {}  # (home, peer) -> HAO packet, no BU seen
         self._direct: dict[tuple[Addr, Addr], int] = {}  # (home, sender) -> packet sent without RH
         self._tunnels: OrderedDict[tuple[Addr, Addr, object], tuple[Addr, Addr, int, int]] = (
@@ -630,6 +632,24 @@ class Observer:
             + ("lacks the H bit" if not bu.h else "names it as its own care-of address"),
         )
 
+    def _aggregate_rate(self, sb: SeenBU) -> None:
+        """C12 under --rate-scope aggregate: MAX_UPDATE_RATE between any two BUs of one mobile node."""
+        last = self._last_any.get(sb.home)
+        if (
+            last is not None
+            and last[1] != sb.dst
+            and sb.t - last[0] < self.cfg.max_update_rate - self.tol
+        ):
+            self._flag(
+                "MN-RATE-LIMIT",
+                sb.home,
+                f"Binding Update {(sb.t - last[0]) / 1000:.3f} s after the one to {fmt(last[1])} in "
+                f"packet {last[2]} (MAX_UPDATE_RATE over all destinations, --rate-scope aggregate)",
+                (last[2],),
+            )
+        if sb.home in self._last_any or len(self._last_any) < self.o.limits.max_nodes:
+            self._last_any[sb.home] = (sb.t, sb.dst, sb.index)
+
     def _mn_rules(self, fl: Flow, sb: SeenBU) -> None:
         """MN-SEQ-INCREASE, MN-RETX-SAME-SEQ, MN-BACKOFF, MN-CN-RETX-STOP, MN-RATE-LIMIT, MN-SLOW-RATE,
         MN-ICMP-PP2-STOP, MN-BA-ACCEPTED/REJECTED against the previous BU of the same flow."""
@@ -643,6 +663,8 @@ class Observer:
                 (fl.pp2,),
                 section="9.9",
             )
+        if cfg.rate_scope is RateScope.AGGREGATE:
+            self._aggregate_rate(sb)
         prev = fl.last_bu()
         if prev is None:
             self._new_chain(fl, sb, exact=False)
@@ -1228,6 +1250,11 @@ class Observer:
         x, d = f.src, f.dst
         self._loop_check(f, fi)
         h2 = fi.final_dst
+        if h2 != d and x[:8] == h2[:8] and not is_multicast(h2) and not is_link_local(x):
+            # a tunnel entry point on the home address's /64 is taken as its home agent (§8.4)
+            self._role(x, "home_agent")
+            self._role(h2, "mobile_node")
+            self._role(d, "care_of_address")
         ha_of = self.reg.get(h2)
         if (
             self.is_ha.get(x)
