@@ -186,6 +186,26 @@ class ReturnHome:
 
 
 @dataclass(frozen=True, slots=True)
+class Attach:
+    """`at T: attach MN to LINK`: one more interface on LINK, keeping the others (§9.12)."""
+
+    time: int
+    node: str
+    link: str
+    pos: Pos = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Detach:
+    """`at T: detach MN from LINK`: the interface on LINK leaves it (§9.12)."""
+
+    time: int
+    node: str
+    link: str
+    pos: Pos = _pos()
+
+
+@dataclass(frozen=True, slots=True)
 class Send:
     """`at T: send A -> B [count N] [every T] [flow F]`: upper-layer data packets from A to B."""
 
@@ -318,7 +338,7 @@ class RunUntil:
     pos: Pos = _pos()
 
 
-Step = Move | ReturnHome | Send | DropNext | Renumber | Inject | RunUntil
+Step = Move | ReturnHome | Attach | Detach | Send | DropNext | Renumber | Inject | RunUntil
 
 # ---------------------------------------------------------------- expectations
 

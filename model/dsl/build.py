@@ -395,6 +395,28 @@ def _renumber(b: _Builder, step: A.Renumber, now: int) -> None:
     b.routes_to(step.link, step.prefix)
 
 
+def _attach(net: Network, node: str, link: str, now: int) -> None:
+    """§9.12: one more interface on `link` (e0 first if it is free; e1, e2 ... after that)."""
+    ifaces = list(net.node(node).ifaces)
+    if any(net.link_of(node, i) == link for i in ifaces):
+        raise ModelUsageError(f"{node} is already on {link}")
+    free = [i for i in ifaces if net.link_of(node, i) is None]
+    if free:
+        iface = free[0]
+    else:
+        iface = f"e{len(ifaces)}"
+        net.add_interface(node, iface)
+    net.attach(node, iface, link, now)
+
+
+def _detach(net: Network, node: str, link: str, now: int) -> None:
+    for iface in net.node(node).ifaces:
+        if net.link_of(node, iface) == link:
+            net.detach(node, iface, now)
+            return
+    raise ModelUsageError(f"{node} is not on {link}")
+
+
 def _schedule(b: _Builder) -> list[tuple[int, tuple[int, int], Callable[[int], None]]]:
     """Every timeline step (and every packet of a `send ... count N`) as (time, order, action)."""
     out: list[tuple[int, tuple[int, int], Callable[[int], None]]] = []
@@ -408,6 +430,18 @@ def _schedule(b: _Builder) -> list[tuple[int, tuple[int, int], Callable[[int], N
                 net.move(mv.node, MN_IFACE, mv.link, t)
 
             out.append((step.time, order, do_move))
+        elif isinstance(step, A.Attach):
+
+            def do_attach(t: int, st: A.Attach = step) -> None:
+                _attach(net, st.node, st.link, t)
+
+            out.append((step.time, order, do_attach))
+        elif isinstance(step, A.Detach):
+
+            def do_detach(t: int, st: A.Detach = step) -> None:
+                _detach(net, st.node, st.link, t)
+
+            out.append((step.time, order, do_detach))
         elif isinstance(step, A.ReturnHome):
             n = b.s.node(step.node)
             assert isinstance(n, A.Mobile)

@@ -337,6 +337,12 @@ class _ToAst(Transformer[Token, A.Scenario]):
     def return_home(self, c: list[Any]) -> A.ReturnHome:
         return A.ReturnHome(0, c[0])
 
+    def attach(self, c: list[Any]) -> A.Attach:
+        return A.Attach(0, c[0], c[1])
+
+    def detach(self, c: list[Any]) -> A.Detach:
+        return A.Detach(0, c[0], c[1])
+
     def send(self, c: list[Any]) -> A.Send:
         o = _fold(c[2:], "send")
         return A.Send(0, c[0], c[1], o.get("count", 1), o.get("every"), o.get("flow"))
@@ -586,7 +592,7 @@ _HINTS: dict[str, list[str]] = {
         "MN move\n",
         "node X on L\n",
     ],
-    "an action is move, return, send, drop, renumber or inject": [
+    "an action is move, return, attach, detach, send, drop, renumber or inject": [
         "at 1s: go MN to L\n",
         "at 1s: 42\n",
     ],
@@ -934,7 +940,7 @@ class _Checker:
                     hint="keep the timeline in time order",
                 )
             last = step
-            if isinstance(step, A.Move):
+            if isinstance(step, A.Move | A.Attach | A.Detach):
                 self.node(p, step.node, (A.Mobile,), "mobile node")
                 self.link(p, step.link)
             elif isinstance(step, A.ReturnHome):

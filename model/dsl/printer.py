@@ -142,6 +142,10 @@ def print_step(s: A.Step) -> str:
         return head + f"move {s.node} to {s.link}"
     if isinstance(s, A.ReturnHome):
         return head + f"return {s.node} home"
+    if isinstance(s, A.Attach):
+        return head + f"attach {s.node} to {s.link}"
+    if isinstance(s, A.Detach):
+        return head + f"detach {s.node} from {s.link}"
     if isinstance(s, A.Send):
         parts = [f"send {s.src} -> {s.dst}"]
         if s.count != 1:

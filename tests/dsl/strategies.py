@@ -97,6 +97,8 @@ packets = st.one_of(
 steps = st.one_of(
     st.builds(A.Move, ms, names, names),
     st.builds(A.ReturnHome, ms, names),
+    st.builds(A.Attach, ms, names, names),
+    st.builds(A.Detach, ms, names, names),
     st.builds(A.Send, ms, names, names, st.integers(1, 100), opt() | ms, opt() | small),
     st.builds(A.DropNext, ms, small, names),
     st.builds(A.Renumber, ms, names, prefixes()),

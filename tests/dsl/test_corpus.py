@@ -14,17 +14,8 @@ from model.dsl import parse_scenario, print_scenario
 CORPUS = Path(__file__).resolve().parents[2] / "traces" / "scenarios"
 FILES = sorted(CORPUS.glob("*.scenario"))
 
-# scenarios whose expectations follow the draft where the model does not yet (strict: fix -> XPASS)
-KNOWN: dict[str, str] = {
-    "12-previous-router-forwarding.scenario": (
-        "routers' Router Advertisements carry no global router address, so the mobile node cannot "
-        "address its previous default router (§9.6; draft-04 defines no way to learn it)"
-    ),
-    "14-home-prefix-renumbering.scenario": (
-        "node.py validates a tunnelled RA against the outer packet's hop limit and drops it as "
-        "ra-invalid before the mobile node's §8.5 handling"
-    ),
-}
+# scenarios whose expectations follow the draft where the model does not yet: file -> reason (xfail)
+KNOWN: dict[str, str] = {}
 
 
 def test_corpus_is_big_enough() -> None:
