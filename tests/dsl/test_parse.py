@@ -195,3 +195,21 @@ def test_every_hint_example_gets_a_hint() -> None:
             with pytest.raises(ScenarioSyntaxError) as info:
                 parse_scenario(text)
             assert info.value.hint, (text, label)
+
+
+def test_attach_detach_noted_and_ra() -> None:
+    text = (
+        "link L1 prefix 2001:db8:1::/64\nlink L2 prefix 2001:db8:2::/64\n"
+        "home-agent HA on L1\nmobile MN home 2001:db8:1::100 agent HA on L2\n"
+        "at 1s: attach MN to L1\nat 2s: detach MN from L2\n"
+        "expect by 3s: MN noted movement\nexpect never: HA sent ra to MN count 2\n"
+    )
+    s = parse_scenario(text)
+    assert s.timeline == (A.Attach(1000, "MN", "L1"), A.Detach(2000, "MN", "L2"))
+    assert s.expectations == (
+        A.Expect(A.When.BY, 3000, A.Noted("MN", "movement")),
+        A.Expect(A.When.NEVER, None, A.MsgEvent("HA", A.Verb.SENT, A.Msg.RA, "MN", count=2)),
+    )
+    assert parse_scenario(print_scenario(s)) == s
+    with pytest.raises(ScenarioError, match="not a mobile node"):
+        parse_scenario(text + "at 3s: attach HA to L2\n")
