@@ -408,3 +408,31 @@ def test_same_input_same_output(shared_traces: Path) -> None:
     for p in [EXAMPLE, *_corpus(shared_traces)[::97]]:
         first = run("decode", "--json", str(p))
         assert run("decode", "--json", str(p)) == first
+
+
+def test_other_shared_captures(shared_traces: Path) -> None:
+    """Every other shared capture (tcpdump, Zeek, OpenAir, ns-3, ...): exit 0, one line per record,
+    and as many records as capinfos counts when it is installed."""
+    files = sorted(
+        p
+        for p in shared_traces.rglob("*")
+        if p.suffix in (".pcap", ".pcapng", ".cap") and "tcpdump-all" not in p.parts
+    )
+    assert len(files) >= 30
+    lines_per_file = {}
+    for p in files:
+        code, out, err = run("decode", "--json", str(p))
+        assert code == 0 and "internal error" not in err, (p, err)
+        lines_per_file[str(p)] = len(out.splitlines())
+        assert lines_per_file[str(p)] == sum(1 for _ in iter_file(str(p)))
+    if shutil.which("capinfos"):
+        out = subprocess.run(
+            ["capinfos", "-c", "-M", "-T", "-r", *lines_per_file],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        for line in out.splitlines():
+            name, _, n = line.rpartition("\t")
+            if n.isdigit():
+                assert lines_per_file[name] == int(n), name
