@@ -44,6 +44,7 @@ from model.codec.values import (
 from model.config import Config
 from model.dsl import ast as A
 from model.dsl.errors import ScenarioError
+from model.dsl.parse import check_scenario
 from model.dsl.printer import print_condition, print_expectation
 from model.dsl.switches import config_of
 from model.errors import ModelUsageError
@@ -734,6 +735,7 @@ def run_scenario(
     `monitor(config)` makes a property monitor (properties.monitors.MonitorSet); `violations(m)` lists
     the property IDs it flagged; `monitored` are the IDs it can judge at all.
     """
+    check_scenario(scenario)
     cfg = config or config_of(scenario)
     b = _Builder(scenario, cfg, capture)
     net = b.build()

@@ -890,8 +890,21 @@ class _Checker:
             if isinstance(n, A.HomeAgent | A.Correspondent) and n.capacity is not None:
                 if n.capacity < 1:
                     self.fail(n.pos, "a Binding Cache holds at least one entry", "capacity")
-            if isinstance(n, A.Mobile) and n.agent is not None:
-                self.node(n.pos, n.agent, (A.HomeAgent,), "home agent")
+            if isinstance(n, A.Mobile):
+                home_links = [ln.name for ln in s.links if ln.prefix.contains(n.home)]
+                if not home_links:
+                    self.fail(
+                        n.pos,
+                        "the home address is on no declared link",
+                        hint="declare its home link",
+                    )
+                if n.agent is not None:
+                    self.node(n.pos, n.agent, (A.HomeAgent,), "home agent")
+                    agent = self.nodes[n.agent]
+                    if not set(agent.links) & set(home_links):
+                        self.fail(
+                            n.pos, f"home agent {n.agent} is not on {n.name}'s home link", n.agent
+                        )
         for r in s.routes:
             self.node(r.pos, r.router, (A.Router, A.HomeAgent), "router")
             self.link(r.pos, r.via)

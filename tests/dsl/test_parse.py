@@ -161,6 +161,19 @@ def test_syntax_errors_point_at_the_token(
         ("link delivered prefix 1::/64\n", 1, 6, "reserved word"),
         ("link L prefix 1::/64 delay 1ms delay 2ms\n", 1, 32, "delay given twice"),
         ("link L prefix 1:::/64\n", 1, 15, "not an IPv6 prefix"),
+        (
+            "link L prefix 1::/64\nhome-agent H on L\nmobile M home 2::1 agent H on L\n",
+            3,
+            1,
+            "home address is on no declared link",
+        ),
+        (
+            "link L prefix 1::/64\nlink K prefix 2::/64\nhome-agent H on K\n"
+            "mobile M home 1::1 agent H on L\n",
+            4,
+            26,
+            "not on M's home link",
+        ),
     ],
 )
 def test_semantic_errors(text: str, line: int, column: int, message: str) -> None:
