@@ -89,31 +89,29 @@ ICMP_NAMES: dict[type, str] = {
 # ---------------------------------------------------------------- JSON
 
 
+_CHAIN_NAMES: dict[type, str] = {
+    HopByHop: "hbh",
+    DestOptions: "dstopts",
+    Routing0: "routing",
+    Routing2: "routing",
+    RoutingOther: "routing",
+    Fragment: "fragment",
+    AH: "ah",
+    ESP: "esp",
+    IPv6Packet: "ipv6",
+    TCP: "tcp",
+    UDP: "udp",
+    NoNextHeader: "none",
+    ICMPv6Other: "icmpv6",
+    **{t: "icmpv6" for t in ICMP_TYPES},
+}
+
+
 def chain_name(x: object) -> str | int:
     """The contract's name of one Next Header element (or its number when it has no name)."""
-    t = type(x)
-    if t is HopByHop:
-        return "hbh"
-    if t is DestOptions:
-        return "dstopts"
-    if t is Routing0 or t is Routing2 or t is RoutingOther:
-        return "routing"
-    if t is Fragment:
-        return "fragment"
-    if t is AH:
-        return "ah"
-    if t is ESP:
-        return "esp"
-    if t is IPv6Packet:
-        return "ipv6"
-    if t in ICMP_TYPES or t is ICMPv6Other:
-        return "icmpv6"
-    if t is TCP:
-        return "tcp"
-    if t is UDP:
-        return "udp"
-    if t is NoNextHeader:
-        return "none"
+    name = _CHAIN_NAMES.get(type(x))
+    if name is not None:
+        return name
     if isinstance(x, MobilityHeader):
         return x.next_header_number
     if isinstance(x, Raw):
