@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from model.addr import fmt, is_link_local, is_multicast
+from model.addr import Addr, fmt, is_link_local, is_multicast
 from model.codec import final_destination
 from model.codec.values import BindingAck, ICMPv6, MalformedOption, ParamProblem
 from model.roles import kernel as K
@@ -85,6 +85,34 @@ def handle_br(mn: MobileNode, core: NodeCore, rx: Received, now: int) -> list[Ac
     if not mn.choices.answer_br(sender):
         return [Note(mn.name, "br-unanswered", fmt(sender), "9.11")]
     home = rx.final_dst if rx.final_dst in mn.homes else mn.home
+    if not settled(mn):  # link changed, no new router or CoA yet: answer once there is one
+        mn.br_waiting[sender] = home
+        return [Note(mn.name, "br-deferred", fmt(sender), "9.11")]
+    return answer_br(mn, core, sender, home, now)
+
+
+def settled(mn: MobileNode) -> bool:
+    """Is the MN attached (default router reachable) with an address usable on this link?"""
+    r = mn.router
+    if not mn.router_ok or r is None:
+        return False
+    return mn.at_home or (
+        mn.primary is not None and any(p.contains(mn.primary) for p in r.prefixes)
+    )
+
+
+def answer_waiting_brs(mn: MobileNode, core: NodeCore, now: int) -> list[Action]:
+    """Binding Requests that arrived while the MN was between links, answered now (§9.11)."""
+    if not mn.br_waiting or not settled(mn):
+        return []
+    out: list[Action] = []
+    waiting, mn.br_waiting = mn.br_waiting, {}
+    for sender, home in waiting.items():
+        out += answer_br(mn, core, sender, home, now)
+    return out
+
+
+def answer_br(mn: MobileNode, core: NodeCore, sender: Addr, home: Addr, now: int) -> list[Action]:
     if mn.at_home or mn.primary is None:
         coa, src, life = home, home, 0
     else:

@@ -47,7 +47,13 @@ from model.roles.mn_movement import (
     router_advertisement,
     send_na,
 )
-from model.roles.mn_signalling import handle_ba, handle_br, handle_icmp, tunnel_trigger
+from model.roles.mn_signalling import (
+    answer_waiting_brs,
+    handle_ba,
+    handle_br,
+    handle_icmp,
+    tunnel_trigger,
+)
 from model.roles.packets import add_final_option, bu_packet
 
 
@@ -87,6 +93,7 @@ class MobileNode(Correspondent):
         self.last_coa_formed: int | None = None
         self.bul = BindingUpdateList(name, config)
         self.pending: dict[tuple[Addr, Addr], PendingBU] = {}
+        self.br_waiting: dict[Addr, Addr] = {}  # BR sender -> home address, while between links
         self.na_left: dict[Addr, tuple[str, int]] = {}
 
     @property
@@ -117,7 +124,8 @@ class MobileNode(Correspondent):
         self, core: NodeCore, ra: RouterAdvertisement, rx: Received, now: int
     ) -> list[Action]:
         """§9.2, §9.13, §8.5: see mn_movement.router_advertisement."""
-        return router_advertisement(self, core, ra, rx, now)
+        out = router_advertisement(self, core, ra, rx, now)
+        return out + answer_waiting_brs(self, core, now)
 
     def router_unreachable(self, now: int) -> list[Action]:
         """Neighbor Unreachability Detection says the default router is gone (§9.2)."""
@@ -294,6 +302,7 @@ class MobileNode(Correspondent):
                     out += self.queue_bu(core, p, now)
             elif key[0] == "coa":
                 out += form_coa(self, core, now)
+                out += answer_waiting_brs(self, core, now)
             elif key[0] == "refresh":
                 if not self.at_home and self.primary is not None:
                     out += self.register(core, now)

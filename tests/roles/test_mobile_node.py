@@ -424,3 +424,13 @@ def test_unanswered_dhaad_is_retried_after_its_lifetime() -> None:
     while (t := mn.next_deadline()) is not None and t <= 600_000:
         sent += events(mn.on_timer(core, t), BindingUpdateSent)
     assert sent[-1].destination == anycast and not sent[-1].retransmission
+
+
+def test_binding_request_between_links_waits_for_the_new_coa() -> None:
+    mn, core = setup()
+    mn.moved(core, "w0", 0)
+    out = mn.on_receive(core, rx(BindingRequest(), src=CN, dst=MN_HOME), 0)
+    assert not events(out, BindingUpdateSent) and events(out, Note)[0].kind == "br-deferred"
+    out = ra(R1_LL, FOREIGN_NET, mn=mn, core=core, now=50)
+    (ans,) = [e for e in events(out, BindingUpdateSent) if e.destination == CN]
+    assert ans.coa == MN_COA and ans.lifetime == mn.cn_lifetime and not mn.br_waiting
