@@ -38,11 +38,13 @@ def decode_record(rec: Record | RecordError, profile: Profile = DRAFT04) -> Deco
     off = link.ipv6_offset
     if off is None:
         if link.truncated:
-            return Decoded(
-                rec, link, None, DecodeError(len(rec.data), "link", "header", link.reason)
-            )
+            err = DecodeError(len(rec.data), "link", "header", link.reason)
+            err.frame_index = rec.index
+            return Decoded(rec, link, None, err)
         return Decoded(rec, link)
     pkt, error = decode_partial(rec.data[off:], profile, base_offset=off)
+    if error is not None:
+        error.frame_index = rec.index  # DESIGN principle 5: the reader adds the frame index
     return Decoded(rec, link, pkt, error)
 
 
