@@ -7,6 +7,7 @@ exception is a bug. Both carry line and column; `context(text)` prints the line 
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -837,14 +838,12 @@ class _Checker:
 
     def link(self, pos: A.Pos, name: str) -> None:
         if name not in self.links:
-            known = ", ".join(sorted(self.links)) or "none declared"
-            self.fail(pos, f"unknown link {name!r}", name, f"links: {known}")
+            self.fail(pos, f"unknown link {name!r}", name, _suggest(name, self.links, "links"))
 
     def node(self, pos: A.Pos, name: str, kinds: tuple[type, ...] = (), what: str = "node") -> None:
         n = self.nodes.get(name)
         if n is None:
-            known = ", ".join(sorted(self.nodes)) or "none declared"
-            self.fail(pos, f"unknown node {name!r}", name, f"nodes: {known}")
+            self.fail(pos, f"unknown node {name!r}", name, _suggest(name, self.nodes, "nodes"))
         elif kinds and not isinstance(n, kinds):
             self.fail(pos, f"{name!r} is not a {what}", name)
 
@@ -930,7 +929,7 @@ class _Checker:
                     sw.pos,
                     f"unknown switch {sw.name!r}",
                     sw.name,
-                    "switches: " + ", ".join(sorted(SWITCHES)),
+                    _suggest(sw.name, SWITCHES, "switches"),
                 )
             if sw.name in names:
                 self.fail(sw.pos, f"switch {sw.name!r} set twice", sw.name)
@@ -1015,6 +1014,15 @@ class _Checker:
             self.endpoint(p, c.dest)
         if isinstance(c, A.MsgEvent) and c.peer is not None:
             self.endpoint(p, c.peer)
+
+
+def _suggest(name: str, known: Iterable[str], what: str) -> str:
+    """`did you mean X?` for a near miss, else the declared names."""
+    names = sorted(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f"did you mean {close[0]}?"
+    return f"{what}: {', '.join(names)}" if names else f"no {what} declared"
 
 
 def _is_name_char(ch: str) -> bool:
