@@ -226,3 +226,12 @@ def test_attach_detach_noted_and_ra() -> None:
     assert parse_scenario(print_scenario(s)) == s
     with pytest.raises(ScenarioError, match="not a mobile node"):
         parse_scenario(text + "at 3s: attach HA to L2\n")
+
+
+def test_near_misses_get_a_did_you_mean() -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario("link foreign1 prefix 2001:db8::/64\nrouter R on foriegn1\n")
+    assert info.value.hint == "did you mean foreign1?"
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario("set seq-halve accept\n")
+    assert info.value.hint == "did you mean seq-half?"
