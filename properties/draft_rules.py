@@ -57,3 +57,28 @@ def ba_acceptable(
 ) -> Term:
     """§9.10: auth, Option Length at least the minimum of the reading, a matching outstanding BU."""
     return L.and_(auth, opt_len >= cfg.ba_min_length, outstanding, seq_matches)
+
+
+def status_accepts(status: int) -> bool:
+    """§5.2: Status values below 128 accept the Binding Update; 128 and above reject it."""
+    return status < 128
+
+
+def backoff_after(interval: int | None, cfg: Config) -> int:
+    """§9.7: the first retransmission waits INITIAL_BINDACK_TIMEOUT; each later wait doubles, up to
+    MAX_BINDACK_TIMEOUT. `interval` is the previous wait (None before the first retransmission)."""
+    if interval is None:
+        return cfg.initial_bindack_timeout
+    return min(2 * interval, cfg.max_bindack_timeout)
+
+
+def correspondent_retx_allowed(next_wait: int, cfg: Config) -> bool:
+    """§9.5 (C13): a Binding Update to a correspondent is not retransmitted once the wait has reached
+    MAX_BINDACK_TIMEOUT (home registrations go on, §9.4)."""
+    return next_wait < cfg.max_bindack_timeout
+
+
+def min_gap(consecutive: int, cfg: Config) -> int:
+    """§9.8 (B14): at least MAX_UPDATE_RATE between Binding Updates to one node; SLOW_UPDATE_RATE once
+    MAX_FAST_UPDATES consecutive ones carried the same care-of address."""
+    return cfg.slow_update_rate if consecutive >= cfg.max_fast_updates else cfg.max_update_rate

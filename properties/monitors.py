@@ -1,9 +1,11 @@
 """Runtime monitors: the catalog's event- and state-level properties evaluated incrementally over any run
 (simulation, Hypothesis run). Properties observe; they never act (STYLE principle 12).
 
+They judge with properties/draft_rules.py (the draft's definitions), never with the model's kernel, so a
+fault patched into the kernel changes what the model does but not what the monitor demands.
+
 Feed `(time_ms, event)` pairs in log order with `feed`, and node snapshots with `check_state`; each
-breach becomes a Violation naming the property, the section and the log step that shows it. Judgements
-that the model also makes (sequence order, rate limits, back-off) call the same kernel functions.
+breach becomes a Violation naming the property, the section and the log step that shows it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from dataclasses import dataclass, field
 from model.addr import Addr
 from model.addr import fmt as _fmt_addr
 from model.config import DEFAULT, Config, RateScope
-from model.roles import kernel
 from model.roles.events import (
     BindingAckReceived,
     BindingIgnored,
@@ -27,10 +28,11 @@ from model.roles.events import (
     RoleEvent,
 )
 from model.roles.logic import PY
+from properties import draft_rules as rules
 from properties.catalog import CATALOG
 from properties.verdict import Violation
 
-INFINITE = kernel.INFINITE_LIFETIME
+INFINITE = 0xFFFFFFFF  # §5.1: infinity
 
 
 def fmt(addr: Addr) -> str:
@@ -176,7 +178,7 @@ class MonitorSet:
                 )
         for _, e in group:
             if isinstance(e, BindingProcessed):
-                ok = kernel.accepted(PY, e.status)
+                ok = rules.status_accepts(e.status)
                 # an accepted deletion (care-of address = home address, §7.4) of an entry that does not
                 # exist changes nothing and is still acknowledged with Status 0 (wire-formats B8)
                 deletion = e.coa == e.home or e.lifetime == 0
@@ -199,7 +201,7 @@ class MonitorSet:
             if (
                 old is not None
                 and not e.created
-                and not kernel.seq_greater(PY, e.seq, old[0], self.config)
+                and not rules.greater(PY, e.seq, old[0], self.config)
             ):
                 self._flag(
                     "BC-SEQ-MONOTONIC",
@@ -279,11 +281,7 @@ class MonitorSet:
                     f"Binding Update {e.seq} retransmitted to {fmt(e.destination)} after its Binding Acknowledgement ended retransmission (§9.10)",
                 )
             gap = t - prev.last_time
-            want = (
-                cfg.initial_bindack_timeout
-                if prev.gap is None
-                else kernel.next_retx_interval(PY, prev.gap, cfg)
-            )
+            want = rules.backoff_after(prev.gap, cfg)
             if abs(gap - want) > self.tolerance_ms:
                 self._flag(
                     "MN-BACKOFF",
@@ -294,7 +292,7 @@ class MonitorSet:
             if (
                 not prev.home_reg
                 and prev.gap is not None
-                and not kernel.retx_continues(PY, want, False, cfg)
+                and not rules.correspondent_retx_allowed(want, cfg)
             ):
                 self._flag(
                     "MN-CN-RETX-STOP",
@@ -304,7 +302,7 @@ class MonitorSet:
                 )
             count = prev.consecutive
             if (
-                not kernel.rate_ok(PY, t + self.tolerance_ms, prev.last_time, count, cfg)
+                t + self.tolerance_ms - prev.last_time < rules.min_gap(count, cfg)
                 and count >= cfg.max_fast_updates
             ):
                 self._flag(
@@ -316,7 +314,7 @@ class MonitorSet:
             prev.last_time, prev.gap, prev.retx = t, gap, prev.retx + 1
             prev.consecutive += 1
             return
-        if prev is not None and not kernel.seq_greater(PY, e.seq, prev.seq, cfg):
+        if prev is not None and not rules.greater(PY, e.seq, prev.seq, cfg):
             self._flag(
                 "MN-SEQ-INCREASE",
                 e.node,
@@ -325,7 +323,7 @@ class MonitorSet:
             )
         consecutive = prev.consecutive + 1 if prev is not None and prev.coa == e.coa else 1
         if prev is not None and prev.coa == e.coa and prev.consecutive >= cfg.max_fast_updates:
-            if not kernel.rate_ok(PY, t + self.tolerance_ms, prev.last_time, prev.consecutive, cfg):
+            if t + self.tolerance_ms - prev.last_time < rules.min_gap(prev.consecutive, cfg):
                 self._flag(
                     "MN-SLOW-RATE",
                     e.node,
