@@ -133,10 +133,12 @@ def _ts_factors(tsresol: int) -> tuple[int, int, int]:
 class _Input:
     """A binary file read in large chunks; `buf[pos:]` is unread, `base` is the file offset of `buf[0]`."""
 
-    __slots__ = ("f", "buf", "pos", "base", "eof")
+    __slots__ = ("f", "read", "buf", "pos", "base", "eof")
 
     def __init__(self, f: BinaryIO) -> None:
         self.f = f
+        # read1: one raw read per call, so a live pipe yields what it has instead of blocking for 1 MiB
+        self.read = getattr(f, "read1", f.read)
         self.buf = b""
         self.pos = 0
         self.base = 0
@@ -151,7 +153,7 @@ class _Input:
         self.base += self.pos
         self.pos = 0
         while have < need:
-            chunk = self.f.read(max(CHUNK, min(need - have, CHUNK * 16)))
+            chunk = self.read(max(CHUNK, min(need - have, CHUNK * 16)))
             if not chunk:
                 self.eof = True
                 break
@@ -161,9 +163,9 @@ class _Input:
         return have
 
 
-def _read_head(inp: _Input, path: str) -> bytes:
+def _read_head(inp: _Input, path: str, need: int = 28) -> bytes:
     try:
-        inp.fill(CHUNK)
+        inp.fill(need)
     except OSError as e:
         raise CaptureError(path, 0, f"cannot read: {e.strerror or e}") from None
     return inp.buf
@@ -200,6 +202,8 @@ class CaptureReader:
         if magic_be == PCAPNG_SHB:
             self.format = "pcapng"
             got = self._check_shb(head, 0, first=True)
+            if isinstance(got, tuple):
+                head = _read_head(self._inp, path, got[1])
             if isinstance(got, tuple) and len(head) < got[1]:
                 raise CaptureError(
                     path,
