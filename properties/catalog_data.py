@@ -644,4 +644,13 @@ ROWS: tuple[tuple[str, tuple[str, ...], str, str, str, str, str], ...] = (
         "Option Length MUST be 0, yet a greater length is said to carry extensions.",
         "SPEC",
     ),
+    (
+        "SPEC-RETX-NO-REACK",
+        ("9.7", "7.2"),
+        "—",
+        "spec",
+        "no",
+        "After the Binding Acknowledgement of an accepted Binding Update is lost, every retransmission (same Sequence Number, §9.7) fails §7.2 and is never acknowledged (B5): show the run; with --seq-equal-ack it converges.",
+        "SPEC",
+    ),
 )

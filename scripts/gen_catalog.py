@@ -74,6 +74,29 @@ def parse(text: str) -> list[dict[str, object]]:
     return rows
 
 
+# Rows this project adds to the shared catalog ("add rows freely: new IDs, same naming scheme").
+PROJECT_ROWS: tuple[dict[str, object], ...] = (
+    {
+        "id": "SPEC-RETX-NO-REACK",
+        "sections": ("9.7", "7.2"),
+        "level": "—",
+        "kind": "spec",
+        "trace": "no",
+        "text": "After the Binding Acknowledgement of an accepted Binding Update is lost, every "
+        "retransmission (same Sequence Number, §9.7) fails §7.2 and is never acknowledged (B5): "
+        "show the run; with --seq-equal-ack it converges.",
+        "group": "SPEC",
+    },
+)
+
+
+def catalog_rows(text: str) -> list[dict[str, object]]:
+    """The shared catalog's rows followed by this project's own (IDs never collide)."""
+    rows = parse(text)
+    known = {r["id"] for r in rows}
+    return rows + [r for r in PROJECT_ROWS if r["id"] not in known]
+
+
 def render(rows: list[dict[str, object]]) -> str:
     """The Python source of properties/catalog_data.py."""
     lines = [
@@ -97,7 +120,7 @@ def main(argv: list[str]) -> int:
     write = "--write" in argv
     args = [a for a in argv if a != "--write"]
     src = Path(args[0]) if args else DEFAULT_SRC
-    code = render(parse(src.read_text(encoding="utf-8")))
+    code = render(catalog_rows(src.read_text(encoding="utf-8")))
     if write:
         OUT.write_text(code, encoding="utf-8")
         # keep the committed module `ruff format` clean (best effort: ruff is a test dependency)

@@ -27,7 +27,7 @@ def _gen_module():  # type: ignore[no-untyped-def]
 def test_generated_catalog_matches_properties_md() -> None:
     if not PROPERTIES_MD.is_file():
         pytest.skip("../shared/spec/properties.md is absent")
-    rows = _gen_module().parse(PROPERTIES_MD.read_text(encoding="utf-8"))
+    rows = _gen_module().catalog_rows(PROPERTIES_MD.read_text(encoding="utf-8"))
     expected = [
         (r["id"], r["sections"], r["level"], r["kind"], r["trace"], r["text"], r["group"])
         for r in rows
