@@ -38,6 +38,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         rate_scope=RateScope(getattr(args, "rate_scope", "destination")),
         ha_anycast=ipaddress.IPv6Address(anycast).packed if anycast else DEFAULT.ha_anycast,
         auth=AuthMode(getattr(args, "auth", "presence")),
+        rh_strict_hop_limit=bool(getattr(args, "rh_strict_hop_limit", False)),
     )
 
 

@@ -36,4 +36,6 @@ SWITCHES: tuple[Switch, ...] = (
            "The Home-Agents anycast address has the RFC 2526 form; the draft leaves it undefined."),
     Switch("auth", "--auth", tuple(m.value for m in AuthMode), "presence", "§4.2, §7.2", "§7 authentication",
            "The §7.2 authentication test is 'AH or ESP present'; verify checks AH ICVs with keys (--sa)."),
+    Switch("rh_strict_hop_limit", "--rh-strict-hop-limit", ("",), "off", "§7.9, IPv6 §4.4", "C11",
+           "A Routing header hop to one of the node's own addresses (care-of to home) skips the Hop Limit test; on: applies it."),
 )

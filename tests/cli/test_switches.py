@@ -28,11 +28,12 @@ def test_each_switch_reaches_config() -> None:
     cfg = config_from_args(parse(
         "--profile", "draft08", "--seq-half", "accept", "--seq-equal-ack", "--ba-min-length", "12",
         "--bu-c-length", "literal", "--rate-scope", "aggregate", "--ha-anycast", "2001:db8::fe",
-        "--auth", "verify",
+        "--auth", "verify", "--rh-strict-hop-limit",
     ))
     assert cfg.profile.bu == 198 and cfg.seq_half is SeqHalf.ACCEPT and cfg.seq_equal_ack
     assert cfg.ba_min_length == 12 and cfg.bu_c_length is BuCLength.LITERAL
     assert cfg.rate_scope is RateScope.AGGREGATE and cfg.auth is AuthMode.VERIFY
+    assert cfg.rh_strict_hop_limit
     assert cfg.ha_anycast == bytes.fromhex("20010db8" + "00" * 11 + "fe")
 
 
