@@ -225,27 +225,20 @@ def write_counterexample(
     }
 
 
-def confirm(failure: Any, world: WorldFactory = _local) -> list[Any]:
-    """Replay the failure's scenario step by step on a fresh network, judging as the machine does (new
-    events, then the state invariants after each step): the violations the counterexample shows."""
-    from properties.monitors import MonitorSet
+def confirm(
+    failure: Any, world: WorldFactory = _local, only: frozenset[str] | None = None
+) -> list[Any]:
+    """Replay the failure's scenario step by step on a fresh network, judged exactly as the machine
+    judges (properties/explore/machines.py `Judge`): the violations the counterexample shows."""
+    from properties.explore.machines import Judge
 
-    w = world(failure.scenario, None)
-    net = w.net
-    ms = MonitorSet(config=net.config)
-    fed = 0
-
-    def judge() -> None:
-        nonlocal fed
-        recs = net.log.records
-        for r in recs[fed:]:
-            if r.kind is Kind.EVENT and r.event is not None and hasattr(r.event, "node"):
-                ms.feed(r.time, r.event)  # type: ignore[arg-type]
-        fed = len(recs)
-        ms.check_state(net.now, net.log.snapshots(net.now))
-
-    judge()
-    for step in failure.scenario.timeline:
+    sc: A.Scenario = failure.scenario
+    w = world(sc, None)
+    judge = Judge(sc, w, only)
+    found = judge.step()
+    for step in sc.timeline:
+        if isinstance(step, A.Renumber):
+            judge.stop_observing()
         w.apply(step)
-        judge()
-    return list(ms.violations)
+        found = judge.step()
+    return found

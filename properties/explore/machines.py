@@ -36,7 +36,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from model.addr import Addr
+from model.addr import Addr, Prefix
 from model.codec.values import (
     DestUnreachable,
     IPv6Packet,
@@ -313,14 +313,9 @@ class MobilityMachine(RuleBasedStateMachine):
         self.head = A.Scenario()
         self.steps: list[A.Step] = []
         self.now = 0
-        self.monitors = MonitorSet()
-        self._fed = 0
+        self.judge: Judge | None = None
         self._flow = 0
-        self.observer: Observer | None = None
-        self._packets = 0
-        self._injected_frames: set[int] = set()
-        self._injected_keys: set[object] = set()
-        self._injected_packets: set[int] = set()
+        self.renumbered = True  # set False once the network is built
 
     # ------------------------------------------------------------ plumbing
 
@@ -387,11 +382,11 @@ class MobilityMachine(RuleBasedStateMachine):
     def build(self, setup: S.Setup) -> None:
         self.head = S.topology(setup)
         self.world = self._rec().make_world(self.head, None)
-        self.monitors = MonitorSet(config=self.world.net.config, only=self._rec().only)
-        self.observer = observer_for(self.head, self.world)
+        self.judge = Judge(self.head, self.world, self._rec().only)
         self.mns = S.mobiles(self.head)
         self.foreign = S.foreign_links(self.head)
         self.has_cn2 = self.head.node("CN2") is not None
+        self.renumbered = False
         self._rec().coverage.new_example()
 
     # ------------------------------------------------------------ movement (§9.2, §9.13)
@@ -479,6 +474,20 @@ class MobilityMachine(RuleBasedStateMachine):
         dt = data.draw(st.sampled_from((10_000, 60_000, 256_000, 300_000, 600_000)), label="dt")
         self._do("advance_long", A.RunUntil(min(self.now + dt, MAX_TIME)))
 
+    # ------------------------------------------------------------ home renumbering (§8.5)
+
+    @precondition(lambda self: not self.renumbered and self.now >= 30_000)
+    @rule()
+    def renumber_home(self) -> None:
+        """The home link changes prefix once, late in a run: the home agent tunnels authenticated RAs
+        (HA-RA-TUNNEL). The replay observers were given the old cast, so they stop judging here."""
+        self.renumbered = True
+        assert self.judge is not None
+        self.judge.stop_observing()
+        self._do(
+            "renumber_home", A.Renumber(self.now, S.HOME_LINK, Prefix.parse(S.RENUMBERED_HOME))
+        )
+
     # ------------------------------------------------------------ cache pressure (§7.7)
 
     @rule(data=st.data())
@@ -488,6 +497,7 @@ class MobilityMachine(RuleBasedStateMachine):
         home_reg = data.draw(st.booleans(), label="home-reg")
         n = data.draw(st.sampled_from((1, 2, 4)), label="n")
         base = data.draw(st.integers(0x300, 0x30F), label="iid")
+        lifetime = data.draw(st.sampled_from((300, 2, A.INFINITY)), label="lifetime")
         for i in range(n):
             iid = base + 16 * i
             home = S.addr_in(S.PREFIXES[S.HOME_LINK], iid)
@@ -497,7 +507,7 @@ class MobilityMachine(RuleBasedStateMachine):
                 "HA" if home_reg else "CN",
                 home,
                 seq=i + 1,
-                lifetime=300,
+                lifetime=lifetime,
                 a=True,
                 h=home_reg,
                 id_length=64 if home_reg else None,
@@ -599,22 +609,52 @@ class MobilityMachine(RuleBasedStateMachine):
     def monitors_hold(self) -> None:
         """Every catalog monitor over the new log records, the state invariants on snapshots, and the
         replay observers over the packets each node consumed (one vantage point per packet)."""
-        assert self.world is not None
+        assert self.judge is not None
+        found = self.judge.step(self._rec().coverage)
+        if found:
+            v = found[0]
+            self._fail(v, None)
+            raise PropertyViolated(v)
+
+
+class Judge:
+    """The catalog's judges over one running scenario: runtime monitors on the event log and snapshots,
+    replay observers on the packets each node consumed. Injected packets are followed across hops: a
+    breach they show is the injector's, and a forged BU is not taken as the mobile node's own."""
+
+    def __init__(self, head: A.Scenario, world: Runner, only: frozenset[str] | None) -> None:
+        self.world = world
+        self.only = only
+        self.monitors = MonitorSet(config=world.net.config, only=only)
+        self.observer: Observer | None = observer_for(head, world)
+        self._fed = 0
+        self._packets = 0
+        self._injected_frames: set[int] = set()
+        self._injected_keys: set[object] = set()
+        self._injected_packets: set[int] = set()
+
+    def stop_observing(self) -> None:
+        """The cast the observers were given no longer holds (e.g. the home link was renumbered)."""
+        self.observer = None
+
+    def step(self, cov: Coverage | None = None) -> list[Violation]:
+        """Judge the log records since the last call and the state now; every violation so far."""
         net = self.world.net
         recs = net.log.records
-        cov = self._rec().coverage
         fast = net.config.max_fast_updates
         obs = self.observer
         for r in recs[self._fed :]:
             if r.kind is Kind.EVENT and r.event is not None and hasattr(r.event, "node"):
                 ev: RoleEvent = r.event  # type: ignore[assignment]
                 self.monitors.feed(r.time, ev)
-                cov.event(ev, fast)
+                if cov is not None:
+                    cov.event(ev, fast)
             elif r.kind is Kind.INJECT and r.frame is not None:
                 self._injected_frames.add(r.frame)
             elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet):
-                key = packet_key(r.event)
-                inner = r.event.payload if isinstance(r.event.payload, IPv6Packet) else None
+                pkt = r.event
+                key = packet_key(pkt)
+                inner = pkt.payload if isinstance(pkt.payload, IPv6Packet) else None
                 if r.frame in self._injected_frames:
                     self._injected_keys.add(key)
                 injected = key in self._injected_keys or (
@@ -622,31 +662,27 @@ class MobilityMachine(RuleBasedStateMachine):
                 )
                 if injected:
                     self._injected_keys.add(key)  # a tunnelled or forwarded copy of one
-                if obs is None or not consumed(self.world, r.node, r.event):
+                if obs is None or not consumed(self.world, r.node, pkt):
                     continue
-                if injected and facts_of(inner or r.event).bu is not None:
+                if injected and facts_of(inner or pkt).bu is not None:
                     continue  # a forged BU would be taken as the mobile node's own (its HAO)
                 self._packets += 1
                 if injected:
                     self._injected_packets.add(self._packets)
-                assert isinstance(r.event, IPv6Packet)
-                cov.packet(r.event)
-                obs.packet(self._packets, r.time * 1_000_000, r.event)
+                if cov is not None:
+                    cov.packet(pkt)
+                obs.packet(self._packets, r.time * 1_000_000, pkt)
         self._fed = len(recs)
         self.monitors.check_state(net.now, net.log.snapshots(net.now))
         found = list(self.monitors.violations)
         if obs is not None:
-            only = self._rec().only
-            # a breach shown by an injected packet is the injector's, not the node it claims to be
             found += [
                 v
                 for v in obs.violations
-                if (only is None or v.property in only) and v.packet not in self._injected_packets
+                if (self.only is None or v.property in self.only)
+                and v.packet not in self._injected_packets
             ]
-        if found:
-            v = found[0]
-            self._fail(v, None)
-            raise PropertyViolated(v)
+        return found
 
 
 def packet_key(pkt: IPv6Packet) -> object:

@@ -26,6 +26,7 @@ PREFIXES = {
     "LC": "2001:db8:4::/64",
     CN_LINK: "2001:db8:9::/64",
 }
+RENUMBERED_HOME = "2001:db8:11::/64"
 HOMES = {"MN": a("2001:db8:1::100"), "MN2": a("2001:db8:1::200")}
 KEYS = (("MN", "HA", "mn-ha secret"), ("MN", "CN", "mn-cn secret"), ("MN2", "HA", "mn2-ha secret"))
 ATTACKER_LINK = "LA"
