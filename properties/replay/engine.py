@@ -8,6 +8,7 @@ not read, a truncated link header, or an IPv6 packet the codec rejects counts as
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ class ReplayReport:
     decoded: int
     undecodable: int
     not_ipv6: int
+    copies: int
     nodes: tuple[tuple[str, tuple[str, ...]], ...]
     violations: tuple[Violation, ...]
     clock_tolerance: int  # ms
@@ -51,6 +53,7 @@ class ReplayReport:
             "decoded": self.decoded,
             "undecodable": self.undecodable,
             "not_ipv6": self.not_ipv6,
+            "copies": self.copies,
             "profile": self.profile,
             "clock_tolerance": self.clock_tolerance / 1000,
             "nodes": [{"address": a, "roles": list(r)} for a, r in self.nodes],
@@ -81,6 +84,8 @@ def replay_file(
     explained: list[str] = []
     records = iter_file(path)
     last_t = 0
+    copies = 0
+    seen: OrderedDict[tuple[object, ...], tuple[int, int, int]] = OrderedDict()
     for rec in records:
         packets += 1
         if isinstance(rec, RecordError):
@@ -101,6 +106,11 @@ def replay_file(
                 explained.append(f"packet {rec.index}: " + (reason or "not an IPv6 frame"))
             continue
         decoded += 1
+        if _is_copy(seen, rec, pkt, opts.limits.recent_packets):
+            copies += 1  # the same transmission captured again on another link (or forwarded)
+            if explain == rec.index:
+                explained.append(f"packet {rec.index}: a copy of an earlier packet on another link")
+            continue
         opened = keys.open_esp(pkt, profile) if keys else None
         if opened is not None:
             pkt = opened
@@ -121,6 +131,7 @@ def replay_file(
         decoded=decoded,
         undecodable=undecodable,
         not_ipv6=not_ipv6,
+        copies=copies,
         nodes=tuple((fmt(a), r) for a, r in obs.nodes()),
         violations=violations,
         clock_tolerance=opts.clock_tolerance,
@@ -129,6 +140,32 @@ def replay_file(
         errors=tuple(errors),
         explain=tuple(explained),
     )
+
+
+COPY_WINDOW_NS = 300_000_000  # a packet seen again within 300 ms on another interface is one packet
+
+
+def _is_copy(
+    seen: OrderedDict[tuple[object, ...], tuple[int, int, int]], rec: Record, pkt: Any, cap: int
+) -> bool:
+    """True when `pkt` is an earlier packet seen again: same addresses, headers and payload, within
+    COPY_WINDOW_NS, on another capture interface or with a smaller Hop Limit (forwarded). Captures
+    taken on several links at once (pcapng with one interface per link) show each hop's copy."""
+    try:
+        key = (pkt.src, pkt.dst, pkt.headers, pkt.payload)
+        prev = seen.get(key)
+    except TypeError:
+        return False
+    if prev is not None:
+        t0, iface0, hop0 = prev
+        if rec.time_ns - t0 <= COPY_WINDOW_NS and (rec.iface != iface0 or pkt.hop_limit < hop0):
+            seen[key] = (rec.time_ns, rec.iface, pkt.hop_limit)
+            return True
+    seen[key] = (rec.time_ns, rec.iface, pkt.hop_limit)
+    seen.move_to_end(key)
+    if len(seen) > cap:
+        seen.popitem(last=False)
+    return False
 
 
 def _decode(rec: Record, profile: Any) -> tuple[Any, str | None]:

@@ -391,7 +391,7 @@ class Observer:
     def _judge_obligation(self, node: Addr, ob: Obligation) -> None:
         fl = ob.flow
         if ob.kind == "retx" and fl is not None:
-            last = fl.last_bu()
+            last = fl.last_mn_bu()
             if last is None or fl.gap:
                 return
             if fl.invalid_ba is not None:
@@ -610,6 +610,9 @@ class Observer:
         self._done(home, "tunnel-bu", extra=dst)
         if fl is None:
             return
+        if not auth:
+            fl.bus.append(sb)  # the receiver's rules still judge it; it may be a forgery (§4.2)
+            return
         for ob in self.oblig.get(home, ()):
             if ob.flow is fl:
                 ob.done = True
@@ -665,7 +668,7 @@ class Observer:
             )
         if cfg.rate_scope is RateScope.AGGREGATE:
             self._aggregate_rate(sb)
-        prev = fl.last_bu()
+        prev = fl.last_mn_bu()
         if prev is None:
             self._new_chain(fl, sb, exact=False)
             fl.fast_count, fl.last_coa = 1, sb.coa
@@ -791,7 +794,7 @@ class Observer:
         for a in fl.bas:
             if a.seq == sb.seq and a.t >= first.t and a.outcome != int(kernel.BAOutcome.IGNORE):
                 ack = a
-        if ack is not None and not cfg.seq_equal_ack:
+        if ack is not None and not cfg.seq_equal_ack and self._on_schedule(fl, first, sb, gap):
             pid = (
                 "MN-BA-ACCEPTED"
                 if ack.outcome == int(kernel.BAOutcome.ACCEPTED)
@@ -838,6 +841,27 @@ class Observer:
                     (first.index, fl.effect),
                     key=first.index,
                 )
+
+    def _on_schedule(self, fl: Flow, first: SeenBU, sb: SeenBU, gap: int) -> bool:
+        """Was this copy sent at a §9.7 retransmission time? A byte-identical copy at any other time is
+        also explained by a replay of the earlier packet (§4.2), which the mobile node did not send."""
+        cfg, tol = self.cfg, self.tol
+        iv = cfg.initial_bindack_timeout
+        if fl.exact:
+            at, elapsed = 0, sb.t - first.t
+            while at <= elapsed + tol:
+                at += iv
+                if abs(elapsed - at) <= tol:
+                    return True
+                iv = kernel.next_retx_interval(PY, iv, cfg)
+            return False
+        while iv <= cfg.max_bindack_timeout:
+            if abs(gap - iv) <= tol:
+                return True
+            if iv >= cfg.max_bindack_timeout:
+                break
+            iv = kernel.next_retx_interval(PY, iv, cfg)
+        return False
 
     def _same_ha_first(self, fl: Flow, sb: SeenBU) -> None:
         """§9.4: while a registration with one home agent is unexpired, try that one first."""

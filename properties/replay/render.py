@@ -10,7 +10,9 @@ def render_text(r: ReplayReport) -> str:
     """Deterministic text for one report."""
     out = [
         f"{r.file}: {r.packets} packets, {r.decoded} decoded ({r.not_ipv6} not IPv6), "
-        f"{r.undecodable} undecodable; profile {r.profile}; clock tolerance "
+        f"{r.undecodable} undecodable"
+        + (f", {r.copies} copies of packets seen on another link" if r.copies else "")
+        + f"; profile {r.profile}; clock tolerance "
         f"{r.clock_tolerance / 1000:g} s",
     ]
     if r.nodes:

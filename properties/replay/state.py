@@ -104,6 +104,14 @@ class Flow:
     def last_bu(self) -> SeenBU | None:
         return self.bus[-1] if self.bus else None
 
+    def last_mn_bu(self) -> SeenBU | None:
+        """The last BU that passed the authentication test: the mobile node's own (a BU failing it
+        may be a forgery, so the mobile node's rules never judge it)."""
+        for b in reversed(self.bus):
+            if b.auth:
+                return b
+        return None
+
     def bu_with_seq(self, seq: int) -> SeenBU | None:
         for b in reversed(self.bus):
             if b.seq == seq:
