@@ -21,8 +21,10 @@ from model.dsl import ScenarioError, parse_scenario
 from model.dsl.build import PropertyMonitor, Run, run_scenario
 from model.net import Kind
 from properties.catalog import CATALOG
+from properties.logchecks import CHECKED_BY_LOG, check_log
 from properties.monitors import MONITORED, MonitorSet
 from properties.replay import ReplayOptions, replay_file
+from properties.replay.checked import CHECKED
 from properties.verdict import Result, Status, Violation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +97,8 @@ def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
         else:
             kept.append(v)
     ms = monitors[0] if monitors else MonitorSet()
-    mon = tuple(v for v in ms.violations if v.property not in expected)
+    observed = [*ms.violations, *check_log(run.network.log.records)]
+    mon = tuple(v for v in observed if v.property not in expected)
     failed = tuple((r.line, r.text, r.detail) for r in run.results if not r.ok)
     outcome = ScenarioOutcome(
         path, failed, mon, tuple(kept), excused, run.network.frames, time.monotonic() - started
@@ -159,7 +162,7 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
                     scenario_line=line,
                 )
             )
-    judged = set(MONITORED) | {pid for pid, p in CATALOG.items() if p.replayable} | set(bad)
+    judged = set(MONITORED) | set(CHECKED) | set(CHECKED_BY_LOG) | set(bad)
     results = []
     for pid in CATALOG:
         if pid not in judged or CATALOG[pid].kind == "spec":
