@@ -10,9 +10,8 @@ from model.dsl import parse_scenario
 from model.dsl.build import run_scenario
 from model.net.log import Kind, LogRecord
 from model.roles.events import BindingAckReceived, BindingUpdateSent, Delivered
-from model.roles.hooks import DATA_PORT, data_payload
-from model.roles.hooks import flow_of
-from properties.logchecks import hao_of, check_log, delivery, hao_substitution
+from model.roles.hooks import DATA_PORT, data_payload, flow_of
+from properties.logchecks import check_log, delivery, hao_of, hao_substitution
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME, COA, CN, HA = (
