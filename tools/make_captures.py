@@ -1111,6 +1111,61 @@ def conversions() -> None:
     )
 
 
+# ------------------------------------------------------------------ simulations of the scenario corpus
+# Every traces/scenarios/*.scenario run through the forwarding engine (model.dsl + model.net), every
+# link captured in one pcapng (so each packet appears once per link it crosses). Scenarios 15 and 17
+# inject forged and replayed signalling; 15 is replayed with its key so that forgeries show.
+
+SIM_EXPECTED: dict[str, list[tuple[str, int]]] = {
+    "15-forged-bu-ignored": [
+        ("W-BU-NEEDS-AUTH", 42),
+        ("W-BU-NEEDS-AUTH", 45),
+        ("W-BU-NEEDS-AUTH", 48),
+    ],
+}
+SIM_ARGS: dict[str, list[str]] = {"15-forged-bu-ignored": ["--sa", "sim-keys.toml"]}
+
+
+def simulations() -> list[dict[str, object]]:
+    import io
+
+    from model.dsl import parse_scenario
+    from model.dsl.build import run_scenario
+
+    (OUT / "sim-keys.toml").write_text(
+        '# Key of scenario 15 (`key MN HA "s3cret"`), for both home agent addresses\n'
+        + "".join(
+            f'[[sa]]\nsrc = "2001:db8:1::100"\ndst = "{d}"\nalgorithm = "hmac-sha1-96"\n'
+            f'key = "{b"s3cret".hex()}"\n'
+            for d in ("2001:db8:1::1", "2001:db8:3::1")
+        ),
+        encoding="utf-8",
+    )
+    entries: list[dict[str, object]] = []
+    for sc in sorted((ROOT / "traces" / "scenarios").glob("*.scenario")):
+        buf = io.BytesIO()
+        run_scenario(parse_scenario(sc.read_text(encoding="utf-8"), sc.name), capture=buf)
+        name = f"sim-{sc.stem}.pcapng"
+        (OUT / name).write_bytes(buf.getvalue())
+        from model.codec.pcap import iter_file
+
+        n = sum(1 for _ in iter_file(str(OUT / name)))
+        exp = SIM_EXPECTED.get(sc.stem, [])
+        entries.append(
+            {
+                "file": name,
+                "kind": "simulated",
+                "description": f"forwarding-engine run of traces/scenarios/{sc.name}",
+                "args": SIM_ARGS.get(sc.stem, []),
+                "packets": n,
+                "expected": [
+                    {"property": p, "packet": i} for p, i in sorted(exp, key=lambda x: (x[1], x[0]))
+                ],
+            }
+        )
+    return entries
+
+
 def write(c: Capture) -> None:
     path = OUT / f"{c.name}.{'pcap' if c.pcap else 'pcapng'}"
     with path.open("wb") as f:
@@ -1161,6 +1216,15 @@ def main() -> None:
                 ],
             }
         )
+    if "--no-simulations" not in sys.argv:
+        entries.extend(simulations())
+    else:  # keep the committed simulated captures listed
+        old = (
+            json.loads((OUT / "manifest.json").read_text())
+            if (OUT / "manifest.json").exists()
+            else {}
+        )
+        entries.extend(e for e in old.get("captures", []) if e.get("kind") == "simulated")
     manifest = {"generator": "tools/make_captures.py", "captures": entries}
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     print(f"{len(entries)} captures in {OUT}")
