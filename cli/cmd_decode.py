@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Iterator
 
+from cli.main import fail, one_line
 from cli.render import Decoded, record_json, record_text
 from model.codec import DRAFT04, PROFILES, DecodeError, Profile, decode_partial
 from model.codec.link import decode_link
@@ -73,11 +74,9 @@ def run(args: argparse.Namespace) -> int:
                 write(record_text(d) + "\n")
     except CaptureError as e:
         sys.stdout.flush()
-        print(f"mip6check: {e.path}: {e.reason} (at byte {e.offset})", file=sys.stderr)
-        return 2
+        return fail(f"{e.path}: {e.reason} (at byte {e.offset})")
     sys.stdout.flush()
     for n in notes:  # not errors: the capture was read; stderr keeps stdout one line per record
-        print(
-            f"mip6check: {args.file}: note: {n.reason} (at byte {n.file_offset})", file=sys.stderr
-        )
+        note = f"mip6check: {args.file}: note: {n.reason} (at byte {n.file_offset})"
+        print(one_line(note), file=sys.stderr)
     return 0

@@ -37,9 +37,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+def one_line(text: str) -> str:
+    """`text` safe as one stderr line: every character that is not printable (newlines, NEL, U+2028,
+    escapes in file names...) is written as its escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def fail(message: str) -> int:
     """Print the one stderr line of an exit-2 failure and return 2."""
-    print(f"{PROG}: {message}".replace("\n", " "), file=sys.stderr)
+    print(one_line(f"{PROG}: {message}"), file=sys.stderr)
     return 2
 
 
@@ -92,7 +100,7 @@ def _run(argv: list[str]) -> int:
         parser, module = build_parser(chosen)
         args = parser.parse_args(argv)
     except UsageError as e:
-        print(str(e).replace("\n", " "), file=sys.stderr)
+        print(one_line(str(e)), file=sys.stderr)
         return 2
     if args.command is None:
         return fail(f"a command is needed: {', '.join(COMMANDS)} (see mip6check --help)")

@@ -567,6 +567,8 @@ def iter_file(path: str, notes: list[Note] | None = None) -> Iterator[Record | R
         raise CaptureError(path, 0, "is a directory, not a capture file") from None
     except OSError as e:
         raise CaptureError(path, 0, f"cannot open: {e.strerror or e}") from None
+    except ValueError as e:  # a path with a NUL character
+        raise CaptureError(path, 0, f"cannot open: {e}") from None
     try:
         reader = CaptureReader(f, path, notes)
     except BaseException:

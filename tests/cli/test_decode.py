@@ -436,3 +436,20 @@ def test_other_shared_captures(shared_traces: Path) -> None:
             name, _, n = line.rpartition("\t")
             if n.isdigit():
                 assert lines_per_file[name] == int(n), name
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["--json", "--profile", "draft08", "-h", "--", "-", str(EXAMPLE)]),
+            st.text(max_size=12),
+        ),
+        max_size=5,
+    )
+)
+def test_any_arguments_exit_0_or_2(args: list[str]) -> None:
+    code, _, err = run("decode", *args)
+    assert code in (0, 2)
+    assert "internal error" not in err and "Traceback" not in err
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1
