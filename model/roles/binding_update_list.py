@@ -103,6 +103,9 @@ class BindingUpdateList:
         # destination -> (last send, consecutive same-CoA BUs, that CoA); survives deleted entries (§9.10)
         self._rate: dict[Addr, tuple[int, int, Addr]] = {}
         self._no_more: set[Addr] = set()
+        self._last_seq: dict[
+            Key, int
+        ] = {}  # last Sequence Number sent, kept after the entry is gone
 
     def get(self, destination: Addr, home: Addr) -> BulRecord | None:
         return self._entries.get((destination, home))
@@ -175,14 +178,22 @@ class BindingUpdateList:
         ack: bool,
         step: int,
         initial_seq: int,
+        resume: bool = True,
         id_length: int = 0,
         src: Addr = b"",
     ) -> tuple[BulRecord, list[RoleEvent]]:
-        """Record a new (not retransmitted) BU (§9.5): a greater Sequence Number, fresh back-off (§9.7)."""
+        """Record a new (not retransmitted) BU (§9.5): a greater Sequence Number, fresh back-off (§9.7).
+        Without an entry the start is free (§5.1): `resume` continues after the last number sent to
+        that destination for that home address (so MN-SEQ-INCREASE holds across deletions)."""
         if not 1 <= step < K.SEQ_HALF:
             raise ModelUsageError(f"sequence step {step} outside 1..2^15-1 (§5.1)")
         old = self._entries.get((destination, home))
         before = old.kernel() if old is not None else _ABSENT
+        last = self._last_seq.get((destination, home))
+        if (
+            old is None and resume and last is not None
+        ):  # §5.1: any start is allowed; keep increasing
+            initial_seq = K.next_seq(PY, last, step)
         b = K.bul_new_bu(
             PY,
             self.config,
@@ -216,6 +227,7 @@ class BindingUpdateList:
             src,
         ).with_kernel(b)
         self._entries[(destination, home)] = rec
+        self._last_seq[(destination, home)] = rec.seq
         self._rate[destination] = (now, rec.fast_count, rec.coa)
         return rec, [BulChanged(self.node, destination, home, "set", rec.seq, "9.5")]
 

@@ -42,38 +42,48 @@ def _first(options: tuple[Addr, ...]) -> int:
     return 0
 
 
+def _retry_136(status: int) -> bool:
+    return status == 136
+
+
 @dataclass(frozen=True)
 class Choices:
     """Callables for the draft's MAY (and free) choices; each cites where the freedom comes from."""
 
-    seq_step: Callable[[Addr], int] = _one  # §5.1: any greater number (1..2^15-1) per destination
-    initial_seq: Callable[[Callable[[int, int], int]], int] = (
-        _initial  # §5.1: any start, from the node rng
-    )
-    will_create: Callable[[Addr], bool] = _yes  # §7.3 SHOULD create: declining rejects (131)
-    grant_lifetime: Callable[[int, bool], int] = (
-        _same  # §5.2: granted Lifetime (clamped to 1..requested)
-    )
-    refresh: Callable[[int, bool], int] = _refresh  # §5.2: Refresh (SHOULD = Lifetime for non-HA)
-    send_br: Callable[[Addr], bool] = (
-        _yes  # §7.6 MAY: Binding Request for an entry in use near expiry
-    )
-    answer_br: Callable[[Addr], bool] = _yes  # §9.11 SHOULD answer a Binding Request
-    private_binding: Callable[[Addr], bool] = _no  # §9.11 MAY keep the binding private (Lifetime 0)
-    bu_to_cn: Callable[[Addr], bool] = _yes  # §9.5 MAY send (or keep private) BUs to correspondents
-    cn_ack: Callable[[Addr], bool] = _no  # §9.5 MAY request an acknowledgement from a correspondent
-    prev_router_bu: Callable[[Addr], bool] = (
-        _yes  # §9.6 MAY send a BU to the previous default router
-    )
-    na_rexmit: Callable[[Addr], int] = _zero  # §8.2, §9.13 MAY repeat NAs up to MAX_ADVERT_REXMIT
-    mcast_via_ha: Callable[[Addr], bool] = (
-        _yes  # §10: send multicast via the home agent (or directly)
-    )
-    select_prefix: Callable[[tuple[Addr, ...]], int] = (
-        _first  # §9.2, §9.12: which prefix forms the primary CoA
-    )
-    secondary_coa: Callable[[Addr], bool] = _no  # §9.3 MAY form a non-primary CoA on a new prefix
-    retry_rejected: Callable[[int], bool] = lambda status: status == 136  # noqa: E731  §9.10 MAY correct and retry
+    # §5.1: any greater number (1..2^15-1) per destination
+    seq_step: Callable[[Addr], int] = _one
+    # §5.1: any start without a BUL entry, from the node's rng
+    initial_seq: Callable[[Callable[[int, int], int]], int] = _initial
+    # §5.1: without a BUL entry, continue after the last number sent there (else initial_seq)
+    resume_seq: Callable[[Addr], bool] = _yes
+    # §7.3 SHOULD create: declining rejects (131)
+    will_create: Callable[[Addr], bool] = _yes
+    # §5.2: granted Lifetime (clamped to 1..requested)
+    grant_lifetime: Callable[[int, bool], int] = _same
+    # §5.2: Refresh (SHOULD equal the Lifetime at a non-HA)
+    refresh: Callable[[int, bool], int] = _refresh
+    # §7.6 MAY: Binding Request for an entry in use near expiry
+    send_br: Callable[[Addr], bool] = _yes
+    # §9.11 SHOULD answer a Binding Request
+    answer_br: Callable[[Addr], bool] = _yes
+    # §9.11 MAY keep the binding private (Lifetime 0)
+    private_binding: Callable[[Addr], bool] = _no
+    # §9.5 MAY send (or keep private) BUs to correspondents
+    bu_to_cn: Callable[[Addr], bool] = _yes
+    # §9.5 MAY request an acknowledgement from a correspondent
+    cn_ack: Callable[[Addr], bool] = _no
+    # §9.6 MAY send a BU to the previous default router
+    prev_router_bu: Callable[[Addr], bool] = _yes
+    # §8.2, §9.13 MAY repeat the NAs, up to MAX_ADVERT_REXMIT
+    na_rexmit: Callable[[Addr], int] = _zero
+    # §10: send multicast via the home agent (else directly on the foreign link)
+    mcast_via_ha: Callable[[Addr], bool] = _yes
+    # §9.2, §9.12: which on-link prefix forms the primary care-of address
+    select_prefix: Callable[[tuple[Addr, ...]], int] = _first
+    # §9.3 MAY form a non-primary care-of address on a new prefix
+    secondary_coa: Callable[[Addr], bool] = _no
+    # §9.10 MAY correct the cause of a rejection and retry (default: 136 -> ID Length 0)
+    retry_rejected: Callable[[int], bool] = _retry_136
 
 
 DEFAULT_CHOICES = Choices()

@@ -191,6 +191,7 @@ class MobileNode(Correspondent):
             ack=p.ack,
             step=step,
             initial_seq=init,
+            resume=self.choices.resume_seq(p.destination),
             id_length=p.id_length,
             src=p.src,
         )

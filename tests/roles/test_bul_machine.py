@@ -35,6 +35,7 @@ class BulMachine(RuleBasedStateMachine):
         super().__init__()
         self.bul = BindingUpdateList("mn", DEFAULT)
         self.ref: dict[tuple[bytes, bytes], Ref] = {}
+        self.last: dict[tuple[bytes, bytes], int] = {}
         self.now = 0
 
     @rule(dt=st.integers(0, 300_000))
@@ -50,6 +51,7 @@ class BulMachine(RuleBasedStateMachine):
         ack=st.booleans(),
         step=st.integers(1, 32767),
         init=st.integers(0, 65535),
+        resume=st.booleans(),
     )
     def new_bu(
         self,
@@ -61,6 +63,7 @@ class BulMachine(RuleBasedStateMachine):
         ack: bool,
         step: int,
         init: int,
+        resume: bool,
     ) -> None:
         rec, _ = self.bul.new_bu(
             d,
@@ -72,9 +75,13 @@ class BulMachine(RuleBasedStateMachine):
             ack=ack,
             step=step,
             initial_seq=init,
+            resume=resume,
         )
         old = self.ref.get((d, h))
-        seq = (old.seq + step) % 65536 if old else init
+        last = self.last.get((d, h))
+        start = (last + step) % 65536 if resume and last is not None else init
+        seq = (old.seq + step) % 65536 if old else start
+        self.last[(d, h)] = seq
         fast = old.fast + 1 if old and old.coa == coa else 1
         self.ref[(d, h)] = Ref(
             seq,

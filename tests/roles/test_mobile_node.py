@@ -434,3 +434,19 @@ def test_binding_request_between_links_waits_for_the_new_coa() -> None:
     out = ra(R1_LL, FOREIGN_NET, mn=mn, core=core, now=50)
     (ans,) = [e for e in events(out, BindingUpdateSent) if e.destination == CN]
     assert ans.coa == MN_COA and ans.lifetime == mn.cn_lifetime and not mn.br_waiting
+
+
+def test_sequence_keeps_increasing_after_the_entry_is_gone() -> None:
+    mn, core = setup()
+    ra(R0_LL, HOME_NET, mn=mn, core=core)
+    (first,) = events(
+        mn.on_receive(core, rx(BindingRequest(), src=CN, dst=MN_HOME), 10), BindingUpdateSent
+    )
+    assert first.lifetime == 0
+    mn.on_timer(core, 10)  # Lifetime 0: the BUL entry expires at once
+    assert mn.bul.get(CN, MN_HOME) is None
+    mn.moved(core, "w0", 2000)
+    ra(R1_LL, FOREIGN_NET, mn=mn, core=core, now=2000)
+    out = mn.on_receive(core, tunnelled(), 5000)  # type: ignore[arg-type]
+    (again,) = [e for e in events(out, BindingUpdateSent) if e.destination == CN]
+    assert again.seq == (first.seq + 1) % 65536  # MN-SEQ-INCREASE (§5.1)
