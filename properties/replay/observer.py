@@ -132,6 +132,7 @@ class Observer:
         self.limits_hit: dict[str, int] = {}
         self._norh: dict[tuple[Addr, Addr], int] = {}
         self._opened = False
+        self.alias: dict[Addr, Addr] = {}  # another address of a home agent -> its main address
         self._last_any: dict[Addr, tuple[int, Addr, int]] = {}  # home -> last BU (t, dst, packet)
         self._hao_only: dict[tuple[Addr, Addr], int] = {}  # (home, peer) -> HAO packet, no BU seen
         self._direct: dict[tuple[Addr, Addr], int] = {}  # (home, sender) -> packet sent without RH
@@ -148,6 +149,10 @@ class Observer:
     def _seed_topology(self) -> None:
         topo = self.o.topology
         for ha in topo.home_agents:
+            for al in ha.aliases:
+                self.alias[al] = ha.address
+                self.is_ha[al] = True
+                self.ha_prefixes.setdefault(al, set()).update(ha.prefixes)
             self._role(ha.address, "home_agent")
             self.is_ha[ha.address] = True
             self.ha_prefixes.setdefault(ha.address, set()).update(ha.prefixes)
@@ -872,6 +877,8 @@ class Observer:
             return
         if sb.lifetime == 0 or sb.coa == sb.home:
             return
+        if self.alias.get(fl.dst, fl.dst) == self.alias.get(reg.dst, reg.dst):
+            return  # another address of the same home agent (topology aliases)
         last = reg.last_bu()
         if last is not None and last.coa == sb.coa:
             return

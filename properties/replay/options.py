@@ -5,6 +5,7 @@ A topology file (TOML, read with tomllib) fixes what inference would otherwise g
     [[home_agent]]
     address = "2001:db8:1::1"
     prefixes = ["2001:db8:1::/64"]     # on-link home prefixes (default: the /64 of the address)
+    aliases = ["2001:db8:3::1"]         # other addresses of the same node (MN-SAME-HA-FIRST)
     id_length = 64                      # interface-identifier length (§8.2 test for Status 136)
 
     [[mobile_node]]
@@ -37,6 +38,7 @@ class HomeAgentSpec:
     address: Addr
     prefixes: tuple[Prefix, ...] = ()
     id_length: int = 64
+    aliases: tuple[Addr, ...] = ()  # other addresses of the same home agent (other interfaces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,7 @@ def load_topology(path: str) -> Topology:
                 _addr(ha["address"], where),
                 tuple(_prefix(p, where) for p in _list(ha.get("prefixes", []), where)),
                 idl,
+                tuple(_addr(x, where) for x in _list(ha.get("aliases", []), where)),
             )
         )
     mns: list[tuple[Addr, Addr | None]] = []

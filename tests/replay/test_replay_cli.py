@@ -218,3 +218,15 @@ def test_million_home_addresses_bounded(tmp_path: Path) -> None:
     assert any(v.property == "MN-BACKOFF" for v in r.violations)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert peak_mb < 1500, peak_mb
+
+
+def test_home_agent_aliases(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Without keys the forged BU (with AH) to the home agent's second address looks like the mobile
+    node trying another home agent; naming that address an alias of the same node removes it."""
+    cap = str(CAPTURES / "sim-15-forged-bu-ignored.pcapng")
+    _, out, _ = run(capsys, cap, "--json")
+    assert "MN-SAME-HA-FIRST" in {v["property"] for v in json.loads(out)["violations"]}
+    topo = tmp_path / "t.toml"
+    topo.write_text('[[home_agent]]\naddress = "2001:db8:1::1"\naliases = ["2001:db8:3::1"]\n')
+    _, out, _ = run(capsys, cap, "--json", "--topology", str(topo))
+    assert [v["property"] for v in json.loads(out)["violations"]] == ["W-BU-NEEDS-AUTH"]
