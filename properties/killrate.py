@@ -1,0 +1,278 @@
+"""The mutant kill rate across `verify`'s engines (issue 5, "The checker must itself be checked").
+
+For each mutant of properties/mutants.py (kernel and role faults), apply it and run the chosen engines
+through `properties.verify.run_verify`, restricted to the mutant's `catches` properties. The mutant is
+killed by an engine when one of its results for a `catches` property is `violated` and the clean model
+does not already show that: either the clean run of that engine did not violate the property at all
+(e.g. a Z3 proof that held on the clean model fails), or the mutant run reports a violation (property,
+message) the clean run does not have. Comparing against the clean run keeps the rate honest while the
+scenario engine still reports a few false violations of its own.
+
+`kill_rates(engines=("z3", "scenarios"))` runs every engine on every mutant (a full table);
+`fastest=True` tries the engines in the order that suits the mutant's layer (Z3 first for kernel
+mutants, the scenario corpus first for role mutants) and stops at the first kill.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from properties.mutants import ALL_MUTANTS, Mutant
+from properties.verdict import Result, Status
+from properties.verify import VerifyOptions, run_verify
+
+Progress = Callable[[str], None]
+Key = tuple[str, str]  # (engine, property)
+
+PREFERRED: dict[str, tuple[str, ...]] = {
+    "kernel": ("z3", "scenarios", "hypothesis"),
+    "role": ("scenarios", "hypothesis", "z3"),
+}
+"""Engine order per mutant layer when only the first kill matters (cheap and decisive first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kill:
+    """One mutant's outcome: the engines tried, and per engine the `catches` properties it saw broken
+    (empty tuple: that engine ran and did not kill it)."""
+
+    mutant: str
+    layer: str
+    section: str
+    aimed: tuple[str, ...]
+    by_engine: tuple[tuple[str, tuple[str, ...]], ...]
+    seconds: float
+    evidence: str = ""  # the first new violation's message, for the table
+
+    @property
+    def killed(self) -> bool:
+        return any(props for _e, props in self.by_engine)
+
+    @property
+    def killers(self) -> tuple[str, ...]:
+        """The engines that killed it, in the order they ran."""
+        return tuple(e for e, props in self.by_engine if props)
+
+    def tried(self, engine: str) -> bool:
+        return any(e == engine for e, _p in self.by_engine)
+
+    def killed_by(self, engine: str) -> bool:
+        return engine in self.killers
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mutant": self.mutant,
+            "layer": self.layer,
+            "section": self.section,
+            "catches": list(self.aimed),
+            "killed": self.killed,
+            "engines": {e: list(props) for e, props in self.by_engine},
+            "seconds": round(self.seconds, 3),
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class KillReport:
+    """Every mutant's Kill, plus what the clean model already showed (the baseline compared against)."""
+
+    kills: tuple[Kill, ...]
+    engines: tuple[str, ...]
+    clean_violated: tuple[Key, ...] = ()  # (engine, property) violated on the clean model
+    clean_seconds: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    def rate(self, engine: str | None = None, layer: str | None = None) -> float:
+        """Share of mutants killed (by `engine` alone among those it ran on; of one `layer`)."""
+        ks = [k for k in self.kills if layer is None or k.layer == layer]
+        if engine is not None:
+            ks = [k for k in ks if k.tried(engine)]
+        if not ks:
+            return 1.0
+        hit = sum(k.killed_by(engine) if engine is not None else k.killed for k in ks)
+        return hit / len(ks)
+
+    @property
+    def survivors(self) -> tuple[Kill, ...]:
+        return tuple(k for k in self.kills if not k.killed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mutants": [k.to_json() for k in self.kills],
+            "kill_rate": round(self.rate(), 4),
+            "per_engine": {e: round(self.rate(e), 4) for e in self.engines},
+            "per_layer": {
+                layer: round(self.rate(layer=layer), 4)
+                for layer in sorted({k.layer for k in self.kills})
+            },
+            "clean_violated": [list(k) for k in self.clean_violated],
+            "survivors": [k.mutant for k in self.survivors],
+        }
+
+    def table(self) -> str:
+        """A plain-text kill table: one row per mutant, one column per engine, then the rates."""
+        head = ("mutant", "layer", "§", *self.engines, "killed")
+        rows: list[tuple[str, ...]] = [head]
+        for k in self.kills:
+            cells = []
+            for e in self.engines:
+                props = dict(k.by_engine).get(e)
+                cells.append("-" if props is None else ",".join(props) if props else "survived")
+            rows.append((k.mutant, k.layer, k.section, *cells, "yes" if k.killed else "NO"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        ]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines.append("")
+        killed = sum(k.killed for k in self.kills)
+        lines.append(f"kill rate: {killed}/{len(self.kills)} = {self.rate():.1%}")
+        for e in self.engines:
+            ran = [k for k in self.kills if k.tried(e)]
+            if ran:
+                hit = sum(k.killed_by(e) for k in ran)
+                lines.append(
+                    f"  {e}: {hit}/{len(ran)} = {self.rate(e):.1%} of the mutants it ran on"
+                )
+        for k in self.survivors:
+            lines.append(f"SURVIVED {k.mutant} (§{k.section}): expected {', '.join(k.aimed)}")
+        for key in self.clean_violated:
+            lines.append(f"note: the clean model already violates {key[1]} ({key[0]})")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+
+@dataclass
+class _Baseline:
+    """The clean model's results per (engine, property), computed lazily per engine."""
+
+    base: VerifyOptions
+    progress: Progress
+    violated: dict[Key, set[str]] = field(default_factory=dict)  # key -> violation messages
+    done: set[tuple[str, frozenset[str]]] = field(default_factory=set)
+    seconds: float = 0.0
+
+    def ensure(self, engine: str, props: frozenset[str]) -> None:
+        """Run `engine` on the clean model for the properties not yet baselined."""
+        todo = frozenset(p for p in props if (engine, frozenset({p})) not in self.done)
+        if not todo:
+            return
+        t0 = time.monotonic()
+        self.progress(f"clean model: {engine} on {len(todo)} properties")
+        for r in _run(self.base, engine, todo):
+            if r.status is Status.VIOLATED:
+                self.violated.setdefault((engine, r.property), set()).update(_messages(r))
+        for p in todo:
+            self.done.add((engine, frozenset({p})))
+        self.seconds += time.monotonic() - t0
+
+
+def _messages(r: Result) -> set[str]:
+    return {v.message for v in r.violations} or {r.detail or ""}
+
+
+def _run(base: VerifyOptions, engine: str, props: frozenset[str]) -> list[Result]:
+    opts = VerifyOptions(
+        properties=props,
+        seed=base.seed,
+        budget=base.budget,
+        config=base.config,
+        out_dir=None,
+        engines=(engine,),
+        roots=base.roots,
+    )
+    return [r for r in run_verify(opts) if r.engine == engine or r.engine.startswith(engine)]
+
+
+def _judge(results: Iterable[Result], clean: _Baseline, engine: str) -> tuple[tuple[str, ...], str]:
+    """The properties whose violation is new relative to the clean model, and the first new message."""
+    hit: list[str] = []
+    evidence = ""
+    for r in results:
+        if r.status is not Status.VIOLATED or r.property in hit:
+            continue
+        before = clean.violated.get((engine, r.property))
+        new = _messages(r) if before is None else _messages(r) - before
+        if new:
+            hit.append(r.property)
+            evidence = evidence or sorted(new)[0]
+    return tuple(sorted(hit)), evidence
+
+
+def kill_rates(
+    engines: Sequence[str] = ("z3", "scenarios"),
+    mutants: Collection[Mutant] | None = None,
+    *,
+    fastest: bool = False,
+    budget: str = "ci",
+    base: VerifyOptions | None = None,
+    progress: Progress = lambda _m: None,
+) -> KillReport:
+    """Apply each mutant (default: every kernel and role mutant) and run `engines` through run_verify,
+    restricted to its `catches`; see the module docstring for what counts as a kill.
+
+    `fastest`: per mutant, the engines in PREFERRED order for its layer (only those in `engines`),
+    stopping at the first that kills it. `budget` is VerifyOptions.budget ("quick" makes Z3's bounded
+    model checking short; proofs are unaffected)."""
+    chosen = tuple(ALL_MUTANTS if mutants is None else mutants)
+    opts = base or VerifyOptions(budget=budget)
+    if base is not None and budget != "ci":
+        opts = VerifyOptions(
+            opts.properties, opts.seed, budget, opts.config, None, opts.engines, opts.roots
+        )
+    clean = _Baseline(opts, progress)
+    kills: list[Kill] = []
+    for i, m in enumerate(chosen, 1):
+        order = (
+            tuple(e for e in PREFERRED.get(m.layer, tuple(engines)) if e in engines)
+            if fastest
+            else tuple(engines)
+        )
+        t0 = time.monotonic()
+        by_engine: list[tuple[str, tuple[str, ...]]] = []
+        evidence = ""
+        for engine in order:
+            progress(f"[{i}/{len(chosen)}] {m.name}: {engine}")
+            with m.applied():
+                found = _run(opts, engine, m.catches)
+            if any(r.status is Status.VIOLATED for r in found):
+                clean.ensure(engine, m.catches)
+            props, ev = _judge(found, clean, engine)
+            by_engine.append((engine, props))
+            evidence = evidence or ev
+            if props and fastest:
+                break
+        kills.append(
+            Kill(
+                m.name,
+                m.layer,
+                m.section,
+                tuple(sorted(m.catches)),
+                tuple(by_engine),
+                time.monotonic() - t0,
+                evidence,
+            )
+        )
+    return KillReport(
+        tuple(kills),
+        tuple(engines),
+        tuple(sorted(clean.violated)),
+        clean.seconds,
+    )
+
+
+def clean_violations(
+    engines: Sequence[str] = ("z3", "scenarios"),
+    mutants: Collection[Mutant] | None = None,
+    budget: str = "ci",
+) -> dict[Key, set[str]]:
+    """What the clean model violates among the properties the mutants aim at (the baseline)."""
+    chosen = tuple(ALL_MUTANTS if mutants is None else mutants)
+    props = frozenset(p for m in chosen for p in m.catches)
+    clean = _Baseline(VerifyOptions(budget=budget), lambda _m: None)
+    for e in engines:
+        clean.ensure(e, props)
+    return clean.violated
