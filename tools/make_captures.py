@@ -902,6 +902,17 @@ def mn_rate_aggregate(c: Capture) -> None:
     c.expect("MN-RATE-LIMIT", i)
 
 
+@capture(
+    "fault", "home agent resolves a registered home address itself: the entry was evicted (§7.7)"
+)
+def ha_evicts_home_reg(c: Capture) -> None:
+    registration(c, 0, lifetime=600)
+    c.at(10, na(HA, HOME))
+    c.at(5000, udp(CN, HOME, 1))
+    i = c.at(5001, ns(HA, HOME))
+    c.expect("BC-HOMEREG-NOEVICT", i)
+
+
 # --- partial captures: no violation
 
 

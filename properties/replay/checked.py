@@ -28,6 +28,7 @@ CHECKED: tuple[str, ...] = (
     "BC-ROUTE-VIA-RH",
     "BC-HAO-NO-STATE",
     "BC-ICMP-UNREACH",
+    "BC-HOMEREG-NOEVICT",
     "HA-NOT-HA-132",
     "HA-NOT-HOME-133",
     "HA-IDLEN-136",

@@ -1259,9 +1259,12 @@ class Observer:
         if f.src != bytes(16):
             self._add(self.nd_senders, f.src, "nd_senders")
         reg = self.reg.get(ns.target)
-        if reg is None or reg.known != "present" or f.src == reg.dst:
+        if reg is None or reg.known != "present":
             return
         if reg.k_expiry is not None and self._t > reg.k_expiry - self.tol:
+            return
+        if f.src == reg.dst:
+            self._ha_resolves_home(f, reg, ns.target)
             return
         self._oblige(
             reg.dst,
@@ -1273,6 +1276,26 @@ class Observer:
                 (self._index,),
                 extra=ns.target,
             ),
+        )
+
+    def _ha_resolves_home(self, f: PacketFacts, reg: Flow, home: Addr) -> None:
+        """BC-HOMEREG-NOEVICT (part, §4.3, §7.7, §8.2): the home agent resolving a home address it
+        holds an unexpired registration for, no BU since, shows the entry has left its cache."""
+        kb = reg.k_bu
+        if kb is None:
+            return
+        if any(b.t > kb.t and b.seq != kb.seq for b in reg.bus):
+            return
+        if self._unseen_bu_possible(reg, kb.t, self._t):
+            return
+        self._flag(
+            "BC-HOMEREG-NOEVICT",
+            f.src,
+            f"solicits the link-layer address of {fmt(home)} although its home registration "
+            f"(acknowledged in packet {reg.k_ba}) is unexpired and no Binding Update followed: the "
+            "entry left the cache before its lifetime",
+            (kb.index, reg.k_ba or 0),
+            section="8.2",
         )
 
     # ------------------------------------------------------------ tunnels (§8.4, §9.5, §10)
