@@ -209,6 +209,10 @@ CAPTURES: dict[str, tuple[bytes, frozenset[int]]] = {
         frozenset({0, 1}),
     ),
     "pcapng-spb": (
+        shb() + idb(snaplen=0) + block(3, struct.pack("<I", len(FRAME)) + FRAME),
+        frozenset({0, 1}),
+    ),
+    "pcapng-spb-longer-than-snaplen": (  # the data field must be min(orig_len, snaplen) long
         shb() + idb(snaplen=100) + block(3, struct.pack("<I", len(FRAME)) + FRAME),
         frozenset({0, 1}),
     ),
