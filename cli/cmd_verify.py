@@ -2,6 +2,8 @@
 
 Z3 proofs and bounded model checking, the scenario corpus with monitors and replay, stateful
 Hypothesis runs; a summary table (property, engine, status, time); exit 0 when nothing is violated.
+`verify --mutants` checks the checker instead (issue 5): the mutant kill table and kill rate, exit 0
+only at 100% (properties/killrate.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from cli.switches import add_switch_arguments, config_from_args
 from properties.catalog import UnknownPropertyError
 from properties.report import junit, sarif
 from properties.verdict import Result
-from properties.verify import ENGINES, VerifyOptions, failed, run_verify, select
+from properties.verify import ENGINES, Progress, VerifyOptions, failed, run_verify, select
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -56,7 +58,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out", metavar="DIR", help="write counterexamples (scenario, pcapng, chart) here"
     )
+    p.add_argument(
+        "--mutants",
+        action="store_true",
+        help="run the engines under every deliberate model fault and print the kill table and rate "
+        "(exit 0 only when all are killed); without --engine, z3 and the scenario corpus, the "
+        "fastest first per mutant; with --engine, each named engine on every mutant",
+    )
     add_switch_arguments(p)
+
+
+def _mutants(args: argparse.Namespace, props: frozenset[str] | None, progress: Progress) -> int:
+    """`verify --mutants`: the kill table (or {"mutants": [...], "kill_rate": ...} with --json)."""
+    from properties.killrate import kill_rates
+    from properties.mutants import ALL_MUTANTS
+
+    chosen = [m for m in ALL_MUTANTS if props is None or m.catches & props]
+    engines = tuple(args.engine) if args.engine else ("z3", "scenarios")
+    base = VerifyOptions(seed=args.seed, budget=args.budget, config=config_from_args(args))
+    report = kill_rates(engines, chosen, fastest=not args.engine, base=base, progress=progress)
+    if args.json:
+        print(json.dumps(report.to_json(), sort_keys=False))
+    else:
+        print(report.table())
+    return 0 if not report.survivors else 1
 
 
 def _table(results: list[Result]) -> str:
@@ -104,6 +129,11 @@ def run(args: argparse.Namespace) -> int:
                 flush=True,
             )
 
+    if args.mutants:
+        code = _mutants(args, props, progress)
+        if live:
+            print("\r\x1b[K", end="", file=sys.stderr)
+        return code
     opts = VerifyOptions(
         properties=props,
         seed=args.seed,

@@ -15,9 +15,12 @@ mutants, the scenario corpus first for role mutants) and stops at the first kill
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from properties.mutants import ALL_MUTANTS, Mutant
@@ -174,7 +177,12 @@ def _messages(r: Result) -> set[str]:
     return {v.message for v in r.violations} or {r.detail or ""}
 
 
-def _run(base: VerifyOptions, engine: str, props: frozenset[str]) -> list[Result]:
+def _run(
+    base: VerifyOptions,
+    engine: str,
+    props: frozenset[str],
+    roots: dict[str, Path] | None = None,
+) -> list[Result]:
     opts = VerifyOptions(
         properties=props,
         seed=base.seed,
@@ -182,9 +190,29 @@ def _run(base: VerifyOptions, engine: str, props: frozenset[str]) -> list[Result
         config=base.config,
         out_dir=None,
         engines=(engine,),
-        roots=base.roots,
+        roots=base.roots if roots is None else roots,
     )
     return [r for r in run_verify(opts) if r.engine == engine or r.engine.startswith(engine)]
+
+
+def _one_file_dirs(stack: ExitStack) -> list[Path]:
+    """The scenario corpus as one directory per file (a symbolic link under a temporary directory),
+    so the scenario engine can stop at the first file that kills a mutant (same file names, so the
+    messages compare with the clean run of the whole corpus)."""
+    from properties.scenarios import scenario_files
+
+    top = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mip6-killrate-")))
+    out = []
+    for i, f in enumerate(scenario_files()):
+        d = top / f"{i:03d}"
+        d.mkdir()
+        (d / f.name).symlink_to(f.resolve())
+        out.append(d)
+    return out
+
+
+def _corpus_parts(corpus: list[Path]) -> list[dict[str, Path]]:
+    return [{"scenarios": d} for d in list(corpus)]
 
 
 def _judge(results: Iterable[Result], clean: _Baseline, engine: str) -> tuple[tuple[str, ...], str]:
@@ -217,6 +245,19 @@ def kill_rates(
     `fastest`: per mutant, the engines in PREFERRED order for its layer (only those in `engines`),
     stopping at the first that kills it. `budget` is VerifyOptions.budget ("quick" makes Z3's bounded
     model checking short; proofs are unaffected)."""
+    with ExitStack() as stack:
+        return _kill_rates(engines, mutants, fastest, budget, base, progress, stack)
+
+
+def _kill_rates(
+    engines: Sequence[str],
+    mutants: Collection[Mutant] | None,
+    fastest: bool,
+    budget: str,
+    base: VerifyOptions | None,
+    progress: Progress,
+    stack: ExitStack,
+) -> KillReport:
     chosen = tuple(ALL_MUTANTS if mutants is None else mutants)
     opts = base or VerifyOptions(budget=budget)
     if base is not None and budget != "ci":
@@ -224,6 +265,8 @@ def kill_rates(
             opts.properties, opts.seed, budget, opts.config, None, opts.engines, opts.roots
         )
     clean = _Baseline(opts, progress)
+    aimed_at = frozenset(p for m in chosen for p in m.catches)
+    corpus = _one_file_dirs(stack) if fastest and "scenarios" in engines else []
     kills: list[Kill] = []
     for i, m in enumerate(chosen, 1):
         order = (
@@ -236,11 +279,19 @@ def kill_rates(
         evidence = ""
         for engine in order:
             progress(f"[{i}/{len(chosen)}] {m.name}: {engine}")
-            with m.applied():
-                found = _run(opts, engine, m.catches)
-            if any(r.status is Status.VIOLATED for r in found):
-                clean.ensure(engine, m.catches)
-            props, ev = _judge(found, clean, engine)
+            split = fastest and engine == "scenarios" and "scenarios" not in opts.roots
+            props: tuple[str, ...] = ()
+            ev = ""
+            for roots in _corpus_parts(corpus) if split else [opts.roots]:
+                with m.applied():
+                    found = _run(opts, engine, m.catches, roots)
+                if any(r.status is Status.VIOLATED for r in found):
+                    clean.ensure(engine, aimed_at)  # once per engine, for every mutant's properties
+                props, ev = _judge(found, clean, engine)
+                if props:
+                    if split:  # the files that kill go first for the next mutants
+                        corpus.insert(0, corpus.pop(corpus.index(roots["scenarios"])))
+                    break
             by_engine.append((engine, props))
             evidence = evidence or ev
             if props and fastest:
