@@ -85,7 +85,7 @@ def replay_file(
     records = iter_file(path)
     last_t = 0
     copies = 0
-    seen: OrderedDict[tuple[object, ...], tuple[int, int, int]] = OrderedDict()
+    seen: OrderedDict[bytes, tuple[int, int, int]] = OrderedDict()
     for rec in records:
         packets += 1
         if isinstance(rec, RecordError):
@@ -93,7 +93,7 @@ def replay_file(
             if len(errors) < MAX_ERRORS_KEPT:
                 errors.append((packets, rec.reason))
             continue
-        pkt, reason = _decode(rec, profile)
+        pkt, reason, raw = _decode(rec, profile)
         if pkt is None:
             if reason is None:
                 decoded += 1
@@ -106,7 +106,7 @@ def replay_file(
                 explained.append(f"packet {rec.index}: " + (reason or "not an IPv6 frame"))
             continue
         decoded += 1
-        if _is_copy(seen, rec, pkt, opts.limits.recent_packets):
+        if _is_copy(seen, rec, raw, opts.limits.recent_packets):
             copies += 1  # the same transmission captured again on another link (or forwarded)
             if explain == rec.index:
                 explained.append(f"packet {rec.index}: a copy of an earlier packet on another link")
@@ -146,40 +146,39 @@ COPY_WINDOW_NS = 300_000_000  # a packet seen again within 300 ms on another int
 
 
 def _is_copy(
-    seen: OrderedDict[tuple[object, ...], tuple[int, int, int]], rec: Record, pkt: Any, cap: int
+    seen: OrderedDict[bytes, tuple[int, int, int]], rec: Record, raw: bytes, cap: int
 ) -> bool:
-    """True when `pkt` is an earlier packet seen again: same addresses, headers and payload, within
-    COPY_WINDOW_NS, on another capture interface or with a smaller Hop Limit (forwarded). Captures
-    taken on several links at once (pcapng with one interface per link) show each hop's copy."""
-    try:
-        key = (pkt.src, pkt.dst, pkt.headers, pkt.payload)
-        prev = seen.get(key)
-    except TypeError:
+    """True when this IPv6 packet is an earlier one seen again: the same octets apart from the Hop
+    Limit, within COPY_WINDOW_NS, on another capture interface or with a smaller Hop Limit (forwarded).
+    Captures taken on several links at once (pcapng, one interface per link) show each hop's copy."""
+    if len(raw) < 40:
         return False
+    key = raw[:7] + raw[8 : 40 + int.from_bytes(raw[4:6], "big")]  # link padding left out
+    hop = raw[7]
+    prev = seen.get(key)
+    seen[key] = (rec.time_ns, rec.iface, hop)
     if prev is not None:
         t0, iface0, hop0 = prev
-        if rec.time_ns - t0 <= COPY_WINDOW_NS and (rec.iface != iface0 or pkt.hop_limit < hop0):
-            seen[key] = (rec.time_ns, rec.iface, pkt.hop_limit)
+        if rec.time_ns - t0 <= COPY_WINDOW_NS and (rec.iface != iface0 or hop < hop0):
             return True
-    seen[key] = (rec.time_ns, rec.iface, pkt.hop_limit)
-    seen.move_to_end(key)
-    if len(seen) > cap:
+    elif len(seen) > cap:
         seen.popitem(last=False)
     return False
 
 
-def _decode(rec: Record, profile: Any) -> tuple[Any, str | None]:
-    """(IPv6Packet, None) | (None, None) for a non-IPv6 frame | (None, reason) when undecodable."""
+def _decode(rec: Record, profile: Any) -> tuple[Any, str | None, bytes]:
+    """(IPv6Packet, None, its octets) | (None, None, b"") for a non-IPv6 frame | (None, reason, b"")."""
     link = decode_link(rec.linktype, rec.data)
     off = link.ipv6_offset
     if off is None:
         if link.truncated:
-            return None, f"link header: {link.reason}"
-        return None, None
+            return None, f"link header: {link.reason}", b""
+        return None, None, b""
+    raw = rec.data[off:] if off else rec.data
     try:
-        return decode_packet(rec.data[off:], profile, base_offset=off), None
+        return decode_packet(raw, profile, base_offset=off), None, raw
     except DecodeError as e:
-        return None, f"{e.layer}.{e.field} at offset {e.offset}: {e.reason}"
+        return None, f"{e.layer}.{e.field} at offset {e.offset}: {e.reason}", b""
 
 
 def _explain(obs: Observer, index: int, pkt: Any) -> list[str]:
