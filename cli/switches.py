@@ -20,6 +20,8 @@ def add_switch_arguments(p: argparse.ArgumentParser, *, profile: bool = True) ->
             g.add_argument(s.flag, action="store_true", help=s.reading)
         elif s.choices == ("ADDRESS",):
             g.add_argument(s.flag, metavar="ADDRESS", help=s.reading)
+        elif s.choices in (("MS",), ("N",)):
+            g.add_argument(s.flag, type=int, metavar=s.choices[0], default=int(s.default), help=s.reading)
         elif s.field == "ba_min_length":
             g.add_argument(s.flag, type=int, choices=(11, 12), default=11, help=s.reading)
         else:
@@ -39,6 +41,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
         ha_anycast=ipaddress.IPv6Address(anycast).packed if anycast else DEFAULT.ha_anycast,
         auth=AuthMode(getattr(args, "auth", "presence")),
         rh_strict_hop_limit=bool(getattr(args, "rh_strict_hop_limit", False)),
+        br_threshold=int(getattr(args, "br_threshold", DEFAULT.br_threshold)),
+        br_min_interval=int(getattr(args, "br_min_interval", DEFAULT.br_min_interval)),
+        unreach_persist=int(getattr(args, "unreach_persist", DEFAULT.unreach_persist)),
     )
 
 
@@ -48,5 +53,7 @@ def switch_table() -> str:
             "|---|---|---|---|---|---|"]
     for s in SWITCHES:
         alts = ", ".join(c for c in s.choices if c and c != s.default) or "on"
+        if s.choices in (("MS",), ("N",)):
+            alts = "any " + ("milliseconds" if s.choices == ("MS",) else "count")
         rows.append(f"| `{s.flag}` | {s.default} | {alts} | {s.where} | {s.defect} | {s.reading} |")
     return "\n".join(rows)

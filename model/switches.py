@@ -38,4 +38,10 @@ SWITCHES: tuple[Switch, ...] = (
            "The §7.2 authentication test is 'AH or ESP present'; verify checks AH ICVs with keys (--sa)."),
     Switch("rh_strict_hop_limit", "--rh-strict-hop-limit", ("",), "off", "§7.9, IPv6 §4.4", "C11",
            "A Routing header hop to one of the node's own addresses (care-of to home) skips the Hop Limit test; on: applies it."),
+    Switch("br_threshold", "--br-threshold", ("MS",), "10000", "§4.3, §7.6", "C15",
+           "A correspondent sends a Binding Request when an entry in active use has less than this left (ms); the draft names no value."),
+    Switch("br_min_interval", "--br-min-interval", ("MS",), "10000", "§4.3, §7.6", "C15",
+           "Binding Requests to one mobile node are at least this far apart (ms); the draft asks for a rate limit without a value."),
+    Switch("unreach_persist", "--unreach-persist", ("N",), "3", "§7.8", "—",
+           "This many ICMP Destination Unreachable errors for packets routed by a binding count as 'persistent' and delete it."),
 )

@@ -28,8 +28,10 @@ def test_each_switch_reaches_config() -> None:
     cfg = config_from_args(parse(
         "--profile", "draft08", "--seq-half", "accept", "--seq-equal-ack", "--ba-min-length", "12",
         "--bu-c-length", "literal", "--rate-scope", "aggregate", "--ha-anycast", "2001:db8::fe",
-        "--auth", "verify", "--rh-strict-hop-limit",
+        "--auth", "verify", "--rh-strict-hop-limit", "--br-threshold", "5000",
+        "--br-min-interval", "20000", "--unreach-persist", "2",
     ))
+    assert (cfg.br_threshold, cfg.br_min_interval, cfg.unreach_persist) == (5000, 20000, 2)
     assert cfg.profile.bu == 198 and cfg.seq_half is SeqHalf.ACCEPT and cfg.seq_equal_ack
     assert cfg.ba_min_length == 12 and cfg.bu_c_length is BuCLength.LITERAL
     assert cfg.rate_scope is RateScope.AGGREGATE and cfg.auth is AuthMode.VERIFY
@@ -52,3 +54,9 @@ def test_readme_carries_the_generated_table() -> None:
     if not readme.exists():
         pytest.skip("README not written yet")
     assert switch_table() in readme.read_text(), "README's switch table is stale: paste cli.switches.switch_table()"
+
+
+def test_numeric_switch_defaults_match_config() -> None:
+    for s in SWITCHES:
+        if s.choices in (("MS",), ("N",)):
+            assert str(getattr(DEFAULT, s.field)) == s.default, s.field
