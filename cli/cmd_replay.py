@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from properties.replay.options import parse_addr, parse_prefix
 
-    if args.clock_tolerance < 0 or args.clock_tolerance > 3600:
+    if not 0 <= args.clock_tolerance <= 3600:  # also refuses NaN
         return _fail("replay: --clock-tolerance must be between 0 and 3600 seconds")
     if args.max_nodes < 1 or args.max_bindings < 1:
         return _fail("replay: --max-nodes and --max-bindings must be positive")

@@ -53,6 +53,9 @@ def test_violation_exit_1_names_packet_and_related(capsys: pytest.CaptureFixture
     [
         ["/nonexistent.pcap"],
         ["--clock-tolerance", "-1", "X"],
+        ["--clock-tolerance", "nan", "X"],
+        ["--msc", "/nonexistent-dir/x.html", "X"],
+        ["--max-bindings", "0", "X"],
         ["--topology", "/nonexistent.toml", "X"],
         ["--sa", "/nonexistent.sa", "X"],
         ["--home-prefix", "not-a-prefix", "X"],
