@@ -6,6 +6,9 @@ that neither a role event nor a capture shows alone:
 - SYS-DELIVERY (§4.1, §8.4): once a mobile node's home registration is acknowledged, and while it does
   not move and no packet is lost, every data packet sent to its home address reaches it (directly, by
   Routing header, or through the tunnel) within `deadline_ms`.
+- BC-ROUTE-VIA-RH (§7.9), HA-GRATUITOUS-NA and HA-PROXY-NS (§8.2), MN-RETURN-HOME (§9.13): what a node
+  transmits, judged against the Binding Cache changes its role events announce (a capture alone cannot
+  tell that a correspondent holds a binding it never acknowledged, nor which node serves a home address).
 """
 
 from __future__ import annotations
@@ -13,10 +16,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from model.addr import Addr, fmt
-from model.codec.values import DestOptions, HomeAddress, IPv6Packet
+from model.addr import ALL_NODES, Addr, fmt
+from model.codec.values import (
+    BindingUpdate,
+    DestOptions,
+    HomeAddress,
+    IPv6Packet,
+    NeighborAdvertisement,
+    NeighborSolicitation,
+)
 from model.net.log import Kind, LogRecord
-from model.roles.events import BindingAckReceived, BindingUpdateSent, Delivered
+from model.roles.events import (
+    BindingAckReceived,
+    BindingUpdateSent,
+    CacheDeleted,
+    CacheUpdated,
+    Delivered,
+    Transmit,
+)
 from model.roles.hooks import flow_of
 from properties.catalog import CATALOG
 from properties.verdict import Violation
@@ -135,9 +152,280 @@ def delivery(records: Sequence[LogRecord], deadline_ms: int = 2_000) -> list[Vio
     return out
 
 
+# ---------------------------------------------------------------- what the roles transmit (§7.9, §8.2, §9.13)
+
+INFINITE = 0xFFFFFFFF  # §5.1
+ND_WINDOW_MS = 1_000  # an obligation to advertise or answer is met within this (one RetransTimer)
+
+
+def _link_local(addr: Addr, id_length: int = 64) -> Addr | None:
+    """fe80::/64 with the interface identifier of `addr` (its low `id_length` bits, RFC 2373 §2.5.4)."""
+    if not 0 < id_length <= 64:
+        return None
+    n = int.from_bytes(addr, "big") & ((1 << id_length) - 1)
+    return (0xFE80 << 112 | n).to_bytes(16, "big")
+
+
+def _bu_of(pkt: IPv6Packet) -> tuple[BindingUpdate, Addr] | None:
+    """The Binding Update of a packet and its Home Address option's address."""
+    bu = next(
+        (
+            o
+            for h in pkt.headers
+            if isinstance(h, DestOptions)
+            for o in h.options
+            if isinstance(o, BindingUpdate)
+        ),
+        None,
+    )
+    home = hao_of(pkt)
+    return (bu, home) if bu is not None and home is not None else None
+
+
+def _sent(r: LogRecord) -> IPv6Packet | None:
+    return r.event.packet if r.kind is Kind.TX and isinstance(r.event, Transmit) else None
+
+
+@dataclass
+class _Binding:
+    coa: Addr
+    home_reg: bool
+    expiry: int | None  # ms; None = never (Lifetime 0xffffffff)
+    id_length: int = 0
+
+    def live(self, t: int) -> bool:
+        return self.expiry is None or t < self.expiry
+
+
+def _bindings(records: Sequence[LogRecord]) -> list[tuple[int, str, Addr, _Binding | None]]:
+    """Every Binding Cache change in log order: (log index, node, home, the entry after, or None)."""
+    out: list[tuple[int, str, Addr, _Binding | None]] = []
+    idlen: dict[tuple[str, Addr], int] = {}
+    for i, r in enumerate(records):
+        ev = r.event
+        if r.kind is Kind.RX and isinstance(ev, IPv6Packet) and r.node is not None:
+            got = _bu_of(ev)
+            if got is not None:
+                idlen[(r.node, got[1])] = got[0].id_length
+        elif isinstance(ev, CacheUpdated):
+            exp = None if ev.lifetime == INFINITE else r.time + ev.lifetime * 1000
+            b = _Binding(ev.coa, ev.home_reg, exp, idlen.get((ev.node, ev.home), 0))
+            out.append((i, ev.node, ev.home, b))
+        elif isinstance(ev, CacheDeleted):
+            out.append((i, ev.node, ev.home, None))
+    return out
+
+
+def route_via_rh(records: Sequence[LogRecord]) -> list[Violation]:
+    """BC-ROUTE-VIA-RH (§7.9): a data packet a node originates for an address it holds an unexpired
+    (non home-registration) binding for leaves that node addressed to the care-of address, with the
+    home address in a Routing header, not to the home address itself."""
+    changes = {i: (node, home, b) for i, node, home, b in _bindings(records)}
+    held: dict[tuple[str, Addr], _Binding] = {}
+    waiting: dict[tuple[str, Addr, int], tuple[int, Addr, int]] = {}  # (node, src, flow) -> ...
+    out: list[Violation] = []
+    for i, r in enumerate(records):
+        if i in changes:
+            node, home, b = changes[i]
+            if b is None:
+                held.pop((node, home), None)
+            else:
+                held[(node, home)] = b
+        ev = r.event
+        if r.kind is Kind.APP and isinstance(ev, IPv6Packet) and r.node is not None:
+            b2 = held.get((r.node, ev.dst))
+            flow = flow_of(ev)
+            if b2 is not None and not b2.home_reg and b2.live(r.time) and flow is not None:
+                waiting[(r.node, ev.src, flow)] = (r.time, ev.dst, r.seq)
+        pkt = _sent(r)
+        if pkt is not None and r.node is not None and waiting:
+            flow = flow_of(pkt)
+            w = waiting.pop((r.node, pkt.src, flow), None) if flow is not None else None
+            if w is not None and pkt.dst == w[1]:
+                out.append(
+                    _violation(
+                        "BC-ROUTE-VIA-RH",
+                        r.node,
+                        r.time,
+                        f"flow {flow} sent to {fmt(w[1])} without a Routing header while {r.node} "
+                        f"holds a binding for it (care-of {fmt(held[(r.node, w[1])].coa)})"
+                        if (r.node, w[1]) in held
+                        else f"flow {flow} sent to {fmt(w[1])} without a Routing header while "
+                        f"{r.node} held a binding for it",
+                        w[2],
+                    )
+                )
+    return out
+
+
+def _nas(records: Sequence[LogRecord]) -> list[tuple[int, str, Addr, NeighborAdvertisement]]:
+    """(time, sender, destination, NA) of every Neighbor Advertisement put on a link."""
+    out = []
+    for r in records:
+        pkt = _sent(r)
+        if (
+            pkt is not None
+            and r.node is not None
+            and isinstance(pkt.payload, NeighborAdvertisement)
+        ):
+            out.append((r.time, r.node, pkt.dst, pkt.payload))
+    return out
+
+
+def _unsolicited(na: NeighborAdvertisement, dst: Addr) -> bool:
+    return dst == ALL_NODES and not na.solicited and na.override
+
+
+def gratuitous_na(records: Sequence[LogRecord]) -> list[Violation]:
+    """HA-GRATUITOUS-NA (§8.2): when a node starts serving a home address (a home-registration entry
+    where there was none), it multicasts to all-nodes, within ND_WINDOW_MS, an NA with S = 0, O = 1 for
+    the home address and, when the Binding Update's ID Length is nonzero, for the link-local address
+    formed from the mobile node's interface identifier (the other prefixes are not checked here)."""
+    nas = _nas(records)
+    serving: set[tuple[str, Addr]] = set()
+    out: list[Violation] = []
+    for i, node, home, b in _bindings(records):
+        key = (node, home)
+        if b is None or not b.home_reg:
+            serving.discard(key)
+            continue
+        if key in serving:
+            continue
+        serving.add(key)
+        t = records[i].time
+        want = [home]
+        ll = _link_local(home, b.id_length) if b.id_length else None
+        if ll is not None:
+            want.append(ll)
+        for a in want:
+            if not any(
+                n == node and na.target == a and t <= tt <= t + ND_WINDOW_MS and _unsolicited(na, d)
+                for tt, n, d, na in nas
+            ):
+                out.append(
+                    _violation(
+                        "HA-GRATUITOUS-NA",
+                        node,
+                        t,
+                        f"new home registration for {fmt(home)} (ID Length {b.id_length}) but no "
+                        f"all-nodes Neighbor Advertisement (S = 0, O = 1) for {fmt(a)} within "
+                        f"{ND_WINDOW_MS} ms",
+                        records[i].seq,
+                    )
+                )
+    return out
+
+
+def proxy_ns(records: Sequence[LogRecord]) -> list[Violation]:
+    """HA-PROXY-NS (§8.2): a Neighbor Solicitation put on a link of a node that holds an unexpired
+    home registration for its target (the home address, or with a nonzero ID Length the link-local
+    one) is answered by that node with an NA for the target within ND_WINDOW_MS."""
+    changes = {i: (node, home, b) for i, node, home, b in _bindings(records)}
+    nas = _nas(records)
+    links: dict[str, set[str]] = {}
+    for r in records:
+        if r.kind is Kind.TX and r.node is not None and r.link is not None:
+            links.setdefault(r.node, set()).add(r.link)
+    covers: dict[tuple[str, Addr], _Binding] = {}  # (node, covered address) -> its entry
+    out: list[Violation] = []
+    for i, r in enumerate(records):
+        if i in changes:
+            node, home, b = changes[i]
+            ll = _link_local(home, b.id_length) if b is not None and b.id_length else None
+            for a in (home, ll):
+                if a is None:
+                    continue
+                if b is None or not b.home_reg:
+                    covers.pop((node, a), None)
+                else:
+                    covers[(node, a)] = b
+        pkt = _sent(r)
+        if pkt is None or not isinstance(pkt.payload, NeighborSolicitation) or r.link is None:
+            continue
+        target = pkt.payload.target
+        for (node, a), b in covers.items():
+            if a != target or node == r.node or r.link not in links.get(node, set()):
+                continue
+            if not b.live(r.time + ND_WINDOW_MS):
+                continue
+            if not any(
+                n == node and na.target == a and r.time <= tt <= r.time + ND_WINDOW_MS
+                for tt, n, _d, na in nas
+            ):
+                out.append(
+                    _violation(
+                        "HA-PROXY-NS",
+                        node,
+                        r.time,
+                        f"Neighbor Solicitation from {r.node} for {fmt(a)} on {r.link}, which "
+                        f"{node} serves as home agent, not answered within {ND_WINDOW_MS} ms",
+                        r.seq,
+                    )
+                )
+    return out
+
+
+def return_home_na(records: Sequence[LogRecord]) -> list[Violation]:
+    """MN-RETURN-HOME (§9.13): a mobile node that de-registers (H = 1, care-of address = home
+    address) has multicast to all-nodes, since it last attached to a link and at the latest
+    ND_WINDOW_MS after that Binding Update, an NA with S = 0, O = 1 for the home address and for its
+    link-local address (64-bit interface identifier)."""
+    nas = _nas(records)
+    moved: dict[str, int] = {}
+    out: list[Violation] = []
+    for r in records:
+        ev = r.event
+        if r.kind is Kind.MOVE and r.node is not None:
+            moved[r.node] = r.time
+            continue
+        if not (
+            isinstance(ev, BindingUpdateSent)
+            and ev.home_reg
+            and ev.coa == ev.home
+            and not ev.retransmission
+        ):
+            continue
+        since = moved.get(ev.node, 0)
+        for a in (ev.home, _link_local(ev.home)):
+            if a is None:
+                continue
+            if not any(
+                n == ev.node
+                and na.target == a
+                and since <= tt <= r.time + ND_WINDOW_MS
+                and _unsolicited(na, d)
+                for tt, n, d, na in nas
+            ):
+                out.append(
+                    _violation(
+                        "MN-RETURN-HOME",
+                        ev.node,
+                        r.time,
+                        f"back home, {ev.node} de-registered {fmt(ev.home)} but multicast no "
+                        f"Neighbor Advertisement (S = 0, O = 1) for {fmt(a)}",
+                        r.seq,
+                    )
+                )
+    return out
+
+
 def check_log(records: Sequence[LogRecord]) -> list[Violation]:
     """Every whole-log check."""
-    return [*hao_substitution(records), *delivery(records)]
+    return [
+        *hao_substitution(records),
+        *delivery(records),
+        *route_via_rh(records),
+        *gratuitous_na(records),
+        *proxy_ns(records),
+        *return_home_na(records),
+    ]
 
 
-CHECKED_BY_LOG: tuple[str, ...] = ("BC-HAO-SUBSTITUTE", "SYS-DELIVERY")
+CHECKED_BY_LOG: tuple[str, ...] = (
+    "BC-HAO-SUBSTITUTE",
+    "SYS-DELIVERY",
+    "BC-ROUTE-VIA-RH",
+    "HA-GRATUITOUS-NA",
+    "HA-PROXY-NS",
+    "MN-RETURN-HOME",
+)

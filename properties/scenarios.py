@@ -25,6 +25,7 @@ from properties.logchecks import CHECKED_BY_LOG, check_log
 from properties.monitors import MONITORED, MonitorSet
 from properties.replay import ReplayOptions, replay_file
 from properties.replay.checked import CHECKED
+from properties.replay.options import HomeAgentSpec, Topology
 from properties.verdict import Result, Status, Violation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +73,11 @@ def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
             )
         if run.network.capture is not None:
             run.network.capture.close() if hasattr(run.network.capture, "close") else None
-        report = replay_file(cap, ReplayOptions(config=run.network.config), display_name=str(path))
+        report = replay_file(
+            cap,
+            ReplayOptions(config=run.network.config, topology=replay_topology(run)),
+            display_name=str(path),
+        )
     finally:
         os.unlink(cap)
     injected = {
@@ -104,6 +109,49 @@ def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
         path, failed, mon, tuple(kept), excused, run.network.frames, time.monotonic() - started
     )
     return outcome, run, ms
+
+
+def replay_topology(run: Run) -> Topology:
+    """What the scenario states about its cast, given to the replay checker so it need not guess
+    (§8.1, §8.2): each home agent with its prefixes, other addresses and ID Length, each mobile node's
+    home address and home agent, the correspondents that lack the home-agent function, and the Binding
+    Cache capacity when every node has the same one (§7.7)."""
+    from model.addr import is_link_local, is_multicast
+    from model.roles.correspondent import Correspondent
+    from model.roles.home_agent import HomeAgent
+    from model.roles.mobile_node import MobileNode
+    from model.roles.previous_router import PreviousRouter
+
+    has: list[HomeAgentSpec] = []
+    mns: list[tuple[bytes, bytes | None]] = []
+    not_has: list[bytes] = []
+    capacities: set[int] = set()
+    for name, node in run.network.nodes.items():
+        role = node.mobility
+        mine = [a for a in node.addresses() if not is_link_local(a) and not is_multicast(a)]
+        if isinstance(role, Correspondent):
+            capacities.add(role.cache.capacity)
+        if isinstance(role, HomeAgent) and not isinstance(role, PreviousRouter):
+            # on-link for §8.2: its links' prefixes, as declared and after any renumbering
+            decl = run.scenario.node(name)
+            links = [run.scenario.link(ln) for ln in getattr(decl, "links", ())]
+            first = (lk.prefix for lk in links if lk is not None)
+            final = (p for p in node.on_link_prefixes() if not is_link_local(p.network))
+            on_link = tuple(dict.fromkeys((*first, *final)))
+            main = [a for a in mine if any(p.contains(a) for p in role.serving)] or mine
+            if main:
+                aliases = tuple(a for a in mine if a != main[0])
+                has.append(HomeAgentSpec(main[0], on_link, role.iid_length, aliases))
+        elif isinstance(role, MobileNode):
+            mns.extend((h, role.ha) for h in role.homes)
+        elif type(role) is Correspondent:
+            not_has.extend(mine)
+    return Topology(
+        home_agents=tuple(has),
+        mobile_nodes=tuple(mns),
+        not_home_agents=tuple(not_has),
+        cache_capacity=capacities.pop() if len(capacities) == 1 else None,
+    )
 
 
 def _expectation_property(text: str) -> str:
