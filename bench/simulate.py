@@ -29,7 +29,7 @@ def scenario(mns: int, minutes: int) -> str:
     end = minutes * 60
     lines = [f"link home{h} prefix 2001:db8:{0x100 + h:x}::/64" for h in range(HOMES)]
     lines += [f"link f{f} prefix 2001:db8:{0x200 + f:x}::/64" for f in range(FOREIGN)]
-    lines.append("link core prefix 2001:db8:ffff::/64")
+    lines.append("link core prefix 2001:db8:ffff::/64 silent")  # a backbone: no RAs
     lines += [f"home-agent HA{h} on home{h}, core" for h in range(HOMES)]
     lines += [f"router R{f} on f{f}, core" for f in range(FOREIGN)]
     cns = min(CNS, max(1, mns))

@@ -40,7 +40,9 @@ Endpoint = str | Addr
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """`link NAME prefix P [delay T] [loss p] [dup p] [reorder T]`: one subnet with its impairments."""
+    """`link NAME prefix P [delay T] [loss p] [dup p] [reorder T] [silent]`: one subnet with its
+    impairments. `silent`: routers send no Router Advertisements on it (a backbone: hosts there take
+    the prefix from this declaration and a default route via the link's first router)."""
 
     name: str
     prefix: Prefix
@@ -48,6 +50,7 @@ class Link:
     loss: float = 0.0  # probability a frame is lost
     dup: float = 0.0  # probability a frame is duplicated
     reorder: int = 0  # ms of random extra delay (0..reorder), which reorders frames
+    silent: bool = False  # no Router Advertisements here (RFC 2461 §6.2.2 AdvSendAdvertisements)
     pos: Pos = _pos()
 
 

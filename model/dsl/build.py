@@ -70,6 +70,8 @@ GRID_MS = 100
 
 MN_IFACE = "e0"
 
+DEFAULT_ROUTE = Prefix(bytes(16), 0)
+
 
 class PropertyMonitor(Protocol):
     """What properties.monitors.MonitorSet offers: events in log order, snapshots, violations."""
@@ -113,6 +115,7 @@ class _Builder:
         self.addr: dict[tuple[str, str], Addr] = {}  # (node, link) -> address
         self.homes = {n.home for n in s.nodes if isinstance(n, A.Mobile)}
         self.prefix: dict[str, Prefix] = {link.name: link.prefix for link in s.links}
+        self.silent = {link.name for link in s.links if link.silent}
         self.flow = 1000
 
     def home_link(self, home: Addr) -> A.Link:
@@ -201,7 +204,12 @@ class _Builder:
             net.add_host(n.name)
         for ln in n.links:
             net.connect(
-                n.name, ln, ln, addresses=[self.addr[(n.name, ln)]], prefixes=[self.prefix[ln]]
+                n.name,
+                ln,
+                ln,
+                addresses=[self.addr[(n.name, ln)]],
+                prefixes=[self.prefix[ln]],
+                advertise=ln not in self.silent,
             )
 
     def identities(self, name: str) -> list[Addr]:
@@ -219,6 +227,21 @@ class _Builder:
             self.net.add_route(r.router, r.prefix, r.via, r.next_hop)
         for link in self.s.links:
             self.routes_to(link.name, link.prefix, given)
+        self.silent_defaults()
+
+    def silent_defaults(self) -> None:
+        """Hosts on a `silent` link hear no Router Advertisements (RFC 2461 §6.3.4 would give them a
+        default router): they get a static default route via the link's first declared router."""
+        routers = self.routers()
+        for n in self.s.nodes:
+            if isinstance(n, A.Router | A.HomeAgent | A.Mobile):
+                continue
+            for ln in n.links:
+                if ln not in self.silent:
+                    continue
+                first = next((r for r in routers if ln in r.links), None)
+                if first is not None:
+                    self.net.add_route(n.name, DEFAULT_ROUTE, ln, self.addr[(first.name, ln)])
 
     def routes_to(
         self, target: str, prefix: Prefix, given: Collection[tuple[str, Prefix]] = ()
@@ -363,24 +386,19 @@ def _inject(b: _Builder, step: A.Inject, now: int) -> None:
 
 def _renumber(b: _Builder, step: A.Renumber, now: int) -> None:
     """The link's routers take the new prefix (same interface identifiers) and every router learns
-    a route to it; mobile nodes hear of it through their own protocol (§8.5)."""
+    a route to it; mobile nodes hear of it through their own protocol (§8.5): each home agent
+    serving the old prefix announces the new one."""
     net = b.net
     old = b.prefix[step.link]
     b.prefix[step.link] = step.prefix
-    link = net.link(step.link)
-    link.prefixes = (step.prefix,)
-    for at in link.attachments:
+    net.renumber(step.link, old, step.prefix, now)
+    for at in net.link(step.link).attachments:
         node = at.node
-        ifc = node.ifaces.get(at.iface)
-        if ifc is None or not node.is_router:
+        if not node.is_router:
             continue
-        ifc.prefixes = [step.prefix if p == old else p for p in ifc.prefixes]
         mine = b.addr.get((node.name, step.link))
         if mine is not None:
-            new = step.prefix.with_iid(mine)
-            if new not in node.addresses():
-                node.add_address(at.iface, new)
-            b.addr[(node.name, step.link)] = new
+            b.addr[(node.name, step.link)] = step.prefix.with_iid(mine)
         role = node.mobility
         if isinstance(role, HomeAgent) and role.serving:
             role.serving = tuple(step.prefix if p == old else p for p in role.serving)
@@ -388,11 +406,10 @@ def _renumber(b: _Builder, step: A.Renumber, now: int) -> None:
                 router_lifetime=1800,
                 options=tuple(
                     PrefixInfo(p.length, True, True, 2_592_000, 604_800, p.network)
-                    for p in ifc.prefixes
+                    for p in node.ifaces[at.iface].prefixes
                 ),
             )
-            acts = role.advertise_prefixes(node, at.iface, ra, now)
-            net._handle(node, acts, now)  # noqa: SLF001  # no public "hand these actions" yet
+            net.apply(node.name, role.advertise_prefixes(node, at.iface, ra, now), now)
     b.routes_to(step.link, step.prefix)
 
 

@@ -147,7 +147,7 @@ def _option(name: str) -> Callable[..., _Opt]:
 
 
 _OPTIONS = (
-    "delay loss dup reorder id_length capacity legacy next_hop count every flow coa length key "
+    "delay loss dup reorder silent id_length capacity legacy next_hop count every flow coa length key "
     "no_auth no_hao refresh seq lifetime_is status code home via"
 ).split()
 
@@ -276,6 +276,7 @@ class _ToAst(Transformer[Token, A.Scenario]):
             o.get("loss", 0.0),
             o.get("dup", 0.0),
             o.get("reorder", 0),
+            o.get("silent", False),
             pos=_pos(meta),
         )
 
@@ -840,6 +841,17 @@ class _Checker:
         if name not in self.links:
             self.fail(pos, f"unknown link {name!r}", name, _suggest(name, self.links, "links"))
 
+    def heard(self, pos: A.Pos, name: str) -> None:
+        """A mobile node detects movement from Router Advertisements (§9.2): none on a silent link."""
+        link = self.links.get(name)
+        if link is not None and link.silent:
+            self.fail(
+                pos,
+                f"link {name!r} is silent: a mobile node there hears no Router Advertisements (§9.2)",
+                name,
+                hint="drop `silent` from the link, or keep mobile nodes off it",
+            )
+
     def node(self, pos: A.Pos, name: str, kinds: tuple[type, ...] = (), what: str = "node") -> None:
         n = self.nodes.get(name)
         if n is None:
@@ -890,6 +902,7 @@ class _Checker:
                 if n.capacity < 1:
                     self.fail(n.pos, "a Binding Cache holds at least one entry", "capacity")
             if isinstance(n, A.Mobile):
+                self.heard(n.pos, n.links[0])
                 home_links = [ln.name for ln in s.links if ln.prefix.contains(n.home)]
                 if not home_links:
                     self.fail(
@@ -955,8 +968,16 @@ class _Checker:
             if isinstance(step, A.Move | A.Attach | A.Detach):
                 self.node(p, step.node, (A.Mobile,), "mobile node")
                 self.link(p, step.link)
+                if not isinstance(step, A.Detach):
+                    self.heard(p, step.link)
             elif isinstance(step, A.ReturnHome):
                 self.node(p, step.node, (A.Mobile,), "mobile node")
+                mn = self.nodes[step.node]
+                assert isinstance(mn, A.Mobile)
+                for link in self.s.links:
+                    if link.prefix.contains(mn.home):
+                        self.heard(p, link.name)
+                        break
             elif isinstance(step, A.Send):
                 self.node(p, step.src)
                 self.node(p, step.dst)

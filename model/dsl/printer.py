@@ -76,6 +76,8 @@ def _link(link: A.Link) -> str:
         parts.append(f"dup {link.dup!r}")
     if link.reorder:
         parts.append(f"reorder {fmt_time(link.reorder)}")
+    if link.silent:
+        parts.append("silent")
     return " ".join(parts)
 
 

@@ -49,6 +49,7 @@ class Link:
         self.jitter = jitter
         self.rng = random.Random(f"{seed}:link:{name}")
         self.attachments: list[Attachment] = []
+        self.by_lla: dict[bytes, list[Attachment]] = {}  # unicast delivery index
         self._drop_next = 0
         self.sent = 0
         self.lost = 0
@@ -65,12 +66,16 @@ class Link:
                 raise ModelUsageError(f"{node.name}.{iface} is already on {self.name}")
         at = Attachment(node, iface, node.lla(iface))
         self.attachments.append(at)
+        self.by_lla.setdefault(at.lla, []).append(at)
         return at
 
     def detach(self, node: IPv6Node, iface: str) -> None:
         self.attachments = [
             a for a in self.attachments if not (a.node is node and a.iface == iface)
         ]
+        self.by_lla = {}
+        for a in self.attachments:
+            self.by_lla.setdefault(a.lla, []).append(a)
 
     def fate(self) -> tuple[int, ...]:
         """Delivery delays (ms) for the copies of one frame: () lost, two entries duplicated."""

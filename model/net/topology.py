@@ -332,7 +332,32 @@ class Network:
         """Carry out actions a node's role produced outside the engine's own calls (e.g. a scenario
         asking a home agent to advertise new prefixes, §8.5): transmit, log events, re-arm timers."""
         self._advance(now)
-        self._handle(self.node(node), actions, now)
+        n = self.node(node)
+        n.invalidate()  # the role was driven directly: its timers may have changed
+        self._handle(n, actions, now)
+
+    def renumber(self, link: str, old: Prefix, new: Prefix, now: int) -> dict[str, list[Addr]]:
+        """Renumber `link` from prefix `old` to `new` (§8.5's scenario): the link and every router on
+        it take `new` in place of `old`, and each router gains, beside its old addresses, the address
+        in `new` with the same interface identifier. Returns router -> the addresses it gained.
+        Routes to `new` elsewhere and the home agents' own announcements are the caller's to make."""
+        self._advance(now)
+        lk = self.link(link)
+        lk.prefixes = tuple(new if p == old else p for p in lk.prefixes)
+        gained: dict[str, list[Addr]] = {}
+        for at in lk.attachments:
+            node = at.node
+            if not node.is_router:
+                continue
+            ifc = node.ifaces[at.iface]
+            node.set_prefixes(at.iface, [new if p == old else p for p in ifc.prefixes])
+            for x in [x for x in ifc.addresses if old.contains(x)]:
+                y = new.with_iid(x)
+                if node.iface_of(y) is None:
+                    node.add_address(at.iface, y)
+                    gained.setdefault(node.name, []).append(y)
+            self._handle(node, node.flush(now), now)
+        return gained
 
     def at(self, t: int, fn: Callable[[int], None]) -> None:
         """Schedule `fn(t)` on the network's clock (scenario timelines)."""
@@ -433,13 +458,18 @@ class Network:
         t: int,
     ) -> None:
         dst = frame[:6]
-        mcast = bool(dst[0] & 1)
         data = frame[14:]
+        if not dst[0] & 1:  # unicast: the one interface with that address
+            for at in tuple(lk.by_lla.get(dst, ())):
+                if not (at.node is sender and at.iface == src_iface):
+                    self._receive(lk, at, data, idx, t)
+            return
+        ipv6_group = dst[:2] == b"\x33\x33"  # else broadcast or a non-IPv6 group: every interface
         for at in list(lk.attachments):
             if at.node is sender and at.iface == src_iface:
                 continue
-            if not mcast and dst != at.lla:
-                continue
+            if ipv6_group and not at.node.listens(dst):
+                continue  # the NIC's multicast filter (RFC 2464 §7)
             self._receive(lk, at, data, idx, t)
 
     def _receive(self, lk: Link, at: Attachment, data: bytes, idx: int, t: int) -> None:

@@ -76,6 +76,7 @@ class NeighborDiscovery:
     _rng: random.Random
     ra_router_address: bool
     _rcache: dict[tuple[Addr, str | None], tuple[tuple[str, Addr] | None, int | None]]
+    _mob_dirty: bool
 
     def remove_address(self, iface: str, addr: Addr) -> None:
         raise NotImplementedError
@@ -249,6 +250,7 @@ class NeighborDiscovery:
                     o for o in ra.options if not (type(o) is PrefixInfo and o.prefix_length > 128)
                 ),
             )
+        self._mob_dirty = True
         return self.mobility.on_router_advertisement(cast(NodeCore, self), ra, rx, now)
 
     def _ra(self, ifc: Interface) -> Transmit:

@@ -202,6 +202,9 @@ class IPv6Node(NeighborDiscovery):
         self._pending_dad: list[tuple[str, Addr]] = []
         self._up: set[str] = set()  # attached interfaces
         self._rcache: dict[tuple[Addr, str | None], tuple[tuple[str, Addr] | None, int | None]] = {}
+        self._mob_dirty = True  # next_deadline: the role's deadline must be asked again
+        self._mob_dl: int | None = None
+        self._mob_of: Mobility | None = None
 
     # ------------------------------------------------------------ configuration (the scenario's API)
 
@@ -233,6 +236,17 @@ class IPv6Node(NeighborDiscovery):
         self.routes.add(Route(prefix, iface, next_hop))
         self._rcache.clear()
 
+    def set_prefixes(self, iface: str, prefixes: Iterable[Prefix]) -> None:
+        """Replace the interface's configured on-link prefixes (a renumbered link, §8.5)."""
+        self._iface(iface).prefixes = list(prefixes)
+        self._rcache.clear()
+
+    def flush(self, now: int) -> list[Action]:
+        """What configuration calls left to send: DAD probes for addresses added (RFC 2462 §5.4.2)."""
+        out: list[Action] = []
+        self._flush_dad(now, out)
+        return out
+
     def attach(self, iface: str, now: int) -> list[Action]:
         """The interface joins a link (§9.2 movement): routers schedule an RA, hosts solicit one."""
         ifc = self._iface(iface)
@@ -246,6 +260,7 @@ class IPv6Node(NeighborDiscovery):
                 ifc.next_ra = now + self._rng.randint(0, MAX_RA_DELAY)
             return []
         moved = getattr(self.mobility, "moved", None)
+        self._mob_dirty = True
         if callable(moved):  # a mobile node solicits itself (§9.2 lower-layer indication)
             out: list[Action] = moved(self, iface, now)
             self._flush_dad(now, out)
@@ -345,6 +360,7 @@ class IPv6Node(NeighborDiscovery):
 
     def originate(self, packet: IPv6Packet, now: int) -> list[Action]:
         """A packet from this node's upper layer: mobility.on_output first (§7.9, §9.1, §10), then route."""
+        self._mob_dirty = True
         r = self.mobility.on_output(self, packet, now)
         out = self.send(r, now) if isinstance(r, IPv6Packet) else list(r)
         self._flush_dad(now, out)
@@ -401,24 +417,45 @@ class IPv6Node(NeighborDiscovery):
                     send = True
                 if send:
                     out.append(self._ra(ifc))
+        self._mob_dirty = True
         out += self.mobility.on_timer(self, now)
         self._flush_dad(now, out)
         return out
 
     def next_deadline(self) -> int | None:
-        best = self.nc.next_deadline()
-        cands: list[int | None] = [self.mobility.next_deadline()]
+        """The earliest timer: neighbor solicitations, DAD, RAs, and the mobility role's.
+
+        The role's deadline is cached and asked again only after a hook that may arm a timer ran
+        (`_mob_dirty`; an `intercept` that returns None arms none), so forwarding and ND traffic do
+        not rescan a role's Binding Cache per packet. Who drives the role directly calls
+        `invalidate()` (Network.apply does)."""
+        mob = self.mobility
+        if self._mob_dirty or mob is not self._mob_of:
+            self._mob_dl = mob.next_deadline()
+            self._mob_of = mob
+            self._mob_dirty = False
+        best = self._mob_dl
+        nc = self.nc.next_deadline()
+        if nc is not None and (best is None or nc < best):
+            best = nc
         if self._tentative:
-            cands.extend(t for _, t in self._tentative.values())
+            for _, t in self._tentative.values():
+                if best is None or t < best:
+                    best = t
         if self.is_router:
             for ifc in self.ifaces.values():
                 if ifc.attached:
-                    cands.append(ifc.next_ra)
-                    cands.append(ifc.solicited_ra)
-        for t in cands:
-            if t is not None and (best is None or t < best):
-                best = t
+                    t1 = ifc.next_ra
+                    if t1 is not None and (best is None or t1 < best):
+                        best = t1
+                    t1 = ifc.solicited_ra
+                    if t1 is not None and (best is None or t1 < best):
+                        best = t1
         return best
+
+    def invalidate(self) -> None:
+        """The mobility role was driven from outside the node's entry points: ask its deadline again."""
+        self._mob_dirty = True
 
     def snapshot(self, now: int) -> NodeSnapshot:
         return self.mobility.snapshot(self.name, now)
@@ -462,6 +499,16 @@ class IPv6Node(NeighborDiscovery):
         self._addr_iface[addr] = iface
         self._sol.add(addr[13:])
 
+    def listens(self, mac: bytes) -> bool:
+        """The interfaces' multicast filter (RFC 2464 §7: a group's 33:33 MAC is its last four
+        octets): all-nodes, all-routers on routers, and the solicited-node groups of our addresses
+        and of the addresses we proxy (§8.2). Frames to other groups never reach the IPv6 layer,
+        which would discard them anyway (`_input`: a group we did not join)."""
+        if mac[2] == 0xFF:
+            low = mac[3:]
+            return low in self._sol or any(p[13:] == low for p in self.mobility.proxied())
+        return mac == _MAC_ALL_NODES or (self.is_router and mac == _MAC_ALL_ROUTERS)
+
     def _is_local(self, dst: Addr) -> bool:
         if dst in self._addr_iface:
             return True
@@ -495,7 +542,8 @@ class IPv6Node(NeighborDiscovery):
         if local:
             return self._local(iface, pkt, now, outer, depth, start)
         r = self.mobility.intercept(self, pkt, iface, now)
-        if r is not None:
+        if r is not None:  # (None: nothing intercepted, so no timer armed: Mobility contract)
+            self._mob_dirty = True
             return r
         if not self.is_router:
             return [Dropped(self.name, "not-for-us")]
@@ -625,6 +673,7 @@ class IPv6Node(NeighborDiscovery):
                 *self._param_problem(iface, pkt, 1, len(pkt.headers) - 1, 0, now),
             ]
         if is_error(up):
+            self._mob_dirty = True
             return self.mobility.on_icmp_error(self, up, rx, now)  # type: ignore[arg-type]
         if tu is NeighborSolicitation:
             assert isinstance(up, NeighborSolicitation)
@@ -644,6 +693,7 @@ class IPv6Node(NeighborDiscovery):
             assert isinstance(up, EchoRequest)
             reply = IPv6Packet(pkt.dst, rx.src, (), EchoReply(up.ident, up.seq, up.data))
             return self.originate(reply, now)
+        self._mob_dirty = True
         return self.mobility.on_receive(self, rx, now)
 
     def _options(
@@ -884,6 +934,8 @@ class IPv6Node(NeighborDiscovery):
 
 
 _SOL_PREFIX = solicited_node(bytes(16))[:13]
+_MAC_ALL_NODES = mcast_lla(ALL_NODES)
+_MAC_ALL_ROUTERS = mcast_lla(ALL_ROUTERS)
 
 
 def describe(node: IPv6Node) -> dict[str, object]:

@@ -39,7 +39,7 @@ def prefixes(draw: st.DrawFn) -> Prefix:
 endpoints = st.one_of(names, addrs)
 link_lists = st.lists(names, min_size=1, max_size=3).map(tuple)
 
-links = st.builds(A.Link, names, prefixes(), ms, probs, probs, ms)
+links = st.builds(A.Link, names, prefixes(), ms, probs, probs, ms, st.booleans())
 nodes = st.one_of(
     st.builds(A.Router, names, link_lists),
     st.builds(A.HomeAgent, names, link_lists, opt() | st.integers(0, 128), opt() | small),

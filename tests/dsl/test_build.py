@@ -95,3 +95,41 @@ def test_same_seed_same_run() -> None:
         run("at 3s: send CN -> MN\nrun until 6s\n").network.log.lines()
         == run("at 3s: send CN -> MN\nrun until 6s\n").network.log.lines()
     )
+
+
+SILENT = """\
+link home prefix 2001:db8:1::/64
+link foreign1 prefix 2001:db8:2::/64
+link core prefix 2001:db8:3::/64 silent
+home-agent HA on home, core
+router R1 on foreign1, core
+correspondent CN on core
+mobile MN home 2001:db8:1::100 agent HA on foreign1
+seed 5
+at 5s: send MN -> CN count 3 flow 4
+at 6s: send CN -> MN count 3 flow 5
+run until 10s
+expect never: HA sent ra to CN
+expect never: R1 sent ra to CN
+expect by 9s: delivered MN -> CN flow 4 count 3
+expect by 9s: delivered CN -> MN flow 5 count 3
+"""
+
+
+def test_silent_link_carries_no_router_advertisements() -> None:
+    r = run_scenario(parse_scenario(SILENT))
+    assert r.ok, [x for x in r.results if not x.ok]
+    net = r.network
+    for rec in net.log.of(Kind.TX):
+        assert not (
+            rec.link == "core" and type(rec.event.packet.payload).__name__ == "RouterAdvertisement"
+        )  # type: ignore[union-attr]
+    # the host on the silent link routes through the link's first router, HA
+    assert [(str(x.prefix), x.iface) for x in net.node("CN").routes.routes()] == [("::/0", "core")]
+    # the same topology with RAs on the core: the correspondent learns its routers from them
+    loud = run_scenario(parse_scenario(SILENT.replace(" silent", ""))).network
+    assert any(
+        rec.link == "core" and type(rec.event.packet.payload).__name__ == "RouterAdvertisement"  # type: ignore[union-attr]
+        for rec in loud.log.of(Kind.TX)
+    )
+    assert loud.node("CN").routes.routes() == ()

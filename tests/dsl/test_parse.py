@@ -235,3 +235,19 @@ def test_near_misses_get_a_did_you_mean() -> None:
     with pytest.raises(ScenarioError) as info:
         parse_scenario("set seq-halve accept\n")
     assert info.value.hint == "did you mean seq-half?"
+
+
+def test_silent_link_round_trips_and_keeps_mobile_nodes_off() -> None:
+    text = "link core prefix 2001:db8:9::/64 delay 2ms silent\nrouter R on core\n"
+    s = parse_scenario(text)
+    assert s.links[0].silent and s.links[0].delay == 2
+    assert print_scenario(s).splitlines()[0] == "link core prefix 2001:db8:9::/64 delay 2ms silent"
+    assert parse_scenario(print_scenario(s)) == s
+    assert not parse_scenario("link L prefix 1::/64\n").links[0].silent
+    mn = "link H prefix 1::/64\nhome-agent HA on H, core\nmobile M home 1::9 agent HA on "
+    with pytest.raises(ScenarioError, match="silent") as info:
+        parse_scenario(text + mn + "core\n")
+    assert info.value.hint
+    with pytest.raises(ScenarioError, match="silent"):
+        parse_scenario(text + mn + "H\nat 1s: move M to core\n")
+    parse_scenario(text + mn + "H\nat 1s: inject on core br from R to M\n")

@@ -247,3 +247,52 @@ def test_log_packets_off_keeps_events_only() -> None:
     net.run_until(1_000)
     assert not net.log.of(Kind.TX) and not net.log.of(Kind.RX) and net.frames > 0
     assert [d.flow for d in delivered(net)] == [3]
+
+
+def test_renumber_gives_routers_the_new_prefix() -> None:
+    from model.addr import Prefix
+    from model.roles.nd_messages import ROUTER_ADDRESS_FLAG
+
+    net = two_hosts_and_router()
+    net.run_until(4_000)
+    old, new = Prefix.parse("2001:db8:1::/64"), Prefix.parse("2001:db8:9::/64")
+    gained = net.renumber("L1", old, new, 4_000)
+    assert gained == {"R": [a("2001:db8:9::1")]}
+    assert net.link("L1").prefixes == (new,)
+    r = net.node("R")
+    assert r.ifaces["e1"].prefixes == [new] and a("2001:db8:1::1") in r.addresses()
+    net.run_until(8_000)  # the router's next RAs on L1 carry the new prefix (with the R bit)
+    ras = [
+        rec.event.packet.payload  # type: ignore[union-attr]
+        for rec in net.log.of(Kind.TX, "R")
+        if rec.time > 4_000
+        and rec.link == "L1"
+        and type(rec.event.packet.payload).__name__ == "RouterAdvertisement"  # type: ignore[union-attr]
+    ]
+    assert ras
+    pi = [o for o in ras[-1].options if type(o).__name__ == "PrefixInfo"]
+    assert [(o.prefix, o.flags_rest & ROUTER_ADDRESS_FLAG) for o in pi] == [
+        (a("2001:db8:9::1"), ROUTER_ADDRESS_FLAG)
+    ]
+    with pytest.raises(ModelUsageError):
+        net.renumber("L9", old, new, 8_000)
+
+
+def test_multicast_frames_reach_only_listening_interfaces() -> None:
+    """RFC 2464 §7: a solicited-node group's frames reach the interfaces that joined it."""
+    net = Network(seed=1)
+    net.add_link("L1", ["2001:db8:1::/64"])
+    for i, name in enumerate(("A", "C", "D"), start=1):
+        net.add_host(name)
+        net.connect(
+            name, "e0", "L1", addresses=[a(f"2001:db8:1::{i}")], prefixes=["2001:db8:1::/64"]
+        )
+    net.run_until(2_000)
+    before = {n: len(net.log.of(Kind.RX, n)) for n in ("C", "D")}
+    net.send_data("A", a("2001:db8:1::2"), 3, 2_000)  # A resolves C: NS to C's group
+    net.run_until(3_000)
+    rx = {n: [r.event for r in net.log.of(Kind.RX, n)][before[n] :] for n in ("C", "D")}
+    kinds = {n: [type(p.payload).__name__ for p in v] for n, v in rx.items()}  # type: ignore[union-attr]
+    assert kinds["C"] == ["NeighborSolicitation", "UDP"]
+    assert kinds["D"] == []
+    assert [d.flow for d in delivered(net)] == [3]
