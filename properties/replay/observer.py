@@ -254,12 +254,13 @@ class Observer:
             return False
         rate, tol = self.cfg.max_update_rate, self.tol
         cur = t_from
-        for b in sorted(fl.bus, key=lambda x: x.t):
+        # the mobile node's own BUs (authenticated) block MAX_UPDATE_RATE on either side of them
+        for b in sorted((b for b in fl.bus if b.auth), key=lambda x: x.t):
             lo, hi = b.t - rate + tol, b.t + rate - tol
             if hi <= cur:
                 continue
-            if lo > cur and lo > cur + 0:
-                return min(lo, t_to) > cur
+            if lo > cur:
+                return True  # free time in (cur, min(lo, t_to)); cur < t_to holds here
             cur = max(cur, hi)
             if cur >= t_to:
                 return False

@@ -233,3 +233,22 @@ def test_home_agent_aliases(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     topo.write_text('[[home_agent]]\naddress = "2001:db8:1::1"\naliases = ["2001:db8:3::1"]\n')
     _, out, _ = run(capsys, cap, "--json", "--topology", str(topo))
     assert [v["property"] for v in json.loads(out)["violations"]] == ["W-BU-NEEDS-AUTH"]
+
+
+def test_json_shape_is_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    """cli-contract.md `replay --json`: field names and types."""
+    _, out, _ = run(capsys, str(CAPTURES / "mn-no-backoff.pcapng"), "--json")
+    r = json.loads(out)
+    assert isinstance(r["file"], str)
+    for k in ("packets", "decoded", "undecodable"):
+        assert isinstance(r[k], int)
+    assert r["packets"] == r["decoded"] + r["undecodable"]
+    for n in r["nodes"]:
+        assert isinstance(n["address"], str) and isinstance(n["roles"], list)
+    assert r["violations"]
+    for v in r["violations"]:
+        assert isinstance(v["packet"], int) and isinstance(v["time"], float)
+        assert isinstance(v["property"], str) and isinstance(v["section"], str)
+        assert v["level"] in ("MUST", "SHOULD", "—")
+        assert isinstance(v["node"], str) and isinstance(v["message"], str)
+        assert isinstance(v["related"], list)
