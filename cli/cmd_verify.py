@@ -75,7 +75,10 @@ def _mutants(args: argparse.Namespace, props: frozenset[str] | None, progress: P
 
     chosen = [m for m in ALL_MUTANTS if props is None or m.catches & props]
     engines = tuple(args.engine) if args.engine else ("z3", "scenarios")
-    base = VerifyOptions(seed=args.seed, budget=args.budget, config=config_from_args(args))
+    budget = (
+        "quick" if args.budget == "ci" else args.budget
+    )  # kill runs: short bounded model checks
+    base = VerifyOptions(seed=args.seed, budget=budget, config=config_from_args(args))
     report = kill_rates(engines, chosen, fastest=not args.engine, base=base, progress=progress)
     if args.json:
         print(json.dumps(report.to_json(), sort_keys=False))

@@ -283,8 +283,16 @@ def _kill_rates(
             props: tuple[str, ...] = ()
             ev = ""
             for roots in _corpus_parts(corpus) if split else [opts.roots]:
-                with m.applied():
+                try:
+                    applied = m.applied()
+                    applied.__enter__()
+                except (AttributeError, ImportError, ValueError) as e:  # a target left the model
+                    evidence = f"cannot be applied: {e}"
+                    break
+                try:
                     found = _run(opts, engine, m.catches, roots)
+                finally:
+                    applied.__exit__(None, None, None)
                 if any(r.status is Status.VIOLATED for r in found):
                     clean.ensure(engine, aimed_at)  # once per engine, for every mutant's properties
                 props, ev = _judge(found, clean, engine)
