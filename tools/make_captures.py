@@ -736,14 +736,28 @@ def cn_bad_status(c: Capture) -> None:
 
 
 @capture(
-    "fault", "correspondent routes by a binding but never acknowledges the BU that made it (§7.5)"
+    "fault", "correspondent routes by two bindings but acknowledges neither Binding Update (§7.5)"
 )
 def cn_no_ba(c: Capture) -> None:
     c.at(0, bu_pkt(COA1, CN, 1, 60))
     c.at(200, rh_udp(CN, COA1, 1))
     c.at(1000, bu_pkt(COA1, CN, 1, 60))
-    i = c.at(3000, bu_pkt(COA1, CN, 1, 60))
+    c.at(3000, bu_pkt(COA1, CN, 1, 60))
+    c.at(20_000, bu_pkt(COA2, CN, 2, 60))
+    c.at(20_200, rh_udp(CN, COA2, 2))
+    i = c.at(23_000, rh_udp(CN, COA2, 3))
     c.expect("BC-BA-ON-A", i)
+
+
+@capture(
+    "partial", "the acknowledgement is missing from the capture; the receiver uses the binding"
+)
+def partial_ba_missing_binding_used(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, CN, 1, 60))
+    c.at(200, rh_udp(CN, COA1, 1))
+    c.at(1000, bu_pkt(COA1, CN, 1, 60))
+    c.at(3000, bu_pkt(COA1, CN, 1, 60))
+    c.at(5000, rh_udp(CN, COA1, 2))
 
 
 @capture("fault", "rejecting acknowledgement routed via the cached care-of address (§5.2)")

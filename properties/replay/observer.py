@@ -836,17 +836,6 @@ class Observer:
             fl.exact = False
             fl.gap = True
         fl.interval = kernel.next_retx_interval(PY, expected, cfg)
-        if fl.effect is not None and fl.effect > first.index and fl.ba_for(sb.seq, first.t) is None:
-            if sb.t > first.t + self.o.ack_timeout + tol and not fl.gap:
-                self._flag(
-                    "BC-BA-ON-A",
-                    fl.dst,
-                    f"{fmt(fl.dst)} used the binding of the Binding Update in packet {first.index} "
-                    f"(packet {fl.effect}) but sent no Binding Acknowledgement for seq {sb.seq}; the "
-                    "mobile node is still retransmitting",
-                    (first.index, fl.effect),
-                    key=first.index,
-                )
 
     def _on_schedule(self, fl: Flow, first: SeenBU, sb: SeenBU, gap: int) -> bool:
         """Was this copy sent at a §9.7 retransmission time? A byte-identical copy at any other time is
@@ -932,6 +921,7 @@ class Observer:
         fl.bas.append(
             SeenBA(self._index, self._t, seq, status if status is not None else -1, outcome)
         )
+        fl.unacked.clear()
         if outcome == int(kernel.BAOutcome.IGNORE):
             short = opt_len < self.cfg.ba_min_length
             fl.invalid_ba = -self._index if short else self._index
@@ -1411,10 +1401,31 @@ class Observer:
     def _mark_effect(self, fl: Flow, coa: Addr) -> None:
         """The receiver routes by the care-of address of the last BU it got: it processed that BU
         (evidence for BC-BA-ON-A even when no acknowledgement is seen)."""
-        last = fl.last_bu()
-        if fl.effect is None and last is not None and last.coa == coa and last.coa != last.home:
-            if fl.k_bu is None or fl.k_bu.t < last.t or fl.k_coa == coa:
-                fl.effect = self._index
+        last = fl.last_mn_bu()
+        if last is None or last.coa != coa or last.coa == last.home:
+            return
+        if fl.effect is None and (fl.k_bu is None or fl.k_bu.t < last.t or fl.k_coa == coa):
+            fl.effect = self._index
+        # BC-BA-ON-A (§7.5): Binding Updates with A that the receiver visibly used, none acknowledged.
+        # One acknowledgement missing from the capture (or lost, with §7.2 ignoring the identical
+        # retransmissions) explains one; two distinct ones used and unanswered do not.
+        if not last.a or fl.gap or fl.ba_for(last.seq, last.t) is not None:
+            return
+        if any(a.t >= last.t for a in fl.bas):
+            return
+        if last.index not in fl.unacked:
+            fl.unacked.append(last.index)
+            del fl.unacked[:-4]
+        old = [i for i in fl.unacked if i != last.index]
+        if old and self._t > last.t + self.o.ack_timeout + self.tol:
+            self._flag(
+                "BC-BA-ON-A",
+                fl.dst,
+                f"routes by the Binding Updates of packets {old[-1]} and {last.index} (both with the "
+                f"A bit) but acknowledged neither within {self.o.ack_timeout / 1000:g} s",
+                (old[-1], last.index),
+                key=last.index,
+            )
 
     def _ha_tunnel(self, f: PacketFacts, fi: PacketFacts, fl: Flow) -> None:
         """HA-TUNNEL (§8.4): outer destination = the primary care-of address; HA-DEREG (§8.3)."""

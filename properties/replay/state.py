@@ -72,6 +72,7 @@ class Flow:
         "effect",
         "prev_bind",
         "unreach",
+        "unacked",
     )
 
     def __init__(self, home: Addr, dst: Addr) -> None:
@@ -99,6 +100,7 @@ class Flow:
         self.k_ba: int | None = None  # the BA packet that revealed it
         self.effect: int | None = None  # packet where the receiver was seen using the binding
         self.prev_bind: tuple[Addr, int] | None = None  # (care-of address, BA index) superseded
+        self.unacked: list[int] = []  # BUs with A the receiver used without acknowledging (§7.5)
         self.unreach: list[int] = []  # ICMP Destination Unreachable for packets routed by it (§7.8)
 
     def last_bu(self) -> SeenBU | None:
