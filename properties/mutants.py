@@ -756,6 +756,36 @@ def _delete_keeps_entry() -> dict[str, Any]:
     return {target: process}
 
 
+def _rs_from_home() -> dict[str, Any]:
+    """§9.3: the Router Solicitation sent on a link change uses the home address as source."""
+    from model.codec.values import RouterSolicitation
+    from model.roles.events import Transmit
+
+    target = f"{_MN}:MobileNode.moved"
+    real = _orig(target)
+
+    def moved(self: Any, core: Any, iface: str, now: int) -> Any:
+        return [
+            replace(a, packet=replace(a.packet, src=self.home))
+            if isinstance(a, Transmit) and isinstance(a.packet.payload, RouterSolicitation)
+            else a
+            for a in real(self, core, iface, now)
+        ]
+
+    return {target: moved}
+
+
+def _prev_router_bu_not_h() -> dict[str, Any]:
+    """§9.6: the Binding Update to the previous default router is sent without the H bit."""
+    target = f"{_MN}:MobileNode.queue_bu"
+    real = _orig(target)
+
+    def queue_bu(self: Any, core: Any, p: Any, now: int) -> Any:
+        return real(self, core, replace(p, home_reg=False) if p.section == "9.6" else p, now)
+
+    return {target: queue_bu}
+
+
 def _nothing(*_a: Any, **_kw: Any) -> list[Any]:
     return []
 
@@ -939,6 +969,20 @@ ROLE_MUTANTS: tuple[Mutant, ...] = (
         "back home, no unsolicited Neighbor Advertisements for the home addresses",
         {"MN-RETURN-HOME"},
         lambda: {f"{_MOV}:send_na": _nothing, f"{_MN}:send_na": _nothing},
+    ),
+    _r(
+        "mn-rs-from-home",
+        "9.3",
+        "the Router Solicitation after a link change has the home address as source",
+        {"W-AUTOCONF-LLSRC"},
+        _rs_from_home,
+    ),
+    _r(
+        "prev-router-bu-not-h",
+        "9.6",
+        "the Binding Update to the previous default router lacks the H bit",
+        {"MN-PREV-ROUTER-BU"},
+        _prev_router_bu_not_h,
     ),
     _r(
         "mn-rate-1s-short",
