@@ -52,16 +52,26 @@ def kill_rate(budget: str = "ci") -> tuple[list[Kill], float]:
     return kills, rate
 
 
-if __name__ == "__main__":
-    import sys
+def main(argv: list[str]) -> int:
+    """`python -m properties.explore.killrate [BUDGET] [MUTANT...]`: one line per mutant as it ends."""
     import time
 
+    budget = argv[0] if argv else "ci"
+    names = set(argv[1:])
+    ms = [m for m in runtime_mutants() if not names or m.name in names]
     t0 = time.monotonic()
-    ks, r = kill_rate(sys.argv[1] if len(sys.argv) > 1 else "ci")
-    for k in ks:
-        print(
-            f"{k.mutant:24} {'KILLED ' + str(k.found) if k.killed else 'survived'}  aimed {','.join(k.aimed)}"
-        )
-    print(
-        f"kill rate {sum(k.killed for k in ks)}/{len(ks)} = {r:.0%} in {time.monotonic() - t0:.0f}s"
-    )
+    kills = []
+    for m in ms:
+        k = try_mutant(m, budget)
+        kills.append(k)
+        status = f"KILLED by {k.found}" if k.killed else "survived"
+        print(f"{k.mutant:24} {status:40} aimed {','.join(k.aimed)}", flush=True)
+    n = sum(k.killed for k in kills)
+    print(f"kill rate {n}/{len(kills)} in {time.monotonic() - t0:.0f}s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

@@ -57,6 +57,7 @@ from model.roles.events import (
     CacheUpdated,
     NodeSnapshot,
     RoleEvent,
+    Transmit,
 )
 from properties.catalog import CATALOG
 from properties.explore import strategies as S
@@ -111,6 +112,17 @@ def hypothesis_settings(budget: Budget, seed: int | None, shrink: bool = True) -
 
 
 # ---------------------------------------------------------------- coverage
+
+OBSERVER_GAPS: dict[str, str] = {
+    "HA-PROXY-NS": "not judged in machine runs: the replay observer obliges the home agent to answer"
+    " its own Neighbor Solicitation (sent from its link-local address) for a just de-registered home"
+    " address (properties/replay/observer.py _on_ns); reported, to be fixed there",
+    "HA-GRATUITOUS-NA": "not judged in machine runs: the replay observer counts the home agent's"
+    " Neighbor Advertisements only after it has seen the Binding Acknowledgement, but the home agent"
+    " multicasts them as it accepts the Binding Update, before the BA reaches the mobile node"
+    " (properties/replay/observer.py _on_na); reported, to be fixed there",
+}
+"""Observer judgements known to be wrong on simulated runs: left out of the machines (and said so)."""
 
 JUDGED: tuple[str, ...] = tuple([*MONITORED, *(p for p in CHECKED if p not in MONITORED)])
 """Every property a machine run judges: the runtime monitors, then the replay observers' rows."""
@@ -418,6 +430,22 @@ class MobilityMachine(RuleBasedStateMachine):
             self.now += (count - 1) * 1000
 
     @rule(data=st.data())
+    def roam_and_talk(self, data: st.DataObject) -> None:
+        """The draft's main path in one go: move, let registration happen, then a correspondent sends
+        to the home address (tunnelled by the home agent, §8.4; a BU to the sender follows, §9.5; a
+        legacy one answers it with Parameter Problem, §9.9), then the mobile node answers (HAO, §9.1)."""
+        mn = data.draw(st.sampled_from(self.mns), label="mn")
+        link = data.draw(st.sampled_from(self.foreign), label="link")
+        cn = data.draw(st.sampled_from(["CN", "CN2"] if self.has_cn2 else ["CN"]), label="cn")
+        self._do("roam_and_talk", A.Move(self.now, mn, link))
+        self._do("roam_and_talk", A.RunUntil(self.now + 3_000))
+        self._flow += 1
+        self._do("roam_and_talk", A.Send(self.now, cn, mn, count=3, every=1000, flow=self._flow))
+        self._do("roam_and_talk", A.RunUntil(self.now + 2_000))
+        self._flow += 1
+        self._do("roam_and_talk", A.Send(self.now, mn, cn, count=1, flow=self._flow))
+
+    @rule(data=st.data())
     def drop_next(self, data: st.DataObject) -> None:
         assert self.world is not None
         link = data.draw(st.sampled_from(sorted(self.world.net.links)), label="link")
@@ -522,17 +550,25 @@ class MobilityMachine(RuleBasedStateMachine):
         replay-like sequence numbers, short Option Length, C bit with Length 16, missing HAO."""
         assert self.world is not None
         mn = data.draw(st.sampled_from(self.mns), label="mn")
-        home = S.HOMES[mn]
-        dst = data.draw(st.sampled_from(("HA", "CN")), label="dst")
-        seq = data.draw(S.seq_near(self._mn_seq(mn, self.world.address(dst))), label="seq")
         kind = data.draw(
             st.sampled_from(("stale", "forged", "no-auth", "short", "c-len-16", "no-hao", "spoof")),
             label="kind",
         )
+        # forged and malformed updates claim a home address no mobile node holds (a cache entry the
+        # fills made, or an off-link one), so that the observers judge the receiver without taking
+        # them for the mobile node's own; stale and spoofed ones claim the mobile node's home
+        if kind in ("stale", "spoof"):
+            home = S.HOMES[mn]
+        else:
+            home = data.draw(st.sampled_from(S.PHANTOM_HOMES), label="home")
+        dst_name = data.draw(st.sampled_from(("HA", "CN", "anycast")), label="dst")
+        dst: A.Endpoint = S.HA_ANYCAST if dst_name == "anycast" else dst_name
+        cur = self._mn_seq(mn, self.world.address(dst_name if dst_name != "anycast" else "HA"))
+        seq = data.draw(S.seq_near(cur if home == S.HOMES[mn] else None), label="seq")
         coa = S.addr_in(S.PREFIXES[S.ATTACKER_LINK], 0x66)
         src: A.Endpoint = coa
         lifetime = data.draw(S.lifetimes, label="lifetime")
-        h = dst == "HA" and data.draw(st.booleans(), label="h")
+        h = dst_name == "anycast" or data.draw(st.booleans(), label="h")
         kw: dict[str, Any] = {"a": data.draw(st.booleans(), label="a"), "h": h}
         if h:
             kw["id_length"] = data.draw(st.sampled_from((64, 0, 48)), label="id-length")
@@ -549,8 +585,9 @@ class MobilityMachine(RuleBasedStateMachine):
             kw["hao"] = False
         elif kind == "spoof":
             src = mn  # the mobile node's own address: signed with its key (an insider's stale copy)
+        link = S.HOME_LINK if dst_name == "anycast" else S.ATTACKER_LINK
         pkt = A.InjectBU(src, dst, home, seq, lifetime, **kw)
-        self._do(f"inject_bu:{kind}", A.Inject(self.now, S.ATTACKER_LINK, pkt))
+        self._do(f"inject_bu:{kind}", A.Inject(self.now, link, pkt))
 
     @rule(data=st.data())
     def inject_ba(self, data: st.DataObject) -> None:
@@ -632,6 +669,7 @@ class Judge:
         self._injected_frames: set[int] = set()
         self._injected_keys: set[object] = set()
         self._injected_packets: set[int] = set()
+        self.homes = {n.home for n in head.nodes if isinstance(n, A.Mobile)}
 
     def stop_observing(self) -> None:
         """The cast the observers were given no longer holds (e.g. the home link was renumbered)."""
@@ -651,6 +689,15 @@ class Judge:
                     cov.event(ev, fast)
             elif r.kind is Kind.INJECT and r.frame is not None:
                 self._injected_frames.add(r.frame)
+            elif r.kind is Kind.TX and isinstance(r.event, Transmit):
+                pkt = r.event.packet
+                if obs is None or pkt.dst[0] != 0xFF:
+                    continue
+                # multicast is judged as sent (a link with no listener still carries it)
+                self._packets += 1
+                if cov is not None:
+                    cov.packet(pkt)
+                obs.packet(self._packets, r.time * 1_000_000, pkt)
             elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet):
                 pkt = r.event
                 key = packet_key(pkt)
@@ -664,7 +711,14 @@ class Judge:
                     self._injected_keys.add(key)  # a tunnelled or forwarded copy of one
                 if obs is None or not consumed(self.world, r.node, pkt):
                     continue
-                if injected and facts_of(inner or pkt).bu is not None:
+                if pkt.dst[0] == 0xFF and r.frame not in self._injected_frames:
+                    continue  # judged when it was sent
+                f = facts_of(inner or pkt)
+                if (
+                    injected
+                    and f.bu is not None
+                    and (f.hao is None or f.hao.home_address in self.homes)
+                ):
                     continue  # a forged BU would be taken as the mobile node's own (its HAO)
                 self._packets += 1
                 if injected:
@@ -681,6 +735,7 @@ class Judge:
                 for v in obs.violations
                 if (self.only is None or v.property in self.only)
                 and v.packet not in self._injected_packets
+                and v.property not in OBSERVER_GAPS
             ]
         return found
 
@@ -706,9 +761,11 @@ def observer_for(head: A.Scenario, world: Runner) -> Observer:
     ha = world.address("HA")
     mns = tuple((n.home, ha) for n in head.nodes if isinstance(n, A.Mobile))
     spec = HomeAgentSpec(ha, tuple(lk.prefix for lk in head.links), 64)
-    opts = ReplayOptions(
-        config=world.net.config, topology=Topology(home_agents=(spec,), mobile_nodes=mns)
+    others = tuple(
+        world.address(n.name) for n in head.nodes if isinstance(n, A.Correspondent) and not n.legacy
     )
+    topo = Topology(home_agents=(spec,), mobile_nodes=mns, not_home_agents=others)
+    opts = ReplayOptions(config=world.net.config, topology=topo)
     return Observer(opts)
 
 
@@ -773,7 +830,9 @@ def results_of(outcome: Outcome, wanted: frozenset[str] | None) -> list[Result]:
     for pid in JUDGED:
         if wanted is not None and pid not in wanted:
             continue
-        if bad is not None and bad.property == pid:
+        if pid in OBSERVER_GAPS:
+            out.append(Result(pid, "hypothesis", Status.UNKNOWN, detail=OBSERVER_GAPS[pid]))
+        elif bad is not None and bad.property == pid:
             out.append(
                 Result(
                     pid,

@@ -28,6 +28,15 @@ PREFIXES = {
 }
 RENUMBERED_HOME = "2001:db8:11::/64"
 HOMES = {"MN": a("2001:db8:1::100"), "MN2": a("2001:db8:1::200")}
+PHANTOM_HOMES = (
+    a("2001:db8:1::300"),  # the first home address fill_cache registers
+    a("2001:db8:1::310"),
+    a("2001:db8:1::666"),  # on the home link, held by nobody
+    a("2001:db8:5::1"),  # off every home agent's links (§8.2: Status 133 for H)
+)
+"""Home addresses forged and malformed Binding Updates claim (no mobile node holds them)."""
+HA_ANYCAST = a("2001:db8:1::fdff:ffff:ffff:fffe")
+"""The Home-Agents anycast address of the home subnet (§8.1, RFC 2526 form)."""
 KEYS = (("MN", "HA", "mn-ha secret"), ("MN", "CN", "mn-cn secret"), ("MN2", "HA", "mn2-ha secret"))
 ATTACKER_LINK = "LA"
 
