@@ -502,7 +502,9 @@ def ha_accepts_offlink(c: Capture) -> None:
 
 
 @capture(
-    "fault", "home agent answers an ID Length it does not use with Status 0 (§8.2: Status 136)"
+    "fault",
+    "home agent (64-bit identifiers, per the topology) accepts ID Length 48 (§8.2: Status 136)",
+    args=["--topology", "ha-topology.toml"],
 )
 def ha_idlen(c: Capture) -> None:
     c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, id_length=48))
@@ -1225,6 +1227,11 @@ def main() -> None:
         encoding="utf-8",
     )
     conversions()
+    (OUT / "ha-topology.toml").write_text(
+        "# The home agent of the hand-built captures (properties/replay/options.py format)\n"
+        '[[home_agent]]\naddress = "2001:db8:1::1"\nprefixes = ["2001:db8:1::/64"]\nid_length = 64\n',
+        encoding="utf-8",
+    )
     entries = []
     for c in CAPTURES:
         write(c)

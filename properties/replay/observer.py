@@ -81,12 +81,12 @@ def _statuses(
     is_ha_c: tuple[bool, ...],
     on_link_c: tuple[bool, ...],
     id_length: int,
-    ha_idl: int,
+    ha_idl_c: tuple[int, ...],
     to_anycast: bool,
 ) -> frozenset[int]:
     out: set[int] = set()
-    for has_entry, is_ha, on_link, full, evict, create in product(
-        has_entry_c, is_ha_c, on_link_c, (False, True), (False, True), (True, False)
+    for has_entry, is_ha, on_link, ha_idl, full, evict, create in product(
+        has_entry_c, is_ha_c, on_link_c, ha_idl_c, (False, True), (False, True), (True, False)
     ):
         _, st = kernel.cache_decision(
             PY,
@@ -1004,8 +1004,12 @@ class Observer:
                 "header naming the home address",
             )
 
-    def _hidden_env(self, f: PacketFacts, bu: SeenBU) -> tuple[list[bool], list[bool], int, bool]:
-        """(is_home_agent choices, home_on_link choices, HA ID length, to_anycast) for the receiver."""
+    def _hidden_env(
+        self, f: PacketFacts, bu: SeenBU
+    ) -> tuple[list[bool], list[bool], tuple[int, ...], bool]:
+        """(is_home_agent choices, home_on_link choices, HA ID length choices, to_anycast) for the
+        receiver. The home agent's interface-identifier length is unknown unless the topology gives
+        it or it accepted a nonzero ID Length before (§8.2)."""
         r = bu.dst
         to_anycast = self._anycast(r)
         ha = self.is_ha.get(r)
@@ -1014,7 +1018,14 @@ class Observer:
         is_ha_c = [ha] if ha is not None else [True, False]
         pref = self._prefixes_of(f.src if to_anycast else r)
         on_link_c = [any(p.contains(bu.home) for p in pref)] if pref else [True, False]
-        return is_ha_c, on_link_c, self.ha_idlen.get(r, 64), to_anycast
+        known = self.ha_idlen.get(r)
+        if known is not None:
+            idl_c: tuple[int, ...] = (known,)
+        elif bu.id_length:
+            idl_c = (bu.id_length, bu.id_length - 1 if bu.id_length > 1 else bu.id_length + 1)
+        else:
+            idl_c = (64,)
+        return is_ha_c, on_link_c, idl_c, to_anycast
 
     def _statuses(
         self,
@@ -1022,7 +1033,7 @@ class Observer:
         entries: list[tuple[bool, int]],
         is_ha_c: list[bool],
         on_link_c: list[bool],
-        ha_idl: int,
+        ha_idl: tuple[int, ...],
         to_anycast: bool,
     ) -> frozenset[int]:
         """Every Status the kernel's cache decision gives over the hidden choices (room in the cache,
