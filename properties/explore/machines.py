@@ -670,6 +670,7 @@ class Judge:
         self._injected_keys: set[object] = set()
         self._injected_packets: set[int] = set()
         self.homes = {n.home for n in head.nodes if isinstance(n, A.Mobile)}
+        self._sent_unicast: dict[int, IPv6Packet] = {}  # frame -> packet its sender originated
 
     def stop_observing(self) -> None:
         """The cast the observers were given no longer holds (e.g. the home link was renumbered)."""
@@ -689,9 +690,28 @@ class Judge:
                     cov.event(ev, fast)
             elif r.kind is Kind.INJECT and r.frame is not None:
                 self._injected_frames.add(r.frame)
+            elif r.kind is Kind.LOST and r.frame in self._sent_unicast:
+                # lost on its first link: a capture beside the sender still shows it
+                pkt = self._sent_unicast.pop(r.frame)
+                if obs is None:
+                    continue
+                self._packets += 1
+                if cov is not None:
+                    cov.packet(pkt)
+                obs.packet(self._packets, r.time * 1_000_000, pkt)
             elif r.kind is Kind.TX and isinstance(r.event, Transmit):
                 pkt = r.event.packet
-                if obs is None or pkt.dst[0] != 0xFF:
+                if pkt.dst[0] != 0xFF:
+                    if (
+                        r.node is not None
+                        and r.frame is not None
+                        and originated(self.world, r.node, pkt)
+                    ):
+                        self._sent_unicast[r.frame] = pkt
+                        if len(self._sent_unicast) > 256:
+                            self._sent_unicast.pop(next(iter(self._sent_unicast)))
+                    continue
+                if obs is None:
                     continue
                 # multicast is judged as sent (a link with no listener still carries it)
                 self._packets += 1
@@ -745,6 +765,12 @@ def packet_key(pkt: IPv6Packet) -> object:
     limit and a Routing header's swap change on the way). Used to follow injected packets."""
     hs = tuple(h for h in pkt.headers if not isinstance(h, Routing0))
     return (pkt.src, hs, pkt.payload)
+
+
+def originated(world: Runner, node: str, pkt: IPv6Packet) -> bool:
+    """Did `node` originate this packet (its own or a link-local source) rather than forward it?"""
+    n = world.net.node(node)
+    return pkt.src in n.addresses() or pkt.src[:2] == b"\xfe\x80"
 
 
 def consumed(world: Runner, node: str | None, pkt: object) -> bool:
