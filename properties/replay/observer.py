@@ -56,6 +56,10 @@ from properties.replay.state import Flow, Obligation, SeenBA, SeenBU
 from properties.verdict import Violation
 
 INF = kernel.INFINITE_LIFETIME
+EVERY = (
+    "; every explanation consistent with the capture (an unseen Binding Update, expiry, cache "
+    "replacement) is excluded"
+)
 _HA_STATUS_PROPERTY = {
     int(kernel.Status.HOME_REG_NOT_SUPPORTED): "HA-NOT-HA-132",
     int(kernel.Status.NOT_HOME_SUBNET): "HA-NOT-HOME-133",
@@ -1083,7 +1087,8 @@ class Observer:
                     "BC-SEQ-MONOTONIC",
                     (
                         f"accepted Sequence Number {bu.seq} although {eseq} is stored for "
-                        f"{fmt(bu.home)} (acknowledged in packet {fl.k_ba}) and is not smaller modulo 2^16"
+                        f"{fmt(bu.home)} (acknowledged in packet {fl.k_ba}) and {bu.seq} is not "
+                        f"greater modulo 2^16{EVERY}"
                     ),
                 )
             else:
@@ -1461,7 +1466,8 @@ class Observer:
                 f.src,
                 f"tunnelled a packet for {fmt(fl.home)} to {fmt(d)}, not to the primary care-of "
                 f"address {fmt(fl.k_coa or b'')} registered in packet {fl.k_ba}"
-                + (f" (stale binding of packet {old[1]})" if old and old[0] == d else ""),
+                + (f" (stale binding of packet {old[1]})" if old and old[0] == d else "")
+                + EVERY,
                 (kb.index, fl.k_ba or 0),
             )
         elif fl.known == "absent" and not hidden and not later:
@@ -1469,7 +1475,7 @@ class Observer:
                 "HA-DEREG",
                 f.src,
                 f"still tunnels packets for {fmt(fl.home)} after the de-registration acknowledged in "
-                f"packet {fl.k_ba}",
+                f"packet {fl.k_ba}{EVERY}",
                 (kb.index, fl.k_ba or 0),
             )
 
@@ -1607,7 +1613,7 @@ class Observer:
                         "BC-EXPIRE",
                         r,
                         f"routed by the binding for {fmt(home)} acknowledged in packet {fl.k_ba}, "
-                        f"whose lifetime ended at {fl.k_expiry / 1000:.3f} s",
+                        f"whose lifetime ended at {fl.k_expiry / 1000:.3f} s{EVERY}",
                         (fl.k_ba or 0,),
                         section="4.3",
                     )
@@ -1639,7 +1645,7 @@ class Observer:
                 "BC-DELETE",
                 r,
                 f"routed a packet for {fmt(home)} via {fmt(coa)} after the binding was deleted by the "
-                f"Binding Update of packet {kb.index} (acknowledged in packet {fl.k_ba})",
+                f"Binding Update of packet {kb.index} (acknowledged in packet {fl.k_ba}){EVERY}",
                 (kb.index, fl.k_ba or 0),
                 section="7.4",
             )
