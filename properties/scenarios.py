@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.dsl import ScenarioError, parse_scenario
+from model.dsl.ast import ExpectProperty
 from model.dsl.build import PropertyMonitor, Run, run_scenario
 from model.net import Kind
 from properties.catalog import CATALOG
@@ -85,26 +86,43 @@ def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
         for r in run.network.log.records
         if r.kind is Kind.INJECT and r.frame is not None
     }
-    expected = {
-        getattr(e, "property_id", None)
-        for e in scenario.expectations
-        if getattr(e, "property_id", None) is not None
-    }
+    props = [e for e in scenario.expectations if isinstance(e, ExpectProperty)]
+    # a fault-injection scenario announces the violation it provokes: that property is excused
+    excused_props = {e.property_id for e in props if not e.holds}
     kept: list[Violation] = []
     excused = 0
     for v in report.violations:
         if (
             (v.packet in injected)
             or any(r in injected for r in v.related)
-            or v.property in expected
+            or v.property in excused_props
         ):
             excused += 1
         else:
             kept.append(v)
     ms = monitors[0] if monitors else MonitorSet()
     observed = [*ms.violations, *check_log(run.network.log.records)]
-    mon = tuple(v for v in observed if v.property not in expected)
-    failed = tuple((r.line, r.text, r.detail) for r in run.results if not r.ok)
+    mon = tuple(v for v in observed if v.property not in excused_props)
+    # `expect: property P holds|violated` for P judged by replay or the log checks, not by the monitors
+    unexcused = {v.property for v in (*kept, *mon)}  # a "holds" expectation ignores injected frames
+    anywhere = {
+        v.property for v in (*report.violations, *observed)
+    }  # a "violated" one counts any sighting
+    failed_list = []
+    for r in run.results:
+        if r.ok:
+            continue
+        prop = next((e for e in props if e.pos.line == r.line), None)
+        if (
+            prop is not None
+            and prop.property_id not in MONITORED
+            and prop.property_id in (*CHECKED, *CHECKED_BY_LOG)
+        ):
+            held = prop.property_id not in unexcused if prop.holds else prop.property_id in anywhere
+            if held:
+                continue  # judged by the packet-level observers: as expected
+        failed_list.append((r.line, r.text, r.detail))
+    failed = tuple(failed_list)
     outcome = ScenarioOutcome(
         path, failed, mon, tuple(kept), excused, run.network.frames, time.monotonic() - started
     )
