@@ -108,14 +108,19 @@ class Run:
 
 
 class _Builder:
-    def __init__(self, s: A.Scenario, config: Config, capture: BinaryIO | None) -> None:
+    def __init__(
+        self, s: A.Scenario, config: Config, capture: BinaryIO | None, log_packets: bool = True
+    ) -> None:
         self.s = s
         self.config = config
-        self.net = Network(seed=s.seed or 0, config=config, capture=capture)
+        self.net = Network(
+            seed=s.seed or 0, config=config, capture=capture, log_packets=log_packets
+        )
         self.addr: dict[tuple[str, str], Addr] = {}  # (node, link) -> address
         self.homes = {n.home for n in s.nodes if isinstance(n, A.Mobile)}
         self.prefix: dict[str, Prefix] = {link.name: link.prefix for link in s.links}
         self.silent = {link.name for link in s.links if link.silent}
+        self.decls: dict[str, A.Node] = {n.name: n for n in s.nodes}  # name -> declaration
         self.flow = 1000
 
     def home_link(self, home: Addr) -> A.Link:
@@ -213,7 +218,7 @@ class _Builder:
             )
 
     def identities(self, name: str) -> list[Addr]:
-        n = self.s.node(name)
+        n = self.decls.get(name)
         if isinstance(n, A.Mobile):
             return [n.home]
         return [a for (nn, _), a in self.addr.items() if nn == name]
@@ -270,7 +275,7 @@ class _Builder:
 def _endpoint_addr(b: _Builder, ep: A.Endpoint, link: str) -> Addr:
     if isinstance(ep, bytes):
         return ep
-    n = b.s.node(ep)
+    n = b.decls.get(ep)
     if isinstance(n, A.Mobile):
         return n.home
     if (ep, link) in b.addr:
@@ -282,8 +287,8 @@ def _endpoint_addr(b: _Builder, ep: A.Endpoint, link: str) -> Addr:
 def _mobile_dst(b: _Builder, ep: A.Endpoint, now: int) -> tuple[Addr, tuple[ExtHeader, ...]]:
     """Where a packet for a mobile node goes: its care-of address with a Routing header to the home
     address when it is away (§5.2), else the address itself."""
-    if isinstance(ep, str) and isinstance(b.s.node(ep), A.Mobile):
-        n = b.s.node(ep)
+    if isinstance(ep, str) and isinstance(b.decls.get(ep), A.Mobile):
+        n = b.decls.get(ep)
         assert isinstance(n, A.Mobile)
         snap = b.net.node(ep).snapshot(now)
         if snap.at_home is False and snap.care_of:
@@ -461,7 +466,7 @@ def _schedule(b: _Builder) -> list[tuple[int, tuple[int, int], Callable[[int], N
 
             out.append((step.time, order, do_detach))
         elif isinstance(step, A.ReturnHome):
-            n = b.s.node(step.node)
+            n = b.decls.get(step.node)
             assert isinstance(n, A.Mobile)
             home = b.home_link(n.home).name
 
@@ -738,6 +743,20 @@ def _judge(
 # ---------------------------------------------------------------- the entry point
 
 
+def _need_packet_log(s: A.Scenario) -> None:
+    """Refuse what cannot be judged or played without tx/rx records."""
+    for e in s.expectations:
+        if (
+            isinstance(e, A.Expect)
+            and isinstance(e.condition, A.MsgEvent)
+            and e.condition.verb is not A.Verb.IGNORED
+        ):
+            raise ModelUsageError(f"line {e.pos.line}: {print_expectation(e)} needs the packet log")
+    for st in s.timeline:
+        if isinstance(st, A.Inject) and isinstance(st.packet, A.InjectReplay):
+            raise ModelUsageError(f"line {st.pos.line}: a replay needs the packet log")
+
+
 def run_scenario(
     scenario: A.Scenario,
     *,
@@ -746,15 +765,20 @@ def run_scenario(
     monitor: Callable[[Config], PropertyMonitor] | None = None,
     monitored: Collection[str] = (),
     violations: Callable[[PropertyMonitor], Collection[str]] | None = None,
+    log_packets: bool = True,
 ) -> Run:
     """Build the network, play the timeline, sample snapshots, judge every expectation.
 
     `monitor(config)` makes a property monitor (properties.monitors.MonitorSet); `violations(m)` lists
-    the property IDs it flagged; `monitored` are the IDs it can judge at all.
+    the property IDs it flagged; `monitored` are the IDs it can judge at all. `log_packets=False`
+    keeps tx/rx records out of the log (long runs, benchmarks): expectations on sent or received
+    messages and `replay` injections need them, so such scenarios are refused.
     """
     check_scenario(scenario)
+    if not log_packets:
+        _need_packet_log(scenario)
     cfg = config or config_of(scenario)
-    b = _Builder(scenario, cfg, capture)
+    b = _Builder(scenario, cfg, capture, log_packets)
     net = b.build()
     mon = monitor(cfg) if monitor is not None else None
     end = scenario.end_time
