@@ -212,12 +212,7 @@ def test_bad_arguments(capsys: pytest.CaptureFixture[str], argv: list[str]) -> N
 @pytest.mark.parametrize(
     "argv",
     [
-        pytest.param(
-            ["replay", X, "--clock-tolerance", "nan"],  # nan passes every range check
-            marks=pytest.mark.xfail(
-                strict=True, reason="bug (cli/cmd_replay.py): nan tolerance -> internal error"
-            ),
-        ),
+        ["replay", X, "--clock-tolerance", "nan"],  # nan passes every range check (fixed)
         pytest.param(
             ["verify", "--ha-anycast", "zzz", "--engine", "z3", "--property", "HA-NOT-HOME-133"],
             marks=pytest.mark.xfail(

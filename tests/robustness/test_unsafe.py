@@ -21,6 +21,7 @@ packets full of path-like strings and checks that nothing else appears on disk.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,12 @@ def _py_files() -> list[Path]:
     return sorted(p for t in TREES for p in (ROOT / t).rglob("*.py"))
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed file (cached: several tests walk the same trees)."""
+    return ast.parse(path.read_text(encoding="utf-8"), str(path))
+
+
 def _dotted(node: ast.expr) -> str:
     """`os.system` for Attribute(Name(os), system); `eval` for Name(eval); '' otherwise."""
     if isinstance(node, ast.Name):
@@ -104,7 +111,7 @@ def test_no_dangerous_calls_or_modules() -> None:
     found = []
     for p in _py_files():
         rel = str(p.relative_to(ROOT))
-        tree = ast.parse(p.read_text(encoding="utf-8"), rel)
+        tree = _tree(p)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 mods = [n.name.split(".")[0] for n in node.names]
@@ -235,7 +242,7 @@ def _write_sites() -> dict[tuple[str, str], list[int]]:
     sites: dict[tuple[str, str], list[int]] = {}
     for p in _py_files():
         rel = str(p.relative_to(ROOT))
-        for fn, lines in _sites_in(ast.parse(p.read_text(encoding="utf-8"), rel)).items():
+        for fn, lines in _sites_in(_tree(p)).items():
             sites.setdefault((rel, fn), []).extend(lines)
     return sites
 
