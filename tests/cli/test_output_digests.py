@@ -81,7 +81,9 @@ def _check(name: str, argv: list[str], cwd: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "argv", "cwd"), list(_decode_cases(False)), ids=lambda x: x if isinstance(x, str) else ""
+    ("name", "argv", "cwd"),
+    list(_decode_cases(False)),
+    ids=lambda x: x if isinstance(x, str) else "",
 )
 def test_decode_output_unchanged(name: str, argv: list[str], cwd: Path) -> None:
     _check(name, argv, cwd)
