@@ -440,3 +440,60 @@ def test_real_explore_unwritable_out() -> None:
     )
     assert r.returncode == 2
     assert_calm(r.returncode, r.stdout, r.stderr, out)
+
+
+# ---------------------------------------------------------------- configuration files are input too
+
+TOML_BITS = st.sampled_from(
+    [
+        "[[home_agent]]\n",
+        "[[mobile_node]]\n",
+        "[[not_home_agent]]\n",
+        'address = "2001:db8::1"\n',
+        "address = 5\n",
+        'prefixes = ["2001:db8::/64"]\n',
+        "prefixes = [3]\n",
+        "id_length = 64\n",
+        "id_length = 99999999999999999999\n",
+        'home_address = "2001:db8::9"\n',
+        "cache_capacity = 0\n",
+        "cache_capacity = -1\n",
+        'home_agent = "x"\n',
+        "a = [[[[]]]]\n",
+        "x = {y = 1}\n",
+        "= =\n",
+    ]
+)
+SA_BITS = st.sampled_from(
+    [
+        "2001:db8::1 2001:db8::2 hmac-md5-96 00112233\n",
+        "2001:db8::1 2001:db8::2 rot13 00\n",
+        "2001:db8::1 2001:db8::2 hmac-sha1-96 zz\n",
+        "# comment\n",
+        "x\n",
+        "\n",
+        "2001:db8::1 2001:db8::2 hmac-md5-96 00 99999999999999999999\n",
+        "[[sa]]\n",
+        'spi = "x"\n',
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(["--topology", "--sa"]),
+    st.one_of(
+        st.lists(TOML_BITS | SA_BITS, max_size=8).map(lambda xs: "".join(xs).encode()),
+        st.binary(max_size=200),
+    ),
+)
+def test_arbitrary_topology_and_sa_files(opt: str, data: bytes) -> None:
+    from contextlib import redirect_stderr, redirect_stdout
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "conf"
+        p.write_bytes(data)
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["replay", X, opt, str(p)])
+        assert_calm(code, out.getvalue(), err.getvalue(), str(p))
