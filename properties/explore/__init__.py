@@ -1,0 +1,32 @@
+"""Stateful Hypothesis over the forwarding engine (issue 5): machines, counterexamples, kill rate.
+
+`explore(...)` searches; `verify_engine(opts, progress)` is the `verify` entry point;
+`write_counterexample(failure, dir)` writes the `.scenario`, pcapng and message sequence chart.
+"""
+
+from __future__ import annotations
+
+from properties.explore.counterexample import confirm, write_counterexample
+from properties.explore.machines import (
+    BUDGETS,
+    JUDGED,
+    Coverage,
+    Failure,
+    MobilityMachine,
+    Outcome,
+    explore,
+    verify_engine,
+)
+
+__all__ = [
+    "BUDGETS",
+    "JUDGED",
+    "Coverage",
+    "Failure",
+    "MobilityMachine",
+    "Outcome",
+    "confirm",
+    "explore",
+    "verify_engine",
+    "write_counterexample",
+]

@@ -27,6 +27,7 @@ class Runner(Protocol):
 
     def apply(self, step: A.Step) -> None: ...
     def address(self, node: str) -> Addr: ...
+    def addresses(self, node: str) -> tuple[Addr, ...]: ...
 
 
 class BuildWorld:
@@ -57,6 +58,10 @@ class BuildWorld:
         if isinstance(n, A.Mobile):
             return n.home
         return self.b.addr[(node, n.links[0])]
+
+    def addresses(self, node: str) -> tuple[Addr, ...]:
+        """Every address the builder gave the node (one per link; a mobile node: its home address)."""
+        return tuple(self.b.identities(node))
 
 
 def default_world(scenario: A.Scenario, capture: BinaryIO | None = None) -> Runner:

@@ -565,11 +565,13 @@ class MobilityMachine(RuleBasedStateMachine):
         dst: A.Endpoint = S.HA_ANYCAST if dst_name == "anycast" else dst_name
         cur = self._mn_seq(mn, self.world.address(dst_name if dst_name != "anycast" else "HA"))
         seq = data.draw(S.seq_near(cur if home == S.HOMES[mn] else None), label="seq")
-        coa = S.addr_in(S.PREFIXES[S.ATTACKER_LINK], 0x66)
-        src: A.Endpoint = coa
+        # the attacker's own address as source and care-of address: answers come back to it
+        coa = self.world.address("X")
+        src: A.Endpoint = "X"
         lifetime = data.draw(S.lifetimes, label="lifetime")
         h = dst_name == "anycast" or data.draw(st.booleans(), label="h")
-        kw: dict[str, Any] = {"a": data.draw(st.booleans(), label="a"), "h": h}
+        ack = data.draw(st.sampled_from((True, True, False)), label="a")
+        kw: dict[str, Any] = {"a": ack, "h": h}
         if h:
             kw["id_length"] = data.draw(st.sampled_from((64, 0, 48)), label="id-length")
         if kind == "forged":
@@ -786,11 +788,15 @@ def observer_for(head: A.Scenario, world: Runner) -> Observer:
     """The replay observer with the cast the scenario fixes (home agent, its prefixes, mobile nodes)."""
     ha = world.address("HA")
     mns = tuple((n.home, ha) for n in head.nodes if isinstance(n, A.Mobile))
-    spec = HomeAgentSpec(ha, tuple(lk.prefix for lk in head.links), 64)
+    prefixes = tuple(lk.prefix for lk in head.links)
+    specs = tuple(HomeAgentSpec(x, prefixes, 64) for x in world.addresses("HA"))
     others = tuple(
-        world.address(n.name) for n in head.nodes if isinstance(n, A.Correspondent) and not n.legacy
+        x
+        for n in head.nodes
+        if isinstance(n, A.Correspondent) and not n.legacy
+        for x in world.addresses(n.name)
     )
-    topo = Topology(home_agents=(spec,), mobile_nodes=mns, not_home_agents=others)
+    topo = Topology(home_agents=specs, mobile_nodes=mns, not_home_agents=others)
     opts = ReplayOptions(config=world.net.config, topology=topo)
     return Observer(opts)
 
