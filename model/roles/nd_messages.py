@@ -218,30 +218,50 @@ class NeighborDiscovery:
         if pkt.hop_limit != ND_HOP_LIMIT or not is_link_local(pkt.src):
             return [Dropped(self.name, "ra-invalid", "RFC2461 6.1.2")]
         ifc = self.ifaces[iface]
-        self._rcache.clear()
+        host = (
+            not self.is_router
+        )  # routers learn neither prefixes nor default routers (RFC 2461 §6.2.7)
+        stale = (
+            False  # a learned prefix or router appeared, vanished or expires sooner: routes change
+        )
         for o in ra.options:
             if type(o) is SourceLLA:
                 assert isinstance(o, SourceLLA)
                 self.nc.learn(iface, pkt.src, o.lla, solicited=False, override=True, is_router=True)
-            elif type(o) is PrefixInfo and not self.is_router:
+            elif type(o) is PrefixInfo and host:
                 assert isinstance(o, PrefixInfo)
                 if o.on_link and 0 < o.prefix_length <= 128 and not is_link_local(o.prefix):
                     p = Prefix(
                         Prefix(o.prefix, o.prefix_length).with_iid(bytes(16)), o.prefix_length
                     )
                     if o.valid_lifetime == 0:
-                        ifc.learned.pop(p, None)
+                        if p in ifc.learned:
+                            del ifc.learned[p]
+                            stale = True
                     else:
-                        ifc.learned[p] = (
+                        exp = (
                             None
                             if o.valid_lifetime == 0xFFFFFFFF
                             else now + o.valid_lifetime * 1000
                         )
-        if not self.is_router:
+                        if p not in ifc.learned:
+                            stale = True
+                        else:
+                            old = ifc.learned[p]
+                            if exp is not None and (old is None or exp < old):
+                                stale = True
+                        ifc.learned[p] = exp
+        if host:
             if ra.router_lifetime:
-                ifc.routers[pkt.src] = now + ra.router_lifetime * 1000
-            else:
-                ifc.routers.pop(pkt.src, None)
+                exp2 = now + ra.router_lifetime * 1000
+                old2 = ifc.routers.get(pkt.src)
+                if old2 is None or exp2 < old2:
+                    stale = True
+                ifc.routers[pkt.src] = exp2
+            elif ifc.routers.pop(pkt.src, None) is not None:
+                stale = True
+        if stale:  # cached routes live until the earliest expiry they saw: only these matter
+            self._rcache.clear()
         if any(type(o) is PrefixInfo and not 0 <= o.prefix_length <= 128 for o in ra.options):
             # RFC 2461 §6.3.4: an invalid Prefix Information option is ignored, so mobility never sees it
             ra = replace(

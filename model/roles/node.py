@@ -205,6 +205,9 @@ class IPv6Node(NeighborDiscovery):
         self._mob_dirty = True  # next_deadline: the role's deadline must be asked again
         self._mob_dl: int | None = None
         self._mob_of: Mobility | None = None
+        self._prox_of: dict[Addr, str] | None = None  # _proxied_groups cache
+        self._prox_len = 0
+        self._prox_low: frozenset[bytes] = frozenset()
 
     # ------------------------------------------------------------ configuration (the scenario's API)
 
@@ -368,7 +371,9 @@ class IPv6Node(NeighborDiscovery):
 
     def receive(self, iface: str, packet: IPv6Packet, now: int) -> list[Action]:
         """A decoded packet from the link on `iface`."""
-        ifc = self._iface(iface)
+        ifc = self.ifaces.get(iface)
+        if ifc is None:
+            raise ModelUsageError(f"{self.name} has no interface {iface}")
         if not ifc.attached:
             return [Dropped(self.name, "iface-detached")]
         out = self._input(iface, packet, now, None, 0)
@@ -506,8 +511,17 @@ class IPv6Node(NeighborDiscovery):
         which would discard them anyway (`_input`: a group we did not join)."""
         if mac[2] == 0xFF:
             low = mac[3:]
-            return low in self._sol or any(p[13:] == low for p in self.mobility.proxied())
+            return low in self._sol or low in self._proxied_groups()
         return mac == _MAC_ALL_NODES or (self.is_router and mac == _MAC_ALL_ROUTERS)
+
+    def _proxied_groups(self) -> frozenset[bytes]:
+        """Low three octets of the proxied addresses (their solicited-node groups), kept while the
+        role hands back the same unchanged mapping (HomeAgent rebuilds it on every change)."""
+        prox = self.mobility.proxied()
+        if prox is not self._prox_of or len(prox) != self._prox_len:
+            self._prox_of, self._prox_len = prox, len(prox)
+            self._prox_low = frozenset(p[13:] for p in prox)
+        return self._prox_low
 
     def _is_local(self, dst: Addr) -> bool:
         if dst in self._addr_iface:
@@ -516,9 +530,8 @@ class IPv6Node(NeighborDiscovery):
             if dst == ALL_NODES or (self.is_router and dst == ALL_ROUTERS):
                 return True
             if dst[:13] == _SOL_PREFIX:
-                return dst[13:] in self._sol or any(
-                    p[13:] == dst[13:] for p in self.mobility.proxied()
-                )
+                low = dst[13:]
+                return low in self._sol or low in self._proxied_groups()
             return False
         return dst in self.mobility.anycast()
 
