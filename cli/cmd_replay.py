@@ -164,11 +164,12 @@ def _side_outputs(args: argparse.Namespace, report: object) -> None:
         Path(args.msc).write_text(_msc(args, report), "utf-8")
 
 
-MSC_MAX = 400
+MSC_MAX = 300
 
 
 def _msc(args: argparse.Namespace, report: object) -> str:
-    """The chart of the capture (at most MSC_MAX packets: those around the violations first)."""
+    """The chart of the capture: violating packets, Mobile IPv6 signalling, ICMPv6 errors and ND,
+    at most MSC_MAX besides the violating ones (properties/report/msc.py: `summarise`)."""
     from cli.cmd_decode import decode_path
     from cli.render import record_json
     from model.codec.values import PROFILES
@@ -176,20 +177,7 @@ def _msc(args: argparse.Namespace, report: object) -> str:
     from properties.report import msc
 
     assert isinstance(report, ReplayReport)
-    keep: set[int] = set()
-    for v in report.violations:
-        if v.packet is not None:
-            keep.update(range(max(1, v.packet - 3), v.packet + 2))
-        keep.update(v.related)
-    pkts = []
-    for d in decode_path(args.file, PROFILES[args.profile]):
-        j = record_json(d)
-        if j.get("src") is None:
-            continue
-        if report.packets <= MSC_MAX or j.get("index") in keep:
-            pkts.append(j)
-        if len(pkts) >= MSC_MAX:
-            break
-    names = {a: f"{a} ({', '.join(r)})" for a, r in report.nodes}
-    lifelines, arrows, bad = msc.from_decoded(pkts, report.violations, names)
-    return msc.render(lifelines, arrows, bad, title=f"mip6check replay {Path(args.file).name}")
+    pkts = (record_json(d) for d in decode_path(args.file, PROFILES[args.profile]))
+    roles = {a: ", ".join(r) for a, r in report.nodes}
+    chart = msc.chart_from_decoded(pkts, report.violations, roles=roles, limit=MSC_MAX)
+    return msc.render_chart(chart, title=f"mip6check replay {Path(args.file).name}")

@@ -1,27 +1,54 @@
 """Message sequence charts: one self-contained HTML page with an inline SVG (issue 5, issue 8).
 
-Lifelines per node, one arrow per packet labelled with its Mobile IPv6 fields, and the violating step
-drawn in red with the broken property and its draft section named. No scripts, fonts or images are
-loaded from anywhere; the output is byte-identical for the same input (integer coordinates only).
+Lifelines per node, one arrow per packet labelled with its Mobile IPv6 fields, and every violating
+arrow drawn in red with its broken property and draft section named (several violations: several red
+arrows, all listed in the violation box). No scripts, fonts or images are loaded from anywhere; the
+output is byte-identical for the same input (integer coordinates, no clock, no randomness).
+
+Numbering is what the user sees: an arrow with a capture frame is called "packet N" (N as `decode`
+and `replay` count, 1-based), an arrow without one "step N" (1-based position in the chart). The
+subtitle, the row labels, the tooltips (SVG <title>) and the violation box all use the same name.
+
+Lifeline boxes are sized to their text: the node name on the first line, its role on the second,
+then each address on a line of its own; nothing is cut. Columns are spaced so that the label of an
+arrow between two neighbouring lifelines fits between them.
+
+Large captures (`summarise`): a chart stays readable at a few hundred arrows, so from a capture only
+these packets are drawn, in capture order:
+  1. the violating packets and the earlier packets they depend on (always, even past the limit);
+  2. Mobile IPv6 signalling: Binding Update / Acknowledgement / Request options, Mobility Header,
+     Home Address option, type 0 Routing headers, IPv6-in-IPv6 tunnels, undecodable packets;
+  3. ICMPv6 errors;
+  4. Neighbour Discovery (RS, RA, NS, NA, Redirect).
+Plain data packets are never drawn. When more than `limit` packets qualify, the lower classes are
+cut first (class 4, then 3, then 2; within a class the latest go first). The page says how many
+packets were left out, and wherever consecutive drawn arrows skip packets, or are more than GAP_S
+seconds apart, a grey marker row says so ("12 packets not drawn", "+37.250 s"): the vertical axis is
+one row per arrow, never proportional to time, so long idle periods cost one marker row.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from properties.verdict import Violation
 
-LEFT = 170  # room for the time / frame column
-COL = 230  # distance between lifelines
+LEFT = 170  # room for the time / packet column
 TOP = 16  # top of the node boxes
 LINE = 15  # one label line
 ROW_PAD = 22
-BOX_W, BOX_H = 180, 40
+BOX_MIN_W = 150  # narrowest node box
+BOX_PAD = 16  # inner horizontal padding of a node box (both sides together)
+COL_GAP = 50  # least space between two neighbouring node boxes
+NAME_CH, ADDR_CH, LABEL_CH = 8, 7, 8  # width of one character: bold 13px, 11px and 12px monospace
 RED = "#d0021b"
+GAP_S = 5.0  # a time gap at least this long between drawn arrows gets a marker row
+MAX_ARROWS = 300  # default limit of `summarise`
+MAX_LISTED = 50  # violations listed in the box at most (all are highlighted)
 
 KIND_COLOURS = {
     "bu": "#1f5fbf",
@@ -38,10 +65,11 @@ KIND_COLOURS = {
 
 @dataclass(frozen=True, slots=True)
 class Lifeline:
-    """One node of the chart: a name and, optionally, its address."""
+    """One node of the chart: a name, optionally its address(es) (comma-separated) and its role."""
 
     name: str
     address: str = ""
+    role: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +88,29 @@ class Arrow:
 
 @dataclass(frozen=True, slots=True)
 class MscViolation:
-    """The broken property: at which step (0-based index into the arrows), which ID and section, why."""
+    """A broken property: at which arrow (`step`, a 0-based index into the arrows: the chart names
+    it by the arrow's packet number, or as 1-based "step N"), which ID and section, and why."""
 
     step: int
     property: str
     section: str
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Everything one chart draws: lifelines, arrows, violations and notes for the subtitle."""
+
+    lifelines: tuple[Lifeline, ...]
+    arrows: tuple[Arrow, ...]
+    violations: tuple[MscViolation, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+def where(arrows: Sequence[Arrow], step: int) -> str:
+    """The user-visible name of arrow `step`: "packet N" (its capture frame) or "step N" (1-based)."""
+    f = arrows[step].frame
+    return f"packet {f}" if f is not None else f"step {step + 1}"
 
 
 def _t(
@@ -75,57 +120,145 @@ def _t(
     return f'<text x="{x}" y="{y}" class="{cls}" text-anchor="{anchor}"{f}>{escape(text)}</text>'
 
 
-def _fit(text: str, n: int) -> str:
-    """Shorten `text` to at most n characters (an ellipsis marks the cut)."""
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 def _arrowhead(x: int, y: int, direction: int, colour: str) -> str:
     """A filled triangle pointing left (-1) or right (+1) with its tip at (x, y)."""
     b = x - 9 * direction
     return f'<polygon points="{x},{y} {b},{y - 5} {b},{y + 5}" fill="{colour}"/>'
 
 
+def _as_tuple(
+    violation: MscViolation | Sequence[MscViolation] | None,
+) -> tuple[MscViolation, ...]:
+    if violation is None:
+        return ()
+    if isinstance(violation, MscViolation):
+        return (violation,)
+    return tuple(violation)
+
+
+def _box_lines(ln: Lifeline) -> list[tuple[str, str]]:
+    """(text, css class) lines of a node box: name, role, one address a line."""
+    out = [(ln.name, "nname")]
+    if ln.role:
+        out.append((ln.role, "nrole"))
+    out += [
+        (a.strip(), "naddr") for a in ln.address.split(",") if a.strip() and a.strip() != ln.name
+    ]
+    return out
+
+
+def _box_width(ln: Lifeline) -> int:
+    widths = [len(t) * (NAME_CH if c == "nname" else ADDR_CH) for t, c in _box_lines(ln)]
+    return max(BOX_MIN_W, max(widths) + BOX_PAD)
+
+
+def _columns(lines_: Sequence[Lifeline], arrows: Sequence[Arrow]) -> tuple[list[int], list[int]]:
+    """x of each lifeline and width of each box: boxes never overlap, labels fit between lifelines."""
+    widths = [_box_width(ln) for ln in lines_]
+    idx = {ln.name: i for i, ln in enumerate(lines_)}
+    gaps = [
+        (widths[i] + widths[i + 1]) // 2 + COL_GAP for i in range(len(lines_) - 1)
+    ]  # gaps[i]: distance between lifeline i and i+1
+    need: dict[tuple[int, int], int] = {}
+    for a in arrows:
+        i, j = sorted((idx[a.src], idx[a.dst]))
+        if i == j or not a.label:
+            continue
+        w = max(len(t) for t in a.label) * LABEL_CH + 24
+        need[(i, j)] = max(need.get((i, j), 0), w)
+    for (i, j), w in sorted(need.items(), key=lambda kv: (kv[0][1] - kv[0][0], kv[0])):
+        have = sum(gaps[i:j])
+        if have < w:
+            gaps[j - 1] += w - have
+    first = LEFT + widths[0] // 2 if lines_ else LEFT
+    xs = [first]
+    for g in gaps:
+        xs.append(xs[-1] + g)
+    return xs, widths
+
+
+def _gap_text(prev: Arrow, a: Arrow) -> str:
+    parts: list[str] = []
+    if prev.frame is not None and a.frame is not None and a.frame - prev.frame > 1:
+        n = a.frame - prev.frame - 1
+        parts.append(f"{n} packet{'s' if n != 1 else ''} not drawn")
+    if a.time - prev.time >= GAP_S:
+        parts.append(f"+{a.time - prev.time:.3f} s")
+    return ", ".join(parts)
+
+
 def render_svg(
     lifelines: Sequence[Lifeline | str],
     arrows: Sequence[Arrow],
-    violation: MscViolation | None = None,
+    violation: MscViolation | Sequence[MscViolation] | None = None,
 ) -> str:
-    """The SVG element alone (well-formed XML, usable inside any page)."""
+    """The SVG element alone (well-formed XML, usable inside any page). `violation` is one
+    violation, a sequence of them (each violating arrow is drawn red), or None."""
     lines_ = [ln if isinstance(ln, Lifeline) else Lifeline(ln) for ln in lifelines]
-    xs = {ln.name: LEFT + COL // 2 + i * COL for i, ln in enumerate(lines_)}
-    if len(xs) != len(lines_):
+    names = [ln.name for ln in lines_]
+    if len(set(names)) != len(names):
         raise ValueError("lifeline names must be unique")
     for i, a in enumerate(arrows):
         for end in (a.src, a.dst):
-            if end not in xs:
+            if end not in names:
                 raise ValueError(f"arrow {i}: {end!r} is not a lifeline")
-    if violation is not None and not 0 <= violation.step < len(arrows):
-        raise ValueError(f"violation step {violation.step} is not an arrow index")
+    vs = _as_tuple(violation)
+    for v in vs:
+        if not 0 <= v.step < len(arrows):
+            raise ValueError(f"violation step {v.step} is not an arrow index")
+    by_step: dict[int, list[MscViolation]] = {}
+    for v in vs:
+        by_step.setdefault(v.step, []).append(v)
+
+    xs_list, widths = _columns(lines_, arrows)
+    xs = dict(zip(names, xs_list, strict=True))
+    right = (xs_list[-1] + widths[-1] // 2) if lines_ else LEFT
+    band_w = right - (LEFT - 160) + 10
+    box_lines = max((len(_box_lines(ln)) for ln in lines_), default=1)
+    box_h = 12 + 16 * box_lines
 
     body: list[str] = []
-    y = TOP + BOX_H + 20
+    y = TOP + box_h + 20
+    prev: Arrow | None = None
     for i, a in enumerate(arrows):
-        bad = violation is not None and violation.step == i
+        gap = _gap_text(prev, a) if prev is not None else ""
+        if gap:
+            body.append(
+                f'<g class="gap"><rect x="{LEFT - 160}" y="{y - 12}" width="{band_w}" height="22"'
+                f' class="gap-band"/>'
+                + _t(LEFT - 150, y + 3, f"⋯ {gap} ⋯", cls="gapt", anchor="start")
+                + "</g>"
+            )
+            y += 26
+        prev = a
+        mine = by_step.get(i, [])
+        bad = bool(mine)
         colour = RED if bad else KIND_COLOURS.get(a.kind, KIND_COLOURS["data"])
         x1, x2 = xs[a.src], xs[a.dst]
         label = list(a.label)
-        if bad and violation is not None:
-            label.append(f"✗ {violation.property} (§{violation.section})")
+        label += [f"✗ {v.property} (§{v.section})" for v in mine]
         top = y
         y_arrow = top + LINE * len(label) + 8
         cls = "arrow violating" if bad else ("arrow highlighted" if a.highlighted else "arrow")
+        name = where(arrows, i)
         frame = "" if a.frame is None else f' data-frame="{a.frame}"'
-        g = [f'<g class="{cls}" data-step="{i}" data-kind={quoteattr(a.kind)}{frame}>']
+        props = ""
+        if mine:
+            props = f" data-property={quoteattr(' '.join(v.property for v in mine))}"
+        g = [
+            f'<g class="{cls}" data-step="{i}" data-where={quoteattr(name)}'
+            f" data-kind={quoteattr(a.kind)}{frame}{props}>"
+        ]
+        tip = [f"{name} at {a.time:.6f} s: {a.src} -> {a.dst}", *a.label]
+        tip += [f"✗ {v.property} (§{v.section}) at {name}: {v.message}" for v in mine]
+        g.append(f"<title>{escape(chr(10).join(tip))}</title>")
         if bad or a.highlighted:
             g.append(
-                f'<rect x="{LEFT - 160}" y="{top - 13}" width="{len(xs) * COL + 160}"'
+                f'<rect x="{LEFT - 160}" y="{top - 13}" width="{band_w}"'
                 f' height="{y_arrow - top + 22}" class="{"bad-band" if bad else "hi-band"}"/>'
             )
-        when = f"{a.time:.6f} s"
-        g.append(_t(LEFT - 150, y_arrow - 4, when, cls="time", anchor="start"))
-        if a.frame is not None:
-            g.append(_t(LEFT - 150, y_arrow + 11, f"frame {a.frame}", cls="frame", anchor="start"))
+        g.append(_t(LEFT - 150, y_arrow - 4, f"{a.time:.6f} s", cls="time", anchor="start"))
+        g.append(_t(LEFT - 150, y_arrow + 11, name, cls="frame", anchor="start"))
         width = 3 if (bad or a.highlighted) else 1.5
         if x1 == x2:  # a node sending to itself: a small loop
             g.append(
@@ -144,53 +277,74 @@ def render_svg(
             g.append(_arrowhead(x2, y_arrow, d, colour))
             lx, anchor = (x1 + x2) // 2, "middle"
         for k, text in enumerate(label):
-            cls_t = "label bad" if bad and k == len(label) - 1 else "label"
+            cls_t = "label bad" if bad and k >= len(a.label) else "label"
             g.append(_t(lx, top + LINE * k + 4, text, cls=cls_t, anchor=anchor, fill=colour))
         g.append("</g>")
         body.append("".join(g))
         y = y_arrow + ROW_PAD + 6
 
-    if violation is not None:
-        msg = textwrap.wrap(violation.message, 110) or [""]
-        head = f"Violation of {violation.property} (draft §{violation.section}) at step {violation.step}"
-        h = 26 + LINE * (len(msg) + 1)
-        w = max(len(xs) * COL + 150, 520)
+    if vs:
+        w = max(band_w, 520)
+        wrap = max(60, (w - 30) // 7)
+        listed = sorted(vs, key=lambda v: (v.step, v.property))[:MAX_LISTED]
+        rows: list[tuple[str, str]] = []
+        for v in listed:
+            rows.append(
+                (
+                    f"Violation of {v.property} (draft §{v.section}) at {where(arrows, v.step)}",
+                    "vhead",
+                )
+            )
+            rows += [(m, "vmsg") for m in (textwrap.wrap(v.message, wrap) or [""])]
+        if len(vs) > len(listed):
+            rows.append((f"… and {len(vs) - len(listed)} more (all highlighted above)", "vmsg"))
+        h = 16 + 17 * len(rows)
         box = [
-            '<g class="violation">',
+            f'<g class="violation" data-count="{len(vs)}">',
             f'<rect x="{LEFT - 160}" y="{y}" width="{w}" height="{h}" rx="6" class="bad-box"/>',
-            _t(LEFT - 148, y + 20, head, cls="vhead", anchor="start", fill=RED),
         ]
-        box += [
-            _t(LEFT - 148, y + 20 + LINE * (k + 1), m, cls="vmsg", anchor="start")
-            for k, m in enumerate(msg)
-        ]
+        for k, (text, c) in enumerate(rows):
+            box.append(
+                _t(
+                    LEFT - 148,
+                    y + 20 + 17 * k,
+                    text,
+                    cls=c,
+                    anchor="start",
+                    fill=RED if c == "vhead" else None,
+                )
+            )
         box.append("</g>")
         body.append("".join(box))
         y += h + 10
 
     height = y + 20
-    width = LEFT + len(xs) * COL + 20
+    width = max(right + 20, LEFT - 160 + (max(band_w, 520) if vs else band_w) + 20)
     heads: list[str] = []
-    for ln in lines_:
-        x = xs[ln.name]
+    for ln, x, bw in zip(lines_, xs_list, widths, strict=True):
+        texts = [
+            _t(x, TOP + 18 + 16 * k, text, cls=c) for k, (text, c) in enumerate(_box_lines(ln))
+        ]
         heads.append(
             f'<g class="lifeline" data-node={quoteattr(ln.name)}>'
-            f'<line x1="{x}" y1="{TOP + BOX_H}" x2="{x}" y2="{height - 20}" class="life"/>'
-            f'<rect x="{x - BOX_W // 2}" y="{TOP}" width="{BOX_W}" height="{BOX_H}" rx="5" class="node"/>'
-            + _t(x, TOP + (17 if ln.address else 25), _fit(ln.name, 22), cls="nname")
-            + (_t(x, TOP + 33, _fit(ln.address, 28), cls="naddr") if ln.address else "")
+            f"<title>{escape(' '.join(t for t, _ in _box_lines(ln)))}</title>"
+            f'<line x1="{x}" y1="{TOP + box_h}" x2="{x}" y2="{height - 20}" class="life"/>'
+            f'<rect x="{x - bw // 2}" y="{TOP}" width="{bw}" height="{box_h}" rx="5" class="node"/>'
+            + "".join(texts)
             + "</g>"
         )
     style = (
         "<style>"
         ".life{stroke:#999;stroke-width:1;stroke-dasharray:4 4}"
         ".node{fill:#f3f6fa;stroke:#33475b;stroke-width:1.5}"
-        ".nname{font:bold 14px sans-serif}.naddr{font:11px monospace;fill:#33475b}"
+        ".nname{font:bold 13px monospace}.nrole{font:italic 11px monospace;fill:#33475b}"
+        ".naddr{font:11px monospace;fill:#33475b}"
         ".label{font:12px monospace}.label.bad{font-weight:bold}"
         ".time{font:11px monospace;fill:#333}.frame{font:11px monospace;fill:#777}"
         ".bad-band{fill:#fde8ea;fill-opacity:.75}.hi-band{fill:#fff6d6;fill-opacity:.75}"
+        ".gap-band{fill:#eeeeee}.gapt{font:italic 11px sans-serif;fill:#555}"
         ".bad-box{fill:#fff5f5;stroke:" + RED + ";stroke-width:2}"
-        ".vhead{font:bold 14px sans-serif}.vmsg{font:12px sans-serif}"
+        ".vhead{font:bold 13px sans-serif}.vmsg{font:12px sans-serif}"
         "</style>"
     )
     return (
@@ -204,29 +358,59 @@ def render_svg(
     )
 
 
+def subtitle(
+    arrows: Sequence[Arrow], violation: MscViolation | Sequence[MscViolation] | None = None
+) -> str:
+    """The line under the title: each broken property with where (same numbering as the rows)."""
+    vs = _as_tuple(violation)
+    if not vs:
+        return f"{len(arrows)} packets, no violation"
+    groups: dict[tuple[str, str], list[str]] = {}
+    for v in sorted(vs, key=lambda v: (v.step, v.property)):
+        places = groups.setdefault((v.property, v.section), [])
+        w = where(arrows, v.step)
+        if w not in places:
+            places.append(w)
+    parts = []
+    for (pid, sec), places in groups.items():
+        kind = places[0].split()[0]
+        nums = [p.split()[1] for p in places]
+        shown = ", ".join(nums[:8]) + (f" and {len(nums) - 8} more" if len(nums) > 8 else "")
+        plural = "s" if len(nums) > 1 else ""
+        parts.append(f"{pid} (§{sec}) broken at {kind}{plural} {shown}")
+    head = f"{len(vs)} violations: " if len(vs) > 1 else ""
+    return head + "; ".join(parts)
+
+
 def render(
     lifelines: Sequence[Lifeline | str],
     arrows: Sequence[Arrow],
-    violation: MscViolation | None = None,
+    violation: MscViolation | Sequence[MscViolation] | None = None,
     title: str = "Message sequence chart",
+    notes: Sequence[str] = (),
 ) -> str:
-    """One self-contained HTML page holding the chart (no external resources)."""
-    sub = (
-        f"{violation.property} (§{violation.section}) broken at step {violation.step}"
-        if violation is not None
-        else f"{len(arrows)} packets, no violation"
-    )
+    """One self-contained HTML page holding the chart (no external resources). `violation` is one
+    violation, a sequence of them, or None; `notes` are extra lines under the subtitle."""
+    svg = render_svg(lifelines, arrows, violation)  # validates before anything is named
+    sub = subtitle(arrows, violation)
+    extra = "".join(f'<p class="note">{escape(n)}</p>' for n in notes)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title>"
         "<style>body{margin:16px;font-family:sans-serif;background:#fff}"
-        "h1{font-size:18px;margin:0 0 4px}p{margin:0 0 12px;color:#444}</style>"
+        "h1{font-size:18px;margin:0 0 4px}p{margin:0 0 12px;color:#444}"
+        "p.note{margin:-8px 0 12px;color:#666;font-size:13px}</style>"
         "</head><body>\n"
-        f"<h1>{escape(title)}</h1><p>{escape(sub)}</p>\n"
-        + render_svg(lifelines, arrows, violation)
+        f'<h1>{escape(title)}</h1><p class="sub">{escape(sub)}</p>{extra}\n'
+        + svg
         + "\n</body></html>\n"
     )
+
+
+def render_chart(chart: Chart, title: str = "Message sequence chart") -> str:
+    """`render` of a Chart (as `chart_from_decoded` builds it)."""
+    return render(chart.lifelines, chart.arrows, chart.violations, title, chart.notes)
 
 
 # ---------------------------------------------------------------- from `decode --json` packets
@@ -308,63 +492,197 @@ def label_lines(pkt: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
     return tuple(lines), kind
 
 
+def _rank(pkt: Mapping[str, Any], must: set[int]) -> int:
+    """Drawing class of a decoded packet (module docstring): 1 kept always ... 4 ND, 5 never."""
+    if pkt.get("index") in must:
+        return 1
+    if (
+        pkt.get("mip6")
+        or pkt.get("mh")
+        or pkt.get("routing")
+        or pkt.get("inner")
+        or pkt.get("error")
+    ):
+        return 2
+    icmp = pkt.get("icmpv6")
+    if icmp:
+        return 4 if icmp.get("type") in _ND else 3
+    return 5
+
+
+def summarise(
+    packets: Iterable[Mapping[str, Any]],
+    violations: Sequence[Violation] = (),
+    limit: int = MAX_ARROWS,
+) -> tuple[list[Mapping[str, Any]], int]:
+    """The packets a chart draws (module docstring: violating and related packets, then Mobile IPv6
+    signalling, ICMPv6 errors, Neighbour Discovery; never plain data) in capture order, and how many
+    records were read. Streams: holds at most `limit` packets per class."""
+    must = {v.packet for v in violations if v.packet is not None}
+    must |= {r for v in violations for r in v.related}
+    classes: dict[int, list[Mapping[str, Any]]] = {1: [], 2: [], 3: [], 4: []}
+    total = 0
+    for pkt in packets:
+        total += 1
+        if pkt.get("src") is None:
+            continue
+        r = _rank(pkt, must)
+        if r == 1 or (r < 5 and len(classes[r]) < limit):
+            classes[r].append(pkt)
+    kept = list(classes[1])
+    for r in (2, 3, 4):
+        room = max(0, limit - len(kept))
+        kept += classes[r][:room]
+    kept.sort(key=lambda p: int(p.get("index") or 0))
+    return kept, total
+
+
+MULTICAST = "multicast"
+
+
+def chart_from_decoded(
+    packets: Iterable[Mapping[str, Any]],
+    violations: Sequence[Violation] = (),
+    names: Mapping[str, str] | None = None,
+    roles: Mapping[str, str] | None = None,
+    limit: int | None = MAX_ARROWS,
+) -> Chart:
+    """A chart of a capture decoded as `decode --json` objects: every violation highlighted.
+
+    `names` maps addresses to node names, `roles` addresses to roles (e.g. "home_agent"). One node's
+    addresses share a lifeline: those announced with the same source link-layer address (RS, RA, NS
+    options), and an unspecified source (::) doing duplicate address detection is drawn at the node
+    owning the target. Multicast destinations share one "multicast" lifeline (the group is named in
+    the label). With `limit`, only the packets `summarise` selects are drawn, and notes say how many
+    were left out; with None every packet is drawn.
+    """
+    names = dict(names or {})
+    roles = dict(roles or {})
+    if limit is None:
+        pkts = [p for p in packets if p.get("src") is not None]
+        total = len(pkts)
+    else:
+        pkts, total = summarise(packets, violations, limit)
+
+    # one node's addresses: the same source link-layer address (the sender's own, never a proxy's)
+    alias: dict[str, str] = {}
+    by_mac: dict[str, str] = {}
+    for p in pkts:
+        icmp = p.get("icmpv6") or {}
+        mac, src = icmp.get("slla"), str(p.get("src"))
+        if mac and src != "::":
+            first = by_mac.setdefault(str(mac), src)
+            if first != src:
+                alias.setdefault(src, first)
+    # prefer an address that has a name or role as the node's name
+    for src, first in list(alias.items()):
+        if (src in names or src in roles) and not (first in names or first in roles):
+            for k, base in list(alias.items()):
+                if base == first:
+                    alias[k] = src
+            alias[first] = src
+            alias.pop(src, None)
+
+    order: list[str] = []
+    addrs: dict[str, list[str]] = {}
+    role_of: dict[str, str] = {}
+
+    def node(addr: str) -> str:
+        base = alias.get(addr, addr)
+        n = names.get(addr) or names.get(base) or base
+        if n not in addrs:
+            order.append(n)
+            addrs[n] = []
+        if addr not in addrs[n] and addr != MULTICAST:
+            addrs[n].append(addr)
+        r = roles.get(addr) or roles.get(base)
+        if r and r not in role_of.get(n, "").split(", "):
+            role_of[n] = f"{role_of[n]}, {r}" if n in role_of else r
+        return n
+
+    related = {r for v in violations for r in v.related}
+    related |= {v.packet for v in violations if v.packet is not None}
+    arrows: list[Arrow] = []
+    for pkt in pkts:
+        label, kind = label_lines(pkt)
+        frame = pkt.get("index")
+        src, dst = str(pkt.get("src")), str(pkt.get("dst"))
+        pre: list[str] = []
+        icmp = pkt.get("icmpv6") or {}
+        if src == "::" and icmp.get("type") == 135 and icmp.get("target") and "::" not in names:
+            pre.append("from :: (duplicate address detection)")
+            s = node(str(icmp["target"]))
+        else:
+            s = node(src)
+        if dst.lower().startswith("ff") and dst not in names:
+            pre.append(f"to {dst}")
+            d = node(MULTICAST)
+            role_of.setdefault(d, "group destinations")
+        else:
+            d = node(dst)
+        arrows.append(
+            Arrow(
+                time=float(pkt.get("time") or 0.0),
+                src=s,
+                dst=d,
+                label=(*pre, *label),
+                kind=kind,
+                highlighted=frame in related,
+                frame=frame if isinstance(frame, int) else None,
+            )
+        )
+    lifelines = tuple(
+        Lifeline(n, ", ".join(a for a in addrs[n] if a != n), role_of.get(n, "")) for n in order
+    )
+    step_of = {a.frame: i for i, a in enumerate(arrows) if a.frame is not None}
+    bad: list[MscViolation] = []
+    unplaced: list[Violation] = []
+    for v in violations:
+        i = step_of.get(v.packet) if v.packet is not None else None
+        if i is None:
+            unplaced.append(v)
+        else:
+            bad.append(MscViolation(i, v.property, v.section, v.message))
+    notes: list[str] = []
+    if total > len(pkts):
+        notes.append(
+            f"{len(pkts)} of {total} packets drawn: {total - len(pkts)} left out (plain data, "
+            f"non-IPv6 records{', and the least important beyond ' + str(limit) if limit else ''};"
+            " violating packets are always drawn)"
+        )
+    for v in unplaced:
+        at = f"packet {v.packet}" if v.packet is not None else "a point without a packet"
+        notes.append(f"{v.property} (§{v.section}) at {at}: {v.message}")
+    return Chart(lifelines, tuple(arrows), tuple(bad), tuple(notes))
+
+
 def from_decoded(
     packets: Sequence[Mapping[str, Any]],
     violations: Sequence[Violation] = (),
     names: Mapping[str, str] | None = None,
 ) -> tuple[list[Lifeline], list[Arrow], MscViolation | None]:
-    """Lifelines, arrows and the first violation for a capture already decoded as `decode --json`
-    objects. `names` maps addresses to node names (addresses of one node share a lifeline);
-    unnamed addresses get their own lifeline, in order of appearance."""
-    names = dict(names or {})
-    order: list[str] = []
-    addrs: dict[str, list[str]] = {}
-
-    def node(addr: str) -> str:
-        n = names.get(addr, addr)
-        if n not in addrs:
-            order.append(n)
-            addrs[n] = []
-        if addr not in addrs[n]:
-            addrs[n].append(addr)
-        return n
-
-    related = {r for v in violations for r in v.related}
-    flagged = {v.packet for v in violations if v.packet is not None}
-    arrows: list[Arrow] = []
-    for pkt in packets:
-        label, kind = label_lines(pkt)
-        frame = pkt.get("index")
-        arrows.append(
-            Arrow(
-                time=float(pkt.get("time") or 0.0),
-                src=node(str(pkt.get("src"))),
-                dst=node(str(pkt.get("dst"))),
-                label=label,
-                kind=kind,
-                highlighted=frame in related or frame in flagged,
-                frame=frame,
-            )
-        )
-    lifelines = [Lifeline(n, ", ".join(addrs[n]) if addrs[n] != [n] else "") for n in order]
-    bad: MscViolation | None = None
-    for v in violations:
-        step = next((i for i, a in enumerate(arrows) if a.frame == v.packet), None)
-        if step is None and v.step is not None and 0 <= v.step < len(arrows):
-            step = v.step
-        if step is not None:
-            bad = MscViolation(step, v.property, v.section, v.message)
-            break
-    return lifelines, arrows, bad
+    """Compatibility form of `chart_from_decoded` (every packet drawn): lifelines, arrows and the
+    first violation only. New code should use `chart_from_decoded` and `render_chart`."""
+    c = chart_from_decoded(packets, violations, names, limit=None)
+    first = min(c.violations, key=lambda v: v.step) if c.violations else None
+    return list(c.lifelines), list(c.arrows), first
 
 
 __all__ = [
+    "GAP_S",
     "KIND_COLOURS",
+    "MAX_ARROWS",
     "Arrow",
+    "Chart",
     "Lifeline",
     "MscViolation",
+    "chart_from_decoded",
     "from_decoded",
     "label_lines",
     "render",
+    "render_chart",
     "render_svg",
+    "subtitle",
+    "summarise",
+    "where",
 ]

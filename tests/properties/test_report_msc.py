@@ -255,7 +255,8 @@ def test_from_decoded_packets() -> None:
     )
     names = {"2001:db8:2::100": "MN", "2001:db8:1::1": "HA", "fe80::1": "HA"}
     lifelines, arrows, bad = from_decoded(DECODED, [v], names)
-    assert [ln.name for ln in lifelines] == ["MN", "HA", "ff02::1"]
+    assert [ln.name for ln in lifelines] == ["MN", "HA", "multicast"]
+    assert arrows[2].label[0] == "to ff02::1"
     assert lifelines[1].address == "2001:db8:1::1, fe80::1"
     assert bad is not None and bad.step == 2 and bad.property == "HA-GRATUITOUS-NA"
     assert [a.highlighted for a in arrows] == [True, False, True, False]
