@@ -133,3 +133,15 @@ def test_silent_link_carries_no_router_advertisements() -> None:
         for rec in loud.log.of(Kind.TX)
     )
     assert loud.node("CN").routes.routes() == ()
+
+
+def test_without_the_packet_log_events_are_judged_and_packet_expectations_refused() -> None:
+    import pytest
+
+    from model.errors import ModelUsageError
+
+    quiet = SILENT.replace("expect never: HA sent ra to CN\nexpect never: R1 sent ra to CN\n", "")
+    r = run_scenario(parse_scenario(quiet), log_packets=False)
+    assert r.ok and not r.network.log.of(Kind.TX) and r.network.hops > 0
+    with pytest.raises(ModelUsageError, match="needs the packet log"):
+        run_scenario(parse_scenario(SILENT), log_packets=False)
