@@ -50,6 +50,9 @@ _mk_dst = maker(DestOptions)
 _mk_hbh = maker(HopByHop)
 _mk_ah = maker(AH)
 _mk_none = maker(NoNextHeader)
+_mk_frag = maker(Fragment)
+_mk_esp = maker(ESP)
+_mk_raw = maker(Raw)
 _EXT = frozenset((0, 43, 44, 51, 60))
 _MH = frozenset(_mh.MH_NUMBERS)
 
@@ -172,7 +175,7 @@ def _decode(
                 h = decode_routing(data, p, q, base)
             elif nh == 44:
                 _n, r, w, ident = _FRAG.unpack_from(data, p)
-                h = Fragment(w >> 3, bool(w & 1), ident, r, (w >> 1) & 3)
+                h = _mk_frag(w >> 3, bool(w & 1), ident, r, (w >> 1) & 3)
             else:
                 _n, _l, r, spi, seq = _AH.unpack_from(data, p)
                 h = _mk_ah(spi, seq, data[p + 12 : q], r)
@@ -189,14 +192,14 @@ def _decode(
             if type(h) is Fragment and (h.offset or h.more):
                 break  # a fragment: what follows is not decodable on its own
         if headers and type(headers[-1]) is Fragment and (headers[-1].offset or headers[-1].more):
-            payload = Raw(nh, data[p:pend])
+            payload = _mk_raw(nh, data[p:pend])
         else:
             payload = _upper(data, p, pend, nh, table, limits, base, depth, errs)
     except DecodeError as e:
         if errs is None:
             raise
         errs.append(e)
-        payload = Raw(nh, data[p:pend])
+        payload = _mk_raw(nh, data[p:pend])
     return _mk_pkt(
         data[pos + 8 : pos + 24],
         data[pos + 24 : pos + 40],
@@ -242,5 +245,5 @@ def _upper(
         if end - p < 8:
             fail(base + p, "ESP", "header", f"truncated: {end - p} octets, need 8")
         spi, seq = _II.unpack_from(data, p)
-        return ESP(spi, seq, data[p + 8 : end])
-    return Raw(nh, data[p:end])
+        return _mk_esp(spi, seq, data[p + 8 : end])
+    return _mk_raw(nh, data[p:end])

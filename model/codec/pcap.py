@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from model.codec.buffer import maker
 from model.errors import CaptureError, ModelUsageError
 
 __all__ = [
@@ -85,6 +86,9 @@ class Record:
     def time(self) -> float:
         """Capture timestamp in seconds."""
         return self.time_ns / 1e9
+
+
+_mk_record = maker(Record)  # positional, all eight fields: the per-record hot path
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +339,7 @@ class CaptureReader:
                 note = f"caplen {caplen} > snaplen {snaplen}"
             elif caplen > orig_len:
                 note = f"caplen {caplen} > original length {orig_len}"
-            yield Record(
+            yield _mk_record(
                 index,
                 ts_s * 1_000_000_000 + ts_f * frac,
                 linktype,
@@ -410,7 +414,7 @@ class CaptureReader:
                     elif caplen > orig_len:
                         note = f"caplen {caplen} > original length {orig_len}"
                     inp.pos = pos + blen
-                    yield Record(
+                    yield _mk_record(
                         index,
                         t + offset_ns,
                         linktype,
@@ -504,7 +508,7 @@ class CaptureReader:
                     note = f"caplen {caplen} > snaplen {snaplen}"
                 elif caplen > orig_len:
                     note = f"caplen {caplen} > original length {orig_len}"
-                yield Record(
+                yield _mk_record(
                     index,
                     t + offset_ns,
                     linktype,

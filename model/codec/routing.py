@@ -6,11 +6,14 @@ an odd Hdr Ext Len is a DecodeError. Other routing types are RoutingOther values
 
 from __future__ import annotations
 
-from model.codec.buffer import U32, fail
+from model.codec.buffer import U32, fail, maker
 from model.codec.values import Routing0, Routing2, RoutingOther
 from model.errors import ModelUsageError
 
 RoutingHeader = Routing0 | Routing2 | RoutingOther
+_mk_rh0 = maker(Routing0)
+_mk_rh2 = maker(Routing2)
+_mk_rho = maker(RoutingOther)
 
 
 def decode_routing(data: bytes, pos: int, end: int, base: int) -> RoutingHeader:
@@ -24,14 +27,14 @@ def decode_routing(data: bytes, pos: int, end: int, base: int) -> RoutingHeader:
         w = U32.unpack_from(data, pos + 4)[0]
         p = pos + 8
         addrs = tuple([data[i : i + 16] for i in range(p, end, 16)])
-        return Routing0(segleft, addrs, w >> 24, w & 0xFFFFFF)
+        return _mk_rh0(segleft, addrs, w >> 24, w & 0xFFFFFF)
     if rtype == 2:
         if hlen != 2:
             fail(
                 base + pos + 1, "RH2", "hdr_ext_len", f"Hdr Ext Len {hlen} is not 2 (RFC 6275 §6.4)"
             )
-        return Routing2(segleft, data[pos + 8 : pos + 24], U32.unpack_from(data, pos + 4)[0])
-    return RoutingOther(rtype, segleft, data[pos + 4 : end])
+        return _mk_rh2(segleft, data[pos + 8 : pos + 24], U32.unpack_from(data, pos + 4)[0])
+    return _mk_rho(rtype, segleft, data[pos + 4 : end])
 
 
 def encode_routing(h: RoutingHeader, next_header: int) -> bytes:

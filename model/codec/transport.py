@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import struct
 
-from model.codec.buffer import fail
+from model.codec.buffer import fail, maker
 from model.codec.values import TCP, UDP
 from model.errors import ModelUsageError
 
 _UDP = struct.Struct("!HHHH")
 _TCP = struct.Struct("!HHIIHHHH")
+_mk_udp = maker(UDP)
+_mk_tcp = maker(TCP)
 
 
 def decode_udp(data: bytes, pos: int, end: int, base: int) -> UDP:
@@ -17,7 +19,7 @@ def decode_udp(data: bytes, pos: int, end: int, base: int) -> UDP:
     if end - pos < 8:
         fail(base + pos, "UDP", "header", f"truncated: {end - pos} octets, need 8")
     sp, dp, ln, ck = _UDP.unpack_from(data, pos)
-    return UDP(sp, dp, data[pos + 8 : end], ck, ln)
+    return _mk_udp(sp, dp, data[pos + 8 : end], ck, ln)
 
 
 def decode_tcp(data: bytes, pos: int, end: int, base: int) -> TCP:
@@ -32,7 +34,7 @@ def decode_tcp(data: bytes, pos: int, end: int, base: int) -> TCP:
             "data_offset",
             f"Data Offset {w >> 12} gives {hl} octets with {end - pos} present",
         )
-    return TCP(
+    return _mk_tcp(
         sp, dp, seq, ack, w & 0xFFF, win, urg, data[pos + 20 : pos + hl], data[pos + hl : end], ck
     )
 

@@ -7,7 +7,7 @@ is present (§4.2), the upper layer, and the inner packet of an IPv6-in-IPv6 tun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from model.addr import Addr
 from model.codec.values import (
@@ -22,6 +22,8 @@ from model.codec.values import (
     MalformedOption,
     NoNextHeader,
     Option,
+    Pad1,
+    PadN,
     Routing0,
     Routing2,
     RoutingOther,
@@ -30,10 +32,12 @@ from model.codec.values import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PacketFacts:
+class PacketFacts(NamedTuple):
     """One IPv6 level of a packet. `final_dst` is the Routing header's last address when segments are
-    left (§7.9), else the Destination Address; `rh` the first type 0 Routing header."""
+    left (§7.9), else the Destination Address; `rh` the first type 0 Routing header.
+
+    Immutable like the codec's values, but a NamedTuple: one is built per packet and level, and a
+    tuple is built several times faster than a frozen dataclass (issue 6 speed)."""
 
     src: Addr
     dst: Addr
@@ -51,8 +55,33 @@ class PacketFacts:
     other_rh: bool  # a Routing header other than type 0 (e.g. RFC 6275 type 2)
 
 
+_mk_facts = PacketFacts  # positional, every field
+_PADDING = (Pad1, PadN)
+_OTHER_RH = (Routing2, RoutingOther)
+
+
 def facts_of(pkt: IPv6Packet) -> PacketFacts:
     """Flatten one IPv6 level (the options of every Destination Options header, in order)."""
+    payload = pkt.payload
+    inner = payload if isinstance(payload, IPv6Packet) else None
+    if not pkt.headers:  # the common case: nothing to flatten
+        esp = isinstance(payload, ESP)
+        return _mk_facts(
+            pkt.src,
+            pkt.dst,
+            pkt.dst,
+            None,
+            None,
+            None,
+            None,
+            None,
+            (),
+            (),
+            esp,
+            payload,
+            inner,
+            False,
+        )
     rh: Routing0 | None = None
     other_rh = False
     bu = ba = br = hao = None
@@ -62,35 +91,36 @@ def facts_of(pkt: IPv6Packet) -> PacketFacts:
     for h in pkt.headers:
         if isinstance(h, DestOptions):
             for o in h.options:
+                if isinstance(o, _PADDING):
+                    continue
                 bu, ba, br, hao = _note_option(o, bu, ba, br, hao, malformed, unknown)
         elif isinstance(h, Routing0):
             if rh is None:
                 rh = h
         elif isinstance(h, AH):
             auth = True
-        elif isinstance(h, Routing2 | RoutingOther):
+        elif isinstance(h, _OTHER_RH):
             other_rh = True
-    payload = pkt.payload
     if isinstance(payload, ESP):
         auth = True
     final = pkt.dst
     if rh is not None and rh.segments_left > 0 and rh.addresses:
         final = rh.addresses[-1]
-    return PacketFacts(
-        src=pkt.src,
-        dst=pkt.dst,
-        final_dst=final,
-        rh=rh,
-        bu=bu,
-        ba=ba,
-        br=br,
-        hao=hao,
-        malformed=tuple(malformed),
-        unknown=tuple(unknown),
-        auth=auth,
-        upper=payload,
-        inner=payload if isinstance(payload, IPv6Packet) else None,
-        other_rh=other_rh,
+    return _mk_facts(
+        pkt.src,
+        pkt.dst,
+        final,
+        rh,
+        bu,
+        ba,
+        br,
+        hao,
+        tuple(malformed) if malformed else (),
+        tuple(unknown) if unknown else (),
+        auth,
+        payload,
+        inner,
+        other_rh,
     )
 
 

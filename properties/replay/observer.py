@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import replace
 from functools import lru_cache
 from itertools import product
 
@@ -65,6 +64,14 @@ _HA_STATUS_PROPERTY = {
     int(kernel.Status.NOT_HOME_SUBNET): "HA-NOT-HOME-133",
     int(kernel.Status.DHAAD_RESPONSE): "HA-DHAAD-135",
     int(kernel.Status.BAD_ID_LENGTH): "HA-IDLEN-136",
+}
+# upper layers the packet loop dispatches on (exact codec types; anything else needs no handler)
+_UPPER_KIND: dict[type, int] = {
+    ParamProblem: 1,
+    NeighborAdvertisement: 2,
+    NeighborSolicitation: 3,
+    DestUnreachable: 4,
+    RouterSolicitation: 5,
 }
 UNREACH_PERSISTENT = 3  # §7.8 "persistent": this many errors for packets routed by one binding
 _MIP6_SHAPES = {"BU": (8, 24), "BA": (11,), "BR": (0,), "HAO": (16,)}
@@ -301,46 +308,50 @@ class Observer:
         self._time_s = t_ns / 1e9
         f = facts_of(pkt)
         if esp_opened:
-            f = replace(f, auth=True)
+            f = f._replace(auth=True)
         self._opened = esp_opened
         self._level(pkt, f, None, 0)
 
     def _level(
         self, pkt: IPv6Packet, f: PacketFacts, outer: PacketFacts | None, depth: int
     ) -> None:
-        self._seen_node(f)
-        auth = self._auth(pkt, f)
+        if self.oblig:
+            self._seen_node(f)
+        auth = self._auth(pkt, f) if f.auth else False
         self._opened = False  # only the outermost packet came out of the ESP payload
-        if f.bu or f.ba or f.br or f.malformed or f.hao or f.unknown:
+        bu, ba, mal = f.bu, f.ba, f.malformed
+        if bu or ba or f.br or mal or f.hao or f.unknown:
             self._wire(f, auth)
-        if f.bu is not None or any(m.kind == "BU" for m in f.malformed):
-            self._on_bu(f, auth)
-        if f.ba is not None or any(m.kind == "BA" for m in f.malformed):
-            self._on_ba(f, auth)
-        if f.br is not None:
-            self._on_br(f)
+            if bu is not None or (mal and any(m.kind == "BU" for m in mal)):
+                self._on_bu(f, auth)
+            if ba is not None or (mal and any(m.kind == "BA" for m in mal)):
+                self._on_ba(f, auth)
+            if f.br is not None:
+                self._on_br(f)
         up = f.upper
-        if isinstance(up, ParamProblem):
-            self._on_pp(f, up)
-        elif isinstance(up, NeighborAdvertisement):
-            self._on_na(f, up)
-        elif isinstance(up, NeighborSolicitation):
-            self._on_ns(f, up)
-        elif isinstance(up, DestUnreachable):
-            self._on_unreach(up)
-        elif isinstance(up, RouterSolicitation):
-            if f.src in self.homes:
+        kind = _UPPER_KIND.get(type(up), 0)
+        if kind:
+            if kind == 1 and isinstance(up, ParamProblem):
+                self._on_pp(f, up)
+            elif kind == 2 and isinstance(up, NeighborAdvertisement):
+                self._on_na(f, up)
+            elif kind == 3 and isinstance(up, NeighborSolicitation):
+                self._on_ns(f, up)
+            elif kind == 4 and isinstance(up, DestUnreachable):
+                self._on_unreach(up)
+            elif kind == 5 and f.src in self.homes:
                 self._flag(
                     "W-AUTOCONF-LLSRC",
                     f.src,
                     f"Router Solicitation sent from the home address {fmt(f.src)}; autoconfiguration "
                     "packets use a link-local source",
                 )
-        if f.inner is not None and depth < 8:
-            fi = facts_of(f.inner)
+        inner = f.inner
+        if inner is not None and depth < 8:
+            fi = facts_of(inner)
             self._on_tunnel(f, fi)
-            self._level(f.inner, fi, f, depth + 1)
-        elif f.bu is None and f.ba is None and outer is None:
+            self._level(inner, fi, f, depth + 1)
+        elif bu is None and ba is None and outer is None:
             self._on_data(f)
 
     def _auth(self, pkt: IPv6Packet, f: PacketFacts) -> bool:
@@ -353,6 +364,7 @@ class Observer:
 
     def _seen_node(self, f: PacketFacts) -> None:
         """A node sent a packet: judge its obligations whose deadline has passed (§9.5, §9.11, §8.2)."""
+        oblig = self.oblig
         who = [f.src]
         if f.hao is not None:
             who.append(f.hao.home_address)
@@ -360,7 +372,7 @@ class Observer:
         if h is not None:
             who.append(h)
         for w in who:
-            obs = self.oblig.get(w)
+            obs = oblig.get(w)
             if not obs:
                 continue
             keep = []
