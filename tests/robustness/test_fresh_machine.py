@@ -98,3 +98,27 @@ def test_ci_run_calls_it() -> None:
     if not calls:
         pytest.skip(".ci/run has no fresh-machine step yet")
     assert max(calls) < len(lines) - 1 and lines[-1] == setup_commands()[1]
+
+
+@pytest.mark.parametrize("fresh_rc", [0, 1])
+def test_ci_run_fails_when_the_fresh_machine_step_fails(tmp_path: Path, fresh_rc: int) -> None:
+    """.ci/run with a stand-in fresh-machine step and a fake venv whose tests pass."""
+    ci = tmp_path / ".ci"
+    ci.mkdir()
+    shutil.copy(ROOT / ".ci" / "run", ci / "run")
+    (ci / "fresh-machine.sh").write_text(
+        f"#!/bin/sh\necho fresh >> ../log 2>/dev/null\nexit {fresh_rc}\n"
+    )
+    (ci / "fresh-machine.sh").chmod(0o755)
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "activate").write_text(
+        "pip() { return 0; }\npython() { return 0; }\n"
+    )
+    fakebin = tmp_path / "bin"
+    fakebin.mkdir()
+    (fakebin / "tshark").write_text("#!/bin/sh\nexit 0\n")
+    (fakebin / "tshark").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fakebin}:/usr/bin:/bin"}
+    env.pop("MIP6CHECK_FRESH", None)
+    r = subprocess.run(["bash", str(ci / "run")], env=env, capture_output=True, check=False)
+    assert (r.returncode != 0) == bool(fresh_rc), r.stderr
