@@ -266,7 +266,7 @@ def _kill_rates(
         )
     clean = _Baseline(opts, progress)
     aimed_at = frozenset(p for m in chosen for p in m.catches)
-    corpus = _one_file_dirs(stack) if fastest and "scenarios" in engines else []
+    corpus = _one_file_dirs(stack) if "scenarios" in engines else []
     kills: list[Kill] = []
     for i, m in enumerate(chosen, 1):
         order = (
@@ -276,10 +276,12 @@ def _kill_rates(
         )
         t0 = time.monotonic()
         by_engine: list[tuple[str, tuple[str, ...]]] = []
-        evidence = ""
+        evidence = trouble = ""
         for engine in order:
             progress(f"[{i}/{len(chosen)}] {m.name}: {engine}")
-            split = fastest and engine == "scenarios" and "scenarios" not in opts.roots
+            # the corpus file by file: a fault that crashes one scenario loses only that file's
+            # verdicts, and the fastest mode stops at the first file that kills
+            split = engine == "scenarios" and "scenarios" not in opts.roots
             props: tuple[str, ...] = ()
             ev = ""
             for roots in _corpus_parts(corpus) if split else [opts.roots]:
@@ -287,21 +289,25 @@ def _kill_rates(
                     applied = m.applied()
                     applied.__enter__()
                 except (AttributeError, ImportError, ValueError) as e:  # a target left the model
-                    evidence = f"cannot be applied: {e}"
+                    trouble = f"cannot be applied: {e}"
                     break
                 try:
                     found = _run(opts, engine, m.catches, roots)
+                except Exception as e:  # the broken model crashed the engine: no verdict, no kill
+                    found = []
+                    trouble = trouble or f"{engine} raised {type(e).__name__}: {e}"
                 finally:
                     applied.__exit__(None, None, None)
                 if any(r.status is Status.VIOLATED for r in found):
                     clean.ensure(engine, aimed_at)  # once per engine, for every mutant's properties
-                props, ev = _judge(found, clean, engine)
-                if props:
+                got, ev = _judge(found, clean, engine)
+                props = tuple(sorted({*props, *got}))
+                evidence = evidence or ev
+                if got and fastest:
                     if split:  # the files that kill go first for the next mutants
                         corpus.insert(0, corpus.pop(corpus.index(roots["scenarios"])))
                     break
             by_engine.append((engine, props))
-            evidence = evidence or ev
             if props and fastest:
                 break
         kills.append(
@@ -312,7 +318,7 @@ def _kill_rates(
                 tuple(sorted(m.catches)),
                 tuple(by_engine),
                 time.monotonic() - t0,
-                evidence,
+                evidence or trouble,
             )
         )
     return KillReport(
