@@ -157,11 +157,41 @@ def _side_outputs(args: argparse.Namespace, report: object) -> None:
         from properties.report import sarif
 
         log = sarif.sarif_log(
-            report.violations, artifact=args.file, rules=CHECKED, command="mip6check replay"
+            report.violations,
+            artifact=args.file,
+            frame_offsets=_frame_offsets(args.file, {v.packet for v in report.violations}),
+            rules=CHECKED,
+            command="mip6check replay",
         )
         Path(args.sarif).write_text(sarif.dumps(log), "utf-8")
     if args.msc:
         Path(args.msc).write_text(_msc(args, report), "utf-8")
+
+
+def _frame_offsets(path: str, frames: set[int | None]) -> dict[int, tuple[int, int]]:
+    """Byte offset and length of the records (pcap record / pcapng block) of the given packets,
+    for SARIF regions: a record runs to the next record's offset (the last one to the file end)."""
+    import os
+
+    from model.codec.pcap import iter_file
+
+    wanted = {f for f in frames if f is not None}
+    out: dict[int, tuple[int, int]] = {}
+    pending: int | None = None
+    start = 0
+    if not wanted:
+        return out
+    for r in iter_file(path):
+        if pending is not None:
+            out[pending] = (start, r.file_offset - start)
+            pending = None
+            if len(out) == len(wanted):
+                break
+        if r.index in wanted:
+            pending, start = r.index, r.file_offset
+    if pending is not None:
+        out[pending] = (start, os.path.getsize(path) - start)
+    return out
 
 
 MSC_MAX = 300

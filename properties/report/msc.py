@@ -13,18 +13,21 @@ Lifeline boxes are sized to their text: the node name on the first line, its rol
 then each address on a line of its own; nothing is cut. Columns are spaced so that the label of an
 arrow between two neighbouring lifelines fits between them.
 
-Large captures (`summarise`): a chart stays readable at a few hundred arrows, so from a capture only
-these packets are drawn, in capture order:
+Large captures (`summarise`, used by `replay --msc`): a chart stays readable at a few hundred
+arrows, so from a capture these packets are drawn, in capture order, by class:
   1. the violating packets and the earlier packets they depend on (always, even past the limit);
-  2. Mobile IPv6 signalling: Binding Update / Acknowledgement / Request options, Mobility Header,
-     Home Address option, type 0 Routing headers, IPv6-in-IPv6 tunnels, undecodable packets;
+  2. Mobile IPv6 signalling: Binding Update / Acknowledgement / Request and Home Address options,
+     Mobility Header, Routing headers, IPv6-in-IPv6 tunnels, undecodable packets;
   3. ICMPv6 errors;
-  4. Neighbour Discovery (RS, RA, NS, NA, Redirect).
-Plain data packets are never drawn. When more than `limit` packets qualify, the lower classes are
-cut first (class 4, then 3, then 2; within a class the latest go first). The page says how many
-packets were left out, and wherever consecutive drawn arrows skip packets, or are more than GAP_S
-seconds apart, a grey marker row says so ("12 packets not drawn", "+37.250 s"): the vertical axis is
-one row per arrow, never proportional to time, so long idle periods cost one marker row.
+  4. Neighbour Discovery (RS, RA, NS, NA, Redirect), except an unsolicited Router Advertisement
+     identical to its sender's previous one (periodic repeats are never drawn);
+  5. plain data.
+Classes 2-5 share `limit` arrows (MAX_ARROWS by default), filled in class order, the earliest packets
+of a class first; records that are not IPv6 are never drawn. The page says how many packets were left
+out and why, and wherever consecutive drawn arrows skip packets, or are at least GAP_S seconds apart,
+a grey marker row says so ("12 packets not drawn, +37.250 s"): the vertical axis is one row per
+arrow, never proportional to time, so a long idle period costs one marker row. The selection depends
+on the packets only, so the page stays byte-identical for the same capture.
 """
 
 from __future__ import annotations
@@ -493,7 +496,7 @@ def label_lines(pkt: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
 
 
 def _rank(pkt: Mapping[str, Any], must: set[int]) -> int:
-    """Drawing class of a decoded packet (module docstring): 1 kept always ... 4 ND, 5 never."""
+    """Drawing class of a decoded packet (module docstring): 1 always drawn, then 2..5."""
     if pkt.get("index") in must:
         return 1
     if (
@@ -510,31 +513,61 @@ def _rank(pkt: Mapping[str, Any], must: set[int]) -> int:
     return 5
 
 
+def _ra_key(pkt: Mapping[str, Any]) -> str | None:
+    """What an unsolicited Router Advertisement says (sender and content), for spotting repeats."""
+    icmp = pkt.get("icmpv6") or {}
+    if icmp.get("type") != 134 or not str(pkt.get("dst", "")).lower().startswith("ff"):
+        return None
+    body = {k: v for k, v in icmp.items() if k not in ("checksum",)}
+    return repr((pkt.get("src"), sorted(body.items(), key=lambda kv: kv[0])))
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The packets a chart draws, in capture order, and what was left out."""
+
+    packets: tuple[Mapping[str, Any], ...]
+    total: int  # records read
+    repeated_ras: int  # unsolicited Router Advertisements identical to the sender's previous one
+    cut: int  # packets of classes 2..5 beyond the limit
+
+
 def summarise(
     packets: Iterable[Mapping[str, Any]],
     violations: Sequence[Violation] = (),
     limit: int = MAX_ARROWS,
-) -> tuple[list[Mapping[str, Any]], int]:
-    """The packets a chart draws (module docstring: violating and related packets, then Mobile IPv6
-    signalling, ICMPv6 errors, Neighbour Discovery; never plain data) in capture order, and how many
-    records were read. Streams: holds at most `limit` packets per class."""
+) -> Summary:
+    """The packets a chart draws (module docstring): violating and related packets always, then up
+    to `limit` in all of Mobile IPv6 signalling, ICMPv6 errors, Neighbour Discovery (less repeated
+    Router Advertisements) and plain data, in that priority. Streams: holds at most `limit` packets
+    per class besides the violating ones."""
     must = {v.packet for v in violations if v.packet is not None}
     must |= {r for v in violations for r in v.related}
-    classes: dict[int, list[Mapping[str, Any]]] = {1: [], 2: [], 3: [], 4: []}
-    total = 0
+    classes: dict[int, list[Mapping[str, Any]]] = {r: [] for r in range(1, 6)}
+    seen = {r: 0 for r in range(1, 6)}
+    last_ra: dict[object, str] = {}
+    total = repeats = 0
     for pkt in packets:
         total += 1
         if pkt.get("src") is None:
             continue
         r = _rank(pkt, must)
-        if r == 1 or (r < 5 and len(classes[r]) < limit):
+        key = _ra_key(pkt) if r == 4 else None
+        if key is not None:
+            src = pkt.get("src")
+            if last_ra.get(src) == key:
+                repeats += 1
+                continue
+            last_ra[src] = key
+        seen[r] += 1
+        if r == 1 or len(classes[r]) < limit:
             classes[r].append(pkt)
     kept = list(classes[1])
-    for r in (2, 3, 4):
-        room = max(0, limit - len(kept))
-        kept += classes[r][:room]
+    for r in (2, 3, 4, 5):
+        kept += classes[r][: max(0, limit - len(kept))]
     kept.sort(key=lambda p: int(p.get("index") or 0))
-    return kept, total
+    cut = sum(seen.values()) - len(kept)
+    return Summary(tuple(kept), total, repeats, cut)
 
 
 MULTICAST = "multicast"
@@ -559,29 +592,32 @@ def chart_from_decoded(
     names = dict(names or {})
     roles = dict(roles or {})
     if limit is None:
-        pkts = [p for p in packets if p.get("src") is not None]
-        total = len(pkts)
+        pkts: Sequence[Mapping[str, Any]] = [p for p in packets if p.get("src") is not None]
+        summary = Summary(tuple(pkts), len(pkts), 0, 0)
     else:
-        pkts, total = summarise(packets, violations, limit)
+        summary = summarise(packets, violations, limit)
+        pkts = summary.packets
 
-    # one node's addresses: the same source link-layer address (the sender's own, never a proxy's)
-    alias: dict[str, str] = {}
-    by_mac: dict[str, str] = {}
+    # one node's addresses: the same link-layer address announced by the sender itself (never a
+    # proxy's); the node is named by an address with a name or role, else a global one, else the first
+    groups: dict[str, list[str]] = {}
     for p in pkts:
         icmp = p.get("icmpv6") or {}
-        mac, src = icmp.get("slla"), str(p.get("src"))
+        src = str(p.get("src"))
+        mac = icmp.get("slla")
+        if not mac and icmp.get("target") == src:  # an NA about the sender itself
+            mac = icmp.get("tlla")
         if mac and src != "::":
-            first = by_mac.setdefault(str(mac), src)
-            if first != src:
-                alias.setdefault(src, first)
-    # prefer an address that has a name or role as the node's name
-    for src, first in list(alias.items()):
-        if (src in names or src in roles) and not (first in names or first in roles):
-            for k, base in list(alias.items()):
-                if base == first:
-                    alias[k] = src
-            alias[first] = src
-            alias.pop(src, None)
+            members = groups.setdefault(str(mac), [])
+            if src not in members:
+                members.append(src)
+    alias: dict[str, str] = {}
+    for members in groups.values():
+        known = [m for m in members if m in names or m in roles]
+        glob = [m for m in members if not m.lower().startswith("fe80:")]
+        canon = (known or glob or members)[0]
+        for m in members:
+            alias.setdefault(m, canon)
 
     order: list[str] = []
     addrs: dict[str, list[str]] = {}
@@ -631,6 +667,9 @@ def chart_from_decoded(
                 frame=frame if isinstance(frame, int) else None,
             )
         )
+    if MULTICAST in order:  # the pseudo-node of group destinations stands at the right edge
+        order.remove(MULTICAST)
+        order.append(MULTICAST)
     lifelines = tuple(
         Lifeline(n, ", ".join(a for a in addrs[n] if a != n), role_of.get(n, "")) for n in order
     )
@@ -644,11 +683,16 @@ def chart_from_decoded(
         else:
             bad.append(MscViolation(i, v.property, v.section, v.message))
     notes: list[str] = []
-    if total > len(pkts):
+    if summary.total > len(pkts):
+        other = summary.total - len(pkts) - summary.repeated_ras - summary.cut
+        why = [f"{other} not IPv6 or undecodable records"] if other else []
+        if summary.repeated_ras:
+            why.append(f"{summary.repeated_ras} repeated Router Advertisements")
+        if summary.cut:
+            why.append(f"{summary.cut} beyond the limit of {limit} (data first, then ND)")
         notes.append(
-            f"{len(pkts)} of {total} packets drawn: {total - len(pkts)} left out (plain data, "
-            f"non-IPv6 records{', and the least important beyond ' + str(limit) if limit else ''};"
-            " violating packets are always drawn)"
+            f"{len(pkts)} of {summary.total} packets drawn; left out: {', '.join(why)}."
+            " Violating packets and the packets they depend on are always drawn."
         )
     for v in unplaced:
         at = f"packet {v.packet}" if v.packet is not None else "a point without a packet"

@@ -9,9 +9,11 @@ frame's offset is known) or at a scenario file line.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from properties.catalog import CATALOG, Property, get
 from properties.coverage import load_clauses, load_map
@@ -41,6 +43,15 @@ def _sentences() -> dict[str, tuple[tuple[str, str, str], ...]]:
 def draft_sentences(pid: str) -> tuple[tuple[str, str, str], ...]:
     """The draft's normative sentences a property checks: (clause ID, section, text)."""
     return _sentences().get(pid, ())
+
+
+def artifact_uri(path: str) -> str:
+    """A file path as a SARIF artifact URI reference: kept when it already is a URI, else with `/`
+    separators and unsafe characters percent-encoded (relative paths stay relative)."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", path) and not re.match(r"^[A-Za-z]:[\\/]", path):
+        return path
+    quoted = quote(path.replace("\\", "/"), safe="/:@!$&'()*+,;=-._~")
+    return "file:///" + quoted if re.match(r"^[A-Za-z]:/", quoted) else quoted
 
 
 def _rule(p: Property) -> JSON:
@@ -160,6 +171,8 @@ def sarif_log(
     (its URI as given, relative paths are fine); `rules` defaults to the whole catalog (unknown IDs
     raise UnknownPropertyError)."""
     vs = list(violations)
+    if artifact is not None:
+        artifact = artifact_uri(artifact)
     pids = list(rules) if rules is not None else list(CATALOG)
     pids += [v.property for v in vs if v.property not in pids and v.property in CATALOG]
     rule_objs = [_rule(get(pid)) for pid in pids]
@@ -203,4 +216,4 @@ def dumps(log: JSON) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-__all__ = ["SARIF_LEVEL", "draft_sentences", "dumps", "from_results", "sarif_log"]
+__all__ = ["SARIF_LEVEL", "artifact_uri", "draft_sentences", "dumps", "from_results", "sarif_log"]
