@@ -563,8 +563,8 @@ def summarise(
         if r == 1 or len(classes[r]) < limit:
             classes[r].append(pkt)
     kept = list(classes[1])
-    for r in (2, 3, 4, 5):
-        kept += classes[r][: max(0, limit - len(kept))]
+    for r in (2, 3, 4, 5):  # classes 2..5 share `limit`; the violating ones come on top
+        kept += classes[r][: max(0, limit + len(classes[1]) - len(kept))]
     kept.sort(key=lambda p: int(p.get("index") or 0))
     cut = sum(seen.values()) - len(kept)
     return Summary(tuple(kept), total, repeats, cut)
