@@ -86,7 +86,7 @@ class Budget:
 
 
 BUDGETS: dict[str, Budget] = {
-    "ci": Budget("ci", max_examples=30, steps=25),
+    "ci": Budget("ci", max_examples=25, steps=20),
     "long": Budget("long", max_examples=400, steps=60),
     "test": Budget("test", max_examples=8, steps=15),
 }
@@ -673,6 +673,7 @@ class Judge:
         self._injected_packets: set[int] = set()
         self.homes = {n.home for n in head.nodes if isinstance(n, A.Mobile)}
         self._sent_unicast: dict[int, IPv6Packet] = {}  # frame -> packet its sender originated
+        self._fed_frames: set[int] = set()
 
     def stop_observing(self) -> None:
         """The cast the observers were given no longer holds (e.g. the home link was renumbered)."""
@@ -733,6 +734,10 @@ class Judge:
                     self._injected_keys.add(key)  # a tunnelled or forwarded copy of one
                 if obs is None or not consumed(self.world, r.node, pkt):
                     continue
+                if r.frame in self._fed_frames:
+                    continue  # a link-layer duplicate of a frame already judged (link `dup`)
+                if r.frame is not None:
+                    self._fed_frames.add(r.frame)
                 if pkt.dst[0] == 0xFF and r.frame not in self._injected_frames:
                     continue  # judged when it was sent
                 f = facts_of(inner or pkt)

@@ -11,7 +11,7 @@ from properties.explore.killrate import runtime_mutants, try_mutant
 from properties.mutants import BY_NAME
 
 RUNTIME = [m.name for m in runtime_mutants()]
-QUICK = ["seq-ge", "seq-equal-valid", "homereg-evictable"]
+QUICK = ["seq-ge", "retx-new-seq", "no-backoff-doubling"]
 
 
 def test_runtime_mutants_are_most_of_the_catalogue() -> None:
