@@ -166,17 +166,31 @@ def sarif_log(
     rules: Iterable[str] | None = None,
     tool_version: str = "0.1.0",
     command: str | None = None,
+    artifacts: Sequence[str | None] | None = None,
 ) -> JSON:
     """One SARIF log with one run. `artifact` is the capture or scenario file the violations are in
-    (its URI as given, relative paths are fine); `rules` defaults to the whole catalog (unknown IDs
-    raise UnknownPropertyError)."""
+    (its URI as given, relative paths are fine); `artifacts`, when given, names one file per
+    violation instead (None: no location). `rules` defaults to the whole catalog (unknown IDs raise
+    UnknownPropertyError)."""
     vs = list(violations)
-    if artifact is not None:
-        artifact = artifact_uri(artifact)
+    if artifacts is not None and len(artifacts) != len(vs):
+        raise ValueError("artifacts: one entry per violation")
+    per = list(artifacts) if artifacts is not None else [artifact] * len(vs)
+    uris = [artifact_uri(x) if x is not None else None for x in per]
+    files = list(dict.fromkeys(u for u in uris if u is not None))
+    if artifact is not None and artifacts is None and not files:
+        files = [artifact_uri(artifact)]
     pids = list(rules) if rules is not None else list(CATALOG)
     pids += [v.property for v in vs if v.property not in pids and v.property in CATALOG]
     rule_objs = [_rule(get(pid)) for pid in pids]
     index = {pid: i for i, pid in enumerate(pids)}
+    results = []
+    for v, uri in zip(vs, uris, strict=True):
+        r = _result(v, index, uri, frame_offsets or {})
+        if uri is not None:
+            for loc in (*r.get("locations", ()), *r.get("relatedLocations", ())):
+                loc["physicalLocation"]["artifactLocation"]["index"] = files.index(uri)
+        results.append(r)
     run: JSON = {
         "tool": {
             "driver": {
@@ -186,11 +200,11 @@ def sarif_log(
                 "rules": rule_objs,
             }
         },
-        "results": [_result(v, index, artifact, frame_offsets or {}) for v in vs],
+        "results": results,
         "columnKind": "unicodeCodePoints",
     }
-    if artifact is not None:
-        run["artifacts"] = [{"location": {"uri": artifact}}]
+    if files:
+        run["artifacts"] = [{"location": {"uri": f}} for f in files]
     if command is not None:
         run["invocations"] = [{"commandLine": command, "executionSuccessful": True}]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
@@ -199,15 +213,17 @@ def sarif_log(
 def from_results(results: Sequence[Result], **kw: Any) -> JSON:
     """A SARIF log of `verify` results: every violation any engine reported (rules: whole catalog).
 
-    A counterexample given as {"scenario": path, ...} becomes the artifact when `artifact` is not set.
+    Each result's violations point at its own counterexample ({"scenario": path, ...}) unless
+    `artifact` is given for all of them.
     """
     vs = [v for r in results for v in r.violations]
-    if "artifact" not in kw:
+    if "artifact" not in kw and "artifacts" not in kw:
+        per: list[str | None] = []
         for r in results:
             ce = r.counterexample
-            if isinstance(ce, dict) and isinstance(ce.get("scenario"), str):
-                kw["artifact"] = ce["scenario"]
-                break
+            scen = ce.get("scenario") if isinstance(ce, dict) else None
+            per += [scen if isinstance(scen, str) else None] * len(r.violations)
+        kw["artifacts"] = per
     return sarif_log(vs, **kw)
 
 

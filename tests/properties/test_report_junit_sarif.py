@@ -156,3 +156,55 @@ def test_schema_rejects_a_broken_log() -> None:
     del log["runs"][0]["tool"]  # type: ignore[index]
     with pytest.raises(jsonschema.ValidationError):
         _validate(log)
+
+
+def test_sarif_each_counterexample_is_its_own_artifact() -> None:
+    v3 = Violation("MN-BACKOFF", "9.7", "MUST", "MN", "too early", time=3.0, step=7)
+    results = [
+        RESULTS[3],  # V2 in traces/regressions/x.scenario, line 12
+        Result(
+            "MN-BACKOFF",
+            "hypothesis",
+            Status.VIOLATED,
+            counterexample={"scenario": "out/MN-BACKOFF/counterexample.scenario"},
+            violations=(v3,),
+        ),
+        Result("MN-RATE-LIMIT", "z3", Status.VIOLATED, violations=(V1,)),  # no file at all
+    ]
+    log = sarif.from_results(results)
+    _validate(log)
+    run = log["runs"][0]  # type: ignore[index]
+    assert [a["location"]["uri"] for a in run["artifacts"]] == [
+        "traces/regressions/x.scenario",
+        "out/MN-BACKOFF/counterexample.scenario",
+    ]
+    r0, r1, r2 = run["results"]
+    assert r0["locations"][0]["physicalLocation"]["artifactLocation"]["index"] == 0
+    assert r0["locations"][0]["physicalLocation"]["region"] == {"startLine": 12}
+    assert r0["locations"][0]["logicalLocations"][0]["name"] == "step 4"
+    phys = r1["locations"][0]["physicalLocation"]
+    assert phys["artifactLocation"] == {"uri": "out/MN-BACKOFF/counterexample.scenario", "index": 1}
+    assert "locations" not in r2 and r2["properties"]["packet"] == 17
+    with pytest.raises(ValueError, match="one entry per violation"):
+        sarif.sarif_log([V1], artifacts=[])
+
+
+def test_sarif_artifact_uris_are_uri_references() -> None:
+    assert sarif.artifact_uri("captures/a b.pcapng") == "captures/a%20b.pcapng"
+    assert sarif.artifact_uri("C:\\traces\\x.pcap") == "file:///C:/traces/x.pcap"
+    assert sarif.artifact_uri("file:///x.pcap") == "file:///x.pcap"
+    log = sarif.sarif_log([V1], artifact="my captures/run#1.pcapng")
+    _validate(log)
+    uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]  # type: ignore[index]
+    assert uri["artifactLocation"]["uri"] == "my%20captures/run%231.pcapng"
+
+
+def test_junit_case_names_are_stable() -> None:
+    """A case is named by its property and sections only: not by violations, times or counts."""
+    a = junit.replay_results([V1], ["MN-RETX-SAME-SEQ", "W-BU-NEEDS-HAO"])
+    b = junit.replay_results([], ["MN-RETX-SAME-SEQ", "W-BU-NEEDS-HAO"])
+
+    def names(rs: list[Result]) -> list[str | None]:
+        return [c.get("name") for c in ET.fromstring(junit.to_xml(rs)).iter("testcase")]
+
+    assert names(a) == names(b) == ["MN-RETX-SAME-SEQ (§9.7)", "W-BU-NEEDS-HAO (§5.1, §7.2)"]
