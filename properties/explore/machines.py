@@ -674,6 +674,7 @@ class Judge:
         self.homes = {n.home for n in head.nodes if isinstance(n, A.Mobile)}
         self._sent_unicast: dict[int, IPv6Packet] = {}  # frame -> packet its sender originated
         self._fed_frames: set[int] = set()
+        self._fed_at: dict[object, int] = {}
 
     def stop_observing(self) -> None:
         """The cast the observers were given no longer holds (e.g. the home link was renumbered)."""
@@ -738,6 +739,10 @@ class Judge:
                     continue  # a link-layer duplicate of a frame already judged (link `dup`)
                 if r.frame is not None:
                     self._fed_frames.add(r.frame)
+                last = self._fed_at.get(key)
+                if last is not None and r.time - last < DUP_WINDOW_MS:
+                    continue  # a duplicate made upstream and forwarded as a separate frame
+                self._fed_at[key] = r.time
                 if pkt.dst[0] == 0xFF and r.frame not in self._injected_frames:
                     continue  # judged when it was sent
                 f = facts_of(inner or pkt)
@@ -765,6 +770,10 @@ class Judge:
                 and v.property not in OBSERVER_GAPS
             ]
         return found
+
+
+DUP_WINDOW_MS = 100
+"""Identical packets closer than this are link duplicates (a retransmission is >= 1 s later, §9.7)."""
 
 
 def packet_key(pkt: IPv6Packet) -> object:
