@@ -30,6 +30,7 @@ from model.codec.helpers import (
     innermost,
     mobility_options,
     upper_layer,
+    wire_checksum_ok,
 )
 from model.codec.ipv6 import (
     DEFAULT_LIMITS,
@@ -168,4 +169,5 @@ __all__ = [
     "pseudo_addresses",
     "upper_layer",
     "verify_checksum",
+    "wire_checksum_ok",
 ]

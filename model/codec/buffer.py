@@ -31,15 +31,32 @@ T = TypeVar("T")
 
 
 def maker(cls: type[T]) -> Callable[..., T]:
-    """A positional constructor for a frozen slots dataclass without __post_init__ that sets the slots
-    through their descriptors (about 40% cheaper than the frozen __init__; the value is identical).
-    Used on the decode hot path only."""
+    """A positional constructor for a frozen slots dataclass without __post_init__, for the decode hot
+    path; the value is identical to the real constructor's.
+
+    The fields are stored on an instance of a plain (not frozen) twin class with the same slots, whose
+    attribute stores are ordinary, and the instance then becomes `cls` (same layout, so `__class__`
+    assignment is allowed): about 4x cheaper than the frozen __init__. Where the layouts differ, the
+    slots are set through their descriptors instead (about 40% cheaper)."""
     if hasattr(cls, "__post_init__"):
         return cls  # validation must run: use the real constructor
     names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    ns: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    args = ", ".join(names)
+    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": tuple(names)})
+    ns: dict[str, Any] = {"new": object.__new__, "cls": cls, "twin": twin}
+    body = "".join(f" o.{n} = {n}\n" for n in names)
+    exec(f"def make({args}):\n o = new(twin)\n{body} o.__class__ = cls\n return o\n", ns)  # noqa: S102
+    make: Callable[..., T] = ns["make"]
+    try:
+        probe = make(*range(len(names)))
+        ok = type(probe) is cls and all(getattr(probe, n) == i for i, n in enumerate(names))
+    except TypeError:  # "object layout differs"
+        ok = False
+    if ok:
+        return make
+    ns = {"new": object.__new__, "cls": cls}
     for n in names:
         ns["s_" + n] = cls.__dict__[n].__set__
     body = "".join(f" s_{n}(o, {n})\n" for n in names)
-    exec(f"def make({', '.join(names)}):\n o = new(cls)\n{body} return o\n", ns)  # noqa: S102
+    exec(f"def make({args}):\n o = new(cls)\n{body} return o\n", ns)  # noqa: S102
     return ns["make"]  # type: ignore[no-any-return]

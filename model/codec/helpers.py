@@ -16,6 +16,7 @@ from model.codec.values import (
     DestUnreachable,
     EchoReply,
     EchoRequest,
+    Fragment,
     ICMPv6Other,
     IPv6Packet,
     NeighborAdvertisement,
@@ -104,3 +105,32 @@ def checksum_ok(pkt: IPv6Packet) -> bool | None:
         return None
     src, dst = pseudo_addresses(pkt)
     return verify_checksum(src, dst, header_number(u), encode_upper(pkt, fill_checksum=False))
+
+
+def wire_checksum_ok(data: bytes, pkt: IPv6Packet, start: int = 0) -> bool | None:
+    """`checksum_ok(pkt)` computed over the octets `pkt` was decoded from, without encoding it again.
+
+    `data[start:]` must be the octets given to the decoder, which returned `pkt` without error; the
+    upper layer is found by walking the header lengths on the wire (tunnels to the inner packet), and
+    its checksum is verified over those octets with the pseudo-header of `pseudo_addresses` (§9.1,
+    §7.9). For such a packet the encoder reproduces the upper layer byte for byte, so the answer is
+    the same as `checksum_ok(pkt)`'s."""
+    while True:
+        p = start + 40
+        end = p + (data[start + 4] << 8 | data[start + 5])
+        for h in pkt.headers:
+            t = type(h)
+            if t is AH:
+                p += (data[p + 1] + 2) * 4
+            elif t is Fragment:
+                p += 8
+            else:
+                p += (data[p + 1] + 1) * 8
+        u = pkt.payload
+        if type(u) is not IPv6Packet:
+            break
+        pkt, start = u, p
+    if not isinstance(u, _CHECKSUMMED) or u.checksum is None:
+        return None
+    src, dst = pseudo_addresses(pkt)
+    return verify_checksum(src, dst, header_number(u), data[p:end])

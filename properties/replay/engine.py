@@ -15,7 +15,7 @@ from typing import Any
 
 from model.addr import Addr, fmt
 from model.codec import DecodeError, decode_packet
-from model.codec.link import decode_link
+from model.codec.link import LINKTYPE_ETHERNET, decode_link
 from model.codec.pcap import Record, RecordError, iter_file
 from properties.replay.facts import facts_of
 from properties.replay.observer import Observer
@@ -86,14 +86,27 @@ def replay_file(
     last_t = 0
     copies = 0
     seen: OrderedDict[bytes, tuple[int, int, int]] = OrderedDict()
+    cap = opts.limits.recent_packets
+    has_keys = bool(keys)
+    observe = obs.packet
     for rec in records:
         packets += 1
-        if isinstance(rec, RecordError):
+        if type(rec) is not Record:
+            assert isinstance(rec, RecordError)
             undecodable += 1
             if len(errors) < MAX_ERRORS_KEPT:
                 errors.append((packets, rec.reason))
             continue
-        pkt, reason, raw = _decode(rec, profile)
+        data = rec.data
+        if rec.linktype == LINKTYPE_ETHERNET and data[12:14] == b"\x86\xdd":
+            # untagged Ethernet with IPv6: what decode_link would say, without building its value
+            raw, reason = data[14:], None
+            try:
+                pkt = decode_packet(raw, profile, base_offset=14)
+            except DecodeError as e:
+                pkt, reason = None, _reason(e)
+        else:
+            pkt, reason, raw = _decode(rec, profile)
         if pkt is None:
             if reason is None:
                 decoded += 1
@@ -106,15 +119,18 @@ def replay_file(
                 explained.append(f"packet {rec.index}: " + (reason or "not an IPv6 frame"))
             continue
         decoded += 1
-        if _is_copy(seen, rec, raw, opts.limits.recent_packets):
+        if _is_copy(seen, rec, raw, cap):
             copies += 1  # the same transmission captured again on another link (or forwarded)
             if explain == rec.index:
                 explained.append(f"packet {rec.index}: a copy of an earlier packet on another link")
             continue
-        opened = keys.open_esp(pkt, profile) if keys else None
-        if opened is not None:
-            pkt = opened
-        obs.packet(rec.index, rec.time_ns, pkt, esp_opened=opened is not None)
+        if has_keys:
+            opened = keys.open_esp(pkt, profile)
+            if opened is not None:
+                pkt = opened
+            observe(rec.index, rec.time_ns, pkt, esp_opened=opened is not None)
+        else:
+            observe(rec.index, rec.time_ns, pkt)
         last_t = rec.time_ns
         if explain == rec.index:
             explained.extend(_explain(obs, rec.index, pkt))
@@ -153,7 +169,7 @@ def _is_copy(
     Captures taken on several links at once (pcapng, one interface per link) show each hop's copy."""
     if len(raw) < 40:
         return False
-    key = raw[:7] + raw[8 : 40 + int.from_bytes(raw[4:6], "big")]  # link padding left out
+    key = raw[:7] + raw[8 : 40 + (raw[4] << 8 | raw[5])]  # link padding left out
     hop = raw[7]
     prev = seen.get(key)
     seen[key] = (rec.time_ns, rec.iface, hop)
@@ -164,6 +180,10 @@ def _is_copy(
     elif len(seen) > cap:
         seen.popitem(last=False)
     return False
+
+
+def _reason(e: DecodeError) -> str:
+    return f"{e.layer}.{e.field} at offset {e.offset}: {e.reason}"
 
 
 def _decode(rec: Record, profile: Any) -> tuple[Any, str | None, bytes]:
@@ -178,7 +198,7 @@ def _decode(rec: Record, profile: Any) -> tuple[Any, str | None, bytes]:
     try:
         return decode_packet(raw, profile, base_offset=off), None, raw
     except DecodeError as e:
-        return None, f"{e.layer}.{e.field} at offset {e.offset}: {e.reason}", b""
+        return None, _reason(e), b""
 
 
 def _explain(obs: Observer, index: int, pkt: Any) -> list[str]:

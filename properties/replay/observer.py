@@ -478,7 +478,7 @@ class Observer:
     def _wire(self, f: PacketFacts, auth: bool) -> None:
         bu, ba, br, hao = f.bu, f.ba, f.br, f.hao
         node = hao.home_address if hao is not None else f.src
-        if bu is not None or any(m.kind == "BU" for m in f.malformed):
+        if bu is not None or (f.malformed and any(m.kind == "BU" for m in f.malformed)):
             if hao is None:
                 self._flag("W-BU-NEEDS-HAO", f.src, "Binding Update without a Home Address option")
             if not auth:
@@ -516,7 +516,7 @@ class Observer:
                     node,
                     "de-registration with the home agent without the A bit (§9.13 needs H and A)",
                 )
-        if ba is not None or any(m.kind == "BA" for m in f.malformed):
+        if ba is not None or (f.malformed and any(m.kind == "BA" for m in f.malformed)):
             if not auth:
                 self._flag(
                     "W-BA-NEEDS-AUTH",
@@ -545,6 +545,8 @@ class Observer:
                 "home the source is a care-of address",
                 section="9.1",
             )
+        if not f.unknown:
+            return
         prof = self.cfg.profile
         wanted = {"BU": prof.bu, "BA": prof.ba, "BR": prof.br, "HAO": prof.hao}
         for u in f.unknown:
@@ -1566,7 +1568,10 @@ class Observer:
         """A packet routed by a binding (§7.9): BC-CREATE, BC-DELETE, BC-EXPIRE, BC-REJECT-NO-CACHE,
         BC-ROUTE-VIA-RH (the eviction explanation refuted), HA-NO-RH-FOR-INTERCEPTED."""
         r, coa, home = f.src, f.dst, f.final_dst
-        hit = self.recent.get((r, home, f.upper)) if self._hashable(f.upper) else None
+        try:
+            hit = self.recent.get((r, home, f.upper))
+        except TypeError:  # an unhashable upper layer is never remembered
+            hit = None
         if hit is not None and self._t - hit[1] <= 2000:
             reg = self.reg.get(home)
             fl_r = self.flows.get((home, r))
@@ -1589,8 +1594,14 @@ class Observer:
         if fl.k_bu is None:
             return
         kb = fl.k_bu
-        later = any(b.t > kb.t and b.seq != kb.seq for b in fl.bus)
-        hidden = self._unseen_bu_possible(fl, kb.t, self._t)
+
+        def later_or_hidden() -> bool:
+            """A BU seen after the known one, or an unseen one possible since (both pure tests,
+            evaluated only where a verdict needs them)."""
+            return any(b.t > kb.t and b.seq != kb.seq for b in fl.bus) or self._unseen_bu_possible(
+                fl, kb.t, self._t
+            )
+
         if fl.known == "present":
             if coa == fl.k_coa:
                 if fl.effect is None:
@@ -1606,7 +1617,7 @@ class Observer:
                         section="7.8",
                     )
                 nr = self._norh.pop((home, r), None)
-                if nr is not None and not later and not hidden:
+                if nr is not None and not later_or_hidden():
                     self._flag(
                         "BC-ROUTE-VIA-RH",
                         r,
@@ -1618,8 +1629,7 @@ class Observer:
                 if (
                     fl.k_expiry is not None
                     and self._t > fl.k_expiry + self.tol
-                    and not later
-                    and not hidden
+                    and not later_or_hidden()
                 ):
                     self._flag(
                         "BC-EXPIRE",
@@ -1630,7 +1640,7 @@ class Observer:
                         section="4.3",
                     )
                 return
-            if later or hidden:
+            if later_or_hidden():
                 return
             if kb.src != kb.coa and coa == kb.src and not fl.k_home_reg:
                 self._flag(
@@ -1652,7 +1662,7 @@ class Observer:
                 )
             else:
                 self._reject_used(f, fl)
-        elif fl.known == "absent" and not later and not hidden:
+        elif fl.known == "absent" and not later_or_hidden():
             self._flag(
                 "BC-DELETE",
                 r,
@@ -1714,14 +1724,6 @@ class Observer:
                         (bu.index, a.index),
                     )
                 return
-
-    @staticmethod
-    def _hashable(x: object) -> bool:
-        try:
-            hash(x)
-        except TypeError:
-            return False
-        return True
 
     # ------------------------------------------------------------ reporting
 
