@@ -101,7 +101,10 @@ def run(args: argparse.Namespace) -> int:
     ce = None
     violation = None
     if outcome.failure is not None:
-        ce = write_counterexample(outcome.failure, Path(args.out))
+        try:
+            ce = write_counterexample(outcome.failure, Path(args.out))
+        except OSError as e:
+            return fail(f"explore: {e.filename or args.out}: cannot write: {e.strerror or e}")
         if outcome.failure.violation is not None:
             violation = outcome.failure.violation.to_json()
         else:

@@ -9,6 +9,7 @@ one line `mip6check: internal error: ...` and exit 2 (tests make sure the corpus
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -110,6 +111,9 @@ def _run(argv: list[str]) -> int:
     return code
 
 
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run one command, map every failure to exit 2 with one stderr line."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -125,6 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return fail("interrupted")
+    except OSError as e:
+        # disk full or I/O error on an unnamed stream (stdout): a file a command writes is named and
+        # handled by the command itself
+        if e.filename is None and e.errno in _OUTPUT_ERRNOS:
+            return fail(f"cannot write output (standard output): {e.strerror}")
+        return fail(f"internal error: {type(e).__name__}: {e}")
     except Exception as e:  # noqa: BLE001 - the one boundary where any bug becomes one line
         return fail(f"internal error: {type(e).__name__}: {e}")
     return code

@@ -10,6 +10,15 @@ from model.config import DEFAULT, AuthMode, BuCLength, Config, RateScope, SeqHal
 from model.switches import SWITCHES
 
 
+def _ipv6_address(text: str) -> str:
+    """argparse type: an IPv6 address (a bad one is a usage error, one line, exit 2)."""
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an IPv6 address") from None
+    return text
+
+
 def add_switch_arguments(p: argparse.ArgumentParser, *, profile: bool = True) -> None:
     """Add one option per reading of the draft (--seq-half, --ba-min-length, ...)."""
     g = p.add_argument_group("readings of the draft (see README: ambiguity switches)")
@@ -19,7 +28,7 @@ def add_switch_arguments(p: argparse.ArgumentParser, *, profile: bool = True) ->
         if s.choices == ("",):
             g.add_argument(s.flag, action="store_true", help=s.reading)
         elif s.choices == ("ADDRESS",):
-            g.add_argument(s.flag, metavar="ADDRESS", help=s.reading)
+            g.add_argument(s.flag, metavar="ADDRESS", type=_ipv6_address, help=s.reading)
         elif s.choices in (("MS",), ("N",)):
             g.add_argument(s.flag, type=int, metavar=s.choices[0], default=int(s.default), help=s.reading)
         elif s.field == "ba_min_length":

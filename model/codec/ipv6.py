@@ -27,7 +27,7 @@ from model.codec.values import (
     Raw,
     Upper,
 )
-from model.errors import DecodeError
+from model.errors import DecodeError, ModelUsageError
 
 _HDR = struct.Struct("!IHBB")
 _FRAG = struct.Struct("!BBHI")
@@ -42,6 +42,14 @@ class Limits:
     max_tunnel_depth: int = 8
     max_ext_headers: int = 64
     max_options: int = 256
+
+    def __post_init__(self) -> None:
+        # tunnels are decoded by recursion: a deeper limit would turn into RecursionError
+        if not 0 <= self.max_tunnel_depth <= MAX_TUNNEL_DEPTH:
+            raise ModelUsageError(f"max_tunnel_depth must be 0..{MAX_TUNNEL_DEPTH}")
+
+
+MAX_TUNNEL_DEPTH = 128
 
 
 DEFAULT_LIMITS = Limits()

@@ -802,7 +802,16 @@ def _with_file(e: ScenarioError, filename: str) -> ScenarioError:
 RESERVED = frozenset({"delivered", "discover"})
 """Words that cannot name a node or link because the grammar expects them where a name could start."""
 
-_MAX = {"seq": 0xFFFF, "status": 0xFF, "lifetime": 0xFFFFFFFF, "length": 0xFF, "id_length": 128}
+_MAX = {
+    "seq": 0xFFFF,
+    "status": 0xFF,
+    "lifetime": 0xFFFFFFFF,
+    "length": 0xFF,
+    "id_length": 128,
+    # bounded work on hostile files (issue 7): simulated time in ms (24 h) and packets per `send`
+    "time": 86_400_000,
+    "count": 100_000,
+}
 
 
 class _Checker:
@@ -865,8 +874,11 @@ class _Checker:
 
     def limit(self, pos: A.Pos, field: str, value: int | None) -> None:
         if value is not None and value > _MAX[field]:
+            unit = " ms (24 h)" if field == "time" else ""
             self.fail(
-                pos, f"{field.replace('_', '-')} {value} is larger than {_MAX[field]}", str(value)
+                pos,
+                f"{field.replace('_', '-')} {value} is larger than {_MAX[field]}{unit}",
+                str(value),
             )
 
     def run(self) -> None:
@@ -957,6 +969,7 @@ class _Checker:
         last: A.Step | None = None
         for step in self.s.timeline:
             p = step.pos
+            self.limit(p, "time", step.time)
             if last is not None and step.time < last.time:
                 self.fail(
                     p,
@@ -983,6 +996,7 @@ class _Checker:
                 self.node(p, step.dst)
                 if step.count < 1:
                     self.fail(p, "count must be at least 1", "count")
+                self.limit(p, "count", step.count)
             elif isinstance(step, A.DropNext):
                 self.link(p, step.link)
             elif isinstance(step, A.Renumber):
@@ -1024,6 +1038,7 @@ class _Checker:
             return
         c = e.condition
         p = c.pos if c.pos != A.NOWHERE else e.pos
+        self.limit(e.pos, "time", e.time)
         if isinstance(c, A.Delivered):
             self.node(p, c.src)
             self.node(p, c.dst)

@@ -21,9 +21,10 @@ import pytest
 from cli.main import main
 from model.addr import a
 from model.codec import DecodeError, decode_packet
+from model.codec.ipv6 import MAX_TUNNEL_DEPTH, decode_partial
 from model.codec.ipv6 import Limits as CodecLimits
-from model.codec.ipv6 import decode_partial
 from model.codec.pcap import PcapWriter
+from model.errors import ModelUsageError
 from properties.replay import Limits, ReplayOptions, replay_file
 from tests.replay.test_replay_cli import _many_homes
 
@@ -89,22 +90,25 @@ def test_limits_are_configurable(limit: str) -> None:
             many_ext_headers(5) if limit == "max_ext_headers" else WORST[limit],
             limits=CodecLimits(**{limit: 1}),
         )
-    if limit != "max_tunnel_depth":  # see test_deep_tunnel_limit_never_recursion_error
-        decode_packet(WORST[limit], limits=CodecLimits(**{limit: 100_000}))
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (model/codec/ipv6.py): tunnels are decoded by recursion, so a max_tunnel_depth "
-    "set above ~300 turns deep nesting into RecursionError instead of a value or DecodeError",
-)
-def test_deep_tunnel_limit_never_recursion_error() -> None:
-    data = nested_tunnels(1600)
+    high = MAX_TUNNEL_DEPTH if limit == "max_tunnel_depth" else 100_000
     try:
-        decode_packet(data, limits=CodecLimits(max_tunnel_depth=100_000))
-    except DecodeError:
-        pass
-    decode_partial(data, limits=CodecLimits(max_tunnel_depth=100_000))
+        decode_packet(WORST[limit], limits=CodecLimits(**{limit: high}))
+    except DecodeError as e:  # 1638 nested tunnels are deeper than any allowed setting
+        assert limit == "max_tunnel_depth" and limit in str(e)
+
+
+def test_deep_tunnel_limit_never_recursion_error() -> None:
+    """Tunnels are decoded by recursion: the depth limit is capped (MAX_TUNNEL_DEPTH) so no setting
+    turns deep nesting into RecursionError; at the cap, the deepest packet is a DecodeError.
+    (Found by this suite: max_tunnel_depth=100000 raised RecursionError at 600 levels.)"""
+    with pytest.raises(ModelUsageError, match="max_tunnel_depth"):
+        CodecLimits(max_tunnel_depth=100_000)
+    deepest = CodecLimits(max_tunnel_depth=MAX_TUNNEL_DEPTH)
+    data = nested_tunnels(1600)
+    with pytest.raises(DecodeError, match="max_tunnel_depth"):
+        decode_packet(data, limits=deepest)
+    assert decode_partial(data, limits=deepest)[1] is not None
+    decode_packet(nested_tunnels(MAX_TUNNEL_DEPTH), limits=deepest)
 
 
 def test_nested_icmp_errors_are_bounded() -> None:
