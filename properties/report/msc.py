@@ -15,7 +15,9 @@ arrow between two neighbouring lifelines fits between them.
 
 Large captures (`summarise`, used by `replay --msc`): a chart stays readable at a few hundred
 arrows, so from a capture these packets are drawn, in capture order, by class:
-  1. the violating packets and the earlier packets they depend on (always, even past the limit);
+  1. the violating packets and the earlier packets they depend on (always, even past the limit;
+     of more than MAX_VIOLATIONS violations, the earliest of each property in turn are drawn and
+     the others counted in a note, per property);
   2. Mobile IPv6 signalling: Binding Update / Acknowledgement / Request and Home Address options,
      Mobility Header, Routing headers, IPv6-in-IPv6 tunnels, undecodable packets;
   3. ICMPv6 errors;
@@ -51,7 +53,8 @@ NAME_CH, ADDR_CH, LABEL_CH = 8, 7, 8  # width of one character: bold 13px, 11px 
 RED = "#d0021b"
 GAP_S = 5.0  # a time gap at least this long between drawn arrows gets a marker row
 MAX_ARROWS = 300  # default limit of `summarise`
-MAX_LISTED = 50  # violations listed in the box at most (all are highlighted)
+MAX_LISTED = 50  # violations listed in the box at most (all drawn ones are highlighted)
+MAX_VIOLATIONS = 100  # violations drawn at most from a capture (`summarise`): the rest are counted
 
 KIND_COLOURS = {
     "bu": "#1f5fbf",
@@ -108,6 +111,7 @@ class Chart:
     arrows: tuple[Arrow, ...]
     violations: tuple[MscViolation, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    total_violations: int | None = None  # when more were found than drawn
 
 
 def where(arrows: Sequence[Arrow], step: int) -> str:
@@ -362,9 +366,12 @@ def render_svg(
 
 
 def subtitle(
-    arrows: Sequence[Arrow], violation: MscViolation | Sequence[MscViolation] | None = None
+    arrows: Sequence[Arrow],
+    violation: MscViolation | Sequence[MscViolation] | None = None,
+    total_violations: int | None = None,
 ) -> str:
-    """The line under the title: each broken property with where (same numbering as the rows)."""
+    """The line under the title: each broken property with where (same numbering as the rows);
+    `total_violations` counts those found when fewer were drawn."""
     vs = _as_tuple(violation)
     if not vs:
         return f"{len(arrows)} packets, no violation"
@@ -382,6 +389,8 @@ def subtitle(
         plural = "s" if len(nums) > 1 else ""
         parts.append(f"{pid} (§{sec}) broken at {kind}{plural} {shown}")
     head = f"{len(vs)} violations: " if len(vs) > 1 else ""
+    if total_violations is not None and total_violations > len(vs):
+        head = f"{total_violations} violations, {len(vs)} drawn: "
     return head + "; ".join(parts)
 
 
@@ -391,11 +400,13 @@ def render(
     violation: MscViolation | Sequence[MscViolation] | None = None,
     title: str = "Message sequence chart",
     notes: Sequence[str] = (),
+    total_violations: int | None = None,
 ) -> str:
     """One self-contained HTML page holding the chart (no external resources). `violation` is one
-    violation, a sequence of them, or None; `notes` are extra lines under the subtitle."""
+    violation, a sequence of them, or None; `notes` are extra lines under the subtitle;
+    `total_violations` counts the violations found when only some are drawn."""
     svg = render_svg(lifelines, arrows, violation)  # validates before anything is named
-    sub = subtitle(arrows, violation)
+    sub = subtitle(arrows, violation, total_violations)
     extra = "".join(f'<p class="note">{escape(n)}</p>' for n in notes)
     return (
         "<!DOCTYPE html>\n"
@@ -413,7 +424,9 @@ def render(
 
 def render_chart(chart: Chart, title: str = "Message sequence chart") -> str:
     """`render` of a Chart (as `chart_from_decoded` builds it)."""
-    return render(chart.lifelines, chart.arrows, chart.violations, title, chart.notes)
+    return render(
+        chart.lifelines, chart.arrows, chart.violations, title, chart.notes, chart.total_violations
+    )
 
 
 # ---------------------------------------------------------------- from `decode --json` packets
@@ -532,17 +545,38 @@ class Summary:
     cut: int  # packets of classes 2..5 beyond the limit
 
 
+def drawn_violations(violations: Sequence[Violation], cap: int = MAX_VIOLATIONS) -> list[Violation]:
+    """The violations with a packet a chart draws: at most `cap`, taken in turn from each property
+    (in order of first packet), the earliest of each first, so every broken property shows."""
+    by_prop: dict[str, list[Violation]] = {}
+    for v in sorted(
+        (v for v in violations if v.packet is not None), key=lambda v: (v.packet or 0, v.property)
+    ):
+        by_prop.setdefault(v.property, []).append(v)
+    out: list[Violation] = []
+    k = 0
+    while len(out) < cap and any(k < len(vs) for vs in by_prop.values()):
+        for vs in by_prop.values():
+            if k < len(vs) and len(out) < cap:
+                out.append(vs[k])
+        k += 1
+    return sorted(out, key=lambda v: (v.packet or 0, v.property))
+
+
 def summarise(
     packets: Iterable[Mapping[str, Any]],
     violations: Sequence[Violation] = (),
     limit: int = MAX_ARROWS,
+    max_violations: int = MAX_VIOLATIONS,
 ) -> Summary:
     """The packets a chart draws (module docstring): violating and related packets always, then up
     to `limit` in all of Mobile IPv6 signalling, ICMPv6 errors, Neighbour Discovery (less repeated
     Router Advertisements) and plain data, in that priority. Streams: holds at most `limit` packets
-    per class besides the violating ones."""
-    must = {v.packet for v in violations if v.packet is not None}
-    must |= {r for v in violations for r in v.related}
+    per class besides the violating ones. Of many violations only `drawn_violations` count as
+    violating here (the others' packets are drawn by their class, if at all)."""
+    chosen = drawn_violations(violations, max_violations)
+    must = {v.packet for v in chosen if v.packet is not None}
+    must |= {r for v in chosen for r in v.related}
     classes: dict[int, list[Mapping[str, Any]]] = {r: [] for r in range(1, 6)}
     seen = {r: 0 for r in range(1, 6)}
     last_ra: dict[object, str] = {}
@@ -674,12 +708,14 @@ def chart_from_decoded(
         Lifeline(n, ", ".join(a for a in addrs[n] if a != n), role_of.get(n, "")) for n in order
     )
     step_of = {a.frame: i for i, a in enumerate(arrows) if a.frame is not None}
+    chosen = violations if limit is None else drawn_violations(violations)
+    chosen_ids = {id(v) for v in chosen}
     bad: list[MscViolation] = []
-    unplaced: list[Violation] = []
+    unplaced: dict[tuple[str, str], list[Violation]] = {}
     for v in violations:
         i = step_of.get(v.packet) if v.packet is not None else None
-        if i is None:
-            unplaced.append(v)
+        if i is None or id(v) not in chosen_ids:
+            unplaced.setdefault((v.property, v.section), []).append(v)
         else:
             bad.append(MscViolation(i, v.property, v.section, v.message))
     notes: list[str] = []
@@ -692,12 +728,24 @@ def chart_from_decoded(
             why.append(f"{summary.cut} beyond the limit of {limit} (data first, then ND)")
         notes.append(
             f"{len(pkts)} of {summary.total} packets drawn; left out: {', '.join(why)}."
-            " Violating packets and the packets they depend on are always drawn."
+            f" Violating packets (up to {MAX_VIOLATIONS}) and the packets they depend on"
+            " are always drawn."
         )
-    for v in unplaced:
-        at = f"packet {v.packet}" if v.packet is not None else "a point without a packet"
-        notes.append(f"{v.property} (§{v.section}) at {at}: {v.message}")
-    return Chart(lifelines, tuple(arrows), tuple(bad), tuple(notes))
+    for (pid, sec), vs in unplaced.items():
+        if len(vs) == 1:
+            v = vs[0]
+            at = f"packet {v.packet}" if v.packet is not None else "a point without a packet"
+            notes.append(f"Not drawn: {pid} (§{sec}) at {at}: {v.message}")
+            continue
+        pk = [str(v.packet) for v in vs if v.packet is not None]
+        shown = ", ".join(pk[:5]) + (", …" if len(pk) > 5 else "")
+        notes.append(
+            f"Not drawn: {len(vs)} more violations of {pid} (§{sec})"
+            + (f" at packets {shown}" if pk else "")
+            + " (the text report, --json and --sarif list every one)"
+        )
+    total = len(violations) if len(violations) > len(bad) else None
+    return Chart(lifelines, tuple(arrows), tuple(bad), tuple(notes), total)
 
 
 def from_decoded(
@@ -716,11 +764,13 @@ __all__ = [
     "GAP_S",
     "KIND_COLOURS",
     "MAX_ARROWS",
+    "MAX_VIOLATIONS",
     "Arrow",
     "Chart",
     "Lifeline",
     "MscViolation",
     "chart_from_decoded",
+    "drawn_violations",
     "from_decoded",
     "label_lines",
     "render",

@@ -245,3 +245,26 @@ def test_node_grouping_multicast_and_dad() -> None:
         "from :: (duplicate address detection)",
         "to ff02::1:ff00:100",
     )
+
+
+def test_many_violations_are_capped_per_property() -> None:
+    from properties.report.msc import MAX_VIOLATIONS, drawn_violations
+
+    pkts = _big_capture(3000)
+    vs = [
+        Violation("MN-RATE-LIMIT", "9.8", "MUST", "MN", f"bu {i}", packet=i, related=(1,))
+        for i in range(100, 3000, 7)
+    ] + [Violation("MN-BACKOFF", "9.7", "MUST", "MN", "late one", packet=2999)]
+    chosen = drawn_violations(vs)
+    assert len(chosen) == MAX_VIOLATIONS and chosen[-1].property == "MN-BACKOFF"
+    chart = chart_from_decoded(pkts, vs, limit=50)
+    assert len(chart.violations) == MAX_VIOLATIONS and chart.total_violations == len(vs)
+    assert {v.property for v in chart.violations} == {"MN-RATE-LIMIT", "MN-BACKOFF"}
+    page = render_chart(chart)
+    assert _subtitle(page).startswith(f"{len(vs)} violations, {MAX_VIOLATIONS} drawn: ")
+    assert len(_groups(_svg(page), "violating")) == MAX_VIOLATIONS
+    rest = len(vs) - MAX_VIOLATIONS
+    assert any(
+        n.startswith(f"Not drawn: {rest} more violations of MN-RATE-LIMIT") for n in chart.notes
+    )
+    assert len(chart.arrows) <= 50 + MAX_VIOLATIONS + 1
