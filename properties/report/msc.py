@@ -81,7 +81,8 @@ class Lifeline:
 @dataclass(frozen=True, slots=True)
 class Arrow:
     """One packet: when (seconds), from and to (lifeline names), label lines (Mobile IPv6 fields),
-    a kind (bu, ba, br, tunnel, nd, icmp, data...), a highlight flag and the capture frame number."""
+    a kind (bu, ba, br, tunnel, nd, icmp, data...), a highlight flag, the capture frame number, and
+    whether the packet was lost on the way (drawn half-way, ending in a cross)."""
 
     time: float
     src: str
@@ -90,6 +91,7 @@ class Arrow:
     kind: str = "data"
     highlighted: bool = False
     frame: int | None = None
+    lost: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,8 +244,8 @@ def render_svg(
         bad = bool(mine)
         colour = RED if bad else KIND_COLOURS.get(a.kind, KIND_COLOURS["data"])
         x1, x2 = xs[a.src], xs[a.dst]
-        label = list(a.label)
-        label += [f"✗ {v.property} (§{v.section})" for v in mine]
+        base = [*a.label, "(lost)"] if a.lost and x1 != x2 else list(a.label)
+        label = base + [f"✗ {v.property} (§{v.section})" for v in mine]
         top = y
         y_arrow = top + LINE * len(label) + 8
         cls = "arrow violating" if bad else ("arrow highlighted" if a.highlighted else "arrow")
@@ -256,7 +258,7 @@ def render_svg(
             f'<g class="{cls}" data-step="{i}" data-where={quoteattr(name)}'
             f" data-kind={quoteattr(a.kind)}{frame}{props}>"
         ]
-        tip = [f"{name} at {a.time:.6f} s: {a.src} -> {a.dst}", *a.label]
+        tip = [f"{name} at {a.time:.6f} s: {a.src} -> {a.dst}", *base]
         tip += [f"✗ {v.property} (§{v.section}) at {name}: {v.message}" for v in mine]
         g.append(f"<title>{escape(chr(10).join(tip))}</title>")
         if bad or a.highlighted:
@@ -274,6 +276,15 @@ def render_svg(
             )
             g.append(_arrowhead(x1, y_arrow + 4, -1, colour))
             lx, anchor = x1 + 46, "start"
+        elif a.lost:  # half-way, then a cross: the packet never arrived
+            xm, yc = (x1 + x2) // 2, y_arrow
+            g.append(
+                f'<line x1="{x1}" y1="{yc}" x2="{xm}" y2="{yc}" stroke="{colour}"'
+                f' stroke-width="{width}" stroke-dasharray="3 3"/>'
+                f'<path d="M {xm - 6} {yc - 6} L {xm + 6} {yc + 6} M {xm - 6} {yc + 6} L {xm + 6} {yc - 6}"'
+                f' stroke="{colour}" stroke-width="2.5" class="lost-mark"/>'
+            )
+            lx, anchor = (x1 + x2) // 2, "middle"
         else:
             d = 1 if x2 > x1 else -1
             dash = ' stroke-dasharray="7 4"' if a.kind == "tunnel" else ""
@@ -284,7 +295,7 @@ def render_svg(
             g.append(_arrowhead(x2, y_arrow, d, colour))
             lx, anchor = (x1 + x2) // 2, "middle"
         for k, text in enumerate(label):
-            cls_t = "label bad" if bad and k >= len(a.label) else "label"
+            cls_t = "label bad" if bad and k >= len(base) else "label"
             g.append(_t(lx, top + LINE * k + 4, text, cls=cls_t, anchor=anchor, fill=colour))
         g.append("</g>")
         body.append("".join(g))

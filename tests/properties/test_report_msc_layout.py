@@ -268,3 +268,13 @@ def test_many_violations_are_capped_per_property() -> None:
         n.startswith(f"Not drawn: {rest} more violations of MN-RATE-LIMIT") for n in chart.notes
     )
     assert len(chart.arrows) <= 50 + MAX_VIOLATIONS + 1
+
+
+def test_lost_packet_is_drawn_half_way_with_a_cross() -> None:
+    arrows = [_bu(1, 1.0), Arrow(2.0, "MN", "HA", ("BU seq=21982",), "bu", frame=2, lost=True)]
+    page = render(ROLES, arrows, MscViolation(1, "MN-RETX-SAME-SEQ", "9.7", "changed seq"))
+    (bad,) = _groups(_svg(page), "violating")
+    assert "(lost)" in _texts(bad) and "✗ MN-RETX-SAME-SEQ (§9.7)" in _texts(bad)
+    assert bad.find(f"{SVG}polygon") is None, "no arrowhead: it never arrived"
+    assert [p.get("class") for p in bad.iter(f"{SVG}path")] == ["lost-mark"]
+    assert _subtitle(page) == "MN-RETX-SAME-SEQ (§9.7) broken at packet 2"
