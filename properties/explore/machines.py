@@ -920,7 +920,8 @@ def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
 
     Derandomised (or seeded by opts.seed when nonzero). A violation ends a search; the search then
     goes on without that property (at most `ROUNDS` times, within `VERIFY_SECONDS`), so one broken
-    property does not hide the others. Counterexamples are written under opts.out_dir/<ID>/."""
+    property does not hide the others. Failing runs are shrunk and written under opts.out_dir/<ID>/
+    only when an output directory is given (shrinking is most of the cost)."""
     wanted = opts.properties
     left = frozenset(JUDGED) if wanted is None else frozenset(JUDGED) & wanted
     if not left:
@@ -931,7 +932,13 @@ def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
     outcome: Outcome | None = None
     for round_ in range(ROUNDS):
         progress(f"hypothesis: round {round_ + 1}, {len(left)} properties ({budget} budget)")
-        outcome = explore(properties=left, budget=budget, seed=opts.seed or None)
+        # shrinking is what costs: only when counterexample files are asked for
+        outcome = explore(
+            properties=left,
+            budget=budget,
+            seed=opts.seed or None,
+            shrink=opts.out_dir is not None,
+        )
         f = outcome.failure
         if f is None or f.violation is None:
             break
