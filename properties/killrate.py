@@ -15,10 +15,12 @@ mutants, the scenario corpus first for role mutants) and stops at the first kill
 
 from __future__ import annotations
 
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,6 +197,35 @@ def _run(
     return [r for r in run_verify(opts) if r.engine == engine or r.engine.startswith(engine)]
 
 
+class EngineTimeout(Exception):
+    """An engine ran longer than the kill run allows (e.g. a mutant that makes the model loop)."""
+
+
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise EngineTimeout in the block after `seconds` (SIGALRM; only in the main thread of a Unix
+    process, elsewhere no limit)."""
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def ring(_sig: int, _frame: object) -> None:
+        raise EngineTimeout(f"no verdict within {seconds:g} s")
+
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds or 0.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def _one_file_dirs(stack: ExitStack) -> list[Path]:
     """The scenario corpus as one directory per file (a symbolic link under a temporary directory),
     so the scenario engine can stop at the first file that kills a mutant (same file names, so the
@@ -238,15 +269,17 @@ def kill_rates(
     budget: str = "ci",
     base: VerifyOptions | None = None,
     progress: Progress = lambda _m: None,
+    limit_s: float | None = 120.0,
 ) -> KillReport:
     """Apply each mutant (default: every kernel and role mutant) and run `engines` through run_verify,
     restricted to its `catches`; see the module docstring for what counts as a kill.
 
     `fastest`: per mutant, the engines in PREFERRED order for its layer (only those in `engines`),
     stopping at the first that kills it. `budget` is VerifyOptions.budget ("quick" makes Z3's bounded
-    model checking short; proofs are unaffected)."""
+    model checking short; proofs are unaffected). `limit_s` bounds each engine call (one scenario
+    file, or one whole engine run): a mutant that makes the model loop is then not killed by it."""
     with ExitStack() as stack:
-        return _kill_rates(engines, mutants, fastest, budget, base, progress, stack)
+        return _kill_rates(engines, mutants, fastest, budget, base, progress, stack, limit_s)
 
 
 def _kill_rates(
@@ -257,6 +290,7 @@ def _kill_rates(
     base: VerifyOptions | None,
     progress: Progress,
     stack: ExitStack,
+    limit_s: float | None,
 ) -> KillReport:
     chosen = tuple(ALL_MUTANTS if mutants is None else mutants)
     opts = base or VerifyOptions(budget=budget)
@@ -292,10 +326,13 @@ def _kill_rates(
                     trouble = f"cannot be applied: {e}"
                     break
                 try:
-                    found = _run(opts, engine, m.catches, roots)
+                    with _time_limit(limit_s):
+                        found = _run(opts, engine, m.catches, roots)
                 except Exception as e:  # the broken model crashed the engine: no verdict, no kill
                     found = []
                     trouble = trouble or f"{engine} raised {type(e).__name__}: {e}"
+                    if isinstance(e, EngineTimeout):
+                        break  # (after `finally`) a model looping here loops in the next files too
                 finally:
                     applied.__exit__(None, None, None)
                 if any(r.status is Status.VIOLATED for r in found):
