@@ -8,9 +8,10 @@ icmpv6, inner, plus `mh` and `checksum_ok`); `packet_text(pkt)` the tcpdump-like
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from model.addr import fmt
+from model.addr import fmt as _fmt_addr
 from model.codec import (
     AH,
     ESP,
@@ -38,6 +39,8 @@ from model.codec import (
     NoNextHeader,
     Option,
     PacketTooBig,
+    Pad1,
+    PadN,
     ParamProblem,
     PrefixInfo,
     Raw,
@@ -50,13 +53,20 @@ from model.codec import (
     SourceLLA,
     TargetLLA,
     TimeExceeded,
+    UnknownOption,
     checksum_ok,
     invoking_packet,
+    wire_checksum_ok,
 )
-from model.codec.link import LINKTYPE_NAMES, LinkFrame, fmt_mac
+from model.codec.link import LINKTYPE_NAMES, LinkFrame
+from model.codec.link import fmt_mac as _fmt_mac
 from model.codec.pcap import Record, RecordError
 
 Json = dict[str, Any]
+
+# The text form of an address, remembered: captures repeat few addresses, and ipaddress is slow.
+fmt = lru_cache(maxsize=16384)(_fmt_addr)
+fmt_mac = lru_cache(maxsize=4096)(_fmt_mac)
 
 ICMP_TYPES: dict[type, int] = {
     DestUnreachable: 1,
@@ -172,16 +182,8 @@ def _mip6(pkt: IPv6Packet) -> list[Json]:
 
 def routing_json(pkt: IPv6Packet) -> Json | None:
     for h in pkt.headers:
-        if isinstance(h, Routing0):
-            return {
-                "type": 0,
-                "segments_left": h.segments_left,
-                "addresses": [fmt(x) for x in h.addresses],
-            }
-        if isinstance(h, Routing2):
-            return {"type": 2, "segments_left": h.segments_left, "addresses": [fmt(h.home_address)]}
-        if isinstance(h, RoutingOther):
-            return {"type": h.routing_type, "segments_left": h.segments_left, "addresses": []}
+        if isinstance(h, Routing0 | Routing2 | RoutingOther):
+            return _routing_header_json(h)
     return None
 
 
@@ -267,20 +269,71 @@ def mh_json(u: object) -> Json | None:
 
 def packet_json(pkt: IPv6Packet, *, invoking: bool = True) -> Json:
     """The contract's per-packet object for one IPv6 packet (inner packets recursively)."""
-    chain = [chain_name(h) for h in pkt.headers]
-    chain.append(chain_name(pkt.payload))
+    j: Json = {"src": fmt(pkt.src), "dst": fmt(pkt.dst)}
+    _packet_fields(pkt, j, invoking)
+    return j
+
+
+def _packet_fields(pkt: IPv6Packet, j: Json, invoking: bool) -> None:
+    """packet_json's fields after src and dst, added to `j` in the contract's order: one pass over
+    the headers for chain, mip6 and routing (the same values as chain_name, _mip6 and routing_json)."""
+    chain: list[str | int] = []
+    mip6: list[Json] = []
+    routing: Json | None = None
+    for h in pkt.headers:
+        th = type(h)
+        name = _CHAIN_NAMES.get(th)
+        chain.append(name if name is not None else chain_name(h))
+        if th is DestOptions or th is HopByHop:
+            where = "dstopts" if th is DestOptions else "hbh"
+            for o in h.options:  # type: ignore[union-attr]
+                if type(o) not in _NO_JSON:
+                    oj = option_json(o, where)
+                    if oj is not None:
+                        mip6.append(oj)
+        elif routing is None and (
+            th in _ROUTING_TYPES
+            or (th not in _HEADER_TYPES and isinstance(h, Routing0 | Routing2 | RoutingOther))
+        ):
+            routing = _routing_header_json(h)
+        elif th not in _HEADER_TYPES and isinstance(h, DestOptions | HopByHop):
+            where = (
+                "dstopts" if isinstance(h, DestOptions) else "hbh"
+            )  # a subclass: the general path
+            mip6.extend(x for x in (option_json(o, where) for o in h.options) if x is not None)
     u = pkt.payload
-    return {
-        "src": fmt(pkt.src),
-        "dst": fmt(pkt.dst),
-        "chain": chain,
-        "mip6": _mip6(pkt),
-        "routing": routing_json(pkt),
-        "icmpv6": icmpv6_json(u, invoking=invoking),
-        "inner": packet_json(u, invoking=invoking) if isinstance(u, IPv6Packet) else None,
-        "mh": mh_json(u),
-        "hop_limit": pkt.hop_limit,
-    }
+    tu = type(u)
+    name = _CHAIN_NAMES.get(tu)
+    chain.append(name if name is not None else chain_name(u))
+    j["chain"] = chain
+    j["mip6"] = mip6
+    j["routing"] = routing
+    j["icmpv6"] = icmpv6_json(u, invoking=invoking) if tu not in _NOT_ICMP else None
+    j["inner"] = packet_json(u, invoking=invoking) if isinstance(u, IPv6Packet) else None
+    j["mh"] = mh_json(u) if tu not in _NOT_ICMP else None
+    j["hop_limit"] = pkt.hop_limit
+
+
+# exact codec types that option_json / icmpv6_json / mh_json answer None for
+_NO_JSON = frozenset((Pad1, PadN, UnknownOption))
+_NOT_ICMP = frozenset((UDP, TCP, NoNextHeader, ESP, Raw, IPv6Packet))
+_ROUTING_TYPES = frozenset((Routing0, Routing2, RoutingOther))
+_HEADER_TYPES = frozenset((DestOptions, HopByHop, Fragment, AH, *_ROUTING_TYPES))
+
+
+def _routing_header_json(h: object) -> Json | None:
+    """routing_json's object for one Routing header."""
+    if isinstance(h, Routing0):
+        return {
+            "type": 0,
+            "segments_left": h.segments_left,
+            "addresses": [fmt(x) for x in h.addresses],
+        }
+    if isinstance(h, Routing2):
+        return {"type": 2, "segments_left": h.segments_left, "addresses": [fmt(h.home_address)]}
+    if isinstance(h, RoutingOther):
+        return {"type": h.routing_type, "segments_left": h.segments_left, "addresses": []}
+    return None
 
 
 def error_json(e: DecodeError) -> Json:
@@ -323,28 +376,43 @@ def record_json(d: Decoded) -> Json:
         j["error"] = {"offset": 0, "reason": r.reason, "layer": "capture", "field": "record"}
         j["file_offset"] = r.file_offset
         return j
-    j = {"index": r.index, "time": r.time}
-    if d.packet is not None:
-        j.update(packet_json(d.packet))
+    pkt = d.packet
+    if pkt is not None:
+        j = {"index": r.index, "time": r.time, "src": fmt(pkt.src), "dst": fmt(pkt.dst)}
+        _packet_fields(pkt, j, True)
     else:
+        j = {"index": r.index, "time": r.time}
         j.update(_EMPTY)
     j["error"] = error_json(d.error) if d.error is not None else None
     j["link"] = LINKTYPE_NAMES.get(r.linktype, r.linktype)
-    if d.link is not None and not d.link.is_ipv6 and not d.link.truncated:
+    link = d.link
+    if link is not None and link.ipv6_offset is None and not link.truncated:
         j["not_ipv6"] = {
-            "reason": d.link.reason,
-            "ethertype": d.link.ethertype,
-            "family": d.link.family,
+            "reason": link.reason,
+            "ethertype": link.ethertype,
+            "family": link.family,
         }
-    if d.link is not None and d.link.vlans:
-        j["vlans"] = list(d.link.vlans)
-    if d.packet is not None and d.error is None:
-        j["checksum_ok"] = _safe_checksum(d.packet)
+    if link is not None and link.vlans:
+        j["vlans"] = list(link.vlans)
+    if pkt is not None and d.error is None:
+        j["checksum_ok"] = _record_checksum(r, link, pkt)
     if r.note:
         j["note"] = r.note
     j["orig_len"] = r.orig_len
     j["caplen"] = len(r.data)
     return j
+
+
+def _record_checksum(r: Record, link: LinkFrame | None, pkt: IPv6Packet) -> bool | None:
+    """checksum_ok of a packet decoded without error from this record: verified over the record's
+    own octets where the link layer says where the packet starts (no re-encoding)."""
+    off = link.ipv6_offset if link is not None else None
+    if off is not None:
+        try:
+            return wire_checksum_ok(r.data, pkt, off)
+        except IndexError:  # a packet value that was not decoded from these octets
+            pass
+    return _safe_checksum(pkt)
 
 
 # ---------------------------------------------------------------- text

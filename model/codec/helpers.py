@@ -51,6 +51,7 @@ _CHECKSUMMED = (
     Redirect,
     ICMPv6Other,
 )
+_CHECKSUMMED_TYPES = frozenset(_CHECKSUMMED)
 
 
 def mobility_options(pkt: IPv6Packet) -> tuple[Option, ...]:
@@ -130,7 +131,9 @@ def wire_checksum_ok(data: bytes, pkt: IPv6Packet, start: int = 0) -> bool | Non
         if type(u) is not IPv6Packet:
             break
         pkt, start = u, p
-    if not isinstance(u, _CHECKSUMMED) or u.checksum is None:
+    if type(u) not in _CHECKSUMMED_TYPES and not isinstance(u, _CHECKSUMMED):
         return None
-    src, dst = pseudo_addresses(pkt)
+    if u.checksum is None:  # type: ignore[union-attr]
+        return None
+    src, dst = pseudo_addresses(pkt) if pkt.headers else (pkt.src, pkt.dst)
     return verify_checksum(src, dst, header_number(u), data[p:end])
