@@ -135,8 +135,11 @@ def decode_options(
                 append(_mk_padn(data[pos + 2 : q]) if n else _PADN0)
             else:
                 kind = table.get(t)
-                d = data[pos + 2 : q]
-                append(_mk_unknown(t, d) if kind is None else decode_option_data(kind, t, d))
+                if kind == "HAO" and n >= 16:  # decode_option_data's HomeAddress, without the copy
+                    append(_mk_hao(data[pos + 2 : pos + 18], data[pos + 18 : q], t))
+                else:
+                    d = data[pos + 2 : q]
+                    append(_mk_unknown(t, d) if kind is None else decode_option_data(kind, t, d))
             pos = q
         if len(out) > max_options:
             fail(base + pos, layer, "options", f"more than max_options={max_options} options")

@@ -26,6 +26,8 @@ def decode_routing(data: bytes, pos: int, end: int, base: int) -> RoutingHeader:
             fail(base + pos + 1, "RH0", "hdr_ext_len", f"Hdr Ext Len {hlen} is odd")
         w = U32.unpack_from(data, pos + 4)[0]
         p = pos + 8
+        if end - p == 16:  # one address: the common case (a correspondent's route optimisation)
+            return _mk_rh0(segleft, (data[p:end],), w >> 24, w & 0xFFFFFF)
         addrs = tuple([data[i : i + 16] for i in range(p, end, 16)])
         return _mk_rh0(segleft, addrs, w >> 24, w & 0xFFFFFF)
     if rtype == 2:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 from itertools import product
 
@@ -308,7 +309,7 @@ class Observer:
         self._time_s = t_ns / 1e9
         f = facts_of(pkt)
         if esp_opened:
-            f = f._replace(auth=True)
+            f = replace(f, auth=True)
         self._opened = esp_opened
         self._level(pkt, f, None, 0)
 
