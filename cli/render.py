@@ -65,8 +65,25 @@ from model.codec.pcap import Record, RecordError
 Json = dict[str, Any]
 
 # The text form of an address, remembered: captures repeat few addresses, and ipaddress is slow.
-fmt = lru_cache(maxsize=16384)(_fmt_addr)
-fmt_mac = lru_cache(maxsize=4096)(_fmt_mac)
+_fmt_cached = lru_cache(maxsize=16384)(_fmt_addr)
+_fmt_mac_cached = lru_cache(maxsize=4096)(_fmt_mac)
+
+
+def fmt(addr: bytes) -> str:
+    """model.addr.fmt, remembered for hashable (bytes) addresses."""
+    try:
+        return _fmt_cached(addr)
+    except TypeError:  # e.g. a bytearray
+        return _fmt_addr(addr)
+
+
+def fmt_mac(lla: bytes) -> str:
+    """model.codec.link.fmt_mac, remembered for hashable (bytes) addresses."""
+    try:
+        return _fmt_mac_cached(lla)
+    except TypeError:
+        return _fmt_mac(lla)
+
 
 ICMP_TYPES: dict[type, int] = {
     DestUnreachable: 1,
