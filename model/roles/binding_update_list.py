@@ -189,6 +189,9 @@ class BindingUpdateList:
             raise ModelUsageError(f"sequence step {step} outside 1..2^15-1 (§5.1)")
         old = self._entries.get((destination, home))
         before = old.kernel() if old is not None else _ABSENT
+        memory = self._rate.get(destination)
+        if old is None and memory is not None:  # §9.8: the count outlives a deleted entry
+            before = replace(_ABSENT, coa=memory[2], fast_count=memory[1])
         last = self._last_seq.get((destination, home))
         if (
             old is None and resume and last is not None

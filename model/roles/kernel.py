@@ -40,7 +40,9 @@ class Check(IntEnum):
     TOO_SHORT = 2  # §7.2 (2): Option Length below the fixed part
     NO_HAO = 3  # §7.2 (3): Home Address option missing
     STALE_SEQ = 4  # §7.2 (4): Sequence Number not greater (modulo 2^16)
-    EQUAL_SEQ_REACK = 5  # switch seq_equal_ack: identical retransmission, re-acknowledge without change
+    EQUAL_SEQ_REACK = (
+        5  # switch seq_equal_ack: identical retransmission, re-acknowledge without change
+    )
 
 
 class CacheOp(IntEnum):
@@ -100,7 +102,11 @@ def bu_check(
     """The four §7.2 tests in order; returns a `Check` code. Equal numbers re-ack only under the switch."""
     fresh = L.or_(L.not_(has_entry), seq_greater(L, seq, entry_seq, cfg))
     equal = L.and_(has_entry, seq == entry_seq)
-    stale = L.ite(equal, int(Check.EQUAL_SEQ_REACK), int(Check.STALE_SEQ)) if cfg.seq_equal_ack else int(Check.STALE_SEQ)
+    stale = (
+        L.ite(equal, int(Check.EQUAL_SEQ_REACK), int(Check.STALE_SEQ))
+        if cfg.seq_equal_ack
+        else int(Check.STALE_SEQ)
+    )
     return L.ite(
         L.not_(auth),
         int(Check.NO_AUTH),
@@ -162,7 +168,9 @@ def cache_decision(
     )
     upd_op = L.ite(delete, int(CacheOp.DELETE), L.ite(will_create, room_op, int(CacheOp.NONE)))
     upd_status = L.ite(
-        delete, int(Status.ACCEPTED), L.ite(will_create, room_status, int(Status.INSUFFICIENT_RESOURCES))
+        delete,
+        int(Status.ACCEPTED),
+        L.ite(will_create, room_status, int(Status.INSUFFICIENT_RESOURCES)),
     )
     h_reject = L.ite(
         to_anycast,
@@ -173,7 +181,9 @@ def cache_decision(
             L.ite(
                 L.not_(home_on_link),
                 int(Status.NOT_HOME_SUBNET),
-                L.ite(L.and_(id_length != 0, id_length != ha_id_length), int(Status.BAD_ID_LENGTH), 0),
+                L.ite(
+                    L.and_(id_length != 0, id_length != ha_id_length), int(Status.BAD_ID_LENGTH), 0
+                ),
             ),
         ),
     )
@@ -283,21 +293,38 @@ class NodeEnv:
     will_create: Term = True
 
 
-def apply_bu(L: Logic, cfg: Config, e: Entry, bu: BUIn, env: NodeEnv, now: Term) -> tuple[Entry, Term, Term, Term]:
+def apply_bu(
+    L: Logic, cfg: Config, e: Entry, bu: BUIn, env: NodeEnv, now: Term
+) -> tuple[Entry, Term, Term, Term]:
     """One Binding Update against the entry for its home address: (entry', Check, CacheOp, Status).
 
     `e` must be the entry for `bu.home` (or absent). Rejected or invalid updates leave it unchanged
     (BC-STALE-IGNORED, BC-REJECT-NO-CACHE); DELETE clears it; UPDATE sets it (home_reg = H, §8.2).
     """
     check = bu_check(
-        L, cfg, auth=bu.auth, length_ok=bu.length_ok, has_hao=bu.has_hao,
-        has_entry=e.present, entry_seq=e.seq, seq=bu.seq,
+        L,
+        cfg,
+        auth=bu.auth,
+        length_ok=bu.length_ok,
+        has_hao=bu.has_hao,
+        has_entry=e.present,
+        entry_seq=e.seq,
+        seq=bu.seq,
     )
     op, status = cache_decision(
-        L, h=bu.h, lifetime=bu.lifetime, coa_is_home=bu.coa == bu.home, has_entry=e.present,
-        cache_full=env.cache_full, any_evictable=env.any_evictable, is_home_agent=env.is_home_agent,
-        home_on_link=env.home_on_link, id_length=env.id_length, ha_id_length=env.ha_id_length,
-        to_anycast=env.to_anycast, will_create=env.will_create,
+        L,
+        h=bu.h,
+        lifetime=bu.lifetime,
+        coa_is_home=bu.coa == bu.home,
+        has_entry=e.present,
+        cache_full=env.cache_full,
+        any_evictable=env.any_evictable,
+        is_home_agent=env.is_home_agent,
+        home_on_link=env.home_on_link,
+        id_length=env.id_length,
+        ha_id_length=env.ha_id_length,
+        to_anycast=env.to_anycast,
+        will_create=env.will_create,
     )
     valid = check == int(Check.VALID)
     op = L.ite(valid, op, int(CacheOp.NONE))
@@ -321,8 +348,13 @@ def expire_entry(L: Logic, e: Entry, now: Term) -> Entry:
     """§4.3, §7.7: an entry whose lifetime ran out is deleted (BC-EXPIRE); infinite ones stay (BC-INFINITE)."""
     gone = L.and_(e.present, expired(L, now, e.expiry, e.infinite))
     return Entry(
-        present=L.ite(gone, False, e.present), home=e.home, coa=e.coa, seq=e.seq,
-        home_reg=L.ite(gone, False, e.home_reg), expiry=e.expiry, infinite=e.infinite,
+        present=L.ite(gone, False, e.present),
+        home=e.home,
+        coa=e.coa,
+        seq=e.seq,
+        home_reg=L.ite(gone, False, e.home_reg),
+        expiry=e.expiry,
+        infinite=e.infinite,
         last_used=e.last_used,
     )
 
@@ -331,8 +363,14 @@ def evict_entry(L: Logic, e: Entry, chosen: Term) -> Entry:
     """§7.7 cache replacement: `chosen` (the LRU pick) drops the entry only if it is evictable."""
     drop = L.and_(chosen, e.present, is_evictable(L, e.home_reg))
     return Entry(
-        present=L.ite(drop, False, e.present), home=e.home, coa=e.coa, seq=e.seq,
-        home_reg=e.home_reg, expiry=e.expiry, infinite=e.infinite, last_used=e.last_used,
+        present=L.ite(drop, False, e.present),
+        home=e.home,
+        coa=e.coa,
+        seq=e.seq,
+        home_reg=e.home_reg,
+        expiry=e.expiry,
+        infinite=e.infinite,
+        last_used=e.last_used,
     )
 
 
@@ -354,11 +392,21 @@ class BulEntry:
 
 
 def bul_new_bu(
-    L: Logic, cfg: Config, b: BulEntry, now: Term, *, step: Term, initial_seq: Term, coa: Term,
-    home_reg: Term, ack: Term,
+    L: Logic,
+    cfg: Config,
+    b: BulEntry,
+    now: Term,
+    *,
+    step: Term,
+    initial_seq: Term,
+    coa: Term,
+    home_reg: Term,
+    ack: Term,
 ) -> BulEntry:
     """§5.1, §9.4, §9.7, §9.8: a new (not retransmitted) BU: greater Sequence Number, fresh back-off."""
-    same_coa = L.and_(b.present, b.coa == coa)
+    # §9.8 counts consecutive BUs to a node with one care-of address, whether or not the entry was
+    # deleted in between: an absent entry may carry the count (fast_count > 0) from the rate memory
+    same_coa = L.and_(b.fast_count > 0, b.coa == coa)
     return BulEntry(
         present=True,
         seq=L.ite(b.present, next_seq(L, b.seq, step), initial_seq),
@@ -380,9 +428,17 @@ def bul_retransmit(L: Logic, cfg: Config, b: BulEntry, now: Term) -> BulEntry:
     nxt = next_retx_interval(L, b.interval, cfg)
     go_on = retx_continues(L, nxt, b.home_reg, cfg)
     return BulEntry(
-        present=b.present, seq=b.seq, coa=b.coa, home_reg=b.home_reg, acked=b.acked,
-        interval=nxt, next_retx=now + nxt, retx_on=go_on,
-        last_send=now, fast_count=b.fast_count + 1, no_more_bu=b.no_more_bu,
+        present=b.present,
+        seq=b.seq,
+        coa=b.coa,
+        home_reg=b.home_reg,
+        acked=b.acked,
+        interval=nxt,
+        next_retx=now + nxt,
+        retx_on=go_on,
+        last_send=now,
+        fast_count=b.fast_count + 1,
+        no_more_bu=b.no_more_bu,
     )
 
 
@@ -392,16 +448,28 @@ def bul_on_ba(
     """§9.10: a matching accepted BA marks the entry acknowledged; a rejected one deletes it; both stop
     retransmission. Anything else is ignored."""
     outcome = ba_outcome(
-        L, cfg, auth=auth, opt_len=opt_len, seq_matches=L.and_(b.present, ba_seq == b.seq), status=status
+        L,
+        cfg,
+        auth=auth,
+        opt_len=opt_len,
+        seq_matches=L.and_(b.present, ba_seq == b.seq),
+        status=status,
     )
     acc = outcome == int(BAOutcome.ACCEPTED)
     rej = outcome == int(BAOutcome.REJECTED)
     return (
         BulEntry(
-            present=L.ite(rej, False, b.present), seq=b.seq, coa=b.coa, home_reg=b.home_reg,
-            acked=L.ite(acc, True, b.acked), interval=b.interval, next_retx=b.next_retx,
-            retx_on=L.ite(L.or_(acc, rej), False, b.retx_on), last_send=b.last_send,
-            fast_count=b.fast_count, no_more_bu=b.no_more_bu,
+            present=L.ite(rej, False, b.present),
+            seq=b.seq,
+            coa=b.coa,
+            home_reg=b.home_reg,
+            acked=L.ite(acc, True, b.acked),
+            interval=b.interval,
+            next_retx=b.next_retx,
+            retx_on=L.ite(L.or_(acc, rej), False, b.retx_on),
+            last_send=b.last_send,
+            fast_count=b.fast_count,
+            no_more_bu=b.no_more_bu,
         ),
         outcome,
     )
@@ -415,22 +483,42 @@ def icmp_unreach_entry(L: Logic, e: Entry, count: Term, limit: Term) -> Entry:
     deletes that entry; a home registration is never deleted this way (§7.7 MUST, BC-HOMEREG-NOEVICT)."""
     drop = L.and_(e.present, count >= limit, L.not_(e.home_reg))
     return Entry(
-        present=L.ite(drop, False, e.present), home=e.home, coa=e.coa, seq=e.seq,
-        home_reg=e.home_reg, expiry=e.expiry, infinite=e.infinite, last_used=e.last_used,
+        present=L.ite(drop, False, e.present),
+        home=e.home,
+        coa=e.coa,
+        seq=e.seq,
+        home_reg=e.home_reg,
+        expiry=e.expiry,
+        infinite=e.infinite,
+        last_used=e.last_used,
     )
 
 
 def bul_param_problem(L: Logic, b: BulEntry) -> BulEntry:
     """§4.3, §9.9: ICMP Parameter Problem code 2 after a BU sets "no more BUs" and stops retransmission."""
     return BulEntry(
-        present=b.present, seq=b.seq, coa=b.coa, home_reg=b.home_reg, acked=b.acked,
-        interval=b.interval, next_retx=b.next_retx, retx_on=L.ite(b.present, False, b.retx_on),
-        last_send=b.last_send, fast_count=b.fast_count, no_more_bu=L.or_(b.no_more_bu, b.present),
+        present=b.present,
+        seq=b.seq,
+        coa=b.coa,
+        home_reg=b.home_reg,
+        acked=b.acked,
+        interval=b.interval,
+        next_retx=b.next_retx,
+        retx_on=L.ite(b.present, False, b.retx_on),
+        last_send=b.last_send,
+        fast_count=b.fast_count,
+        no_more_bu=L.or_(b.no_more_bu, b.present),
     )
 
 
 def bu_allowed(
-    L: Logic, cfg: Config, *, no_more_bu: Term, sent_before: Term, now: Term, last_send: Term,
+    L: Logic,
+    cfg: Config,
+    *,
+    no_more_bu: Term,
+    sent_before: Term,
+    now: Term,
+    last_send: Term,
     fast_count: Term,
 ) -> Term:
     """§9.8, §9.9: a BU may go now unless the destination is marked "no more BUs" or the rate limit
@@ -440,6 +528,8 @@ def bu_allowed(
     )
 
 
-def coa_formation_ok(L: Logic, cfg: Config, *, formed_before: Term, now: Term, last_formed: Term) -> Term:
+def coa_formation_ok(
+    L: Logic, cfg: Config, *, formed_before: Term, now: Term, last_formed: Term
+) -> Term:
     """§9.3 (MN-COA-RATE): a new primary care-of address at most once per MAX_UPDATE_RATE."""
     return L.or_(L.not_(formed_before), now - last_formed >= cfg.max_update_rate)

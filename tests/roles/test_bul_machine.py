@@ -36,6 +36,7 @@ class BulMachine(RuleBasedStateMachine):
         self.bul = BindingUpdateList("mn", DEFAULT)
         self.ref: dict[tuple[bytes, bytes], Ref] = {}
         self.last: dict[tuple[bytes, bytes], int] = {}
+        self.rate_mem: dict[bytes, tuple[int, bytes]] = {}
         self.now = 0
 
     @rule(dt=st.integers(0, 300_000))
@@ -82,7 +83,13 @@ class BulMachine(RuleBasedStateMachine):
         start = (last + step) % 65536 if resume and last is not None else init
         seq = (old.seq + step) % 65536 if old else start
         self.last[(d, h)] = seq
-        fast = old.fast + 1 if old and old.coa == coa else 1
+        # §9.8: consecutive BUs to one node with one care-of address, counted across deleted entries
+        mem = self.rate_mem.get(d)
+        if old:
+            fast = old.fast + 1 if old.coa == coa else 1
+        else:
+            fast = mem[0] + 1 if mem and mem[1] == coa else 1
+        self.rate_mem[d] = (fast, coa)
         self.ref[(d, h)] = Ref(
             seq,
             coa,
@@ -106,6 +113,7 @@ class BulMachine(RuleBasedStateMachine):
                 r.next_retx = self.now + r.interval
                 r.retx_on = r.home_reg or r.interval < CAP
                 r.fast += 1
+                self.rate_mem[key[0]] = (r.fast, r.coa)
 
     @rule(rounds=st.integers(1, 12))
     def run_retransmissions(self, rounds: int) -> None:
