@@ -4,7 +4,8 @@ replayed through the packet-level checker (properties/replay) — two independen
 
 A violation shown by a frame injected from outside the model (a forged, replayed or malformed packet
 of the scenario) is the scenario's intent, not a model fault, and is excused; the model's own reaction
-to such a frame is judged like any other packet. A failed expectation is a
+to such a frame is judged like any other packet. A replay verdict that rests on a frame the link then
+lost is excused too: the capture shows the frame, the receiver never got it. A failed expectation is a
 model fault: state expectations count against SYS-CONVERGE, delivery ones against SYS-DELIVERY, and
 `expect: property P holds/violated` against P.
 """
@@ -87,13 +88,18 @@ def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
         for r in run.network.log.records
         if r.kind is Kind.INJECT and r.frame is not None
     }
+    # a frame the link lost was still captured (the capture taps the sender's side): replay cannot tell
+    # that its receiver never saw it, the engine's log can
+    lost = {
+        r.frame + 1 for r in run.network.log.records if r.kind is Kind.LOST and r.frame is not None
+    }
     props = [e for e in scenario.expectations if isinstance(e, ExpectProperty)]
     # a fault-injection scenario announces the violation it provokes: that property is excused
     excused_props = {e.property_id for e in props if not e.holds}
     kept: list[Violation] = []
     excused = 0
     for v in report.violations:
-        if (v.packet in injected) or v.property in excused_props:
+        if v.packet in injected or any(r in lost for r in v.related) or v.property in excused_props:
             excused += 1
         else:
             kept.append(v)
