@@ -73,7 +73,7 @@ class _Sent:
     home_reg: bool
     first_time: int  # the original transmission of this sequence number
     last_time: int
-    gap: int | None = None  # last retransmission interval
+    gap: int | None = None  # the §9.7 timeout that scheduled the last retransmission
     retx: int = 0
     settled: bool = False  # an accepted/rejected BA stopped retransmission (§9.10)
     consecutive: int = 1  # BUs to this destination with the same care-of address (§9.8)
@@ -281,18 +281,27 @@ class MonitorSet:
                     f"Binding Update {e.seq} retransmitted to {fmt(e.destination)} after its Binding Acknowledgement ended retransmission (§9.10)",
                 )
             gap = t - prev.last_time
-            want = rules.backoff_after(prev.gap, cfg)
+            interval = rules.backoff_after(
+                prev.gap, cfg
+            )  # §9.7: the timeout for this retransmission
+            # §9.8 may hold it back further: after MAX_FAST_UPDATES consecutive BUs, SLOW_UPDATE_RATE
+            want = max(interval, rules.min_gap(prev.consecutive, cfg))
             if abs(gap - want) > self.tolerance_ms:
                 self._flag(
                     "MN-BACKOFF",
                     e.node,
                     t,
-                    f"retransmission to {fmt(e.destination)} after {gap} ms; back-off expects {want} ms",
+                    f"retransmission to {fmt(e.destination)} after {gap} ms; back-off expects {want} ms"
+                    + (
+                        f" (timeout {interval} ms, held to the §9.8 gap)"
+                        if want != interval
+                        else ""
+                    ),
                 )
             if (
                 not prev.home_reg
                 and prev.gap is not None
-                and not rules.correspondent_retx_allowed(want, cfg)
+                and not rules.correspondent_retx_allowed(interval, cfg)
             ):
                 self._flag(
                     "MN-CN-RETX-STOP",
@@ -311,7 +320,7 @@ class MonitorSet:
                     t,
                     f"{count} consecutive Binding Updates to {fmt(e.destination)}, then one {t - prev.last_time} ms later (SLOW_UPDATE_RATE {cfg.slow_update_rate} ms)",
                 )
-            prev.last_time, prev.gap, prev.retx = t, gap, prev.retx + 1
+            prev.last_time, prev.gap, prev.retx = t, interval, prev.retx + 1
             prev.consecutive += 1
             return
         if prev is not None and not rules.greater(PY, e.seq, prev.seq, cfg):

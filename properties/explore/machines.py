@@ -671,6 +671,7 @@ class Judge:
         self._injected_frames: set[int] = set()
         self._injected_keys: set[object] = set()
         self._injected_packets: set[int] = set()
+        self._lost_packets: set[int] = set()  # observer numbers of packets the link lost
         self.homes = {n.home for n in head.nodes if isinstance(n, A.Mobile)}
         self._sent_unicast: dict[int, IPv6Packet] = {}  # frame -> packet its sender originated
         self._fed_frames: set[int] = set()
@@ -700,6 +701,7 @@ class Judge:
                 if obs is None:
                     continue
                 self._packets += 1
+                self._lost_packets.add(self._packets)
                 if cov is not None:
                     cov.packet(pkt)
                 obs.packet(self._packets, r.time * 1_000_000, pkt)
@@ -767,6 +769,9 @@ class Judge:
                 for v in obs.violations
                 if (self.only is None or v.property in self.only)
                 and v.packet not in self._injected_packets
+                # the sender's own conduct is judged on a lost packet; a verdict resting on its
+                # receiver having got it (a lost acknowledgement...) is not
+                and not any(p in self._lost_packets for p in v.related)
                 and v.property not in OBSERVER_GAPS
             ]
         return found

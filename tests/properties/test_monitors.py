@@ -175,3 +175,17 @@ def test_state_breach_reported_once() -> None:
     for now in (70000, 71000, 72000):
         ms.check_state(now, {"HA": NodeSnapshot("HA", now, (_entry(61000),))})
     assert [v.property for v in ms.violations] == ["BC-EXPIRE"]
+
+
+def test_backoff_held_to_the_slow_rate_is_not_a_violation() -> None:
+    """§9.7 and §9.8 together: after five consecutive updates the retransmission waits for the later of
+    the back-off timeout and SLOW_UPDATE_RATE; the back-off goes on doubling underneath."""
+    log = [bu(0, 1)] + [bu(10000 * i, 1 + i) for i in range(1, 5)]  # five new BUs, 10 s apart
+    log += [bu(50000, 6), bu(60000, 6, retx=True), bu(70000, 6, retx=True), bu(80000, 6, retx=True)]
+    assert ids(log) == []
+    early = (
+        [bu(0, 1)]
+        + [bu(10000 * i, 1 + i) for i in range(1, 5)]
+        + [bu(50000, 6), bu(51000, 6, retx=True)]
+    )
+    assert set(ids(early)) == {"MN-BACKOFF", "MN-SLOW-RATE"}
