@@ -56,15 +56,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--max-nodes",
         metavar="N",
         type=int,
-        default=100_000,
-        help="nodes tracked at most (default 100000; reported when reached)",
+        default=50_000,
+        help="nodes tracked at most (default 50000; reported when reached)",
     )
     p.add_argument(
         "--max-bindings",
         metavar="N",
         type=int,
-        default=100_000,
-        help="(home address, destination) bindings tracked at most (default 100000)",
+        default=50_000,
+        help="(home address, destination) bindings tracked at most (default 50000)",
     )
     p.add_argument("--explain", metavar="N", type=int, help="print the model state after packet N")
     add_switch_arguments(p)
