@@ -74,3 +74,20 @@ def test_unchecked_rows_are_reported_unknown(capsys: pytest.CaptureFixture[str])
     results = json.loads(out)["results"]
     assert rc == 0 and all(r["status"] in ("unknown", "proved", "passed") for r in results)
     assert any(r["engine"] in ("none", "z3") for r in results)
+
+
+def test_no_timing_is_byte_identical(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = (
+        "--engine",
+        "z3",
+        "--json",
+        "--no-timing",
+        "--property",
+        "BC-UNIQUE",
+        "SPEC-SEQ-HALF",
+        "MN-SLOW-RATE",
+    )
+    first = run(capsys, *argv)
+    second = run(capsys, *argv)
+    assert first[0] == 0 and first[1] == second[1]
+    assert '"seconds"' not in first[1]
