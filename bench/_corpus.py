@@ -39,7 +39,9 @@ def packets(n: int, seed: int = 1) -> Iterator[IPv6Packet]:
         kind = i % 6
         ah = AH(spi=0x100 + mn, seq=i, icv=rng.randbytes(12))
         if kind == 0:
-            opts = dest_options(BindingUpdate(seq=seq, lifetime=60, a=True, h=True, id_length=64), HomeAddress(home))
+            opts = dest_options(
+                BindingUpdate(seq=seq, lifetime=60, a=True, h=True, id_length=64), HomeAddress(home)
+            )
             yield IPv6Packet(coa, ha, (ah, opts), NoNextHeader())
         elif kind == 1:
             opts = dest_options(BindingAck(status=0, seq=seq, lifetime=60, refresh=60))
@@ -48,14 +50,28 @@ def packets(n: int, seed: int = 1) -> Iterator[IPv6Packet]:
             inner = IPv6Packet(cn, home, (), UDP(4000, 5000, rng.randbytes(64)))
             yield encapsulate(inner, ha, coa)
         elif kind == 3:
-            yield IPv6Packet(coa, cn, (dest_options(HomeAddress(home)),), UDP(5000, 4000, rng.randbytes(64)))
+            yield IPv6Packet(
+                coa, cn, (dest_options(HomeAddress(home)),), UDP(5000, 4000, rng.randbytes(64))
+            )
         elif kind == 4:
             yield IPv6Packet(cn, coa, (Routing0(1, (home,)),), UDP(4000, 5000, rng.randbytes(64)))
         else:
             if i % 12 == 5:
-                yield IPv6Packet(a("fe80::1"), a("ff02::1:ff00:100"), (), NeighborSolicitation(home, (SourceLLA(MN_LLA),)), hop_limit=255)
+                yield IPv6Packet(
+                    a("fe80::1"),
+                    a("ff02::1:ff00:100"),
+                    (),
+                    NeighborSolicitation(home, (SourceLLA(MN_LLA),)),
+                    hop_limit=255,
+                )
             else:
-                yield IPv6Packet(ha, a("ff02::1"), (), NeighborAdvertisement(home, override=True, options=(TargetLLA(HA_LLA),)), hop_limit=255)
+                yield IPv6Packet(
+                    ha,
+                    a("ff02::1"),
+                    (),
+                    NeighborAdvertisement(home, override=True, options=(TargetLLA(HA_LLA),)),
+                    hop_limit=255,
+                )
 
 
 def frames(n: int, seed: int = 1) -> Iterator[bytes]:

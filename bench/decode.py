@@ -42,7 +42,7 @@ def ours(path: str) -> int:
         if lf.ipv6_offset is None:
             continue
         try:
-            decode_packet(rec.data[lf.ipv6_offset:], base_offset=lf.ipv6_offset)
+            decode_packet(rec.data[lf.ipv6_offset :], base_offset=lf.ipv6_offset)
         except DecodeError:
             pass
         n += 1
@@ -79,7 +79,12 @@ def with_tshark(path: str) -> int | None:
     exe = shutil.which("tshark")
     if exe is None:
         return None
-    subprocess.run([exe, "-n", "-r", path, "-V"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(
+        [exe, "-n", "-r", path, "-V"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+    )
     return -1
 
 

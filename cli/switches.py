@@ -30,7 +30,9 @@ def add_switch_arguments(p: argparse.ArgumentParser, *, profile: bool = True) ->
         elif s.choices == ("ADDRESS",):
             g.add_argument(s.flag, metavar="ADDRESS", type=_ipv6_address, help=s.reading)
         elif s.choices in (("MS",), ("N",)):
-            g.add_argument(s.flag, type=int, metavar=s.choices[0], default=int(s.default), help=s.reading)
+            g.add_argument(
+                s.flag, type=int, metavar=s.choices[0], default=int(s.default), help=s.reading
+            )
         elif s.field == "ba_min_length":
             g.add_argument(s.flag, type=int, choices=(11, 12), default=11, help=s.reading)
         else:
@@ -58,8 +60,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def switch_table() -> str:
     """The README's table of ambiguity switches, generated so code and documentation cannot drift."""
-    rows = ["| switch | default | alternatives | draft | defect (wire-formats.md) | default reading |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| switch | default | alternatives | draft | defect (wire-formats.md) | default reading |",
+        "|---|---|---|---|---|---|",
+    ]
     for s in SWITCHES:
         alts = ", ".join(c for c in s.choices if c and c != s.default) or "on"
         if s.choices in (("MS",), ("N",)):

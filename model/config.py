@@ -57,9 +57,13 @@ class Config:
     max_fast_updates: int = 5
     max_advert_rexmit: int = 3
     # C15: not defined by the draft
-    br_threshold: int = 10_000  # send a Binding Request when an entry in use has less than this left
+    br_threshold: int = (
+        10_000  # send a Binding Request when an entry in use has less than this left
+    )
     br_min_interval: int = 10_000  # rate limit for Binding Requests to one mobile node
-    unreach_persist: int = 3  # §7.8 "persistent": Destination Unreachables before the entry is deleted
+    unreach_persist: int = (
+        3  # §7.8 "persistent": Destination Unreachables before the entry is deleted
+    )
 
     def with_switches(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -38,7 +38,9 @@ class VerifyOptions:
     config: Config = DEFAULT
     out_dir: Path | None = None  # where counterexamples (scenario, pcapng, chart) are written
     engines: tuple[str, ...] = tuple(name for name, _ in ENGINES)
-    roots: dict[str, Path] = field(default_factory=dict)  # e.g. {"scenarios": Path("traces/scenarios")}
+    roots: dict[str, Path] = field(
+        default_factory=dict
+    )  # e.g. {"scenarios": Path("traces/scenarios")}
 
     def wants(self, pid: str) -> bool:
         return self.properties is None or pid in self.properties
@@ -67,7 +69,9 @@ def run_verify(opts: VerifyOptions, progress: Progress = lambda _msg: None) -> l
     for pid in CATALOG:
         if opts.wants(pid) and pid not in checked:
             results.append(
-                Result(pid, "none", Status.UNKNOWN, detail="no engine of this run checks this property")
+                Result(
+                    pid, "none", Status.UNKNOWN, detail="no engine of this run checks this property"
+                )
             )
     order = {pid: i for i, pid in enumerate(CATALOG)}
     results.sort(key=lambda r: (order.get(r.property, len(order)), r.engine))

@@ -13,7 +13,11 @@ SHARED = Path(os.environ.get("MIP6CHECK_SHARED", ROOT.parent / "shared"))
 SHARED_TRACES = SHARED / "traces"
 
 settings.register_profile(
-    "ci", derandomize=True, database=None, deadline=None, max_examples=100,
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=100,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, max_examples=100)
@@ -24,7 +28,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--run-slow", action="store_true", default=False, help="run slow soak/fuzz tests")
+    parser.addoption(
+        "--run-slow", action="store_true", default=False, help="run slow soak/fuzz tests"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

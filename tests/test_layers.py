@@ -9,7 +9,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # room -> rooms it must never import
 FORBIDDEN = {
-    "model/codec": ("model.roles", "model.net", "model.dsl", "properties", "cli", "z3", "hypothesis", "lark"),
+    "model/codec": (
+        "model.roles",
+        "model.net",
+        "model.dsl",
+        "properties",
+        "cli",
+        "z3",
+        "hypothesis",
+        "lark",
+    ),
     "model/roles": ("model.net", "model.dsl", "properties", "cli", "z3", "hypothesis", "lark"),
     "model/net": ("model.dsl", "properties", "cli", "z3", "hypothesis", "lark"),
     "model/dsl": ("properties", "cli", "z3", "hypothesis"),

@@ -6,7 +6,6 @@ Every event is a frozen dataclass naming its node and, where it is a protocol de
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from model.addr import Addr
 from model.codec.values import IPv6Packet
@@ -159,11 +158,20 @@ class Note:
     section: str = ""
 
 
-RoleEvent = Union[
-    CacheUpdated, CacheDeleted, BindingIgnored, BindingProcessed, BindingUpdateSent,
-    BindingAckReceived, BulChanged, Intercepted, Delivered, Dropped, Note,
-]
-Action = Union[Transmit, RoleEvent]
+RoleEvent = (
+    CacheUpdated
+    | CacheDeleted
+    | BindingIgnored
+    | BindingProcessed
+    | BindingUpdateSent
+    | BindingAckReceived
+    | BulChanged
+    | Intercepted
+    | Delivered
+    | Dropped
+    | Note
+)
+Action = Transmit | RoleEvent
 
 # ---------------------------------------------------------------- snapshots (frozen state views)
 

@@ -25,12 +25,32 @@ def test_defaults_are_the_default_config() -> None:
 
 
 def test_each_switch_reaches_config() -> None:
-    cfg = config_from_args(parse(
-        "--profile", "draft08", "--seq-half", "accept", "--seq-equal-ack", "--ba-min-length", "12",
-        "--bu-c-length", "literal", "--rate-scope", "aggregate", "--ha-anycast", "2001:db8::fe",
-        "--auth", "verify", "--rh-strict-hop-limit", "--br-threshold", "5000",
-        "--br-min-interval", "20000", "--unreach-persist", "2",
-    ))
+    cfg = config_from_args(
+        parse(
+            "--profile",
+            "draft08",
+            "--seq-half",
+            "accept",
+            "--seq-equal-ack",
+            "--ba-min-length",
+            "12",
+            "--bu-c-length",
+            "literal",
+            "--rate-scope",
+            "aggregate",
+            "--ha-anycast",
+            "2001:db8::fe",
+            "--auth",
+            "verify",
+            "--rh-strict-hop-limit",
+            "--br-threshold",
+            "5000",
+            "--br-min-interval",
+            "20000",
+            "--unreach-persist",
+            "2",
+        )
+    )
     assert (cfg.br_threshold, cfg.br_min_interval, cfg.unreach_persist) == (5000, 20000, 2)
     assert cfg.profile.bu == 198 and cfg.seq_half is SeqHalf.ACCEPT and cfg.seq_equal_ack
     assert cfg.ba_min_length == 12 and cfg.bu_c_length is BuCLength.LITERAL
@@ -53,7 +73,9 @@ def test_readme_carries_the_generated_table() -> None:
     readme = ROOT / "README.md"
     if not readme.exists():
         pytest.skip("README not written yet")
-    assert switch_table() in readme.read_text(), "README's switch table is stale: paste cli.switches.switch_table()"
+    assert switch_table() in readme.read_text(), (
+        "README's switch table is stale: paste cli.switches.switch_table()"
+    )
 
 
 def test_numeric_switch_defaults_match_config() -> None:

@@ -249,4 +249,8 @@ def test_offsets_absolute_through_tunnels() -> None:
     b[83] = 200
     with pytest.raises(DecodeError) as e:
         decode_packet(bytes(b), base_offset=14)
-    assert (e.value.offset, e.value.layer, e.value.field) == (14 + 83, "DestOptions", "option_length")
+    assert (e.value.offset, e.value.layer, e.value.field) == (
+        14 + 83,
+        "DestOptions",
+        "option_length",
+    )

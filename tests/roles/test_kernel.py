@@ -67,9 +67,17 @@ def test_bu_check_order_of_tests() -> None:
 
 def _decide(**kw: object) -> tuple[int, int]:
     base: dict[str, object] = dict(
-        h=True, lifetime=60, coa_is_home=False, has_entry=False, cache_full=False,
-        any_evictable=False, is_home_agent=True, home_on_link=True, id_length=64,
-        ha_id_length=64, to_anycast=False,
+        h=True,
+        lifetime=60,
+        coa_is_home=False,
+        has_entry=False,
+        cache_full=False,
+        any_evictable=False,
+        is_home_agent=True,
+        home_on_link=True,
+        id_length=64,
+        ha_id_length=64,
+        to_anycast=False,
     )
     base.update(kw)
     op, status = k.cache_decision(PY, **base)  # type: ignore[arg-type]
@@ -93,7 +101,10 @@ def test_home_registration_statuses() -> None:
 def test_correspondent_decisions() -> None:
     S, Op = k.Status, k.CacheOp
     assert _decide(h=False, is_home_agent=False, home_on_link=False) == (Op.UPDATE, S.ACCEPTED)
-    assert _decide(h=False, cache_full=True, any_evictable=True) == (Op.EVICT_AND_UPDATE, S.ACCEPTED)
+    assert _decide(h=False, cache_full=True, any_evictable=True) == (
+        Op.EVICT_AND_UPDATE,
+        S.ACCEPTED,
+    )
     assert _decide(h=False, cache_full=True) == (Op.NONE, S.INSUFFICIENT_RESOURCES)
     assert _decide(h=False, has_entry=True, cache_full=True) == (Op.UPDATE, S.ACCEPTED)
 
@@ -127,7 +138,10 @@ def test_ba_outcome_min_length_switch() -> None:
     assert k.ba_outcome(PY, DEFAULT, opt_len=11, **ok) == k.BAOutcome.ACCEPTED  # type: ignore[arg-type]
     strict = Config(ba_min_length=12)
     assert k.ba_outcome(PY, strict, opt_len=11, **ok) == k.BAOutcome.IGNORE  # type: ignore[arg-type]
-    assert k.ba_outcome(PY, DEFAULT, opt_len=11, auth=True, seq_matches=True, status=131) == k.BAOutcome.REJECTED
+    assert (
+        k.ba_outcome(PY, DEFAULT, opt_len=11, auth=True, seq_matches=True, status=131)
+        == k.BAOutcome.REJECTED
+    )
 
 
 def test_apply_bu_stale_changes_nothing() -> None:
