@@ -16,7 +16,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from model.dsl import ScenarioError, parse_scenario
@@ -74,8 +74,6 @@ def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
             run = run_scenario(
                 scenario, capture=out, monitor=make, monitored=MONITORED, violations=_flagged
             )
-        if run.network.capture is not None:
-            run.network.capture.close() if hasattr(run.network.capture, "close") else None
         report = replay_file(
             cap,
             ReplayOptions(config=run.network.config, topology=replay_topology(run)),
@@ -201,23 +199,11 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
     dirs = getattr(opts, "roots", {}).get("scenarios")
     runs = list(outcomes((Path(dirs),) if dirs else DEFAULT_DIRS, progress))
     bad: dict[str, list[Violation]] = {}
-    seconds = sum(o.seconds for o in runs)
+    where: dict[str, Path] = {}  # property -> the first scenario that broke it
     for o in runs:
         for v in (*o.monitor_violations, *o.replay_violations):
-            bad.setdefault(v.property, []).append(
-                Violation(
-                    v.property,
-                    v.section,
-                    v.level,
-                    v.node,
-                    f"{o.path.name}: {v.message}",
-                    v.packet,
-                    v.time,
-                    v.related,
-                    v.step,
-                    v.scenario_line,
-                )
-            )
+            bad.setdefault(v.property, []).append(replace(v, message=f"{o.path.name}: {v.message}"))
+            where.setdefault(v.property, o.path)
         for line, text, detail in o.failed_expectations:
             pid = _expectation_property(text)
             p = CATALOG[pid]
@@ -231,6 +217,7 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
                     scenario_line=line,
                 )
             )
+            where.setdefault(pid, o.path)
     judged = set(MONITORED) | set(CHECKED) | set(CHECKED_BY_LOG) | set(bad)
     results = []
     for pid in CATALOG:
@@ -244,9 +231,9 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
                     pid,
                     "scenarios",
                     Status.VIOLATED,
-                    seconds / max(len(CATALOG), 1),
+                    None,
                     first.message,
-                    counterexample={"scenario": first.message.split(":")[0]},
+                    counterexample={"scenario": str(where[pid])},
                     violations=tuple(found[:20]),
                 )
             )
