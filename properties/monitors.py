@@ -21,7 +21,6 @@ from model.roles.events import (
     BindingIgnored,
     BindingProcessed,
     BindingUpdateSent,
-    BulChanged,
     CacheDeleted,
     CacheUpdated,
     NodeSnapshot,
@@ -74,7 +73,6 @@ class _Sent:
     first_time: int  # the original transmission of this sequence number
     last_time: int
     gap: int | None = None  # the §9.7 timeout that scheduled the last retransmission
-    retx: int = 0
     settled: bool = False  # an accepted/rejected BA stopped retransmission (§9.10)
     consecutive: int = 1  # BUs to this destination with the same care-of address (§9.8)
     lifetime: int = 0
@@ -243,8 +241,6 @@ class MonitorSet:
                 # §8.1: the answer to a BU sent to the Home-Agents anycast address comes from a unicast one
                 for s in exact or mine:
                     s.settled = True
-        elif isinstance(e, BulChanged) and e.op == "delete":
-            pass
 
     def _bu_sent(self, t: int, e: BindingUpdateSent) -> None:
         cfg = self.config
@@ -320,7 +316,7 @@ class MonitorSet:
                     t,
                     f"{count} consecutive Binding Updates to {fmt(e.destination)}, then one {t - prev.last_time} ms later (SLOW_UPDATE_RATE {cfg.slow_update_rate} ms)",
                 )
-            prev.last_time, prev.gap, prev.retx = t, interval, prev.retx + 1
+            prev.last_time, prev.gap = t, interval
             prev.consecutive += 1
             return
         if prev is not None and not rules.greater(PY, e.seq, prev.seq, cfg):
