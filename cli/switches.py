@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+from dataclasses import replace
 
 from model.codec.values import PROFILES
-from model.config import DEFAULT, AuthMode, BuCLength, Config, RateScope, SeqHalf
+from model.config import DEFAULT, Config
 from model.switches import SWITCHES
 
 
@@ -40,22 +41,21 @@ def add_switch_arguments(p: argparse.ArgumentParser, *, profile: bool = True) ->
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """The Config the options select; argparse already validated the choices."""
-    anycast = getattr(args, "ha_anycast", None)
-    return Config(
-        profile=PROFILES[getattr(args, "profile", "draft04") or "draft04"],
-        seq_half=SeqHalf(getattr(args, "seq_half", "reject")),
-        seq_equal_ack=bool(getattr(args, "seq_equal_ack", False)),
-        ba_min_length=int(getattr(args, "ba_min_length", 11)),
-        bu_c_length=BuCLength(getattr(args, "bu_c_length", "layout")),
-        rate_scope=RateScope(getattr(args, "rate_scope", "destination")),
-        ha_anycast=ipaddress.IPv6Address(anycast).packed if anycast else DEFAULT.ha_anycast,
-        auth=AuthMode(getattr(args, "auth", "presence")),
-        rh_strict_hop_limit=bool(getattr(args, "rh_strict_hop_limit", False)),
-        br_threshold=int(getattr(args, "br_threshold", DEFAULT.br_threshold)),
-        br_min_interval=int(getattr(args, "br_min_interval", DEFAULT.br_min_interval)),
-        unreach_persist=int(getattr(args, "unreach_persist", DEFAULT.unreach_persist)),
-    )
+    """The Config the options select, one field per row of SWITCHES (argparse validated the values);
+    an option a command did not add keeps the default."""
+    changes: dict[str, object] = {}
+    for sw in SWITCHES:
+        value = getattr(args, sw.field, None)
+        if value is None:
+            continue
+        default = getattr(DEFAULT, sw.field)
+        if sw.field == "profile":
+            changes[sw.field] = PROFILES[value]
+        elif sw.field == "ha_anycast":
+            changes[sw.field] = ipaddress.IPv6Address(value).packed
+        else:  # enums from their value, bool flags, integers
+            changes[sw.field] = type(default)(value)
+    return replace(DEFAULT, **changes)  # type: ignore[arg-type]
 
 
 def switch_table() -> str:
