@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from model.addr import a
-from model.codec import dest_options, encapsulate, encode_packet
-from model.codec.link import encode_ethernet
-from model.codec.values import (
+from mip6check.model.addr import a
+from mip6check.model.codec import dest_options, encapsulate, encode_packet
+from mip6check.model.codec.link import encode_ethernet
+from mip6check.model.codec.values import (
     AH,
     UDP,
     BindingAck,

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from model.codec import (  # noqa: E402
+from mip6check.model.codec import (  # noqa: E402
     AH,
     UDP,
     BindingAck,
@@ -40,8 +40,8 @@ from model.codec import (  # noqa: E402
     encapsulate,
     encode_packet,
 )
-from model.codec.link import encode_ethernet  # noqa: E402
-from model.codec.pcap import PcapWriter  # noqa: E402
+from mip6check.model.codec.link import encode_ethernet  # noqa: E402
+from mip6check.model.codec.pcap import PcapWriter  # noqa: E402
 
 MAC1, MAC2 = bytes.fromhex("00005e005301"), bytes.fromhex("00005e005302")
 HA = bytes.fromhex("20010db8000100000000000000000001")
@@ -151,7 +151,7 @@ def _reset_peak() -> bool:
 
 def measure(path: Path, packets: int) -> dict[str, object]:
     """Replay `path` and return the figures: RSS before/peak/end, throughput per tenth, verdicts."""
-    from properties.replay import replay_file
+    from mip6check.properties.replay import replay_file
 
     size = path.stat().st_size
     reset = _reset_peak()

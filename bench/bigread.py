@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cli.cmd_decode import decode_path  # noqa: E402
-from cli.render import record_json  # noqa: E402
-from model.codec import UDP, IPv6Packet, encapsulate, encode_packet  # noqa: E402
-from model.codec.link import encode_ethernet  # noqa: E402
-from model.codec.pcap import PcapngWriter, iter_file  # noqa: E402
+from mip6check.cli.cmd_decode import decode_path  # noqa: E402
+from mip6check.cli.render import record_json  # noqa: E402
+from mip6check.model.codec import UDP, IPv6Packet, encapsulate, encode_packet  # noqa: E402
+from mip6check.model.codec.link import encode_ethernet  # noqa: E402
+from mip6check.model.codec.pcap import PcapngWriter, iter_file  # noqa: E402
 from tools.make_examples import CN, COA, HA, HOME, MAC_MN, MAC_R2, packets  # noqa: E402
 
 
@@ -74,7 +74,7 @@ def main() -> None:
         t = time.perf_counter()
         with open(os.devnull, "w") as null:
             rc = subprocess.run(
-                [sys.executable, "-m", "cli.main", "decode", "--json", path],
+                [sys.executable, "-m", "mip6check.cli.main", "decode", "--json", path],
                 stdout=null,
                 cwd=ROOT,
                 check=False,

@@ -20,10 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._corpus import frames  # noqa: E402
-from model.codec import decode_packet  # noqa: E402
-from model.codec.link import decode_link  # noqa: E402
-from model.codec.pcap import PcapWriter, Record, iter_file  # noqa: E402
-from model.errors import DecodeError  # noqa: E402
+from mip6check.model.codec import decode_packet  # noqa: E402
+from mip6check.model.codec.link import decode_link  # noqa: E402
+from mip6check.model.codec.pcap import PcapWriter, Record, iter_file  # noqa: E402
+from mip6check.model.errors import DecodeError  # noqa: E402
 
 
 def build(path: str, n: int) -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.addr import a  # noqa: E402
-from model.codec import (  # noqa: E402
+from mip6check.model.addr import a  # noqa: E402
+from mip6check.model.codec import (  # noqa: E402
     AH,
     UDP,
     BindingAck,
@@ -32,9 +32,9 @@ from model.codec import (  # noqa: E402
     encapsulate,
     encode_packet,
 )
-from model.codec.link import encode_ethernet  # noqa: E402
-from model.codec.pcap import PcapWriter  # noqa: E402
-from properties.replay import replay_file  # noqa: E402
+from mip6check.model.codec.link import encode_ethernet  # noqa: E402
+from mip6check.model.codec.pcap import PcapWriter  # noqa: E402
+from mip6check.properties.replay import replay_file  # noqa: E402
 
 MAC1, MAC2 = bytes.fromhex("00005e005301"), bytes.fromhex("00005e005302")
 

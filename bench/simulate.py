@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model.dsl import parse_scenario  # noqa: E402
-from model.dsl.build import run_scenario  # noqa: E402
+from mip6check.model.dsl import parse_scenario  # noqa: E402
+from mip6check.model.dsl.build import run_scenario  # noqa: E402
 
 HOMES, FOREIGN, CNS = 10, 50, 100
 

@@ -23,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the coverage table; exit 0 when every clause is accounted for, 1 when some are not."""
-    from properties.coverage import build, render_markdown, render_text
+    from mip6check.properties.coverage import build, render_markdown, render_text
 
     try:
         report = build()

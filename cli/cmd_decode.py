@@ -14,13 +14,13 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cli.main import fail, one_line
-from cli.render import Decoded, record_json, record_text
-from model.codec import DRAFT04, PROFILES, DecodeError, Profile, decode_partial
-from model.codec.buffer import maker
-from model.codec.link import decode_link
-from model.codec.pcap import Note, Record, RecordError, iter_file
-from model.errors import CaptureError
+from mip6check.cli.main import fail, one_line
+from mip6check.cli.render import Decoded, record_json, record_text
+from mip6check.model.codec import DRAFT04, PROFILES, DecodeError, Profile, decode_partial
+from mip6check.model.codec.buffer import maker
+from mip6check.model.codec.link import decode_link
+from mip6check.model.codec.pcap import Note, Record, RecordError, iter_file
+from mip6check.model.errors import CaptureError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

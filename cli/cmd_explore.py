@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cli.main import fail
+from mip6check.cli.main import fail
 
 HELP = (
     "search for counterexamples; write each as a scenario file, a pcap and a message sequence chart"
@@ -75,10 +75,10 @@ def _lines(summary: dict[str, Any]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Search; print the outcome and coverage; write the counterexample if one is found."""
-    from properties.catalog import UnknownPropertyError, get
-    from properties.explore.counterexample import write_counterexample
-    from properties.explore.machines import JUDGED, explore
-    from properties.mutants import BY_NAME
+    from mip6check.properties.catalog import UnknownPropertyError, get
+    from mip6check.properties.explore.counterexample import write_counterexample
+    from mip6check.properties.explore.machines import JUDGED, explore
+    from mip6check.properties.mutants import BY_NAME
 
     aimed: frozenset[str] | None = None
     if args.property is not None:

@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from cli.switches import add_switch_arguments, config_from_args
-from model.errors import CaptureError
+from mip6check.cli.switches import add_switch_arguments, config_from_args
+from mip6check.model.errors import CaptureError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -76,7 +76,7 @@ def _fail(msg: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from properties.replay import (
+    from mip6check.properties.replay import (
         HomeAgentSpec,
         Limits,
         ReplayOptions,
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         render_text,
         replay_file,
     )
-    from properties.replay.options import parse_addr, parse_prefix
+    from mip6check.properties.replay.options import parse_addr, parse_prefix
 
     if not 0 <= args.clock_tolerance <= 3600:  # also refuses NaN
         return _fail("replay: --clock-tolerance must be between 0 and 3600 seconds")
@@ -144,17 +144,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _side_outputs(args: argparse.Namespace, report: object) -> None:
-    from properties.replay import ReplayReport
-    from properties.replay.checked import CHECKED
+    from mip6check.properties.replay import ReplayReport
+    from mip6check.properties.replay.checked import CHECKED
 
     assert isinstance(report, ReplayReport)
     if args.junit:
-        from properties.report import junit
+        from mip6check.properties.report import junit
 
         results = junit.replay_results(report.violations, CHECKED)
         Path(args.junit).write_text(junit.to_xml(results, suite=f"replay {report.file}"), "utf-8")
     if args.sarif:
-        from properties.report import sarif
+        from mip6check.properties.report import sarif
 
         log = sarif.sarif_log(
             report.violations,
@@ -173,7 +173,7 @@ def _frame_offsets(path: str, frames: set[int | None]) -> dict[int, tuple[int, i
     for SARIF regions: a record runs to the next record's offset (the last one to the file end)."""
     import os
 
-    from model.codec.pcap import iter_file
+    from mip6check.model.codec.pcap import iter_file
 
     wanted = {f for f in frames if f is not None}
     out: dict[int, tuple[int, int]] = {}
@@ -200,11 +200,11 @@ MSC_MAX = 300
 def _msc(args: argparse.Namespace, report: object) -> str:
     """The chart of the capture: violating packets, Mobile IPv6 signalling, ICMPv6 errors and ND,
     at most MSC_MAX besides the violating ones (properties/report/msc.py: `summarise`)."""
-    from cli.cmd_decode import decode_path
-    from cli.render import record_json
-    from model.codec.values import PROFILES
-    from properties.replay import ReplayReport
-    from properties.report import msc
+    from mip6check.cli.cmd_decode import decode_path
+    from mip6check.cli.render import record_json
+    from mip6check.model.codec.values import PROFILES
+    from mip6check.properties.replay import ReplayReport
+    from mip6check.properties.report import msc
 
     assert isinstance(report, ReplayReport)
     pkts = (record_json(d) for d in decode_path(args.file, PROFILES[args.profile]))

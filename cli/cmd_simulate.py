@@ -12,13 +12,13 @@ import sys
 from collections.abc import Collection, Mapping
 from typing import BinaryIO
 
-from model.addr import fmt
-from model.config import Config
-from model.dsl import ScenarioError, parse_scenario
-from model.dsl.build import PropertyMonitor, Run, run_scenario
-from model.net import Kind
-from model.roles.events import NodeSnapshot, RoleEvent
-from properties.monitors import MONITORED, MonitorSet
+from mip6check.model.addr import fmt
+from mip6check.model.config import Config
+from mip6check.model.dsl import ScenarioError, parse_scenario
+from mip6check.model.dsl.build import PropertyMonitor, Run, run_scenario
+from mip6check.model.net import Kind
+from mip6check.model.roles.events import NodeSnapshot, RoleEvent
+from mip6check.properties.monitors import MONITORED, MonitorSet
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 class _Monitor:
-    """properties.monitors.MonitorSet behind the dsl's PropertyMonitor protocol."""
+    """mip6check.properties.monitors.MonitorSet behind the dsl's PropertyMonitor protocol."""
 
     def __init__(self, config: Config) -> None:
         self.inner = MonitorSet(config=config)

@@ -15,11 +15,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from cli.switches import add_switch_arguments, config_from_args
-from properties.catalog import UnknownPropertyError
-from properties.report import junit, sarif
-from properties.verdict import Result
-from properties.verify import ENGINES, Progress, VerifyOptions, failed, run_verify, select
+from mip6check.cli.switches import add_switch_arguments, config_from_args
+from mip6check.properties.catalog import UnknownPropertyError
+from mip6check.properties.report import junit, sarif
+from mip6check.properties.verdict import Result
+from mip6check.properties.verify import ENGINES, Progress, VerifyOptions, failed, run_verify, select
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -76,8 +76,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _mutants(args: argparse.Namespace, props: frozenset[str] | None, progress: Progress) -> int:
     """`verify --mutants`: the kill table (or {"mutants": [...], "kill_rate": ...} with --json)."""
-    from properties.killrate import kill_rates
-    from properties.mutants import ALL_MUTANTS
+    from mip6check.properties.killrate import kill_rates
+    from mip6check.properties.mutants import ALL_MUTANTS
 
     chosen = [m for m in ALL_MUTANTS if props is None or m.catches & props]
     engines = tuple(args.engine) if args.engine else ("z3", "scenarios")

@@ -63,7 +63,7 @@ def _version() -> str:
 
 def _load(name: str) -> ModuleType | None:
     """The command's module, or None when nobody has written it yet."""
-    modname = f"cli.cmd_{name}"
+    modname = f"mip6check.cli.cmd_{name}"
     try:
         return importlib.import_module(modname)
     except ModuleNotFoundError as e:

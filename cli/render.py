@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from model.addr import fmt as _fmt_addr
-from model.codec import (
+from mip6check.model.addr import fmt as _fmt_addr
+from mip6check.model.codec import (
     AH,
     ESP,
     MH_NAMES,
@@ -58,9 +58,9 @@ from model.codec import (
     invoking_packet,
     wire_checksum_ok,
 )
-from model.codec.link import LINKTYPE_NAMES, LinkFrame
-from model.codec.link import fmt_mac as _fmt_mac
-from model.codec.pcap import Record, RecordError
+from mip6check.model.codec.link import LINKTYPE_NAMES, LinkFrame
+from mip6check.model.codec.link import fmt_mac as _fmt_mac
+from mip6check.model.codec.pcap import Record, RecordError
 
 Json = dict[str, Any]
 
@@ -70,7 +70,7 @@ _fmt_mac_cached = lru_cache(maxsize=4096)(_fmt_mac)
 
 
 def fmt(addr: bytes) -> str:
-    """model.addr.fmt, remembered for hashable (bytes) addresses."""
+    """mip6check.model.addr.fmt, remembered for hashable (bytes) addresses."""
     try:
         return _fmt_cached(addr)
     except TypeError:  # e.g. a bytearray
@@ -78,7 +78,7 @@ def fmt(addr: bytes) -> str:
 
 
 def fmt_mac(lla: bytes) -> str:
-    """model.codec.link.fmt_mac, remembered for hashable (bytes) addresses."""
+    """mip6check.model.codec.link.fmt_mac, remembered for hashable (bytes) addresses."""
     try:
         return _fmt_mac_cached(lla)
     except TypeError:

@@ -6,9 +6,9 @@ import argparse
 import ipaddress
 from dataclasses import replace
 
-from model.codec.values import PROFILES
-from model.config import DEFAULT, Config
-from model.switches import SWITCHES
+from mip6check.model.codec.values import PROFILES
+from mip6check.model.config import DEFAULT, Config
+from mip6check.model.switches import SWITCHES
 
 
 def _ipv6_address(text: str) -> str:

@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from fuzz.targets import TARGETS  # noqa: E402
-from model.codec.pcap import Record, iter_file  # noqa: E402
+from mip6check.model.codec.pcap import Record, iter_file  # noqa: E402
 
 DEFAULT_SHARED = ROOT.parent / "shared" / "traces"
 MAX_SEED = 1 << 16

@@ -21,14 +21,14 @@ import struct
 import tempfile
 from collections.abc import Callable
 
-from cli.cmd_decode import decode_record
-from cli.render import record_json, record_text
-from model.codec import DRAFT04, DecodeError, decode_packet, encode_packet
-from model.codec.ipv6 import decode_partial
-from model.codec.pcap import Record, RecordError, iter_records
-from model.codec.values import DRAFT08
-from model.dsl import ScenarioError, parse_scenario
-from model.errors import CaptureError
+from mip6check.cli.cmd_decode import decode_record
+from mip6check.cli.render import record_json, record_text
+from mip6check.model.codec import DRAFT04, DecodeError, decode_packet, encode_packet
+from mip6check.model.codec.ipv6 import decode_partial
+from mip6check.model.codec.pcap import Record, RecordError, iter_records
+from mip6check.model.codec.values import DRAFT08
+from mip6check.model.dsl import ScenarioError, parse_scenario
+from mip6check.model.errors import CaptureError
 
 LINKTYPES = (229, 1, 101, 0, 113, 276, 228, 12, 108)
 
@@ -101,7 +101,7 @@ def scenario(data: bytes) -> None:
 
 def replay_one(data: bytes) -> None:
     """A capture holding this one frame (the first octet picks the link type), replayed."""
-    from properties.replay import replay_file
+    from mip6check.properties.replay import replay_file
 
     if not data:
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from enum import Enum
 
-from model.codec.values import DRAFT04, Profile
+from mip6check.model.codec.values import DRAFT04, Profile
 
 
 class SeqHalf(Enum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.config import AuthMode, BuCLength, RateScope, SeqHalf
+from mip6check.model.config import AuthMode, BuCLength, RateScope, SeqHalf
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from properties.catalog_data import ROWS
+from mip6check.properties.catalog_data import ROWS
 
 LEVELS = ("MUST", "SHOULD", "—")
 KINDS = ("inv", "act", "time", "spec")

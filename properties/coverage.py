@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from properties.catalog import CATALOG
+from mip6check.properties.catalog import CATALOG
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent  # module paths in the map are relative to the directory holding properties/

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.config import Config, SeqHalf
-from model.roles.logic import Logic, Term
+from mip6check.model.config import Config, SeqHalf
+from mip6check.model.roles.logic import Logic, Term
 
 MOD = 65536  # §4.3, §5.1: Sequence Numbers compare modulo 2^16
 

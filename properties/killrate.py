@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from properties.mutants import ALL_MUTANTS, Mutant
-from properties.verdict import Result, Status
-from properties.verify import VerifyOptions, run_verify
+from mip6check.properties.mutants import ALL_MUTANTS, Mutant
+from mip6check.properties.verdict import Result, Status
+from mip6check.properties.verify import VerifyOptions, run_verify
 
 Progress = Callable[[str], None]
 Key = tuple[str, str]  # (engine, property)
@@ -230,7 +230,7 @@ def _one_file_dirs(stack: ExitStack) -> list[Path]:
     """The scenario corpus as one directory per file (a symbolic link under a temporary directory),
     so the scenario engine can stop at the first file that kills a mutant (same file names, so the
     messages compare with the clean run of the whole corpus)."""
-    from properties.scenarios import scenario_files
+    from mip6check.properties.scenarios import scenario_files
 
     top = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mip6-killrate-")))
     out = []

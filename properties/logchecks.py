@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from model.addr import ALL_NODES, Addr, fmt
-from model.codec.values import (
+from mip6check.model.addr import ALL_NODES, Addr, fmt
+from mip6check.model.codec.values import (
     BindingUpdate,
     DestOptions,
     HomeAddress,
@@ -25,8 +25,8 @@ from model.codec.values import (
     NeighborAdvertisement,
     NeighborSolicitation,
 )
-from model.net.log import Kind, LogRecord
-from model.roles.events import (
+from mip6check.model.net.log import Kind, LogRecord
+from mip6check.model.roles.events import (
     BindingAckReceived,
     BindingUpdateSent,
     CacheDeleted,
@@ -34,9 +34,9 @@ from model.roles.events import (
     Delivered,
     Transmit,
 )
-from model.roles.hooks import flow_of
-from properties.catalog import CATALOG
-from properties.verdict import Violation
+from mip6check.model.roles.hooks import flow_of
+from mip6check.properties.catalog import CATALOG
+from mip6check.properties.verdict import Violation
 
 
 def _violation(pid: str, node: str, time: int, message: str, step: int) -> Violation:

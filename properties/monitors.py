@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from model.addr import Addr
-from model.addr import fmt as _fmt_addr
-from model.config import DEFAULT, Config, RateScope
-from model.roles.events import (
+from mip6check.model.addr import Addr
+from mip6check.model.addr import fmt as _fmt_addr
+from mip6check.model.config import DEFAULT, Config, RateScope
+from mip6check.model.roles.events import (
     BindingAckReceived,
     BindingIgnored,
     BindingProcessed,
@@ -26,10 +26,10 @@ from model.roles.events import (
     NodeSnapshot,
     RoleEvent,
 )
-from model.roles.logic import PY
-from properties import draft_rules as rules
-from properties.catalog import CATALOG
-from properties.verdict import Violation
+from mip6check.model.roles.logic import PY
+from mip6check.properties import draft_rules as rules
+from mip6check.properties.catalog import CATALOG
+from mip6check.properties.verdict import Violation
 
 INFINITE = 0xFFFFFFFF  # §5.1: infinity
 

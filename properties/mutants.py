@@ -30,8 +30,8 @@ from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
-from model.config import SeqHalf
-from model.roles import kernel as K
+from mip6check.model.config import SeqHalf
+from mip6check.model.roles import kernel as K
 
 ORIGINAL = SimpleNamespace(**{n: getattr(K, n) for n in dir(K) if not n.startswith("__")})
 """The kernel as it was when this module was imported (mutant wrappers call through it)."""
@@ -63,7 +63,7 @@ def patched_kernel(**replacements: Any) -> Iterator[None]:
 def patched(replacements: dict[str, Any]) -> Iterator[None]:
     """Replace `target -> new` inside the block. A target is a kernel function name ('apply_bu'), whose
     from-imported aliases in model/ modules are replaced too, or 'module:Attr.path' for any other
-    model attribute (e.g. 'model.roles.home_agent:HomeAgent.some_method')."""
+    model attribute (e.g. 'mip6check.model.roles.home_agent:HomeAgent.some_method')."""
     undo: list[tuple[object, str, object]] = []
     try:
         for target, new in replacements.items():
@@ -513,13 +513,13 @@ MUTANTS: tuple[Mutant, ...] = (
 # cannot see them, so the runtime engines (scenario corpus with monitors and capture replay, Hypothesis
 # machines) must. `layer == "role"` tells properties/killrate.py which engines to try first.
 
-_C = "model.roles.correspondent"
-_HA = "model.roles.home_agent"
-_MN = "model.roles.mobile_node"
-_MOV = "model.roles.mn_movement"
-_BUL = "model.roles.binding_update_list"
-_BC = "model.roles.binding_cache"
-_ND = "model.roles.nd_messages"
+_C = "mip6check.model.roles.correspondent"
+_HA = "mip6check.model.roles.home_agent"
+_MN = "mip6check.model.roles.mobile_node"
+_MOV = "mip6check.model.roles.mn_movement"
+_BUL = "mip6check.model.roles.binding_update_list"
+_BC = "mip6check.model.roles.binding_cache"
+_ND = "mip6check.model.roles.nd_messages"
 
 
 def _orig(target: str) -> Any:
@@ -549,16 +549,16 @@ def _r(
 
 def _without_ah(pkt: Any) -> Any:
     """The packet with its Authentication Header(s) left out (§4.2's AH requirement broken)."""
-    from model.codec.values import AH
+    from mip6check.model.codec.values import AH
 
     return replace(pkt, headers=tuple(h for h in pkt.headers if not isinstance(h, AH)))
 
 
 def _hao_binds() -> dict[str, Any]:
     """§7.1, §5.4: a Home Address option creates or refreshes a Binding Cache entry (home -> source)."""
-    from model.codec.values import BindingUpdate, MalformedOption
-    from model.roles.binding_cache import CacheRecord
-    from model.roles.events import CacheUpdated
+    from mip6check.model.codec.values import BindingUpdate, MalformedOption
+    from mip6check.model.roles.binding_cache import CacheRecord
+    from mip6check.model.roles.events import CacheUpdated
 
     target = f"{_C}:Correspondent.on_receive"
     real = _orig(target)
@@ -582,9 +582,9 @@ def _hao_binds() -> dict[str, Any]:
 
 def _ha_tunnels_local_scope() -> dict[str, Any]:
     """§8.2: intercepted packets for the link-local/site-local address are tunnelled, not dropped."""
-    from model.addr import is_link_local, is_site_local
-    from model.roles.events import Intercepted
-    from model.roles.packets import tunnel
+    from mip6check.model.addr import is_link_local, is_site_local
+    from mip6check.model.roles.events import Intercepted
+    from mip6check.model.roles.packets import tunnel
 
     target = f"{_HA}:HomeAgent.intercept"
     real = _orig(target)
@@ -614,7 +614,7 @@ def _ha_stale_coa() -> dict[str, Any]:
 
 def _ha_rh_not_tunnel() -> dict[str, Any]:
     """§8.4: intercepted packets forwarded with an added Routing header instead of a tunnel."""
-    from model.roles.packets import add_routing
+    from mip6check.model.roles.packets import add_routing
 
     return {f"{_HA}:tunnel": lambda inner, src, dst: add_routing(inner, dst)}
 
@@ -635,7 +635,7 @@ def _no_proxy_na() -> dict[str, Any]:
 def _ha_idlen_dropped() -> dict[str, Any]:
     """§8.2: the home agent reads every Binding Update as if ID Length were 0 (no 136, and only the
     home address itself is defended)."""
-    from model.codec.values import BindingUpdate
+    from mip6check.model.codec.values import BindingUpdate
 
     target = f"{_C}:Correspondent._on_bu"
     real = _orig(target)
@@ -656,16 +656,16 @@ def _ba_packet(bend: Callable[[Any, Any], Any]) -> dict[str, Any]:
 
 
 def _ba_direct(real: Any, args: tuple[Any, ...]) -> Any:
-    from model.codec.options import dest_options
-    from model.codec.values import IPv6Packet, NoNextHeader
-    from model.roles.packets import PLACEHOLDER_AH
+    from mip6check.model.codec.options import dest_options
+    from mip6check.model.codec.values import IPv6Packet, NoNextHeader
+    from mip6check.model.roles.packets import PLACEHOLDER_AH
 
     src, coa, _home, ba = args
     return IPv6Packet(src, coa, (PLACEHOLDER_AH, dest_options(ba)), NoNextHeader())
 
 
 def _ba_payload(real: Any, args: tuple[Any, ...]) -> Any:
-    from model.codec.values import UDP
+    from mip6check.model.codec.values import UDP
 
     pkt = real(*args)
     return replace(pkt, payload=UDP(434, 434, b"rejected")) if args[3].status >= 128 else pkt
@@ -679,9 +679,9 @@ def _bu_packet(bend: Callable[[Any, Any], Any]) -> dict[str, Any]:
 
 
 def _bu_no_hao(real: Any, args: tuple[Any, ...]) -> Any:
-    from model.codec.options import dest_options
-    from model.codec.values import IPv6Packet, NoNextHeader
-    from model.roles.packets import PLACEHOLDER_AH
+    from mip6check.model.codec.options import dest_options
+    from mip6check.model.codec.values import IPv6Packet, NoNextHeader
+    from mip6check.model.roles.packets import PLACEHOLDER_AH
 
     src, dst, bu, _home, _t = args
     return IPv6Packet(src, dst, (PLACEHOLDER_AH, dest_options(bu)), NoNextHeader())
@@ -739,7 +739,7 @@ def _ra_unauth() -> dict[str, Any]:
 
 def _delete_keeps_entry() -> dict[str, Any]:
     """§7.4, §8.3: the cache answers a deletion as done (Status 0) but keeps the entry, silently."""
-    from model.roles.events import CacheDeleted
+    from mip6check.model.roles.events import CacheDeleted
 
     target = f"{_BC}:BindingCache.process"
     real = _orig(target)
@@ -758,8 +758,8 @@ def _delete_keeps_entry() -> dict[str, Any]:
 
 def _rs_from_home() -> dict[str, Any]:
     """§9.3: the Router Solicitation sent on a link change uses the home address as source."""
-    from model.codec.values import RouterSolicitation
-    from model.roles.events import Transmit
+    from mip6check.model.codec.values import RouterSolicitation
+    from mip6check.model.roles.events import Transmit
 
     target = f"{_MN}:MobileNode.moved"
     real = _orig(target)

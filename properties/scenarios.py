@@ -19,17 +19,17 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from model.dsl import ScenarioError, parse_scenario
-from model.dsl.ast import ExpectProperty
-from model.dsl.build import PropertyMonitor, Run, run_scenario
-from model.net import Kind
-from properties.catalog import CATALOG
-from properties.logchecks import CHECKED_BY_LOG, check_log
-from properties.monitors import MONITORED, MonitorSet
-from properties.replay import ReplayOptions, replay_file
-from properties.replay.checked import CHECKED
-from properties.replay.options import HomeAgentSpec, Topology
-from properties.verdict import Result, Status, Violation
+from mip6check.model.dsl import ScenarioError, parse_scenario
+from mip6check.model.dsl.ast import ExpectProperty
+from mip6check.model.dsl.build import PropertyMonitor, Run, run_scenario
+from mip6check.model.net import Kind
+from mip6check.properties.catalog import CATALOG
+from mip6check.properties.logchecks import CHECKED_BY_LOG, check_log
+from mip6check.properties.monitors import MONITORED, MonitorSet
+from mip6check.properties.replay import ReplayOptions, replay_file
+from mip6check.properties.replay.checked import CHECKED
+from mip6check.properties.replay.options import HomeAgentSpec, Topology
+from mip6check.properties.verdict import Result, Status, Violation
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIRS = (ROOT / "traces" / "scenarios", ROOT / "traces" / "regressions")
@@ -135,11 +135,11 @@ def replay_topology(run: Run) -> Topology:
     (§8.1, §8.2): each home agent with its prefixes, other addresses and ID Length, each mobile node's
     home address and home agent, the correspondents that lack the home-agent function, and the Binding
     Cache capacity when every node has the same one (§7.7)."""
-    from model.addr import is_link_local, is_multicast
-    from model.roles.correspondent import Correspondent
-    from model.roles.home_agent import HomeAgent
-    from model.roles.mobile_node import MobileNode
-    from model.roles.previous_router import PreviousRouter
+    from mip6check.model.addr import is_link_local, is_multicast
+    from mip6check.model.roles.correspondent import Correspondent
+    from mip6check.model.roles.home_agent import HomeAgent
+    from mip6check.model.roles.mobile_node import MobileNode
+    from mip6check.model.roles.previous_router import PreviousRouter
 
     has: list[HomeAgentSpec] = []
     mns: list[tuple[bytes, bytes | None]] = []

@@ -14,15 +14,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.config import DEFAULT, Config
-from properties.catalog import CATALOG, get
-from properties.verdict import Result, Status
+from mip6check.model.config import DEFAULT, Config
+from mip6check.properties.catalog import CATALOG, get
+from mip6check.properties.verdict import Result, Status
 
 # name -> module holding verify_engine; order = run order (cheap and decisive first)
 ENGINES: tuple[tuple[str, str], ...] = (
-    ("z3", "properties.smt.run"),
-    ("scenarios", "properties.scenarios"),
-    ("hypothesis", "properties.explore.machines"),
+    ("z3", "mip6check.properties.smt.run"),
+    ("scenarios", "mip6check.properties.scenarios"),
+    ("hypothesis", "mip6check.properties.explore.machines"),
 )
 
 Progress = Callable[[str], None]

@@ -16,15 +16,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cli.switches import switch_table  # noqa: E402
-from properties.catalog import CATALOG  # noqa: E402
-from properties.coverage import build  # noqa: E402
-from properties.logchecks import CHECKED_BY_LOG  # noqa: E402
-from properties.monitors import MONITORED  # noqa: E402
-from properties.replay.checked import CHECKED  # noqa: E402
-from properties.smt.bmc import CHECKS as BMC_CHECKS  # noqa: E402
-from properties.smt.induction import PROOFS  # noqa: E402
-from properties.smt.spec import FINDINGS  # noqa: E402
+from mip6check.cli.switches import switch_table  # noqa: E402
+from mip6check.properties.catalog import CATALOG  # noqa: E402
+from mip6check.properties.coverage import build  # noqa: E402
+from mip6check.properties.logchecks import CHECKED_BY_LOG  # noqa: E402
+from mip6check.properties.monitors import MONITORED  # noqa: E402
+from mip6check.properties.replay.checked import CHECKED  # noqa: E402
+from mip6check.properties.smt.bmc import CHECKS as BMC_CHECKS  # noqa: E402
+from mip6check.properties.smt.induction import PROOFS  # noqa: E402
+from mip6check.properties.smt.spec import FINDINGS  # noqa: E402
 
 
 def engines_of(pid: str) -> list[str]:

@@ -10,19 +10,34 @@ ROOT = Path(__file__).resolve().parent.parent
 # room -> rooms it must never import
 FORBIDDEN = {
     "model/codec": (
-        "model.roles",
-        "model.net",
-        "model.dsl",
-        "properties",
-        "cli",
+        "mip6check.model.roles",
+        "mip6check.model.net",
+        "mip6check.model.dsl",
+        "mip6check.properties",
+        "mip6check.cli",
         "z3",
         "hypothesis",
         "lark",
     ),
-    "model/roles": ("model.net", "model.dsl", "properties", "cli", "z3", "hypothesis", "lark"),
-    "model/net": ("model.dsl", "properties", "cli", "z3", "hypothesis", "lark"),
-    "model/dsl": ("properties", "cli", "z3", "hypothesis"),
-    "properties": ("cli",),
+    "model/roles": (
+        "mip6check.model.net",
+        "mip6check.model.dsl",
+        "mip6check.properties",
+        "mip6check.cli",
+        "z3",
+        "hypothesis",
+        "lark",
+    ),
+    "model/net": (
+        "mip6check.model.dsl",
+        "mip6check.properties",
+        "mip6check.cli",
+        "z3",
+        "hypothesis",
+        "lark",
+    ),
+    "model/dsl": ("mip6check.properties", "mip6check.cli", "z3", "hypothesis"),
+    "properties": ("mip6check.cli",),
 }
 
 
@@ -43,6 +58,18 @@ def test_no_upward_imports() -> None:
         for path in sorted((ROOT / room).rglob("*.py")):
             for name in _imports(path):
                 if any(name == f or name.startswith(f + ".") for f in forbidden):
+                    bad.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not bad, "\n".join(bad)
+
+
+def test_rooms_imported_under_one_name() -> None:
+    """Every import of a room goes through mip6check.*: a bare `model`/`properties`/`cli` would load
+    a second copy of the module (and collide with other projects' packages once installed)."""
+    bad = []
+    for folder in ("model", "properties", "cli", "tests", "bench", "tools", "fuzz", "scripts"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for name in _imports(path):
+                if name.split(".")[0] in ("model", "properties", "cli"):
                     bad.append(f"{path.relative_to(ROOT)} imports {name}")
     assert not bad, "\n".join(bad)
 

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.addr import ALL_NODES, a, link_local  # noqa: E402
-from model.codec import (  # noqa: E402
+from mip6check.model.addr import ALL_NODES, a, link_local  # noqa: E402
+from mip6check.model.codec import (  # noqa: E402
     AH,
     DRAFT08,
     ESP,
@@ -49,10 +49,10 @@ from model.codec import (  # noqa: E402
     encapsulate,
     encode_packet,
 )
-from model.codec.link import encode_ethernet  # noqa: E402
-from model.codec.pcap import PcapngWriter, PcapWriter  # noqa: E402
-from model.codec.values import DRAFT04, Upper  # noqa: E402
-from model.roles import ah as ahmod  # noqa: E402
+from mip6check.model.codec.link import encode_ethernet  # noqa: E402
+from mip6check.model.codec.pcap import PcapngWriter, PcapWriter  # noqa: E402
+from mip6check.model.codec.values import DRAFT04, Upper  # noqa: E402
+from mip6check.model.roles import ah as ahmod  # noqa: E402
 
 OUT = ROOT / "traces" / "captures"
 SHARED = ROOT.parent / "shared" / "traces"
@@ -1022,9 +1022,9 @@ def partial_missing_ba_refresh(c: Capture) -> None:
 
 
 def _records(path: Path) -> list[tuple[int, IPv6Packet]]:
-    from model.codec import decode_partial
-    from model.codec.link import decode_link
-    from model.codec.pcap import Record, iter_file
+    from mip6check.model.codec import decode_partial
+    from mip6check.model.codec.link import decode_link
+    from mip6check.model.codec.pcap import Record, iter_file
 
     out: list[tuple[int, IPv6Packet]] = []
     for r in iter_file(str(path)):
@@ -1043,7 +1043,7 @@ def _to_draft(pkt: IPv6Packet) -> IPv6Packet:
     """One packet mapped to the draft-04 formats (see above)."""
     from dataclasses import replace
 
-    from model.codec import MobilityHeader, Routing2
+    from mip6check.model.codec import MobilityHeader, Routing2
 
     hs = []
     for h in pkt.headers:
@@ -1156,8 +1156,8 @@ SIM_ARGS: dict[str, list[str]] = {"15-forged-bu-ignored": ["--sa", "sim-keys.tom
 def simulations() -> list[dict[str, object]]:
     import io
 
-    from model.dsl import parse_scenario
-    from model.dsl.build import run_scenario
+    from mip6check.model.dsl import parse_scenario
+    from mip6check.model.dsl.build import run_scenario
 
     (OUT / "sim-keys.toml").write_text(
         '# Key of scenario 15 (`key MN HA "s3cret"`), for both home agent addresses\n'
@@ -1174,7 +1174,7 @@ def simulations() -> list[dict[str, object]]:
         run_scenario(parse_scenario(sc.read_text(encoding="utf-8"), sc.name), capture=buf)
         name = f"sim-{sc.stem}.pcapng"
         (OUT / name).write_bytes(buf.getvalue())
-        from model.codec.pcap import iter_file
+        from mip6check.model.codec.pcap import iter_file
 
         n = sum(1 for _ in iter_file(str(OUT / name)))
         exp = SIM_EXPECTED.get(sc.stem, [])

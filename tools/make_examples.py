@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.addr import ALL_NODES, a  # noqa: E402
-from model.codec import (  # noqa: E402
+from mip6check.model.addr import ALL_NODES, a  # noqa: E402
+from mip6check.model.codec import (  # noqa: E402
     AH,
     UDP,
     BindingAck,
@@ -35,8 +35,8 @@ from model.codec import (  # noqa: E402
     encapsulate,
     encode_packet,
 )
-from model.codec.link import encode_ethernet  # noqa: E402
-from model.codec.pcap import PcapngWriter  # noqa: E402
+from mip6check.model.codec.link import encode_ethernet  # noqa: E402
+from mip6check.model.codec.pcap import PcapngWriter  # noqa: E402
 
 HA = a("2001:db8:1::1")
 HOME = a("2001:db8:1::100")

@@ -20,9 +20,9 @@ Readings taken by the decoder (wire-formats §7):
 
 from __future__ import annotations
 
-from model.codec.checksum import compute_checksum, verify_checksum
-from model.codec.encode import encode_packet, pseudo_addresses
-from model.codec.helpers import (
+from mip6check.model.codec.checksum import compute_checksum, verify_checksum
+from mip6check.model.codec.encode import encode_packet, pseudo_addresses
+from mip6check.model.codec.helpers import (
     checksum_ok,
     encapsulate,
     final_destination,
@@ -32,16 +32,22 @@ from model.codec.helpers import (
     upper_layer,
     wire_checksum_ok,
 )
-from model.codec.ipv6 import (
+from mip6check.model.codec.ipv6 import (
     DEFAULT_LIMITS,
     Limits,
     decode_packet,
     decode_partial,
     invoking_packet,
 )
-from model.codec.mh import MH_LAYOUTS, MH_NAMES, MobilityHeader, MobilityOption, header_len_mismatch
-from model.codec.options import OPTION_RULES, alignment, bu, dest_options, pad_options
-from model.codec.values import (
+from mip6check.model.codec.mh import (
+    MH_LAYOUTS,
+    MH_NAMES,
+    MobilityHeader,
+    MobilityOption,
+    header_len_mismatch,
+)
+from mip6check.model.codec.options import OPTION_RULES, alignment, bu, dest_options, pad_options
+from mip6check.model.codec.values import (
     AH,
     DRAFT04,
     DRAFT08,
@@ -91,7 +97,7 @@ from model.codec.values import (
     UnknownOption,
     Upper,
 )
-from model.errors import DecodeError
+from mip6check.model.errors import DecodeError
 
 __all__ = [
     "AH",

@@ -13,7 +13,7 @@ import struct
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
-from model.errors import DecodeError
+from mip6check.model.errors import DecodeError
 
 U16 = struct.Struct("!H")
 U32 = struct.Struct("!I")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import struct
 
-from model.codec import icmpv6 as _icmp
-from model.codec import mh as _mh
-from model.codec import transport as _tr
-from model.codec.checksum import compute_checksum
-from model.codec.options import encode_options
-from model.codec.routing import encode_routing, routing_final
-from model.codec.values import (
+from mip6check.model.codec import icmpv6 as _icmp
+from mip6check.model.codec import mh as _mh
+from mip6check.model.codec import transport as _tr
+from mip6check.model.codec.checksum import compute_checksum
+from mip6check.model.codec.options import encode_options
+from mip6check.model.codec.routing import encode_routing, routing_final
+from mip6check.model.codec.values import (
     AH,
     ESP,
     TCP,
@@ -29,7 +29,7 @@ from model.codec.values import (
     RoutingOther,
     Upper,
 )
-from model.errors import ModelUsageError
+from mip6check.model.errors import ModelUsageError
 
 _HDR = struct.Struct("!IHBB")
 _FRAG = struct.Struct("!BBHI")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from model.codec import mh as _mh
-from model.codec.checksum import verify_checksum
-from model.codec.encode import encode_upper, header_number, pseudo_addresses
-from model.codec.routing import routing_final
-from model.codec.values import (
+from mip6check.model.codec import mh as _mh
+from mip6check.model.codec.checksum import verify_checksum
+from mip6check.model.codec.encode import encode_upper, header_number, pseudo_addresses
+from mip6check.model.codec.routing import routing_final
+from mip6check.model.codec.values import (
     AH,
     ESP,
     MIP6_OPTIONS,

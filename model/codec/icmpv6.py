@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import struct
 
-from model.codec.buffer import HH, U32, fail, maker
-from model.codec.values import (
+from mip6check.model.codec.buffer import HH, U32, fail, maker
+from mip6check.model.codec.values import (
     DestUnreachable,
     EchoReply,
     EchoRequest,
@@ -31,7 +31,7 @@ from model.codec.values import (
     TimeExceeded,
     UnknownNDOption,
 )
-from model.errors import ModelUsageError
+from mip6check.model.errors import ModelUsageError
 
 _HDR = struct.Struct("!BBH")
 _RA = struct.Struct("!BBHII")

@@ -7,13 +7,13 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from model.codec import icmpv6 as _icmp
-from model.codec import mh as _mh
-from model.codec import transport as _tr
-from model.codec.buffer import fail, maker
-from model.codec.options import decode_options, option_table
-from model.codec.routing import decode_routing
-from model.codec.values import (
+from mip6check.model.codec import icmpv6 as _icmp
+from mip6check.model.codec import mh as _mh
+from mip6check.model.codec import transport as _tr
+from mip6check.model.codec.buffer import fail, maker
+from mip6check.model.codec.options import decode_options, option_table
+from mip6check.model.codec.routing import decode_routing
+from mip6check.model.codec.values import (
     AH,
     DRAFT04,
     ESP,
@@ -27,7 +27,7 @@ from model.codec.values import (
     Raw,
     Upper,
 )
-from model.errors import DecodeError, ModelUsageError
+from mip6check.model.errors import DecodeError, ModelUsageError
 
 _HDR = struct.Struct("!IHBB")
 _FRAG = struct.Struct("!BBHI")

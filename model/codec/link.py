@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.addr import Addr
-from model.codec.buffer import maker
-from model.errors import ModelUsageError
+from mip6check.model.addr import Addr
+from mip6check.model.codec.buffer import maker
+from mip6check.model.errors import ModelUsageError
 
 __all__ = [
     "ETHERTYPE_IPV4",

@@ -6,8 +6,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from model.codec.buffer import maker
-from model.errors import DecodeError, ModelUsageError
+from mip6check.model.codec.buffer import maker
+from mip6check.model.errors import DecodeError, ModelUsageError
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import struct
 
-from model.codec.buffer import fail, maker
-from model.codec.values import (
+from mip6check.model.codec.buffer import fail, maker
+from mip6check.model.codec.values import (
     DRAFT04,
     BindingAck,
     BindingRequest,
@@ -24,7 +24,7 @@ from model.codec.values import (
     Profile,
     UnknownOption,
 )
-from model.errors import ModelUsageError
+from mip6check.model.errors import ModelUsageError
 
 _BU = struct.Struct("!BBHI")  # flags, ID Length, Sequence, Lifetime (§5.1)
 _BA = struct.Struct("!BHII")  # Status, Sequence, Lifetime, Refresh (§5.2)

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from model.codec.buffer import maker
-from model.errors import CaptureError, ModelUsageError
+from mip6check.model.codec.buffer import maker
+from mip6check.model.errors import CaptureError, ModelUsageError
 
 __all__ = [
     "CHUNK",

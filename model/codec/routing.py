@@ -6,9 +6,9 @@ an odd Hdr Ext Len is a DecodeError. Other routing types are RoutingOther values
 
 from __future__ import annotations
 
-from model.codec.buffer import U32, fail, maker
-from model.codec.values import Routing0, Routing2, RoutingOther
-from model.errors import ModelUsageError
+from mip6check.model.codec.buffer import U32, fail, maker
+from mip6check.model.codec.values import Routing0, Routing2, RoutingOther
+from mip6check.model.errors import ModelUsageError
 
 RoutingHeader = Routing0 | Routing2 | RoutingOther
 _mk_rh0 = maker(Routing0)

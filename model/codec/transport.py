@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import struct
 
-from model.codec.buffer import fail, maker
-from model.codec.values import TCP, UDP
-from model.errors import ModelUsageError
+from mip6check.model.codec.buffer import fail, maker
+from mip6check.model.codec.values import TCP, UDP
+from mip6check.model.errors import ModelUsageError
 
 _UDP = struct.Struct("!HHHH")
 _TCP = struct.Struct("!HHIIHHHH")

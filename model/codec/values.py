@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from model.addr import Addr
+from mip6check.model.addr import Addr
 
 # ---------------------------------------------------------------- option-type profiles (wire-formats §3, §7)
 
@@ -401,7 +401,7 @@ class Raw:
 
 # The RFC 6275 Mobility Header (Next Header 135, or the pre-IANA 62) lives in model/codec/mh.py as
 # `MobilityHeader`; it is part of the Upper union through this forward name.
-from model.codec.mh import MobilityHeader  # noqa: E402
+from mip6check.model.codec.mh import MobilityHeader  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)

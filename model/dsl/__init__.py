@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from model.dsl.ast import Scenario
-from model.dsl.errors import ScenarioError, ScenarioSyntaxError
-from model.dsl.parse import check_scenario, parse_scenario
-from model.dsl.printer import print_scenario
-from model.dsl.switches import config_of
+from mip6check.model.dsl.ast import Scenario
+from mip6check.model.dsl.errors import ScenarioError, ScenarioSyntaxError
+from mip6check.model.dsl.parse import check_scenario, parse_scenario
+from mip6check.model.dsl.printer import print_scenario
+from mip6check.model.dsl.switches import config_of
 
 __all__ = [
     "Scenario",

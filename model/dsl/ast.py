@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from model.addr import Addr, Prefix
+from mip6check.model.addr import Addr, Prefix
 
 INFINITY = 0xFFFFFFFF
 """Lifetime written `infinity` (§5.1: all ones)."""

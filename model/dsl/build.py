@@ -18,10 +18,10 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
-from model.addr import Addr, Prefix, fmt
-from model.codec import encode_packet
-from model.codec.options import dest_options, encode_option
-from model.codec.values import (
+from mip6check.model.addr import Addr, Prefix, fmt
+from mip6check.model.codec import encode_packet
+from mip6check.model.codec.options import dest_options, encode_option
+from mip6check.model.codec.values import (
     AH,
     UDP,
     BindingAck,
@@ -41,17 +41,17 @@ from model.codec.values import (
     Routing0,
     UnknownOption,
 )
-from model.config import Config
-from model.dsl import ast as A
-from model.dsl.errors import ScenarioError
-from model.dsl.parse import check_scenario
-from model.dsl.printer import print_condition, print_expectation
-from model.dsl.switches import config_of
-from model.errors import ModelUsageError
-from model.net import Kind, LogRecord, Network
-from model.roles import ah as ahmod
-from model.roles.correspondent import Correspondent
-from model.roles.events import (
+from mip6check.model.config import Config
+from mip6check.model.dsl import ast as A
+from mip6check.model.dsl.errors import ScenarioError
+from mip6check.model.dsl.parse import check_scenario
+from mip6check.model.dsl.printer import print_condition, print_expectation
+from mip6check.model.dsl.switches import config_of
+from mip6check.model.errors import ModelUsageError
+from mip6check.model.net import Kind, LogRecord, Network
+from mip6check.model.roles import ah as ahmod
+from mip6check.model.roles.correspondent import Correspondent
+from mip6check.model.roles.events import (
     BindingAckReceived,
     BindingIgnored,
     Delivered,
@@ -61,9 +61,9 @@ from model.roles.events import (
     RoleEvent,
     Transmit,
 )
-from model.roles.home_agent import HomeAgent
-from model.roles.mobile_node import MobileNode
-from model.roles.previous_router import PreviousRouter
+from mip6check.model.roles.home_agent import HomeAgent
+from mip6check.model.roles.mobile_node import MobileNode
+from mip6check.model.roles.previous_router import PreviousRouter
 
 GRID_MS = 100
 """Snapshot sampling period for `by`/`never` state expectations."""

@@ -5,7 +5,7 @@ A bad scenario is the caller's mistake, so both classes are `ModelUsageError`s (
 
 from __future__ import annotations
 
-from model.errors import ModelUsageError
+from mip6check.model.errors import ModelUsageError
 
 
 class ScenarioError(ModelUsageError):

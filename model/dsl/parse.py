@@ -19,10 +19,10 @@ from typing import Any
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
-from model.addr import Addr, Prefix
-from model.dsl import ast as A
-from model.dsl.errors import ScenarioError, ScenarioSyntaxError
-from model.dsl.switches import SWITCHES, describe, value_fits
+from mip6check.model.addr import Addr, Prefix
+from mip6check.model.dsl import ast as A
+from mip6check.model.dsl.errors import ScenarioError, ScenarioSyntaxError
+from mip6check.model.dsl.switches import SWITCHES, describe, value_fits
 
 # ---------------------------------------------------------------- the grammar
 
@@ -30,7 +30,9 @@ from model.dsl.switches import SWITCHES, describe, value_fits
 @lru_cache(maxsize=1)
 def grammar_text() -> str:
     """The text of scenario.lark (package data)."""
-    return resources.files("model.dsl").joinpath("scenario.lark").read_text(encoding="utf-8")
+    return (
+        resources.files("mip6check.model.dsl").joinpath("scenario.lark").read_text(encoding="utf-8")
+    )
 
 
 @lru_cache(maxsize=1)

@@ -7,8 +7,8 @@ Python's compressed form. This is also how counterexamples are written out (prin
 
 from __future__ import annotations
 
-from model.addr import Addr, Prefix, fmt
-from model.dsl import ast as A
+from mip6check.model.addr import Addr, Prefix, fmt
+from mip6check.model.dsl import ast as A
 
 
 def fmt_time(ms: int) -> str:

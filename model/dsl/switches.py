@@ -10,9 +10,17 @@ import typing
 from dataclasses import fields
 from enum import Enum
 
-from model.codec.values import PROFILES
-from model.config import DEFAULT, Config
-from model.dsl.ast import AddrValue, IntValue, OnOff, Scenario, SwitchValue, TimeValue, WordValue
+from mip6check.model.codec.values import PROFILES
+from mip6check.model.config import DEFAULT, Config
+from mip6check.model.dsl.ast import (
+    AddrValue,
+    IntValue,
+    OnOff,
+    Scenario,
+    SwitchValue,
+    TimeValue,
+    WordValue,
+)
 
 _TIME_SUFFIXES = ("timeout", "_rate", "threshold", "interval")
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from model.net.capture import Capture
-from model.net.links import Attachment, Link
-from model.net.log import EventLog, Kind, LogRecord, NodeCounts
-from model.net.sim import Scheduler
-from model.net.topology import Network
+from mip6check.model.net.capture import Capture
+from mip6check.model.net.links import Attachment, Link
+from mip6check.model.net.log import EventLog, Kind, LogRecord, NodeCounts
+from mip6check.model.net.sim import Scheduler
+from mip6check.model.net.topology import Network
 
 __all__ = [
     "Attachment",

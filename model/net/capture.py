@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from model.codec.link import LINKTYPE_ETHERNET
-from model.codec.pcap import PcapngWriter
+from mip6check.model.codec.link import LINKTYPE_ETHERNET
+from mip6check.model.codec.pcap import PcapngWriter
 
 
 class Capture:

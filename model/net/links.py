@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from model.addr import Prefix
-from model.errors import ModelUsageError
-from model.roles.node import IPv6Node
+from mip6check.model.addr import Prefix
+from mip6check.model.errors import ModelUsageError
+from mip6check.model.roles.node import IPv6Node
 
 
 @dataclass(frozen=True, slots=True)

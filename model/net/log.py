@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
-from model.roles.events import Dropped, NodeSnapshot
+from mip6check.model.roles.events import Dropped, NodeSnapshot
 
 
 class Kind(Enum):

@@ -10,7 +10,7 @@ import heapq
 import random
 from collections.abc import Callable
 
-from model.errors import ModelUsageError
+from mip6check.model.errors import ModelUsageError
 
 Callback = Callable[[int], None]
 

@@ -13,18 +13,18 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import BinaryIO
 
-from model.addr import Addr, Prefix
-from model.codec import decode_packet, encode_packet
-from model.codec.values import IPv6Packet
-from model.config import DEFAULT, Config
-from model.errors import DecodeError, ModelUsageError
-from model.net.capture import Capture
-from model.net.links import Attachment, Link
-from model.net.log import EventLog, Kind
-from model.net.sim import Scheduler
-from model.roles.events import Action, NodeSnapshot, Transmit
-from model.roles.hooks import Mobility
-from model.roles.node import IPv6Node, data_packet
+from mip6check.model.addr import Addr, Prefix
+from mip6check.model.codec import decode_packet, encode_packet
+from mip6check.model.codec.values import IPv6Packet
+from mip6check.model.config import DEFAULT, Config
+from mip6check.model.errors import DecodeError, ModelUsageError
+from mip6check.model.net.capture import Capture
+from mip6check.model.net.links import Attachment, Link
+from mip6check.model.net.log import EventLog, Kind
+from mip6check.model.net.sim import Scheduler
+from mip6check.model.roles.events import Action, NodeSnapshot, Transmit
+from mip6check.model.roles.hooks import Mobility
+from mip6check.model.roles.node import IPv6Node, data_packet
 
 ETHERTYPE_IPV6 = b"\x86\xdd"
 INJECT_LLA = bytes.fromhex("02fffffffffe")  # source MAC of frames injected from outside any node
@@ -130,7 +130,7 @@ class Network:
         advertise: bool = True,
     ) -> None:
         """Create an interface (detached). `prefixes` are its configured on-link prefixes."""
-        from model.addr import a as parse
+        from mip6check.model.addr import a as parse
 
         n = self.node(node)
         addrs = [x if isinstance(x, bytes) else parse(x) for x in addresses]
@@ -166,7 +166,7 @@ class Network:
     def add_route(
         self, node: str, prefix: Prefix | str, iface: str, next_hop: Addr | str | None = None
     ) -> None:
-        from model.addr import a as parse
+        from mip6check.model.addr import a as parse
 
         p = prefix if isinstance(prefix, Prefix) else Prefix.parse(prefix)
         nh = parse(next_hop) if isinstance(next_hop, str) else next_hop

@@ -3,14 +3,14 @@ mobility roles it hosts through hooks.Mobility. Facade of the mobility roles' pu
 
 from __future__ import annotations
 
-from model.roles.binding_cache import BindingCache
-from model.roles.binding_update_list import BindingUpdateList
-from model.roles.choices import DEFAULT_CHOICES, Choices
-from model.roles.correspondent import Correspondent
-from model.roles.home_agent import HomeAgent
-from model.roles.mobile_node import MobileNode
-from model.roles.previous_router import PreviousRouter
-from model.roles.timers import TimerSet
+from mip6check.model.roles.binding_cache import BindingCache
+from mip6check.model.roles.binding_update_list import BindingUpdateList
+from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
+from mip6check.model.roles.correspondent import Correspondent
+from mip6check.model.roles.home_agent import HomeAgent
+from mip6check.model.roles.mobile_node import MobileNode
+from mip6check.model.roles.previous_router import PreviousRouter
+from mip6check.model.roles.timers import TimerSet
 
 __all__ = [
     "DEFAULT_CHOICES",

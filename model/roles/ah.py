@@ -14,8 +14,8 @@ import hmac
 from collections.abc import Callable
 from dataclasses import replace
 
-from model.addr import Addr
-from model.codec.values import (
+from mip6check.model.addr import Addr
+from mip6check.model.codec.values import (
     AH,
     DestOptions,
     ExtHeader,
@@ -26,7 +26,7 @@ from model.codec.values import (
     Routing0,
     UnknownOption,
 )
-from model.roles.routing import rh0_final_form
+from mip6check.model.roles.routing import rh0_final_form
 
 ICV_LEN = 12  # HMAC-SHA1-96 (RFC 2404)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from model.addr import Addr
-from model.config import Config
-from model.errors import ModelUsageError
-from model.roles import kernel as K
-from model.roles.events import CacheDeleted, CacheEntryView, CacheUpdated, RoleEvent
-from model.roles.logic import PY
+from mip6check.model.addr import Addr
+from mip6check.model.config import Config
+from mip6check.model.errors import ModelUsageError
+from mip6check.model.roles import kernel as K
+from mip6check.model.roles.events import CacheDeleted, CacheEntryView, CacheUpdated, RoleEvent
+from mip6check.model.roles.logic import PY
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from model.addr import Addr
+from mip6check.model.addr import Addr
 
 
 def _one(_dest: Addr) -> int:

@@ -7,8 +7,8 @@
 
 from __future__ import annotations
 
-from model.addr import Addr, Prefix, is_link_local, is_multicast
-from model.codec.values import (
+from mip6check.model.addr import Addr, Prefix, is_link_local, is_multicast
+from mip6check.model.codec.values import (
     TCP,
     UDP,
     BindingAck,
@@ -21,11 +21,11 @@ from model.codec.values import (
     Raw,
     RouterAdvertisement,
 )
-from model.config import Config
-from model.roles import kernel as K
-from model.roles.binding_cache import BindingCache, BuDecision
-from model.roles.choices import DEFAULT_CHOICES, Choices
-from model.roles.events import (
+from mip6check.model.config import Config
+from mip6check.model.roles import kernel as K
+from mip6check.model.roles.binding_cache import BindingCache, BuDecision
+from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
+from mip6check.model.roles.events import (
     Action,
     BindingIgnored,
     BindingProcessed,
@@ -33,9 +33,9 @@ from model.roles.events import (
     NodeSnapshot,
     Note,
 )
-from model.roles.hooks import NodeCore, Received
-from model.roles.logic import PY
-from model.roles.packets import (
+from mip6check.model.roles.hooks import NodeCore, Received
+from mip6check.model.roles.logic import PY
+from mip6check.model.roles.packets import (
     add_final_option,
     add_routing,
     ba_packet,
@@ -44,7 +44,7 @@ from model.roles.packets import (
     invoking_addresses,
     option_length,
 )
-from model.roles.timers import TimerSet
+from mip6check.model.roles.timers import TimerSet
 
 
 def flow_of(pkt: IPv6Packet) -> int:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from model.addr import Addr
-from model.codec.values import IPv6Packet
+from mip6check.model.addr import Addr
+from mip6check.model.codec.values import IPv6Packet
 
 # ---------------------------------------------------------------- actions for the engine
 

@@ -7,7 +7,7 @@ de-registration, §8.4 interception and IPv6-in-IPv6 tunnelling, §8.5 tunnelled
 
 from __future__ import annotations
 
-from model.addr import (
+from mip6check.model.addr import (
     ALL_NODES,
     Addr,
     Prefix,
@@ -19,16 +19,16 @@ from model.addr import (
     link_local,
     site_local,
 )
-from model.codec import encapsulate
-from model.codec.values import BindingUpdate, IPv6Packet, RouterAdvertisement
-from model.config import Config
-from model.roles import kernel as K
-from model.roles.binding_cache import BuDecision
-from model.roles.choices import DEFAULT_CHOICES, Choices
-from model.roles.correspondent import Correspondent, on_link
-from model.roles.events import Action, Dropped, Intercepted, Note
-from model.roles.hooks import NodeCore, Received
-from model.roles.packets import PLACEHOLDER_AH, dest_unreachable, tunnel, unsolicited_na
+from mip6check.model.codec import encapsulate
+from mip6check.model.codec.values import BindingUpdate, IPv6Packet, RouterAdvertisement
+from mip6check.model.config import Config
+from mip6check.model.roles import kernel as K
+from mip6check.model.roles.binding_cache import BuDecision
+from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
+from mip6check.model.roles.correspondent import Correspondent, on_link
+from mip6check.model.roles.events import Action, Dropped, Intercepted, Note
+from mip6check.model.roles.hooks import NodeCore, Received
+from mip6check.model.roles.packets import PLACEHOLDER_AH, dest_unreachable, tunnel, unsolicited_na
 
 NA_REXMIT_INTERVAL = 1_000  # RFC 2461 RETRANS_TIMER between repeated unsolicited NAs (§8.2 MAY)
 

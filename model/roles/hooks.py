@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from model.addr import Addr, Prefix
-from model.codec.values import ICMPv6, IPv6Packet, Option, RouterAdvertisement
-from model.config import Config
-from model.roles.events import Action, NodeSnapshot
+from mip6check.model.addr import Addr, Prefix
+from mip6check.model.codec.values import ICMPv6, IPv6Packet, Option, RouterAdvertisement
+from mip6check.model.config import Config
+from mip6check.model.roles.events import Action, NodeSnapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +122,7 @@ def data_payload(flow: int) -> bytes:
 
 def flow_of(packet: IPv6Packet) -> int | None:
     """The flow id a data packet carries (looking inside IPv6-in-IPv6), or None for other packets."""
-    from model.codec.values import UDP
+    from mip6check.model.codec.values import UDP
 
     p: object = packet
     while isinstance(p, IPv6Packet):

@@ -6,7 +6,7 @@ Pure functions over values and encoded octets; the node decides when to call the
 
 from __future__ import annotations
 
-from model.codec.values import (
+from mip6check.model.codec.values import (
     DestUnreachable,
     ICMPv6Other,
     PacketTooBig,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from model.config import Config, SeqHalf
-from model.roles.logic import Logic, Term
+from mip6check.model.config import Config, SeqHalf
+from mip6check.model.roles.logic import Logic, Term
 
 SEQ_MOD = 1 << 16
 SEQ_HALF = 1 << 15

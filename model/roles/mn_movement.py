@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from model.addr import Addr, Prefix, iid_of, is_link_local, link_local, site_local
-from model.codec.values import PrefixInfo, RouterAdvertisement
-from model.roles import kernel as K
-from model.roles.events import Action, Note
-from model.roles.hooks import NodeCore, Received
-from model.roles.logic import PY
-from model.roles.packets import unsolicited_na
+from mip6check.model.addr import Addr, Prefix, iid_of, is_link_local, link_local, site_local
+from mip6check.model.codec.values import PrefixInfo, RouterAdvertisement
+from mip6check.model.roles import kernel as K
+from mip6check.model.roles.events import Action, Note
+from mip6check.model.roles.hooks import NodeCore, Received
+from mip6check.model.roles.logic import PY
+from mip6check.model.roles.packets import unsolicited_na
 
 if TYPE_CHECKING:
-    from model.roles.mobile_node import MobileNode
+    from mip6check.model.roles.mobile_node import MobileNode
 
 NA_REXMIT_INTERVAL = 1_000  # RFC 2461 RETRANS_TIMER between repeated unsolicited NAs (§9.13 MAY)
 

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from model.addr import Addr, fmt, is_link_local, is_multicast
-from model.codec import final_destination
-from model.codec.values import BindingAck, ICMPv6, MalformedOption, ParamProblem
-from model.roles import kernel as K
-from model.roles.events import Action, BindingAckReceived, Note
-from model.roles.hooks import NodeCore, Received
-from model.roles.mn_movement import PendingBU
-from model.roles.packets import invoking_addresses
+from mip6check.model.addr import Addr, fmt, is_link_local, is_multicast
+from mip6check.model.codec import final_destination
+from mip6check.model.codec.values import BindingAck, ICMPv6, MalformedOption, ParamProblem
+from mip6check.model.roles import kernel as K
+from mip6check.model.roles.events import Action, BindingAckReceived, Note
+from mip6check.model.roles.hooks import NodeCore, Received
+from mip6check.model.roles.mn_movement import PendingBU
+from mip6check.model.roles.packets import invoking_addresses
 
 if TYPE_CHECKING:
-    from model.roles.mobile_node import MobileNode
+    from mip6check.model.roles.mobile_node import MobileNode
 
 
 def handle_ba(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from model.addr import (
+from mip6check.model.addr import (
     ALL_ROUTERS,
     Addr,
     Prefix,
@@ -21,8 +21,8 @@ from model.addr import (
     is_multicast,
     link_local,
 )
-from model.codec import encapsulate
-from model.codec.values import (
+from mip6check.model.codec import encapsulate
+from mip6check.model.codec.values import (
     BindingAck,
     BindingUpdate,
     HomeAddress,
@@ -33,13 +33,13 @@ from model.codec.values import (
     RouterSolicitation,
     SourceLLA,
 )
-from model.config import Config
-from model.roles.binding_update_list import BindingUpdateList
-from model.roles.choices import DEFAULT_CHOICES, Choices
-from model.roles.correspondent import Correspondent
-from model.roles.events import Action, BindingUpdateSent, BulChanged, NodeSnapshot, Note
-from model.roles.hooks import NodeCore, Received
-from model.roles.mn_movement import (
+from mip6check.model.config import Config
+from mip6check.model.roles.binding_update_list import BindingUpdateList
+from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
+from mip6check.model.roles.correspondent import Correspondent
+from mip6check.model.roles.events import Action, BindingUpdateSent, BulChanged, NodeSnapshot, Note
+from mip6check.model.roles.hooks import NodeCore, Received
+from mip6check.model.roles.mn_movement import (
     NA_REXMIT_INTERVAL,
     PendingBU,
     Router,
@@ -47,14 +47,14 @@ from model.roles.mn_movement import (
     router_advertisement,
     send_na,
 )
-from model.roles.mn_signalling import (
+from mip6check.model.roles.mn_signalling import (
     answer_waiting_brs,
     handle_ba,
     handle_br,
     handle_icmp,
     tunnel_trigger,
 )
-from model.roles.packets import add_final_option, bu_packet
+from mip6check.model.roles.packets import add_final_option, bu_packet
 
 
 class MobileNode(Correspondent):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from model.addr import Addr
-from model.codec.values import IPv6Packet
+from mip6check.model.addr import Addr
+from mip6check.model.codec.values import IPv6Packet
 
 RETRANS_TIMER = 1_000  # RFC 2461 §10 RetransTimer (ms)
 MAX_MULTICAST_SOLICIT = 3  # RFC 2461 §10

@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import cast
 
-from model.addr import ALL_NODES, UNSPECIFIED, Addr, Prefix, is_link_local, solicited_node
-from model.codec.values import (
+from mip6check.model.addr import ALL_NODES, UNSPECIFIED, Addr, Prefix, is_link_local, solicited_node
+from mip6check.model.codec.values import (
     IPv6Packet,
     NeighborAdvertisement,
     NeighborSolicitation,
@@ -22,9 +22,9 @@ from model.codec.values import (
     SourceLLA,
     TargetLLA,
 )
-from model.roles.events import Action, Dropped, Note, Transmit
-from model.roles.hooks import Mobility, NodeCore, Received
-from model.roles.nd import NeighborCache, NState
+from mip6check.model.roles.events import Action, Dropped, Note, Transmit
+from mip6check.model.roles.hooks import Mobility, NodeCore, Received
+from mip6check.model.roles.nd import NeighborCache, NState
 
 ND_HOP_LIMIT = 255  # RFC 2461 §7.1.1: ND messages must arrive with Hop Limit 255
 MAX_RA_DELAY = 500  # RFC 2461 §10 MAX_RA_DELAY_TIME (ms) before a solicited RA

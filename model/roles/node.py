@@ -25,7 +25,7 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from model.addr import (
+from mip6check.model.addr import (
     ALL_NODES,
     ALL_ROUTERS,
     UNSPECIFIED,
@@ -36,9 +36,9 @@ from model.addr import (
     link_local,
     solicited_node,
 )
-from model.codec import encode_packet
-from model.codec.options import encode_option
-from model.codec.values import (
+from mip6check.model.codec import encode_packet
+from mip6check.model.codec.options import encode_option
+from mip6check.model.codec.values import (
     AH,
     ESP,
     MIP6_OPTIONS,
@@ -69,21 +69,34 @@ from model.codec.values import (
     SourceLLA,
     TimeExceeded,
 )
-from model.config import AuthMode, Config
-from model.errors import DecodeError, ModelUsageError
-from model.roles import ah as ahmod
-from model.roles.events import Action, Delivered, Dropped, NodeSnapshot, Transmit
-from model.roles.hooks import DATA_PORT, Mobility, NodeCore, Received, data_payload, flow_of
-from model.roles.icmp_errors import RateLimit, ext_offsets, is_error, is_error_bytes, option_offset
-from model.roles.nd import NeighborCache, NState
-from model.roles.nd_messages import (
+from mip6check.model.config import AuthMode, Config
+from mip6check.model.errors import DecodeError, ModelUsageError
+from mip6check.model.roles import ah as ahmod
+from mip6check.model.roles.events import Action, Delivered, Dropped, NodeSnapshot, Transmit
+from mip6check.model.roles.hooks import (
+    DATA_PORT,
+    Mobility,
+    NodeCore,
+    Received,
+    data_payload,
+    flow_of,
+)
+from mip6check.model.roles.icmp_errors import (
+    RateLimit,
+    ext_offsets,
+    is_error,
+    is_error_bytes,
+    option_offset,
+)
+from mip6check.model.roles.nd import NeighborCache, NState
+from mip6check.model.roles.nd_messages import (
     MAX_RA_DELAY,
     ND_HOP_LIMIT,
     Interface,
     NeighborDiscovery,
     mcast_lla,
 )
-from model.roles.routing import RhVerdict, Route, RoutingTable, rh0_step
+from mip6check.model.roles.routing import RhVerdict, Route, RoutingTable, rh0_step
 
 __all__ = ["IPv6Node", "NoMobility", "Interface", "mcast_lla", "MAX_TUNNEL_DEPTH", "MIN_MTU"]
 

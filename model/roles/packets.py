@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from model.addr import ALL_NODES, Addr, is_multicast
-from model.codec import encapsulate, encode_packet, final_destination, invoking_packet
-from model.codec.options import dest_options
-from model.codec.values import (
+from mip6check.model.addr import ALL_NODES, Addr, is_multicast
+from mip6check.model.codec import encapsulate, encode_packet, final_destination, invoking_packet
+from mip6check.model.codec.options import dest_options
+from mip6check.model.codec.values import (
     AH,
     BindingAck,
     BindingUpdate,
@@ -30,7 +30,7 @@ from model.codec.values import (
     TargetLLA,
     Upper,
 )
-from model.config import BuCLength, Config
+from mip6check.model.config import BuCLength, Config
 
 PLACEHOLDER_AH = AH(spi=0x100, seq=0, icv=bytes(12))
 """§4.2, §5.1, §5.2: AH on every BU/BA packet. Zero ICV: node.py re-signs on output when a key exists."""

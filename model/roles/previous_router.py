@@ -5,9 +5,9 @@ home address of such a registration is the old care-of address, on-link for this
 
 from __future__ import annotations
 
-from model.config import Config
-from model.roles.choices import DEFAULT_CHOICES, Choices
-from model.roles.home_agent import HomeAgent
+from mip6check.model.config import Config
+from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
+from mip6check.model.roles.home_agent import HomeAgent
 
 
 class PreviousRouter(HomeAgent):

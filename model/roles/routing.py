@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from model.addr import Addr, Prefix, is_multicast
-from model.codec.values import Routing0
+from mip6check.model.addr import Addr, Prefix, is_multicast
+from mip6check.model.codec.values import Routing0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from model.errors import ModelUsageError
+from mip6check.model.errors import ModelUsageError
 
 
 class TimerSet:

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from properties.explore.counterexample import confirm, write_counterexample
-from properties.explore.machines import (
+from mip6check.properties.explore.counterexample import confirm, write_counterexample
+from mip6check.properties.explore.machines import (
     BUDGETS,
     JUDGED,
     Coverage,

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from model.addr import fmt
-from model.codec.values import (
+from mip6check.model.addr import fmt
+from mip6check.model.codec.values import (
     AH,
     ESP,
     UDP,
@@ -37,11 +37,11 @@ from model.codec.values import (
     Routing0,
     UnknownOption,
 )
-from model.dsl import ast as A
-from model.dsl.printer import print_scenario
-from model.net import Kind
-from properties.explore.driver import Runner, default_world
-from properties.report import msc
+from mip6check.model.dsl import ast as A
+from mip6check.model.dsl.printer import print_scenario
+from mip6check.model.net import Kind
+from mip6check.properties.explore.driver import Runner, default_world
+from mip6check.properties.report import msc
 
 SCENARIO = "counterexample.scenario"
 PCAP = "counterexample.pcapng"
@@ -230,7 +230,7 @@ def confirm(
 ) -> list[Any]:
     """Replay the failure's scenario step by step on a fresh network, judged exactly as the machine
     judges (properties/explore/machines.py `Judge`): the violations the counterexample shows."""
-    from properties.explore.machines import Judge
+    from mip6check.properties.explore.machines import Judge
 
     sc: A.Scenario = failure.scenario
     w = world(sc, None)

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import BinaryIO, Protocol
 
-from model.addr import Addr
-from model.dsl import ast as A
-from model.dsl import build as B
-from model.dsl.switches import config_of
-from model.errors import ModelUsageError
-from model.net import Network
+from mip6check.model.addr import Addr
+from mip6check.model.dsl import ast as A
+from mip6check.model.dsl import build as B
+from mip6check.model.dsl.switches import config_of
+from mip6check.model.errors import ModelUsageError
+from mip6check.model.net import Network
 
 
 class Runner(Protocol):

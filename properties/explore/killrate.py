@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from properties.explore.machines import JUDGED, explore
-from properties.mutants import MUTANTS, Mutant
+from mip6check.properties.explore.machines import JUDGED, explore
+from mip6check.properties.mutants import MUTANTS, Mutant
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,8 +36,8 @@ from hypothesis.stateful import (
     rule,
 )
 
-from model.addr import Addr, Prefix
-from model.codec.values import (
+from mip6check.model.addr import Addr, Prefix
+from mip6check.model.codec.values import (
     DestUnreachable,
     IPv6Packet,
     NeighborAdvertisement,
@@ -46,9 +46,9 @@ from model.codec.values import (
     RouterSolicitation,
     Routing0,
 )
-from model.dsl import ast as A
-from model.net import Kind
-from model.roles.events import (
+from mip6check.model.dsl import ast as A
+from mip6check.model.net import Kind
+from mip6check.model.roles.events import (
     BindingAckReceived,
     BindingIgnored,
     BindingProcessed,
@@ -59,15 +59,15 @@ from model.roles.events import (
     RoleEvent,
     Transmit,
 )
-from properties.catalog import CATALOG
-from properties.explore import strategies as S
-from properties.explore.driver import Runner, default_world
-from properties.monitors import MONITORED, MonitorSet
-from properties.replay.checked import CHECKED
-from properties.replay.facts import facts_of
-from properties.replay.observer import Observer
-from properties.replay.options import HomeAgentSpec, ReplayOptions, Topology
-from properties.verdict import Result, Status, Violation
+from mip6check.properties.catalog import CATALOG
+from mip6check.properties.explore import strategies as S
+from mip6check.properties.explore.driver import Runner, default_world
+from mip6check.properties.monitors import MONITORED, MonitorSet
+from mip6check.properties.replay.checked import CHECKED
+from mip6check.properties.replay.facts import facts_of
+from mip6check.properties.replay.observer import Observer
+from mip6check.properties.replay.options import HomeAgentSpec, ReplayOptions, Topology
+from mip6check.properties.verdict import Result, Status, Violation
 
 MAX_TIME = 3 * 3600 * 1000  # a run never goes past three simulated hours
 INFINITE = 0xFFFFFFFF
@@ -848,7 +848,7 @@ def explore(
     b = BUDGETS[budget]
     rec = Recorder(properties, make_world=make_world)
     machine = type("MobilityMachineRun", (MobilityMachine,), {"recorder": rec})
-    test = get_state_machine_test(  # type: ignore[no-untyped-call]
+    test = get_state_machine_test(
         machine, settings=hypothesis_settings(b, seed, shrink)
     )
     if seed is not None:
@@ -950,7 +950,7 @@ def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
         pid = f.violation.property
         ce: Any = None
         if opts.out_dir is not None:
-            from properties.explore.counterexample import write_counterexample
+            from mip6check.properties.explore.counterexample import write_counterexample
 
             ce = write_counterexample(f, Path(opts.out_dir) / pid)
         violated[pid] = Result(

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from model.addr import Addr, Prefix, a
-from model.dsl import ast as A
+from mip6check.model.addr import Addr, Prefix, a
+from mip6check.model.dsl import ast as A
 
 SEQ_MOD = 1 << 16
 HALF = 1 << 15

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from properties.replay.engine import ReplayReport, replay_file
-from properties.replay.options import (
+from mip6check.properties.replay.engine import ReplayReport, replay_file
+from mip6check.properties.replay.options import (
     HomeAgentSpec,
     Limits,
     ReplayOptions,
@@ -14,8 +14,8 @@ from properties.replay.options import (
     TopologyError,
     load_topology,
 )
-from properties.replay.render import render_text
-from properties.replay.sa import SAError, SecurityAssociation, load_sa
+from mip6check.properties.replay.render import render_text
+from mip6check.properties.replay.sa import SAError, SecurityAssociation, load_sa
 
 __all__ = [
     "HomeAgentSpec",

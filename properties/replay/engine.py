@@ -13,15 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from model.addr import Addr, fmt
-from model.codec import DecodeError, decode_packet
-from model.codec.link import LINKTYPE_ETHERNET, decode_link
-from model.codec.pcap import Record, RecordError, iter_file
-from properties.replay.facts import facts_of
-from properties.replay.observer import Observer
-from properties.replay.options import ReplayOptions
-from properties.replay.sa import KeyRing
-from properties.verdict import Violation
+from mip6check.model.addr import Addr, fmt
+from mip6check.model.codec import DecodeError, decode_packet
+from mip6check.model.codec.link import LINKTYPE_ETHERNET, decode_link
+from mip6check.model.codec.pcap import Record, RecordError, iter_file
+from mip6check.properties.replay.facts import facts_of
+from mip6check.properties.replay.observer import Observer
+from mip6check.properties.replay.options import ReplayOptions
+from mip6check.properties.replay.sa import KeyRing
+from mip6check.properties.verdict import Violation
 
 MAX_ERRORS_KEPT = 100
 

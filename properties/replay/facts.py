@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.addr import Addr
-from model.codec.buffer import maker
-from model.codec.values import (
+from mip6check.model.addr import Addr
+from mip6check.model.codec.buffer import maker
+from mip6check.model.codec.values import (
     AH,
     ESP,
     BindingAck,

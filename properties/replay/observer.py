@@ -23,7 +23,7 @@ from dataclasses import replace
 from functools import lru_cache
 from itertools import product
 
-from model.addr import (
+from mip6check.model.addr import (
     ALL_NODES,
     Addr,
     Prefix,
@@ -33,8 +33,8 @@ from model.addr import (
     is_multicast,
     is_site_local,
 )
-from model.codec import encode_packet, invoking_packet
-from model.codec.values import (
+from mip6check.model.codec import encode_packet, invoking_packet
+from mip6check.model.codec.values import (
     BindingAck,
     BindingUpdate,
     DestUnreachable,
@@ -45,15 +45,15 @@ from model.codec.values import (
     RouterAdvertisement,
     RouterSolicitation,
 )
-from model.config import RateScope
-from model.roles import kernel
-from model.roles.logic import PY
-from properties.catalog import CATALOG
-from properties.replay.facts import PacketFacts, facts_of, malformed_seq, no_payload
-from properties.replay.options import ReplayOptions
-from properties.replay.sa import KeyRing
-from properties.replay.state import Flow, Obligation, SeenBA, SeenBU
-from properties.verdict import Violation
+from mip6check.model.config import RateScope
+from mip6check.model.roles import kernel
+from mip6check.model.roles.logic import PY
+from mip6check.properties.catalog import CATALOG
+from mip6check.properties.replay.facts import PacketFacts, facts_of, malformed_seq, no_payload
+from mip6check.properties.replay.options import ReplayOptions
+from mip6check.properties.replay.sa import KeyRing
+from mip6check.properties.replay.state import Flow, Obligation, SeenBA, SeenBU
+from mip6check.properties.verdict import Violation
 
 INF = kernel.INFINITE_LIFETIME
 EVERY = (

@@ -23,8 +23,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.addr import Addr, Prefix
-from model.config import DEFAULT, Config
+from mip6check.model.addr import Addr, Prefix
+from mip6check.model.config import DEFAULT, Config
 
 MS = 1_000_000  # nanoseconds per millisecond
 

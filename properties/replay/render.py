@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from properties.replay.engine import ReplayReport
+from mip6check.properties.replay.engine import ReplayReport
 
 
 def render_text(r: ReplayReport) -> str:

@@ -32,13 +32,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from model.addr import Addr
-from model.codec import DecodeError, decode_packet
-from model.codec.values import AH, ESP, IPv6Packet, Profile
-from model.roles import ah as ahmod
+from mip6check.model.addr import Addr
+from mip6check.model.codec import DecodeError, decode_packet
+from mip6check.model.codec.values import AH, ESP, IPv6Packet, Profile
+from mip6check.model.roles import ah as ahmod
 
 if TYPE_CHECKING:
-    from properties.replay.facts import PacketFacts
+    from mip6check.properties.replay.facts import PacketFacts
 
 ALGORITHMS = {"hmac-md5-96": hashlib.md5, "hmac-sha1-96": hashlib.sha1}
 ICV_LEN = 12

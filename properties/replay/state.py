@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from model.addr import Addr
+from mip6check.model.addr import Addr
 
 
 @dataclass(frozen=True, slots=True)

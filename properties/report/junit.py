@@ -11,8 +11,8 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
-from properties.catalog import CATALOG
-from properties.verdict import Result, Status, Violation
+from mip6check.properties.catalog import CATALOG
+from mip6check.properties.verdict import Result, Status, Violation
 
 
 def _case_name(r: Result) -> str:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from properties.verdict import Violation
+from mip6check.properties.verdict import Violation
 
 LEFT = 170  # room for the time / packet column
 TOP = 16  # top of the node boxes

@@ -15,9 +15,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
-from properties.catalog import CATALOG, Property, get
-from properties.coverage import load_clauses, load_map
-from properties.verdict import Result, Violation
+from mip6check.properties.catalog import CATALOG, Property, get
+from mip6check.properties.coverage import load_clauses, load_map
+from mip6check.properties.verdict import Result, Violation
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_URI = "https://example.invalid/mip6check"  # no public home yet; informationUri must be a URI

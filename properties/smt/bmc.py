@@ -58,11 +58,11 @@ from typing import Any
 
 import z3
 
-from model.config import DEFAULT, Config
-from model.roles import kernel as K
-from properties.smt.induction import describe, spec_expired, spec_greater, spec_valid
-from properties.smt.z3logic import LIFETIME_MAX, Z3, R, Sym, ite_record, same, to_py
-from properties.verdict import Result, Status
+from mip6check.model.config import DEFAULT, Config
+from mip6check.model.roles import kernel as K
+from mip6check.properties.smt.induction import describe, spec_expired, spec_greater, spec_valid
+from mip6check.properties.smt.z3logic import LIFETIME_MAX, Z3, R, Sym, ite_record, same, to_py
+from mip6check.properties.verdict import Result, Status
 
 ENGINE = "z3-bmc"
 HOME = 1

@@ -15,9 +15,9 @@ from typing import Any
 
 import z3
 
-from model.config import Config
-from model.roles import kernel as K
-from properties.smt.z3logic import Z3, Sym, ite_record
+from mip6check.model.config import Config
+from mip6check.model.roles import kernel as K
+from mip6check.properties.smt.z3logic import Z3, Sym, ite_record
 
 BU, EXPIRE, EVICT, HAO_ONLY = 0, 1, 2, 3
 STEP_KINDS = {BU: "bu", EXPIRE: "expire", EVICT: "evict", HAO_ONLY: "hao_only"}

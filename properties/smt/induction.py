@@ -20,12 +20,19 @@ from typing import Any
 
 import z3
 
-from model.config import DEFAULT, Config, SeqHalf
-from model.roles import kernel as K
-from properties import draft_rules as R
-from properties.smt.cache_model import BU, EXPIRE, HAO_ONLY, cache_input, cache_step, unique
-from properties.smt.z3logic import Z3, Sym, intervals, model_dict, same
-from properties.verdict import Result, Status
+from mip6check.model.config import DEFAULT, Config, SeqHalf
+from mip6check.model.roles import kernel as K
+from mip6check.properties import draft_rules as R
+from mip6check.properties.smt.cache_model import (
+    BU,
+    EXPIRE,
+    HAO_ONLY,
+    cache_input,
+    cache_step,
+    unique,
+)
+from mip6check.properties.smt.z3logic import Z3, Sym, intervals, model_dict, same
+from mip6check.properties.verdict import Result, Status
 
 ENGINE = "z3"
 

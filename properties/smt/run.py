@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from model.config import DEFAULT, Config
-from properties.smt.bmc import CHECKS, bmc, results
-from properties.smt.induction import PROOFS, run_proof
-from properties.smt.spec import FINDINGS
-from properties.verdict import Result
+from mip6check.model.config import DEFAULT, Config
+from mip6check.properties.smt.bmc import CHECKS, bmc, results
+from mip6check.properties.smt.induction import PROOFS, run_proof
+from mip6check.properties.smt.spec import FINDINGS
+from mip6check.properties.verdict import Result
 
 BMC_SAFETY = tuple(c for c in CHECKS if c != "SYS-CONVERGE")
 BMC_TAME = ("SYS-CONVERGE",)
@@ -84,7 +84,7 @@ def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
 def kill_table() -> dict[str, tuple[str, ...]]:
     """Mutant name -> the Z3 proofs (among its `catches`) that fail under it; empty = survived.
     The Z3 kill rate is the share of non-empty rows (issue 5: target 100%)."""
-    from properties.mutants import MUTANTS
+    from mip6check.properties.mutants import MUTANTS
 
     out: dict[str, tuple[str, ...]] = {}
     for m in MUTANTS:

@@ -13,10 +13,10 @@ from typing import Any
 
 import z3
 
-from model.config import DEFAULT, Config, SeqHalf
-from model.roles import kernel as K
-from properties.smt.z3logic import Z3, Sym, to_py
-from properties.verdict import Result, Status
+from mip6check.model.config import DEFAULT, Config, SeqHalf
+from mip6check.model.roles import kernel as K
+from mip6check.properties.smt.z3logic import Z3, Sym, to_py
+from mip6check.properties.verdict import Result, Status
 
 ENGINE = "z3"
 REJECT = DEFAULT

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 import z3
 
-from model.config import Config
-from model.roles import kernel as K
-from model.roles.logic import Term
+from mip6check.model.config import Config
+from mip6check.model.roles import kernel as K
+from mip6check.model.roles.logic import Term
 
 SEQ_MAX = K.SEQ_MOD - 1
 LIFETIME_MAX = K.INFINITE_LIFETIME

@@ -15,7 +15,7 @@ def test_coverage_command_json() -> None:
         [
             sys.executable,
             "-c",
-            "import sys, cli.main as m; sys.exit(m.main(sys.argv[1:]))",
+            "import sys, mip6check.cli.main as m; sys.exit(m.main(sys.argv[1:]))",
             "coverage",
             "--json",
         ],
@@ -38,7 +38,7 @@ def test_coverage_command_text() -> None:
         [
             sys.executable,
             "-c",
-            "import sys, cli.main as m; sys.exit(m.main(sys.argv[1:]))",
+            "import sys, mip6check.cli.main as m; sys.exit(m.main(sys.argv[1:]))",
             "coverage",
         ],
         cwd=ROOT,

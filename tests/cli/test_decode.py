@@ -14,14 +14,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli.cmd_decode import decode_path, decode_record
-from cli.main import main
-from cli.render import record_json, record_text
-from model.addr import a
-from model.codec import IPv6Packet, NoNextHeader, encode_packet
-from model.codec.link import encode_ethernet
-from model.codec.pcap import PcapngWriter, PcapWriter, Record, RecordError, iter_file, iter_records
-from model.errors import CaptureError
+from mip6check.cli.cmd_decode import decode_path, decode_record
+from mip6check.cli.main import main
+from mip6check.cli.render import record_json, record_text
+from mip6check.model.addr import a
+from mip6check.model.codec import IPv6Packet, NoNextHeader, encode_packet
+from mip6check.model.codec.link import encode_ethernet
+from mip6check.model.codec.pcap import (
+    PcapngWriter,
+    PcapWriter,
+    Record,
+    RecordError,
+    iter_file,
+    iter_records,
+)
+from mip6check.model.errors import CaptureError
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "traces" / "examples" / "home-registration.pcapng"
@@ -191,7 +198,7 @@ def test_directory_missing_and_bad_args(tmp_path: Path) -> None:
 
 
 def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cli.cmd_decode as cmd
+    import mip6check.cli.cmd_decode as cmd
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
@@ -205,7 +212,7 @@ def test_unwritten_command_exits_2() -> None:
     import importlib.util
 
     for name in ("replay", "verify", "explore", "simulate", "coverage"):
-        if importlib.util.find_spec(f"cli.cmd_{name}") is None:
+        if importlib.util.find_spec(f"mip6check.cli.cmd_{name}") is None:
             code, _, err = run(name, "x")
             assert code == 2 and len(err.splitlines()) == 1
 
@@ -306,7 +313,7 @@ def test_decode_path_counts_match_capinfos(shared_traces: Path) -> None:
 
 # ---------------------------------------------------------------- the real command, a few times
 
-MIP6CHECK = [sys.executable, "-m", "cli.main"]
+MIP6CHECK = [sys.executable, "-m", "mip6check.cli.main"]
 
 
 def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -344,7 +351,7 @@ def test_subprocess_entry_point_on_shared(shared_traces: Path) -> None:
 def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
     big = _write(tmp_path, [encode_ethernet(MAC1, MAC2, bytes(40))] * 20000)
     p = subprocess.run(
-        f"{sys.executable} -m cli.main decode {big} | head -1",
+        f"{sys.executable} -m mip6check.cli.main decode {big} | head -1",
         shell=True,
         capture_output=True,  # noqa: S602
         text=True,

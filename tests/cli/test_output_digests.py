@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from cli.main import main  # noqa: E402
+from mip6check.cli.main import main  # noqa: E402
 
 CAPTURES = ROOT / "traces" / "captures"
 DIGESTS = Path(__file__).with_name("output_digests.json")

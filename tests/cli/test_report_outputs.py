@@ -16,7 +16,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cli.main import main
+from mip6check.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT / "traces" / "captures"

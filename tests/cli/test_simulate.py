@@ -8,8 +8,8 @@ import json
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-from cli.main import main
-from model.codec.pcap import Record, iter_file
+from mip6check.cli.main import main
+from mip6check.model.codec.pcap import Record, iter_file
 
 CORPUS = Path(__file__).resolve().parents[2] / "traces" / "scenarios"
 GOOD = CORPUS / "01-first-registration.scenario"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cli.switches import add_switch_arguments, config_from_args, switch_table
-from model.config import DEFAULT, AuthMode, BuCLength, RateScope, SeqHalf
-from model.switches import SWITCHES
+from mip6check.cli.switches import add_switch_arguments, config_from_args, switch_table
+from mip6check.model.config import DEFAULT, AuthMode, BuCLength, RateScope, SeqHalf
+from mip6check.model.switches import SWITCHES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
+from mip6check.cli.main import main
 
 STATUSES = {"proved", "passed", "violated", "finding", "unknown"}
 

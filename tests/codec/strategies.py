@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from model.codec import (
+from mip6check.model.codec import (
     AH,
     DRAFT04,
     DRAFT08,
@@ -50,7 +50,7 @@ from model.codec import (
     UnknownNDOption,
     UnknownOption,
 )
-from model.codec.options import decode_option_data, encode_option, option_table
+from mip6check.model.codec.options import decode_option_data, encode_option, option_table
 
 addr = st.binary(min_size=16, max_size=16)
 u8 = st.integers(0, 0xFF)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from model.addr import a
-from model.codec import (
+from mip6check.model.addr import a
+from mip6check.model.codec import (
     AH,
     DRAFT04,
     DRAFT08,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.addr import a
-from model.codec import (
+from mip6check.model.addr import a
+from mip6check.model.codec import (
     AH,
     DRAFT04,
     ESP,
@@ -36,8 +36,8 @@ from model.codec import (
     mobility_options,
     upper_layer,
 )
-from model.codec.options import encode_option
-from model.errors import ModelUsageError
+from mip6check.model.codec.options import encode_option
+from mip6check.model.errors import ModelUsageError
 from tests.codec import strategies as S
 
 A, B, H = a("2001:db8::2"), a("2001:db8::1"), a("2001:db8:1::9")
@@ -125,7 +125,7 @@ def test_encode_out_of_range_is_model_usage_error() -> None:
 
 def test_fragments_keep_the_rest_raw() -> None:
     """A fragment (offset > 0 or M set) cannot be decoded past the Fragment header: Raw(next header, octets)."""
-    from model.codec import Fragment, Raw
+    from mip6check.model.codec import Fragment, Raw
 
     for off, more in ((0, True), (5, False), (5, True)):
         p = IPv6Packet(A, B, (Fragment(off, more, 77),), Raw(17, b"\x00\x01\x00\x02rest"))

@@ -6,9 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.addr import a
-from model.codec.link import LinkFrame, decode_link, encode_ethernet, fmt_mac, multicast_mac
-from model.errors import ModelUsageError
+from mip6check.model.addr import a
+from mip6check.model.codec.link import (
+    LinkFrame,
+    decode_link,
+    encode_ethernet,
+    fmt_mac,
+    multicast_mac,
+)
+from mip6check.model.errors import ModelUsageError
 
 IP6 = bytes([0x60]) + bytes(39)
 MAC1 = bytes.fromhex("00005e005301")

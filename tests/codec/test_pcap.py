@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.codec.pcap import (
+from mip6check.model.codec.pcap import (
     MAX_RECORD,
     CaptureReader,
     PcapngWriter,
@@ -22,7 +22,7 @@ from model.codec.pcap import (
     iter_file,
     iter_records,
 )
-from model.errors import CaptureError, ModelUsageError
+from mip6check.model.errors import CaptureError, ModelUsageError
 
 PKT = bytes(range(60))
 

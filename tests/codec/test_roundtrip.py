@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.codec import (
+from mip6check.model.codec import (
     DRAFT04,
     DRAFT08,
     DecodeError,
@@ -44,7 +44,7 @@ def test_packet_roundtrip_draft08(pkt: IPv6Packet) -> None:
 
 @given(S.profiles.flatmap(lambda p: st.tuples(st.just(p), S.options_list(p))))
 def test_dest_options_roundtrip(po: tuple[Profile, tuple[object, ...]]) -> None:
-    from model.codec import DestOptions, NoNextHeader
+    from mip6check.model.codec import DestOptions, NoNextHeader
 
     p, opts = po
     _rt(IPv6Packet(A, B, (DestOptions(opts),), NoNextHeader()), p)  # type: ignore[arg-type]
@@ -52,7 +52,7 @@ def test_dest_options_roundtrip(po: tuple[Profile, tuple[object, ...]]) -> None:
 
 @given(S.ext_header(DRAFT04))
 def test_each_ext_header(h: object) -> None:
-    from model.codec import NoNextHeader
+    from mip6check.model.codec import NoNextHeader
 
     _rt(IPv6Packet(A, B, (h,), NoNextHeader()))  # type: ignore[arg-type]
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.codec import (
+from mip6check.model.codec import (
     DRAFT04,
     DRAFT08,
     UDP,
@@ -112,7 +112,7 @@ def test_routing0(h: Any, addrs: list[bytes], segleft: int, bitmap: int) -> None
 
 @given(hdr, addr, u32)
 def test_routing2_fragment_hbh(h: Any, hoa: bytes, ident: int) -> None:
-    from model.codec import PadN
+    from mip6check.model.codec import PadN
 
     ours = _ours(
         h,
@@ -294,7 +294,7 @@ def test_binding_error(h: Any, hoa: bytes, status: int) -> None:
 def test_scapy_reads_our_random_packets(pkt: IPv6Packet) -> None:
     """Reverse direction on arbitrary values: Scapy parses our bytes to the same header fields and the
     same Next Header chain as far as it dissects extension headers."""
-    from model.codec.encode import header_number
+    from mip6check.model.codec.encode import header_number
 
     b = encode_packet(pkt)
     sc = IPv6(b)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from model.addr import a, fmt
-from model.codec import (
+from mip6check.model.addr import a, fmt
+from mip6check.model.codec import (
     UDP,
     DecodeError,
     DestOptions,
@@ -301,7 +301,7 @@ def test_ns3_header_len_zero(shared_traces: Path) -> None:
 def test_tcpdump_all_no_exception(shared_traces: Path) -> None:
     """issue 2/7: every IPv6 frame of tcpdump-all/ decodes or raises DecodeError (both profiles), and
     whatever decodes re-encodes byte for byte; ICMPv6 errors' invoking packets decode as far as they go."""
-    from model.codec import (
+    from mip6check.model.codec import (
         DRAFT08,
         DestUnreachable,
         PacketTooBig,
@@ -309,9 +309,9 @@ def test_tcpdump_all_no_exception(shared_traces: Path) -> None:
         TimeExceeded,
         invoking_packet,
     )
-    from model.codec.link import decode_link
-    from model.codec.pcap import Record, iter_file
-    from model.errors import CaptureError
+    from mip6check.model.codec.link import decode_link
+    from mip6check.model.codec.pcap import Record, iter_file
+    from mip6check.model.errors import CaptureError
 
     d = shared_traces / "tcpdump-all"
     if not d.is_dir():

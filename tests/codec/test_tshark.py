@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from model.addr import fmt
-from model.codec import (
+from mip6check.model.addr import fmt
+from mip6check.model.codec import (
     UDP,
     EchoRequest,
     HomeAddress,

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.codec import (
+from mip6check.model.codec import (
     DRAFT04,
     IPv6Packet,
     checksum_ok,
@@ -17,9 +17,9 @@ from model.codec import (
     encode_packet,
     wire_checksum_ok,
 )
-from model.codec.link import decode_link
-from model.codec.pcap import Record, iter_file
-from model.errors import CaptureError
+from mip6check.model.codec.link import decode_link
+from mip6check.model.codec.pcap import Record, iter_file
+from mip6check.model.errors import CaptureError
 from tests.codec import strategies as S
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cli.main import main
+from mip6check.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 LUA = ROOT / "contrib" / "wireshark" / "mip6-draft04.lua"

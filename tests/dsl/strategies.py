@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from model.addr import Prefix
-from model.dsl import ast as A
-from model.dsl.parse import RESERVED, lark_parser
+from mip6check.model.addr import Prefix
+from mip6check.model.dsl import ast as A
+from mip6check.model.dsl.parse import RESERVED, lark_parser
 
 KEYWORDS = sorted(
     {str(t.pattern.value) for t in lark_parser().terminals if t.pattern.type == "str"}

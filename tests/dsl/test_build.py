@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from model.addr import a
-from model.dsl import parse_scenario
-from model.dsl.build import run_scenario
-from model.net import Kind
+from mip6check.model.addr import a
+from mip6check.model.dsl import parse_scenario
+from mip6check.model.dsl.build import run_scenario
+from mip6check.model.net import Kind
 
 TOPO = """\
 link home prefix 2001:db8:1::/64
@@ -138,7 +138,7 @@ def test_silent_link_carries_no_router_advertisements() -> None:
 def test_without_the_packet_log_events_are_judged_and_packet_expectations_refused() -> None:
     import pytest
 
-    from model.errors import ModelUsageError
+    from mip6check.model.errors import ModelUsageError
 
     quiet = SILENT.replace("expect never: HA sent ra to CN\nexpect never: R1 sent ra to CN\n", "")
     r = run_scenario(parse_scenario(quiet), log_packets=False)

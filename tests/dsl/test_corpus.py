@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cli.cmd_simulate import simulate
-from model.codec.pcap import Record, iter_file
-from model.dsl import parse_scenario, print_scenario
+from mip6check.cli.cmd_simulate import simulate
+from mip6check.model.codec.pcap import Record, iter_file
+from mip6check.model.dsl import parse_scenario, print_scenario
 
 CORPUS = Path(__file__).resolve().parents[2] / "traces" / "scenarios"
 FILES = sorted(CORPUS.glob("*.scenario"))

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
-from model.dsl import ast as A
-from model.dsl.errors import ScenarioError, ScenarioSyntaxError
-from model.dsl.parse import RESERVED, lark_parser, parse_scenario
-from model.dsl.printer import print_scenario
+from mip6check.model.dsl import ast as A
+from mip6check.model.dsl.errors import ScenarioError, ScenarioSyntaxError
+from mip6check.model.dsl.parse import RESERVED, lark_parser, parse_scenario
+from mip6check.model.dsl.printer import print_scenario
 from tests.dsl import strategies as S
 
 _ASCII = st.characters(codec="ascii", exclude_characters="\n")

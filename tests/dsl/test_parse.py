@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from model.addr import Prefix, a
-from model.config import DEFAULT, RateScope, SeqHalf
-from model.dsl import ast as A
-from model.dsl import config_of, parse_scenario, print_scenario
-from model.dsl.errors import ScenarioError, ScenarioSyntaxError
+from mip6check.model.addr import Prefix, a
+from mip6check.model.config import DEFAULT, RateScope, SeqHalf
+from mip6check.model.dsl import ast as A
+from mip6check.model.dsl import config_of, parse_scenario, print_scenario
+from mip6check.model.dsl.errors import ScenarioError, ScenarioSyntaxError
 
 TEXT = """\
 # first registration, then a move
@@ -189,7 +189,7 @@ def test_semantic_errors(text: str, line: int, column: int, message: str) -> Non
 def test_errors_are_model_usage_errors_and_pickle() -> None:
     import pickle
 
-    from model.errors import ModelUsageError
+    from mip6check.model.errors import ModelUsageError
 
     with pytest.raises(ModelUsageError):
         parse_scenario("nonsense here\n")
@@ -201,7 +201,7 @@ def test_errors_are_model_usage_errors_and_pickle() -> None:
 def test_every_hint_example_gets_a_hint() -> None:
     """Each example of the friendly-hint table, as a scenario, is a syntax error carrying a hint
     (its own, unless two examples fail in one parser state, where the first listed wins)."""
-    from model.dsl.parse import _HINTS
+    from mip6check.model.dsl.parse import _HINTS
 
     for label, examples in _HINTS.items():
         for text in examples:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.dsl import ast as A
-from model.dsl.parse import parse_scenario, parse_time
-from model.dsl.printer import fmt_time, print_scenario
+from mip6check.model.dsl import ast as A
+from mip6check.model.dsl.parse import parse_scenario, parse_time
+from mip6check.model.dsl.printer import fmt_time, print_scenario
 from tests.dsl import strategies as S
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.config import DEFAULT
-from model.net import Kind, Network
+from mip6check.model.config import DEFAULT
+from mip6check.model.net import Kind, Network
 
 from .test_mobility_integration import CN, HOME, build
 

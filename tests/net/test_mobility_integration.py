@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from model.addr import Prefix, a
-from model.codec.options import bu, dest_options
-from model.codec.values import AH, HomeAddress, IPv6Packet, NoNextHeader
-from model.config import DEFAULT, AuthMode, Config
-from model.net import Kind, Network
-from model.roles.correspondent import Correspondent
-from model.roles.events import BindingIgnored, CacheUpdated, Delivered, Intercepted
-from model.roles.home_agent import HomeAgent
-from model.roles.mobile_node import MobileNode
+from mip6check.model.addr import Prefix, a
+from mip6check.model.codec.options import bu, dest_options
+from mip6check.model.codec.values import AH, HomeAddress, IPv6Packet, NoNextHeader
+from mip6check.model.config import DEFAULT, AuthMode, Config
+from mip6check.model.net import Kind, Network
+from mip6check.model.roles.correspondent import Correspondent
+from mip6check.model.roles.events import BindingIgnored, CacheUpdated, Delivered, Intercepted
+from mip6check.model.roles.home_agent import HomeAgent
+from mip6check.model.roles.mobile_node import MobileNode
 
 P1 = Prefix.parse("2001:db8:1::/64")
 HOME = a("2001:db8:1::100")

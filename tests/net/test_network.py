@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from model.addr import a
-from model.codec.pcap import Record, iter_records
-from model.codec.values import UDP, EchoRequest, IPv6Packet
-from model.errors import DecodeError, ModelUsageError
-from model.net import Kind, Network, Scheduler
-from model.roles.events import Delivered, Dropped
-from model.roles.hooks import data_payload
+from mip6check.model.addr import a
+from mip6check.model.codec.pcap import Record, iter_records
+from mip6check.model.codec.values import UDP, EchoRequest, IPv6Packet
+from mip6check.model.errors import DecodeError, ModelUsageError
+from mip6check.model.net import Kind, Network, Scheduler
+from mip6check.model.roles.events import Delivered, Dropped
+from mip6check.model.roles.hooks import data_payload
 
 A = a("2001:db8:1::10")
 B = a("2001:db8:2::20")
@@ -250,8 +250,8 @@ def test_log_packets_off_keeps_events_only() -> None:
 
 
 def test_renumber_gives_routers_the_new_prefix() -> None:
-    from model.addr import Prefix
-    from model.roles.nd_messages import ROUTER_ADDRESS_FLAG
+    from mip6check.model.addr import Prefix
+    from mip6check.model.roles.nd_messages import ROUTER_ADDRESS_FLAG
 
     net = two_hosts_and_router()
     net.run_until(4_000)

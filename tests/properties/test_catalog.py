@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from properties.catalog import CATALOG, Group, UnknownPropertyError, get, ids
-from properties.catalog_data import ROWS
+from mip6check.properties.catalog import CATALOG, Group, UnknownPropertyError, get, ids
+from mip6check.properties.catalog_data import ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROPERTIES_MD = ROOT.parent / "shared" / "spec" / "properties.md"

@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from properties.catalog import CATALOG
-from properties.coverage import DESCRIPTIVE, Coverage, build, load_clauses, load_map, render_text
+from mip6check.properties.catalog import CATALOG
+from mip6check.properties.coverage import (
+    DESCRIPTIVE,
+    Coverage,
+    build,
+    load_clauses,
+    load_map,
+    render_text,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DRAFT = ROOT.parent / "shared" / "spec" / "000_5ef8facd5bbaef68.txt"
@@ -89,7 +96,7 @@ def test_reverse_index_and_text() -> None:
 
 
 def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
-    from cli import cmd_coverage
+    from mip6check.cli import cmd_coverage
 
     p = argparse.ArgumentParser()
     cmd_coverage.add_arguments(p)
@@ -103,7 +110,7 @@ def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_conformance_table_by_section() -> None:
-    from properties.coverage import render_markdown
+    from mip6check.properties.coverage import render_markdown
 
     report = build()
     secs = report.by_section()

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from cli.main import main
-from model.dsl import parse_scenario
-from properties.explore.counterexample import confirm, write_counterexample
-from properties.explore.machines import JUDGED, Failure, explore, results_of
-from properties.mutants import BY_NAME
-from properties.verdict import Status
+from mip6check.cli.main import main
+from mip6check.model.dsl import parse_scenario
+from mip6check.properties.explore.counterexample import confirm, write_counterexample
+from mip6check.properties.explore.machines import JUDGED, Failure, explore, results_of
+from mip6check.properties.mutants import BY_NAME
+from mip6check.properties.verdict import Status
 
 
 def test_machine_runs_and_reports_coverage() -> None:
@@ -116,6 +116,6 @@ def test_explore_cli_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_judged_properties_are_catalog_ids() -> None:
-    from properties.catalog import CATALOG
+    from mip6check.properties.catalog import CATALOG
 
     assert set(JUDGED) <= set(CATALOG) and len(JUDGED) == len(set(JUDGED))

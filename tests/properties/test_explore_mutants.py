@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from properties.explore.killrate import runtime_mutants, try_mutant
-from properties.mutants import BY_NAME
+from mip6check.properties.explore.killrate import runtime_mutants, try_mutant
+from mip6check.properties.mutants import BY_NAME
 
 RUNTIME = [m.name for m in runtime_mutants()]
 QUICK = ["seq-ge", "retx-new-seq", "no-backoff-doubling"]

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
-from properties.catalog import CATALOG
-from properties.killrate import KillReport, kill_rates
-from properties.mutants import ALL_MUTANTS, BY_NAME, MUTANTS, ROLE_MUTANTS, _resolve
-from properties.verdict import Status
-from properties.verify import VerifyOptions, run_verify
+from mip6check.cli.main import main
+from mip6check.properties.catalog import CATALOG
+from mip6check.properties.killrate import KillReport, kill_rates
+from mip6check.properties.mutants import ALL_MUTANTS, BY_NAME, MUTANTS, ROLE_MUTANTS, _resolve
+from mip6check.properties.verdict import Status
+from mip6check.properties.verify import VerifyOptions, run_verify
 
 ROOT = Path(__file__).resolve().parents[2]
 AIMED = frozenset(p for m in ALL_MUTANTS for p in m.catches)
@@ -108,7 +108,7 @@ def test_verify_mutants_cli_exit_1_on_a_survivor(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fault no engine sees (here: one that changes nothing) makes `verify --mutants` exit 1."""
-    import properties.mutants as M
+    import mip6check.properties.mutants as M
 
     inert = M._r("inert", "7.9", "changes nothing", {"BC-ROUTE-VIA-RH"}, lambda: {})
     monkeypatch.setattr(M, "ALL_MUTANTS", (inert,))

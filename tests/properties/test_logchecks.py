@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model.addr import a
-from model.codec.values import UDP, DestOptions, HomeAddress, IPv6Packet
-from model.dsl import parse_scenario
-from model.dsl.build import run_scenario
-from model.net.log import Kind, LogRecord
-from model.roles.events import BindingAckReceived, BindingUpdateSent, Delivered
-from model.roles.hooks import DATA_PORT, data_payload, flow_of
-from properties.logchecks import check_log, delivery, hao_of, hao_substitution
+from mip6check.model.addr import a
+from mip6check.model.codec.values import UDP, DestOptions, HomeAddress, IPv6Packet
+from mip6check.model.dsl import parse_scenario
+from mip6check.model.dsl.build import run_scenario
+from mip6check.model.net.log import Kind, LogRecord
+from mip6check.model.roles.events import BindingAckReceived, BindingUpdateSent, Delivered
+from mip6check.model.roles.hooks import DATA_PORT, data_payload, flow_of
+from mip6check.properties.logchecks import check_log, delivery, hao_of, hao_substitution
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME, COA, CN, HA = (

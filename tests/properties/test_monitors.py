@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from model.addr import a
-from model.config import DEFAULT, Config, RateScope
-from model.roles.events import (
+from mip6check.model.addr import a
+from mip6check.model.config import DEFAULT, Config, RateScope
+from mip6check.model.roles.events import (
     BindingAckReceived,
     BindingIgnored,
     BindingProcessed,
@@ -16,7 +16,7 @@ from model.roles.events import (
     NodeSnapshot,
     RoleEvent,
 )
-from properties.monitors import MonitorSet, check_run
+from mip6check.properties.monitors import MonitorSet, check_run
 
 HOME, COA, COA2, HA, CN = (
     a("2001:db8:1::100"),

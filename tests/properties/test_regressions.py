@@ -14,11 +14,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from cli.cmd_simulate import simulate
-from model.dsl import ast as A
-from model.dsl import parse_scenario
-from properties.explore.counterexample import confirm
-from properties.monitors import MONITORED
+from mip6check.cli.cmd_simulate import simulate
+from mip6check.model.dsl import ast as A
+from mip6check.model.dsl import parse_scenario
+from mip6check.properties.explore.counterexample import confirm
+from mip6check.properties.monitors import MONITORED
 
 ROOT = Path(__file__).resolve().parents[2] / "traces" / "regressions"
 FILES = sorted(ROOT.glob("*.scenario"))

@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from properties.catalog import CATALOG, UnknownPropertyError
-from properties.report import junit, sarif
-from properties.verdict import Result, Status, Violation
+from mip6check.properties.catalog import CATALOG, UnknownPropertyError
+from mip6check.properties.report import junit, sarif
+from mip6check.properties.verdict import Result, Status, Violation
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from properties.report.msc import Arrow, Lifeline, MscViolation, render, render_svg
+from mip6check.properties.report.msc import Arrow, Lifeline, MscViolation, render, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -231,8 +231,8 @@ DECODED = [
 
 
 def test_from_decoded_packets() -> None:
-    from properties.report.msc import from_decoded, label_lines
-    from properties.verdict import Violation
+    from mip6check.properties.report.msc import from_decoded, label_lines
+    from mip6check.properties.verdict import Violation
 
     assert label_lines(DECODED[0]) == (
         ("BU A H seq=7 life=60 idlen=64", "HAO home=2001:db8:1::100", "AH"),

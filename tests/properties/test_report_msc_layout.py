@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from properties.report.msc import (
+from mip6check.properties.report.msc import (
     GAP_S,
     Arrow,
     Lifeline,
@@ -18,7 +18,7 @@ from properties.report.msc import (
     summarise,
     where,
 )
-from properties.verdict import Violation
+from mip6check.properties.verdict import Violation
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -248,7 +248,7 @@ def test_node_grouping_multicast_and_dad() -> None:
 
 
 def test_many_violations_are_capped_per_property() -> None:
-    from properties.report.msc import MAX_VIOLATIONS, drawn_violations
+    from mip6check.properties.report.msc import MAX_VIOLATIONS, drawn_violations
 
     pkts = _big_capture(3000)
     vs = [

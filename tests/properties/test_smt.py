@@ -12,16 +12,16 @@ import z3
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.config import DEFAULT, SeqHalf
-from model.roles import kernel as K
-from model.roles.logic import PY
-from properties.mutants import MUTANTS, ORIGINAL, patched_kernel
-from properties.smt import bmc as B
-from properties.smt.induction import PROOFS, READINGS, run_proof
-from properties.smt.run import run_all
-from properties.smt.spec import BA12, EQACK, FINDINGS
-from properties.smt.z3logic import Z3, Sym, intervals, to_py
-from properties.verdict import Status
+from mip6check.model.config import DEFAULT, SeqHalf
+from mip6check.model.roles import kernel as K
+from mip6check.model.roles.logic import PY
+from mip6check.properties.mutants import MUTANTS, ORIGINAL, patched_kernel
+from mip6check.properties.smt import bmc as B
+from mip6check.properties.smt.induction import PROOFS, READINGS, run_proof
+from mip6check.properties.smt.run import run_all
+from mip6check.properties.smt.spec import BA12, EQACK, FINDINGS
+from mip6check.properties.smt.z3logic import Z3, Sym, intervals, to_py
+from mip6check.properties.verdict import Status
 
 ACCEPT = DEFAULT.with_switches(seq_half=SeqHalf.ACCEPT)
 
@@ -362,7 +362,7 @@ def test_catalogue_is_large_and_well_formed() -> None:
 @cache
 def _kills() -> dict[str, frozenset[str]]:
     """Mutant name -> the proofs among its `catches` that report VIOLATED under it."""
-    from properties.smt.run import kill_table
+    from mip6check.properties.smt.run import kill_table
 
     return {name: frozenset(ps) for name, ps in kill_table().items()}
 
@@ -402,7 +402,7 @@ def test_bmc_real_kernel_shallow() -> None:
     ],
 )
 def test_bmc_finds_mutant_with_replayable_steps(mutant: str, check: str) -> None:
-    from properties.mutants import BY_NAME
+    from mip6check.properties.mutants import BY_NAME
 
     with BY_NAME[mutant].applied():
         rep = B.bmc(DEFAULT, max_depth=6, budget_s=20, checks=(check,))
@@ -429,7 +429,7 @@ def test_run_all_selected_properties_shape() -> None:
 
 @cache
 def _sym_rules(reading: str) -> tuple[Any, ...]:
-    from properties import draft_rules as R
+    from mip6check.properties import draft_rules as R
 
     cfg = READINGS[reading]
     s = Sym()
@@ -448,7 +448,7 @@ def _sym_rules(reading: str) -> tuple[Any, ...]:
 def test_draft_rules_py_equals_z3(
     e: K.Entry, bu: K.BUIn, env: K.NodeEnv, now: int, reading: str
 ) -> None:
-    from properties import draft_rules as R
+    from mip6check.properties import draft_rules as R
 
     cfg = READINGS[reading]
     se, sbu, senv, snow, out = _sym_rules(reading)
@@ -465,24 +465,24 @@ def test_draft_rules_py_equals_z3(
 
 @given(seqs, seqs, readings)
 def test_draft_greater_matches_kernel_on_the_real_kernel(a: int, b: int, reading: str) -> None:
-    from properties import draft_rules as R
+    from mip6check.properties import draft_rules as R
 
     cfg = READINGS[reading]
     assert R.greater(PY, a, b, cfg) == K.seq_greater(PY, a, b, cfg)
 
 
 def test_patched_reaches_any_model_attribute() -> None:
-    from properties.mutants import patched
+    from mip6check.properties.mutants import patched
 
-    with patched({"model.config:DEFAULT": "x", "seq_greater": "y"}):
-        import model.config
+    with patched({"mip6check.model.config:DEFAULT": "x", "seq_greater": "y"}):
+        import mip6check.model.config
 
-        assert model.config.DEFAULT == "x" and K.seq_greater == "y"
-    assert K.seq_greater is ORIGINAL.seq_greater and model.config.DEFAULT is DEFAULT
+        assert mip6check.model.config.DEFAULT == "x" and K.seq_greater == "y"
+    assert K.seq_greater is ORIGINAL.seq_greater and mip6check.model.config.DEFAULT is DEFAULT
 
 
 def test_vacuous_obligation_is_not_proved() -> None:
-    from properties.smt.induction import Goal, Obligation, prove
+    from mip6check.properties.smt.induction import Goal, Obligation, prove
 
     def build(cfg: Any) -> Goal:
         s = Sym()

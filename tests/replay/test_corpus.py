@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
+from mip6check.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT / "traces" / "captures"
@@ -100,8 +100,8 @@ def test_scenarios_simulated_now_replay_as_committed(
     (same properties; packet numbers may move as the engine evolves)."""
     import io
 
-    from model.dsl import parse_scenario
-    from model.dsl.build import run_scenario
+    from mip6check.model.dsl import parse_scenario
+    from mip6check.model.dsl.build import run_scenario
 
     stem = entry["file"][len("sim-") : -len(".pcapng")]
     sc = ROOT / "traces" / "scenarios" / f"{stem}.scenario"

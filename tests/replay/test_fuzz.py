@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.codec.pcap import PcapWriter, Record, iter_file
-from properties.replay import ReplayOptions, replay_file
-from properties.replay.engine import replay_file as _rf
+from mip6check.model.codec.pcap import PcapWriter, Record, iter_file
+from mip6check.properties.replay import ReplayOptions, replay_file
+from mip6check.properties.replay.engine import replay_file as _rf
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT / "traces" / "captures"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
-from model.addr import a
-from model.codec import AH, HomeAddress, IPv6Packet, bu, dest_options, encode_packet
-from model.codec.pcap import PcapWriter
-from properties.replay import (
+from mip6check.cli.main import main
+from mip6check.model.addr import a
+from mip6check.model.codec import AH, HomeAddress, IPv6Packet, bu, dest_options, encode_packet
+from mip6check.model.codec.pcap import PcapWriter
+from mip6check.properties.replay import (
     Limits,
     ReplayOptions,
     SAError,
@@ -201,7 +201,7 @@ def test_shared_mobility_captures_no_exception(shared_traces: Path) -> None:
         try:
             r = replay_file(str(p))
         except Exception as e:  # noqa: BLE001
-            from model.errors import CaptureError
+            from mip6check.model.errors import CaptureError
 
             assert isinstance(e, CaptureError), p
             continue

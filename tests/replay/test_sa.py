@@ -8,12 +8,20 @@ from dataclasses import replace
 
 import pytest
 
-from model.addr import a
-from model.codec import AH, HomeAddress, IPv6Packet, Routing0, bu, dest_options, encode_packet
-from model.codec.values import BindingAck
-from model.roles import ah as ahmod
-from properties.replay.facts import facts_of
-from properties.replay.sa import KeyRing, SecurityAssociation
+from mip6check.model.addr import a
+from mip6check.model.codec import (
+    AH,
+    HomeAddress,
+    IPv6Packet,
+    Routing0,
+    bu,
+    dest_options,
+    encode_packet,
+)
+from mip6check.model.codec.values import BindingAck
+from mip6check.model.roles import ah as ahmod
+from mip6check.properties.replay.facts import facts_of
+from mip6check.properties.replay.sa import KeyRing, SecurityAssociation
 
 HOME, HA, COA = a("2001:db8:1::100"), a("2001:db8:1::1"), a("2001:db8:2::100")
 KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f")

@@ -12,9 +12,9 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
-from model.addr import a
-from model.codec import AH, HomeAddress, IPv6Packet, bu, dest_options, encode_packet
-from model.codec.link import encode_ethernet
+from mip6check.model.addr import a
+from mip6check.model.codec import AH, HomeAddress, IPv6Packet, bu, dest_options, encode_packet
+from mip6check.model.codec.link import encode_ethernet
 
 MAC1 = bytes.fromhex("00005e005301")
 MAC2 = bytes.fromhex("00005e005302")

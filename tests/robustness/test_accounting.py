@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
-from model.codec.pcap import Record, RecordError, iter_records
-from model.errors import CaptureError
+from mip6check.cli.main import main
+from mip6check.model.codec.pcap import Record, RecordError, iter_records
+from mip6check.model.errors import CaptureError
 from tests.robustness.hostile import CAPTURES
 from tests.robustness.test_no_traceback import assert_calm
 

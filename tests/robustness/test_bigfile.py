@@ -44,7 +44,7 @@ def test_twenty_megabytes_bounded_memory_flat_throughput(tmp_path: Path) -> None
 
 def test_build_streams_distinct_frames(tmp_path: Path) -> None:
     """The generator writes what it says: repetitions differ only in time and Sequence Numbers."""
-    from model.codec.pcap import Record, iter_file
+    from mip6check.model.codec.pcap import Record, iter_file
 
     bench = _bench()
     p = tmp_path / "small.pcap"

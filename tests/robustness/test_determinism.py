@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from properties.smt.bmc import CHECKS
+from mip6check.properties.smt.bmc import CHECKS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "traces" / "examples" / "home-registration.pcapng"
@@ -37,7 +37,7 @@ def _once(argv: list[str], out_dir: Path, hashseed: int) -> tuple[int, bytes, di
     argv = [a.replace("{OUT}", str(out_dir)) for a in argv]
     env = {**os.environ, "PYTHONHASHSEED": str(hashseed)}
     r = subprocess.run(
-        [sys.executable, "-m", "cli.main", *argv],
+        [sys.executable, "-m", "mip6check.cli.main", *argv],
         capture_output=True,
         cwd=ROOT,
         env=env,

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz import targets
-from model.codec import DRAFT04, encode_packet
-from model.codec.link import encode_ethernet
-from model.codec.pcap import PcapngWriter, PcapWriter, Record, iter_file
+from mip6check.model.codec import DRAFT04, encode_packet
+from mip6check.model.codec.link import encode_ethernet
+from mip6check.model.codec.pcap import PcapngWriter, PcapWriter, Record, iter_file
 from tests.codec import strategies as S
 from tests.robustness.hostile import CAPTURES, FRAME
 

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
-from model.addr import a
-from model.codec import DecodeError, decode_packet
-from model.codec.ipv6 import MAX_TUNNEL_DEPTH, decode_partial
-from model.codec.ipv6 import Limits as CodecLimits
-from model.codec.pcap import PcapWriter
-from model.errors import ModelUsageError
-from properties.replay import Limits, ReplayOptions, replay_file
+from mip6check.cli.main import main
+from mip6check.model.addr import a
+from mip6check.model.codec import DecodeError, decode_packet
+from mip6check.model.codec.ipv6 import MAX_TUNNEL_DEPTH, decode_partial
+from mip6check.model.codec.ipv6 import Limits as CodecLimits
+from mip6check.model.codec.pcap import PcapWriter
+from mip6check.model.errors import ModelUsageError
+from mip6check.properties.replay import Limits, ReplayOptions, replay_file
 from tests.replay.test_replay_cli import _many_homes
 
 SRC, DST = a("2001:db8::1"), a("2001:db8::2")
@@ -197,7 +197,7 @@ def test_violations_kept_are_bounded(tmp_path: Path) -> None:
     """Every packet a violation (Binding Updates without authentication): at most max_violations kept,
     the rest counted as a limit hit."""
     p = tmp_path / "noauth.pcap"
-    from model.codec import HomeAddress, IPv6Packet, bu, dest_options, encode_packet
+    from mip6check.model.codec import HomeAddress, IPv6Packet, bu, dest_options, encode_packet
 
     with p.open("wb") as f:
         w = PcapWriter(f, linktype=229)

@@ -23,9 +23,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cli.main import main
-from model.codec.pcap import Record, RecordError, iter_records
-from model.errors import CaptureError
+from mip6check.cli.main import main
+from mip6check.model.codec.pcap import Record, RecordError, iter_records
+from mip6check.model.errors import CaptureError
 from tests.robustness.hostile import CAPTURES, SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -268,7 +268,7 @@ def test_unwritable_explore_out(
 ) -> None:
     """A counterexample that cannot be written: one line naming the directory (the search itself is
     replaced by a canned failure so this stays fast; the slow test below runs a real one)."""
-    import properties.explore.machines as machines
+    import mip6check.properties.explore.machines as machines
 
     def canned(**_: object) -> machines.Outcome:
         failure = machines.Failure(scenario=None, violation=None, error="canned", steps=1)  # type: ignore[arg-type]
@@ -295,10 +295,10 @@ mobile MN home 2001:db8:1::100 agent HA on home
 
 
 def _cli(*argv: str, timeout: float = 60, stdout: int | None = None) -> SimpleNamespace:
-    """Run `python -m cli.main ARGV` as a real process; a timeout is a result, not an exception."""
+    """Run `python -m mip6check.cli.main ARGV` as a real process; a timeout is a result, not an exception."""
     try:
         r = subprocess.run(
-            [sys.executable, "-m", "cli.main", *argv],
+            [sys.executable, "-m", "mip6check.cli.main", *argv],
             stdout=subprocess.PIPE if stdout is None else stdout,
             stderr=subprocess.PIPE,
             text=True,

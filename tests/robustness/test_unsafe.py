@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
-from model.addr import a
-from model.codec import UDP, HomeAddress, IPv6Packet, bu, dest_options, encode_packet
-from model.codec.pcap import PcapWriter
+from mip6check.cli.main import main
+from mip6check.model.addr import a
+from mip6check.model.codec import UDP, HomeAddress, IPv6Packet, bu, dest_options, encode_packet
+from mip6check.model.codec.pcap import PcapWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 TREES = ("model", "properties", "cli")
@@ -66,7 +66,7 @@ ALLOWED_CALLS = {
 }
 # importlib.import_module: every name comes from a fixed table in the code, never from input as is.
 ALLOWED_IMPORT_MODULE = {
-    "cli/main.py": "cli.cmd_<name> for a name in COMMANDS (checked before the import)",
+    "cli/main.py": "mip6check.cli.cmd_<name> for a name in COMMANDS (checked before the import)",
     "properties/verify.py": "engine modules of the constant ENGINES table",
     "properties/mutants.py": "targets of the built-in mutant table (--mutant NAME is a key of it)",
 }

@@ -5,11 +5,20 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from model.addr import Addr, Prefix, a
-from model.codec.values import AH, DestOptions, IPv6Packet, NoNextHeader, Option, Pad1, PadN, Upper
-from model.config import DEFAULT, Config
-from model.roles.events import Action, Transmit
-from model.roles.hooks import Received
+from mip6check.model.addr import Addr, Prefix, a
+from mip6check.model.codec.values import (
+    AH,
+    DestOptions,
+    IPv6Packet,
+    NoNextHeader,
+    Option,
+    Pad1,
+    PadN,
+    Upper,
+)
+from mip6check.model.config import DEFAULT, Config
+from mip6check.model.roles.events import Action, Transmit
+from mip6check.model.roles.hooks import Received
 
 
 @dataclass

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from model.config import DEFAULT
-from model.roles import kernel as K
-from model.roles.binding_cache import BindingCache
-from model.roles.events import CacheDeleted
+from mip6check.model.config import DEFAULT
+from mip6check.model.roles import kernel as K
+from mip6check.model.roles.binding_cache import BindingCache
+from mip6check.model.roles.events import CacheDeleted
 
 HOMES = [bytes([0x20, 1] + [0] * 13 + [i]) for i in range(1, 6)]
 COAS = [bytes([0x20, 2] + [0] * 13 + [i]) for i in range(1, 4)]

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from model.config import DEFAULT
-from model.roles.binding_update_list import BindingUpdateList
+from mip6check.model.config import DEFAULT
+from mip6check.model.roles.binding_update_list import BindingUpdateList
 
 DESTS = [bytes([0x20, 9] + [0] * 13 + [i]) for i in range(1, 4)]
 HOMES = [bytes([0x20, 1] + [0] * 13 + [i]) for i in range(1, 3)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from model.addr import a
-from model.codec import encode_packet
-from model.codec.values import (
+from mip6check.model.addr import a
+from mip6check.model.codec import encode_packet
+from mip6check.model.codec.values import (
     AH,
     UDP,
     BindingAck,
@@ -19,10 +19,10 @@ from model.codec.values import (
     NoNextHeader,
     Routing0,
 )
-from model.config import DEFAULT, BuCLength, SeqHalf
-from model.roles.choices import Choices
-from model.roles.correspondent import Correspondent
-from model.roles.events import (
+from mip6check.model.config import DEFAULT, BuCLength, SeqHalf
+from mip6check.model.roles.choices import Choices
+from mip6check.model.roles.correspondent import Correspondent
+from mip6check.model.roles.events import (
     BindingIgnored,
     BindingProcessed,
     CacheDeleted,

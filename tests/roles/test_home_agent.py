@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from model.addr import ALL_NODES, a, home_agents_anycast, is_link_local
-from model.codec import encode_packet
-from model.codec.values import (
+from mip6check.model.addr import ALL_NODES, a, home_agents_anycast, is_link_local
+from mip6check.model.codec import encode_packet
+from mip6check.model.codec.values import (
     AH,
     UDP,
     BindingAck,
@@ -19,17 +19,17 @@ from model.codec.values import (
     RouterAdvertisement,
     TargetLLA,
 )
-from model.config import DEFAULT
-from model.roles.choices import DEFAULT_CHOICES, Choices
-from model.roles.events import (
+from mip6check.model.config import DEFAULT
+from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
+from mip6check.model.roles.events import (
     BindingProcessed,
     CacheDeleted,
     CacheUpdated,
     Dropped,
     Intercepted,
 )
-from model.roles.home_agent import HomeAgent
-from model.roles.previous_router import PreviousRouter
+from mip6check.model.roles.home_agent import HomeAgent
+from mip6check.model.roles.previous_router import PreviousRouter
 from tests.roles.fakes import (
     FOREIGN_NET,
     HA_ADDR,

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.config import DEFAULT, Config, SeqHalf
-from model.roles import kernel as k
-from model.roles.logic import PY
+from mip6check.model.config import DEFAULT, Config, SeqHalf
+from mip6check.model.roles import kernel as k
+from mip6check.model.roles.logic import PY
 
 ACCEPT = Config(seq_half=SeqHalf.ACCEPT)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import z3
 
-from model.config import DEFAULT
-from model.roles import kernel as K
-from model.roles.logic import PY
-from properties.smt.z3logic import Z3
+from mip6check.model.config import DEFAULT
+from mip6check.model.roles import kernel as K
+from mip6check.model.roles.logic import PY
+from mip6check.properties.smt.z3logic import Z3
 
 
 def proved(claim: object) -> bool:

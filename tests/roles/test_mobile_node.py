@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from model.addr import ALL_ROUTERS, a, home_agents_anycast, is_link_local
-from model.codec import encode_packet
-from model.codec.values import (
+from mip6check.model.addr import ALL_ROUTERS, a, home_agents_anycast, is_link_local
+from mip6check.model.codec import encode_packet
+from mip6check.model.codec.values import (
     UDP,
     BindingAck,
     BindingRequest,
@@ -17,10 +17,10 @@ from model.codec.values import (
     RouterAdvertisement,
     RouterSolicitation,
 )
-from model.config import DEFAULT, Config, RateScope
-from model.roles.choices import DEFAULT_CHOICES, Choices
-from model.roles.events import BindingAckReceived, BindingUpdateSent, Note
-from model.roles.mobile_node import MobileNode
+from mip6check.model.config import DEFAULT, Config, RateScope
+from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
+from mip6check.model.roles.events import BindingAckReceived, BindingUpdateSent, Note
+from mip6check.model.roles.mobile_node import MobileNode
 from tests.roles.fakes import (
     FOREIGN_NET,
     HA_ADDR,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from model.addr import a
-from model.codec import encode_packet
-from model.codec.values import (
+from mip6check.model.addr import a
+from mip6check.model.codec import encode_packet
+from mip6check.model.codec.values import (
     UDP,
     BindingAck,
     BindingRequest,
@@ -19,12 +19,12 @@ from model.codec.values import (
     PrefixInfo,
     RouterAdvertisement,
 )
-from model.config import DEFAULT
-from model.roles import kernel as K
-from model.roles.choices import Choices
-from model.roles.events import Action, BindingUpdateSent, BulChanged
-from model.roles.logic import PY
-from model.roles.mobile_node import MobileNode
+from mip6check.model.config import DEFAULT
+from mip6check.model.roles import kernel as K
+from mip6check.model.roles.choices import Choices
+from mip6check.model.roles.events import Action, BindingUpdateSent, BulChanged
+from mip6check.model.roles.logic import PY
+from mip6check.model.roles.mobile_node import MobileNode
 from tests.roles.fakes import (
     FOREIGN_NET,
     HA_ADDR,

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from model.addr import ALL_NODES, UNSPECIFIED, Prefix, a, solicited_node
-from model.codec import decode_packet, encode_packet
-from model.codec.options import dest_options
-from model.codec.values import (
+from mip6check.model.addr import ALL_NODES, UNSPECIFIED, Prefix, a, solicited_node
+from mip6check.model.codec import decode_packet, encode_packet
+from mip6check.model.codec.options import dest_options
+from mip6check.model.codec.values import (
     AH,
     UDP,
     DestOptions,
@@ -28,13 +28,13 @@ from model.codec.values import (
     TimeExceeded,
     UnknownOption,
 )
-from model.config import DEFAULT, AuthMode
-from model.errors import DecodeError, ModelUsageError
-from model.roles.events import Action, Delivered, Dropped, Note, Transmit
-from model.roles.hooks import NodeCore, Received, data_payload
-from model.roles.nd import NeighborCache, NState
-from model.roles.node import MIN_MTU, IPv6Node, NoMobility, data_packet, mcast_lla
-from model.roles.routing import RhVerdict, rh0_final_form, rh0_step
+from mip6check.model.config import DEFAULT, AuthMode
+from mip6check.model.errors import DecodeError, ModelUsageError
+from mip6check.model.roles.events import Action, Delivered, Dropped, Note, Transmit
+from mip6check.model.roles.hooks import NodeCore, Received, data_payload
+from mip6check.model.roles.nd import NeighborCache, NState
+from mip6check.model.roles.node import MIN_MTU, IPv6Node, NoMobility, data_packet, mcast_lla
+from mip6check.model.roles.routing import RhVerdict, rh0_final_form, rh0_step
 
 MAC_R = bytes.fromhex("020000000001")
 MAC_H = bytes.fromhex("020000000010")
@@ -561,7 +561,7 @@ def test_ah_presence_mode_and_tamper() -> None:
     assert mob.rx[-1].auth is True  # PRESENCE: AH present is enough
     v = host(Recorder(), auth=AuthMode.VERIFY)
     v.keys.add(H1, a("2001:db8:1::2"), key)
-    from model.roles import ah as ahmod
+    from mip6check.model.roles import ah as ahmod
 
     signed = ahmod.sign(ah_packet(a("2001:db8:1::2"), H1), key, encode_packet)
     assert ahmod.verify(wire(signed), key, encode_packet)
@@ -572,7 +572,7 @@ def test_ah_presence_mode_and_tamper() -> None:
 
 def test_ah_survives_routing_header_swap() -> None:
     key = b"q" * 20
-    from model.roles import ah as ahmod
+    from mip6check.model.roles import ah as ahmod
 
     p = IPv6Packet(FAR, H1, (Routing0(1, (B2,)), AH(1, 1, b"")), UDP(7001, 7001, b"x"))
     signed = ahmod.sign(p, key, encode_packet)
@@ -599,8 +599,8 @@ def test_neighbor_cache_queue_bound_and_stale() -> None:
 
 
 def test_hop_by_hop_unknown_option_checked_by_router() -> None:
-    from model.codec.options import pad_options
-    from model.codec.values import HopByHop
+    from mip6check.model.codec.options import pad_options
+    from mip6check.model.codec.values import HopByHop
 
     r = router()
     learn(r, "e1", H1, MAC_H)
@@ -616,7 +616,7 @@ def test_hop_by_hop_unknown_option_checked_by_router() -> None:
 
 
 def test_unknown_routing_type_with_segments_left_points_at_type() -> None:
-    from model.codec.values import RoutingOther
+    from mip6check.model.codec.values import RoutingOther
 
     n = host()
     learn(n, "e0", a("2001:db8:1::2"), MAC_X)
@@ -632,7 +632,7 @@ def test_unknown_routing_type_with_segments_left_points_at_type() -> None:
 
 
 def test_unknown_next_header_and_late_hop_by_hop_are_code1() -> None:
-    from model.codec.values import HopByHop, Raw
+    from mip6check.model.codec.values import HopByHop, Raw
 
     n = host()
     learn(n, "e0", a("2001:db8:1::2"), MAC_X)
@@ -652,7 +652,7 @@ def test_unknown_next_header_and_late_hop_by_hop_are_code1() -> None:
 
 
 def test_fragments_dropped_and_anycast_accepted() -> None:
-    from model.codec.values import Fragment
+    from mip6check.model.codec.values import Fragment
 
     class Anycast(Recorder):
         def anycast(self) -> tuple[bytes, ...]:
@@ -687,7 +687,7 @@ def test_icmp_error_reaches_mobility_and_echo_is_answered() -> None:
         a("2001:db8:1::2"), H1, (), DestUnreachable(3, encode_packet(data_packet(H1, B2, 1)))
     )
     assert tx(n.receive("e0", wire(err), 0)) == [] and len(mob.errors) == 1
-    from model.codec.values import EchoReply, EchoRequest
+    from mip6check.model.codec.values import EchoReply, EchoRequest
 
     (rep,) = tx(
         n.receive("e0", wire(IPv6Packet(a("2001:db8:1::2"), H1, (), EchoRequest(3, 4, b"z"))), 0)

@@ -7,10 +7,10 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.addr import ALL_NODES, ALL_ROUTERS, UNSPECIFIED, Prefix, a, solicited_node
-from model.codec import decode_packet, encode_packet
-from model.codec.options import dest_options, pad_options
-from model.codec.values import (
+from mip6check.model.addr import ALL_NODES, ALL_ROUTERS, UNSPECIFIED, Prefix, a, solicited_node
+from mip6check.model.codec import decode_packet, encode_packet
+from mip6check.model.codec.options import dest_options, pad_options
+from mip6check.model.codec.values import (
     AH,
     UDP,
     EchoRequest,
@@ -28,9 +28,9 @@ from model.codec.values import (
     TargetLLA,
     UnknownOption,
 )
-from model.config import DEFAULT, AuthMode
-from model.errors import DecodeError
-from model.roles.node import IPv6Node, NoMobility
+from mip6check.model.config import DEFAULT, AuthMode
+from mip6check.model.errors import DecodeError
+from mip6check.model.roles.node import IPv6Node, NoMobility
 
 H = a("2001:db8:1::10")
 R = a("2001:db8:1::1")

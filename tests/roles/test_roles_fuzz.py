@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.codec.values import (
+from mip6check.model.codec.values import (
     UDP,
     BindingAck,
     BindingRequest,
@@ -18,11 +18,11 @@ from model.codec.values import (
     PrefixInfo,
     RouterAdvertisement,
 )
-from model.config import DEFAULT
-from model.roles.correspondent import Correspondent
-from model.roles.home_agent import HomeAgent
-from model.roles.hooks import Received
-from model.roles.mobile_node import MobileNode
+from mip6check.model.config import DEFAULT
+from mip6check.model.roles.correspondent import Correspondent
+from mip6check.model.roles.home_agent import HomeAgent
+from mip6check.model.roles.hooks import Received
+from mip6check.model.roles.mobile_node import MobileNode
 from tests.roles.fakes import (
     CN_ADDR,
     FOREIGN_NET,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from model.errors import ModelUsageError
-from model.roles.timers import TimerSet
+from mip6check.model.errors import ModelUsageError
+from mip6check.model.roles.timers import TimerSet
 
 
 def test_arm_cancel_pop() -> None:
