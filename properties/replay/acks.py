@@ -1,0 +1,366 @@
+"""Binding Acknowledgements (§5.2, §7.2-§7.5, §8.1-§8.3): the receiver's answer judged against
+every state of its Binding Cache consistent with the capture, and what the answer reveals of it."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import product
+
+from mip6check.model.addr import fmt
+from mip6check.model.codec.values import BindingAck, BindingUpdate
+from mip6check.model.roles import kernel
+from mip6check.model.roles.logic import PY
+from mip6check.properties.replay.base import EVERY, INF, ObserverBase
+from mip6check.properties.replay.facts import PacketFacts, malformed_seq
+from mip6check.properties.replay.state import Flow, Obligation, SeenBA, SeenBU
+
+HA_STATUS_PROPERTY = {
+    int(kernel.Status.HOME_REG_NOT_SUPPORTED): "HA-NOT-HA-132",
+    int(kernel.Status.NOT_HOME_SUBNET): "HA-NOT-HOME-133",
+    int(kernel.Status.DHAAD_RESPONSE): "HA-DHAAD-135",
+    int(kernel.Status.BAD_ID_LENGTH): "HA-IDLEN-136",
+}
+
+
+def _opt_len(o: BindingUpdate | BindingAck) -> int:
+    if isinstance(o, BindingUpdate):
+        return (24 if o.care_of is not None else 8) + len(o.ext)
+    return 11 + len(o.ext)
+
+
+@lru_cache(maxsize=4096)
+def _statuses(
+    h: bool,
+    lifetime: int,
+    coa_is_home: bool,
+    has_entry_c: tuple[bool, ...],
+    is_ha_c: tuple[bool, ...],
+    on_link_c: tuple[bool, ...],
+    id_length: int,
+    ha_idl_c: tuple[int, ...],
+    to_anycast: bool,
+) -> frozenset[int]:
+    out: set[int] = set()
+    for has_entry, is_ha, on_link, ha_idl, full, evict, create in product(
+        has_entry_c, is_ha_c, on_link_c, ha_idl_c, (False, True), (False, True), (True, False)
+    ):
+        _, st = kernel.cache_decision(
+            PY,
+            h=h,
+            lifetime=lifetime,
+            coa_is_home=coa_is_home,
+            has_entry=has_entry,
+            cache_full=full,
+            any_evictable=evict,
+            is_home_agent=is_ha,
+            home_on_link=on_link,
+            id_length=id_length,
+            ha_id_length=ha_idl,
+            to_anycast=to_anycast,
+            will_create=create,
+        )
+        out.add(int(st))
+    return frozenset(out)
+
+
+class Acknowledgements(ObserverBase):
+    """BC-*, HA-* Status rules and W-BA-VIA-RH, judged at each Binding Acknowledgement."""
+
+    def _on_ba(self, f: PacketFacts, auth: bool) -> None:
+        ba = f.ba
+        r = f.src
+        home = f.final_dst
+        if f.rh is None or f.rh.segments_left == 0:
+            home = self.coa_home.get(f.dst, f.dst)
+        if ba is None:
+            m = next(m for m in f.malformed if m.kind == "BA")
+            seq, status, opt_len = malformed_seq(m), None, len(m.data)
+        else:
+            seq, status, opt_len = ba.seq, ba.status, _opt_len(ba)
+        if seq is None:
+            return
+        if r in self.no_recog:
+            self._flag(
+                "W-UNKNOWN-OPT-11X",
+                r,
+                f"{fmt(r)} answered a Binding Update after declaring the option unrecognised "
+                f"(Parameter Problem in packet {self.no_recog[r]})",
+                (self.no_recog[r],),
+            )
+        fl = self.flows.get((home, r)) or self._flow(home, r)
+        if fl is None:
+            return
+        chain = fl.chain_first
+        outcome = kernel.ba_outcome(
+            PY,
+            self.cfg,
+            auth=auth,
+            opt_len=opt_len,
+            seq_matches=chain is None or chain.seq == seq,
+            status=status if status is not None else 0,
+        )
+        if status is None:
+            outcome = int(kernel.BAOutcome.IGNORE)
+        fl.bas.append(
+            SeenBA(self._index, self._t, seq, status if status is not None else -1, outcome)
+        )
+        fl.unacked.clear()
+        if outcome == int(kernel.BAOutcome.IGNORE):
+            short = opt_len < self.cfg.ba_min_length
+            fl.invalid_ba = -self._index if short else self._index
+        else:
+            for ob in self.oblig.get(home, ()):
+                if ob.flow is fl and ob.kind == "retx":
+                    ob.done = True
+        bu = fl.bu_with_seq(seq)
+        if bu is not None and self._t - bu.t > self.cfg.max_bindack_timeout * 2:
+            bu = None
+        self._ba_routing(f, fl, bu, status)
+        if bu is None:
+            last = fl.last_bu()
+            if (
+                last is not None
+                and last.t <= self._t
+                and self._t - last.t < self.cfg.max_update_rate - self.tol
+                and not kernel.seq_greater(PY, last.seq, seq, self.cfg)
+            ):
+                self._flag(
+                    "BC-BA-SEQ",
+                    r,
+                    f"Binding Acknowledgement seq {seq} answers no Binding Update: the one in packet "
+                    f"{last.index} had seq {last.seq}, and no other could have been sent since",
+                    (last.index,),
+                )
+            else:
+                fl.gap = True
+            return
+        if status is not None and bu.length_ok:
+            self._judge_ba(f, fl, bu, status, ba)
+        elif not bu.length_ok:
+            self._flag(
+                "W-BU-MINLEN",
+                r,
+                f"Binding Update in packet {bu.index} was too short and had to be silently ignored, "
+                "yet it was acknowledged",
+                (bu.index,),
+                section="7.2",
+            )
+
+    def _ba_routing(self, f: PacketFacts, fl: Flow, bu: SeenBU | None, status: int | None) -> None:
+        """W-BA-VIA-RH (§5.2, §7.5) and BC-REJECT-NO-CACHE's routing half."""
+        routed = f.rh is not None and f.rh.segments_left > 0
+        if bu is not None:
+            if bu.coa == bu.home:
+                return  # de-registration at home: no care-of address to route by (B8)
+            if not routed:
+                self._flag(
+                    "W-BA-VIA-RH",
+                    f.src,
+                    f"Binding Acknowledgement for the Binding Update in packet {bu.index} sent without "
+                    f"a Routing header (care-of {fmt(bu.coa)}, home {fmt(bu.home)})",
+                    (bu.index,),
+                )
+            elif f.dst != bu.coa or f.final_dst != bu.home:
+                rejected = status is not None and not kernel.accepted(PY, status)
+                if rejected and fl.known == "present" and f.dst == fl.k_coa:
+                    self._flag(
+                        "BC-REJECT-NO-CACHE",
+                        f.src,
+                        f"rejecting Binding Acknowledgement routed via the cached care-of address "
+                        f"{fmt(f.dst)}, not via {fmt(bu.coa)} of the Binding Update in packet {bu.index}",
+                        (bu.index,),
+                    )
+                else:
+                    self._flag(
+                        "W-BA-VIA-RH",
+                        f.src,
+                        f"Binding Acknowledgement routed to {fmt(f.dst)} with final segment "
+                        f"{fmt(f.final_dst)}; the Binding Update in packet {bu.index} asks for "
+                        f"{fmt(bu.coa)} then {fmt(bu.home)}",
+                        (bu.index,),
+                    )
+        elif not routed and f.dst in self.coa_home and self.coa_home[f.dst] != f.dst:
+            self._flag(
+                "W-BA-VIA-RH",
+                f.src,
+                f"Binding Acknowledgement sent to care-of address {fmt(f.dst)} without a Routing "
+                "header naming the home address",
+            )
+
+    def _hidden_env(
+        self, f: PacketFacts, bu: SeenBU
+    ) -> tuple[list[bool], list[bool], tuple[int, ...], bool]:
+        """(is_home_agent choices, home_on_link choices, HA ID length choices, to_anycast) for the
+        receiver. The home agent's interface-identifier length is unknown unless the topology gives
+        it or it accepted a nonzero ID Length before (§8.2)."""
+        r = bu.dst
+        to_anycast = self._anycast(r)
+        ha = self.is_ha.get(r)
+        if to_anycast:
+            ha = True
+        is_ha_c = [ha] if ha is not None else [True, False]
+        pref = self._prefixes_of(f.src if to_anycast else r)
+        on_link_c = [any(p.contains(bu.home) for p in pref)] if pref else [True, False]
+        known = self.ha_idlen.get(r)
+        if known is not None:
+            idl_c: tuple[int, ...] = (known,)
+        elif bu.id_length:
+            idl_c = (bu.id_length, bu.id_length - 1 if bu.id_length > 1 else bu.id_length + 1)
+        else:
+            idl_c = (64,)
+        return is_ha_c, on_link_c, idl_c, to_anycast
+
+    def _statuses(
+        self,
+        bu: SeenBU,
+        entries: list[tuple[bool, int]],
+        is_ha_c: list[bool],
+        on_link_c: list[bool],
+        ha_idl: tuple[int, ...],
+        to_anycast: bool,
+    ) -> frozenset[int]:
+        """Every Status the kernel's cache decision gives over the hidden choices (room in the cache,
+        an evictable entry, the §7.3 MAY to create, and whatever of the receiver is unknown)."""
+        return _statuses(
+            bu.h,
+            bu.lifetime,
+            bu.coa == bu.home,
+            tuple(sorted({he for he, _ in entries})),
+            tuple(is_ha_c),
+            tuple(on_link_c),
+            bu.id_length,
+            ha_idl,
+            to_anycast,
+        )
+
+    def _judge_ba(
+        self, f: PacketFacts, fl: Flow, bu: SeenBU, status: int, ba: BindingAck | None
+    ) -> None:
+        """BC-STALE-IGNORED, BC-SEQ-MONOTONIC, BC-BA-STATUS, HA-*, BC-HOMEREG-FULL-131 (§7.2-§8.3)."""
+        cfg, r = self.cfg, f.src
+        state, eseq = self._entry(fl, bu)
+        entries = {"present": [(True, eseq)], "absent": [(False, 0)]}.get(
+            state, [(False, 0), (True, (bu.seq + kernel.SEQ_HALF) % kernel.SEQ_MOD)]
+        )
+        checks = {
+            kernel.bu_check(
+                PY,
+                cfg,
+                auth=bu.auth,
+                length_ok=bu.length_ok,
+                has_hao=bu.has_hao,
+                has_entry=he,
+                entry_seq=es,
+                seq=bu.seq,
+            )
+            for he, es in entries
+        }
+        acc = kernel.accepted(PY, status)
+        valid_possible = (
+            int(kernel.Check.VALID) in checks or int(kernel.Check.EQUAL_SEQ_REACK) in checks
+        )
+        if not valid_possible:
+            (check,) = checks if len(checks) == 1 else (min(checks),)
+            if check == int(kernel.Check.STALE_SEQ) and acc:
+                pid, why = (
+                    "BC-SEQ-MONOTONIC",
+                    (
+                        f"accepted Sequence Number {bu.seq} although {eseq} is stored for "
+                        f"{fmt(bu.home)} (acknowledged in packet {fl.k_ba}) and {bu.seq} is not "
+                        f"greater modulo 2^16{EVERY}"
+                    ),
+                )
+            else:
+                pid = "BC-STALE-IGNORED"
+                why = {
+                    int(kernel.Check.NO_AUTH): "it carried no valid AH or ESP",
+                    int(kernel.Check.NO_HAO): "it carried no Home Address option",
+                    int(kernel.Check.TOO_SHORT): "its Option Length was too short",
+                    int(
+                        kernel.Check.STALE_SEQ
+                    ): f"its Sequence Number {bu.seq} is not greater than "
+                    f"the stored {eseq} (packet {fl.k_ba})",
+                }.get(check, "it failed §7.2")
+                why = f"answered (Status {status}) a Binding Update that §7.2 says to ignore silently: {why}"
+            self._flag(
+                pid,
+                r,
+                f"{why}; Binding Update in packet {bu.index}",
+                (bu.index,) + ((fl.k_ba,) if fl.k_ba else ()),
+                section="7.2",
+            )
+            return
+        is_ha_c, on_link_c, ha_idl, to_anycast = self._hidden_env(f, bu)
+        if to_anycast and f.src == bu.dst:
+            self._flag(
+                "HA-DHAAD-135",
+                r,
+                "Binding Acknowledgement to a Binding Update sent to the Home-Agents anycast address "
+                "has that anycast address as source; it must be a unicast address of the home agent",
+                (bu.index,),
+                section="8.1",
+            )
+        possible = self._statuses(bu, entries, is_ha_c, on_link_c, ha_idl, to_anycast)
+        ok = any(kernel.accepted(PY, s) for s in possible) if acc else status in possible
+        if not ok:
+            accepts = any(kernel.accepted(PY, s) for s in possible)
+            # attribution: a node answering an H BU acts as a home agent; name the rule it broke there
+            named = possible
+            if bu.h and len(is_ha_c) == 2:
+                named = self._statuses(bu, entries, [True], on_link_c, ha_idl, to_anycast)
+            rejections = sorted(s for s in named if not kernel.accepted(PY, s))
+            pid = "BC-BA-STATUS"
+            if len(rejections) == 1 and (acc or not accepts):
+                x = rejections[0]
+                pid = HA_STATUS_PROPERTY.get(x, "BC-HOMEREG-FULL-131" if x == 131 and bu.h else pid)
+            elif bu.h and not acc and 131 in rejections and status not in HA_STATUS_PROPERTY:
+                pid = "BC-HOMEREG-FULL-131"
+            allowed = ", ".join(str(s) for s in sorted(possible))
+            self._flag(
+                pid,
+                r,
+                f"Status {status} for the Binding Update in packet {bu.index}; in every state "
+                f"consistent with the capture the model answers with Status in {{{allowed}}}"
+                + (" (<128 = accepted)" if accepts else ""),
+                (bu.index,),
+            )
+        if to_anycast:
+            self._role(r, "home_agent")
+        if not acc:
+            if status == int(kernel.Status.HOME_REG_NOT_SUPPORTED):
+                if len(self.is_ha) < self.o.limits.max_nodes:
+                    self.is_ha.setdefault(r, False)
+            return
+        # what the accepted BU did to the receiver's entry (§7.3, §7.4, §8.2, §8.3)
+        if bu.h:
+            if r in self.is_ha or len(self.is_ha) < self.o.limits.max_nodes:
+                self.is_ha[r] = True
+            self._role(r, "home_agent")
+        if kernel.wants_delete(PY, bu.lifetime, bu.coa == bu.home):
+            fl.known = "absent"
+            if self.reg.get(bu.home) is fl:
+                del self.reg[bu.home]
+        else:
+            was = fl.known
+            if was == "present" and fl.k_coa != bu.coa and fl.k_coa is not None and fl.k_ba:
+                fl.prev_bind = (fl.k_coa, fl.k_ba)
+            fl.known = "present"
+            fl.k_seq, fl.k_coa, fl.k_home_reg = bu.seq, bu.coa, bu.h
+            granted = max(bu.lifetime, ba.lifetime if ba is not None else 0)
+            fl.k_expiry = None if granted == INF or bu.lifetime == INF else self._t + granted * 1000
+            if bu.h:
+                if was != "present" and not fl.gap:
+                    self._oblige(
+                        r,
+                        Obligation(
+                            "gna",
+                            self._t + self.o.answer_timeout,
+                            fl,
+                            self._index,
+                            (self._index,),
+                            extra=bu.home,
+                        ),
+                    )
+                self.reg[bu.home] = fl
+        fl.k_bu, fl.k_ba = bu, self._index
+        fl.effect = None

@@ -1,0 +1,280 @@
+"""Binding Requests, ICMP Parameter Problems, Neighbor Discovery and tunnels (§8.2, §8.4, §8.5,
+§9.5, §9.9, §9.11, §9.13, §10): the home agent's interception and the mobile node's answers."""
+
+from __future__ import annotations
+
+from mip6check.model.addr import ALL_NODES, Addr, fmt, is_link_local, is_multicast, is_site_local
+from mip6check.model.codec import invoking_packet
+from mip6check.model.codec.values import (
+    NeighborAdvertisement,
+    NeighborSolicitation,
+    ParamProblem,
+    RouterAdvertisement,
+)
+from mip6check.properties.replay.base import EVERY, INF, ObserverBase
+from mip6check.properties.replay.facts import PacketFacts, facts_of
+from mip6check.properties.replay.state import Flow, Obligation
+
+
+class Interception(ObserverBase):
+    """HA-TUNNEL, HA-DEREG, HA-PROXY-NS, HA-GRATUITOUS-NA, SYS-NO-LOOP and the obligations they start."""
+
+    def _on_br(self, f: PacketFacts) -> None:
+        """§9.11: a Binding Request should be answered with a Binding Update to its source."""
+        home = f.final_dst
+        if f.rh is None or f.rh.segments_left == 0:
+            home = self.coa_home.get(f.dst, f.dst)
+        self._role(f.src, "correspondent")
+        if home in self.homes:
+            self._oblige(
+                home,
+                Obligation(
+                    "br-answer",
+                    self._t + self.o.answer_timeout,
+                    None,
+                    self._index,
+                    (self._index,),
+                    extra=f.src,
+                ),
+            )
+
+    def _on_pp(self, f: PacketFacts, pp: ParamProblem) -> None:
+        """§9.9, IPv6 §4.2: Parameter Problem code 2 for a BU stops BUs to that node."""
+        if pp.code != 2:
+            return
+        inner, _ = invoking_packet(pp.invoking, self.cfg.profile)
+        if inner is None:
+            return
+        fi = facts_of(inner)
+        if is_multicast(fi.dst):
+            self._flag(
+                "W-UNKNOWN-OPT-11X",
+                f.src,
+                "ICMP Parameter Problem sent for a packet to a multicast destination; an unknown "
+                "option of type 11xxxxxx is discarded silently there",
+                section="5.1",
+            )
+        if fi.bu is None and not any(u.opt_type >> 6 == 3 for u in fi.unknown):
+            return
+        home = fi.hao.home_address if fi.hao is not None else fi.src
+        fl = self.flows.get((home, fi.final_dst))
+        if fl is not None:
+            fl.pp2 = self._index
+        if len(self.no_recog) < self.o.limits.max_nodes:
+            self.no_recog.setdefault(f.src, self._index)
+
+    def _on_na(self, f: PacketFacts, na: NeighborAdvertisement) -> None:
+        """HA-GRATUITOUS-NA (§8.2), MN-RETURN-HOME (§9.13), HA-PROXY-NS (§8.2)."""
+        self._add(self.nd_senders, f.src, "nd_senders")
+        tgt = na.target
+        self._done(f.src, "proxy-ns", extra=tgt)
+        if not (is_multicast(f.dst) or f.dst == ALL_NODES):
+            return
+        reg = self.reg.get(tgt)
+        if reg is not None and f.src == reg.dst:
+            self._done(f.src, "gna", extra=tgt)
+            if na.solicited or not na.override:
+                self._flag(
+                    "HA-GRATUITOUS-NA",
+                    f.src,
+                    f"gratuitous Neighbor Advertisement for {fmt(tgt)} has S = {int(na.solicited)}, "
+                    f"O = {int(na.override)} (must be S = 0, O = 1)",
+                    (reg.k_ba or 0,),
+                )
+        elif tgt in self.homes and (f.src == tgt or is_link_local(f.src)) and reg is None:
+            if na.solicited or not na.override:
+                self._flag(
+                    "MN-RETURN-HOME",
+                    tgt,
+                    f"unsolicited Neighbor Advertisement for the home address {fmt(tgt)} has "
+                    f"S = {int(na.solicited)}, O = {int(na.override)} (must be S = 0, O = 1)",
+                    section="9.13",
+                )
+
+    def _on_ns(self, f: PacketFacts, ns: NeighborSolicitation) -> None:
+        if f.src != bytes(16):
+            self._add(self.nd_senders, f.src, "nd_senders")
+        reg = self.reg.get(ns.target)
+        if reg is None or reg.known != "present":
+            return
+        if reg.k_expiry is not None and self._t > reg.k_expiry - self.tol:
+            return
+        if f.src == reg.dst:
+            self._ha_resolves_home(f, reg, ns.target)
+            return
+        self._oblige(
+            reg.dst,
+            Obligation(
+                "proxy-ns",
+                self._t + min(self.o.answer_timeout, 1000),
+                reg,
+                self._index,
+                (self._index,),
+                extra=ns.target,
+            ),
+        )
+
+    def _ha_resolves_home(self, f: PacketFacts, reg: Flow, home: Addr) -> None:
+        """BC-HOMEREG-NOEVICT (part, §4.3, §7.7, §8.2): the home agent resolving a home address it
+        holds an unexpired registration for, no BU since, shows the entry has left its cache."""
+        kb = reg.k_bu
+        if kb is None:
+            return
+        if any(b.t > kb.t and b.seq != kb.seq for b in reg.bus):
+            return
+        if self._unseen_bu_possible(reg, kb.t, self._t):
+            return
+        self._flag(
+            "BC-HOMEREG-NOEVICT",
+            f.src,
+            f"solicits the link-layer address of {fmt(home)} although its home registration "
+            f"(acknowledged in packet {reg.k_ba}) is unexpired and no Binding Update followed: the "
+            "entry left the cache before its lifetime",
+            (kb.index, reg.k_ba or 0),
+            section="8.2",
+        )
+
+    # ------------------------------------------------------------ tunnels (§8.4, §9.5, §10)
+
+    def _on_tunnel(self, f: PacketFacts, fi: PacketFacts) -> None:
+        x, d = f.src, f.dst
+        self._loop_check(f, fi)
+        h2 = fi.final_dst
+        if h2 != d and x[:8] == h2[:8] and not is_multicast(h2) and not is_link_local(x):
+            # a tunnel entry point on the home address's /64 is taken as its home agent (§8.4)
+            self._role(x, "home_agent")
+            self._role(h2, "mobile_node")
+            self._role(d, "care_of_address")
+        ha_of = self.reg.get(h2)
+        if (
+            self.is_ha.get(x)
+            and (is_link_local(fi.dst) or is_site_local(fi.dst))
+            and d in self.coa_home
+        ):
+            self._flag(
+                "HA-LOCAL-SCOPE-DROP",
+                x,
+                f"tunnelled a packet for the link/site-local address {fmt(fi.dst)} to care-of "
+                f"{fmt(d)}; such intercepted packets are dropped",
+            )
+        fl = self.flows.get((h2, x))
+        if fl is not None:
+            self._mark_effect(fl, d)
+        if (
+            fl is not None
+            and fl.k_home_reg
+            or (fl is not None and self.is_ha.get(x) and fl.known == "absent")
+        ):
+            self._role(x, "home_agent")
+            self._ha_tunnel(f, fi, fl)
+        if isinstance(fi.upper, RouterAdvertisement) and (ha_of is not None or self.is_ha.get(x)):
+            if not (f.auth or fi.auth):
+                self._flag(
+                    "HA-RA-TUNNEL",
+                    x,
+                    f"Router Advertisement tunnelled to {fmt(d)} without AH or ESP",
+                    section="8.5",
+                )
+        # §10: multicast sent by the mobile node through its home agent carries the home address
+        home = self.coa_home.get(x)
+        if home is not None and is_multicast(fi.dst) and fi.src != home and self.is_ha.get(d):
+            self._flag(
+                "MN-MCAST-INNER-SRC",
+                home,
+                f"multicast packet tunnelled to the home agent with inner source {fmt(fi.src)}, not "
+                f"the home address {fmt(home)}",
+            )
+        # §9.5: a tunnelled packet from a correspondent triggers a BU to it
+        if (
+            self.coa_home.get(d) == h2
+            and fi.final_dst == h2
+            and x != fi.src
+            and not is_multicast(fi.src)
+            and not is_link_local(fi.src)
+            and fi.src != bytes(16)
+            and fi.bu is None
+            and fi.ba is None
+            and not self.is_ha.get(fi.src)
+        ):
+            fl2 = self.flows.get((h2, fi.src))
+            last = fl2.last_bu() if fl2 is not None else None
+            already = (
+                last is not None
+                and last.coa == d
+                and last.lifetime > 0
+                and (last.lifetime == INF or self._t < last.t + last.lifetime * 1000)
+            )
+            if (fl2 is None or fl2.pp2 is None) and not already:
+                wait = self.o.answer_timeout
+                if fl2 is not None and fl2.fast_count >= self.cfg.max_fast_updates:
+                    wait = max(wait, self.cfg.slow_update_rate)
+                if not any(
+                    ob.kind == "tunnel-bu" and ob.extra == fi.src for ob in self.oblig.get(h2, ())
+                ):
+                    self._oblige(
+                        h2,
+                        Obligation(
+                            "tunnel-bu",
+                            self._t + wait,
+                            None,
+                            self._index,
+                            (self._index,),
+                            extra=fi.src,
+                        ),
+                    )
+
+    def _loop_check(self, f: PacketFacts, fi: PacketFacts) -> None:
+        """SYS-NO-LOOP (part, §8.4, §9.6): the same inner packet tunnelled back the way it came."""
+        try:
+            key = (fi.src, fi.dst, fi.upper)
+            prev = self._tunnels.get(key)
+        except TypeError:
+            return
+        if prev is not None and prev[0] == f.dst and prev[1] == f.src and self._t - prev[3] <= 2000:
+            self._flag(
+                "SYS-NO-LOOP",
+                f.src,
+                f"tunnels back to {fmt(f.dst)} the packet {fmt(fi.src)} -> {fmt(fi.dst)} that "
+                f"{fmt(f.dst)} tunnelled to it in packet {prev[2]}: a tunnel loop",
+                (prev[2],),
+                section="8.4",
+            )
+        self._tunnels[key] = (f.src, f.dst, self._index, self._t)
+        if len(self._tunnels) > self.o.limits.recent_packets:
+            self._tunnels.popitem(last=False)
+
+    def _ha_tunnel(self, f: PacketFacts, fi: PacketFacts, fl: Flow) -> None:
+        """HA-TUNNEL (§8.4): outer destination = the primary care-of address; HA-DEREG (§8.3)."""
+        d = f.dst
+        kb = fl.k_bu
+        if kb is None:
+            return
+        later = [b for b in fl.bus if b.t > kb.t and b.seq != kb.seq]
+        hidden = self._unseen_bu_possible(fl, kb.t, self._t)
+        if fl.known == "present":
+            if d == fl.k_coa:
+                if fl.effect is None:
+                    fl.effect = self._index
+                return
+            if hidden or any(b.coa == d for b in later):
+                return
+            if fl.k_expiry is not None and self._t > fl.k_expiry - self.tol:
+                return
+            old = fl.prev_bind
+            self._flag(
+                "HA-TUNNEL",
+                f.src,
+                f"tunnelled a packet for {fmt(fl.home)} to {fmt(d)}, not to the primary care-of "
+                f"address {fmt(fl.k_coa or b'')} registered in packet {fl.k_ba}"
+                + (f" (stale binding of packet {old[1]})" if old and old[0] == d else "")
+                + EVERY,
+                (kb.index, fl.k_ba or 0),
+            )
+        elif fl.known == "absent" and not hidden and not later:
+            self._flag(
+                "HA-DEREG",
+                f.src,
+                f"still tunnels packets for {fmt(fl.home)} after the de-registration acknowledged in "
+                f"packet {fl.k_ba}{EVERY}",
+                (kb.index, fl.k_ba or 0),
+            )

@@ -1,0 +1,250 @@
+"""Data packets (§7.8, §7.9, §8.4, §9.1): routing by a binding, the home address option on the
+way out, and packets sent to a home address without a Routing header."""
+
+from __future__ import annotations
+
+from mip6check.model.addr import Addr, fmt, is_link_local, is_multicast
+from mip6check.model.codec import invoking_packet
+from mip6check.model.codec.values import (
+    DestUnreachable,
+    NeighborAdvertisement,
+    NeighborSolicitation,
+    RouterSolicitation,
+)
+from mip6check.properties.replay.base import EVERY, UNREACH_PERSISTENT, ObserverBase
+from mip6check.properties.replay.facts import PacketFacts, facts_of
+from mip6check.properties.replay.state import Flow
+
+
+class Routing(ObserverBase):
+    """BC-CREATE, BC-DELETE, BC-EXPIRE, BC-ROUTE-VIA-RH, BC-ICMP-UNREACH, HA-NO-RH-FOR-INTERCEPTED."""
+
+    def _on_data(self, f: PacketFacts) -> None:
+        routed = f.rh is not None and f.rh.segments_left > 0
+        if f.hao is not None and f.hao.home_address != f.src:
+            key = (f.hao.home_address, f.final_dst)
+            if key not in self.flows and len(self._hao_only) < self.o.limits.max_bindings:
+                self._hao_only.setdefault(key, self._index)
+        if routed:
+            self._routed(f)
+            return
+        if f.hao is None and f.src in self.homes:
+            reg = self.reg.get(f.src)
+            if (
+                reg is not None
+                and reg.known == "present"
+                and reg.k_coa != f.src
+                and not isinstance(
+                    f.upper, NeighborAdvertisement | NeighborSolicitation | RouterSolicitation
+                )
+                and not (reg.k_expiry is not None and self._t > reg.k_expiry - self.tol)
+                and reg.k_bu is not None
+                and not any(b.t > reg.k_bu.t for b in reg.bus)
+                and not self._unseen_bu_possible(reg, reg.k_bu.t, self._t)
+                and not is_link_local(f.dst)
+                and not is_multicast(f.dst)
+            ):
+                self._flag(
+                    "MN-HAO-OUT",
+                    f.src,
+                    f"packet with the home address as source while registered away from home with "
+                    f"care-of {fmt(reg.k_coa or b'')} (packet {reg.k_ba}); it needs the care-of "
+                    "source and a Home Address option",
+                    (reg.k_ba or 0,),
+                    section="9.1",
+                )
+        if f.dst in self.reg or f.dst in self.homes or (f.dst, f.src) in self._hao_only:
+            self._direct_to_home(f)
+
+    def _direct_to_home(self, f: PacketFacts) -> None:
+        """A packet to a home address without a Routing header: remembered (intercepted by the HA,
+        §8.4), and BC-ROUTE-VIA-RH when its sender holds a binding (§7.9)."""
+        if len(self._direct) < self.o.limits.max_bindings:
+            self._direct[(f.dst, f.src)] = self._index
+        key = (f.src, f.dst, f.upper)
+        try:
+            self.recent[key] = (self._index, self._t)
+        except TypeError:
+            return
+        if len(self.recent) > self.o.limits.recent_packets:
+            self.recent.popitem(last=False)
+        fl = self.flows.get((f.dst, f.src))
+        if fl is None or fl.known != "present" or fl.k_home_reg or fl.k_bu is None:
+            return
+        if fl.k_expiry is not None and self._t > fl.k_expiry - self.tol:
+            return
+        if any(b.t > fl.k_bu.t and b.seq != fl.k_bu.seq for b in fl.bus):
+            return
+        if self.o.topology.cache_capacity is not None:
+            self._flag(
+                "BC-ROUTE-VIA-RH",
+                f.src,
+                f"sent to {fmt(f.dst)} without a Routing header while holding the binding to "
+                f"{fmt(fl.k_coa or b'')} acknowledged in packet {fl.k_ba}",
+                (fl.k_ba or 0,),
+            )
+        else:
+            # an eviction (§7.7) could explain it: remember it until the binding is used again
+            if len(self._norh) < self.o.limits.max_bindings:
+                self._norh[(f.dst, f.src)] = self._index
+
+    def _routed(self, f: PacketFacts) -> None:
+        """A packet routed by a binding (§7.9): BC-CREATE, BC-DELETE, BC-EXPIRE, BC-REJECT-NO-CACHE,
+        BC-ROUTE-VIA-RH (the eviction explanation refuted), HA-NO-RH-FOR-INTERCEPTED."""
+        r, coa, home = f.src, f.dst, f.final_dst
+        try:
+            hit = self.recent.get((r, home, f.upper))
+        except TypeError:  # an unhashable upper layer is never remembered
+            hit = None
+        if hit is not None and self._t - hit[1] <= 2000:
+            reg = self.reg.get(home)
+            fl_r = self.flows.get((home, r))
+            if reg is not None and (fl_r is None or fl_r.known != "present"):
+                self._flag(
+                    "HA-NO-RH-FOR-INTERCEPTED",
+                    reg.dst,
+                    f"the packet for {fmt(home)} seen in packet {hit[0]} was forwarded with an added "
+                    f"Routing header to {fmt(coa)} instead of being tunnelled",
+                    (hit[0],),
+                    section="8.4",
+                )
+                return
+        fl = self.flows.get((home, r))
+        if fl is not None:
+            self._mark_effect(fl, coa)
+        if fl is None:
+            self._hao_no_state(r, coa, home)
+            return
+        if fl.k_bu is None:
+            return
+        kb = fl.k_bu
+
+        def later_or_hidden() -> bool:
+            """A BU seen after the known one, or an unseen one possible since (both pure tests,
+            evaluated only where a verdict needs them)."""
+            return any(b.t > kb.t and b.seq != kb.seq for b in fl.bus) or self._unseen_bu_possible(
+                fl, kb.t, self._t
+            )
+
+        if fl.known == "present":
+            if coa == fl.k_coa:
+                if fl.effect is None:
+                    fl.effect = self._index
+                if len(fl.unreach) >= UNREACH_PERSISTENT and fl.unreach[-1] > (fl.k_ba or 0):
+                    self._flag(
+                        "BC-ICMP-UNREACH",
+                        r,
+                        f"still routes by the binding for {fmt(home)} via {fmt(coa)} after "
+                        f"{len(fl.unreach)} ICMP Destination Unreachable errors for such packets "
+                        f"(last in packet {fl.unreach[-1]})",
+                        tuple(fl.unreach[-UNREACH_PERSISTENT:]),
+                        section="7.8",
+                    )
+                nr = self._norh.pop((home, r), None)
+                if nr is not None and not later_or_hidden():
+                    self._flag(
+                        "BC-ROUTE-VIA-RH",
+                        r,
+                        f"packet {nr} went to {fmt(home)} without a Routing header although this "
+                        f"node still held the binding to {fmt(coa)} (acknowledged in packet "
+                        f"{fl.k_ba}, used again here), so no cache replacement explains it",
+                        (nr, fl.k_ba or 0),
+                    )
+                if (
+                    fl.k_expiry is not None
+                    and self._t > fl.k_expiry + self.tol
+                    and not later_or_hidden()
+                ):
+                    self._flag(
+                        "BC-EXPIRE",
+                        r,
+                        f"routed by the binding for {fmt(home)} acknowledged in packet {fl.k_ba}, "
+                        f"whose lifetime ended at {fl.k_expiry / 1000:.3f} s{EVERY}",
+                        (fl.k_ba or 0,),
+                        section="4.3",
+                    )
+                return
+            if later_or_hidden():
+                return
+            if kb.src != kb.coa and coa == kb.src and not fl.k_home_reg:
+                self._flag(
+                    "BC-CREATE",
+                    r,
+                    f"routes to {fmt(home)} via the Binding Update's source {fmt(coa)} instead of its "
+                    f"care-of address {fmt(fl.k_coa or b'')} (packet {kb.index})",
+                    (kb.index, fl.k_ba or 0),
+                    section="7.3",
+                )
+            elif fl.prev_bind is not None and fl.prev_bind[0] == coa:
+                self._flag(
+                    "BC-CREATE",
+                    r,
+                    f"routes to {fmt(home)} via the superseded care-of address {fmt(coa)} after the "
+                    f"Binding Update of packet {kb.index} moved it to {fmt(fl.k_coa or b'')}",
+                    (kb.index, fl.k_ba or 0),
+                    section="7.3",
+                )
+            else:
+                self._reject_used(f, fl)
+        elif fl.known == "absent" and not later_or_hidden():
+            self._flag(
+                "BC-DELETE",
+                r,
+                f"routed a packet for {fmt(home)} via {fmt(coa)} after the binding was deleted by the "
+                f"Binding Update of packet {kb.index} (acknowledged in packet {fl.k_ba}){EVERY}",
+                (kb.index, fl.k_ba or 0),
+                section="7.4",
+            )
+        else:
+            self._reject_used(f, fl)
+
+    def _hao_no_state(self, r: Addr, coa: Addr, home: Addr) -> None:
+        """BC-HAO-NO-STATE (part): routing by a care-of address learnt only from Home Address options.
+        No BU from that home address to this node appears, though its HAO packets, which take the same
+        path, do; and the node sent to the home address directly after seeing one."""
+        h = self._hao_only.get((home, r))
+        d = self._direct.get((home, r))
+        if h is None or d is None or d < h or self.coa_home.get(coa) not in (home, None):
+            return
+        self._flag(
+            "BC-HAO-NO-STATE",
+            r,
+            f"routes to {fmt(home)} via {fmt(coa)} although no Binding Update from it appears: only "
+            f"the Home Address option of packet {h}, after which it still sent directly (packet {d})",
+            (h, d),
+            section="5.4",
+        )
+        self._hao_only.pop((home, r), None)
+
+    def _on_unreach(self, du: DestUnreachable) -> None:
+        """§7.8: remember Destination Unreachable errors for packets a node routed by a binding."""
+        inner, _ = invoking_packet(du.invoking, self.cfg.profile)
+        if inner is None:
+            return
+        fi = facts_of(inner)
+        if fi.rh is None:
+            return
+        fl = self.flows.get((fi.final_dst, fi.src))
+        if fl is not None and fl.known == "present" and fi.dst == fl.k_coa:
+            fl.unreach.append(self._index)
+            del fl.unreach[:-8]
+
+    def _reject_used(self, f: PacketFacts, fl: Flow) -> None:
+        """BC-REJECT-NO-CACHE: a rejected BU's care-of address must not be used for routing."""
+        for a in reversed(fl.bas):
+            if a.status >= 128:
+                bu = fl.bu_with_seq(a.seq)
+                if (
+                    bu is not None
+                    and bu.coa == f.dst
+                    and fl.known != "present"
+                    and (fl.k_bu is None or fl.k_bu.t < bu.t)
+                ):
+                    self._flag(
+                        "BC-REJECT-NO-CACHE",
+                        f.src,
+                        f"routes by the care-of address {fmt(f.dst)} of the Binding Update in packet "
+                        f"{bu.index}, which it rejected in packet {a.index}",
+                        (bu.index, a.index),
+                    )
+                return
