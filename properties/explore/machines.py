@@ -29,11 +29,11 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 from hypothesis.stateful import (
     RuleBasedStateMachine,
-    get_state_machine_test,
     initialize,
     invariant,
     precondition,
     rule,
+    run_state_machine_as_test,
 )
 
 from mip6check.model.addr import Addr, Prefix
@@ -847,12 +847,15 @@ def explore(
     `properties` (None = all), optionally under a mutant's context manager."""
     b = BUDGETS[budget]
     rec = Recorder(properties, make_world=make_world)
-    machine = type("MobilityMachineRun", (MobilityMachine,), {"recorder": rec})
-    test = get_state_machine_test(
-        machine, settings=hypothesis_settings(b, seed, shrink)
+    machine: type[MobilityMachine] = type(
+        "MobilityMachineRun", (MobilityMachine,), {"recorder": rec}
     )
     if seed is not None:
-        test = hypothesis_seed(seed)(test)
+        machine = hypothesis_seed(seed)(machine)  # the documented way to seed a state machine
+
+    def test() -> None:
+        run_state_machine_as_test(machine, settings=hypothesis_settings(b, seed, shrink))
+
     started = time.monotonic()
     ctx = mutant.applied() if mutant is not None else nullcontext()
     found: Failure | None = None
