@@ -36,14 +36,15 @@ def asks_delete(L: Logic, bu: Any) -> Term:
     return L.or_(bu.lifetime == 0, bu.coa == bu.home)
 
 
-def ha_accepts(L: Logic, env: Any) -> Term:
+def ha_accepts(L: Logic, env: Any, deleting: Term) -> Term:
     """§8.1-§8.3: not sent to the anycast address, the node is a home agent, the home address is on-link,
-    and the ID Length is 0 or the home agent's."""
+    and, for a registration only (§8.2), the ID Length is 0 or the home agent's. §8.3 lists just the
+    132 and 133 tests before "MUST delete any existing entry": a de-registration has no ID Length test."""
     return L.and_(
         L.not_(env.to_anycast),
         env.is_home_agent,
         env.home_on_link,
-        L.or_(env.id_length == 0, env.id_length == env.ha_id_length),
+        L.or_(deleting, env.id_length == 0, env.id_length == env.ha_id_length),
     )
 
 

@@ -140,6 +140,22 @@ def _with_kw(fn: Any, **fixed: Any) -> Any:
     return lambda L, *a, **kw: fn(L, *a, **{**kw, **fixed})
 
 
+def _dereg_idlen(o: SimpleNamespace) -> Any:
+    """cache_decision that also applies the §8.2 ID Length test to an H deletion (§8.3 has none)."""
+
+    def cd(L: Any, **kw: Any) -> tuple[Any, Any]:
+        op, st = o.cache_decision(L, **kw)
+        bad = L.and_(
+            kw["h"],
+            op == int(K.CacheOp.DELETE),
+            kw["id_length"] != 0,
+            kw["id_length"] != kw["ha_id_length"],
+        )
+        return L.ite(bad, int(K.CacheOp.NONE), op), L.ite(bad, int(K.Status.BAD_ID_LENGTH), st)
+
+    return cd
+
+
 def _bu_then(o: SimpleNamespace, post: Callable[..., Any]) -> Any:
     """apply_bu whose result is bent by `post(L, bu, (entry', check, op, status))`."""
     return lambda L, cfg, e, bu, env, now: post(L, bu, o.apply_bu(L, cfg, e, bu, env, now))
@@ -248,6 +264,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "ID Length not compared with the home agent's",
         {"HA-IDLEN-136"},
         lambda o: {"cache_decision": _with_kw(o.cache_decision, id_length=0)},
+    ),
+    _m(
+        "dereg-idlen-136",
+        "8.3",
+        "an H de-registration gets §8.2's ID Length test: 136 and the entry kept",
+        {"HA-DEREG", "BC-BA-STATUS"},
+        lambda o: {"cache_decision": _dereg_idlen(o)},
     ),
     _m(
         "anycast-ignored",

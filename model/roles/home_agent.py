@@ -2,7 +2,7 @@
 
 §8.1 dynamic home agent address discovery (Home-Agents anycast, 135), §8.2 registration tests
 (132/133/136, 131 from the kernel), gratuitous NAs and proxy ND for every covered address, §8.3
-de-registration, §8.4 interception and IPv6-in-IPv6 tunnelling, §8.5 tunnelled authenticated RAs.
+de-registration (only the 132 and 133 tests, then delete: the kernel applies no ID Length test to it), §8.4 interception and IPv6-in-IPv6 tunnelling, §8.5 tunnelled authenticated RAs.
 """
 
 from __future__ import annotations

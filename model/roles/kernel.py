@@ -149,8 +149,10 @@ def cache_decision(
 ) -> tuple[Term, Term]:
     """(CacheOp, Status) for a Binding Update that passed §7.2.
 
-    H=1 (§8.1-§8.3): anycast -> 135; no HA function -> 132; home address off-link -> 133; ID Length
-    nonzero and different -> 136; deletion -> DELETE; no room and nothing evictable -> 131.
+    H=1 (§8.1-§8.3): anycast -> 135; no HA function -> 132; home address off-link -> 133; then a
+    registration (§8.2) with an ID Length nonzero and different -> 136, while a de-registration (§8.3
+    lists only the 132 and 133 tests, then "MUST delete any existing entry") -> DELETE; no room and
+    nothing evictable -> 131.
     H=0 (§7.3, §7.4, §7.7): deletion -> DELETE; no room -> evict LRU non-home entry, or 131.
     `will_create` is the node's §7.3 SHOULD/MAY choice; declining gives 131 (the only status the text offers).
     """
@@ -182,7 +184,9 @@ def cache_decision(
                 L.not_(home_on_link),
                 int(Status.NOT_HOME_SUBNET),
                 L.ite(
-                    L.and_(id_length != 0, id_length != ha_id_length), int(Status.BAD_ID_LENGTH), 0
+                    L.and_(L.not_(delete), id_length != 0, id_length != ha_id_length),
+                    int(Status.BAD_ID_LENGTH),
+                    0,
                 ),
             ),
         ),

@@ -315,6 +315,9 @@ class Acknowledgements(ObserverBase):
                 pid = HA_STATUS_PROPERTY.get(x, "BC-HOMEREG-FULL-131" if x == 131 and bu.h else pid)
             elif bu.h and not acc and 131 in rejections and status not in HA_STATUS_PROPERTY:
                 pid = "BC-HOMEREG-FULL-131"
+            if pid == "BC-BA-STATUS" and bu.h and not acc and not rejections:
+                if bu.lifetime == 0 or bu.coa == bu.home:
+                    pid = "HA-DEREG"  # §8.3: past the 132 and 133 tests, a de-registration deletes
             allowed = ", ".join(str(s) for s in sorted(possible))
             self._flag(
                 pid,

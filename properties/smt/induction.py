@@ -77,8 +77,8 @@ def spec_delete(bu: K.BUIn) -> Any:
 
 
 def spec_ha_ok(bu: K.BUIn, env: K.NodeEnv) -> Any:
-    """§8.1-§8.3: none of the home-agent rejections applies."""
-    return R.ha_accepts(Z3, env)
+    """§8.1-§8.3: none of the home-agent rejections applies (no ID Length test for a de-registration)."""
+    return R.ha_accepts(Z3, env, R.asks_delete(Z3, bu))
 
 
 def spec_expired(e: K.Entry, now: Any) -> Any:
@@ -300,12 +300,20 @@ def bc_delete() -> list[Obligation]:
 
 
 def ha_dereg() -> list[Obligation]:
-    """HA-DEREG (§8.3): an accepted H deletion request removes the home registration."""
+    """HA-DEREG (§8.3): a valid H deletion request that passes the 132 and 133 tests (and was not sent
+    to the anycast address, §8.1) deletes the entry with Status 0, whatever its ID Length."""
     return _over(
         SEQ_READINGS,
         _apply_bu(
             lambda w, c: (
-                [spec_valid(w.bu, w.e, c), w.bu.h, spec_ha_ok(w.bu, w.env), spec_delete(w.bu)],
+                [
+                    spec_valid(w.bu, w.e, c),
+                    w.bu.h,
+                    z3.Not(w.env.to_anycast),
+                    w.env.is_home_agent,
+                    w.env.home_on_link,
+                    spec_delete(w.bu),
+                ],
                 z3.And(z3.Not(w.e2.present), w.status == 0),
             )
         ),
@@ -583,9 +591,11 @@ def ha_not_home_133() -> list[Obligation]:
 
 
 def ha_idlen_136() -> list[Obligation]:
-    """HA-IDLEN-136 (§8.2): a nonzero ID Length different from the home agent's gets 136."""
+    """HA-IDLEN-136 (§8.2): a registration (not a deletion: §8.3 has no ID Length test) with a nonzero
+    ID Length different from the home agent's gets 136."""
     return _ha(
         lambda w: [
+            z3.Not(spec_delete(w.bu)),
             z3.Not(w.env.to_anycast),
             w.env.is_home_agent,
             w.env.home_on_link,

@@ -437,7 +437,7 @@ def _sym_rules(reading: str) -> tuple[Any, ...]:
     out = (
         R.bu_passes(Z3, bu, e, cfg),
         R.asks_delete(Z3, bu),
-        R.ha_accepts(Z3, env),
+        R.ha_accepts(Z3, env, R.asks_delete(Z3, bu)),
         R.ran_out(Z3, e, now),
         R.greater(Z3, bu.seq, e.seq, cfg),
     )
@@ -456,7 +456,7 @@ def test_draft_rules_py_equals_z3(
     py = (
         R.bu_passes(PY, bu, e, cfg),
         R.asks_delete(PY, bu),
-        R.ha_accepts(PY, env),
+        R.ha_accepts(PY, env, R.asks_delete(PY, bu)),
         R.ran_out(PY, e, now),
         R.greater(PY, bu.seq, e.seq, cfg),
     )
