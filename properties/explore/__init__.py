@@ -1,4 +1,4 @@
-"""Stateful Hypothesis over the forwarding engine (issue 5): machines, counterexamples, kill rate.
+"""Stateful Hypothesis over the forwarding engine: machines, counterexamples, kill rate.
 
 `explore(...)` searches; `verify_engine(opts, progress)` is the `verify` entry point;
 `write_counterexample(failure, dir)` writes the `.scenario`, pcapng and message sequence chart.
@@ -7,10 +7,9 @@
 from __future__ import annotations
 
 from mip6check.properties.explore.counterexample import confirm, write_counterexample
+from mip6check.properties.explore.coverage import JUDGED, Coverage
 from mip6check.properties.explore.machines import (
     BUDGETS,
-    JUDGED,
-    Coverage,
     Failure,
     MobilityMachine,
     Outcome,

@@ -41,6 +41,7 @@ from mip6check.model.dsl import ast as A
 from mip6check.model.dsl.printer import print_scenario
 from mip6check.model.net import Kind
 from mip6check.properties.explore.driver import Runner, default_world
+from mip6check.properties.explore.judge import Judge
 from mip6check.properties.report import msc
 
 SCENARIO = "counterexample.scenario"
@@ -230,8 +231,6 @@ def confirm(
 ) -> list[Any]:
     """Replay the failure's scenario step by step on a fresh network, judged exactly as the machine
     judges (properties/explore/machines.py `Judge`): the violations the counterexample shows."""
-    from mip6check.properties.explore.machines import Judge
-
     sc: A.Scenario = failure.scenario
     w = world(sc, None)
     judge = Judge(sc, w, only)

@@ -16,7 +16,6 @@ so the shrunk failing run prints as a `.scenario` that replays it (properties/ex
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -37,40 +36,18 @@ from hypothesis.stateful import (
 )
 
 from mip6check.model.addr import Addr, Prefix
-from mip6check.model.codec.values import (
-    DestUnreachable,
-    IPv6Packet,
-    NeighborAdvertisement,
-    ParamProblem,
-    RouterAdvertisement,
-    RouterSolicitation,
-    Routing0,
-)
 from mip6check.model.dsl import ast as A
-from mip6check.model.net import Kind
 from mip6check.model.roles.events import (
-    BindingAckReceived,
-    BindingIgnored,
-    BindingProcessed,
-    BindingUpdateSent,
-    CacheDeleted,
-    CacheUpdated,
     NodeSnapshot,
-    RoleEvent,
-    Transmit,
 )
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.explore import strategies as S
+from mip6check.properties.explore.coverage import JUDGED, Coverage
 from mip6check.properties.explore.driver import Runner, default_world
-from mip6check.properties.monitors import MONITORED, MonitorSet
-from mip6check.properties.replay.checked import CHECKED
-from mip6check.properties.replay.facts import facts_of
-from mip6check.properties.replay.observer import Observer
-from mip6check.properties.replay.options import HomeAgentSpec, ReplayOptions, Topology
+from mip6check.properties.explore.judge import OBSERVER_GAPS, Judge
 from mip6check.properties.verdict import Result, Status, Violation
 
 MAX_TIME = 3 * 3600 * 1000  # a run never goes past three simulated hours
-INFINITE = 0xFFFFFFFF
 
 
 # ---------------------------------------------------------------- budgets
@@ -109,170 +86,6 @@ def hypothesis_settings(budget: Budget, seed: int | None, shrink: bool = True) -
         print_blob=False,
         verbosity=Verbosity.quiet,
     )
-
-
-# ---------------------------------------------------------------- coverage
-
-OBSERVER_GAPS: dict[str, str] = {
-    "HA-PROXY-NS": "not judged in machine runs: the replay observer obliges the home agent to answer"
-    " its own Neighbor Solicitation (sent from its link-local address) for a just de-registered home"
-    " address (properties/replay/observer.py _on_ns); reported, to be fixed there",
-    "HA-GRATUITOUS-NA": "not judged in machine runs: the replay observer counts the home agent's"
-    " Neighbor Advertisements only after it has seen the Binding Acknowledgement, but the home agent"
-    " multicasts them as it accepts the Binding Update, before the BA reaches the mobile node"
-    " (properties/replay/observer.py _on_na); reported, to be fixed there",
-}
-"""Observer judgements known to be wrong on simulated runs: left out of the machines (and said so)."""
-
-JUDGED: tuple[str, ...] = tuple([*MONITORED, *(p for p in CHECKED if p not in MONITORED)])
-"""Every property a machine run judges: the runtime monitors, then the replay observers' rows."""
-
-OBSERVED_KIND: dict[str, str] = {
-    "W-BR-LEN": "br",
-    "MN-BR-ANSWER": "br",
-    "W-UNKNOWN-OPT-11X": "param-problem",
-    "MN-ICMP-PP2-STOP": "param-problem",
-    "BC-ROUTE-VIA-RH": "rh",
-    "HA-TUNNEL": "tunnel",
-    "HA-NO-RH-FOR-INTERCEPTED": "tunnel",
-    "MN-TUNNEL-TRIGGERS-BU": "tunnel",
-    "MN-MCAST-INNER-SRC": "tunnel",
-    "HA-LOCAL-SCOPE-DROP": "unreachable",
-    "HA-GRATUITOUS-NA": "na",
-    "HA-PROXY-NS": "na",
-    "MN-RETURN-HOME": "na",
-    "HA-RA-TUNNEL": "ra-tunnel",
-    "W-AUTOCONF-LLSRC": "rs",
-    "MN-HAO-OUT": "hao",
-    "W-OPT-ACTION-BITS": "any",
-}
-
-
-def _default_kind(pid: str) -> str:
-    if pid.startswith("HA-"):
-        return "bu-h"
-    if "-BA-" in pid or pid == "W-BA-VIA-RH":
-        return "ba"
-    return "bu"
-
-
-@dataclass
-class Coverage:
-    """What the runs exercised: rules fired, BA statuses sent, BindingIgnored reasons, the inputs each
-    monitored property saw (a property whose monitor saw no input was not tested, not passed)."""
-
-    examples: int = 0
-    steps: int = 0
-    rules: Counter[str] = field(default_factory=Counter)
-    statuses: Counter[int] = field(default_factory=Counter)
-    ignored: Counter[str] = field(default_factory=Counter)
-    ba_outcomes: Counter[str] = field(default_factory=Counter)
-    inputs: Counter[str] = field(default_factory=Counter)
-    packets: Counter[str] = field(default_factory=Counter)
-    _sent: Counter[tuple[str, bytes]] = field(default_factory=Counter)
-
-    def event(self, e: RoleEvent, config_fast: int) -> None:
-        """Count one role event toward the properties it is an input of."""
-        inp = self.inputs
-        if isinstance(e, CacheUpdated):
-            inp["BC-UNIQUE"] += 1
-            inp["BC-EXPIRE"] += 1
-            if not e.created:
-                inp["BC-SEQ-MONOTONIC"] += 1
-            if e.lifetime == INFINITE:
-                inp["BC-INFINITE"] += 1
-            if e.home_reg:
-                inp["HA-HOMEREG-MARK"] += 1
-        elif isinstance(e, CacheDeleted):
-            if e.reason == "evict":
-                inp["BC-HOMEREG-NOEVICT"] += 1
-            if e.reason == "expiry":
-                inp["BC-EXPIRE"] += 1
-        elif isinstance(e, BindingIgnored):
-            self.ignored[e.reason] += 1
-            inp["BC-STALE-IGNORED"] += 1
-            inp["BC-HAO-NO-STATE"] += 1
-        elif isinstance(e, BindingProcessed):
-            self.statuses[e.status] += 1
-            inp["BC-BA-STATUS"] += 1
-            inp["BC-HAO-NO-STATE"] += 1
-            if e.status == 131:
-                inp["BC-HOMEREG-NOEVICT"] += 1
-        elif isinstance(e, BindingUpdateSent):
-            inp["MN-BUL-RECORD"] += 1
-            key = (e.node, e.destination)
-            self._sent[key] += 1
-            if self._sent[key] >= 2:
-                inp["MN-RATE-LIMIT"] += 1
-                if not e.retransmission:
-                    inp["MN-SEQ-INCREASE"] += 1
-            if self._sent[key] > config_fast:
-                inp["MN-SLOW-RATE"] += 1
-            if e.retransmission:
-                inp["MN-RETX-SAME-SEQ"] += 1
-                inp["MN-BACKOFF"] += 1
-                inp["MN-HOME-RETX" if e.home_reg else "MN-CN-RETX-STOP"] += 1
-        elif isinstance(e, BindingAckReceived):
-            self.ba_outcomes[e.outcome] += 1
-            if e.outcome == "ACCEPTED":
-                inp["MN-BA-ACCEPTED"] += 1
-            elif e.outcome == "REJECTED":
-                inp["MN-BA-REJECTED"] += 1
-
-    def packet(self, pkt: IPv6Packet) -> None:
-        """Count one consumed packet by the message kinds the replay observers judge."""
-        f = facts_of(pkt)
-        kinds = self.packets
-        kinds["any"] += 1
-        if f.bu is not None or any(m.kind == "BU" for m in f.malformed):
-            kinds["bu"] += 1
-            if f.bu is not None and f.bu.h:
-                kinds["bu-h"] += 1
-        if f.ba is not None or any(m.kind == "BA" for m in f.malformed):
-            kinds["ba"] += 1
-        if f.br is not None:
-            kinds["br"] += 1
-        if f.hao is not None:
-            kinds["hao"] += 1
-        if f.rh is not None:
-            kinds["rh"] += 1
-        if f.inner is not None:
-            kinds["tunnel"] += 1
-        up = f.upper
-        if isinstance(up, ParamProblem):
-            kinds["param-problem"] += 1
-        elif isinstance(up, DestUnreachable):
-            kinds["unreachable"] += 1
-        elif isinstance(up, NeighborAdvertisement):
-            kinds["na"] += 1
-        elif isinstance(up, RouterSolicitation):
-            kinds["rs"] += 1
-        elif isinstance(up, RouterAdvertisement) and f.inner is not None:
-            kinds["ra-tunnel"] += 1
-
-    def saw(self, pid: str) -> int:
-        """How many inputs the property's judges saw: role events for the runtime monitors, packets of
-        the kind it is about for the replay observers (a coarse but honest measure)."""
-        n = self.inputs.get(pid, 0) if pid in MONITORED else 0
-        if pid in CHECKED:
-            n += self.packets.get(OBSERVED_KIND.get(pid, _default_kind(pid)), 0)
-        return n
-
-    def new_example(self) -> None:
-        self.examples += 1
-        self._sent.clear()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "examples": self.examples,
-            "steps": self.steps,
-            "rules": dict(sorted(self.rules.items())),
-            "ba_statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "ignored_reasons": dict(sorted(self.ignored.items())),
-            "ba_outcomes": dict(sorted(self.ba_outcomes.items())),
-            "packets": dict(sorted(self.packets.items())),
-            "property_inputs": {p: self.saw(p) for p in JUDGED},
-        }
 
 
 # ---------------------------------------------------------------- failures
@@ -656,170 +469,6 @@ class MobilityMachine(RuleBasedStateMachine):
             raise PropertyViolated(v)
 
 
-class Judge:
-    """The catalog's judges over one running scenario: runtime monitors on the event log and snapshots,
-    replay observers on the packets each node consumed. Injected packets are followed across hops: a
-    breach they show is the injector's, and a forged BU is not taken as the mobile node's own."""
-
-    def __init__(self, head: A.Scenario, world: Runner, only: frozenset[str] | None) -> None:
-        self.world = world
-        self.only = only
-        self.monitors = MonitorSet(config=world.net.config, only=only)
-        self.observer: Observer | None = observer_for(head, world)
-        self._fed = 0
-        self._packets = 0
-        self._injected_frames: set[int] = set()
-        self._injected_keys: set[object] = set()
-        self._injected_packets: set[int] = set()
-        self._lost_packets: set[int] = set()  # observer numbers of packets the link lost
-        self.homes = {n.home for n in head.nodes if isinstance(n, A.Mobile)}
-        self._sent_unicast: dict[int, IPv6Packet] = {}  # frame -> packet its sender originated
-        self._fed_frames: set[int] = set()
-        self._fed_at: dict[object, int] = {}
-
-    def stop_observing(self) -> None:
-        """The cast the observers were given no longer holds (e.g. the home link was renumbered)."""
-        self.observer = None
-
-    def step(self, cov: Coverage | None = None) -> list[Violation]:
-        """Judge the log records since the last call and the state now; every violation so far."""
-        net = self.world.net
-        recs = net.log.records
-        fast = net.config.max_fast_updates
-        obs = self.observer
-        for r in recs[self._fed :]:
-            if r.kind is Kind.EVENT and r.event is not None and hasattr(r.event, "node"):
-                ev: RoleEvent = r.event  # type: ignore[assignment]
-                self.monitors.feed(r.time, ev)
-                if cov is not None:
-                    cov.event(ev, fast)
-            elif r.kind is Kind.INJECT and r.frame is not None:
-                self._injected_frames.add(r.frame)
-            elif r.kind is Kind.LOST and r.frame in self._sent_unicast:
-                # lost on its first link: a capture beside the sender still shows it
-                pkt = self._sent_unicast.pop(r.frame)
-                if obs is None:
-                    continue
-                self._packets += 1
-                self._lost_packets.add(self._packets)
-                if cov is not None:
-                    cov.packet(pkt)
-                obs.packet(self._packets, r.time * 1_000_000, pkt)
-            elif r.kind is Kind.TX and isinstance(r.event, Transmit):
-                pkt = r.event.packet
-                if pkt.dst[0] != 0xFF:
-                    if (
-                        r.node is not None
-                        and r.frame is not None
-                        and originated(self.world, r.node, pkt)
-                    ):
-                        self._sent_unicast[r.frame] = pkt
-                        if len(self._sent_unicast) > 256:
-                            self._sent_unicast.pop(next(iter(self._sent_unicast)))
-                    continue
-                if obs is None:
-                    continue
-                # multicast is judged as sent (a link with no listener still carries it)
-                self._packets += 1
-                if cov is not None:
-                    cov.packet(pkt)
-                obs.packet(self._packets, r.time * 1_000_000, pkt)
-            elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet):
-                pkt = r.event
-                key = packet_key(pkt)
-                inner = pkt.payload if isinstance(pkt.payload, IPv6Packet) else None
-                if r.frame in self._injected_frames:
-                    self._injected_keys.add(key)
-                injected = key in self._injected_keys or (
-                    inner is not None and packet_key(inner) in self._injected_keys
-                )
-                if injected:
-                    self._injected_keys.add(key)  # a tunnelled or forwarded copy of one
-                if obs is None or not consumed(self.world, r.node, pkt):
-                    continue
-                if r.frame in self._fed_frames:
-                    continue  # a link-layer duplicate of a frame already judged (link `dup`)
-                if r.frame is not None:
-                    self._fed_frames.add(r.frame)
-                last = self._fed_at.get(key)
-                if last is not None and r.time - last < DUP_WINDOW_MS:
-                    continue  # a duplicate made upstream and forwarded as a separate frame
-                self._fed_at[key] = r.time
-                if pkt.dst[0] == 0xFF and r.frame not in self._injected_frames:
-                    continue  # judged when it was sent
-                f = facts_of(inner or pkt)
-                if (
-                    injected
-                    and f.bu is not None
-                    and (f.hao is None or f.hao.home_address in self.homes)
-                ):
-                    continue  # a forged BU would be taken as the mobile node's own (its HAO)
-                self._packets += 1
-                if injected:
-                    self._injected_packets.add(self._packets)
-                if cov is not None:
-                    cov.packet(pkt)
-                obs.packet(self._packets, r.time * 1_000_000, pkt)
-        self._fed = len(recs)
-        self.monitors.check_state(net.now, net.log.snapshots(net.now))
-        found = list(self.monitors.violations)
-        if obs is not None:
-            found += [
-                v
-                for v in obs.violations
-                if (self.only is None or v.property in self.only)
-                and v.packet not in self._injected_packets
-                # the sender's own conduct is judged on a lost packet; a verdict resting on its
-                # receiver having got it (a lost acknowledgement...) is not
-                and not any(p in self._lost_packets for p in v.related)
-                and v.property not in OBSERVER_GAPS
-            ]
-        return found
-
-
-DUP_WINDOW_MS = 100
-"""Identical packets closer than this are link duplicates (a retransmission is >= 1 s later, §9.7)."""
-
-
-def packet_key(pkt: IPv6Packet) -> object:
-    """What identifies a packet across hops: source, headers other than Routing, and payload (the hop
-    limit and a Routing header's swap change on the way). Used to follow injected packets."""
-    hs = tuple(h for h in pkt.headers if not isinstance(h, Routing0))
-    return (pkt.src, hs, pkt.payload)
-
-
-def originated(world: Runner, node: str, pkt: IPv6Packet) -> bool:
-    """Did `node` originate this packet (its own or a link-local source) rather than forward it?"""
-    n = world.net.node(node)
-    return pkt.src in n.addresses() or pkt.src[:2] == b"\xfe\x80"
-
-
-def consumed(world: Runner, node: str | None, pkt: object) -> bool:
-    """Was this received packet addressed to the node itself (not one it forwards or intercepts)?
-    Each packet is then seen once, where it ends, as a capture at that node would show it."""
-    if node is None or not isinstance(pkt, IPv6Packet):
-        return False
-    n = world.net.node(node)
-    return pkt.dst in n.addresses() or pkt.dst in n.mobility.anycast() or pkt.dst[0] == 0xFF
-
-
-def observer_for(head: A.Scenario, world: Runner) -> Observer:
-    """The replay observer with the cast the scenario fixes (home agent, its prefixes, mobile nodes)."""
-    ha = world.address("HA")
-    mns = tuple((n.home, ha) for n in head.nodes if isinstance(n, A.Mobile))
-    prefixes = tuple(lk.prefix for lk in head.links)
-    specs = tuple(HomeAgentSpec(x, prefixes, 64) for x in world.addresses("HA"))
-    others = tuple(
-        x
-        for n in head.nodes
-        if isinstance(n, A.Correspondent) and not n.legacy
-        for x in world.addresses(n.name)
-    )
-    topo = Topology(home_agents=specs, mobile_nodes=mns, not_home_agents=others)
-    opts = ReplayOptions(config=world.net.config, topology=topo)
-    return Observer(opts)
-
-
 # ---------------------------------------------------------------- running
 
 
@@ -986,8 +635,11 @@ VERIFY_SECONDS = 45.0
 __all__ = [
     "BUDGETS",
     "CATALOG",
+    "JUDGED",
+    "OBSERVER_GAPS",
     "Coverage",
     "Failure",
+    "Judge",
     "MobilityMachine",
     "Outcome",
     "explore",

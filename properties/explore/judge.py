@@ -1,0 +1,191 @@
+"""The catalog's judges over one running scenario (a machine run, a counterexample's re-run): runtime
+monitors on the event log and snapshots, replay observers on the packets each node consumed."""
+
+from __future__ import annotations
+
+from mip6check.model.codec.values import IPv6Packet, Routing0
+from mip6check.model.dsl import ast as A
+from mip6check.model.net import Kind
+from mip6check.model.roles.events import RoleEvent, Transmit
+from mip6check.properties.explore.coverage import Coverage
+from mip6check.properties.explore.driver import Runner
+from mip6check.properties.monitors import MonitorSet
+from mip6check.properties.replay.facts import facts_of
+from mip6check.properties.replay.observer import Observer
+from mip6check.properties.replay.options import HomeAgentSpec, ReplayOptions, Topology
+from mip6check.properties.verdict import Violation
+
+OBSERVER_GAPS: dict[str, str] = {
+    "HA-PROXY-NS": "not judged in machine runs: the replay observer obliges the home agent to answer"
+    " its own Neighbor Solicitation (sent from its link-local address) for a just de-registered home"
+    " address (properties/replay/observer.py _on_ns); reported, to be fixed there",
+    "HA-GRATUITOUS-NA": "not judged in machine runs: the replay observer counts the home agent's"
+    " Neighbor Advertisements only after it has seen the Binding Acknowledgement, but the home agent"
+    " multicasts them as it accepts the Binding Update, before the BA reaches the mobile node"
+    " (properties/replay/observer.py _on_na); reported, to be fixed there",
+}
+"""Observer judgements known to be wrong on simulated runs: left out of the machines (and said so)."""
+
+
+class Judge:
+    """The catalog's judges over one running scenario: runtime monitors on the event log and snapshots,
+    replay observers on the packets each node consumed. Injected packets are followed across hops: a
+    breach they show is the injector's, and a forged BU is not taken as the mobile node's own."""
+
+    def __init__(self, head: A.Scenario, world: Runner, only: frozenset[str] | None) -> None:
+        self.world = world
+        self.only = only
+        self.monitors = MonitorSet(config=world.net.config, only=only)
+        self.observer: Observer | None = observer_for(head, world)
+        self._fed = 0
+        self._packets = 0
+        self._injected_frames: set[int] = set()
+        self._injected_keys: set[object] = set()
+        self._injected_packets: set[int] = set()
+        self._lost_packets: set[int] = set()  # observer numbers of packets the link lost
+        self.homes = {n.home for n in head.nodes if isinstance(n, A.Mobile)}
+        self._sent_unicast: dict[int, IPv6Packet] = {}  # frame -> packet its sender originated
+        self._fed_frames: set[int] = set()
+        self._fed_at: dict[object, int] = {}
+
+    def stop_observing(self) -> None:
+        """The cast the observers were given no longer holds (e.g. the home link was renumbered)."""
+        self.observer = None
+
+    def step(self, cov: Coverage | None = None) -> list[Violation]:
+        """Judge the log records since the last call and the state now; every violation so far."""
+        net = self.world.net
+        recs = net.log.records
+        fast = net.config.max_fast_updates
+        obs = self.observer
+        for r in recs[self._fed :]:
+            if r.kind is Kind.EVENT and r.event is not None and hasattr(r.event, "node"):
+                ev: RoleEvent = r.event  # type: ignore[assignment]
+                self.monitors.feed(r.time, ev)
+                if cov is not None:
+                    cov.event(ev, fast)
+            elif r.kind is Kind.INJECT and r.frame is not None:
+                self._injected_frames.add(r.frame)
+            elif r.kind is Kind.LOST and r.frame in self._sent_unicast:
+                # lost on its first link: a capture beside the sender still shows it
+                pkt = self._sent_unicast.pop(r.frame)
+                if obs is None:
+                    continue
+                self._packets += 1
+                self._lost_packets.add(self._packets)
+                if cov is not None:
+                    cov.packet(pkt)
+                obs.packet(self._packets, r.time * 1_000_000, pkt)
+            elif r.kind is Kind.TX and isinstance(r.event, Transmit):
+                pkt = r.event.packet
+                if pkt.dst[0] != 0xFF:
+                    if (
+                        r.node is not None
+                        and r.frame is not None
+                        and originated(self.world, r.node, pkt)
+                    ):
+                        self._sent_unicast[r.frame] = pkt
+                        if len(self._sent_unicast) > 256:
+                            self._sent_unicast.pop(next(iter(self._sent_unicast)))
+                    continue
+                if obs is None:
+                    continue
+                # multicast is judged as sent (a link with no listener still carries it)
+                self._packets += 1
+                if cov is not None:
+                    cov.packet(pkt)
+                obs.packet(self._packets, r.time * 1_000_000, pkt)
+            elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet):
+                pkt = r.event
+                key = packet_key(pkt)
+                inner = pkt.payload if isinstance(pkt.payload, IPv6Packet) else None
+                if r.frame in self._injected_frames:
+                    self._injected_keys.add(key)
+                injected = key in self._injected_keys or (
+                    inner is not None and packet_key(inner) in self._injected_keys
+                )
+                if injected:
+                    self._injected_keys.add(key)  # a tunnelled or forwarded copy of one
+                if obs is None or not consumed(self.world, r.node, pkt):
+                    continue
+                if r.frame in self._fed_frames:
+                    continue  # a link-layer duplicate of a frame already judged (link `dup`)
+                if r.frame is not None:
+                    self._fed_frames.add(r.frame)
+                last = self._fed_at.get(key)
+                if last is not None and r.time - last < DUP_WINDOW_MS:
+                    continue  # a duplicate made upstream and forwarded as a separate frame
+                self._fed_at[key] = r.time
+                if pkt.dst[0] == 0xFF and r.frame not in self._injected_frames:
+                    continue  # judged when it was sent
+                f = facts_of(inner or pkt)
+                if (
+                    injected
+                    and f.bu is not None
+                    and (f.hao is None or f.hao.home_address in self.homes)
+                ):
+                    continue  # a forged BU would be taken as the mobile node's own (its HAO)
+                self._packets += 1
+                if injected:
+                    self._injected_packets.add(self._packets)
+                if cov is not None:
+                    cov.packet(pkt)
+                obs.packet(self._packets, r.time * 1_000_000, pkt)
+        self._fed = len(recs)
+        self.monitors.check_state(net.now, net.log.snapshots(net.now))
+        found = list(self.monitors.violations)
+        if obs is not None:
+            found += [
+                v
+                for v in obs.violations
+                if (self.only is None or v.property in self.only)
+                and v.packet not in self._injected_packets
+                # the sender's own conduct is judged on a lost packet; a verdict resting on its
+                # receiver having got it (a lost acknowledgement...) is not
+                and not any(p in self._lost_packets for p in v.related)
+                and v.property not in OBSERVER_GAPS
+            ]
+        return found
+
+
+DUP_WINDOW_MS = 100
+"""Identical packets closer than this are link duplicates (a retransmission is >= 1 s later, §9.7)."""
+
+
+def packet_key(pkt: IPv6Packet) -> object:
+    """What identifies a packet across hops: source, headers other than Routing, and payload (the hop
+    limit and a Routing header's swap change on the way). Used to follow injected packets."""
+    hs = tuple(h for h in pkt.headers if not isinstance(h, Routing0))
+    return (pkt.src, hs, pkt.payload)
+
+
+def originated(world: Runner, node: str, pkt: IPv6Packet) -> bool:
+    """Did `node` originate this packet (its own or a link-local source) rather than forward it?"""
+    n = world.net.node(node)
+    return pkt.src in n.addresses() or pkt.src[:2] == b"\xfe\x80"
+
+
+def consumed(world: Runner, node: str | None, pkt: object) -> bool:
+    """Was this received packet addressed to the node itself (not one it forwards or intercepts)?
+    Each packet is then seen once, where it ends, as a capture at that node would show it."""
+    if node is None or not isinstance(pkt, IPv6Packet):
+        return False
+    n = world.net.node(node)
+    return pkt.dst in n.addresses() or pkt.dst in n.mobility.anycast() or pkt.dst[0] == 0xFF
+
+
+def observer_for(head: A.Scenario, world: Runner) -> Observer:
+    """The replay observer with the cast the scenario fixes (home agent, its prefixes, mobile nodes)."""
+    ha = world.address("HA")
+    mns = tuple((n.home, ha) for n in head.nodes if isinstance(n, A.Mobile))
+    prefixes = tuple(lk.prefix for lk in head.links)
+    specs = tuple(HomeAgentSpec(x, prefixes, 64) for x in world.addresses("HA"))
+    others = tuple(
+        x
+        for n in head.nodes
+        if isinstance(n, A.Correspondent) and not n.legacy
+        for x in world.addresses(n.name)
+    )
+    topo = Topology(home_agents=specs, mobile_nodes=mns, not_home_agents=others)
+    opts = ReplayOptions(config=world.net.config, topology=topo)
+    return Observer(opts)
