@@ -1,0 +1,141 @@
+"""Where independent jobs run: in this process, a local process pool, or a Dask cluster.
+
+One code path for all three: each is a `concurrent.futures.Executor` (the standard library's
+`ProcessPoolExecutor`, or `dask.distributed.Client.get_executor()`), so no engine of the checker knows
+which one runs its jobs. Results always come back in submission order, so the output of a run does
+not depend on how many workers ran it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CLUSTER_ENV = "DASK_SCHEDULER_ADDRESS"
+
+
+class ClusterError(Exception):
+    """A cluster that cannot be used (extra not installed, scheduler unreachable): exit 2."""
+
+
+def default_workers() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def cluster_address(given: str | None) -> str | None:
+    """The Dask scheduler to use: `--cluster ADDRESS`, else the DASK_SCHEDULER_ADDRESS variable."""
+    if given:
+        return given
+    return os.environ.get(CLUSTER_ENV) or None
+
+
+class InlineExecutor(Executor):
+    """Runs each job at once in this process (one worker: no pickling, no child processes)."""
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        fut: Future[R] = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 - delivered through the future, like a pool
+            fut.set_exception(e)
+        return fut
+
+
+@contextmanager
+def executor(workers: int, cluster: str | None = None) -> Iterator[Executor]:
+    """An executor for `workers` local processes, or for the Dask cluster at `cluster`.
+
+    Raises ClusterError when a cluster is asked for and cannot be reached."""
+    if cluster:
+        with _dask_executor(cluster) as ex:
+            yield ex
+        return
+    if workers <= 1:
+        yield InlineExecutor()
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield pool
+
+
+@contextmanager
+def _dask_executor(address: str) -> Iterator[Executor]:
+    try:  # the `cluster` extra: pip install mip6check[cluster]
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError:
+        raise ClusterError(
+            "--cluster needs the cluster extra: pip install 'mip6check[cluster]'"
+        ) from None
+    try:
+        client = distributed.Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as e:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+    try:
+        ex: Executor = client.get_executor(pure=False)
+        yield ex
+    finally:
+        client.close()
+
+
+def run_ordered(
+    ex: Executor,
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    on_done: Callable[[int, R], None] | None = None,
+) -> Iterator[R]:
+    """Run `fn` on every item; yield the results in the items' order as soon as each is ready.
+
+    `on_done(i, result)` is called in completion order (progress); an exception of a job is raised
+    when its turn in the order comes."""
+    futures = [ex.submit(fn, x) for x in items]
+    index = {id(f): i for i, f in enumerate(futures)}
+    pending = set(futures)
+    ready: dict[int, Future[R]] = {}
+    nxt = 0
+    try:
+        while nxt < len(futures):
+            if nxt in ready:
+                yield ready.pop(nxt).result()
+                nxt += 1
+                continue
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in sorted(done, key=lambda f: index[id(f)]):
+                i = index[id(f)]
+                if on_done is not None and f.exception() is None:
+                    on_done(i, f.result())
+                ready[i] = f
+    finally:
+        for f in pending:
+            f.cancel()
+
+
+def first_hit(
+    ex: Executor,
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    hit: Callable[[R], bool],
+) -> tuple[int, R] | None:
+    """The first item, in the items' order, whose result satisfies `hit`, with that result.
+
+    Deterministic for any number of workers: a later item's hit is used only after every earlier
+    item was seen to miss. Items after the winner are cancelled when they have not started."""
+    futures = [ex.submit(fn, x) for x in items]
+    try:
+        for i, f in enumerate(futures):
+            r = f.result()
+            if hit(r):
+                return i, r
+        return None
+    finally:
+        for f in futures:
+            f.cancel()
