@@ -1,8 +1,11 @@
-"""`mip6check replay FILE`: validate a capture against the property catalog (cli-contract.md).
+"""`mip6check replay FILE|DIR ...`: validate captures against the property catalog (cli-contract.md).
 
-Human report by default, `--json` for the contract's object, `--junit`, `--sarif`, `--msc` files on the
-side. Exit 0 nothing violated, 1 at least one violation, 2 could not run (one stderr line).
-A progress line (packets/s) goes to stderr only when stderr is a terminal and `--json` is off.
+One FILE: the human report, or `--json` for the contract's object; `--junit`, `--sarif`, `--msc` files
+on the side. Several inputs (or a DIR): one report per capture in input order and a summary, `--json`
+as JSON Lines, replayed by `--workers N` processes (or a Dask cluster); the output is the same for any
+N. `--shard-by mn` splits one capture by mobile node (properties/shard.py). Exit 0 nothing violated,
+1 at least one violation, 2 could not run (one stderr line). A progress line goes to stderr only when
+stderr is a terminal and `--json` is off.
 """
 
 from __future__ import annotations
@@ -14,11 +17,17 @@ import time
 from pathlib import Path
 
 from mip6check.cli.switches import add_switch_arguments, config_from_args
+from mip6check.cli.workers import add_worker_arguments, open_executor, worker_count
 from mip6check.model.errors import CaptureError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="a pcap or pcapng capture")
+    p.add_argument(
+        "inputs",
+        metavar="FILE|DIR",
+        nargs="+",
+        help="pcap or pcapng captures, or folders of them (searched recursively)",
+    )
     p.add_argument("--json", action="store_true", help="the replay JSON object on stdout")
     p.add_argument(
         "--junit", metavar="OUT.xml", help="also write JUnit XML (one case per property)"
@@ -67,6 +76,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="(home address, destination) bindings tracked at most (default 50000)",
     )
     p.add_argument("--explain", metavar="N", type=int, help="print the model state after packet N")
+    add_worker_arguments(p, "captures")
+    p.add_argument(
+        "--shard-by",
+        choices=["mn"],
+        help="split each capture by mobile node (home address) and replay the shards in parallel",
+    )
     add_switch_arguments(p)
 
 
@@ -118,6 +133,14 @@ def run(args: argparse.Namespace) -> int:
         limits=Limits(max_nodes=args.max_nodes, max_bindings=args.max_bindings),
         sa_keys=sas,
     )
+    try:
+        worker_count(args)
+    except ValueError as e:
+        return _fail(f"replay: {e}")
+    single = len(args.inputs) == 1 and not Path(args.inputs[0]).is_dir()
+    if not single or args.shard_by:
+        return _run_many(args, opts)
+    args.file = args.inputs[0]
     progress = None
     if not args.json and sys.stderr.isatty():
         start = time.monotonic()
@@ -141,6 +164,122 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_text(report))
     return 1 if report.violations else 0
+
+
+def _run_many(args: argparse.Namespace, opts: object) -> int:
+    """Many captures (or one sharded): reports in input order, a summary, the exit status over all."""
+    from mip6check.properties.parallel import ClusterError, run_ordered
+    from mip6check.properties.replay import ReplayOptions, ReplayReport, render_text
+    from mip6check.properties.replay_many import (
+        CaptureFailure,
+        Outcome,
+        ReplayJob,
+        Tally,
+        expand_inputs,
+        replay_job,
+    )
+
+    assert isinstance(opts, ReplayOptions)
+    for flag in ("sarif", "msc", "explain"):
+        if getattr(args, flag) is not None and (len(args.inputs) > 1 or args.shard_by):
+            return _fail(f"replay: --{flag} needs a single FILE (without --shard-by)")
+    inputs = expand_inputs(args.inputs)
+    if not inputs.files:
+        return _fail(f"replay: no capture file found in {', '.join(args.inputs)}")
+    tally = Tally()
+    reports: list[ReplayReport] = []
+    show = _Progress(len(inputs.files)) if not args.json and sys.stderr.isatty() else None
+    first_failure: CaptureFailure | None = None
+
+    def done(_i: int, o: Outcome) -> None:
+        if show is not None:
+            show.update(o)
+
+    try:
+        with open_executor(args) as ex:
+            if args.shard_by:
+                from mip6check.properties.shard import replay_sharded_job
+
+                outcomes = (replay_sharded_job(ex, path, opts, done) for path in inputs.files)
+            else:
+                jobs = [ReplayJob(path, opts) for path in inputs.files]
+                outcomes = run_ordered(ex, replay_job, jobs, done)
+            for o in outcomes:
+                if show is not None:
+                    show.clear()
+                tally.add(o)
+                _write_outcome(args, o, render_text)
+                if isinstance(o, CaptureFailure):
+                    first_failure = first_failure or o
+                else:
+                    reports.append(o)
+    except ClusterError as e:
+        return _fail(f"replay: {e}")
+    if show is not None:
+        show.clear()
+    if not args.json:
+        sys.stdout.write(tally.summary(inputs.skipped) + "\n")
+    if args.junit:
+        try:
+            _many_junit(args.junit, reports)
+        except OSError as e:
+            return _fail(f"replay: cannot write output: {e.filename}: {e.strerror}")
+    if first_failure is not None:
+        more = tally.failed - 1
+        _fail(first_failure.line() + (f"; {more} more could not be read" if more else ""))
+    return tally.exit_code()
+
+
+def _write_outcome(args: argparse.Namespace, o: object, render_text: object) -> None:
+    from mip6check.properties.replay_many import CaptureFailure
+
+    if args.json:
+        doc = o.to_json()  # type: ignore[attr-defined]
+        sys.stdout.write(json.dumps(doc, ensure_ascii=True, sort_keys=False) + "\n")
+    elif isinstance(o, CaptureFailure):
+        sys.stdout.write(f"{o.line()}\n")
+    else:
+        sys.stdout.write(render_text(o) + "\n")  # type: ignore[operator]
+    sys.stdout.flush()
+
+
+def _many_junit(path: str, reports: list[object]) -> None:
+    """One JUnit suite per capture (named by the capture), one case per checked property."""
+    from mip6check.properties.replay import ReplayReport
+    from mip6check.properties.replay.checked import CHECKED
+    from mip6check.properties.report import junit
+
+    results = []
+    for r in reports:
+        assert isinstance(r, ReplayReport)
+        results.extend(junit.replay_results(r.violations, CHECKED, engine=r.file))
+    Path(path).write_text(junit.to_xml(results, suite="replay"), "utf-8")
+
+
+class _Progress:
+    """One stderr line across workers: captures done, packets per second, violations so far."""
+
+    def __init__(self, total: int) -> None:
+        from mip6check.properties.replay_many import Tally
+
+        self.total = total
+        self.tally = Tally()
+        self.start = time.monotonic()
+
+    def update(self, o: object) -> None:
+        self.tally.add(o)  # type: ignore[arg-type]
+        t = self.tally
+        rate = t.packets / max(time.monotonic() - self.start, 1e-9)
+        print(
+            f"\r{t.captures}/{self.total} captures, {t.packets} packets, {rate:,.0f} packets/s, "
+            f"{t.violations} violations so far",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def clear(self) -> None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 def _side_outputs(args: argparse.Namespace, report: object) -> None:
