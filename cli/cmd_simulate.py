@@ -1,7 +1,10 @@
-"""`mip6check simulate SCENARIO [--pcap OUT] [--json]`: run a scenario file and judge its expectations.
+"""`mip6check simulate SCENARIO [--pcap OUT] [--json] [--mutant NAME]`: run a scenario file and judge
+its expectations. A `mutant NAME` line in the file (an explore counterexample found under a broken
+model) or `--mutant NAME` runs the scenario against that deliberately broken model, and says so.
 
 Exit 0 when every expectation holds, 1 when one does not, 2 when the file cannot be read or parsed:
-then one line on stderr (`file:line:col: message (hint)`) and the caret context on stdout.
+then one line on stderr (`mip6check: simulate: file:line:col: message (hint)`) and, without `--json`,
+the caret context on stdout. A scenario without expectations checks nothing: exit 2 as well.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import sys
 from collections.abc import Collection, Mapping
 from typing import BinaryIO
 
+from mip6check.cli.main import fail, os_problem
 from mip6check.model.addr import fmt
 from mip6check.model.config import Config
 from mip6check.model.dsl import ScenarioError, parse_scenario
+from mip6check.model.dsl.ast import Scenario
 from mip6check.model.dsl.build import PropertyMonitor, Run, run_scenario
 from mip6check.model.net import Kind
 from mip6check.model.roles.events import NodeSnapshot, RoleEvent
@@ -27,6 +32,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--pcap", metavar="OUT", help="write every frame on every link to this pcapng file"
     )
     p.add_argument("--json", action="store_true", help="one JSON object: expectations, counts, log")
+    p.add_argument(
+        "--mutant",
+        metavar="NAME",
+        help="run against a deliberately broken model (default: the file's `mutant` line, if any)",
+    )
 
 
 class _Monitor:
@@ -54,9 +64,36 @@ def _flagged(m: PropertyMonitor) -> Collection[str]:
     return {v.property for v in m.inner.violations}
 
 
-def simulate(text: str, filename: str, capture: BinaryIO | None = None) -> Run:
-    """Parse and run a scenario with the catalog's runtime monitors (raises ScenarioError)."""
+def _mutant_line(text: str) -> tuple[int, int]:
+    """Line and column of the file's `mutant` statement (for a one-line error)."""
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("mutant"):
+            return i, len(line) - len(line.lstrip()) + 1
+    return 1, 1
+
+
+def simulate(
+    text: str, filename: str, capture: BinaryIO | None = None, mutant: str | None = None
+) -> Run:
+    """Parse and run a scenario with the catalog's runtime monitors (raises ScenarioError), under
+    `mutant` (else the file's own `mutant` line) when one is named."""
+    from mip6check.properties.mutants import BY_NAME
+
     scenario = parse_scenario(text, filename)
+    name = mutant if mutant is not None else scenario.mutant
+    if name is None:
+        return _simulate(scenario, capture)
+    m = BY_NAME.get(name)
+    if m is None:
+        line, col = _mutant_line(text)
+        raise ScenarioError(
+            line, col, f"unknown mutant {name!r}", f"known: {', '.join(BY_NAME)}", filename
+        )
+    with m.applied():
+        return _simulate(scenario, capture)
+
+
+def _simulate(scenario: Scenario, capture: BinaryIO | None) -> Run:
     return run_scenario(
         scenario, capture=capture, monitor=_make_monitor, monitored=MONITORED, violations=_flagged
     )
@@ -106,34 +143,44 @@ def _describe(event: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     path = args.scenario
+    if args.mutant is not None:
+        from mip6check.properties.mutants import BY_NAME
+
+        if args.mutant not in BY_NAME:
+            known = ", ".join(BY_NAME)
+            print(
+                f"mip6check: simulate: unknown mutant {args.mutant!r} (known: {known})",
+                file=sys.stderr,
+            )
+            return 2
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except (OSError, UnicodeDecodeError) as e:
-        print(f"mip6check: {path}: cannot read: {e}".replace("\n", " "), file=sys.stderr)
-        return 2
+        why = os_problem(e) if isinstance(e, OSError) else f"not UTF-8 text (at byte {e.start})"
+        return fail(f"{path}: cannot read: {why}")
     out = None
     try:
         if args.pcap:
             try:
                 out = open(args.pcap, "wb")  # noqa: SIM115 - closed below
             except OSError as e:
-                print(
-                    f"mip6check: {args.pcap}: cannot write: {e}".replace("\n", " "), file=sys.stderr
-                )
-                return 2
+                return fail(f"{args.pcap}: cannot write: {os_problem(e)}")
         try:
-            result = simulate(text, path, out)
+            result = simulate(text, path, out, args.mutant)
         except ScenarioError as e:
-            print(e.one_line().replace("\n", " "), file=sys.stderr)
-            print(e.context(text))
-            return 2
+            if not args.json:  # stdout carries JSON only
+                print(e.context(text))
+            return fail(e.one_line())
     finally:
         if out is not None:
             out.close()
+    name = args.mutant if args.mutant is not None else result.scenario.mutant
     if args.json:
-        print(json.dumps(_json(result, path), indent=None))
+        print(json.dumps({**_json(result, path), "mutant": name}, indent=None))
     else:
+        if name is not None:
+            print(f"run against mutant {name} (a deliberately broken model)")
         for r in result.results:
             mark = "ok  " if r.ok else "FAIL"
             line = f"{mark} {path}:{r.line}: {r.text}"
@@ -144,4 +191,6 @@ def run(args: argparse.Namespace) -> int:
             f"{held}/{len(result.results)} expectations hold; {net.frames} frames, "
             f"{net.hops} hops, {result.scenario.end_time / 1000:g} s simulated"
         )
+    if not result.results:  # a verdict needs evidence
+        return fail(f"{path}: no expectation to judge, nothing was checked (add an `expect` line)")
     return 0 if result.ok else 1

@@ -506,6 +506,9 @@ class Scenario:
     timeline: tuple[Step, ...] = ()
     expectations: tuple[Expectation, ...] = ()
     filename: str = field(default="<string>", compare=False, repr=False)
+    mutant: str | None = None
+    """`mutant NAME`: the deliberately broken model the file was found under (a counterexample of
+    `mip6check explore --mutant`); the model ignores it, `mip6check simulate` applies it."""
 
     def node(self, name: str) -> Node | None:
         """The node declared with this name, if any."""

@@ -325,6 +325,10 @@ class _ToAst(Transformer[Token, A.Scenario]):
     def seed(self, meta: Any, c: list[Any]) -> tuple[str, int, A.Pos]:
         return ("seed", c[0], _pos(meta))
 
+    @v_args(meta=True)
+    def mutant(self, meta: Any, c: list[Any]) -> tuple[str, str, A.Pos]:
+        return ("mutant", str(c[0]), _pos(meta))
+
     # timeline (actions get their time from the enclosing `at`)
     @v_args(meta=True)
     def at(self, meta: Any, c: list[Any]) -> A.Step:
@@ -507,6 +511,7 @@ class _ToAst(Transformer[Token, A.Scenario]):
         timeline: list[A.Step] = []
         expectations: list[A.Expectation] = []
         seed: int | None = None
+        mutant: str | None = None
         for it in items:
             if isinstance(it, A.Link):
                 links.append(it)
@@ -521,10 +526,13 @@ class _ToAst(Transformer[Token, A.Scenario]):
             elif isinstance(it, A.Expect | A.ExpectProperty):
                 expectations.append(it)
             elif isinstance(it, tuple):
-                if seed is not None:
-                    p = it[2]
-                    raise ScenarioError(p.line, p.column, "seed given twice")
-                seed = it[1]
+                p = it[2]
+                if (seed if it[0] == "seed" else mutant) is not None:
+                    raise ScenarioError(p.line, p.column, f"{it[0]} given twice")
+                if it[0] == "seed":
+                    seed = it[1]
+                else:
+                    mutant = it[1]
             else:
                 timeline.append(it)
         return A.Scenario(
@@ -536,6 +544,7 @@ class _ToAst(Transformer[Token, A.Scenario]):
             seed,
             tuple(timeline),
             tuple(expectations),
+            mutant=mutant,
         )
 
 
@@ -591,7 +600,7 @@ _HINTS: dict[str, list[str]] = {
         "expect by 1s: delivered A B\n",
     ],
     "a statement starts with link, router, home-agent, correspondent, mobile, attacker, route, "
-    "key, set, seed, at, run or expect": [
+    "key, set, seed, mutant, at, run or expect": [
         "foo\n",
         "MN move\n",
         "node X on L\n",

@@ -1,6 +1,6 @@
 """`Scenario` -> canonical text, so that `parse_scenario(print_scenario(s)) == s` for every AST.
 
-Canonical means: topology (links, nodes, routes, keys), then switches and seed, then the timeline in its
+Canonical means: topology (links, nodes, routes, keys), then switches, seed and mutant, then the timeline in its
 order, then expectations; options in one fixed order; times in the shortest exact unit; addresses in
 Python's compressed form. This is also how counterexamples are written out (principle 13).
 """
@@ -232,7 +232,8 @@ def print_scenario(s: A.Scenario) -> str:
         ],
         [f"key {k.a} {k.b} {fmt_string(k.secret)}" for k in s.keys],
         [f"set {sw.name} {_value(sw.value)}" for sw in s.switches]
-        + ([f"seed {s.seed}"] if s.seed is not None else []),
+        + ([f"seed {s.seed}"] if s.seed is not None else [])
+        + ([f"mutant {s.mutant}"] if s.mutant is not None else []),
         [print_step(st) for st in s.timeline],
         [print_expectation(e) for e in s.expectations],
     ]
