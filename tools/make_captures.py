@@ -644,6 +644,34 @@ def ha_adds_rh(c: Capture) -> None:
 
 
 @capture(
+    "conforming",
+    "the correspondent sends one payload twice: to the home address (tunnelled), then with a Routing "
+    "header after a Binding Update without the A bit (its own packet, not the home agent's copy)",
+)
+def cn_same_payload_after_ro(c: Capture) -> None:
+    registration(c, 0)
+    p = udp(CN, HOME, 1)
+    c.at(1000, p)
+    c.at(1001, encapsulate(p, HA, COA1))
+    c.at(1200, bu_pkt(COA1, CN, 1, 60, a_bit=False))
+    c.at(1500, IPv6Packet(CN, COA1, (Routing0(1, (HOME,)),), p.payload))
+
+
+@capture(
+    "fault",
+    "home agent adds a Routing header to an intercepted packet for a correspondent whose binding "
+    "the mobile node had deleted (Lifetime 0): the correspondent cannot have routed it itself (§8.4)",
+)
+def ha_adds_rh_after_cn_dereg(c: Capture) -> None:
+    registration(c, 0)
+    c.at(500, bu_pkt(COA1, CN, 1, 0, a_bit=False))
+    p = udp(CN, HOME, 1)
+    c.at(1000, p)
+    i = c.at(1001, IPv6Packet(CN, COA1, (Routing0(1, (HOME,)),), p.payload, hop_limit=63))
+    c.expect("HA-NO-RH-FOR-INTERCEPTED", i)
+
+
+@capture(
     "fault",
     "bad AH ICV with --sa keys: the Binding Update is not authenticated",
     args=["--sa", "sa-keys.toml"],

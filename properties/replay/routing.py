@@ -98,8 +98,7 @@ class Routing(ObserverBase):
             hit = None
         if hit is not None and self._t - hit[1] <= 2000:
             reg = self.reg.get(home)
-            fl_r = self.flows.get((home, r))
-            if reg is not None and (fl_r is None or fl_r.known != "present"):
+            if reg is not None and not self._sender_may_route(self.flows.get((home, r)), coa):
                 self._flag(
                     "HA-NO-RH-FOR-INTERCEPTED",
                     reg.dst,
@@ -197,6 +196,22 @@ class Routing(ObserverBase):
             )
         else:
             self._reject_used(f, fl)
+
+    def _sender_may_route(self, fl: Flow | None, coa: Addr) -> bool:
+        """Could the packet's own source have routed it to `coa` by a binding of its own (§7.9)? Then
+        it need not be the home agent's forwarded copy of the packet it intercepted (§8.4): the same
+        payload sent twice by a correspondent, before and after route optimisation, is normal. It
+        could when its entry is known present, or a Binding Update naming `coa` (authenticated, nonzero
+        lifetime) reached it after the last known state, or one the capture did not show might have."""
+        if fl is None:
+            return False
+        if fl.known == "present":
+            return True
+        since = fl.k_bu.t if fl.k_bu is not None else -1
+        for b in fl.bus:
+            if b.auth and b.coa == coa and b.lifetime > 0 and since <= b.t <= self._t:
+                return True
+        return self._unseen_bu_possible(fl, max(since, 0), self._t)
 
     def _hao_no_state(self, r: Addr, coa: Addr, home: Addr) -> None:
         """BC-HAO-NO-STATE (part): routing by a care-of address learnt only from Home Address options.
