@@ -653,4 +653,13 @@ ROWS: tuple[tuple[str, tuple[str, ...], str, str, str, str, str], ...] = (
         "After the Binding Acknowledgement of an accepted Binding Update is lost, every retransmission (same Sequence Number, §9.7) fails §7.2 and is never acknowledged (B5): show the run; with --seq-equal-ack it converges.",
         "SPEC",
     ),
+    (
+        "W-HAO-LEN",
+        ("5.4",),
+        "MUST",
+        "act",
+        "yes",
+        "A Home Address option's Option Length is 16 (the §5.4 sentence the received copy lost, C5.4-R1): shorter cannot hold the address; longer carries extensions the MUST forbids (B13).",
+        "W",
+    ),
 )

@@ -54,6 +54,41 @@ LOST_HEADINGS = {
 }
 
 
+# A2/A3: normative sentences of draft-04 whose text the received copy lost with the §5.2 and §5.4
+# diagrams (wire-formats.md §1.2, §1.4 read them in the IETF draft-04 text). They are restored with the
+# surviving §5.3 wording ("Length of the option, in octets, excluding ...") as the template, keep IDs
+# outside the extracted numbering (`R<n>`: the extracted IDs never shift), sit before the first
+# extracted clause of their section, and carry `restored` naming where their text comes from.
+RESTORED: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "C5.2-R1",
+        "5.2",
+        "When a node receives a packet containing a Binding Update option, with this node being the "
+        "destination of the packet, this node MUST return a Binding Acknowledgement to the source of "
+        "the packet, if the Acknowledge (A) bit is set in the Binding Update.",
+        "A2: §5.2 introduction lost in the received copy; wire-formats.md §1.2 (draft-04, verbatim "
+        "there: 'MUST return a Binding Acknowledgement ... if the Acknowledge (A) bit is set')",
+    ),
+    (
+        "C5.2-R2",
+        "5.2",
+        "Option Length: 8-bit unsigned integer. Length of the option, in octets, excluding the Option "
+        "Type and Option Length fields; for the Binding Acknowledgement option, this field MUST be set "
+        "to 12.",
+        "A2: §5.2 field list lost in the received copy; wire-formats.md §1.2 (draft-04: 'MUST be set "
+        "to 12', although the fields sum to 11, B2)",
+    ),
+    (
+        "C5.4-R1",
+        "5.4",
+        "Option Length: 8-bit unsigned integer. Length of the option, in octets, excluding the Option "
+        "Type and Option Length fields; for the Home Address option, this field MUST be set to 16.",
+        "A3: §5.4 heading, diagram and field list lost in the received copy; wire-formats.md §1.4 "
+        "(draft-04: 'MUST be 16')",
+    ),
+)
+
+
 _RANK = {
     "MUST": 0,
     "SHALL": 0,
@@ -81,6 +116,7 @@ class Clause:
     text: str
     line: int
     items: list[str] = field(default_factory=list)
+    restored: str = ""  # where a sentence the received copy lost comes from (empty: extracted)
 
 
 def clean(s: str) -> str:
@@ -189,14 +225,35 @@ def extract(text: str) -> list[Clause]:
                         break
                     c.items.append(nxt[2:])
             clauses.append(c)
-    return clauses
+    return restore(clauses)
+
+
+def restore(clauses: list[Clause]) -> list[Clause]:
+    """Insert the RESTORED sentences before the first extracted clause of their section."""
+    out = list(clauses)
+    for cid, section, text, source in reversed(RESTORED):
+        at = next(i for i, c in enumerate(out) if c.section == section)
+        kws = [re.sub(r"\s+", " ", m.group(1)) for m in KW_RE.finditer(text)]
+        out.insert(
+            at,
+            Clause(
+                cid,
+                strongest(kws),
+                list(dict.fromkeys(kws)),
+                section,
+                text,
+                out[at].line,
+                restored=source,
+            ),
+        )
+    return out
 
 
 def render(clauses: list[Clause]) -> str:
     doc = {
         "source": "draft-ietf-mobileip-ipv6-04 (received copy 000_5ef8facd5bbaef68.txt)",
         "generator": "scripts/extract_clauses.py",
-        "clauses": [{k: v for k, v in asdict(c).items() if v != []} for c in clauses],
+        "clauses": [{k: v for k, v in asdict(c).items() if v not in ([], "")} for c in clauses],
     }
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 

@@ -87,6 +87,16 @@ PROJECT_ROWS: tuple[dict[str, object], ...] = (
         "show the run; with --seq-equal-ack it converges.",
         "group": "SPEC",
     },
+    {
+        "id": "W-HAO-LEN",
+        "sections": ("5.4",),
+        "level": "MUST",
+        "kind": "act",
+        "trace": "yes",
+        "text": "A Home Address option's Option Length is 16 (the §5.4 sentence the received copy lost, "
+        "C5.4-R1): shorter cannot hold the address; longer carries extensions the MUST forbids (B13).",
+        "group": "W",
+    },
 )
 
 

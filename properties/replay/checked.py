@@ -12,6 +12,7 @@ CHECKED: tuple[str, ...] = (
     "W-BA-VIA-RH",
     "W-BA-REJECT-NOPAYLOAD",
     "W-BR-LEN",
+    "W-HAO-LEN",
     "W-OPT-ACTION-BITS",
     "W-UNKNOWN-OPT-11X",
     "W-AUTOCONF-LLSRC",

@@ -269,6 +269,13 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
             self._flag(
                 "W-BR-LEN", f.src, f"Binding Request with Option Length {len(br.ext)} (must be 0)"
             )
+        if (hao is not None and hao.ext) or any(m.kind == "HAO" for m in f.malformed):
+            n = 16 + len(hao.ext) if hao is not None and hao.ext else None
+            if n is None:
+                n = next(len(m.data) for m in f.malformed if m.kind == "HAO")
+            self._flag(
+                "W-HAO-LEN", f.src, f"Home Address option with Option Length {n} (must be 16)"
+            )
         if hao is not None and f.src == hao.home_address and bu is None:
             self._flag(
                 "MN-HAO-OUT",
