@@ -5,9 +5,8 @@ evict_entry, the K-slot cache step, bul_new_bu, bul_retransmit, bul_on_ba, rate_
 of the draft (a `Config`). An obligation is `domain ∧ premises ⇒ goal` for every symbolic pre-state and
 input; Z3 proves it (unsat of the negation) or returns a concrete counterexample.
 
-The goals are written from the draft's text (properties/draft_rules.py, via the `spec_*` wrappers
-below), never by calling the
-kernel's own intermediate decisions, so a broken kernel (properties/mutants.py) fails them. Only
+The goals are written from the draft's text (properties/spec, via the `spec_*` wrappers below),
+never by calling the kernel's own intermediate decisions, so a broken kernel (properties/mutants.py) fails them. Only
 the transitions under test are kernel calls, looked up on the module at call time (`K.apply_bu`).
 """
 
@@ -22,7 +21,6 @@ import z3
 
 from mip6check.model.config import DEFAULT, Config, SeqHalf
 from mip6check.model.roles import kernel as K
-from mip6check.properties import draft_rules as R
 from mip6check.properties.smt.cache_model import (
     BU,
     EXPIRE,
@@ -32,6 +30,10 @@ from mip6check.properties.smt.cache_model import (
     unique,
 )
 from mip6check.properties.smt.z3logic import Z3, Sym, intervals, model_dict, same
+from mip6check.properties.spec import binding_cache as SB
+from mip6check.properties.spec import home_agent as SH
+from mip6check.properties.spec import mobile_node as SM
+from mip6check.properties.spec import wire as SW
 from mip6check.properties.verdict import Result, Status
 
 ENGINE = "z3"
@@ -62,28 +64,49 @@ ONLY_DEFAULT = ("default",)
 
 
 def spec_greater(a: Any, b: Any, cfg: Config) -> Any:
-    """§4.3, §5.1, C1: a is greater than b modulo 2^16 (properties.draft_rules.greater on Z3)."""
-    return R.greater(Z3, a, b, cfg)
+    """§4.3, §5.1, C1: a is greater than b modulo 2^16 (properties.spec.wire.greater on Z3)."""
+    return SW.greater(Z3, a, b, cfg)
 
 
 def spec_valid(bu: K.BUIn, e: K.Entry, cfg: Config) -> Any:
-    """§7.2: the four tests pass (properties.draft_rules.bu_passes on Z3)."""
-    return R.bu_passes(Z3, bu, e, cfg)
+    """§7.2: the four tests pass (properties.spec.binding_cache.passes_72 on Z3)."""
+    r = SB.Received(
+        auth=bu.auth,
+        length_ok=bu.length_ok,
+        has_hao=bu.has_hao,
+        seq=bu.seq,
+        has_entry=e.present,
+        entry_seq=e.seq,
+    )
+    return SB.passes_72(Z3, cfg, r)
 
 
 def spec_delete(bu: K.BUIn) -> Any:
     """§5.1, §7.4: Lifetime 0 or care-of address = home address asks for deletion."""
-    return R.asks_delete(Z3, bu)
+    return SB.asks_delete(Z3, bu.lifetime, bu.coa == bu.home)
 
 
 def spec_ha_ok(bu: K.BUIn, env: K.NodeEnv) -> Any:
-    """§8.1-§8.3: none of the home-agent rejections applies (no ID Length test for a de-registration)."""
-    return R.ha_accepts(Z3, env, R.asks_delete(Z3, bu))
+    """§8.1-§8.3: none of the home-agent rejections applies: §8.2's three tests for a registration,
+    §8.3's two (no ID Length test) for a de-registration (properties.spec.home_agent.accepts)."""
+    return SH.accepts(Z3, ha_view(env), spec_delete(bu))
+
+
+def ha_view(env: K.NodeEnv) -> SH.HomeAgentView:
+    """What the §8.1-§8.3 tests ask of the receiver, from the kernel's node environment."""
+    return SH.HomeAgentView(
+        to_anycast=env.to_anycast,
+        is_home_agent=env.is_home_agent,
+        home_on_link=env.home_on_link,
+        id_length=env.id_length,
+        ha_id_length=env.ha_id_length,
+    )
 
 
 def spec_expired(e: K.Entry, now: Any) -> Any:
-    """§4.3, §7.7: a finite lifetime has run out (0xFFFFFFFF never does, §5.1)."""
-    return R.ran_out(Z3, e, now)
+    """§4.3, §7.7: a finite lifetime has run out (0xFFFFFFFF never does, §5.1): properties.spec.wire
+    .ran_out with the entry's expiry as the moment granted plus a zero remaining lifetime."""
+    return SW.ran_out(Z3, e.expiry, z3.If(e.infinite, SW.INFINITE, 0), now)
 
 
 # ---------------------------------------------------------------- obligations
@@ -739,7 +762,7 @@ def _ba(
         b2, outcome = K.bul_on_ba(
             Z3, c, b, auth=auth, opt_len=opt_len, ba_seq=ba_seq, status=status
         )
-        valid = R.ba_acceptable(
+        valid = SM.ba_acceptable(
             Z3, c, auth=auth, opt_len=opt_len, outstanding=b.present, seq_matches=ba_seq == b.seq
         )
         return fn(s, b, b2, valid, status, c)
@@ -942,5 +965,9 @@ PROOFS: dict[str, Callable[[], list[Obligation]]] = {
 
 
 def run_proof(pid: str, budget_s: float = 10.0) -> Result:
-    """Prove one property of `PROOFS`."""
-    return prove(pid, PROOFS[pid](), budget_s)
+    """Prove one property of `PROOFS`, with the kernel-equals-spec obligations its judgement rests on
+    (properties/smt/refine.py)."""
+    from mip6check.properties.smt.refine import refinements_of  # refine builds on this module
+
+    obligations = [*PROOFS[pid](), *refinements_of(pid)]
+    return prove(pid, obligations, budget_s)

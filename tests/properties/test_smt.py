@@ -491,3 +491,41 @@ def test_vacuous_obligation_is_not_proved() -> None:
 
     r = prove("BC-UNIQUE", [Obligation("nothing", "default", build)])
     assert r.status is Status.UNKNOWN and "vacuous" in (r.detail or "")
+
+
+# ---------------------------------------------------------------- the kernel refines the spec
+
+
+def test_every_kernel_decision_equals_the_specs() -> None:
+    from mip6check.properties.smt.induction import discharge
+    from mip6check.properties.smt.refine import all_refinements
+
+    obs = all_refinements()
+    assert len({ob.transition for ob in obs}) >= 10
+    for ob in obs:
+        status, cex, _ = discharge(ob, 20_000)
+        assert status == "proved", (ob.transition, ob.reading, cex)
+
+
+@pytest.mark.parametrize(
+    "mutant,refinement",
+    [
+        ("seq-half-accept", "refines: seq_greater = spec.wire.greater"),
+        ("seq-ge", "refines: seq_greater = spec.wire.greater"),
+        ("dereg-idlen-136", "refines: cache_decision = spec.decide"),
+        ("lifetime0-keeps-entry", "refines: wants_delete = spec.asks_delete"),
+        ("infinite-expires", "refines: expired = spec.ran_out"),
+        ("ba-length-unchecked", "refines: ba_outcome = spec.ba_action"),
+        ("backoff-no-cap", "refines: next_retx_interval, retx_continues = spec"),
+        ("slow-rate-ignored", "refines: rate_ok = spec.rate_ok"),
+    ],
+)
+def test_a_bent_kernel_decision_no_longer_refines_the_spec(mutant: str, refinement: str) -> None:
+    from mip6check.properties.mutants import BY_NAME
+    from mip6check.properties.smt.induction import discharge
+    from mip6check.properties.smt.refine import all_refinements
+
+    obs = [ob for ob in all_refinements() if ob.transition == refinement]
+    assert obs
+    with BY_NAME[mutant].applied():
+        assert any(discharge(ob, 20_000)[0] == "violated" for ob in obs)
