@@ -12,18 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Collection, Mapping
 from typing import BinaryIO
 
 from mip6check.cli.main import fail, os_problem
 from mip6check.model.addr import fmt
-from mip6check.model.config import Config
 from mip6check.model.dsl import ScenarioError, parse_scenario
 from mip6check.model.dsl.ast import Scenario
-from mip6check.model.dsl.build import PropertyMonitor, Run, run_scenario
 from mip6check.model.net import Kind
-from mip6check.model.roles.events import NodeSnapshot, RoleEvent
-from mip6check.properties.monitors import MONITORED, MonitorSet
+from mip6check.properties.runjudge import JudgedRun, judge_scenario
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -39,31 +35,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-class _Monitor:
-    """mip6check.properties.monitors.MonitorSet behind the dsl's PropertyMonitor protocol."""
-
-    def __init__(self, config: Config) -> None:
-        self.inner = MonitorSet(config=config)
-
-    def feed(self, time: int, event: RoleEvent) -> None:
-        self.inner.feed(time, event)
-
-    def check_state(self, now: int, snapshots: Mapping[str, NodeSnapshot]) -> None:
-        self.inner.check_state(now, snapshots)
-
-    def flush(self) -> None:
-        self.inner.flush()
-
-
-def _make_monitor(config: Config) -> PropertyMonitor:
-    return _Monitor(config)
-
-
-def _flagged(m: PropertyMonitor) -> Collection[str]:
-    assert isinstance(m, _Monitor)
-    return {v.property for v in m.inner.violations}
-
-
 def _mutant_line(text: str) -> tuple[int, int]:
     """Line and column of the file's `mutant` statement (for a one-line error)."""
     for i, line in enumerate(text.splitlines(), 1):
@@ -74,9 +45,9 @@ def _mutant_line(text: str) -> tuple[int, int]:
 
 def simulate(
     text: str, filename: str, capture: BinaryIO | None = None, mutant: str | None = None
-) -> Run:
-    """Parse and run a scenario with the catalog's runtime monitors (raises ScenarioError), under
-    `mutant` (else the file's own `mutant` line) when one is named."""
+) -> JudgedRun:
+    """Parse, run and judge a scenario as `verify` does (raises ScenarioError), under `mutant` (else
+    the file's own `mutant` line) when one is named."""
     from mip6check.properties.mutants import BY_NAME
 
     scenario = parse_scenario(text, filename)
@@ -93,13 +64,13 @@ def simulate(
         return _simulate(scenario, capture)
 
 
-def _simulate(scenario: Scenario, capture: BinaryIO | None) -> Run:
-    return run_scenario(
-        scenario, capture=capture, monitor=_make_monitor, monitored=MONITORED, violations=_flagged
-    )
+def _simulate(scenario: Scenario, capture: BinaryIO | None) -> JudgedRun:
+    """The run judged as `verify` judges a corpus scenario (properties/runjudge): monitors, whole-log
+    checks and replay of the run's own capture, one run judge per property."""
+    return judge_scenario(scenario, capture=capture)
 
 
-def _json(run: Run, filename: str) -> dict[str, object]:
+def _json(run: JudgedRun, filename: str) -> dict[str, object]:
     net = run.network
     counts = net.log.counts()
     return {
@@ -111,6 +82,7 @@ def _json(run: Run, filename: str) -> dict[str, object]:
         "expectations": [
             {"line": r.line, "text": r.text, "ok": r.ok, "detail": r.detail} for r in run.results
         ],
+        "violations": [v.to_json() for v in run.violations],
         "nodes": {
             name: {"sent": c.sent, "received": c.received, "dropped": c.dropped}
             for name, c in sorted(counts.items())
@@ -185,6 +157,11 @@ def run(args: argparse.Namespace) -> int:
             mark = "ok  " if r.ok else "FAIL"
             line = f"{mark} {path}:{r.line}: {r.text}"
             print(line + (f"  -- {r.detail}" if r.detail else ""))
+        for v in result.violations:
+            where = f"{v.time:.3f} s" if v.time is not None else "end of run"
+            print(
+                f"VIOLATED {v.property} (§{v.section}, {v.level}) at {where}, {v.node}: {v.message}"
+            )
         held = sum(r.ok for r in result.results)
         net = result.network
         print(

@@ -1,8 +1,11 @@
-"""Runtime monitors: the catalog's event- and state-level properties evaluated incrementally over any run
-(simulation, Hypothesis run). Properties observe; they never act (STYLE principle 12).
+"""Runtime monitors: the catalog rows a run's role events and node snapshots show, judged incrementally
+over any run (simulation, scenario corpus, Hypothesis run). Properties observe; they never act.
 
-They judge with properties/draft_rules.py (the draft's definitions), never with the model's kernel, so a
-fault patched into the kernel changes what the model does but not what the monitor demands.
+They judge with the spec's definitions (properties/spec), never with the model's kernel, so a fault
+planted in the model changes what the model does but not what the monitor demands. Replay of the
+run's capture judges many of the same rows from the packets, with the same definitions: the monitor
+sees what the role did even when the link then lost the packet (replay excuses verdicts resting on a
+lost frame), so the two evidences complement each other.
 
 Feed `(time_ms, event)` pairs in log order with `feed`, and node snapshots with `check_state`; each
 breach becomes a Violation naming the property, the section and the log step that shows it.
@@ -26,12 +29,46 @@ from mip6check.model.roles.events import (
     NodeSnapshot,
     RoleEvent,
 )
-from mip6check.model.roles.logic import PY
-from mip6check.properties import draft_rules as rules
-from mip6check.properties.catalog import CATALOG
+from mip6check.properties.spec import PY, Engine, declare, obligation
+from mip6check.properties.spec.home_agent import to_ha_anycast
+from mip6check.properties.spec.mobile_node import (
+    ba_acceptable,
+    backoff_after,
+    may_retransmit,
+    min_gap,
+)
+from mip6check.properties.spec.registry import Deadlines
+from mip6check.properties.spec.wire import INFINITE, greater, ran_out, status_accepts
 from mip6check.properties.verdict import Violation
 
-INFINITE = 0xFFFFFFFF  # §5.1: infinity
+JUDGED: tuple[str, ...] = declare(
+    Engine.MONITOR,
+    (
+        "BC-UNIQUE",
+        "BC-SEQ-MONOTONIC",
+        "BC-STALE-IGNORED",
+        "BC-HAO-NO-STATE",
+        "BC-BA-STATUS",
+        "BC-EXPIRE",
+        "BC-INFINITE",
+        "BC-HOMEREG-NOEVICT",
+        "HA-HOMEREG-MARK",
+        "MN-BUL-RECORD",
+        "MN-SEQ-INCREASE",
+        "MN-RETX-SAME-SEQ",
+        "MN-BACKOFF",
+        "MN-HOME-RETX",
+        "MN-CN-RETX-STOP",
+        "MN-RATE-LIMIT",
+        "MN-SLOW-RATE",
+        "MN-BA-VALIDATE",
+        "MN-BA-ACCEPTED",
+        "MN-BA-REJECTED",
+    ),
+)
+"""The rows this engine judges, declared in the spec registry."""
+
+MONITORED = JUDGED  # the name engine drivers use
 
 
 def fmt(addr: Addr) -> str:
@@ -39,57 +76,42 @@ def fmt(addr: Addr) -> str:
     return _fmt_addr(addr) if len(addr) == 16 else f"<{addr.hex() or 'no address'}>"
 
 
-# the properties this module can judge from events and snapshots
-MONITORED: tuple[str, ...] = (
-    "BC-UNIQUE",
-    "BC-SEQ-MONOTONIC",
-    "BC-STALE-IGNORED",
-    "BC-HAO-NO-STATE",
-    "BC-BA-STATUS",
-    "BC-EXPIRE",
-    "BC-INFINITE",
-    "BC-HOMEREG-NOEVICT",
-    "HA-HOMEREG-MARK",
-    "MN-BUL-RECORD",
-    "MN-SEQ-INCREASE",
-    "MN-RETX-SAME-SEQ",
-    "MN-BACKOFF",
-    "MN-HOME-RETX",
-    "MN-CN-RETX-STOP",
-    "MN-RATE-LIMIT",
-    "MN-SLOW-RATE",
-    "MN-BA-ACCEPTED",
-    "MN-BA-REJECTED",
-)
-
-
 @dataclass
 class _Sent:
-    """What a monitor remembers of the BUs one mobile node sent to one (destination, home address)."""
+    """What a monitor remembers of the Binding Updates one mobile node sent to one (destination, home)."""
 
     seq: int
     coa: Addr
     home_reg: bool
-    first_time: int  # the original transmission of this sequence number
+    first_time: int  # the original transmission of this Sequence Number
     last_time: int
+    lifetime: int
     gap: int | None = None  # the §9.7 timeout that scheduled the last retransmission
-    settled: bool = False  # an accepted/rejected BA stopped retransmission (§9.10)
-    consecutive: int = 1  # BUs to this destination with the same care-of address (§9.8)
-    lifetime: int = 0
+    settled: bool = False  # a Binding Acknowledgement the node acted on ended retransmission
+    consecutive: int = 1  # Binding Updates to this destination with the same care-of address (§9.8)
+
+
+@dataclass
+class _Grant:
+    """A Binding Cache entry as granted (§4.3): Sequence Number, home registration, when and how long."""
+
+    seq: int
+    home_reg: bool
+    granted_at: int
+    lifetime: int  # seconds, as granted
 
 
 @dataclass
 class MonitorSet:
-    """All event/state monitors of the catalog for one run, under one reading of the draft."""
+    """All event/state monitors of the registry's MONITOR rows for one run, under one reading."""
 
     config: Config = DEFAULT
     tolerance_ms: int = 0
     only: frozenset[str] | None = None
+    deadlines: Deadlines = field(default_factory=Deadlines)
     violations: list[Violation] = field(default_factory=list)
     _step: int = 0
-    _cache: dict[tuple[str, Addr], tuple[int, bool, bool]] = field(
-        default_factory=dict
-    )  # seq, home_reg, infinite
+    _cache: dict[tuple[str, Addr], _Grant] = field(default_factory=dict)
     _group: list[tuple[int, RoleEvent]] = field(default_factory=list)
     _group_key: tuple[int, str] | None = None
     _sent: dict[tuple[str, Addr, Addr], _Sent] = field(default_factory=dict)
@@ -98,18 +120,15 @@ class MonitorSet:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _on(self, prop: str) -> bool:
-        return self.only is None or prop in self.only
-
     def _flag(self, prop: str, node: str, time: int, message: str) -> None:
-        if not self._on(prop):
+        if self.only is not None and prop not in self.only:
             return
-        p = CATALOG[prop]
+        ob = obligation(prop)
         self.violations.append(
             Violation(
                 property=prop,
-                section=", ".join(p.sections),
-                level=p.level,
+                section=", ".join(ob.sections),
+                level=ob.level,
                 node=node,
                 message=message,
                 time=time / 1000,
@@ -118,7 +137,7 @@ class MonitorSet:
         )
 
     def _flag_once(self, prop: str, node: str, subject: bytes, time: int, message: str) -> None:
-        """A state invariant seen broken in many snapshots is one violation, reported at its first sighting."""
+        """A state invariant seen broken in many snapshots is one violation, at its first sighting."""
         key = (prop, node, subject)
         if key not in self._once:
             self._once.add(key)
@@ -159,65 +178,63 @@ class MonitorSet:
                 isinstance(e, CacheUpdated) or (isinstance(e, CacheDeleted) and e.reason == "bu")
             ):
                 continue
-            home = e.home
-            if home in ignored and home not in decided:
+            if e.home in ignored and e.home not in decided:
                 self._flag(
                     "BC-STALE-IGNORED",
                     e.node,
                     t,
-                    f"a Binding Update for {fmt(home)} failed §7.2 yet the Binding Cache changed",
+                    f"a Binding Update for {fmt(e.home)} failed §7.2 yet the Binding Cache changed",
                 )
-            elif home not in decided:
+            elif e.home not in decided:
                 self._flag(
                     "BC-HAO-NO-STATE",
                     e.node,
                     t,
-                    f"the Binding Cache entry for {fmt(home)} changed without a Binding Update (a Home Address option alone must not change it)",
+                    f"the Binding Cache entry for {fmt(e.home)} changed without a Binding Update "
+                    "(a Home Address option alone must not change it)",
                 )
         for _, e in group:
-            if isinstance(e, BindingProcessed):
-                ok = rules.status_accepts(e.status)
-                # an accepted deletion (care-of address = home address, §7.4) of an entry that does not
-                # exist changes nothing and is still acknowledged with Status 0 (wire-formats B8)
-                deletion = e.coa == e.home or e.lifetime == 0
-                if ok and not e.cache_changed and deletion and (e.node, e.home) not in self._cache:
-                    continue
-                if ok != e.cache_changed:
-                    self._flag(
-                        "BC-BA-STATUS",
-                        e.node,
-                        t,
-                        f"Status {e.status} for the Binding Update from {fmt(e.home)} but the cache {'was' if e.cache_changed else 'was not'} changed",
-                    )
+            if not isinstance(e, BindingProcessed):
+                continue
+            ok = bool(status_accepts(PY, e.status))
+            # an accepted deletion (§7.4) of an entry that does not exist changes nothing and is
+            # still acknowledged with Status 0 (wire-formats B8)
+            deletion = e.coa == e.home or e.lifetime == 0
+            if ok and not e.cache_changed and deletion and (e.node, e.home) not in self._cache:
+                continue
+            if ok != e.cache_changed:
+                self._flag(
+                    "BC-BA-STATUS",
+                    e.node,
+                    t,
+                    f"Status {e.status} for the Binding Update from {fmt(e.home)} but the cache "
+                    f"{'was' if e.cache_changed else 'was not'} changed",
+                )
 
     # ------------------------------------------------------------------ per-event checks
 
     def _event(self, t: int, e: RoleEvent) -> None:
         if isinstance(e, CacheUpdated):
-            key = (e.node, e.home)
-            old = self._cache.get(key)
-            if (
-                old is not None
-                and not e.created
-                and not rules.greater(PY, e.seq, old[0], self.config)
-            ):
+            old = self._cache.get((e.node, e.home))
+            if old is not None and not e.created and not greater(PY, e.seq, old.seq, self.config):
                 self._flag(
                     "BC-SEQ-MONOTONIC",
                     e.node,
                     t,
-                    f"entry for {fmt(e.home)} updated by Sequence Number {e.seq}, not greater than the stored {old[0]} (mod 2^16)",
+                    f"entry for {fmt(e.home)} updated by Sequence Number {e.seq}, not greater than "
+                    f"the stored {old.seq} (mod 2^16)",
                 )
-            self._cache[key] = (e.seq, e.home_reg, e.lifetime == INFINITE)
+            self._cache[(e.node, e.home)] = _Grant(e.seq, e.home_reg, t, e.lifetime)
         elif isinstance(e, CacheDeleted):
             old = self._cache.pop((e.node, e.home), None)
-            if e.reason == "evict" and (e.home_reg or (old is not None and old[1])):
+            if e.reason == "evict" and (e.home_reg or (old is not None and old.home_reg)):
                 self._flag(
                     "BC-HOMEREG-NOEVICT",
                     e.node,
                     t,
                     f"home registration for {fmt(e.home)} removed by cache replacement (§7.7)",
                 )
-            if e.reason == "expiry" and old is not None and old[2]:
+            if e.reason == "expiry" and old is not None and old.lifetime == INFINITE:
                 self._flag(
                     "BC-INFINITE",
                     e.node,
@@ -226,114 +243,48 @@ class MonitorSet:
                 )
         elif isinstance(e, BindingUpdateSent):
             self._bu_sent(t, e)
-        elif isinstance(e, BindingAckReceived):
-            if e.outcome in ("ACCEPTED", "REJECTED"):
-                mine = [
-                    s
-                    for (node, _d, _h), s in self._sent.items()
-                    if node == e.node and s.seq == e.seq
-                ]
-                exact = [
-                    s
-                    for (node, dest, _h), s in self._sent.items()
-                    if node == e.node and dest == e.source and s.seq == e.seq
-                ]
-                # §8.1: the answer to a BU sent to the Home-Agents anycast address comes from a unicast one
-                for s in exact or mine:
-                    s.settled = True
+        elif isinstance(e, BindingAckReceived) and e.outcome in ("ACCEPTED", "REJECTED"):
+            self._ba_acted_on(t, e)
 
     def _bu_sent(self, t: int, e: BindingUpdateSent) -> None:
+        """§5.1, §9.4, §9.5, §9.7, §9.8: a Binding Update the node sent, against the ones before."""
         cfg = self.config
         key = (e.node, e.destination, e.home)
         prev = self._sent.get(key)
-        rate_key = (
+        scope = (
             e.node if cfg.rate_scope is RateScope.AGGREGATE else f"{e.node}>{fmt(e.destination)}"
         )
-        last = self._last_any.get(rate_key)
+        last = self._last_any.get(scope)
         if last is not None and t - last + self.tolerance_ms < cfg.max_update_rate:
             self._flag(
                 "MN-RATE-LIMIT",
                 e.node,
                 t,
-                f"Binding Update to {fmt(e.destination)} {t - last} ms after the previous one (MAX_UPDATE_RATE {cfg.max_update_rate} ms)",
+                f"Binding Update to {fmt(e.destination)} {t - last} ms after the previous one "
+                f"(MAX_UPDATE_RATE {cfg.max_update_rate} ms)",
             )
-        self._last_any[rate_key] = t
+        self._last_any[scope] = t
         if e.retransmission:
-            if prev is None:
-                return  # the original was not observed
-            if e.seq != prev.seq:
-                self._flag(
-                    "MN-RETX-SAME-SEQ",
-                    e.node,
-                    t,
-                    f"retransmission to {fmt(e.destination)} changed Sequence Number {prev.seq} -> {e.seq}",
-                )
-            if prev.settled:
-                prop = "MN-BA-ACCEPTED"
-                self._flag(
-                    prop,
-                    e.node,
-                    t,
-                    f"Binding Update {e.seq} retransmitted to {fmt(e.destination)} after its Binding Acknowledgement ended retransmission (§9.10)",
-                )
-            gap = t - prev.last_time
-            interval = rules.backoff_after(
-                prev.gap, cfg
-            )  # §9.7: the timeout for this retransmission
-            # §9.8 may hold it back further: after MAX_FAST_UPDATES consecutive BUs, SLOW_UPDATE_RATE
-            want = max(interval, rules.min_gap(prev.consecutive, cfg))
-            if abs(gap - want) > self.tolerance_ms:
-                self._flag(
-                    "MN-BACKOFF",
-                    e.node,
-                    t,
-                    f"retransmission to {fmt(e.destination)} after {gap} ms; back-off expects {want} ms"
-                    + (
-                        f" (timeout {interval} ms, held to the §9.8 gap)"
-                        if want != interval
-                        else ""
-                    ),
-                )
-            if (
-                not prev.home_reg
-                and prev.gap is not None
-                and not rules.correspondent_retx_allowed(interval, cfg)
-            ):
-                self._flag(
-                    "MN-CN-RETX-STOP",
-                    e.node,
-                    t,
-                    f"Binding Update to correspondent {fmt(e.destination)} retransmitted after the interval reached MAX_BINDACK_TIMEOUT",
-                )
-            count = prev.consecutive
-            if (
-                t + self.tolerance_ms - prev.last_time < rules.min_gap(count, cfg)
-                and count >= cfg.max_fast_updates
-            ):
-                self._flag(
-                    "MN-SLOW-RATE",
-                    e.node,
-                    t,
-                    f"{count} consecutive Binding Updates to {fmt(e.destination)}, then one {t - prev.last_time} ms later (SLOW_UPDATE_RATE {cfg.slow_update_rate} ms)",
-                )
-            prev.last_time, prev.gap = t, interval
-            prev.consecutive += 1
-            return
-        if prev is not None and not rules.greater(PY, e.seq, prev.seq, cfg):
+            if prev is not None:
+                self._retransmitted(t, e, prev)
+            return  # else the original was not observed
+        if prev is not None and not greater(PY, e.seq, prev.seq, cfg):
             self._flag(
                 "MN-SEQ-INCREASE",
                 e.node,
                 t,
-                f"new Binding Update to {fmt(e.destination)} uses Sequence Number {e.seq}, not greater than the previous {prev.seq}",
+                f"new Binding Update to {fmt(e.destination)} uses Sequence Number {e.seq}, not "
+                f"greater than the previous {prev.seq}",
             )
-        consecutive = prev.consecutive + 1 if prev is not None and prev.coa == e.coa else 1
-        if prev is not None and prev.coa == e.coa and prev.consecutive >= cfg.max_fast_updates:
-            if t + self.tolerance_ms - prev.last_time < rules.min_gap(prev.consecutive, cfg):
+        same_coa = prev is not None and prev.coa == e.coa
+        if prev is not None and same_coa and prev.consecutive >= cfg.max_fast_updates:
+            if t + self.tolerance_ms - prev.last_time < min_gap(PY, prev.consecutive, cfg):
                 self._flag(
                     "MN-SLOW-RATE",
                     e.node,
                     t,
-                    f"{prev.consecutive} consecutive Binding Updates to {fmt(e.destination)} with one care-of address, then one {t - prev.last_time} ms later",
+                    f"{prev.consecutive} consecutive Binding Updates to {fmt(e.destination)} with "
+                    f"one care-of address, then one {t - prev.last_time} ms later",
                 )
         self._sent[key] = _Sent(
             seq=e.seq,
@@ -341,15 +292,107 @@ class MonitorSet:
             home_reg=e.home_reg,
             first_time=t,
             last_time=t,
-            consecutive=consecutive,
             lifetime=e.lifetime,
+            consecutive=prev.consecutive + 1 if prev is not None and same_coa else 1,
         )
+
+    def _retransmitted(self, t: int, e: BindingUpdateSent, prev: _Sent) -> None:
+        """§9.7: same Sequence Number, the doubling timeout (held to the §9.8 gap), stopping at the
+        cap for a correspondent (§9.5) and once a Binding Acknowledgement settled it (§9.10)."""
+        cfg = self.config
+        if e.seq != prev.seq:
+            self._flag(
+                "MN-RETX-SAME-SEQ",
+                e.node,
+                t,
+                f"retransmission to {fmt(e.destination)} changed Sequence Number {prev.seq} -> {e.seq}",
+            )
+        if prev.settled:
+            self._flag(
+                "MN-BA-ACCEPTED",
+                e.node,
+                t,
+                f"Binding Update {e.seq} retransmitted to {fmt(e.destination)} after its Binding "
+                "Acknowledgement ended retransmission (§9.10)",
+            )
+        gap = t - prev.last_time
+        timeout = backoff_after(prev.gap, cfg)
+        want = max(timeout, int(min_gap(PY, prev.consecutive, cfg)))
+        if abs(gap - want) > self.tolerance_ms:
+            held = f" (timeout {timeout} ms, held to the §9.8 gap)" if want != timeout else ""
+            self._flag(
+                "MN-BACKOFF",
+                e.node,
+                t,
+                f"retransmission to {fmt(e.destination)} after {gap} ms; back-off expects "
+                f"{want} ms{held}",
+            )
+        if prev.gap is not None and not may_retransmit(PY, timeout, prev.home_reg, cfg):
+            self._flag(
+                "MN-CN-RETX-STOP",
+                e.node,
+                t,
+                f"Binding Update to correspondent {fmt(e.destination)} retransmitted after the "
+                "interval reached MAX_BINDACK_TIMEOUT",
+            )
+        if (
+            prev.consecutive >= cfg.max_fast_updates
+            and t + self.tolerance_ms - prev.last_time < min_gap(PY, prev.consecutive, cfg)
+        ):
+            self._flag(
+                "MN-SLOW-RATE",
+                e.node,
+                t,
+                f"{prev.consecutive} consecutive Binding Updates to {fmt(e.destination)}, then one "
+                f"{t - prev.last_time} ms later (SLOW_UPDATE_RATE {cfg.slow_update_rate} ms)",
+            )
+        prev.last_time, prev.gap = t, timeout
+        prev.consecutive += 1
+
+    def _ba_acted_on(self, t: int, e: BindingAckReceived) -> None:
+        """MN-BA-VALIDATE (§9.10): a Binding Acknowledgement the node acted on matches, by Sequence
+        Number, a Binding Update it sent to the BA's source (§8.1: or to the Home-Agents anycast
+        address). Authentication and length are on the wire: replay judges those."""
+        cfg = self.config
+        outstanding = [
+            (dest, s)
+            for (node, dest, _h), s in self._sent.items()
+            if node == e.node and s.seq == e.seq
+        ]
+        peers = [s for dest, s in outstanding if dest == e.source or to_ha_anycast(dest, cfg)]
+        ok = ba_acceptable(
+            PY,
+            cfg,
+            auth=True,
+            opt_len=cfg.ba_min_length,
+            outstanding=bool(outstanding),
+            seq_matches=bool(outstanding),
+            from_peer=bool(peers),
+        )
+        if not ok:
+            why = (
+                f"no Binding Update with Sequence Number {e.seq} is outstanding"
+                if not outstanding
+                else f"Sequence Number {e.seq} was sent to "
+                + ", ".join(fmt(d) for d, _ in outstanding)
+                + f", not to {fmt(e.source)}"
+            )
+            self._flag(
+                "MN-BA-VALIDATE",
+                e.node,
+                t,
+                f"acted on a Binding Acknowledgement (Status {e.status}, {e.outcome.lower()}) "
+                f"from {fmt(e.source)}: {why}",
+            )
+        for s in peers:
+            s.settled = True
 
     # ------------------------------------------------------------------ state checks
 
     def check_state(self, now: int, snapshots: Mapping[str, NodeSnapshot]) -> None:
-        """Invariants over frozen snapshots: BC-UNIQUE, BC-EXPIRE, MN-BUL-RECORD, MN-HOME-RETX, HA-HOMEREG-MARK."""
+        """Over frozen snapshots: BC-UNIQUE, BC-EXPIRE, HA-HOMEREG-MARK, MN-BUL-RECORD, MN-HOME-RETX."""
         self.flush()
+        late = self.tolerance_ms + self.deadlines.expiry_tolerance
         for name, snap in snapshots.items():
             homes = [e.home for e in snap.binding_cache]
             if len(homes) != len(set(homes)):
@@ -357,16 +400,21 @@ class MonitorSet:
                     "BC-UNIQUE", name, b"", now, "two Binding Cache entries for one home address"
                 )
             for e in snap.binding_cache:
-                if e.expiry is not None and e.expiry + self.tolerance_ms < now:
+                g = self._cache.get((name, e.home))
+                if g is None:
+                    continue
+                # §4.3, §7.7: judged from the lifetime granted, not the expiry the node reports
+                if ran_out(PY, g.granted_at, g.lifetime, now - late):
                     self._flag_once(
                         "BC-EXPIRE",
                         name,
-                        e.home + (e.expiry or 0).to_bytes(8, "big"),
+                        e.home + g.granted_at.to_bytes(8, "big"),
                         now,
-                        f"entry for {fmt(e.home)} still held {now - e.expiry} ms after its lifetime ran out",
+                        f"entry for {fmt(e.home)} still held {now - g.granted_at - g.lifetime * 1000}"
+                        f" ms after the lifetime granted ({g.lifetime} s at "
+                        f"{g.granted_at / 1000:.3f} s) ran out",
                     )
-                known = self._cache.get((name, e.home))
-                if known is not None and known[1] and not e.home_reg:
+                if g.home_reg and not e.home_reg:
                     self._flag_once(
                         "HA-HOMEREG-MARK",
                         name,
@@ -376,31 +424,32 @@ class MonitorSet:
                     )
             bul = {(b.destination, b.home): b for b in snap.bul}
             for (node, dest, home), s in self._sent.items():
-                if node != name:
+                if node != name or s.settled:
                     continue
-                alive = s.lifetime == INFINITE or now < s.first_time + s.lifetime * 1000
                 entry = bul.get((dest, home))
-                if alive and not s.settled and entry is None:
+                subject = dest + home + s.seq.to_bytes(2, "big")
+                if entry is None and not ran_out(PY, s.first_time, s.lifetime, now):
                     self._flag_once(
                         "MN-BUL-RECORD",
                         name,
-                        dest + home + s.seq.to_bytes(2, "big"),
+                        subject,
                         now,
                         f"Binding Update {s.seq} to {fmt(dest)} is not in the Binding Update List",
                     )
+                bound = self.config.max_bindack_timeout + self.tolerance_ms
                 if (
                     s.home_reg
-                    and not s.settled
                     and entry is not None
                     and entry.seq == s.seq
-                    and now > s.last_time + self.config.max_bindack_timeout + self.tolerance_ms
+                    and now > s.last_time + bound
                 ):
                     self._flag_once(
                         "MN-HOME-RETX",
                         name,
-                        dest + home + s.seq.to_bytes(2, "big"),
+                        subject,
                         now,
-                        f"home registration {s.seq} to {fmt(dest)} unacknowledged and not retransmitted for {now - s.last_time} ms",
+                        f"home registration {s.seq} to {fmt(dest)} unacknowledged and not "
+                        f"retransmitted for {now - s.last_time} ms",
                     )
 
 
@@ -413,3 +462,6 @@ def check_run(
     """Every event monitor over a whole logged run (no snapshots)."""
     ms = MonitorSet(config=config, only=frozenset(only) if only is not None else None)
     return ms.feed_all(log)
+
+
+__all__ = ["JUDGED", "MONITORED", "MonitorSet", "check_run", "fmt"]

@@ -12,23 +12,18 @@ model fault: state expectations count against SYS-CONVERGE, delivery ones agains
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mip6check.model.dsl import ScenarioError, parse_scenario
-from mip6check.model.dsl.ast import ExpectProperty
-from mip6check.model.dsl.build import PropertyMonitor, Run, run_scenario
-from mip6check.model.net import Kind
+from mip6check.model.dsl.build import Run
+from mip6check.properties import engines
 from mip6check.properties.catalog import CATALOG
-from mip6check.properties.logchecks import CHECKED_BY_LOG, check_log
-from mip6check.properties.monitors import MONITORED, MonitorSet
-from mip6check.properties.replay import ReplayOptions, replay_file
-from mip6check.properties.replay.checked import CHECKED
+from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.replay.options import HomeAgentSpec, Topology
+from mip6check.properties.spec import judged_in_runs
 from mip6check.properties.verdict import Result, Status, Violation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,82 +47,27 @@ def scenario_files(dirs: Collection[Path] = DEFAULT_DIRS) -> list[Path]:
     return sorted(p for d in dirs if d.is_dir() for p in d.glob("*.scenario"))
 
 
-def _flagged(m: PropertyMonitor) -> Collection[str]:
-    assert isinstance(m, MonitorSet)
-    return {v.property for v in m.violations}
-
-
 def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
-    """Run one scenario file with monitors and capture, then replay its capture."""
+    """Run one scenario file with its run judges (properties/runjudge: the same judgement as
+    `simulate`), and keep its failed expectations and the violations the judges reported."""
+    from mip6check.properties.runjudge import judge_scenario
+
     started = time.monotonic()
     scenario = parse_scenario(path.read_text(encoding="utf-8"), str(path))
-    monitors: list[MonitorSet] = []
-
-    def make(config: object) -> PropertyMonitor:
-        ms = MonitorSet(config=config)  # type: ignore[arg-type]
-        monitors.append(ms)
-        return ms
-
-    fd, cap = tempfile.mkstemp(suffix=".pcapng")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            run = run_scenario(
-                scenario, capture=out, monitor=make, monitored=MONITORED, violations=_flagged
-            )
-        report = replay_file(
-            cap,
-            ReplayOptions(config=run.network.config, topology=replay_topology(run)),
-            display_name=str(path),
-        )
-    finally:
-        os.unlink(cap)
-    injected = {
-        r.frame + 1
-        for r in run.network.log.records
-        if r.kind is Kind.INJECT and r.frame is not None
-    }
-    # a frame the link lost was still captured (the capture taps the sender's side): replay cannot tell
-    # that its receiver never saw it, the engine's log can
-    lost = {
-        r.frame + 1 for r in run.network.log.records if r.kind is Kind.LOST and r.frame is not None
-    }
-    props = [e for e in scenario.expectations if isinstance(e, ExpectProperty)]
-    # a fault-injection scenario announces the violation it provokes: that property is excused
-    excused_props = {e.property_id for e in props if not e.holds}
-    kept: list[Violation] = []
-    excused = 0
-    for v in report.violations:
-        if v.packet in injected or any(r in lost for r in v.related) or v.property in excused_props:
-            excused += 1
-        else:
-            kept.append(v)
-    ms = monitors[0] if monitors else MonitorSet()
-    observed = [*ms.violations, *check_log(run.network.log.records)]
-    mon = tuple(v for v in observed if v.property not in excused_props)
-    # `expect: property P holds|violated` for P judged by replay or the log checks, not by the monitors
-    unexcused = {v.property for v in (*kept, *mon)}  # a "holds" expectation ignores injected frames
-    anywhere = {
-        v.property for v in (*report.violations, *observed)
-    }  # a "violated" one counts any sighting
-    failed_list = []
-    for r in run.results:
-        if r.ok:
-            continue
-        prop = next((e for e in props if e.pos.line == r.line), None)
-        if (
-            prop is not None
-            and prop.property_id not in MONITORED
-            and prop.property_id in (*CHECKED, *CHECKED_BY_LOG)
-        ):
-            held = prop.property_id not in unexcused if prop.holds else prop.property_id in anywhere
-            if held:
-                continue  # judged by the packet-level observers: as expected
-        failed_list.append((r.line, r.text, r.detail))
-    failed = tuple(failed_list)
+    judged = judge_scenario(scenario)
+    failed = tuple((r.line, r.text, r.detail) for r in judged.results if not r.ok)
+    mon = tuple(v for v in judged.violations if v.step is not None and v.packet is None)
+    rep = tuple(v for v in judged.violations if v not in mon)
     outcome = ScenarioOutcome(
-        path, failed, mon, tuple(kept), excused, run.network.frames, time.monotonic() - started
+        path,
+        failed,
+        mon,
+        rep,
+        judged.excused,
+        judged.run.network.frames,
+        time.monotonic() - started,
     )
-    return outcome, run, ms
+    return outcome, judged.run, judged.monitor
 
 
 def replay_topology(run: Run) -> Topology:
@@ -196,6 +136,7 @@ def outcomes(
 
 def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]:
     """One result per property judged by the monitors or the replay checker over the corpus."""
+    engines.load(runs_only=True)
     dirs = getattr(opts, "roots", {}).get("scenarios")
     runs = list(outcomes((Path(dirs),) if dirs else DEFAULT_DIRS, progress))
     bad: dict[str, list[Violation]] = {}
@@ -218,7 +159,7 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
                 )
             )
             where.setdefault(pid, o.path)
-    judged = set(MONITORED) | set(CHECKED) | set(CHECKED_BY_LOG) | set(bad)
+    judged = {pid for pid in CATALOG if judged_in_runs(pid)} | set(bad)
     results = []
     for pid in CATALOG:
         if pid not in judged or CATALOG[pid].kind == "spec":

@@ -53,9 +53,12 @@ from mip6check.properties.spec.registry import (
     register,
 )
 
-_missing = [p for p in CATALOG if p not in {o.id for o in obligations()}]
-if _missing:  # every catalog row is an obligation of the spec
-    raise RegistryError(f"catalog rows not registered in the spec: {', '.join(_missing)}")
+
+def unregistered() -> list[str]:
+    """Catalog rows no spec module registered (tests/properties/test_spec.py keeps this empty)."""
+    known = {o.id for o in obligations()}
+    return [p for p in CATALOG if p not in known]
+
 
 __all__ = [
     "PY",
@@ -79,5 +82,6 @@ __all__ = [
     "obligations",
     "register",
     "system",
+    "unregistered",
     "wire",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mip6check.model.config import Config
 from mip6check.properties.spec.logic import Logic, Term
 from mip6check.properties.spec.registry import Bound, Observes, register
 from mip6check.properties.spec.wire import Status
@@ -25,6 +26,17 @@ class HomeAgentView:
     home_on_link: Term
     id_length: Term
     ha_id_length: Term
+
+
+HA_ANYCAST_IID = bytes.fromhex("fdfffffffffffffe")  # RFC 2526: anycast ID 0x7e on a 64-bit prefix
+
+
+def to_ha_anycast(destination: bytes, cfg: Config) -> bool:
+    """§8.1: `destination` is the Home-Agents anycast address (the `ha_anycast` switch, else the
+    RFC 2526 form <prefix>:fdff:ffff:ffff:fffe)."""
+    if cfg.ha_anycast is not None:
+        return destination == cfg.ha_anycast
+    return len(destination) == 16 and destination[8:] == HA_ANYCAST_IID
 
 
 def registration_status(L: Logic, v: HomeAgentView) -> Term:
@@ -95,4 +107,11 @@ register(
     Bound("forward_window", "§8.4: MUST tunnel each intercepted packet; the draft gives no time"),
 )
 
-__all__ = ["HomeAgentView", "accepts", "deregistration_status", "registration_status"]
+__all__ = [
+    "HA_ANYCAST_IID",
+    "HomeAgentView",
+    "to_ha_anycast",
+    "accepts",
+    "deregistration_status",
+    "registration_status",
+]

@@ -61,6 +61,7 @@ for _pid in (
     "W-BA-VIA-RH",
     "W-BA-REJECT-NOPAYLOAD",
     "W-BR-LEN",
+    "W-HAO-LEN",
     "W-OPT-ACTION-BITS",
     "W-AUTOCONF-LLSRC",
 ):

@@ -56,7 +56,7 @@ def test_bad_file_exit_2_with_one_stderr_line_and_caret(tmp_path: Path) -> None:
     code, out, err = _run(str(f))
     assert code == 2
     assert err.count("\n") == 1
-    assert err.startswith(f"{f}:2:15: unexpected 'L2'")
+    assert err.startswith("mip6check: simulate: ") and f"{f}:2:15: unexpected 'L2'" in err
     assert "separate link names with commas" in err
     assert "^" in out and "router R on L L2" in out
 
@@ -68,3 +68,39 @@ def test_semantic_error_and_missing_file_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "2:13: unknown link 'L9'" in err
     code, _, err = _run(str(tmp_path / "absent.scenario"))
     assert code == 2 and err.count("\n") == 1 and "cannot read" in err
+
+
+REGRESSIONS = CORPUS.parent / "regressions"
+
+
+def test_simulate_and_verify_agree_on_a_row_replay_judges() -> None:
+    """MN-BR-ANSWER is judged by replay of the run's capture: simulate judges it as verify's scenario
+    engine does (one run judgement), instead of failing it as not judged by a runtime monitor."""
+    from mip6check.properties.scenarios import run_one
+
+    path = REGRESSIONS / "mn-br-answer-lost-after-move.scenario"
+    code, out, err = _run(str(path))
+    assert code == 0, out + err
+    assert "1/1 expectations hold" in out
+    outcome = run_one(path)[0]
+    assert outcome.failed_expectations == ()
+    assert outcome.monitor_violations == outcome.replay_violations == ()
+
+
+def test_a_violation_fails_the_run_as_in_verify(tmp_path: Path) -> None:
+    """A run judge's violation fails `simulate` (exit 1, a VIOLATED line, JSON `violations`), as it
+    fails the property in `verify`; here a model that changes the Sequence Number on retransmission."""
+    path = CORPUS / "07-ba-loss-backoff.scenario"
+    text = "\n".join(
+        ln for ln in path.read_text().splitlines() if "property MN-RETX-SAME-SEQ" not in ln
+    )
+    f = tmp_path / "retx.scenario"
+    f.write_text(text + "\n")
+    code, out, _ = _run(str(f), "--mutant", "retx-new-seq")
+    assert code == 1
+    assert any(ln.startswith("VIOLATED MN-RETX-SAME-SEQ (§9.7, MUST)") for ln in out.splitlines())
+    assert all(not ln.startswith("FAIL") for ln in out.splitlines())
+    code, out, _ = _run(str(f), "--mutant", "retx-new-seq", "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["ok"] is False
+    assert {v["property"] for v in doc["violations"]} >= {"MN-RETX-SAME-SEQ"}

@@ -189,3 +189,41 @@ def test_backoff_held_to_the_slow_rate_is_not_a_violation() -> None:
         + [bu(50000, 6), bu(51000, 6, retx=True)]
     )
     assert set(ids(early)) == {"MN-BACKOFF", "MN-SLOW-RATE"}
+
+
+def test_run_judges_are_derived_from_the_registry() -> None:
+    """The monitor and replay both judge a mobile node's Binding Updates, with the spec's definitions:
+    the monitor sees what the role sent even when the link then lost it (replay excuses those)."""
+    from mip6check.properties.runjudge import run_judges
+    from mip6check.properties.spec import Engine
+
+    for pid in ("MN-BACKOFF", "BC-EXPIRE", "BC-SEQ-MONOTONIC", "MN-BA-VALIDATE"):
+        assert run_judges(pid) == (Engine.MONITOR, Engine.REPLAY)
+    assert run_judges("BC-UNIQUE") == (Engine.MONITOR,)
+    assert run_judges("BC-CREATE") == (Engine.REPLAY,)
+
+
+def test_expiry_judged_from_the_lifetime_granted() -> None:
+    """BC-EXPIRE (§4.3, §7.7): the entry granted 60 s at 0 s must be gone by 60 s, whatever expiry
+    the node reports about itself (here a node that believes it runs to 600 s)."""
+    ms = MonitorSet()
+    for t, e in registration(7, 0):
+        ms.feed(t, e)
+    ms.check_state(59_999, {"HA": NodeSnapshot("HA", 59_999, (_entry(600_000),))})
+    assert ms.violations == []
+    ms.check_state(60_000, {"HA": NodeSnapshot("HA", 60_000, (_entry(600_000),))})
+    assert [v.property for v in ms.violations] == ["BC-EXPIRE"]
+    assert "granted (60 s" in ms.violations[0].message
+
+
+def test_ba_acted_on_only_from_the_peer() -> None:
+    """MN-BA-VALIDATE (§9.10): acting on a Binding Acknowledgement whose Sequence Number matches a
+    Binding Update sent to another node, or none at all, is a breach; from the peer it is not."""
+    ok = [bu(0, 7), (100, BindingAckReceived("MN", HA, 7, 0, "ACCEPTED"))]
+    assert ids(ok) == []
+    wrong_peer = [bu(0, 7), (100, BindingAckReceived("MN", CN, 7, 0, "ACCEPTED"))]
+    assert ids(wrong_peer) == ["MN-BA-VALIDATE"]
+    unmatched = [bu(0, 7), (100, BindingAckReceived("MN", HA, 9, 133, "REJECTED"))]
+    assert ids(unmatched) == ["MN-BA-VALIDATE"]
+    ignored = [bu(0, 7), (100, BindingAckReceived("MN", CN, 9, 0, "IGNORED"))]
+    assert ids(ignored) == []

@@ -26,6 +26,7 @@ from mip6check.properties.spec.wire import Status, greater, ran_out
 
 
 def test_every_catalog_row_registered_once() -> None:
+    assert spec.unregistered() == []
     ids = [o.id for o in spec.obligations()]
     assert ids == list(CATALOG)
     with pytest.raises(RegistryError):

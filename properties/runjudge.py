@@ -1,0 +1,163 @@
+"""One judgement of a simulated run, shared by `simulate` and the scenario corpus of `verify`, so both
+give the same verdict on every scenario.
+
+A run is judged by the engines the spec registry lists for runs (`RUN_ENGINES`): the runtime monitors
+over role events and snapshots, the whole-log checks over packets and events, and replay of the run's
+own capture. A property's run judges are the engines that declare it (`run_judges`, derived from the
+registry); each judges its own evidence (a state change, an absence in the log, a packet), and one
+verdict per property comes of them. An `expect: property` line is decided by that verdict.
+
+A violation shown by a frame injected from outside the model (a forged, replayed or malformed packet
+of the scenario) is the scenario's intent, not a model fault, and is excused; so is a replay verdict
+resting on a frame the link then lost (the capture taps the sender's side), and any verdict on a
+property the scenario announces as `violated`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from mip6check.model.dsl import ast as A
+from mip6check.model.dsl.build import ExpectationResult, PropertyMonitor, Run, run_scenario
+from mip6check.model.dsl.printer import print_expectation
+from mip6check.model.net import Kind, Network
+from mip6check.properties import engines
+from mip6check.properties.logchecks import check_log
+from mip6check.properties.monitors import JUDGED as MONITORED
+from mip6check.properties.monitors import MonitorSet
+from mip6check.properties.replay import ReplayOptions, replay_file
+from mip6check.properties.spec import RUN_ENGINES, Engine, engines_of
+from mip6check.properties.verdict import Violation
+
+
+def run_judges(pid: str) -> tuple[Engine, ...]:
+    """The engines that judge `pid` in a run, from their declarations in the registry."""
+    engines.load(runs_only=True)
+    return tuple(e for e in engines_of(pid) if e in RUN_ENGINES)
+
+
+@dataclass(frozen=True)
+class JudgedRun:
+    """A finished run with every expectation judged and the violations its run judges kept."""
+
+    run: Run
+    results: tuple[ExpectationResult, ...]
+    monitor: MonitorSet
+    violations: tuple[Violation, ...]  # kept: each from its property's run judge, not excused
+    excused: int
+
+    @property
+    def network(self) -> Network:
+        return self.run.network
+
+    @property
+    def scenario(self) -> A.Scenario:
+        return self.run.scenario
+
+    @property
+    def ok(self) -> bool:
+        """Every expectation held and no judge reported an unexcused violation."""
+        return all(r.ok for r in self.results) and not self.violations
+
+
+def _flagged(m: PropertyMonitor) -> Collection[str]:
+    assert isinstance(m, MonitorSet)
+    return {v.property for v in m.violations}
+
+
+def judge_scenario(
+    scenario: A.Scenario, capture_path: str | None = None, capture: BinaryIO | None = None
+) -> JudgedRun:
+    """Run `scenario` with monitors and a capture (to `capture_path`, else a temporary file, copied to
+    `capture` when given), replay the capture, run the whole-log checks, and judge every expectation
+    from what the run's judges saw."""
+    from mip6check.properties.scenarios import replay_topology
+
+    monitors: list[MonitorSet] = []
+
+    def make(config: object) -> PropertyMonitor:
+        ms = MonitorSet(config=config)  # type: ignore[arg-type]
+        monitors.append(ms)
+        return ms
+
+    if capture_path is None:
+        fd, cap = tempfile.mkstemp(suffix=".pcapng")
+        os.close(fd)
+    else:
+        cap = capture_path
+    try:
+        with open(cap, "wb") as out:
+            run = run_scenario(
+                scenario, capture=out, monitor=make, monitored=MONITORED, violations=_flagged
+            )
+        report = replay_file(
+            cap,
+            ReplayOptions(config=run.network.config, topology=replay_topology(run)),
+            display_name=scenario.filename or None,
+        )
+        if capture is not None:
+            with open(cap, "rb") as done:
+                shutil.copyfileobj(done, capture)
+    finally:
+        if capture_path is None:
+            os.unlink(cap)
+    ms = monitors[0] if monitors else MonitorSet()
+    records = run.network.log.records
+    injected = {r.frame + 1 for r in records if r.kind is Kind.INJECT and r.frame is not None}
+    lost = {r.frame + 1 for r in records if r.kind is Kind.LOST and r.frame is not None}
+    props = [e for e in scenario.expectations if isinstance(e, A.ExpectProperty)]
+    announced = {e.property_id for e in props if not e.holds}
+    by_engine = {
+        Engine.MONITOR: list(ms.violations),
+        Engine.LOG: check_log(records),
+        Engine.REPLAY: list(report.violations),
+    }
+    seen: set[str] = set()  # any sighting by a run judge, excused or not
+    kept: list[Violation] = []
+    excused = 0
+    for engine, found in by_engine.items():
+        for v in found:
+            if engine not in run_judges(v.property):
+                continue  # not a row this engine declared: no verdict of its own
+            seen.add(v.property)
+            if (
+                v.property in announced
+                or (v.packet is not None and v.packet in injected)
+                or any(r in lost for r in v.related)
+            ):
+                excused += 1
+            else:
+                kept.append(v)
+    unexcused = {v.property for v in kept}
+    results: list[ExpectationResult] = []
+    by_line = {e.pos.line: e for e in props}
+    for r in run.results:
+        e = by_line.get(r.line)
+        if e is None:
+            results.append(r)
+            continue
+        text = print_expectation(e)
+        if not run_judges(e.property_id):
+            where = ", ".join(x.value for x in engines_of(e.property_id)) or "no engine"
+            results.append(
+                ExpectationResult(
+                    r.line,
+                    text,
+                    False,
+                    f"{e.property_id} is not judged in a run (judged by {where})",
+                )
+            )
+            continue
+        held = e.property_id not in unexcused if e.holds else e.property_id not in seen
+        ok = held == e.holds
+        detail = "" if ok else ("violated" if not held else "held throughout the run")
+        results.append(ExpectationResult(r.line, text, ok, detail))
+    return JudgedRun(run, tuple(results), ms, tuple(kept), excused)
+
+
+__all__ = ["JudgedRun", "judge_scenario", "run_judges"]
