@@ -18,7 +18,7 @@ from pathlib import Path
 from mip6check.cli.switches import add_switch_arguments, config_from_args
 from mip6check.properties.catalog import UnknownPropertyError
 from mip6check.properties.report import junit, sarif
-from mip6check.properties.verdict import Result
+from mip6check.properties.verdict import Result, Status
 from mip6check.properties.verify import ENGINES, Progress, VerifyOptions, failed, run_verify, select
 
 
@@ -57,6 +57,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="ci: under 5 minutes on 2 cores; long: deeper",
     )
     p.add_argument(
+    p.add_argument(
+        "--watchdog",
+        metavar="SECONDS",
+        type=_seconds,
+        default=None,
+        help="wall-clock bound of one run (a scenario, a proof, an unrolling, a round of search); a "
+        "run still going then is reported timeout and verify exits 1 (default: per budget, far above "
+        "what a run of a sound model takes)",
+    )
         "--out", metavar="DIR", help="write counterexamples (scenario, pcapng, chart) here"
     )
     p.add_argument(
@@ -75,6 +84,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _mutants(args: argparse.Namespace, props: frozenset[str] | None, progress: Progress) -> int:
+def _seconds(text: str) -> float:
+    """`--watchdog`: a number of seconds above 0 (argparse reports anything else as a usage error)."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = 0.0
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return v
+
+
     """`verify --mutants`: the kill table (or {"mutants": [...], "kill_rate": ...} with --json)."""
     from mip6check.properties.killrate import kill_rates
     from mip6check.properties.mutants import ALL_MUTANTS
@@ -112,15 +132,59 @@ def _table(results: list[Result]) -> str:
     lines.append("")
     lines.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     for r in results:
-        if r.failed:
+        if r.status is Status.VIOLATED:
             lines.append(f"VIOLATED {r.property} ({r.engine}): {r.detail or ''}")
             if isinstance(r.counterexample, dict):
                 for k, v in sorted(r.counterexample.items()):
                     lines.append(f"    {k}: {v}")
     return "\n".join(lines)
+    lines.extend(_stopped(results))
 
 
 def run(args: argparse.Namespace) -> int:
+def _stopped(results: list[Result]) -> list[str]:
+    """One paragraph per engine run that raised or hit its watchdog (shared by the rows it covered):
+    which rows, why, and the traceback and the steps that raise."""
+    groups: dict[tuple[str, str, str], list[Result]] = {}
+    for r in results:
+        if r.status in (Status.ERROR, Status.TIMEOUT):
+            groups.setdefault((r.status.value, r.engine, r.detail or ""), []).append(r)
+    lines: list[str] = []
+    for (status, engine, detail), rs in groups.items():
+        word = "ERROR" if status == "error" else "TIMEOUT"
+        lines.append(f"{word} ({engine}, {len(rs)} properties not decided): {detail}")
+        ce = rs[0].counterexample
+        if isinstance(ce, dict):
+            for key in ("scenario", "traceback", "scenario_text"):
+                if ce.get(key):
+                    lines.append(f"    {key}:")
+                    lines.extend("      " + ln for ln in str(ce[key]).splitlines())
+    return lines
+
+
+def _evidence(r: Result) -> bool:
+    """A result that rests on something checked: a proof, a finding, a violation, or a pass with at
+    least one example (a pass over zero examples or scenarios checked nothing)."""
+    if r.status is Status.PASSED:
+        return r.examples is None or r.examples > 0
+    return r.status in (Status.PROVED, Status.FINDING, Status.VIOLATED)
+
+
+def unchecked(results: list[Result], engines: tuple[str, ...]) -> str | None:
+    """Why this run checked nothing worth a verdict, or None: an engine that ran and has no result
+    with evidence, a pass over zero examples, or no evidence at all."""
+    for r in results:
+        if r.status is Status.PASSED and r.examples == 0:
+            return f"{r.property} ({r.engine}) passed over 0 examples: nothing was checked"
+    for name in engines:
+        mine = [r for r in results if r.engine == name]
+        if mine and not any(_evidence(r) for r in mine):
+            return f"engine {name} checked nothing ({mine[0].detail or mine[0].status.value})"
+    if not any(_evidence(r) for r in results):
+        return "nothing was checked: no engine of this run judges the selected properties"
+    return None
+
+
     try:
         props = select(args.property)
     except UnknownPropertyError as e:
@@ -150,6 +214,7 @@ def run(args: argparse.Namespace) -> int:
         config=config_from_args(args),
         out_dir=Path(args.out) if args.out else None,
         engines=tuple(args.engine) if args.engine else tuple(n for n, _ in ENGINES),
+        run_wall_s=args.watchdog,
     )
     results = run_verify(opts, progress)
     if live:

@@ -22,11 +22,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from mip6check.model.addr import Addr
 from mip6check.model.dsl import ast as A
 from mip6check.model.dsl.build import ExpectationResult, PropertyMonitor, Run, run_scenario
 from mip6check.model.dsl.printer import print_expectation
 from mip6check.model.net import Kind, Network
 from mip6check.properties import engines
+from mip6check.properties.absences import RunFacts
 from mip6check.properties.logchecks import check_log
 from mip6check.properties.monitors import JUDGED as MONITORED
 from mip6check.properties.monitors import MonitorSet
@@ -63,6 +65,25 @@ class JudgedRun:
     def ok(self) -> bool:
         """Every expectation held and no judge reported an unexcused violation."""
         return all(r.ok for r in self.results) and not self.violations
+
+
+def run_facts(run: Run) -> RunFacts:
+    """What the scenario states about its cast, for the whole-log judges: each mobile node's home
+    links (the links whose prefix holds one of its home addresses) and each node's own addresses."""
+    from mip6check.model.roles.mobile_node import MobileNode
+
+    home_links: dict[str, frozenset[str]] = {}
+    addresses: dict[str, frozenset[Addr]] = {}
+    for name, node in run.network.nodes.items():
+        addresses[name] = frozenset(node.addresses())
+        role = node.mobility
+        if isinstance(role, MobileNode):
+            home_links[name] = frozenset(
+                lk.name
+                for lk in run.scenario.links
+                if any(lk.prefix.contains(h) for h in role.homes)
+            )
+    return RunFacts(home_links, addresses)
 
 
 def _flagged(m: PropertyMonitor) -> Collection[str]:
@@ -114,7 +135,7 @@ def judge_scenario(
     announced = {e.property_id for e in props if not e.holds}
     by_engine = {
         Engine.MONITOR: list(ms.violations),
-        Engine.LOG: check_log(records),
+        Engine.LOG: check_log(records, run_facts(run), config=run.network.config),
         Engine.REPLAY: list(report.violations),
     }
     seen: set[str] = set()  # any sighting by a run judge, excused or not

@@ -8,6 +8,10 @@ to such a frame is judged like any other packet. A replay verdict that rests on 
 lost is excused too: the capture shows the frame, the receiver never got it. A failed expectation is a
 model fault: state expectations count against SYS-CONVERGE, delivery ones against SYS-DELIVERY, and
 `expect: property P holds/violated` against P.
+
+A scenario whose run raises out of the model, or outlives its watchdog, is a failure of every
+property the corpus judges (`error` or `timeout`, with the scenario, the traceback or the time it had
+reached), never a pass: the corpus did not check what it claims to.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.replay.options import HomeAgentSpec, Topology
 from mip6check.properties.spec import judged_in_runs
 from mip6check.properties.verdict import Result, Status, Violation
+from mip6check.properties.watchdog import BudgetExceeded, crash_text, wall_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIRS = (ROOT / "traces" / "scenarios", ROOT / "traces" / "regressions")
@@ -41,6 +46,8 @@ class ScenarioOutcome:
     excused: int  # violations traced to injected frames
     frames: int
     seconds: float
+    crash: str | None = None  # the traceback when the model raised while running it
+    timeout: str | None = None  # what the watchdog said when the run was stuck
 
 
 def scenario_files(dirs: Collection[Path] = DEFAULT_DIRS) -> list[Path]:
@@ -122,23 +129,61 @@ def _expectation_property(text: str) -> str:
 
 
 def outcomes(
-    dirs: Collection[Path] = DEFAULT_DIRS, progress: Callable[[str], None] = lambda _m: None
+    dirs: Collection[Path] = DEFAULT_DIRS,
+    progress: Callable[[str], None] = lambda _m: None,
+    wall_s: float | None = None,
 ) -> Iterator[ScenarioOutcome]:
+    """Each scenario's outcome, each run under a `wall_s` watchdog; a run that raises gives an
+    outcome that says so (crash) and the corpus goes on; a run stopped by the watchdog (timeout)
+    ends the corpus there (a model that loops in one scenario loops in the next ones too)."""
     for path in scenario_files(dirs):
         progress(f"scenarios: {path.name}")
+        started = time.monotonic()
         try:
-            yield run_one(path)[0]
+            with wall_clock(wall_s, f"scenario {path.name}"):
+                got = run_one(path)[0]
         except ScenarioError as e:
-            yield ScenarioOutcome(
+            got = ScenarioOutcome(
                 path, ((e.line, "the scenario does not parse", e.one_line()),), (), (), 0, 0, 0.0
             )
+        except BudgetExceeded as e:
+            got = ScenarioOutcome(
+                path, (), (), (), 0, 0, time.monotonic() - started, timeout=str(e)
+            )
+            yield got
+            return
+        except Exception as e:  # noqa: BLE001 - out of the model: a bug in the model, reported
+            got = ScenarioOutcome(
+                path, (), (), (), 0, 0, time.monotonic() - started, crash=crash_text(e)
+            )
+        yield got
 
 
 def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]:
     """One result per property judged by the monitors or the replay checker over the corpus."""
     engines.load(runs_only=True)
     dirs = getattr(opts, "roots", {}).get("scenarios")
-    runs = list(outcomes((Path(dirs),) if dirs else DEFAULT_DIRS, progress))
+    where_from = (Path(dirs),) if dirs else DEFAULT_DIRS
+    from mip6check.properties.verify import run_bound
+
+    runs = list(outcomes(where_from, progress, run_bound(opts)))
+    crashed = [o for o in runs if o.crash is not None]
+    stuck = [o for o in runs if o.timeout is not None]
+    done = len(runs) - len(crashed) - len(stuck)
+    if not runs:  # nothing ran: no verdict, and `verify` says so instead of passing
+        nowhere = ", ".join(str(d) for d in where_from)
+        return [
+            Result(
+                pid,
+                "scenarios",
+                Status.UNKNOWN,
+                None,
+                f"no scenario file found in {nowhere}",
+                examples=0,
+            )
+            for pid in CATALOG
+            if judged_in_runs(pid) and CATALOG[pid].kind != "spec"
+        ]
     bad: dict[str, list[Violation]] = {}
     where: dict[str, Path] = {}  # property -> the first scenario that broke it
     for o in runs:
@@ -178,6 +223,31 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
                     violations=tuple(found[:20]),
                 )
             )
+        elif crashed:
+            crash = crashed[0]
+            results.append(
+                Result(
+                    pid,
+                    "scenarios",
+                    Status.ERROR,
+                    None,
+                    f"the model raised in {len(crashed)} of {len(runs)} scenarios, first"
+                    f" {crash.path.name}: {(crash.crash or '').splitlines()[-1]}",
+                    counterexample={"scenario": str(crash.path), "traceback": crash.crash},
+                )
+            )
+        elif stuck:
+            results.append(
+                Result(
+                    pid,
+                    "scenarios",
+                    Status.TIMEOUT,
+                    None,
+                    f"stopped by the watchdog: {stuck[0].timeout}; {done} of"
+                    f" {len(scenario_files(where_from))} scenarios ran to the end",
+                    counterexample={"scenario": str(stuck[0].path)},
+                )
+            )
         else:
             results.append(
                 Result(
@@ -190,3 +260,9 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
                 )
             )
     return results
+
+
+def covered() -> set[str]:
+    """Every property the corpus judges (what `verify` reports when this engine cannot finish)."""
+    engines.load(runs_only=True)
+    return {pid for pid in CATALOG if judged_in_runs(pid) and CATALOG[pid].kind != "spec"}

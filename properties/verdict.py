@@ -24,6 +24,8 @@ class Status(Enum):
     VIOLATED = "violated"
     FINDING = "finding"
     UNKNOWN = "unknown"
+    ERROR = "error"  # the model raised while the engine ran it: a bug in the model, never a pass
+    TIMEOUT = "timeout"  # a watchdog stopped a stuck run: the detail says what it had reached
 
 
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
@@ -87,8 +89,9 @@ class Result:
 
     @builtins.property  # the field named `property` shadows the builtin inside this class body
     def failed(self) -> bool:
-        """True when this result makes `verify` exit 1 (a violation or counterexample)."""
-        return self.status is Status.VIOLATED
+        """True when this result makes `verify` exit 1: a violation, a model that raised, or a run
+        stopped by its watchdog (neither of the last two checked what it claims to)."""
+        return self.status in (Status.VIOLATED, Status.ERROR, Status.TIMEOUT)
 
     def to_json(self) -> dict[str, JSONValue]:
         """The `verify --json` result object: property, engine, status always; the rest only when set."""

@@ -3,7 +3,9 @@
 Engines are modules with `verify_engine(opts: VerifyOptions, progress: Progress) -> list[Result]`:
 Z3 proofs and bounded model checking, stateful Hypothesis runs, and the scenario corpus with the
 runtime monitors. Every catalog row ends with at least one result; a row no engine checked is reported
-as `unknown` with that reason, never silently passed.
+as `unknown` with that reason, never silently passed. An engine that raises (a model that crashes
+where the engine did not catch it nearer) or outlives its watchdog reports `error` or `timeout` on
+every row it covers: never `passed`, never `unknown`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from mip6check.model.config import DEFAULT, Config
 from mip6check.properties.catalog import CATALOG, get
 from mip6check.properties.verdict import Result, Status
+from mip6check.properties.watchdog import BudgetExceeded, crash_line, crash_text, wall_clock
 
 # name -> module holding verify_engine; order = run order (cheap and decisive first)
 ENGINES: tuple[tuple[str, str], ...] = (
@@ -41,9 +44,47 @@ class VerifyOptions:
     roots: dict[str, Path] = field(
         default_factory=dict
     )  # e.g. {"scenarios": Path("traces/scenarios")}
+    run_wall_s: float | None = None  # one run's watchdog (scenario, proof, search): RUN_WALL_S
+    engine_wall_s: float | None = None  # watchdog of one whole engine; None: ENGINE_WALL_S
 
     def wants(self, pid: str) -> bool:
         return self.properties is None or pid in self.properties
+
+
+RUN_WALL_S: dict[str, float] = {"quick": 60.0, "ci": 120.0, "long": 1800.0}
+"""Wall-clock watchdog of one run of an engine (one scenario, one proof, one bounded model check,
+one round of search), per budget: far above what a run takes, so only a stuck model rings it."""
+ENGINE_WALL_S: dict[str, float] = {"quick": 300.0, "ci": 900.0, "long": 7200.0}
+"""Wall-clock watchdog of one whole engine, per budget (the last resort above the per-run ones)."""
+
+
+def run_bound(opts: object) -> float:
+    """The per-run watchdog for `opts` (a VerifyOptions, or anything with `budget`/`run_wall_s`)."""
+    given = getattr(opts, "run_wall_s", None)
+    if given is not None:
+        return float(given)
+    return RUN_WALL_S.get(str(getattr(opts, "budget", "ci")), RUN_WALL_S["ci"])
+
+
+def _engine_bound(opts: VerifyOptions) -> float:
+    if opts.engine_wall_s is not None:
+        return opts.engine_wall_s
+    return ENGINE_WALL_S.get(opts.budget, ENGINE_WALL_S["ci"])
+
+
+def _stopped(
+    name: str, engine: object, opts: VerifyOptions, status: Status, detail: str, trace: str | None
+) -> list[Result]:
+    """`status` (error or timeout) on every selected row the engine covers, or on every selected
+    row when the engine cannot say which it covers."""
+    covered = getattr(engine, "covered", None)
+    pids = set(covered()) if callable(covered) else set(CATALOG)
+    extra = {"traceback": trace} if trace else None
+    return [
+        Result(pid, name, status, detail=detail, counterexample=extra)
+        for pid in CATALOG
+        if pid in pids and opts.wants(pid)
+    ]
 
 
 def select(ids: Sequence[str]) -> frozenset[str] | None:
@@ -62,7 +103,14 @@ def run_verify(opts: VerifyOptions, progress: Progress = lambda _msg: None) -> l
         progress(f"{name}: starting")
         started = time.monotonic()
         engine = importlib.import_module(module)
-        found = [r for r in engine.verify_engine(opts, progress) if opts.wants(r.property)]
+        try:
+            with wall_clock(_engine_bound(opts), f"{name} engine"):
+                found = [r for r in engine.verify_engine(opts, progress) if opts.wants(r.property)]
+        except BudgetExceeded as e:
+            found = _stopped(name, engine, opts, Status.TIMEOUT, str(e), None)
+        except Exception as e:  # noqa: BLE001 - out of the model (or an engine): a failure, shown
+            detail = f"{name} engine stopped: the model raised {crash_line(e)}"
+            found = _stopped(name, engine, opts, Status.ERROR, detail, crash_text(e))
         results.extend(found)
         progress(f"{name}: {len(found)} results in {time.monotonic() - started:.1f}s")
     checked = {r.property for r in results}

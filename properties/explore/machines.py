@@ -46,6 +46,7 @@ from mip6check.properties.explore.coverage import JUDGED, Coverage
 from mip6check.properties.explore.driver import Runner, default_world
 from mip6check.properties.explore.judge import OBSERVER_GAPS, Judge
 from mip6check.properties.verdict import Result, Status, Violation
+from mip6check.properties.watchdog import BudgetExceeded, crash_text, wall_clock
 
 MAX_TIME = 3 * 3600 * 1000  # a run never goes past three simulated hours
 
@@ -111,6 +112,7 @@ class Failure:
     violation: Violation | None
     error: str | None
     steps: int
+    trace: str | None = None  # the traceback when the model raised (error is set)
 
 
 @dataclass
@@ -147,7 +149,9 @@ class MobilityMachine(RuleBasedStateMachine):
     def _rec(self) -> Recorder:
         return type(self).recorder
 
-    def _fail(self, violation: Violation | None, error: str | None) -> None:
+    def _fail(
+        self, violation: Violation | None, error: str | None, trace: str | None = None
+    ) -> None:
         steps = tuple(self.steps)
         end = (
             A.RunUntil(self.now)
@@ -168,7 +172,7 @@ class MobilityMachine(RuleBasedStateMachine):
             timeline=timeline,
             expectations=expect,
         )
-        self._rec().failure = Failure(sc, violation, error, len(self.steps))
+        self._rec().failure = Failure(sc, violation, error, len(self.steps), trace)
 
     def _do(self, rule_name: str, step: A.Step) -> None:
         assert self.world is not None
@@ -179,7 +183,8 @@ class MobilityMachine(RuleBasedStateMachine):
         try:
             self.world.apply(step)
         except Exception as e:  # noqa: BLE001 - any exception out of the engine is a model bug
-            self._fail(None, f"{type(e).__name__}: {e}")
+            self.now = max(self.now, step.time)
+            self._fail(None, f"{type(e).__name__}: {e}", crash_text(e))
             raise ModelCrashed(f"the engine raised on {step!r}: {type(e).__name__}: {e}") from e
         self.now = max(self.now, step.time)
 
@@ -514,7 +519,9 @@ def explore(
         except (PropertyViolated, ModelCrashed, Flaky, AssertionError):
             found = rec.failure
         except Exception as e:  # noqa: BLE001 - a judge crashed on what the model did: report it
-            found = rec.failure or Failure(A.Scenario(), None, f"{type(e).__name__}: {e}", 0)
+            found = rec.failure or Failure(
+                A.Scenario(), None, f"a judge raised {type(e).__name__}: {e}", 0, crash_text(e)
+            )
     return Outcome(found, rec.coverage, time.monotonic() - started, budget, seed)
 
 
@@ -576,9 +583,11 @@ def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
     """`verify`'s stateful Hypothesis engine (properties/verify.py): one Result per judged property.
 
     Derandomised (or seeded by opts.seed when nonzero). A violation ends a search; the search then
-    goes on without that property (at most `ROUNDS` times, within `VERIFY_SECONDS`), so one broken
-    property does not hide the others. Failing runs are shrunk and written under opts.out_dir/<ID>/
-    only when an output directory is given (shrinking is most of the cost)."""
+    goes on without that property (at most `ROUNDS` times: a count, not seconds, so the output is
+    reproducible), so one broken property does not hide the others. Failing runs are shrunk and
+    written under opts.out_dir/<ID>/ only when an output directory is given (shrinking is most of
+    the cost). A model that raises fails every property still searched (`error`, with the traceback
+    and the shrunk steps that raise it); a round stuck past its watchdog is `timeout`."""
     wanted = opts.properties
     left = frozenset(JUDGED) if wanted is None else frozenset(JUDGED) & wanted
     if not left:
@@ -587,16 +596,37 @@ def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
     started = time.monotonic()
     violated: dict[str, Result] = {}
     outcome: Outcome | None = None
+    from mip6check.properties.verify import run_bound
+
+    bound = run_bound(opts)
     for round_ in range(ROUNDS):
         progress(f"hypothesis: round {round_ + 1}, {len(left)} properties ({budget} budget)")
         # shrinking is what costs: only when counterexample files are asked for
-        outcome = explore(
-            properties=left,
-            budget=budget,
-            seed=opts.seed or None,
-            shrink=opts.out_dir is not None,
-        )
-        f = outcome.failure
+        try:
+            with wall_clock(bound, f"hypothesis round {round_ + 1}"):
+                outcome = explore(
+                    properties=left,
+                    budget=budget,
+                    seed=opts.seed or None,
+                    shrink=opts.out_dir is not None,
+                )
+                f = outcome.failure
+                if f is not None and f.violation is None and opts.out_dir is None:
+                    # the model raised: shrink to the fewest steps that raise it
+                    outcome = explore(
+                        properties=left, budget=budget, seed=opts.seed or None, shrink=True
+                    )
+                    f = outcome.failure or f
+        except BudgetExceeded as e:
+            stuck = f"{e}; {len(violated)} properties decided before it"
+            return [
+                violated.get(pid)
+                or Result(pid, "hypothesis", Status.TIMEOUT, seconds=bound, detail=stuck)
+                for pid in JUDGED
+                if wanted is None or pid in wanted
+            ]
+        if f is not None and f.violation is None:
+            return [*violated.values(), *_crashed(f, left, outcome, opts)]
         if f is None or f.violation is None:
             break
         pid = f.violation.property
@@ -616,7 +646,7 @@ def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
             counterexample=ce,
         )
         left = left - {pid}
-        if not left or time.monotonic() - started > VERIFY_SECONDS:
+        if not left:
             break
     assert outcome is not None
     final = Outcome(None, outcome.coverage, outcome.seconds, budget, outcome.seed)
@@ -628,8 +658,42 @@ def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
     return results
 
 
+def _crashed(f: Failure, left: frozenset[str], outcome: Outcome, opts: Any) -> list[Result]:
+    """`error` on every property still searched when the model raised: the run that raises (as a
+    scenario, shrunk) and the traceback go with each, written under out_dir/crash/ when asked."""
+    from mip6check.properties.explore.counterexample import scenario_text
+
+    text = scenario_text(f)
+    ce: dict[str, Any] = {"error": f.error, "traceback": f.trace, "steps": f.steps}
+    if opts.out_dir is not None:  # the scenario only: replaying it to draw a capture raises again
+        where = Path(opts.out_dir) / "crash"
+        where.mkdir(parents=True, exist_ok=True)
+        (where / "counterexample.scenario").write_text(text, encoding="utf-8")
+        ce["scenario"] = str(where / "counterexample.scenario")
+    else:
+        ce["scenario_text"] = text
+    detail = f"the model raised {f.error} after {f.steps} steps (a bug in the model)"
+    return [
+        Result(
+            pid,
+            "hypothesis",
+            Status.ERROR,
+            seconds=outcome.seconds,
+            examples=outcome.coverage.examples,
+            detail=detail,
+            counterexample=ce,
+        )
+        for pid in JUDGED
+        if pid in left
+    ]
+
+
+def covered() -> set[str]:
+    """Every property a machine run judges (what `verify` reports when this engine cannot finish)."""
+    return set(JUDGED)
+
+
 ROUNDS = 3
-VERIFY_SECONDS = 45.0
 
 
 __all__ = [

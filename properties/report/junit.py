@@ -63,6 +63,12 @@ def to_xml(results: Sequence[Result], suite: str = "mip6check") -> str:
                 msg = r.violations[0].message if r.violations else (r.detail or "violated")
                 f = ET.SubElement(tc, "failure", message=msg, type="violated")
                 f.text = _failure_text(r)
+            elif r.status in (Status.ERROR, Status.TIMEOUT):
+                counts["errors"] += 1
+                e = ET.SubElement(
+                    tc, "error", message=r.detail or r.status.value, type=r.status.value
+                )
+                e.text = _failure_text(r)
             elif r.status is Status.UNKNOWN:
                 counts["skipped"] += 1
                 ET.SubElement(tc, "skipped", message=r.detail or "unknown")

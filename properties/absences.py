@@ -1,0 +1,223 @@
+"""Whole-log judges of actions the draft demands, judged from the packets a run put on its links (with
+a time bound from the spec registry, never a number of their own):
+
+- MN-RETURN-HOME (§9.13): a mobile node whose home registration is in force and which attaches to its
+  home link sends its home agent a de-registration (H set, care-of address = home address, or
+  Lifetime 0) within the bound.
+- HA-TUNNEL (§8.4): a packet a home agent receives for a home address it holds a home registration
+  for leaves it tunnelled, the outer Source Address the home agent's own, the outer Destination the
+  care-of address of that registration.
+
+What the run is (each mobile node's home links, each node's addresses) comes from the run's driver as
+a `RunFacts`; the judges read nothing from the model's roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from mip6check.model.addr import Addr, fmt, is_multicast
+from mip6check.model.codec.values import (
+    IPv6Packet,
+    NeighborAdvertisement,
+    NeighborSolicitation,
+    Redirect,
+    RouterAdvertisement,
+    RouterSolicitation,
+)
+from mip6check.model.config import Config
+from mip6check.model.net.log import Kind, LogRecord
+from mip6check.model.roles.events import CacheDeleted, CacheUpdated, Transmit
+from mip6check.properties.logfacts import ba_of, bu_of, violation
+from mip6check.properties.spec import PY, Deadlines, obligation
+from mip6check.properties.spec.wire import ran_out, status_accepts
+from mip6check.properties.verdict import Violation
+
+_ND = (
+    NeighborSolicitation,
+    NeighborAdvertisement,
+    RouterSolicitation,
+    RouterAdvertisement,
+    Redirect,
+)
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a run's driver states about its cast: the links whose prefix holds each mobile node's home
+    address, and each node's own addresses."""
+
+    home_links: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    addresses: Mapping[str, frozenset[Addr]] = field(default_factory=dict)
+
+
+@dataclass
+class _Registration:
+    home: Addr
+    seq: int
+    lifetime: int
+    sent_at: int
+    acked_at: int | None = None
+
+
+def _tx(r: LogRecord) -> IPv6Packet | None:
+    return r.event.packet if r.kind is Kind.TX and isinstance(r.event, Transmit) else None
+
+
+def return_home_deregistration(
+    records: Sequence[LogRecord], facts: RunFacts, deadlines: Deadlines, config: Config
+) -> list[Violation]:
+    """MN-RETURN-HOME (§9.13), the de-registration: after attaching to a home link while a home
+    registration is in force, the node sends a Binding Update with H set asking for deletion."""
+    ob = obligation("MN-RETURN-HOME")
+    assert ob.bound is not None
+    bound = ob.bound.ms(config, deadlines)
+    end = records[-1].time if records else 0
+    regs: dict[tuple[str, Addr], _Registration] = {}
+    due: list[tuple[int, str, Addr, int]] = []  # (attached at, node, home, log step)
+    deregs: dict[str, list[tuple[int, Addr]]] = {}
+    for r in records:
+        pkt = _tx(r)
+        if pkt is not None and r.node is not None:
+            got = bu_of(pkt)
+            if got is not None and got[0].h:
+                bu, home = got
+                coa = bu.care_of if bu.care_of is not None else pkt.src
+                if bu.lifetime == 0 or coa == home:
+                    deregs.setdefault(r.node, []).append((r.time, home))
+                    regs.pop((r.node, home), None)
+                else:
+                    regs[(r.node, home)] = _Registration(home, bu.seq, bu.lifetime, r.time)
+        elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet) and r.node is not None:
+            ba = ba_of(r.event)
+            if ba is not None and status_accepts(PY, ba.status):
+                for (n, _h), reg in regs.items():
+                    if n == r.node and reg.seq == ba.seq and reg.acked_at is None:
+                        reg.acked_at = r.time
+                        reg.lifetime = min(reg.lifetime, ba.lifetime)
+        elif r.kind is Kind.MOVE and r.node is not None and "attached to" in r.detail:
+            if r.link not in facts.home_links.get(r.node, frozenset()):
+                continue
+            for (n, home), reg in regs.items():
+                if n != r.node or reg.acked_at is None:
+                    continue
+                if ran_out(PY, reg.acked_at, reg.lifetime, r.time):
+                    continue  # no registration left to end
+                due.append((r.time, n, home, r.seq))
+    out: list[Violation] = []
+    for t, node, home, step in due:
+        if t + bound > end:
+            continue  # the run ended before the bound
+        if any(t <= tt <= t + bound and h == home for tt, h in deregs.get(node, [])):
+            continue
+        out.append(
+            violation(
+                "MN-RETURN-HOME",
+                node,
+                t,
+                f"{node} attached to its home link with the home registration of {fmt(home)} in "
+                f"force, but sent no de-registration (H, care-of address = home address) within "
+                f"{bound} ms",
+                step,
+            )
+        )
+    return out
+
+
+@dataclass
+class _Held:
+    coa: Addr
+    granted_at: int
+    lifetime: int
+
+
+def _same(a: IPv6Packet, b: object) -> bool:
+    """`b` is the packet `a` (addresses, headers and upper layer; the Hop Limit may have dropped)."""
+    return (
+        isinstance(b, IPv6Packet)
+        and a.src == b.src
+        and a.dst == b.dst
+        and a.headers == b.headers
+        and a.payload == b.payload
+    )
+
+
+def ha_tunnel(
+    records: Sequence[LogRecord], facts: RunFacts, deadlines: Deadlines, config: Config
+) -> list[Violation]:
+    """HA-TUNNEL (§8.4): each packet a node receives for a home address it holds an unexpired home
+    registration for is tunnelled within the bound, outer source its own, outer destination the
+    registered care-of address."""
+    ob = obligation("HA-TUNNEL")
+    assert ob.bound is not None
+    bound = ob.bound.ms(config, deadlines)
+    end = records[-1].time if records else 0
+    held: dict[tuple[str, Addr], _Held] = {}
+    pending: list[tuple[int, str, IPv6Packet, _Held, int]] = []
+    sent: dict[str, list[tuple[int, IPv6Packet, int]]] = {}
+    for r in records:
+        ev = r.event
+        if isinstance(ev, CacheUpdated):
+            if ev.home_reg:
+                held[(ev.node, ev.home)] = _Held(ev.coa, r.time, ev.lifetime)
+            else:
+                held.pop((ev.node, ev.home), None)
+        elif isinstance(ev, CacheDeleted):
+            held.pop((ev.node, ev.home), None)
+        elif r.kind is Kind.RX and isinstance(ev, IPv6Packet) and r.node is not None:
+            h = held.get((r.node, ev.dst))
+            if (
+                h is None
+                or ran_out(PY, h.granted_at, h.lifetime, r.time)
+                or ev.hop_limit <= 1
+                or is_multicast(ev.src)
+                or isinstance(ev.payload, _ND)
+            ):
+                continue
+            pending.append((r.time, r.node, ev, h, r.seq))
+        pkt = _tx(r)
+        if pkt is not None and r.node is not None and isinstance(pkt.payload, IPv6Packet):
+            sent.setdefault(r.node, []).append((r.time, pkt, r.seq))
+    out: list[Violation] = []
+    for t, node, inner, h, step in pending:
+        if t + bound > end:
+            continue
+        tunnels = [
+            p
+            for tt, p, _s in sent.get(node, [])
+            if t <= tt <= t + bound and _same(inner, p.payload)
+        ]
+        mine = facts.addresses.get(node, frozenset())
+        if not tunnels:
+            out.append(
+                violation(
+                    "HA-TUNNEL",
+                    node,
+                    t,
+                    f"a packet from {fmt(inner.src)} for {fmt(inner.dst)}, whose home registration "
+                    f"{node} holds (care-of {fmt(h.coa)}), was not tunnelled within {bound} ms",
+                    step,
+                )
+            )
+            continue
+        p = tunnels[0]
+        wrong = []
+        if mine and p.src not in mine:
+            wrong.append(f"outer source {fmt(p.src)} is not an address of {node}")
+        if p.dst != h.coa:
+            wrong.append(f"outer destination {fmt(p.dst)} is not the care-of address {fmt(h.coa)}")
+        if wrong:
+            out.append(
+                violation(
+                    "HA-TUNNEL",
+                    node,
+                    t,
+                    f"tunnelled a packet for {fmt(inner.dst)}: " + "; ".join(wrong),
+                    step,
+                )
+            )
+    return out
+
+
+__all__ = ["RunFacts", "ha_tunnel", "return_home_deregistration"]

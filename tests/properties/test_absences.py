@@ -1,0 +1,110 @@
+"""Absence and receiver-side judges of whole runs (properties/absences.py), each shown firing on a run
+whose model was broken on purpose, and silent on the clean run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mip6check.model.dsl import parse_scenario
+from mip6check.model.roles import home_agent, mn_movement
+from mip6check.properties.runjudge import JudgedRun, judge_scenario
+
+CORPUS = Path(__file__).resolve().parents[2] / "traces" / "scenarios"
+RETURN_HOME = CORPUS / "03-return-home.scenario"
+
+
+def judged(path: Path) -> JudgedRun:
+    return judge_scenario(parse_scenario(path.read_text(encoding="utf-8"), str(path)))
+
+
+def flagged(run: JudgedRun, pid: str) -> list[str]:
+    return [v.message for v in run.violations if v.property == pid]
+
+
+@pytest.fixture
+def clean() -> JudgedRun:
+    return judged(RETURN_HOME)
+
+
+def test_clean_run_is_silent(clean: JudgedRun) -> None:
+    assert flagged(clean, "MN-RETURN-HOME") == []
+    assert flagged(clean, "HA-TUNNEL") == []
+    assert clean.ok
+
+
+@pytest.fixture
+def no_deregistration(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A mobile node that, back home, sends its Neighbor Advertisements but no de-registration."""
+    original: Callable[..., Any] = mn_movement.return_home
+
+    def forgetful(mn: Any, core: Any, router: Any, now: int) -> Any:
+        ha, mn.ha = mn.ha, None
+        try:
+            return original(mn, core, router, now)
+        finally:
+            mn.ha = ha
+
+    monkeypatch.setattr(mn_movement, "return_home", forgetful)
+    yield
+
+
+def test_missing_deregistration_on_return_home(no_deregistration: None) -> None:
+    """MN-RETURN-HOME (§9.13): the Neighbor Advertisements alone do not satisfy it."""
+    run = judged(RETURN_HOME)
+    (msg,) = flagged(run, "MN-RETURN-HOME")
+    assert "sent no de-registration" in msg and "2001:db8:1::100" in msg
+    assert not run.ok
+
+
+def _tunnel_with(change: Callable[[Any, bytes, bytes], tuple[bytes, bytes]]) -> Callable[..., Any]:
+    original: Callable[..., Any] = home_agent.tunnel
+
+    def broken(inner: Any, src: bytes, dst: bytes) -> Any:
+        return original(inner, *change(inner, src, dst))
+
+    return broken
+
+
+def test_tunnel_outer_source_must_be_the_home_agents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HA-TUNNEL (§8.4): a home agent that puts the inner source as the outer source is caught, though
+    a capture observer that recognises the home agent's tunnels by their outer source would miss it."""
+    monkeypatch.setattr(home_agent, "tunnel", _tunnel_with(lambda inner, _s, d: (inner.src, d)))
+    msgs = flagged(judged(RETURN_HOME), "HA-TUNNEL")
+    assert msgs and all("outer source" in m and "is not an address of HA" in m for m in msgs)
+
+
+def test_tunnel_outer_destination_must_be_the_care_of_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(home_agent, "tunnel", _tunnel_with(lambda inner, s, _d: (s, inner.src)))
+    msgs = flagged(judged(RETURN_HOME), "HA-TUNNEL")
+    assert any("outer destination 2001:db8:3::3 is not the care-of address" in m for m in msgs)
+
+
+def test_intercepted_packet_not_tunnelled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HA-TUNNEL (§8.4) as an absence: the home agent takes the packet and sends nothing."""
+    original = home_agent.HomeAgent.intercept
+
+    def swallow(self: Any, core: Any, packet: Any, iface: str, now: int) -> Any:
+        out = original(self, core, packet, iface, now)
+        if out is None:
+            return None
+        return [a for a in out if type(a).__name__ != "Transmit"]
+
+    monkeypatch.setattr(home_agent.HomeAgent, "intercept", swallow)
+    msgs = flagged(judged(RETURN_HOME), "HA-TUNNEL")
+    assert msgs and all("was not tunnelled" in m for m in msgs)
+
+
+def test_bounds_come_from_the_registry() -> None:
+    from mip6check.model.config import DEFAULT
+    from mip6check.properties.spec import Deadlines, obligation
+
+    ob = obligation("HA-TUNNEL")
+    assert ob.bound is not None and ob.bound.switch == "forward_window"
+    assert ob.bound.ms(DEFAULT, replace(Deadlines(), forward_window=3)) == 3
