@@ -10,7 +10,7 @@ A `Mutant` replaces one or more functions of model.roles.kernel for the duration
 every loaded model/ module that imported the same function object by name (`from model.roles.kernel
 import apply_bu`), and restores all of them on exit; a key 'module:Attr.path' patches any other model
 attribute (for role-level faults such as a home agent tunnelling link-local packets).
-Observers are not patched: properties/ judge with properties/draft_rules.py; a monitor that calls
+Observers are not patched: properties/ judge with properties/spec/; a monitor that calls
 `kernel.seq_greater` itself would see the mutant too, and miss it. Kernel functions call
 each other through module globals, so a patched `seq_greater` is seen by `bu_check` and `apply_bu`.
 Not thread-safe: apply one mutant at a time. Each engine (Z3, Hypothesis machines, monitors over

@@ -57,11 +57,15 @@ def test_proof_holds_on_the_real_kernel(pid: str) -> None:
 
 @pytest.mark.parametrize("pid", sorted(FINDINGS))
 def test_spec_rows_are_findings_with_witness(pid: str) -> None:
+    """Every SPEC row is a finding whose witness is re-checked here or in test_findings_spec.py."""
+    from tests.properties.test_findings_spec import RECHECKS
+
+    checks = {**WITNESS_CHECKS, **RECHECKS}
     r = FINDINGS[pid]()
     assert r.status is Status.FINDING and isinstance(r.witness, dict)
     j = r.to_json()
     assert j["status"] == "finding" and j["witness"] == r.witness
-    WITNESS_CHECKS[pid](r.witness)
+    checks[pid](r.witness)
 
 
 def _bu(seq: int, *, h: bool = False, coa: int = 2, lifetime: int = 60) -> K.BUIn:
@@ -91,20 +95,6 @@ def _w_seq_half(w: dict[str, Any]) -> None:
     assert K.seq_greater(PY, a, b, ACCEPT) and K.seq_greater(PY, b, a, ACCEPT)
 
 
-def _w_nontransitive(w: dict[str, Any]) -> None:
-    for key, cfg in (("seq", DEFAULT), ("seq_accept", ACCEPT)):
-        seqs = w[key]
-        e, *_ = K.apply_bu(PY, cfg, EMPTY, _bu(seqs[0]), ROOM, 0)
-        for i, s in enumerate(seqs[1:], 1):
-            e, check, _, status = K.apply_bu(PY, cfg, e, _bu(s, coa=2 + i), ROOM, i * 1000)
-            assert check == K.Check.VALID and status == 0 and e.seq == s
-        _, check, _, _ = K.apply_bu(PY, cfg, e, _bu(seqs[0]), ROOM, 10_000)
-        assert (
-            check == K.Check.VALID
-        )  # the replayed first BU is "greater" than the last accepted one
-        assert K.seq_greater(PY, seqs[0], seqs[-1], cfg)
-
-
 def _w_bu_len(w: dict[str, Any]) -> None:
     assert sum(w["fixed_fields"].values()) + w["care_of_octets"] == w["layout_length"] == 24
     assert w["stated_length"] == 8 + 8 * w["c"] == 16
@@ -117,56 +107,10 @@ def _w_ba_len(w: dict[str, Any]) -> None:
     assert w["fields_sum"] == 11 != w["stated"]
 
 
-def _w_134(w: dict[str, Any]) -> None:
-    assert not w["status_134_reachable"] and not w["status_129_reachable"]
-    e = K.Entry(
-        present=True,
-        home=1,
-        coa=2,
-        seq=w["stale"]["entry_seq"],
-        home_reg=False,
-        expiry=10**6,
-        infinite=False,
-        last_used=0,
-    )
-    e2, check, _, status = K.apply_bu(PY, DEFAULT, e, _bu(w["stale"]["seq"]), ROOM, 0)
-    assert check == K.Check.STALE_SEQ and e2 == e and status != 134
-
-
-def _w_br(w: dict[str, Any]) -> None:
-    assert w["option_length"] > 0 and w["stated"] == 0 and not w["meets_must"]
-
-
-def _w_reack(w: dict[str, Any]) -> None:
-    e1, check, _, _ = K.apply_bu(PY, DEFAULT, EMPTY, _bu(w["seq"], h=True), ROOM, 0)
-    assert check == K.Check.VALID and e1.present
-    b = K.BulEntry(
-        present=True,
-        seq=w["seq"],
-        coa=2,
-        home_reg=True,
-        acked=False,
-        interval=256_000,
-        next_retx=0,
-        retx_on=True,
-        last_send=0,
-        fast_count=1,
-        no_more_bu=False,
-    )
-    b2 = K.bul_retransmit(PY, DEFAULT, b, 0)
-    assert b2.seq == b.seq and b2.retx_on and b2.interval == w["mn_loop"]["interval_ms"]
-    assert K.apply_bu(PY, DEFAULT, e1, _bu(b2.seq, h=True), ROOM, 1)[1] == K.Check.STALE_SEQ
-    assert K.apply_bu(PY, EQACK, e1, _bu(b2.seq, h=True), ROOM, 1)[1] == K.Check.EQUAL_SEQ_REACK
-
-
 WITNESS_CHECKS = {
     "SPEC-SEQ-HALF": _w_seq_half,
-    "SPEC-SEQ-NONTRANSITIVE": _w_nontransitive,
     "SPEC-BU-LEN-C": _w_bu_len,
     "SPEC-BA-LEN-12": _w_ba_len,
-    "SPEC-134-VS-SILENT": _w_134,
-    "SPEC-BR-EXTENSIONS": _w_br,
-    "SPEC-RETX-NO-REACK": _w_reack,
 }
 
 # ---------------------------------------------------------------- differential PY vs Z3 (principle 12)
@@ -427,48 +371,48 @@ def test_run_all_selected_properties_shape() -> None:
         assert {"property", "engine", "status"} <= set(r.to_json())
 
 
+def _spec_rules(L: Any, bu: Any, e: Any, env: Any, now: Any, cfg: Any) -> tuple[Any, ...]:
+    """The spec's definitions (properties/spec) over kernel-shaped records, on PY or Z3."""
+    from mip6check.properties.smt.induction import ha_view
+    from mip6check.properties.spec import binding_cache as SB
+    from mip6check.properties.spec import home_agent as SH
+    from mip6check.properties.spec import wire as SW
+
+    r = SB.Received(bu.auth, bu.length_ok, bu.has_hao, bu.seq, e.present, e.seq)
+    deletion = SB.asks_delete(L, bu.lifetime, bu.coa == bu.home)
+    return (
+        SB.passes_72(L, cfg, r),
+        deletion,
+        SH.accepts(L, ha_view(env), deletion),
+        L.and_(L.not_(e.infinite), now >= e.expiry),
+        SW.greater(L, bu.seq, e.seq, cfg),
+    )
+
+
 @cache
 def _sym_rules(reading: str) -> tuple[Any, ...]:
-    from mip6check.properties import draft_rules as R
-
     cfg = READINGS[reading]
     s = Sym()
     e, bu, env, now = s.entry("e"), s.bu("bu"), s.env("env"), s.time("now")
-    out = (
-        R.bu_passes(Z3, bu, e, cfg),
-        R.asks_delete(Z3, bu),
-        R.ha_accepts(Z3, env, R.asks_delete(Z3, bu)),
-        R.ran_out(Z3, e, now),
-        R.greater(Z3, bu.seq, e.seq, cfg),
-    )
-    return e, bu, env, now, out
+    return e, bu, env, now, _spec_rules(Z3, bu, e, env, now, cfg)
 
 
 @given(entries, bus, envs, times, readings)
-def test_draft_rules_py_equals_z3(
+def test_spec_rules_py_equals_z3(
     e: K.Entry, bu: K.BUIn, env: K.NodeEnv, now: int, reading: str
 ) -> None:
-    from mip6check.properties import draft_rules as R
-
     cfg = READINGS[reading]
     se, sbu, senv, snow, out = _sym_rules(reading)
     pairs = _pairs(se, e) + _pairs(sbu, bu) + _pairs(senv, env) + [(snow, z3.IntVal(now))]
-    py = (
-        R.bu_passes(PY, bu, e, cfg),
-        R.asks_delete(PY, bu),
-        R.ha_accepts(PY, env, R.asks_delete(PY, bu)),
-        R.ran_out(PY, e, now),
-        R.greater(PY, bu.seq, e.seq, cfg),
-    )
-    _agree(out, py, pairs)
+    _agree(out, _spec_rules(PY, bu, e, env, now, cfg), pairs)
 
 
 @given(seqs, seqs, readings)
-def test_draft_greater_matches_kernel_on_the_real_kernel(a: int, b: int, reading: str) -> None:
-    from mip6check.properties import draft_rules as R
+def test_spec_greater_matches_kernel_on_the_real_kernel(a: int, b: int, reading: str) -> None:
+    from mip6check.properties.spec.wire import greater
 
     cfg = READINGS[reading]
-    assert R.greater(PY, a, b, cfg) == K.seq_greater(PY, a, b, cfg)
+    assert greater(PY, a, b, cfg) == K.seq_greater(PY, a, b, cfg)
 
 
 def test_patched_reaches_any_model_attribute() -> None:
