@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+
+from mip6check.cli.main import fail
 
 HELP = "which normative clauses of the draft each property covers, and which are uncovered"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Register the subcommand's options."""
-    p.add_argument(
-        "--json", action="store_true", help="print the table and totals as one JSON object"
+    form = p.add_mutually_exclusive_group()
+    form.add_argument(
+        "--json", action="store_true", help="print the table and totals as one line of JSON"
     )
-    p.add_argument(
+    form.add_argument(
         "--markdown",
         action="store_true",
         help="print the per-section conformance table (section -> modules -> property IDs)",
@@ -28,10 +30,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = build()
     except (OSError, ValueError, KeyError) as e:  # missing or corrupt data files
-        print(f"mip6check coverage: cannot read the clause data: {e}", file=sys.stderr)
-        return 2
+        return fail(f"cannot read the clause data: {e}")
     if args.json:
-        print(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
+        print(json.dumps(report.to_json(), ensure_ascii=False))
     elif getattr(args, "markdown", False):
         print(render_markdown(report))
     else:

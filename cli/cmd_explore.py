@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from mip6check.cli.main import fail
+from mip6check.properties.explore.machines import BUDGETS
+from mip6check.properties.mutants import BY_NAME
 
 HELP = (
     "search for counterexamples; write each as a scenario file, a pcap and a message sequence chart"
@@ -33,10 +35,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, default=None, help="search seed (default: derandomised)")
     p.add_argument(
-        "--budget", choices=("ci", "long", "test"), default="long", help="search effort: ci or long"
+        "--budget",
+        choices=tuple(BUDGETS),
+        default="long",
+        help="search effort (default: long): "
+        + "; ".join(
+            f"{b.name}: {b.max_examples} runs of {b.steps} steps" for b in BUDGETS.values()
+        ),
     )
-    p.add_argument("--mutant", metavar="NAME", help="run against a deliberately broken kernel")
-    p.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
+    p.add_argument(
+        "--mutant",
+        metavar="NAME",
+        help="run against a deliberately broken model, one of: " + ", ".join(BY_NAME),
+    )
+    p.add_argument("--json", action="store_true", help="print the outcome as one line of JSON")
 
 
 def _lines(summary: dict[str, Any]) -> list[str]:
@@ -70,7 +82,24 @@ def _lines(summary: dict[str, Any]) -> list[str]:
         out.append(
             f"  {ce['steps']} steps; scenario {ce['scenario']}, pcap {ce['pcap']}, chart {ce['msc']}"
         )
+        out.extend(_recheck_lines(ce["recheck"], v["property"], summary["mutant"]))
     return out
+
+
+def _recheck_lines(check: dict[str, Any], pid: str, mutant: str | None) -> list[str]:
+    """How the written counterexample was judged again (re-simulated, its capture replayed)."""
+    model = f"mutant {mutant}" if mutant else "the model"
+    if not check["confirmed"]:
+        return [f"  NOT CONFIRMED when re-run under {model}:"] + [
+            f"    {p}" for p in check["problems"]
+        ]
+    if check["frame"] is not None:
+        shown = f"shows it at packet {check['frame']}, and nothing else"
+    else:
+        shown = "shows nothing else (the breach is in a node's state, not on the wire)"
+    return [
+        f"  confirmed: re-simulated under {model}, {pid} breaks again; its capture replayed {shown}"
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,7 +107,6 @@ def run(args: argparse.Namespace) -> int:
     from mip6check.properties.catalog import UnknownPropertyError, get
     from mip6check.properties.explore.counterexample import write_counterexample
     from mip6check.properties.explore.machines import JUDGED, explore
-    from mip6check.properties.mutants import BY_NAME
 
     aimed: frozenset[str] | None = None
     if args.property is not None:
@@ -105,7 +133,10 @@ def run(args: argparse.Namespace) -> int:
             ce = write_counterexample(outcome.failure, Path(args.out))
         except OSError as e:
             return fail(f"explore: {e.filename or args.out}: cannot write: {e.strerror or e}")
-        if outcome.failure.violation is not None:
+        shown = ce.pop("violation", None)  # the violation as its own capture shows it
+        if shown is not None:
+            violation = shown
+        elif outcome.failure.violation is not None:
             violation = outcome.failure.violation.to_json()
         else:
             violation = {
@@ -126,7 +157,11 @@ def run(args: argparse.Namespace) -> int:
         "violation": violation,
     }
     if args.json:
-        print(json.dumps(summary, indent=1, sort_keys=True))
+        print(json.dumps(summary, sort_keys=True))
     else:
         print("\n".join(_lines(summary)))
-    return 1 if ce is not None else 0
+    if ce is not None:
+        return 1
+    if outcome.coverage.examples == 0:
+        return fail("explore: the search ran 0 examples: nothing was checked")
+    return 0

@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from mip6check.cli.main import fail, os_problem
 from mip6check.cli.switches import add_switch_arguments, config_from_args
 from mip6check.properties.catalog import UnknownPropertyError
 from mip6check.properties.report import junit, sarif
@@ -57,7 +58,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="ci: under 5 minutes on 2 cores; long: deeper",
     )
     p.add_argument(
-    p.add_argument(
         "--watchdog",
         metavar="SECONDS",
         type=_seconds,
@@ -66,6 +66,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "run still going then is reported timeout and verify exits 1 (default: per budget, far above "
         "what a run of a sound model takes)",
     )
+    p.add_argument(
         "--out", metavar="DIR", help="write counterexamples (scenario, pcapng, chart) here"
     )
     p.add_argument(
@@ -83,7 +84,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_switch_arguments(p)
 
 
-def _mutants(args: argparse.Namespace, props: frozenset[str] | None, progress: Progress) -> int:
 def _seconds(text: str) -> float:
     """`--watchdog`: a number of seconds above 0 (argparse reports anything else as a usage error)."""
     try:
@@ -95,6 +95,7 @@ def _seconds(text: str) -> float:
     return v
 
 
+def _mutants(args: argparse.Namespace, props: frozenset[str] | None, progress: Progress) -> int:
     """`verify --mutants`: the kill table (or {"mutants": [...], "kill_rate": ...} with --json)."""
     from mip6check.properties.killrate import kill_rates
     from mip6check.properties.mutants import ALL_MUTANTS
@@ -137,11 +138,10 @@ def _table(results: list[Result]) -> str:
             if isinstance(r.counterexample, dict):
                 for k, v in sorted(r.counterexample.items()):
                     lines.append(f"    {k}: {v}")
-    return "\n".join(lines)
     lines.extend(_stopped(results))
+    return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
 def _stopped(results: list[Result]) -> list[str]:
     """One paragraph per engine run that raised or hit its watchdog (shared by the rows it covered):
     which rows, why, and the traceback and the steps that raise."""
@@ -185,11 +185,11 @@ def unchecked(results: list[Result], engines: tuple[str, ...]) -> str | None:
     return None
 
 
+def run(args: argparse.Namespace) -> int:
     try:
         props = select(args.property)
     except UnknownPropertyError as e:
-        print(f"mip6check verify: {e}", file=sys.stderr)
-        return 2
+        return fail(str(e))
     live = sys.stderr.isatty() and not args.json
     started = time.monotonic()
 
@@ -227,12 +227,14 @@ def unchecked(results: list[Result], engines: tuple[str, ...]) -> str | None:
                 json.dumps(sarif.from_results(results), indent=1), encoding="utf-8"
             )
     except OSError as e:
-        print(f"mip6check verify: cannot write report: {e}".replace("\n", " "), file=sys.stderr)
-        return 2
+        return fail(f"{e.filename}: cannot write the report: {os_problem(e)}")
     if args.no_timing:
         results = [replace(r, seconds=None) for r in results]
     if args.json:
         print(json.dumps({"results": [r.to_json() for r in results]}, sort_keys=False))
     else:
         print(_table(results))
-    return 1 if failed(results) else 0
+    if failed(results):
+        return 1
+    nothing = unchecked(results, opts.engines)
+    return fail(f"verify: {nothing}") if nothing else 0

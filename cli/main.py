@@ -29,13 +29,23 @@ COMMANDS: dict[str, str] = {
 }
 
 
+EXIT_CODES = """exit status:
+  0  ran to the end and nothing was violated
+  1  ran to the end and found a violation (or a counterexample)
+  2  could not run as asked, or checked nothing (bad arguments, unreadable or non-capture file,
+     unknown property ID, no scenario, packet or example to judge): one line on stderr,
+     `mip6check: COMMAND: what: problem`"""
+
+_running: list[str] = []  # the command being run: every error line names it
+
+
 class UsageError(Exception):
     """Bad arguments: reported as one stderr line and exit 2 (argparse would print usage + error)."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(message)
 
 
 def one_line(text: str) -> str:
@@ -47,9 +57,19 @@ def one_line(text: str) -> str:
 
 
 def fail(message: str) -> int:
-    """Print the one stderr line of an exit-2 failure and return 2."""
-    print(one_line(f"{PROG}: {message}"), file=sys.stderr)
+    """Print the one stderr line of an exit-2 failure, `mip6check: COMMAND: message`, and return 2
+    (a message that already starts with the command's name is not prefixed twice)."""
+    command = _running[-1] if _running and _running[-1] else None
+    if command is not None and message.startswith(f"{command}: "):
+        message = message[len(command) + 2 :]
+    prefix = f"{PROG}: {command}: " if command is not None else f"{PROG}: "
+    print(one_line(prefix + message), file=sys.stderr)
     return 2
+
+
+def os_problem(e: OSError) -> str:
+    """An OSError as the words of its errno (`No such file or directory`), never `[Errno 2] ...`."""
+    return e.strerror or type(e).__name__
 
 
 def _version() -> str:
@@ -78,12 +98,20 @@ def build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, ModuleTyp
         prog=PROG,
         description="Formal model and specification checker for Mobile IPv6 "
         "(draft-ietf-mobileip-ipv6-04).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     module = None
     for name, job in COMMANDS.items():
-        p = sub.add_parser(name, help=job, description=job)
+        p = sub.add_parser(
+            name,
+            help=job,
+            description=job,
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if name == chosen:
             module = _load(name)
             if module is not None:
@@ -101,8 +129,7 @@ def _run(argv: list[str]) -> int:
         parser, module = build_parser(chosen)
         args = parser.parse_args(argv)
     except UsageError as e:
-        print(one_line(str(e)), file=sys.stderr)
-        return 2
+        return fail(str(e))
     if args.command is None:
         return fail(f"a command is needed: {', '.join(COMMANDS)} (see mip6check --help)")
     if module is None:
@@ -117,6 +144,15 @@ _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG})
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run one command, map every failure to exit 2 with one stderr line."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    _running.append(chosen if chosen in COMMANDS else "")
+    try:
+        return _main(argv)
+    finally:
+        _running.pop()
+
+
+def _main(argv: list[str]) -> int:
     try:
         code = _run(argv)
         sys.stdout.flush()

@@ -205,7 +205,7 @@ def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(cmd, "decode_path", boom)
     code, _, err = run("decode", str(EXAMPLE))
-    assert code == 2 and err.strip() == "mip6check: internal error: RuntimeError: boom"
+    assert code == 2 and err.strip() == "mip6check: decode: internal error: RuntimeError: boom"
 
 
 def test_unwritten_command_exits_2() -> None:

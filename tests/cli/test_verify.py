@@ -69,10 +69,11 @@ def test_human_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_unchecked_rows_are_reported_unknown(capsys: pytest.CaptureFixture[str]) -> None:
-    """A row that the selected engines do not check is never silently passed."""
-    rc, out, _ = run(capsys, "--engine", "z3", "--json", "--property", "W-AUTOCONF-LLSRC")
+    """A row that the selected engines do not check is never silently passed, and a run that checked
+    nothing at all does not exit 0."""
+    rc, out, err = run(capsys, "--engine", "z3", "--json", "--property", "W-AUTOCONF-LLSRC")
     results = json.loads(out)["results"]
-    assert rc == 0
+    assert rc == 2 and err.startswith("mip6check: verify: nothing was checked")
     assert [(r["property"], r["engine"], r["status"]) for r in results] == [
         ("W-AUTOCONF-LLSRC", "none", "unknown")
     ]
