@@ -47,6 +47,12 @@ class Judge:
         self._sent_unicast: dict[int, IPv6Packet] = {}  # frame -> packet its sender originated
         self._fed_frames: set[int] = set()
         self._fed_at: dict[object, int] = {}
+        self._frame_of: dict[int, int] = {}  # observer packet number -> capture frame (1-based)
+
+    def frame(self, v: Violation) -> int | None:
+        """The capture frame (1-based, as `decode` and `replay` count) an observer's verdict is about;
+        None for a runtime monitor's (its verdicts rest on role events, not on one packet)."""
+        return self._frame_of.get(v.packet) if v.packet is not None else None
 
     def stop_observing(self) -> None:
         """The cast the observers were given no longer holds (e.g. the home link was renumbered)."""
@@ -73,6 +79,7 @@ class Judge:
                     continue
                 self._packets += 1
                 self._lost_packets.add(self._packets)
+                self._frame_of[self._packets] = r.frame + 1
                 if cov is not None:
                     cov.packet(pkt)
                 obs.packet(self._packets, r.time * 1_000_000, pkt)
@@ -92,6 +99,8 @@ class Judge:
                     continue
                 # multicast is judged as sent (a link with no listener still carries it)
                 self._packets += 1
+                if r.frame is not None:
+                    self._frame_of[self._packets] = r.frame + 1
                 if cov is not None:
                     cov.packet(pkt)
                 obs.packet(self._packets, r.time * 1_000_000, pkt)
@@ -126,6 +135,8 @@ class Judge:
                 ):
                     continue  # a forged BU would be taken as the mobile node's own (its HAO)
                 self._packets += 1
+                if r.frame is not None:
+                    self._frame_of[self._packets] = r.frame + 1
                 if injected:
                     self._injected_packets.add(self._packets)
                 if cov is not None:
@@ -176,6 +187,12 @@ def consumed(world: Runner, node: str | None, pkt: object) -> bool:
 
 def observer_for(head: A.Scenario, world: Runner) -> Observer:
     """The replay observer with the cast the scenario fixes (home agent, its prefixes, mobile nodes)."""
+    return Observer(replay_options(head, world))
+
+
+def replay_options(head: A.Scenario, world: Runner) -> ReplayOptions:
+    """What `mip6check replay` is told about a scenario's capture: its switches and its cast (home
+    agent, its prefixes, mobile nodes, correspondents that are no home agent)."""
     ha = world.address("HA")
     mns = tuple((n.home, ha) for n in head.nodes if isinstance(n, A.Mobile))
     prefixes = tuple(lk.prefix for lk in head.links)
@@ -187,5 +204,4 @@ def observer_for(head: A.Scenario, world: Runner) -> Observer:
         for x in world.addresses(n.name)
     )
     topo = Topology(home_agents=specs, mobile_nodes=mns, not_home_agents=others)
-    opts = ReplayOptions(config=world.net.config, topology=topo)
-    return Observer(opts)
+    return ReplayOptions(config=world.net.config, topology=topo)

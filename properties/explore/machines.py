@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -522,6 +522,8 @@ def explore(
             found = rec.failure or Failure(
                 A.Scenario(), None, f"a judge raised {type(e).__name__}: {e}", 0, crash_text(e)
             )
+    if found is not None and mutant is not None:  # its files are written under the same mutant
+        found = replace(found, scenario=replace(found.scenario, mutant=mutant.name))
     return Outcome(found, rec.coverage, time.monotonic() - started, budget, seed)
 
 

@@ -66,7 +66,8 @@ def test_counterexample_is_written_and_replays(tmp_path: Path) -> None:
     assert main(["simulate", paths["scenario"]]) == 0  # the sound model holds
     for k in ("scenario", "pcap", "msc"):  # byte-identical when written twice
         assert Path(paths[k]).read_bytes() == Path(again[k]).read_bytes()
-    assert set(paths) == {"scenario", "pcap", "msc", "steps"}
+    assert set(paths) == {"scenario", "pcap", "msc", "steps", "recheck", "violation"}
+    assert paths["recheck"]["confirmed"], paths["recheck"]["problems"]
     text = Path(paths["scenario"]).read_text()
     assert parse_scenario(text).timeline == f.scenario.timeline
     assert Path(paths["pcap"]).read_bytes()[:4] == b"\x0a\x0d\x0d\x0a"
