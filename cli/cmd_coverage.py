@@ -1,4 +1,5 @@
-"""`mip6check coverage [--json]`: which normative clauses of the draft each property covers (cli-contract.md)."""
+"""`mip6check coverage [--json]`: which normative clauses of the draft each property covers, and which
+engines judge each property (derived from the spec registry) (cli-contract.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import json
 
 from mip6check.cli.main import fail
 
-HELP = "which normative clauses of the draft each property covers, and which are uncovered"
+HELP = (
+    "which normative clauses of the draft each property covers, which are uncovered, and which "
+    "engines judge each property"
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from mip6check.properties.catalog import CATALOG
+from mip6check.properties.spec import Engine, engines_of
+
+SHORT = {
+    Engine.MONITOR: "mon",
+    Engine.LOG: "log",
+    Engine.REPLAY: "rep",
+    Engine.HYPOTHESIS: "hyp",
+    Engine.SMT: "smt",
+}
+"""How the text table names each engine (`coverage` prints the legend)."""
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent  # module paths in the map are relative to the directory holding properties/
@@ -98,6 +108,12 @@ class Report:
 
     rows: tuple[Row, ...]
     problems: tuple[str, ...]
+    engines: dict[str, tuple[Engine, ...]] = field(default_factory=dict)
+    """Per property ID, the engines that judge it, derived from the spec registry's declarations."""
+
+    def unjudged(self) -> list[str]:
+        """Catalog properties no engine declares it judges (none may be silently left out)."""
+        return [pid for pid in CATALOG if not self.engines.get(pid)]
 
     def totals(self) -> dict[str, int]:
         """{"clauses": n, "property": .., "implemented": .., "out_of_scope": .., "unmapped": ..}."""
@@ -113,6 +129,10 @@ class Report:
             d = out.setdefault(r.clause.keyword, {k.value: 0 for k in Coverage})
             d[r.coverage.value] += 1
         return out
+
+    def judged(self, pid: str) -> list[str]:
+        """The names of the engines that judge `pid`."""
+        return [e.value for e in self.engines.get(pid, ())]
 
     def clauses_of(self, pid: str) -> list[str]:
         """The clause IDs property `pid` checks."""
@@ -144,7 +164,12 @@ class Report:
         return {
             "totals": self.totals(),
             "by_keyword": self.by_keyword(),
-            "clauses": [r.to_json() for r in self.rows],
+            "clauses": [
+                {**r.to_json(), "engines": {p: self.judged(p) for p in r.properties}}
+                for r in self.rows
+            ],
+            "engines": {pid: self.judged(pid) for pid in CATALOG},
+            "unjudged": self.unjudged(),
             "properties_without_clause": self.properties_without_clause(),
             "problems": list(self.problems),
         }
@@ -217,7 +242,10 @@ def build(
         rows.append(Row(c, cov, props, mods, reason, m.get("note")))
     known = {c.id for c in clauses}
     problems += [f"map entry {k} names no extracted clause" for k in mapping if k not in known]
-    return Report(tuple(rows), tuple(problems))
+    from mip6check.properties import engines as engine_modules
+
+    engine_modules.load()
+    return Report(tuple(rows), tuple(problems), {pid: engines_of(pid) for pid in CATALOG})
 
 
 def render_markdown(report: Report) -> str:
@@ -241,7 +269,7 @@ def render_markdown(report: Report) -> str:
 
 def render_text(report: Report, width: int = 100) -> str:
     """The human table: one line per clause, then totals and problems."""
-    lines = [f"{'clause':<10} {'keyword':<10} {'status':<12} what"]
+    lines = [f"{'clause':<10} {'keyword':<10} {'status':<12} what [engines that judge it]"]
     short = {
         Coverage.PROPERTY: "property",
         Coverage.IMPLEMENTED: "implemented",
@@ -250,13 +278,19 @@ def render_text(report: Report, width: int = 100) -> str:
     }
     for r in report.rows:
         if r.coverage is Coverage.PROPERTY:
-            what = ", ".join(r.properties)
+            what = ", ".join(
+                f"{p} [{','.join(SHORT[e] for e in report.engines.get(p, ())) or 'none'}]"
+                for p in r.properties
+            )
         elif r.coverage is Coverage.IMPLEMENTED:
             what = ", ".join(Path(m).name for m in r.modules)
         else:
             what = r.reason or ""
         line = f"{r.clause.id:<10} {r.clause.keyword:<10} {short[r.coverage]:<12} {what}"
-        lines.append(line if len(line) <= width else line[: width - 3] + "...")
+        if r.coverage is Coverage.PROPERTY:
+            lines.append(line)  # the engines are the point: never cut
+        else:
+            lines.append(line if len(line) <= width else line[: width - 3] + "...")
     t = report.totals()
     lines.append("")
     lines.append(
@@ -268,6 +302,11 @@ def render_text(report: Report, width: int = 100) -> str:
             f"  {kw:<10} {d['property']:>3} property  {d['implemented']:>3} implemented"
             f"  {d['out_of_scope']:>3} out of scope  {d['unmapped']:>3} unmapped"
         )
+    legend = ", ".join(f"{v} = {e.value}" for e, v in SHORT.items())
+    lines.append(f"engines (from the spec registry): {legend}")
+    none = report.unjudged()
+    if none:
+        lines.append(f"{len(none)} properties judged by no engine: {', '.join(none)}")
     if report.problems:
         lines.append("")
         lines.append(f"{len(report.problems)} problem(s):")
@@ -277,6 +316,7 @@ def render_text(report: Report, width: int = 100) -> str:
 
 __all__ = [
     "DESCRIPTIVE",
+    "SHORT",
     "Clause",
     "Coverage",
     "LABELS",

@@ -119,3 +119,44 @@ def test_conformance_table_by_section() -> None:
     assert "MN-RETX-SAME-SEQ" in row[1] and "model/roles/kernel.py" in row[0]
     md = render_markdown(report)
     assert md.startswith("| § | clauses |") and "| 9.7 | 3 |" in md
+
+
+def test_engines_per_row_are_derived_from_the_registry() -> None:
+    """Which engines judge a row comes from the engines' declarations in the spec registry: a new
+    declaration shows up in `coverage` without any list being edited."""
+    from mip6check.properties.coverage import SHORT
+    from mip6check.properties.spec import Engine, registry
+
+    report = build()
+    assert report.unjudged() == []
+    assert Engine.MONITOR in report.engines["BC-UNIQUE"]
+    assert (
+        Engine.LOG in report.engines["HA-TUNNEL"] and Engine.REPLAY in report.engines["HA-TUNNEL"]
+    )
+    assert report.engines["SPEC-SEQ-HALF"] == (Engine.SMT,)
+    line = next(ln for ln in render_text(report).splitlines() if ln.startswith("C9.11-"))
+    assert "MN-BR-ANSWER [rep" in line
+    saved = dict(registry._JUDGES)
+    try:
+        registry._JUDGES[Engine.LOG] = (*saved[Engine.LOG], "MN-BR-ANSWER")
+        again = build()
+        assert Engine.LOG in again.engines["MN-BR-ANSWER"]
+        assert f"MN-BR-ANSWER [{SHORT[Engine.LOG]}," in render_text(again)
+        registry._JUDGES[Engine.SMT] = tuple(p for p in saved[Engine.SMT] if p != "SPEC-SEQ-HALF")
+        assert "SPEC-SEQ-HALF" in build().unjudged()
+    finally:
+        registry._JUDGES.clear()
+        registry._JUDGES.update(saved)
+
+
+def test_cli_json_names_the_engines(capsys: pytest.CaptureFixture[str]) -> None:
+    from mip6check.cli import cmd_coverage
+
+    p = argparse.ArgumentParser()
+    cmd_coverage.add_arguments(p)
+    cmd_coverage.run(p.parse_args(["--json"]))
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["engines"]["BC-EXPIRE"][:2] == ["monitor", "replay"]
+    assert doc["unjudged"] == []
+    row = next(c for c in doc["clauses"] if "BC-EXPIRE" in c["properties"])
+    assert row["engines"]["BC-EXPIRE"] == doc["engines"]["BC-EXPIRE"]
