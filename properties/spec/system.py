@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mip6check.properties.catalog import Group, ids
 from mip6check.properties.spec.registry import Bound, Observes, register
 
 register(
@@ -17,27 +18,5 @@ register(
         "max_bindack_timeout", "§9.4, §9.5: after the last movement, once retransmission settles"
     ),
 )
-for _pid in (
-    "SPEC-SEQ-HALF",
-    "SPEC-SEQ-NONTRANSITIVE",
-    "SPEC-BU-LEN-C",
-    "SPEC-BA-LEN-12",
-    "SPEC-134-VS-SILENT",
-    "SPEC-BR-EXTENSIONS",
-    "SPEC-RETX-NO-REACK",
-    "SPEC-SEQ-RETX",
-    "SPEC-BA-MUST-VS-SILENT",
-    "SPEC-DEREG-BA-NO-ENTRY",
-    "SPEC-HOMEREG-DELETE",
-    "SPEC-INFINITE-FILL",
-    "SPEC-SEQ-FORGOTTEN",
-    "SPEC-DHAAD-NO-SA",
-    "SPEC-DEREG-UNKNOWN",
-    "SPEC-RETX-STOP-READINGS",
-    "SPEC-HAO-EXT-8",
-    "SPEC-UNKNOWN-BU-ICMP",
-    "SPEC-PP2-WHICH-OPTION",
-    "SPEC-TENTATIVE-TYPES",
-    "SPEC-72-GAPS",
-):
+for _pid in ids(Group.SPEC):  # every SPEC row is about the draft's text, by definition
     register(_pid, Observes.TEXT)
