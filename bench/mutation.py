@@ -75,19 +75,41 @@ def _operators() -> list[tuple[str, Any]]:
     return out
 
 
-def enumerate_mutations(tree: Path) -> list[Mutation]:
-    """Every (file, operator, occurrence) of the target folder, in a fixed order."""
+def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) positions of every type annotation: with `from __future__ import annotations`
+    they are never evaluated, so a mutation inside one is equivalent by construction."""
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        notes: list[ast.expr | None] = []
+        if isinstance(node, ast.arg):
+            notes.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            notes.append(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            notes.append(node.annotation)
+        for a in notes:
+            if a is not None and a.end_lineno is not None and a.end_col_offset is not None:
+                spans.append(((a.lineno, a.col_offset), (a.end_lineno, a.end_col_offset)))
+    return spans
+
+
+def enumerate_mutations(tree: Path, annotations: bool = False) -> list[Mutation]:
+    """Every (file, operator, occurrence) of the target folder, in a fixed order; those inside type
+    annotations only with `annotations` (they cannot change behaviour: see `_annotation_spans`)."""
     from cosmic_ray.ast import ast_nodes, get_ast_from_path
 
     out: list[Mutation] = []
     ops = _operators()
     for f in sorted((tree / TARGET).glob("*.py")):
         module = get_ast_from_path(f)
+        spans = _annotation_spans(f.read_text(encoding="utf-8"))
         for name, op in ops:
             occ = 0
             for node in ast_nodes(module):
                 for start, _end in op.mutation_positions(node):
-                    out.append(Mutation(str(f.relative_to(tree)), name, occ, start[0]))
+                    inside = any(a <= tuple(start) < b for a, b in spans)
+                    if annotations or not inside:
+                        out.append(Mutation(str(f.relative_to(tree)), name, occ, start[0]))
                     occ += 1
     return out
 
