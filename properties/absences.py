@@ -7,6 +7,13 @@ a time bound from the spec registry, never a number of their own):
 - HA-TUNNEL (§8.4): a packet a home agent receives for a home address it holds a home registration
   for leaves it tunnelled, the outer Source Address the home agent's own, the outer Destination the
   care-of address of that registration.
+- W-UNKNOWN-OPT-11X (§5.1, §5.4, IPv6 §4.2): a node without Mobile IPv6 that receives, addressed to
+  itself, a Destination option whose type starts with the bits 11 (a Binding Update or a Home Address
+  option) answers the source with ICMP Parameter Problem code 2 (not for a multicast destination;
+  beyond the RFC 2463 error rate limit a node may stay silent).
+- BC-BA-ON-A (§7.5): a Binding Update with the A bit that the receiver processed is answered with a
+  Binding Acknowledgement carrying its Sequence Number (unless a frame the receiver sent meanwhile was
+  lost: its answer may wait on Neighbor Discovery that was).
 
 What the run is (each mobile node's home links, each node's addresses) comes from the run's driver as
 a `RunFacts`; the judges read nothing from the model's roles.
@@ -19,21 +26,33 @@ from dataclasses import dataclass, field
 
 from mip6check.model.addr import Addr, fmt, is_multicast
 from mip6check.model.codec.values import (
+    DestOptions,
+    DestUnreachable,
     IPv6Packet,
     NeighborAdvertisement,
     NeighborSolicitation,
+    PacketTooBig,
+    ParamProblem,
     Redirect,
     RouterAdvertisement,
     RouterSolicitation,
+    TimeExceeded,
 )
 from mip6check.model.config import Config
 from mip6check.model.net.log import Kind, LogRecord
-from mip6check.model.roles.events import CacheDeleted, CacheUpdated, Transmit
+from mip6check.model.roles.events import (
+    BindingProcessed,
+    CacheDeleted,
+    CacheUpdated,
+    Dropped,
+    Transmit,
+)
 from mip6check.properties.logfacts import ba_of, bu_of, violation
 from mip6check.properties.spec import PY, Deadlines, obligation
 from mip6check.properties.spec.wire import ran_out, status_accepts
 from mip6check.properties.verdict import Violation
 
+ICMP_ERRORS = (DestUnreachable, PacketTooBig, TimeExceeded, ParamProblem)
 _ND = (
     NeighborSolicitation,
     NeighborAdvertisement,
@@ -50,6 +69,7 @@ class RunFacts:
 
     home_links: Mapping[str, frozenset[str]] = field(default_factory=dict)
     addresses: Mapping[str, frozenset[Addr]] = field(default_factory=dict)
+    no_mobility: frozenset[str] = frozenset()  # nodes that recognise no Mobile IPv6 option
 
 
 @dataclass
@@ -220,4 +240,131 @@ def ha_tunnel(
     return out
 
 
-__all__ = ["RunFacts", "ha_tunnel", "return_home_deregistration"]
+def _eleven_options(pkt: IPv6Packet) -> list[int]:
+    """Types of the packet's Destination options whose two high-order bits are 11 (§5.1, §5.4)."""
+    types = [
+        int(getattr(o, "opt_type", 0))
+        for h in pkt.headers
+        if isinstance(h, DestOptions)
+        for o in h.options
+    ]
+    return [t for t in types if t >> 6 == 3]
+
+
+def _errors(pkt: IPv6Packet) -> bool:
+    return isinstance(pkt.payload, ICMP_ERRORS)
+
+
+def parameter_problem(
+    records: Sequence[LogRecord], facts: RunFacts, deadlines: Deadlines, config: Config
+) -> list[Violation]:
+    """W-UNKNOWN-OPT-11X: the Parameter Problem code 2 a node without Mobile IPv6 owes the source."""
+    ob = obligation("W-UNKNOWN-OPT-11X")
+    assert ob.bound is not None
+    bound = ob.bound.ms(config, deadlines)
+    end = records[-1].time if records else 0
+    due: list[tuple[int, str, IPv6Packet, int]] = []
+    errors: dict[str, list[tuple[int, IPv6Packet]]] = {}
+    for r in records:
+        pkt = _tx(r)
+        if pkt is not None and r.node is not None and _errors(pkt):
+            errors.setdefault(r.node, []).append((r.time, pkt))
+        ev = r.event
+        if (
+            r.kind is Kind.RX
+            and isinstance(ev, IPv6Packet)
+            and r.node in facts.no_mobility
+            and ev.dst in facts.addresses.get(r.node, frozenset())
+            and not is_multicast(ev.dst)
+            and _eleven_options(ev)
+        ):
+            due.append((r.time, r.node, ev, r.seq))
+    out: list[Violation] = []
+    for t, node, pkt, step in due:
+        if t + bound > end:
+            continue
+        sent = errors.get(node, [])
+        if any(
+            t <= tt <= t + bound
+            and isinstance(e.payload, ParamProblem)
+            and e.payload.code == 2
+            and e.dst == pkt.src
+            for tt, e in sent
+        ):
+            continue
+        if sum(t - 1000 < tt <= t for tt, _ in sent) >= deadlines.icmp_error_burst:
+            continue  # RFC 2463 §2.4 (f): rate limited
+        types = ", ".join(str(x) for x in _eleven_options(pkt))
+        out.append(
+            violation(
+                "W-UNKNOWN-OPT-11X",
+                node,
+                t,
+                f"{node} recognises no Mobile IPv6 option, received option type {types} (high bits "
+                f"11) from {fmt(pkt.src)}, and sent no ICMP Parameter Problem code 2 within "
+                f"{bound} ms",
+                step,
+            )
+        )
+    return out
+
+
+def binding_ack(
+    records: Sequence[LogRecord], facts: RunFacts, deadlines: Deadlines, config: Config
+) -> list[Violation]:
+    """BC-BA-ON-A: a processed Binding Update with A set draws a Binding Acknowledgement (its seq)."""
+    ob = obligation("BC-BA-ON-A")
+    assert ob.bound is not None
+    bound = ob.bound.ms(config, deadlines)
+    end = records[-1].time if records else 0
+    received: dict[tuple[str, int, Addr, int], IPv6Packet] = {}  # (node, time, home, seq)
+    due: list[tuple[int, str, Addr, int, int]] = []
+    acks: dict[str, list[tuple[int, int]]] = {}
+    dropped: set[tuple[str, int]] = set()
+    lost: dict[str, list[int]] = {}
+    for r in records:
+        ev = r.event
+        if r.kind is Kind.RX and isinstance(ev, IPv6Packet) and r.node is not None:
+            got = bu_of(ev)
+            if got is not None and got[0].a:
+                received[(r.node, r.time, got[1], got[0].seq)] = ev
+        elif isinstance(ev, BindingProcessed):
+            if (ev.node, r.time, ev.home, ev.seq) in received:
+                due.append((r.time, ev.node, ev.home, ev.seq, r.seq))
+        elif isinstance(ev, Dropped):
+            dropped.add((ev.node, r.time))
+        elif r.kind is Kind.LOST and r.node is not None:
+            lost.setdefault(r.node, []).append(r.time)
+        pkt = _tx(r)
+        if pkt is not None and r.node is not None:
+            ba = ba_of(pkt)
+            if ba is not None:
+                acks.setdefault(r.node, []).append((r.time, ba.seq))
+    out: list[Violation] = []
+    for t, node, home, seq, step in due:
+        if t + bound > end or (node, t) in dropped:
+            continue  # the run ended first, or the answer was built but could not be routed
+        if any(t <= tt <= t + bound for tt in lost.get(node, [])):
+            continue  # a frame of the node was lost meanwhile (the answer may wait on ND that was)
+        if any(t <= tt <= t + bound and s == seq for tt, s in acks.get(node, [])):
+            continue
+        out.append(
+            violation(
+                "BC-BA-ON-A",
+                node,
+                t,
+                f"{node} processed the Binding Update {seq} for {fmt(home)} with the A bit set but "
+                f"sent no Binding Acknowledgement within {bound} ms",
+                step,
+            )
+        )
+    return out
+
+
+__all__ = [
+    "RunFacts",
+    "binding_ack",
+    "ha_tunnel",
+    "parameter_problem",
+    "return_home_deregistration",
+]

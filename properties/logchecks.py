@@ -9,8 +9,9 @@ that neither a role event nor a capture shows alone:
 - BC-ROUTE-VIA-RH (§7.9), HA-GRATUITOUS-NA and HA-PROXY-NS (§8.2), MN-RETURN-HOME (§9.13): what a node
   transmits, judged against the Binding Cache changes its role events announce (a capture alone cannot
   tell that a correspondent holds a binding it never acknowledged, nor which node serves a home address).
-- HA-TUNNEL (§8.4) and the de-registration of MN-RETURN-HOME (§9.13): actions the draft demands,
-  judged as absences with the registry's bounds (properties/absences.py).
+- HA-TUNNEL (§8.4), the de-registration of MN-RETURN-HOME (§9.13), the Parameter Problem of
+  W-UNKNOWN-OPT-11X (§5.1) and the Binding Acknowledgement of BC-BA-ON-A (§7.5): actions the draft
+  demands, judged as absences with the registry's bounds (properties/absences.py).
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ from mip6check.model.roles.events import (
     Transmit,
 )
 from mip6check.model.roles.hooks import flow_of
-from mip6check.properties.absences import RunFacts, ha_tunnel, return_home_deregistration
+from mip6check.properties.absences import (
+    RunFacts,
+    binding_ack,
+    ha_tunnel,
+    parameter_problem,
+    return_home_deregistration,
+)
 from mip6check.properties.logfacts import violation
 from mip6check.properties.spec import Deadlines, Engine, declare
 from mip6check.properties.verdict import Violation
@@ -429,15 +436,19 @@ def check_log(
         *return_home_na(records),
         *ha_tunnel(records, f, d, config),
     ]
+    out += binding_ack(records, f, d, config)
     if facts is not None:
         out += return_home_deregistration(records, f, d, config)
+        out += parameter_problem(records, f, d, config)
     return out
 
 
 CHECKED_BY_LOG: tuple[str, ...] = declare(
     Engine.LOG,
     (
+        "W-UNKNOWN-OPT-11X",
         "BC-HAO-SUBSTITUTE",
+        "BC-BA-ON-A",
         "SYS-DELIVERY",
         "BC-ROUTE-VIA-RH",
         "HA-GRATUITOUS-NA",

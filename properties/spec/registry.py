@@ -59,14 +59,14 @@ class Deadlines:
 
     ack_timeout: int = 2_000  # §7.5: a Binding Acknowledgement answers a Binding Update with A set
     answer_timeout: int = 5_000  # §9.11, §9.5, §9.9, §9.13: a mobile node's answer or reaction
-    nd_window: int = (
-        1_000  # §8.2, §9.13: a Neighbor Advertisement, within one RetransTimer (RFC 2461)
-    )
+    # §8.2, §9.13: a Neighbor Advertisement, within one RetransTimer (RFC 2461)
+    nd_window: int = 1_000
     forward_window: int = 1_000  # §8.4: an intercepted packet is tunnelled within this
     delivery_deadline: int = 2_000  # §4.1, §8.4: a packet to a registered home address arrives
-    expiry_tolerance: int = (
-        0  # §4.3, §7.7: how late past the granted lifetime a deletion may be seen
-    )
+    # §4.3, §7.7: how late past the granted lifetime a deletion may be seen
+    expiry_tolerance: int = 0
+    # RFC 2463 §2.4 (f): beyond this many errors a second a node may rate-limit ICMP errors
+    icmp_error_burst: int = 100
 
 
 @dataclass(frozen=True, slots=True)

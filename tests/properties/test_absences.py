@@ -108,3 +108,33 @@ def test_bounds_come_from_the_registry() -> None:
     ob = obligation("HA-TUNNEL")
     assert ob.bound is not None and ob.bound.switch == "forward_window"
     assert ob.bound.ms(DEFAULT, replace(Deadlines(), forward_window=3)) == 3
+
+
+def test_missing_parameter_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """W-UNKNOWN-OPT-11X (§5.1, §5.4): a node without Mobile IPv6 that swallows a Binding Update
+    (as if it recognised the option) instead of answering Parameter Problem code 2 is caught."""
+    from mip6check.model.codec.values import DRAFT04
+    from mip6check.model.roles.node import NoMobility
+
+    legacy = CORPUS / "11-legacy-correspondent.scenario"
+    assert flagged(judged(legacy), "W-UNKNOWN-OPT-11X") == []
+    monkeypatch.setattr(
+        NoMobility, "recognised_options", lambda self: frozenset({DRAFT04.bu, DRAFT04.hao})
+    )
+    msgs = flagged(judged(legacy), "W-UNKNOWN-OPT-11X")
+    assert msgs and all("sent no ICMP Parameter Problem code 2" in m for m in msgs)
+    assert any("CN recognises no Mobile IPv6 option" in m for m in msgs)
+
+
+def test_missing_binding_acknowledgement(monkeypatch: pytest.MonkeyPatch) -> None:
+    """BC-BA-ON-A (§7.5): a receiver that processes a Binding Update with A set and answers nothing."""
+    from mip6check.model.roles.correspondent import Correspondent
+
+    first = CORPUS / "01-first-registration.scenario"
+    assert flagged(judged(first), "BC-BA-ON-A") == []
+    monkeypatch.setattr(Correspondent, "_ack", lambda self, *a, **k: [])
+    msgs = flagged(judged(first), "BC-BA-ON-A")
+    assert any(
+        "HA processed the Binding Update" in m and "sent no Binding Acknowledgement" in m
+        for m in msgs
+    )
