@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     """Search; print the outcome and coverage; write the counterexample if one is found."""
     from mip6check.properties.catalog import UnknownPropertyError, get
     from mip6check.properties.explore.counterexample import write_counterexample
-    from mip6check.properties.explore.machines import JUDGED, explore
+    from mip6check.properties.explore.machines import JUDGED, SearchInterrupted, explore
 
     aimed: frozenset[str] | None = None
     if args.property is not None:
@@ -125,7 +125,18 @@ def run(args: argparse.Namespace) -> int:
         mutant = BY_NAME.get(args.mutant)
         if mutant is None:
             return fail(f"explore: unknown mutant {args.mutant!r} (known: {', '.join(BY_NAME)})")
-    outcome = explore(properties=aimed, budget=args.budget, seed=args.seed, mutant=mutant)
+    try:
+        outcome = explore(properties=aimed, budget=args.budget, seed=args.seed, mutant=mutant)
+    except SearchInterrupted as stop:  # a partial report, marked so; main() exits 130
+        cov = stop.outcome.coverage.to_json()
+        if args.json:
+            print(json.dumps({"interrupted": True, "coverage": cov}, sort_keys=True))
+        else:
+            print(
+                f"INTERRUPTED after {cov['examples']} runs, {cov['steps']} steps:"
+                " no verdict (the search did not finish)"
+            )
+        raise
     ce = None
     violation = None
     if outcome.failure is not None:

@@ -20,7 +20,15 @@ from mip6check.cli.switches import add_switch_arguments, config_from_args
 from mip6check.properties.catalog import UnknownPropertyError
 from mip6check.properties.report import junit, sarif
 from mip6check.properties.verdict import Result, Status
-from mip6check.properties.verify import ENGINES, Progress, VerifyOptions, failed, run_verify, select
+from mip6check.properties.verify import (
+    ENGINES,
+    Interrupted,
+    Progress,
+    VerifyOptions,
+    failed,
+    run_verify,
+    select,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -216,7 +224,21 @@ def run(args: argparse.Namespace) -> int:
         engines=tuple(args.engine) if args.engine else tuple(n for n, _ in ENGINES),
         run_wall_s=args.watchdog,
     )
-    results = run_verify(opts, progress)
+    try:
+        results = run_verify(opts, progress)
+    except Interrupted as stop:  # a partial report, marked so, and exit 130: never "passed"
+        if live:
+            print("\r\x1b[K", end="", file=sys.stderr)
+        partial = (
+            [replace(r, seconds=None) for r in stop.results] if args.no_timing else stop.results
+        )
+        if args.json:
+            body = {"interrupted": True, "results": [r.to_json() for r in partial]}
+            print(json.dumps(body, sort_keys=False))
+        else:
+            print("INTERRUPTED: partial report (the engine running at Ctrl-C decided nothing)")
+            print(_table(partial))
+        raise
     if live:
         print("\r\x1b[K", end="", file=sys.stderr)
     try:

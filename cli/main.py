@@ -56,6 +56,10 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+INTERRUPTED = 130
+"""Exit code of a run stopped by Ctrl-C / SIGINT (128 + SIGINT, as shells report it)."""
+
+
 def fail(message: str) -> int:
     """Print the one stderr line of an exit-2 failure, `mip6check: COMMAND: message`, and return 2
     (a message that already starts with the command's name is not prefixed twice)."""
@@ -163,8 +167,9 @@ def _main(argv: list[str]) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
-        return fail("interrupted")
+    except KeyboardInterrupt:  # Ctrl-C / SIGINT: never a verdict, never 0
+        fail("interrupted: the run stopped before its end; what it did not reach was not checked")
+        return INTERRUPTED
     except OSError as e:
         # disk full or I/O error on an unnamed stream (stdout): a file a command writes is named and
         # handled by the command itself

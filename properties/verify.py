@@ -106,6 +106,8 @@ def run_verify(opts: VerifyOptions, progress: Progress = lambda _msg: None) -> l
         try:
             with wall_clock(_engine_bound(opts), f"{name} engine"):
                 found = [r for r in engine.verify_engine(opts, progress) if opts.wants(r.property)]
+        except KeyboardInterrupt:
+            raise Interrupted(_partial(results, name, opts)) from None
         except BudgetExceeded as e:
             found = _stopped(name, engine, opts, Status.TIMEOUT, str(e), None)
         except Exception as e:  # noqa: BLE001 - out of the model (or an engine): a failure, shown
@@ -124,6 +126,25 @@ def run_verify(opts: VerifyOptions, progress: Progress = lambda _msg: None) -> l
     order = {pid: i for i, pid in enumerate(CATALOG)}
     results.sort(key=lambda r: (order.get(r.property, len(order)), r.engine))
     return results
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C / SIGINT during `verify`: `results` are what the engines that finished decided, then
+    one `unknown` ("interrupted") row for every selected property no finished engine judged."""
+
+    def __init__(self, results: list[Result]) -> None:
+        super().__init__("interrupted")
+        self.results = results
+
+
+def _partial(results: list[Result], engine: str, opts: VerifyOptions) -> list[Result]:
+    checked = {r.property for r in results}
+    rest = [
+        Result(pid, engine, Status.UNKNOWN, detail=f"interrupted during the {engine} engine")
+        for pid in CATALOG
+        if opts.wants(pid) and pid not in checked
+    ]
+    return [*results, *rest]
 
 
 def failed(results: Sequence[Result]) -> bool:

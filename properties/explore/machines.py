@@ -488,6 +488,14 @@ class Outcome:
     seed: int | None
 
 
+class SearchInterrupted(KeyboardInterrupt):
+    """Ctrl-C / SIGINT during a search: `outcome` holds the coverage reached (never a verdict)."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__("interrupted")
+        self.outcome = outcome
+
+
 def explore(
     *,
     properties: frozenset[str] | None = None,
@@ -518,6 +526,9 @@ def explore(
             test()
         except (PropertyViolated, ModelCrashed, Flaky, AssertionError):
             found = rec.failure
+        except KeyboardInterrupt:  # Ctrl-C: what was covered so far, and no verdict
+            spent = time.monotonic() - started
+            raise SearchInterrupted(Outcome(None, rec.coverage, spent, budget, seed)) from None
         except Exception as e:  # noqa: BLE001 - a judge crashed on what the model did: report it
             found = rec.failure or Failure(
                 A.Scenario(), None, f"a judge raised {type(e).__name__}: {e}", 0, crash_text(e)
@@ -708,6 +719,7 @@ __all__ = [
     "Judge",
     "MobilityMachine",
     "Outcome",
+    "SearchInterrupted",
     "explore",
     "results_of",
     "verify_engine",

@@ -61,6 +61,7 @@ import z3
 from mip6check.model.config import DEFAULT, Config
 from mip6check.model.roles import kernel as K
 from mip6check.properties.smt.induction import describe, spec_expired, spec_greater, spec_valid
+from mip6check.properties.smt.interrupt import check
 from mip6check.properties.smt.z3logic import LIFETIME_MAX, Z3, R, Sym, ite_record, same, to_py
 from mip6check.properties.verdict import Result, Status
 
@@ -506,7 +507,7 @@ def bmc(
             solver.push()
             solver.set(timeout=int(left * 1000))
             solver.add(z3.Or(*[bad[p] for p in sorted(active)]))
-            r = solver.check()
+            r = check(solver)  # Ctrl-C stops the run (never reported as a budget limit)
             if r == z3.sat:
                 model = solver.model()
                 trace = [_decode(model, o) for o in observed]

@@ -29,6 +29,7 @@ from mip6check.properties.smt.cache_model import (
     cache_step,
     unique,
 )
+from mip6check.properties.smt.interrupt import check
 from mip6check.properties.smt.z3logic import Z3, Sym, intervals, model_dict, same
 from mip6check.properties.spec import binding_cache as SB
 from mip6check.properties.spec import home_agent as SH
@@ -137,10 +138,10 @@ def discharge(ob: Obligation, timeout_ms: int) -> tuple[str, dict[str, int | boo
     s.set(timeout=max(1, timeout_ms))
     s.add(*g.sym.domain)
     s.add(*g.premises)
-    if s.check() == z3.unsat:  # a proof from contradictory premises would prove nothing
+    if check(s) == z3.unsat:  # a proof from contradictory premises would prove nothing
         return "unknown", None, "vacuous: the premises are unsatisfiable"
     s.add(z3.Not(g.goal))
-    r = s.check()
+    r = check(s)  # Ctrl-C raises KeyboardInterrupt (Z3 would answer `unknown`)
     if r == z3.unsat:
         return "proved", None, ""
     if r == z3.sat:

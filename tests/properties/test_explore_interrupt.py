@@ -1,0 +1,69 @@
+"""Ctrl-C / SIGINT stops a run within 2 s with exit 130 and a partial report marked interrupted, never
+"passed": a real process gets a real signal (Z3 catches SIGINT itself; the run must not go on)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+CLI = [sys.executable, "-c", "import sys; from mip6check.cli.main import main; sys.exit(main())"]
+
+
+def _interrupt(argv: list[str], ready: str, settle: float = 1.5) -> tuple[int, str, str, float]:
+    """Start `argv`, wait until its stderr or stdout says `ready` (or it has run `settle` s after
+    the import), send SIGINT; return the exit code, stdout, stderr and seconds from signal to exit."""
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stderr is not None
+    if ready:
+        line = p.stderr.readline()
+        assert ready in line, line
+    time.sleep(settle)
+    assert p.poll() is None, "the run ended before it could be interrupted"
+    sent = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    return p.returncode, out, err, time.monotonic() - sent
+
+
+def test_explore_interrupted(tmp_path: Path) -> None:
+    argv = [*CLI, "explore", "--budget", "long", "--seed", "1", "--out", str(tmp_path)]
+    code, out, err, took = _interrupt(argv, "", settle=6.0)
+    assert code == 130 and took < 2.0
+    assert out.startswith("INTERRUPTED after") and "no counterexample found" not in out
+    assert err.count("\n") == 1 and "interrupted" in err and "Traceback" not in err
+
+
+def test_verify_z3_interrupted_is_not_passed() -> None:
+    argv = [*CLI, "verify", "--engine", "z3", "--budget", "long", "--property", "BC-SEQ-MONOTONIC"]
+    code, out, err, took = _interrupt(argv, "", settle=4.0)
+    assert code == 130 and took < 2.0
+    assert out.startswith("INTERRUPTED: partial report")
+    rows = [ln for ln in out.splitlines() if ln.startswith("BC-SEQ-MONOTONIC")]
+    assert rows and all("passed" not in r for r in rows)
+    assert "Traceback" not in err
+
+
+BMC_SCRIPT = """
+import sys
+from mip6check.properties.smt.bmc import bmc
+print("ready", file=sys.stderr, flush=True)
+try:
+    r = bmc(max_depth=60, budget_s=120.0)
+except KeyboardInterrupt:
+    sys.exit(130)
+print("finished", r.depth, r.complete)
+"""
+
+
+def test_bmc_stops_on_sigint_inside_z3() -> None:
+    """Z3 answers `unknown` on SIGINT; bounded model checking turns that into KeyboardInterrupt
+    instead of reporting the depth reached as a budget limit."""
+    code, out, _err, took = _interrupt([sys.executable, "-c", BMC_SCRIPT], "ready", settle=3.0)
+    assert code == 130 and took < 2.0 and "finished" not in out
