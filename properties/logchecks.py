@@ -21,9 +21,6 @@ from dataclasses import dataclass
 
 from mip6check.model.addr import ALL_NODES, Addr, fmt
 from mip6check.model.codec.values import (
-    BindingUpdate,
-    DestOptions,
-    HomeAddress,
     IPv6Packet,
     NeighborAdvertisement,
     NeighborSolicitation,
@@ -46,20 +43,13 @@ from mip6check.properties.absences import (
     parameter_problem,
     return_home_deregistration,
 )
-from mip6check.properties.logfacts import violation
-from mip6check.properties.spec import Deadlines, Engine, declare
+from mip6check.properties.logfacts import bu_of as _bu_of
+from mip6check.properties.logfacts import hao_of, violation
+from mip6check.properties.spec import PY, Deadlines, Engine, declare
+from mip6check.properties.spec.wire import ran_out
 from mip6check.properties.verdict import Violation
 
 _violation = violation
-
-
-def hao_of(pkt: IPv6Packet) -> Addr | None:
-    for h in pkt.headers:
-        if isinstance(h, DestOptions):
-            for o in h.options:
-                if isinstance(o, HomeAddress):
-                    return o.home_address
-    return None
 
 
 def hao_substitution(records: Sequence[LogRecord]) -> list[Violation]:
@@ -161,7 +151,6 @@ def delivery(records: Sequence[LogRecord], deadline_ms: int = 2_000) -> list[Vio
 
 # ---------------------------------------------------------------- what the roles transmit (§7.9, §8.2, §9.13)
 
-INFINITE = 0xFFFFFFFF  # §5.1
 ND_WINDOW_MS = Deadlines().nd_window  # §8.2, §9.13: advertise or answer within one RetransTimer
 
 
@@ -173,35 +162,23 @@ def _link_local(addr: Addr, id_length: int = 64) -> Addr | None:
     return (0xFE80 << 112 | n).to_bytes(16, "big")
 
 
-def _bu_of(pkt: IPv6Packet) -> tuple[BindingUpdate, Addr] | None:
-    """The Binding Update of a packet and its Home Address option's address."""
-    bu = next(
-        (
-            o
-            for h in pkt.headers
-            if isinstance(h, DestOptions)
-            for o in h.options
-            if isinstance(o, BindingUpdate)
-        ),
-        None,
-    )
-    home = hao_of(pkt)
-    return (bu, home) if bu is not None and home is not None else None
-
-
 def _sent(r: LogRecord) -> IPv6Packet | None:
     return r.event.packet if r.kind is Kind.TX and isinstance(r.event, Transmit) else None
 
 
 @dataclass
 class _Binding:
+    """A Binding Cache entry as granted: care-of address, home registration, when and how long."""
+
     coa: Addr
     home_reg: bool
-    expiry: int | None  # ms; None = never (Lifetime 0xffffffff)
+    granted_at: int  # ms
+    lifetime: int  # seconds, as granted (0xffffffff: infinity)
     id_length: int = 0
 
     def live(self, t: int) -> bool:
-        return self.expiry is None or t < self.expiry
+        """§4.3, §7.7: the lifetime granted has not run out at `t` (the spec's definition)."""
+        return not ran_out(PY, self.granted_at, self.lifetime, t)
 
 
 def _bindings(records: Sequence[LogRecord]) -> list[tuple[int, str, Addr, _Binding | None]]:
@@ -215,8 +192,7 @@ def _bindings(records: Sequence[LogRecord]) -> list[tuple[int, str, Addr, _Bindi
             if got is not None:
                 idlen[(r.node, got[1])] = got[0].id_length
         elif isinstance(ev, CacheUpdated):
-            exp = None if ev.lifetime == INFINITE else r.time + ev.lifetime * 1000
-            b = _Binding(ev.coa, ev.home_reg, exp, idlen.get((ev.node, ev.home), 0))
+            b = _Binding(ev.coa, ev.home_reg, r.time, ev.lifetime, idlen.get((ev.node, ev.home), 0))
             out.append((i, ev.node, ev.home, b))
         elif isinstance(ev, CacheDeleted):
             out.append((i, ev.node, ev.home, None))
