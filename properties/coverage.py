@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mip6check.properties.catalog import CATALOG
-from mip6check.properties.spec import Engine, engines_of
+from mip6check.properties.spec import Engine, engines_of, unregistered
 
 SHORT = {
     Engine.MONITOR: "mon",
@@ -42,6 +42,7 @@ DESCRIPTIVE: dict[str, str] = {
     "BC-BA-SEQ": "§5.2: the Sequence Number 'is copied from' the Binding Update",
     "MN-ICMP-PP2-STOP": "§4.3, §9.9: 'it should record ... should not be sent' (lower case)",
     "SPEC-BU-LEN-C": "§5.1 Option Length description (no keyword)",
+    "SPEC-TENTATIVE-TYPES": "§5.1-§5.4 give the tentative Option Types ('???') without a keyword",
 }
 
 
@@ -245,6 +246,7 @@ def build(
     from mip6check.properties import engines as engine_modules
 
     engine_modules.load()
+    problems += [f"{pid}: catalog row not registered in the spec" for pid in unregistered()]
     return Report(tuple(rows), tuple(problems), {pid: engines_of(pid) for pid in CATALOG})
 
 

@@ -13,9 +13,15 @@ from typing import Any
 
 import z3
 
-from mip6check.model.config import DEFAULT, Config, SeqHalf
+from mip6check.model.config import DEFAULT, SeqHalf
 from mip6check.model.roles import kernel as K
+from mip6check.properties.smt.findings_format import FORMAT_FINDINGS
+from mip6check.properties.smt.findings_runs import RUN_FINDINGS
+from mip6check.properties.smt.induction import ha_view
+from mip6check.properties.smt.witness import solve as _solve
+from mip6check.properties.smt.witness import valid as _valid
 from mip6check.properties.smt.z3logic import Z3, Sym, to_py
+from mip6check.properties.spec import binding_cache as SB
 from mip6check.properties.verdict import Result, Status
 
 ENGINE = "z3"
@@ -49,22 +55,6 @@ def _timed(pid: str, fn: Callable[[], tuple[Status, str, Any]]) -> Result:
     return Result(pid, ENGINE, status, time.monotonic() - t0, detail=detail, witness=witness)
 
 
-def _solve(*cs: Any, minimize: tuple[Any, ...] = ()) -> Any | None:
-    """A model of the constraints (smallest values first for `minimize`), or None when unsat/unknown."""
-    opt = z3.Optimize()
-    opt.add(*cs)
-    for m in minimize:
-        opt.minimize(m)
-    return opt.model() if opt.check() == z3.sat else None
-
-
-def _valid(*cs: Any) -> bool:
-    """True when the conjunction of `cs` is unsatisfiable (i.e. its negation holds for all inputs)."""
-    s = z3.Solver()
-    s.add(*cs)
-    return bool(s.check() == z3.unsat)
-
-
 def seq_half() -> Result:
     """SPEC-SEQ-HALF (§4.3, §5.1): at distance 2^15 neither number is greater under `reject`, both under
     `accept`: "greater modulo 2^16" is no order there."""
@@ -92,75 +82,6 @@ def seq_half() -> Result:
         )
 
     return _timed("SPEC-SEQ-HALF", run)
-
-
-def _bu(seq: Any, home: int = 1, coa: int = 2, lifetime: int = 60) -> K.BUIn:
-    return K.BUIn(
-        auth=True,
-        length_ok=True,
-        has_hao=True,
-        h=False,
-        seq=seq,
-        lifetime=lifetime,
-        home=home,
-        coa=coa,
-    )
-
-
-ROOMY = K.NodeEnv(
-    is_home_agent=False,
-    home_on_link=False,
-    id_length=0,
-    ha_id_length=64,
-    to_anycast=False,
-    cache_full=False,
-    any_evictable=True,
-    will_create=True,
-)
-
-
-def _chain(steps: int, cfg: Config) -> list[int] | None:
-    """Sequence Numbers seq0..seqN, each BU accepted by kernel.apply_bu in turn, with seq0 greater than
-    seqN so that a replay of the first BU is accepted again; None if there is none."""
-    s = Sym()
-    seqs = [s.seq(f"seq{i}") for i in range(steps + 1)]
-    e = K.Entry(
-        present=True,
-        home=1,
-        coa=2,
-        seq=seqs[0],
-        home_reg=False,
-        expiry=10**9,
-        infinite=False,
-        last_used=0,
-    )
-    cs = list(s.domain)
-    for i in range(1, steps + 1):
-        e, check, _, status = K.apply_bu(Z3, cfg, e, _bu(seqs[i], coa=2 + i), ROOMY, i * 1000)
-        cs += [check == int(K.Check.VALID), status < 128, e.seq == seqs[i]]
-    _, replay_check, _, _ = K.apply_bu(Z3, cfg, e, _bu(seqs[0]), ROOMY, (steps + 1) * 1000)
-    cs += [K.seq_greater(Z3, seqs[0], seqs[-1], cfg), replay_check == int(K.Check.VALID)]
-    m = _solve(*cs, minimize=tuple(seqs))
-    return None if m is None else [int(to_py(m[x])) for x in seqs]
-
-
-def seq_nontransitive(steps: int = 2) -> Result:
-    """SPEC-SEQ-NONTRANSITIVE (§4.3, §7.2): a chain of BUs, each accepted by kernel.apply_bu, ends below
-    its start, so a replay of the first BU is accepted again: the "maximum received" is not defined.
-    Shown under both seq_half readings (`seq`: reject, the default; `seq_accept`: accept)."""
-
-    def run() -> tuple[Status, str, Any]:
-        rej, acc = _chain(steps, REJECT), _chain(steps, ACCEPT)
-        if rej is None or acc is None:
-            return Status.VIOLATED, f"no accepted chain of {steps} BUs ends below its start", None
-        w = {"seq": rej, "seq_accept": acc, "replay_of_first_accepted": True}
-        return (
-            Status.FINDING,
-            f"kernel.apply_bu accepts {steps} BUs in a row, then a replay of the first",
-            w,
-        )
-
-    return _timed("SPEC-SEQ-NONTRANSITIVE", run)
 
 
 def bu_len_c() -> Result:
@@ -220,11 +141,13 @@ def ba_len_12() -> Result:
 
 
 def status_134_vs_silent() -> Result:
-    """SPEC-134-VS-SILENT (§5.2, §7.2; B6): no input makes kernel.apply_bu return 134 (nor 129), under any
-    reading, while a stale BU is silently ignored (§7.2): both statuses are unreachable."""
+    """SPEC-134-VS-SILENT (§5.2, §7.2; B6): Status 134 ("Sequence Number field value too small") is
+    defined, yet the only test on the number (§7.2 test 3) makes the update silently ignored: over every
+    input and reading the draft's decisions never give 134 (checked on the spec and on the kernel).
+    129 is not claimed: §8.2 lets a home agent reject "for any other reason" with an appropriate value."""
 
     def run() -> tuple[Status, str, Any]:
-        unreachable: dict[str, bool] = {}
+        never: dict[str, bool] = {}
         for name, cfg in (
             ("default", REJECT),
             ("seq_half=accept", ACCEPT),
@@ -232,181 +155,82 @@ def status_134_vs_silent() -> Result:
         ):
             s = Sym()
             e, bu, env, now = s.entry("e"), s.bu("bu"), s.env("env"), s.time("now")
-            _, check, _, status = K.apply_bu(Z3, cfg, e, bu, env, now)
-            unreachable[name] = _valid(*s.domain, z3.Or(status == 134, status == 129))
-        s = Sym()
-        e, bu, env, now = s.entry("e"), s.bu("bu"), s.env("env"), s.time("now")
-        e2, check, _, _ = K.apply_bu(Z3, REJECT, e, bu, env, now)
+            _, _, _, k_status = K.apply_bu(Z3, cfg, e, bu, env, now)
+            _, spec_status = SB.decide(
+                Z3,
+                h=bu.h,
+                deletion=SB.asks_delete(Z3, bu.lifetime, bu.coa == bu.home),
+                has_entry=e.present,
+                room=SB.Room(env.cache_full, env.any_evictable, env.will_create),
+                ha=ha_view(env),
+            )
+            never[name] = _valid(*s.domain, z3.Or(k_status == 134, spec_status == 134))
+        stored, seq = z3.Int("stored"), z3.Int("seq")
+        code = SB.check_72(Z3, REJECT, SB.Received(True, True, True, seq, True, stored))
         m = _solve(
-            *s.domain,
-            check == int(K.Check.STALE_SEQ),
-            bu.auth,
-            bu.length_ok,
-            bu.has_hao,
-            z3.Not(bu.h),
-            minimize=(e.seq, bu.seq),
+            stored >= 0,
+            stored <= 65535,
+            seq >= 0,
+            seq <= 65535,
+            code == int(SB.Check72.NOT_GREATER),
+            minimize=(stored, seq),
         )
-        if m is None or not all(unreachable.values()):
-            return Status.VIOLATED, f"134/129 reachable: {unreachable}", None
+        if m is None or not all(never.values()):
+            return Status.VIOLATED, f"134 reachable: {never}", None
         w = {
             "status_134_reachable": False,
-            "status_129_reachable": False,
-            "readings": sorted(unreachable),
-            "stale": {
-                "entry_seq": to_py(m[e.seq]),
-                "seq": to_py(m[bu.seq]),
-                "check": "STALE_SEQ",
-                "entry_unchanged": bool(
-                    to_py(
-                        m.eval(
-                            z3.And(
-                                *[
-                                    getattr(e2, f) == getattr(e, f)
-                                    for f in ("present", "seq", "coa")
-                                ]
-                            )
-                        )
-                    )
-                ),
-            },
+            "readings": sorted(never),
+            "stale": {"stored": to_py(m[stored]), "seq": to_py(m[seq]), "check": "NOT_GREATER"},
+            "section_7_2": "silently ignored",
+            "status_129": "not claimed: reachable through §8.2's 'any other reason'",
         }
-        return Status.FINDING, "statuses 134 and 129 are defined but no §7.2 path returns them", w
+        return Status.FINDING, "Status 134 is defined but every stale update is silently ignored", w
 
     return _timed("SPEC-134-VS-SILENT", run)
 
 
+# B13: each option's "MUST be set to N" and its extension rule ("greater than N: extensions", §4.2 MAY)
+FIXED_LENGTHS: dict[str, tuple[int, str]] = {
+    "BR": (BR_STATED, "§5.3 C5.3-02"),
+    "BA": (BA_STATED, "§5.2 C5.2-R2 (restored)"),
+    "HAO": (16, "§5.4 C5.4-R1 (restored)"),
+}
+
+
 def br_extensions() -> Result:
-    """SPEC-BR-EXTENSIONS (§5.3; B13): Option Length MUST be 0, yet a greater length carries extensions:
-    every length that carries an extension breaks the MUST."""
+    """SPEC-BR-EXTENSIONS (§5.3, §5.2, §5.4 vs §4.2; B13): the Binding Request, Binding Acknowledgement
+    and Home Address option each say "Option Length MUST be set to N", while §4.2 lets any of them
+    carry extensions signalled by a greater length: for each, the shortest option that carries an
+    extension breaks its MUST (the project's receivers accept it, senders write N)."""
 
     def run() -> tuple[Status, str, Any]:
-        n = z3.Int("option_length")
-        carries_ext = n > BR_STATED
-        must = n == BR_STATED
-        none_both = _valid(n >= 0, n <= 255, carries_ext, must)
-        m = _solve(n >= 0, n <= 255, carries_ext, minimize=(n,))
-        if m is None or not none_both:
-            return Status.VIOLATED, "an extension-carrying length meets the MUST", None
-        w = {
-            "option_length": to_py(m[n]),
-            "stated": BR_STATED,
-            "carries_extensions": True,
-            "meets_must": False,
-        }
+        w: dict[str, Any] = {}
+        for name, (fixed, where) in FIXED_LENGTHS.items():
+            n = z3.Int(f"{name}_option_length")
+            carries_ext, must = n > fixed, n == fixed
+            if not _valid(n >= 0, n <= 255, carries_ext, must):
+                return Status.VIOLATED, f"{name}: an extension-carrying length meets the MUST", None
+            m = _solve(n >= 0, n <= 255, carries_ext, minimize=(n,))
+            if m is None:
+                return Status.VIOLATED, f"{name}: no length carries an extension", None
+            w[name] = {"stated": fixed, "where": where, "shortest_with_extension": to_py(m[n])}
         return (
             Status.FINDING,
-            "no Binding Request can both meet 'MUST be 0' and carry an extension",
+            "B13: BR, BA and HAO alike: no option can carry an extension and meet its 'MUST be set to'",
             w,
         )
 
     return _timed("SPEC-BR-EXTENSIONS", run)
 
 
-def retx_no_reack() -> Result:
-    """SPEC-RETX-NO-REACK (§9.7 vs §7.2; B5): after the BA of an accepted BU is lost, the retransmission
-    (same seq, §9.7) is never valid and never re-acknowledged under the default reading, while the home
-    registration retransmits forever at 256 s (§9.4): no convergence. With seq_equal_ack it is re-acked."""
-
-    def run() -> tuple[Status, str, Any]:
-        s = Sym()
-        seq, now = s.seq("seq"), s.time("now")
-        empty = K.Entry(
-            present=False,
-            home=1,
-            coa=0,
-            seq=0,
-            home_reg=False,
-            expiry=0,
-            infinite=False,
-            last_used=0,
-        )
-        ha = K.NodeEnv(
-            is_home_agent=True,
-            home_on_link=True,
-            id_length=0,
-            ha_id_length=64,
-            to_anycast=False,
-            cache_full=False,
-            any_evictable=False,
-            will_create=True,
-        )
-        bu = K.BUIn(
-            auth=True, length_ok=True, has_hao=True, h=True, seq=seq, lifetime=60, home=1, coa=2
-        )
-        e1, c1, _, st1 = K.apply_bu(Z3, DEFAULT, empty, bu, ha, now)
-        b = K.BulEntry(
-            present=True,
-            seq=seq,
-            coa=2,
-            home_reg=True,
-            acked=False,
-            interval=DEFAULT.max_bindack_timeout,
-            next_retx=now,
-            retx_on=True,
-            last_send=now,
-            fast_count=1,
-            no_more_bu=False,
-        )
-        b2 = K.bul_retransmit(Z3, DEFAULT, b, now)
-        retx = K.BUIn(
-            auth=True,
-            length_ok=True,
-            has_hao=True,
-            h=True,
-            seq=b2.seq,
-            lifetime=60,
-            home=1,
-            coa=b2.coa,
-        )
-        _, c_def, _, _ = K.apply_bu(Z3, DEFAULT, e1, retx, ha, now + 1)
-        _, c_eq, _, _ = K.apply_bu(Z3, EQACK, e1, retx, ha, now + 1)
-        first_ok = z3.And(c1 == int(K.Check.VALID), st1 == 0, e1.present)
-        loop = z3.And(b2.retx_on, b2.interval == b.interval, b2.seq == b.seq)
-        never = _valid(
-            *s.domain,
-            first_ok,
-            z3.Or(c_def == int(K.Check.VALID), c_def == int(K.Check.EQUAL_SEQ_REACK)),
-        )
-        m = _solve(
-            *s.domain,
-            first_ok,
-            loop,
-            c_def == int(K.Check.STALE_SEQ),
-            c_eq == int(K.Check.EQUAL_SEQ_REACK),
-            minimize=(seq,),
-        )
-        if m is None or not never:
-            return (
-                Status.VIOLATED,
-                "the retransmission is acknowledged under the default reading",
-                None,
-            )
-        w = {
-            "seq": to_py(m[seq]),
-            "check_default": "STALE_SEQ",
-            "check_seq_equal_ack": "EQUAL_SEQ_REACK",
-            "mn_loop": {
-                "interval_ms": DEFAULT.max_bindack_timeout,
-                "retx_on": True,
-                "seq": to_py(m[seq]),
-            },
-        }
-        return (
-            Status.FINDING,
-            "BA loss: retransmissions silently dropped forever (liveness gap; seq_equal_ack fixes)",
-            w,
-        )
-
-    return _timed("SPEC-RETX-NO-REACK", run)
-
-
 FINDINGS: dict[str, Callable[[], Result]] = {
     "SPEC-SEQ-HALF": seq_half,
-    "SPEC-SEQ-NONTRANSITIVE": seq_nontransitive,
+    "SPEC-SEQ-NONTRANSITIVE": RUN_FINDINGS["SPEC-SEQ-NONTRANSITIVE"],
     "SPEC-BU-LEN-C": bu_len_c,
     "SPEC-BA-LEN-12": ba_len_12,
     "SPEC-134-VS-SILENT": status_134_vs_silent,
     "SPEC-BR-EXTENSIONS": br_extensions,
-    "SPEC-RETX-NO-REACK": retx_no_reack,
+    **{k: f for k, f in RUN_FINDINGS.items() if k != "SPEC-SEQ-NONTRANSITIVE"},
+    **FORMAT_FINDINGS,
 }
-"""SPEC ID -> its finding. SPEC-RETX-NO-REACK (B5) is a new ID proposed for the catalog."""
+"""SPEC ID -> its finding: the shared catalog's rows and the project's own (scripts/gen_catalog.py)."""

@@ -19,7 +19,7 @@ from mip6check.properties.mutants import MUTANTS, ORIGINAL, patched_kernel
 from mip6check.properties.smt import bmc as B
 from mip6check.properties.smt.induction import PROOFS, READINGS, run_proof
 from mip6check.properties.smt.run import run_all
-from mip6check.properties.smt.spec import BA12, EQACK, FINDINGS
+from mip6check.properties.smt.spec import BA12, FINDINGS
 from mip6check.properties.smt.z3logic import Z3, Sym, intervals, to_py
 from mip6check.properties.verdict import Status
 

@@ -171,3 +171,18 @@ def test_backoff() -> None:
     assert backoff_after(None, DEFAULT) == 1_000
     assert backoff_after(128_000, DEFAULT) == 256_000
     assert backoff_after(256_000, DEFAULT) == 256_000
+
+
+def test_unregistered_row_is_cited_and_reported() -> None:
+    """A catalog row no spec module registered still gets cited by the engines (they keep running),
+    marked unregistered, and is listed by `unregistered()` (which this suite and `coverage` check)."""
+    saved = spec.registry._OBLIGATIONS.pop("BC-CREATE")
+    try:
+        ob = spec.obligation("BC-CREATE")
+        assert not ob.registered and ob.sections == ("7.3",)
+        assert spec.unregistered() == ["BC-CREATE"]
+        from mip6check.properties.coverage import build
+
+        assert "BC-CREATE: catalog row not registered in the spec" in build().problems
+    finally:
+        spec.registry._OBLIGATIONS["BC-CREATE"] = saved
