@@ -11,7 +11,7 @@ from mip6check.model.codec import icmpv6 as _icmp
 from mip6check.model.codec import mh as _mh
 from mip6check.model.codec import transport as _tr
 from mip6check.model.codec.buffer import fail, maker
-from mip6check.model.codec.options import decode_options, option_table
+from mip6check.model.codec.options import Decoders, decode_options, option_decoders
 from mip6check.model.codec.routing import decode_routing
 from mip6check.model.codec.values import (
     AH,
@@ -75,7 +75,7 @@ def decode_packet(
     """Decode one IPv6 packet. Octets beyond Payload Length are link padding and ignored."""
     if type(data) is not bytes:
         data = bytes(data)
-    return _decode(data, 0, len(data), option_table(profile), limits, base_offset, 0, False, None)
+    return _decode(data, 0, len(data), option_decoders(profile), limits, base_offset, 0, False, None)
 
 
 def decode_partial(
@@ -90,7 +90,7 @@ def decode_partial(
     errs: list[DecodeError] = []
     try:
         pkt = _decode(
-            bytes(data), 0, len(data), option_table(profile), limits, base_offset, 0, False, errs
+            bytes(data), 0, len(data), option_decoders(profile), limits, base_offset, 0, False, errs
         )
     except DecodeError as e:
         return None, e
@@ -113,7 +113,7 @@ def _decode(
     data: bytes,
     pos: int,
     end: int,
-    table: dict[int, str],
+    table: Decoders,
     limits: Limits,
     base: int,
     depth: int,
@@ -224,7 +224,7 @@ def _upper(
     p: int,
     end: int,
     nh: int,
-    table: dict[int, str],
+    table: Decoders,
     limits: Limits,
     base: int,
     depth: int,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 from typing import NoReturn
 
 from mip6check.model.codec.buffer import maker
+from mip6check.model.codec.compile import compile_message
+from mip6check.model.codec.layout import MH_MESSAGES
 from mip6check.model.errors import DecodeError, ModelUsageError
 
 
@@ -39,89 +40,22 @@ class MobilityHeader:
 
 # ---------------------------------------------------------------- decoding and encoding (RFC 6275 §6.1)
 
-# Message data layouts as field tables: (name, width in bits). 1-bit fields are bools, 128-bit fields are
-# addresses (bytes), the rest unsigned ints. Lifetimes are raw (BU/BA: units of 4 seconds, §6.1.7).
+# Message data layouts: the field tables of layout.py (1-bit fields are bools, 128-bit fields addresses
+# as bytes, the rest unsigned ints; BU/BA lifetimes are raw, units of 4 seconds, §6.1.7), compiled once.
+MESSAGES = {m.mh_type: compile_message(m) for m in MH_MESSAGES}
 MH_LAYOUTS: dict[int, tuple[tuple[str, int], ...]] = {
-    0: (("rsv", 16),),  # Binding Refresh Request §6.1.2
-    1: (("rsv", 16), ("cookie", 64)),  # Home Test Init §6.1.3
-    2: (("rsv", 16), ("cookie", 64)),  # Care-of Test Init §6.1.4
-    3: (("nonce_idx", 16), ("cookie", 64), ("token", 64)),  # Home Test §6.1.5
-    4: (("nonce_idx", 16), ("cookie", 64), ("token", 64)),  # Care-of Test §6.1.6
-    5: (
-        ("seq", 16),
-        ("a", 1),
-        ("h", 1),
-        ("l", 1),
-        ("k", 1),
-        ("rsv", 12),
-        ("lifetime", 16),
-    ),  # BU §6.1.7
-    6: (("status", 8), ("k", 1), ("rsv", 7), ("seq", 16), ("lifetime", 16)),  # BA §6.1.8
-    7: (("status", 8), ("rsv", 8), ("home_address", 128)),  # Binding Error §6.1.9
+    t: tuple((f.name, f.bits) for f in c.layout.fields) for t, c in MESSAGES.items()
 }
-MH_NAMES = {0: "BRR", 1: "HoTI", 2: "CoTI", 3: "HoT", 4: "CoT", 5: "BU", 6: "BA", 7: "BE"}
+MH_NAMES = {t: c.layout.kind for t, c in MESSAGES.items()}
 MH_NUMBERS = (135, 62)
 
-
-def _fixed_len(layout: tuple[tuple[str, int], ...]) -> int:
-    return sum(w for _, w in layout) // 8
-
-
-_FIXED = {t: _fixed_len(lay) for t, lay in MH_LAYOUTS.items()}
-_BU = struct.Struct("!HHH")
 _mk_mh = maker(MobilityHeader)
 _mk_opt = maker(MobilityOption)
 _PAD1 = MobilityOption(0)
-_BA = struct.Struct("!BBHH")
-
-
-def _fields_bu(d: bytes) -> tuple[tuple[str, int | bool | bytes], ...]:
-    """BU fast path (same result as the table for type 5)."""
-    seq, fl, life = _BU.unpack(d)
-    return (
-        ("seq", seq),
-        ("a", bool(fl & 0x8000)),
-        ("h", bool(fl & 0x4000)),
-        ("l", bool(fl & 0x2000)),
-        ("k", bool(fl & 0x1000)),
-        ("rsv", fl & 0xFFF),
-        ("lifetime", life),
-    )
-
-
-def _fields_ba(d: bytes) -> tuple[tuple[str, int | bool | bytes], ...]:
-    """BA fast path (same result as the table for type 6)."""
-    st, kr, seq, life = _BA.unpack(d)
-    return (
-        ("status", st),
-        ("k", bool(kr & 0x80)),
-        ("rsv", kr & 0x7F),
-        ("seq", seq),
-        ("lifetime", life),
-    )
 
 
 def _fail(offset: int, field: str, reason: str) -> NoReturn:
     raise DecodeError(offset, "MH", field, reason)
-
-
-def _unpack_fields(
-    chunk: bytes, layout: tuple[tuple[str, int], ...]
-) -> tuple[tuple[str, int | bool | bytes], ...]:
-    total = len(chunk) * 8
-    x = int.from_bytes(chunk, "big")
-    out: list[tuple[str, int | bool | bytes]] = []
-    shift = total
-    for name, w in layout:
-        shift -= w
-        v = (x >> shift) & ((1 << w) - 1)
-        if w == 1:
-            out.append((name, bool(v)))
-        elif w == 128:
-            out.append((name, v.to_bytes(16, "big")))
-        else:
-            out.append((name, v))
-    return tuple(out)
 
 
 def decode_mobility_options(
@@ -173,20 +107,13 @@ def decode_mh(data: bytes, pos: int, end: int, base: int, number: int = 135) -> 
         )
     mend = end
     p = pos + 6
-    layout = MH_LAYOUTS.get(mtype)
-    if layout is None:
+    msg = MESSAGES.get(mtype)
+    if msg is None:
         return _mk_mh(mtype, (("data", data[p:mend]),), (), proto, rsv, number, ck, hlen)
-    n = _FIXED[mtype]
+    n = msg.size
     if mend - p < n:
         _fail(base + p, MH_NAMES[mtype], f"truncated: {mend - p} octets of message data, need {n}")
-    chunk = data[p : p + n]
-    fields = (
-        _fields_bu(chunk)
-        if mtype == 5
-        else _fields_ba(chunk)
-        if mtype == 6
-        else _unpack_fields(chunk, layout)
-    )
+    fields = msg.decode(data[p : p + n])
     if size < end - pos:  # the ns-3 Header Len 0 case
         fields += (("trailing", data[p + n : mend]),)
         return _mk_mh(mtype, fields, (), proto, rsv, number, ck, hlen)
@@ -209,23 +136,17 @@ def header_len_mismatch(mh: MobilityHeader) -> bool:
 
 def encode_mh_body(mh: MobilityHeader) -> bytes:
     """Message data and options (everything after the Checksum field)."""
-    layout = MH_LAYOUTS.get(mh.mh_type)
+    msg = MESSAGES.get(mh.mh_type)
     parts: list[bytes] = []
-    if layout is None:
+    if msg is None:
         for _, v in mh.fields:
             if isinstance(v, bytes):
                 parts.append(v)
     else:
-        vals = dict(mh.fields)
-        x = 0
-        for name, w in layout:
-            v = vals.get(name, 0)
-            iv = int.from_bytes(v, "big") if isinstance(v, bytes) else int(v)
-            x = (x << w) | (iv & ((1 << w) - 1))
-        parts.append(x.to_bytes(_FIXED[mh.mh_type], "big"))
+        parts.append(msg.encode({**msg.defaults, **dict(mh.fields)}))
     for o in mh.options:
         parts.append(b"\x00" if o.opt_type == 0 else bytes((o.opt_type, len(o.data))) + o.data)
-    if layout is not None:
+    if msg is not None:
         for name, v in mh.fields:
             if name == "trailing" and isinstance(v, bytes):
                 parts.append(v)

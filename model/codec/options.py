@@ -7,9 +7,13 @@ MalformedOption value (§7.2, §9.10 say to ignore it); an unknown one is an Unk
 
 from __future__ import annotations
 
-import struct
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from mip6check.model.codec.buffer import fail, maker
+from mip6check.model.codec.compile import CompiledOption, compile_option
+from mip6check.model.codec.layout import MIP6_LAYOUTS, PADN, OptionLayout
 from mip6check.model.codec.values import (
     DRAFT04,
     BindingAck,
@@ -26,90 +30,108 @@ from mip6check.model.codec.values import (
 )
 from mip6check.model.errors import ModelUsageError
 
-_BU = struct.Struct("!BBHI")  # flags, ID Length, Sequence, Lifetime (§5.1)
-_BA = struct.Struct("!BHII")  # Status, Sequence, Lifetime, Refresh (§5.2)
-HAO_RFC6275 = 201
-
+Decoder = Callable[[int, bytes], Option]
+Decoders = dict[int, Decoder]
 _PAD1 = Pad1()
 _PADN0 = PadN(b"")
-_mk_bu = maker(BindingUpdate)
-_mk_ba = maker(BindingAck)
-_mk_hao = maker(HomeAddress)
 _mk_padn = maker(PadN)
 _mk_unknown = maker(UnknownOption)
 
+# The draft's options and PadN, each compiled from its table (layout.py) with its value type.
+_VALUES = {
+    "BU": BindingUpdate,
+    "BA": BindingAck,
+    "BR": BindingRequest,
+    "HAO": HomeAddress,
+    "PadN": PadN,
+}
+COMPILED: dict[str, CompiledOption] = {}
+BY_VALUE: dict[type[Any], CompiledOption] = {}
+
+
+def register_option(layout: OptionLayout) -> CompiledOption:
+    """Compile `layout` and make the codec recognise it (its Option Types under every profile are the
+    profile's attribute `kind.lower()` when there is one, and `layout.numbers`). The one place an option
+    is added: decode, encode, alignment and the lengths follow from its table."""
+    lay = layout if layout.value is not None else replace(layout, value=_VALUES.get(layout.kind))
+    c = compile_option(lay, MalformedOption)
+    old = COMPILED.get(layout.kind)
+    if old is not None:
+        BY_VALUE.pop(old.value, None)
+    COMPILED[layout.kind] = c
+    BY_VALUE[c.value] = c
+    _TABLES.clear()
+    return c
+
+
+def unregister_option(kind: str) -> None:
+    """Forget an option registered with `register_option` (tests that add a made-up one)."""
+    c = COMPILED.pop(kind)
+    BY_VALUE.pop(c.value, None)
+    _TABLES.clear()
+
 
 def _dispatch(profile: Profile) -> dict[int, str]:
-    table = {profile.bu: "BU", profile.ba: "BA", profile.br: "BR", profile.hao: "HAO"}
-    table.setdefault(HAO_RFC6275, "HAO")
+    table: dict[int, str] = {}
+    for kind in COMPILED:
+        if kind == "PadN":
+            continue
+        t = getattr(profile, kind.lower(), None)
+        if isinstance(t, int):
+            table[t] = kind
+    for kind, c in COMPILED.items():
+        if kind != "PadN":
+            for t in c.layout.numbers:
+                table.setdefault(t, kind)
     return table
 
 
 _TABLES: dict[Profile, dict[int, str]] = {}
-_T04 = _dispatch(DRAFT04)
+_DECODERS: dict[Profile, Decoders] = {}
 
 
 def option_table(profile: Profile) -> dict[int, str]:
-    """Option Type -> kind ("BU", "BA", "BR", "HAO") for `profile` (cached; profiles are hashable)."""
-    if profile is DRAFT04:
-        return _T04
+    """Option Type -> kind ("BU", "BA", "BR", "HAO", ...) for `profile` (cached; profiles are hashable)."""
     t = _TABLES.get(profile)
     if t is None:
         t = _TABLES[profile] = _dispatch(profile)
+        _DECODERS[profile] = {
+            1: COMPILED["PadN"].decode,
+            **{n: COMPILED[k].decode for n, k in t.items()},
+        }
     return t
 
 
+def option_decoders(profile: Profile) -> Decoders:
+    """Option Type -> the compiled decoder of its table, for `profile` (the hot path's dispatch)."""
+    d = _DECODERS.get(profile)
+    if d is None or profile not in _TABLES:
+        option_table(profile)
+        d = _DECODERS[profile]
+    return d
+
+
 def decode_option_data(kind: str, t: int, d: bytes) -> Option:
-    """Decode the data of a recognised Mobile IPv6 option (§5.1-§5.4); short data -> MalformedOption."""
-    n = len(d)
-    if kind == "HAO":
-        if n < 16:
-            return MalformedOption(t, kind, d, f"Option Length {n} < 16")
-        return _mk_hao(d[:16], d[16:], t)
-    if kind == "BU":
-        if n < 8:
-            return MalformedOption(t, kind, d, f"Option Length {n} < 8")
-        flags, idl, seq, life = _BU.unpack_from(d, 0)
-        c = bool(flags & 0x20)
-        if c:
-            if (
-                n < 24
-            ):  # wire-formats §7 B1: Length 16 with C=1 is malformed under the default reading
-                return MalformedOption(t, kind, d, f"C set but Option Length {n} < 24")
-            return _mk_bu(
-                seq,
-                life,
-                bool(flags & 0x80),
-                bool(flags & 0x40),
-                True,
-                idl,
-                d[8:24],
-                flags & 0x1F,
-                d[24:],
-                t,
-            )
-        return _mk_bu(
-            seq,
-            life,
-            bool(flags & 0x80),
-            bool(flags & 0x40),
-            False,
-            idl,
-            None,
-            flags & 0x1F,
-            d[8:],
-            t,
-        )
-    if kind == "BA":
-        if n < 11:  # wire-formats §7 B2: 11, not the stated 12
-            return MalformedOption(t, kind, d, f"Option Length {n} < 11")
-        status, seq, life, refresh = _BA.unpack_from(d, 0)
-        return _mk_ba(status, seq, life, refresh, d[11:], t)
-    return BindingRequest(d, t)  # BR: Length 0, any data octets are extensions (§5.3)
+    """Decode the data of a recognised option (§5.1-§5.4); data short of the fixed part -> MalformedOption."""
+    return COMPILED[kind].decode(t, d)  # type: ignore[no-any-return]
+
+
+def option_length(o: Option) -> int:
+    """The Option Length octet of `o` as encoded: its table's fixed part plus the octets after it."""
+    c = BY_VALUE.get(type(o))
+    if c is None:
+        return 0 if type(o) is Pad1 else len(o.data)  # type: ignore[union-attr]
+    return len(c.encode(o))
 
 
 def decode_options(
-    data: bytes, pos: int, end: int, table: dict[int, str], base: int, layer: str, max_options: int
+    data: bytes,
+    pos: int,
+    end: int,
+    table: Decoders,
+    base: int,
+    layer: str,
+    max_options: int,
 ) -> tuple[Option, ...]:
     """The options in data[pos:end]; an option running past `end` is a DecodeError."""
     out: list[Option] = []
@@ -131,15 +153,13 @@ def decode_options(
                     "option_length",
                     f"option type {t} length {n} runs past the header",
                 )
-            if t == 1:
-                append(_mk_padn(data[pos + 2 : q]) if n else _PADN0)
+            dec = table.get(t)
+            if dec is None:
+                append(_mk_unknown(t, data[pos + 2 : q]))
+            elif t == 1 and not n:
+                append(_PADN0)
             else:
-                kind = table.get(t)
-                if kind == "HAO" and n >= 16:  # decode_option_data's HomeAddress, without the copy
-                    append(_mk_hao(data[pos + 2 : pos + 18], data[pos + 18 : q], t))
-                else:
-                    d = data[pos + 2 : q]
-                    append(_mk_unknown(t, d) if kind is None else decode_option_data(kind, t, d))
+                append(dec(t, data[pos + 2 : q]))
             pos = q
         if len(out) > max_options:
             fail(base + pos, layer, "options", f"more than max_options={max_options} options")
@@ -148,28 +168,17 @@ def decode_options(
 
 def encode_option(o: Option) -> bytes:
     """The wire form of one option (Type, Length, Data; Pad1 is one zero octet)."""
-    if isinstance(o, Pad1):
+    t = type(o)
+    if t is Pad1:
         return b"\x00"
-    if isinstance(o, PadN):
-        d = o.data
-        t = 1
-    elif isinstance(o, HomeAddress):
-        d, t = o.home_address + o.ext, o.opt_type
-    elif isinstance(o, BindingUpdate):
-        flags = (
-            (0x80 if o.a else 0) | (0x40 if o.h else 0) | (0x20 if o.c else 0) | (o.reserved & 0x1F)
-        )
-        d = _BU.pack(flags, o.id_length, o.seq, o.lifetime) + (o.care_of or b"") + o.ext
-        t = o.opt_type
-    elif isinstance(o, BindingAck):
-        d, t = _BA.pack(o.status, o.seq, o.lifetime, o.refresh) + o.ext, o.opt_type
-    elif isinstance(o, BindingRequest):
-        d, t = o.ext, o.opt_type
-    else:  # MalformedOption, UnknownOption
-        d, t = o.data, o.opt_type
+    c = BY_VALUE.get(t)
+    if c is None:  # MalformedOption, UnknownOption
+        d, n = o.data, o.opt_type  # type: ignore[union-attr]
+    else:
+        d, n = c.encode(o), 1 if t is PadN else o.opt_type  # type: ignore[union-attr]
     if len(d) > 255:
         raise ModelUsageError(f"option data of {len(d)} octets exceeds 255")
-    return bytes((t, len(d))) + d
+    return bytes((n, len(d))) + d
 
 
 def encode_options(opts: tuple[Option, ...]) -> bytes:
@@ -180,14 +189,13 @@ def encode_options(opts: tuple[Option, ...]) -> bytes:
 
 
 def alignment(o: Option, hao_8n6: bool = False) -> tuple[int, int]:
-    """(x, y) meaning the Option Type must sit at offset x*n + y: BU 4n+2, BA 4n+3, HAO 4n+2 (or 8n+6)."""
-    if isinstance(o, BindingUpdate):
-        return (4, 2)
-    if isinstance(o, BindingAck):
-        return (4, 3)
-    if isinstance(o, HomeAddress):
-        return (8, 6) if hao_8n6 else (4, 2)
-    return (1, 0)
+    """(x, y) meaning the Option Type must sit at offset x*n + y: its table's (BU 4n+2, BA 4n+3, HAO 4n+2,
+    or 8n+6 under `hao_8n6`, the later drafts' reading)."""
+    c = BY_VALUE.get(type(o))
+    if c is None:
+        return (1, 0)
+    lay = c.layout
+    return lay.align_8n6 if hao_8n6 and lay.align_8n6 is not None else lay.align
 
 
 def _pad(n: int) -> list[Option]:
@@ -238,11 +246,11 @@ def bu(
 
 # ---------------------------------------------------------------- where each option belongs (STYLE principle 8)
 
-# kind -> (headers it may appear in, who processes it, draft reference). The codec decodes every option in
-# any options header; placement checks and processing are the roles' (this table is their one source).
+for _layout in (*MIP6_LAYOUTS, PADN):
+    register_option(_layout)
+
+# kind -> (headers it may appear in, who processes it, draft reference), from the tables. The codec decodes
+# every option in any options header; placement checks and processing are the roles'.
 OPTION_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
-    "BU": (("DestOptions",), ("correspondent", "home_agent", "previous_router"), "§5.1, §7.2"),
-    "BA": (("DestOptions",), ("mobile_node",), "§5.2, §9.10"),
-    "BR": (("DestOptions",), ("mobile_node",), "§5.3, §9.11"),
-    "HAO": (("DestOptions",), ("correspondent", "home_agent"), "§5.4, §7.1"),
+    lay.kind: (lay.headers, lay.processed_by, lay.section) for lay in MIP6_LAYOUTS
 }
