@@ -17,7 +17,8 @@ def check(solver: Any, *assumptions: Any) -> Any:
 
 
 def raise_if_interrupted(solver: Any) -> None:
-    """Raise KeyboardInterrupt if the solver's last `unknown` came from an interrupt."""
+    """Raise KeyboardInterrupt if the solver's last `unknown` came from an interrupt (Z3 says
+    "interrupted from keyboard"; "canceled" is its word for a timeout, which is no interrupt)."""
     reason = str(solver.reason_unknown())
-    if "interrupted" in reason or "canceled" in reason:
+    if "interrupted" in reason:
         raise KeyboardInterrupt(f"z3: {reason}")
