@@ -58,8 +58,10 @@ from mip6check.model.codec import (
     invoking_packet,
     wire_checksum_ok,
 )
+from mip6check.model.codec.compile import CompiledOption
 from mip6check.model.codec.link import LINKTYPE_NAMES, LinkFrame
 from mip6check.model.codec.link import fmt_mac as _fmt_mac
+from mip6check.model.codec.options import BY_VALUE
 from mip6check.model.codec.pcap import Record, RecordError
 
 Json = dict[str, Any]
@@ -146,43 +148,32 @@ def chain_name(x: object) -> str | int:
     return "?"
 
 
+def _shown(c: CompiledOption) -> tuple[tuple[str, bool], ...]:
+    """(field name, is an address) of the fields an option's table shows, in wire order."""
+    return tuple((f.name, f.is_address) for f in c.layout.fields if f.shown)
+
+
 def option_json(o: Option, where: str) -> Json | None:
-    """A Mobile IPv6 option as the contract's object (None for padding and unknown options)."""
-    if isinstance(o, BindingUpdate):
-        return {
-            "type": "BU",
-            "a": o.a,
-            "h": o.h,
-            "c": o.c,
-            "id_length": o.id_length,
-            "seq": o.seq,
-            "lifetime": o.lifetime,
-            "care_of": fmt(o.care_of) if o.care_of is not None else None,
-            "opt_type": o.opt_type,
-            "in": where,
-        }
-    if isinstance(o, BindingAck):
-        return {
-            "type": "BA",
-            "status": o.status,
-            "seq": o.seq,
-            "lifetime": o.lifetime,
-            "refresh": o.refresh,
-            "opt_type": o.opt_type,
-            "in": where,
-        }
-    if isinstance(o, BindingRequest):
-        return {"type": "BR", "opt_type": o.opt_type, "in": where}
-    if isinstance(o, HomeAddress):
-        return {
-            "type": "HAO",
-            "home_address": fmt(o.home_address),
-            "opt_type": o.opt_type,
-            "in": where,
-        }
+    """A Mobile IPv6 option as the contract's object (None for padding and unknown options): the kind
+    and the shown fields of its table (model/codec/layout.py), then `opt_type` and `in`."""
+    c = BY_VALUE.get(type(o))
+    if c is not None:
+        kind = c.layout.kind
+        if kind == "PadN":
+            return None
+        j: Json = {"type": kind}
+        for name, is_addr in _SHOWN.get(c) or _SHOWN.setdefault(c, _shown(c)):
+            v = getattr(o, name)
+            j[name] = fmt(v) if is_addr and v is not None else v
+        j["opt_type"] = o.opt_type  # type: ignore[union-attr]
+        j["in"] = where
+        return j
     if isinstance(o, MalformedOption):
         return {"type": o.kind, "malformed": o.reason, "opt_type": o.opt_type, "in": where}
     return None
+
+
+_SHOWN: dict[CompiledOption, tuple[tuple[str, bool], ...]] = {}
 
 
 def _mip6(pkt: IPv6Packet) -> list[Json]:
