@@ -29,15 +29,17 @@ fi
 #    from the wheel, and a command below fails), the sdist beside it
 "$PY" -m venv "$WORK/build-env"
 "$WORK/build-env/bin/pip" install -q build
-"$WORK/build-env/bin/python" -m build -q --wheel --sdist -o "$WORK/dist" "$WORK/src" >/dev/null
+"$WORK/build-env/bin/python" -m build --wheel --sdist -o "$WORK/dist" "$WORK/src" >"$WORK/build.log" 2>&1 \
+  || { cat "$WORK/build.log" >&2; die "the build failed"; }
 WHEEL=$(ls "$WORK"/dist/*.whl)
 SDIST=$(ls "$WORK"/dist/*.tar.gz)
 say "built $(basename "$WHEEL") and $(basename "$SDIST")"
 
 # the sdist carries what the tests, benchmarks and docs need
+tar -tzf "$SDIST" >"$WORK/sdist.txt"
 for need in LICENSE README.md MANIFEST.in docs/cli-contract.md tests/conftest.py \
-  traces/captures/manifest.json traces/scenarios bench/decode.py .ci/run; do
-  tar -tzf "$SDIST" | grep -q "^[^/]*/$need" || die "the sdist lacks $need"
+  traces/captures/manifest.json traces/scenarios/ bench/decode.py .ci/run; do
+  grep -q "^[^/]*/$need" "$WORK/sdist.txt" || die "the sdist lacks $need"
 done
 
 # 2. install the wheel in a new venv; only the mip6check package lands in site-packages

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Generate properties/catalog_data.py from ../shared/spec/properties.md (run once per catalog change).
+"""Generate properties/catalog_data.py from docs/properties.md, the project's catalog (run after editing it).
 
-The runtime never reads ../shared: the generated module is committed. tests/properties/test_catalog.py
-re-parses properties.md (when present) and asserts the committed data still matches it.
+The runtime never reads the Markdown: the generated module is committed. tests/properties/test_catalog.py
+re-parses docs/properties.md and asserts the committed data still matches it.
 
 Usage: python scripts/gen_catalog.py [PATH/TO/properties.md] > properties/catalog_data.py
    or: python scripts/gen_catalog.py --write
@@ -16,15 +16,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SRC = ROOT.parent / "shared" / "spec" / "properties.md"
+DEFAULT_SRC = ROOT / "docs" / "properties.md"
 OUT = ROOT / "properties" / "catalog_data.py"
 
-GROUP_HEADINGS = {
+GROUP_HEADINGS = {  # a `## ` heading starting with the key opens that group (again, for ", continued")
     "Wire format (W)": "W",
     "Binding Cache": "BC",
     "Home agent (HA)": "HA",
     "Mobile node (MN)": "MN",
     "System (SYS)": "SYS",
+    "IPv6 rules the draft relies on (IPV6)": "IPV6",
     "Findings on the text itself (SPEC)": "SPEC",
 }
 
@@ -74,170 +75,20 @@ def parse(text: str) -> list[dict[str, object]]:
     return rows
 
 
-# Rows this project adds to the shared catalog ("add rows freely: new IDs, same naming scheme").
-PROJECT_ROWS: tuple[dict[str, object], ...] = (
-    {
-        "id": "SPEC-RETX-NO-REACK",
-        "sections": ("9.7", "7.2"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "After the Binding Acknowledgement of an accepted Binding Update is lost, every "
-        "retransmission (same Sequence Number, §9.7) fails §7.2: over the run, none is acknowledged "
-        "until the binding expires, none ever with an infinite Lifetime (B5); with --seq-equal-ack "
-        "it converges.",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-SEQ-RETX",
-        "sections": ("5.1", "9.7"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "Every Binding Update MUST carry a greater Sequence Number (§5.1), a retransmission MUST carry the same one (§9.7): no retransmission meets §5.1 (B4).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-BA-MUST-VS-SILENT",
-        "sections": ("5.2", "7.2", "7.5"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "The destination of a Binding Update with A set MUST return an acknowledgement (§5.2, restored), one failing §7.2 MUST be silently ignored, and §7.5 says SHOULD (B7).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-DEREG-BA-NO-ENTRY",
-        "sections": ("5.2", "7.4", "8.3"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "An accepting acknowledgement MUST be sent using the Binding Cache entry, but an accepted deletion has just removed it (B8).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-HOMEREG-DELETE",
-        "sections": ("8.2", "8.3"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "A home registration MUST NOT be removed before its Lifetime expires (§8.2), yet a de-registration MUST delete it (§8.3) (B10).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-INFINITE-FILL",
-        "sections": ("5.1", "7.7", "8.2"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "Home registrations with Lifetime 0xFFFFFFFF never expire and are never evicted: once they fill the cache every new home registration gets 131, for ever (C2).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-SEQ-FORGOTTEN",
-        "sections": ("5.1", "9.10", "7.7"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "After a rejection deletes the mobile node's list entry its next Sequence Number may start anywhere, and a peer still holding the old number silently refuses half the starts; no Status says why (C4, C6).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-DHAAD-NO-SA",
-        "sections": ("8.1", "7.2", "4.2"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "Dynamic home agent discovery must pass §7.2's authentication before §8.1, with a home agent not yet known: without a security association the update is ignored and 135 is unreachable (C7).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-DEREG-UNKNOWN",
-        "sections": ("8.3",),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "A de-registration at a home agent holding no registration for the address passes the 132/133 tests and is accepted: no Status says 'not registered' (C8).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-RETX-STOP-READINGS",
-        "sections": ("9.7", "9.4", "9.5"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "At MAX_BINDACK_TIMEOUT §9.7 retransmits until acknowledged, §9.5 stops (correspondents), §9.4 goes on (home agent) (C13).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-HAO-EXT-8",
-        "sections": ("5.4",),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "The Home Address option's Length MUST be 16, yet 'greater than 8 octets' marks extensions: the MUST length makes half the address an extension (B3).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-UNKNOWN-BU-ICMP",
-        "sections": ("9.9", "5.1"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "§9.9 says a node not recognising the Binding Update SHOULD return a Parameter Problem; the type bits 11 forbid it for a multicast destination and require it otherwise (B15).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-PP2-WHICH-OPTION",
-        "sections": ("4.3", "9.9"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "A Parameter Problem code 2 about the Home Address option in a Binding Update's packet meets the 'no more Binding Updates' trigger: the draft never reads the pointer (C17).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-TENTATIVE-TYPES",
-        "sections": ("5.1", "5.2", "5.3", "5.4"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "The tentative option types collide with assigned ones: the Binding Update's 195 is RFC 1888's NSAP Address option (C19).",
-        "group": "SPEC",
-    },
-    {
-        "id": "SPEC-72-GAPS",
-        "sections": ("7.2", "5.1"),
-        "level": "—",
-        "kind": "spec",
-        "trace": "no",
-        "text": "§7.2 test 2 compares the Option Length with §5.1's whatever the C bit says, and no test reads ID Length without H: both malformed updates are cached (C5).",
-        "group": "SPEC",
-    },
-    {
-        "id": "W-HAO-LEN",
-        "sections": ("5.4",),
-        "level": "MUST",
-        "kind": "act",
-        "trace": "yes",
-        "text": "A Home Address option's Option Length is 16 (the §5.4 sentence the received copy lost, "
-        "C5.4-R1): shorter cannot hold the address; longer carries extensions the MUST forbids (B13).",
-        "group": "W",
-    },
-)
-
-
 def catalog_rows(text: str) -> list[dict[str, object]]:
-    """The shared catalog's rows followed by this project's own (IDs never collide)."""
+    """Every row of docs/properties.md, in file order (IDs must not repeat)."""
     rows = parse(text)
-    known = {r["id"] for r in rows}
-    return rows + [r for r in PROJECT_ROWS if r["id"] not in known]
+    ids = [r["id"] for r in rows]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ValueError(f"docs/properties.md: IDs given twice: {', '.join(map(str, dup))}")
+    return rows
 
 
 def render(rows: list[dict[str, object]]) -> str:
     """The Python source of properties/catalog_data.py."""
     lines = [
-        '"""GENERATED by scripts/gen_catalog.py from ../shared/spec/properties.md: do not edit by hand."""',
+        '"""GENERATED by scripts/gen_catalog.py from docs/properties.md: do not edit by hand."""',
         "",
         "from __future__ import annotations",
         "",

@@ -1,4 +1,4 @@
-"""The committed catalog matches ../shared/spec/properties.md, and lookups fail clearly."""
+"""The committed catalog matches docs/properties.md (its source), and lookups fail clearly."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from mip6check.properties.catalog import CATALOG, Group, UnknownPropertyError, g
 from mip6check.properties.catalog_data import ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
-PROPERTIES_MD = ROOT.parent / "shared" / "spec" / "properties.md"
+PROPERTIES_MD = ROOT / "docs" / "properties.md"
 
 
 def _gen_module():  # type: ignore[no-untyped-def]
@@ -25,14 +25,24 @@ def _gen_module():  # type: ignore[no-untyped-def]
 
 
 def test_generated_catalog_matches_properties_md() -> None:
-    if not PROPERTIES_MD.is_file():
-        pytest.skip("../shared/spec/properties.md is absent")
     rows = _gen_module().catalog_rows(PROPERTIES_MD.read_text(encoding="utf-8"))
     expected = [
         (r["id"], r["sections"], r["level"], r["kind"], r["trace"], r["text"], r["group"])
         for r in rows
     ]
     assert expected == [tuple(r) for r in ROWS], "run: python scripts/gen_catalog.py --write"
+
+
+def test_catalog_source_is_the_projects_own() -> None:
+    """The generator reads the repository's docs/properties.md, never a file outside the checkout."""
+    gen = _gen_module()
+    assert gen.DEFAULT_SRC == PROPERTIES_MD
+    assert ROWS and all(r[0] in PROPERTIES_MD.read_text(encoding="utf-8") for r in ROWS)
+    with pytest.raises(ValueError, match="IDs given twice"):
+        gen.catalog_rows(
+            PROPERTIES_MD.read_text(encoding="utf-8") + "\n## Wire format (W)\n\n"
+            "| W-BU-MINLEN | 5.1 | MUST | act | yes | again |\n"
+        )
 
 
 def test_catalog_shape() -> None:
