@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, BinaryIO
 
 from mip6check.model.addr import fmt
@@ -416,6 +417,26 @@ def write_counterexample(
         "recheck": check.to_json(),
         "violation": failure.violation.to_json() if failure.violation is not None else None,
     }
+
+
+def from_scenario(scenario: A.Scenario, pid: str, mutant: str | None = None) -> Any:
+    """A scenario that breaks `pid` (a corpus file the scenario engine flagged, a BMC trace written
+    as a scenario) as a failure `write_counterexample` takes: re-run under `mutant` with the judges
+    the search uses, its claim the violation they show (an observer's, on a packet, first). None when
+    the re-run does not break `pid`."""
+    from mip6check.properties.explore.machines import Failure
+
+    sc = replace(
+        scenario,
+        mutant=mutant if mutant is not None else scenario.mutant,
+        expectations=(A.ExpectProperty(pid, True),),
+    )
+    with under(sc):
+        found = [v for v in confirm(SimpleNamespace(scenario=sc)) if v.property == pid]
+    if not found:
+        return None
+    found.sort(key=lambda v: v.packet is None)
+    return Failure(sc, found[0], None, len(sc.timeline))
 
 
 def confirm(

@@ -18,6 +18,7 @@ from mip6check.model.net import Kind
 from mip6check.properties.explore.counterexample import (
     arrows_of,
     confirm,
+    from_scenario,
     replay,
     under,
     write_counterexample,
@@ -173,3 +174,32 @@ def test_explore_cli_retx_new_seq_end_to_end(
     assert _replayed(capsys, ce["pcap"]) == [(PID, v["packet"])]
     assert main(["simulate", ce["scenario"]]) == 1
     assert BY_NAME["retx-new-seq"].name in Path(ce["scenario"]).read_text()
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "traces" / "scenarios"
+
+
+def test_scenario_engine_counterexample_reproduces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A corpus scenario the scenario engine sees broken under a mutant, written as a counterexample:
+    the file names the mutant, re-simulates to the claim, its capture replays to it."""
+    path = CORPUS / "07-ba-loss-backoff.scenario"
+    if not path.exists():
+        pytest.skip("scenario corpus not in this checkout")
+    sc = parse_scenario(path.read_text(encoding="utf-8"), str(path))
+    assert from_scenario(sc, PID) is None  # the clean model does not break it
+    f = from_scenario(sc, PID, "retx-new-seq")
+    assert f is not None
+    ce = write_counterexample(f, tmp_path)
+    check = ce["recheck"]
+    assert check["confirmed"], check["problems"]
+    replayed = _replayed(capsys, ce["pcap"])
+    assert (PID, check["frame"]) in replayed
+    assert {p for p, _ in replayed} <= {PID, *check["resimulated"]}
+    assert main(["simulate", ce["scenario"]]) == 1
+    text = Path(ce["scenario"]).read_text()
+    bare = tmp_path / "bare.scenario"
+    bare.write_text(text.replace("mutant retx-new-seq\n", ""))
+    assert main(["simulate", str(bare)]) == 0
+    assert main(["simulate", str(bare), "--mutant", "retx-new-seq"]) == 1
