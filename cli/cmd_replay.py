@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-from mip6check.cli.main import fail
 from mip6check.cli.switches import add_switch_arguments, config_from_args
 from mip6check.cli.workers import add_worker_arguments, open_executor, worker_count
 from mip6check.model.errors import CaptureError
@@ -87,7 +86,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _fail(msg: str) -> int:
-    return fail(msg)
+    print(f"mip6check: {msg}".replace("\n", " "), file=sys.stderr)
+    return 2
 
 
 def run(args: argparse.Namespace) -> int:
@@ -185,6 +185,7 @@ def _run_many(args: argparse.Namespace, opts: object) -> int:
     for flag in ("sarif", "msc", "explain"):
         if getattr(args, flag) is not None and (len(args.inputs) > 1 or args.shard_by):
             return _fail(f"replay: --{flag} needs a single FILE (without --shard-by)")
+    lone = len(args.inputs) == 1 and not Path(args.inputs[0]).is_dir()  # one FILE, sharded
     inputs = expand_inputs(args.inputs)
     if not inputs.files:
         return _fail(f"replay: no capture file found in {', '.join(args.inputs)}")
@@ -210,7 +211,8 @@ def _run_many(args: argparse.Namespace, opts: object) -> int:
                 if show is not None:
                     show.clear()
                 tally.add(o)
-                _write_outcome(args, o, render_text)
+                if not (lone and isinstance(o, CaptureFailure)):
+                    _write_outcome(args, o, render_text, "" if lone else "\n")
                 if isinstance(o, CaptureFailure):
                     first_failure = first_failure or o
                 else:
@@ -219,7 +221,7 @@ def _run_many(args: argparse.Namespace, opts: object) -> int:
         return _fail(f"replay: {e}")
     if show is not None:
         show.clear()
-    if not args.json:
+    if not args.json and not lone:
         sys.stdout.write(tally.summary(inputs.skipped) + "\n")
     if args.junit:
         try:
@@ -232,7 +234,7 @@ def _run_many(args: argparse.Namespace, opts: object) -> int:
     return tally.exit_code()
 
 
-def _write_outcome(args: argparse.Namespace, o: object, render_text: object) -> None:
+def _write_outcome(args: argparse.Namespace, o: object, render_text: object, sep: str) -> None:
     from mip6check.properties.replay_many import CaptureFailure
 
     if args.json:
@@ -241,7 +243,7 @@ def _write_outcome(args: argparse.Namespace, o: object, render_text: object) -> 
     elif isinstance(o, CaptureFailure):
         sys.stdout.write(f"{o.line()}\n")
     else:
-        sys.stdout.write(render_text(o) + "\n")  # type: ignore[operator]
+        sys.stdout.write(render_text(o) + sep)  # type: ignore[operator]
     sys.stdout.flush()
 
 
