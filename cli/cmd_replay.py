@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from mip6check.cli.main import fail
 from mip6check.cli.switches import add_switch_arguments, config_from_args
 from mip6check.cli.workers import add_worker_arguments, open_executor, worker_count
 from mip6check.model.errors import CaptureError
@@ -86,8 +87,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _fail(msg: str) -> int:
-    print(f"mip6check: {msg}".replace("\n", " "), file=sys.stderr)
-    return 2
+    return fail(msg)
 
 
 def run(args: argparse.Namespace) -> int:
