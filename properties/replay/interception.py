@@ -6,6 +6,7 @@ from __future__ import annotations
 from mip6check.model.addr import ALL_NODES, Addr, fmt, is_link_local, is_multicast, is_site_local
 from mip6check.model.codec import invoking_packet
 from mip6check.model.codec.values import (
+    IPv6Packet,
     NeighborAdvertisement,
     NeighborSolicitation,
     ParamProblem,
@@ -224,7 +225,25 @@ class Interception(ObserverBase):
                     )
 
     def _loop_check(self, f: PacketFacts, fi: PacketFacts) -> None:
-        """SYS-NO-LOOP (part, §8.4, §9.6): the same inner packet tunnelled back the way it came."""
+        """SYS-NO-LOOP (part, §8.4, §9.6): the same inner packet tunnelled back the way it came, or a
+        nested tunnel sent to an address one of its inner packets is already addressed to (bindings
+        at two nodes pointing at each other: it returns there and is tunnelled away again)."""
+        depth, inner = 1, fi.inner
+        dsts = [fi.dst]
+        while inner is not None and depth < 64:
+            dsts.append(inner.dst)
+            payload = inner.payload
+            inner = payload if isinstance(payload, IPv6Packet) else None
+            depth += 1
+        if f.dst in dsts and not is_multicast(f.dst):
+            self._flag(
+                "SYS-NO-LOOP",
+                f.src,
+                f"tunnels to {fmt(f.dst)} a packet that, {dsts.index(f.dst) + 1} tunnel(s) deeper, is "
+                f"already addressed to {fmt(f.dst)}: it was tunnelled away from there and is sent back "
+                "(bindings pointing at each other, a tunnel loop)",
+                section="8.4",
+            )
         try:
             key = (fi.src, fi.dst, fi.upper)
             prev = self._tunnels.get(key)

@@ -515,7 +515,7 @@ def label_lines(pkt: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
         lines.append(f"undecodable: {pkt['error'].get('reason')}")
     if not lines:
         tail = next((h for h in reversed(chain) if h not in ("none",)), "")
-        lines.append(tail.upper() if tail else "IPv6")
+        lines.append(str(tail).upper() if tail != "" else "IPv6")  # a bare Next Header number too
     return tuple(lines), kind
 
 
