@@ -26,6 +26,7 @@ class Group(Enum):
     MN = "MN"
     SYS = "SYS"
     SPEC = "SPEC"
+    IPV6 = "IPV6"  # rules of the IPv6 specification [5] the roles rely on
 
 
 class UnknownPropertyError(KeyError):

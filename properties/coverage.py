@@ -43,6 +43,7 @@ DESCRIPTIVE: dict[str, str] = {
     "MN-ICMP-PP2-STOP": "§4.3, §9.9: 'it should record ... should not be sent' (lower case)",
     "SPEC-BU-LEN-C": "§5.1 Option Length description (no keyword)",
     "SPEC-TENTATIVE-TYPES": "§5.1-§5.4 give the tentative Option Types ('???') without a keyword",
+    "IPV6-UNKNOWN-NH": "a rule of the IPv6 specification [5] §4 the roles rely on; no sentence of the draft",
 }
 
 

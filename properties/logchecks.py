@@ -43,6 +43,7 @@ from mip6check.properties.absences import (
     parameter_problem,
     return_home_deregistration,
 )
+from mip6check.properties import base_rules
 from mip6check.properties.logfacts import bu_of as _bu_of
 from mip6check.properties.logfacts import hao_of, violation
 from mip6check.properties.spec import PY, Deadlines, Engine, declare
@@ -416,6 +417,7 @@ def check_log(
     if facts is not None:
         out += return_home_deregistration(records, f, d, config)
         out += parameter_problem(records, f, d, config)
+        out += base_rules.check(records, f, d, config)
     return out
 
 
@@ -431,6 +433,7 @@ CHECKED_BY_LOG: tuple[str, ...] = declare(
         "HA-PROXY-NS",
         "HA-TUNNEL",
         "MN-RETURN-HOME",
+        *base_rules.JUDGED,
     ),
 )
 """The rows the whole-log checks judge, declared in the spec registry."""

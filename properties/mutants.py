@@ -809,6 +809,19 @@ def _prev_router_bu_not_h() -> dict[str, Any]:
     return {target: queue_bu}
 
 
+_NODE = "mip6check.model.roles.node"
+_ROUTING = "mip6check.model.roles.routing"
+
+
+def _src(
+    target: str, old: str, new: str, source: str | None = None
+) -> Callable[[], dict[str, Any]]:
+    """{target: the function at `source` (default `target`) with `old` rewritten to `new`}."""
+    from mip6check.properties.source_faults import rewritten
+
+    return lambda: {target: rewritten(source or target, old, new)}
+
+
 def _nothing(*_a: Any, **_kw: Any) -> list[Any]:
     return []
 
@@ -1013,6 +1026,58 @@ ROLE_MUTANTS: tuple[Mutant, ...] = (
         "the mobile node's rate limiter waits one second less than required",
         {"MN-RATE-LIMIT", "MN-SLOW-RATE"},
         _rate_1s_short,
+    ),
+    # one expression of a role's source rewritten, as a mutation tool would (properties/source_faults)
+    _r(
+        "pp-unknown-nh-dropped",
+        "6",
+        "a packet with an unrecognised Next Header is discarded without the Parameter Problem",
+        {"IPV6-UNKNOWN-NH"},
+        _src(
+            _NODE + ":IPv6Node._local",
+            "*self._param_problem(iface, pkt, 1, len(pkt.headers) - 1, 0, now),",
+            "*[],",
+        ),
+    ),
+    _r(
+        "pp-unknown-nh-pointer",
+        "6",
+        "the Parameter Problem for an unrecognised Next Header points one octet past the field",
+        {"IPV6-UNKNOWN-NH"},
+        _src(
+            _NODE + ":IPv6Node._local",
+            "len(pkt.headers) - 1, 0, now)",
+            "len(pkt.headers) - 1, 1, now)",
+        ),
+    ),
+    _r(
+        "rh-24-addresses-accepted",
+        "6",
+        "a Type 0 Routing header with 24 addresses is processed instead of drawing a Parameter Problem",
+        {"IPV6-RH-HDR-EXT-LEN"},
+        _src(_NODE + ":rh0_step", "if n > 23:", "if n > 24:", _ROUTING + ":rh0_step"),
+    ),
+    _r(
+        "rh-strict-bit-ignored",
+        "6",
+        "a strict Routing header hop toward a non-neighbor is forwarded like a loose one",
+        {"IPV6-RH-STRICT"},
+        _src(_NODE + ":IPv6Node._route_out", "if strict and nh != dst:", "if False:"),
+    ),
+    _r(
+        "mn-no-cn-update-after-move",
+        "9.5",
+        "after a move the mobile node sends no Binding Update to the correspondents in its list",
+        {"MN-CN-UPDATE"},
+        _src(_MOV + ":form_coa", "for rec in mn.bul.records():", "for rec in ():"),
+    ),
+    _r(
+        "ha-ra-tunnel-other-link",
+        "8.5",
+        "the home agent tunnels a renumbered link's Router Advertisement to every registered mobile"
+        " node, also those homed on its other home links",
+        {"HA-RA-TUNNEL"},
+        _src(_HA + ":HomeAgent.advertise_prefixes", " or entry[0] != iface", ""),
     ),
 )
 """Faults in the roles; each expected to be caught at run time by the properties in `catches`."""

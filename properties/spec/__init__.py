@@ -38,7 +38,7 @@ import importlib
 import pkgutil
 
 from mip6check.properties.catalog import CATALOG
-from mip6check.properties.spec import binding_cache, home_agent, mobile_node, system, wire
+from mip6check.properties.spec import binding_cache, home_agent, ipv6, mobile_node, system, wire
 from mip6check.properties.spec.logic import PY, Logic, Term
 from mip6check.properties.spec.registry import (
     RUN_ENGINES,
@@ -83,6 +83,7 @@ __all__ = [
     "declare",
     "engines_of",
     "home_agent",
+    "ipv6",
     "judged_by",
     "judged_in_runs",
     "mobile_node",

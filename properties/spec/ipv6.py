@@ -1,0 +1,140 @@
+"""Rules of the IPv6 specification of the draft's era ([5], draft-ietf-ipngwg-ipv6-spec-v2-00, as
+RFC 1883 wrote them) that the roles rely on, and §9.5's updates to correspondents after a move.
+
+What the IPv6 specification demands of a node processing a packet, written apart from the model:
+`unrecognised_next_header` (§4), `rh0_error` (§4.4: Hdr Ext Len, Segments Left, the Strict/Loose bit
+map). Judges call these on decoded packets; the error each one names is what a node must send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from mip6check.model.codec.values import (
+    AH,
+    ESP,
+    TCP,
+    UDP,
+    BindingAck,
+    BindingRequest,
+    BindingUpdate,
+    DestOptions,
+    Fragment,
+    HomeAddress,
+    HopByHop,
+    ICMPv6,
+    IPv6Packet,
+    MalformedOption,
+    NoNextHeader,
+    Pad1,
+    PadN,
+    Raw,
+    Routing0,
+    Routing2,
+    RoutingOther,
+)
+from mip6check.properties.spec.registry import Bound, Observes, register
+
+MAX_RH0_ADDRESSES = 23
+"""[5] §4.4: Hdr Ext Len (in 8-octet units, two per address) above 46 is an error: 23 addresses."""
+
+KNOWN_UPPER = (ICMPv6, UDP, TCP, NoNextHeader, IPv6Packet, ESP, AH)
+"""What a node of this model recognises after its extension headers (a tunnel is IPv6 in IPv6)."""
+
+
+class RhError(Enum):
+    """[5] §4.4: what a node that is the current destination of a Type 0 Routing header owes."""
+
+    NONE = "none"  # nothing wrong with this hop
+    HDR_EXT_LEN = "hdr-ext-len"  # Parameter Problem code 0, pointer at Hdr Ext Len
+    SEGMENTS_LEFT = "segments-left"  # Parameter Problem code 0, pointer at Segments Left
+
+
+@dataclass(frozen=True, slots=True)
+class RhHop:
+    """One [5] §4.4 hop: the error owed, else the next address and whether it must be a neighbor."""
+
+    error: RhError
+    next_address: bytes | None = None
+    strict: bool = False
+
+
+def rh0_hop(rh: Routing0) -> RhHop:
+    """[5] §4.4 at the current destination: with Segments Left 0 nothing; then Hdr Ext Len (odd or
+    above 46: the decoder gives the addresses, two units each), then Segments Left against the count;
+    else the next address i and bit[i] of the Strict/Loose map (bits numbered 0 to 23 left to right,
+    bit 0 being the hop to the IPv6 header's first destination), as RFC 1883's algorithm reads."""
+    if rh.segments_left == 0:
+        return RhHop(RhError.NONE)
+    n = len(rh.addresses)
+    if n > MAX_RH0_ADDRESSES:
+        return RhHop(RhError.HDR_EXT_LEN)
+    if rh.segments_left > n:
+        return RhHop(RhError.SEGMENTS_LEFT)
+    i = n - rh.segments_left + 1
+    strict = bool((rh.bitmap >> (23 - i)) & 1)
+    return RhHop(RhError.NONE, rh.addresses[i - 1], strict)
+
+
+def unrecognised_next_header(pkt: IPv6Packet) -> bool:
+    """[5] §4: the node reached an upper-layer value it does not recognise (a raw payload)."""
+    return isinstance(pkt.payload, Raw)
+
+
+KNOWN_OPTIONS = (Pad1, PadN, BindingUpdate, BindingAck, BindingRequest, HomeAddress)
+
+
+def reaches_upper_layer(pkt: IPv6Packet) -> bool:
+    """The node that is the packet's final destination processes every header up to the upper layer
+    without an error or a discard of its own owed first: Hop-by-Hop only first, no fragment, every
+    Routing header with Segments Left 0, every option a known one or of action 00 (skip)."""
+    for i, h in enumerate(pkt.headers):
+        if isinstance(h, HopByHop) and i > 0:
+            return False
+        if isinstance(h, Fragment):
+            return False
+        if isinstance(h, Routing0 | Routing2 | RoutingOther) and h.segments_left:
+            return False
+        if isinstance(h, HopByHop | DestOptions):
+            for o in h.options:
+                if isinstance(o, MalformedOption):
+                    return False
+                if not isinstance(o, KNOWN_OPTIONS) and getattr(o, "opt_type", 0) >> 6:
+                    return False
+    return True
+
+
+register(
+    "IPV6-UNKNOWN-NH",
+    Observes.ABSENCE,
+    Bound("answer_timeout", "[5] §4: the Parameter Problem is due; no time is given"),
+)
+register(
+    "IPV6-RH-HDR-EXT-LEN",
+    Observes.ABSENCE,
+    Bound("answer_timeout", "[5] §4.4: the Parameter Problem is due; no time is given"),
+)
+register(
+    "IPV6-RH-STRICT",
+    Observes.ABSENCE,
+    Bound("answer_timeout", "[5] §4.4: the Destination Unreachable is due; no time is given"),
+)
+register(
+    "MN-CN-UPDATE",
+    Observes.ABSENCE,
+    Bound(
+        "answer_timeout",
+        "§9.5: 'need not send these Binding Updates immediately', a 'short period'; no number",
+    ),
+)
+
+__all__ = [
+    "KNOWN_UPPER",
+    "MAX_RH0_ADDRESSES",
+    "RhError",
+    "RhHop",
+    "reaches_upper_layer",
+    "rh0_hop",
+    "unrecognised_next_header",
+]
