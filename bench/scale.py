@@ -1,0 +1,128 @@
+"""Scaling past one core: replay of many captures with 1 worker, 2 local workers and a 2-worker Dask
+LocalCluster; one large capture sharded by mobile node; side by side in one run, ratios printed.
+
+    python bench/scale.py [--captures 20] [--packets 50000] [--big 1000000] [--no-dask]
+
+The captures are the mixed Mobile IPv6 traffic of bench/_corpus.py (home registrations and
+acknowledgements, tunnelled and route-optimised data, Neighbor Discovery of 1,000 mobile nodes), one
+seed per capture. Every configuration must give the same verdicts; the script fails when not.
+The machine's load average is printed with the figures: other work on the cores depresses ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _corpus import frames  # noqa: E402
+
+from mip6check.model.codec.pcap import PcapWriter  # noqa: E402
+from mip6check.properties.parallel import executor, run_ordered  # noqa: E402
+from mip6check.properties.replay import ReplayOptions, ReplayReport  # noqa: E402
+from mip6check.properties.replay_many import ReplayJob, replay_job  # noqa: E402
+from mip6check.properties.shard import replay_sharded  # noqa: E402
+
+
+def write_capture(path: Path, n: int, seed: int) -> None:
+    with path.open("wb") as f:
+        w = PcapWriter(f)
+        t = 1_000_000_000 * seed
+        for i, frame in enumerate(frames(n, seed)):
+            w.write(frame, time_ns=t + i * 200_000)
+
+
+def verdicts(outcomes: list[object]) -> str:
+    return "\n".join(json.dumps(o.to_json(), sort_keys=True) for o in outcomes)  # type: ignore[attr-defined]
+
+
+def replay_all(
+    files: list[str], workers: int, cluster: str | None = None
+) -> tuple[float, str, int]:
+    opts = ReplayOptions()
+    t0 = time.perf_counter()
+    with executor(workers, cluster) as ex:
+        out = list(run_ordered(ex, replay_job, [ReplayJob(f, opts) for f in files]))
+    dt = time.perf_counter() - t0
+    packets = sum(o.packets for o in out if isinstance(o, ReplayReport))
+    return dt, verdicts(out), packets
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--captures", type=int, default=20)
+    ap.add_argument("--packets", type=int, default=50_000, help="packets per capture")
+    ap.add_argument("--big", type=int, default=1_000_000, help="packets of the sharded capture")
+    ap.add_argument("--no-dask", action="store_true", help="skip the LocalCluster run")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="mip6check-scale-") as tmp:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        files = []
+        for s in range(args.captures):
+            p = work / f"c{s:02d}.pcap"
+            write_capture(p, args.packets, s + 1)
+            files.append(str(p))
+        big = work / "big.pcap"
+        write_capture(big, args.big, 99)
+        print(
+            f"generated {args.captures} x {args.packets} + {args.big} packets in "
+            f"{time.perf_counter() - t0:.0f} s"
+        )
+        print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+
+        rows = []
+        t1, v1, packets = replay_all(files, 1)
+        rows.append(("1 worker (in process)", t1, packets))
+        t2, v2, _ = replay_all(files, 2)
+        assert v2 == v1, "2 workers changed the verdicts"
+        rows.append(("2 local workers", t2, packets))
+        if not args.no_dask:
+            from distributed import LocalCluster
+
+            with LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                memory_limit="1GiB",
+            ) as cluster:
+                td, vd, _ = replay_all(files, 2, cluster.scheduler_address)
+            assert vd == v1, "the Dask cluster changed the verdicts"
+            rows.append(("2-worker Dask LocalCluster", td, packets))
+        print(f"\nreplay of {len(files)} captures, {packets:,} packets")
+        for name, t, n in rows:
+            print(f"  {name:28s} {t:7.1f} s  {n / t:9,.0f} packets/s  {t1 / t:5.2f}x")
+
+        opts = ReplayOptions()
+        t0 = time.perf_counter()
+        with executor(1) as ex:
+            (plain,) = list(run_ordered(ex, replay_job, [ReplayJob(str(big), opts)]))
+        tp = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with executor(2) as ex:
+            sharded = replay_sharded(ex, str(big), opts)
+        ts = time.perf_counter() - t0
+        same = plain.to_json() == sharded.to_json()  # type: ignore[union-attr]
+        print(f"\none capture of {args.big:,} packets")
+        print(f"  unsharded, 1 worker          {tp:7.1f} s")
+        print(
+            f"  --shard-by mn, 2 workers     {ts:7.1f} s  {tp / ts:5.2f}x  "
+            f"verdicts {'identical' if same else 'DIFFERENT'}"
+        )
+        print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+        return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
