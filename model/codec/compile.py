@@ -98,7 +98,7 @@ def value_type(layout: OptionLayout) -> type[Any]:
     for f in layout.fields:
         typ = bool if f.is_flag else bytes if f.is_address else int
         specs.append((f.name, typ | None if f.present_if else typ))
-    specs += [(layout.rest, bytes, dataclasses.field(default=b"")), ("opt_type", int)]
+    specs += [(layout.rest, bytes), ("opt_type", int)]
     return dataclasses.make_dataclass(layout.title.replace(" ", ""), specs, frozen=True, slots=True)
 
 
