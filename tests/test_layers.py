@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 # room -> rooms it must never import
@@ -127,11 +125,6 @@ def test_spec_imports_nothing_of_the_model_it_judges() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replay still calls model.roles.kernel and model.roles.ah; it is being moved onto "
-    "properties/spec (issue 11): remove this mark when it passes",
-)
 def test_replay_imports_nothing_of_the_model_it_judges() -> None:
     bad = _bad_imports("properties/replay", SPEC_SIDE["properties/replay"])
     assert not bad, "\n".join(bad)

@@ -8,17 +8,27 @@ from itertools import product
 
 from mip6check.model.addr import fmt
 from mip6check.model.codec.values import BindingAck, BindingUpdate
-from mip6check.model.roles import kernel
-from mip6check.model.roles.logic import PY
 from mip6check.properties.replay.base import EVERY, INF, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, malformed_seq
 from mip6check.properties.replay.state import Flow, Obligation, SeenBA, SeenBU
+from mip6check.properties.spec.binding_cache import (
+    Check72,
+    Received,
+    Room,
+    asks_delete,
+    check_72,
+    decide,
+)
+from mip6check.properties.spec.home_agent import HomeAgentView
+from mip6check.properties.spec.logic import PY
+from mip6check.properties.spec.mobile_node import BAAction, ba_acceptable, ba_action
+from mip6check.properties.spec.wire import SEQ_MOD, Status, greater, status_accepts
 
 HA_STATUS_PROPERTY = {
-    int(kernel.Status.HOME_REG_NOT_SUPPORTED): "HA-NOT-HA-132",
-    int(kernel.Status.NOT_HOME_SUBNET): "HA-NOT-HOME-133",
-    int(kernel.Status.DHAAD_RESPONSE): "HA-DHAAD-135",
-    int(kernel.Status.BAD_ID_LENGTH): "HA-IDLEN-136",
+    int(Status.HOME_REG_NOT_SUPPORTED): "HA-NOT-HA-132",
+    int(Status.NOT_HOME_SUBNET): "HA-NOT-HOME-133",
+    int(Status.DHAAD_RESPONSE): "HA-DHAAD-135",
+    int(Status.BAD_ID_LENGTH): "HA-IDLEN-136",
 }
 
 
@@ -44,20 +54,19 @@ def _statuses(
     for has_entry, is_ha, on_link, ha_idl, full, evict, create in product(
         has_entry_c, is_ha_c, on_link_c, ha_idl_c, (False, True), (False, True), (True, False)
     ):
-        _, st = kernel.cache_decision(
+        _, st = decide(
             PY,
             h=h,
-            lifetime=lifetime,
-            coa_is_home=coa_is_home,
+            deletion=asks_delete(PY, lifetime, coa_is_home),
             has_entry=has_entry,
-            cache_full=full,
-            any_evictable=evict,
-            is_home_agent=is_ha,
-            home_on_link=on_link,
-            id_length=id_length,
-            ha_id_length=ha_idl,
-            to_anycast=to_anycast,
-            will_create=create,
+            room=Room(full=full, any_evictable=evict, will_create=create),
+            ha=HomeAgentView(
+                to_anycast=to_anycast,
+                is_home_agent=is_ha,
+                home_on_link=on_link,
+                id_length=id_length,
+                ha_id_length=ha_idl,
+            ),
         )
         out.add(int(st))
     return frozenset(out)
@@ -91,21 +100,22 @@ class Acknowledgements(ObserverBase):
         if fl is None:
             return
         chain = fl.chain_first
-        outcome = kernel.ba_outcome(
+        acceptable = ba_acceptable(
             PY,
             self.cfg,
             auth=auth,
             opt_len=opt_len,
+            outstanding=True,
             seq_matches=chain is None or chain.seq == seq,
-            status=status if status is not None else 0,
         )
+        outcome = ba_action(PY, acceptable, status if status is not None else 0)
         if status is None:
-            outcome = int(kernel.BAOutcome.IGNORE)
+            outcome = int(BAAction.IGNORE)
         fl.bas.append(
             SeenBA(self._index, self._t, seq, status if status is not None else -1, outcome)
         )
         fl.unacked.clear()
-        if outcome == int(kernel.BAOutcome.IGNORE):
+        if outcome == int(BAAction.IGNORE):
             short = opt_len < self.cfg.ba_min_length
             fl.invalid_ba = -self._index if short else self._index
         else:
@@ -122,7 +132,7 @@ class Acknowledgements(ObserverBase):
                 last is not None
                 and last.t <= self._t
                 and self._t - last.t < self.cfg.max_update_rate - self.tol
-                and not kernel.seq_greater(PY, last.seq, seq, self.cfg)
+                and not greater(PY, last.seq, seq, self.cfg)
             ):
                 self._flag(
                     "BC-BA-SEQ",
@@ -161,7 +171,7 @@ class Acknowledgements(ObserverBase):
                     (bu.index,),
                 )
             elif f.dst != bu.coa or f.final_dst != bu.home:
-                rejected = status is not None and not kernel.accepted(PY, status)
+                rejected = status is not None and not status_accepts(PY, status)
                 if rejected and fl.known == "present" and f.dst == fl.k_coa:
                     self._flag(
                         "BC-REJECT-NO-CACHE",
@@ -219,8 +229,9 @@ class Acknowledgements(ObserverBase):
         ha_idl: tuple[int, ...],
         to_anycast: bool,
     ) -> frozenset[int]:
-        """Every Status the kernel's cache decision gives over the hidden choices (room in the cache,
-        an evictable entry, the §7.3 MAY to create, and whatever of the receiver is unknown)."""
+        """Every Status the spec's cache decision (§7.3-§7.7, §8.1-§8.3) gives over the hidden
+        choices (room in the cache, an evictable entry, the §7.3 MAY to create, and whatever of the
+        receiver is unknown)."""
         return _statuses(
             bu.h,
             bu.lifetime,
@@ -240,28 +251,28 @@ class Acknowledgements(ObserverBase):
         cfg, r = self.cfg, f.src
         state, eseq = self._entry(fl, bu)
         entries = {"present": [(True, eseq)], "absent": [(False, 0)]}.get(
-            state, [(False, 0), (True, (bu.seq + kernel.SEQ_HALF) % kernel.SEQ_MOD)]
+            state, [(False, 0), (True, (bu.seq + SEQ_MOD // 2) % SEQ_MOD)]
         )
         checks = {
-            kernel.bu_check(
+            check_72(
                 PY,
                 cfg,
-                auth=bu.auth,
-                length_ok=bu.length_ok,
-                has_hao=bu.has_hao,
-                has_entry=he,
-                entry_seq=es,
-                seq=bu.seq,
+                Received(
+                    auth=bu.auth,
+                    length_ok=bu.length_ok,
+                    has_hao=bu.has_hao,
+                    seq=bu.seq,
+                    has_entry=he,
+                    entry_seq=es,
+                ),
             )
             for he, es in entries
         }
-        acc = kernel.accepted(PY, status)
-        valid_possible = (
-            int(kernel.Check.VALID) in checks or int(kernel.Check.EQUAL_SEQ_REACK) in checks
-        )
+        acc = status_accepts(PY, status)
+        valid_possible = int(Check72.PASS) in checks or int(Check72.EQUAL_REACK) in checks
         if not valid_possible:
             (check,) = checks if len(checks) == 1 else (min(checks),)
-            if check == int(kernel.Check.STALE_SEQ) and acc:
+            if check == int(Check72.NOT_GREATER) and acc:
                 pid, why = (
                     "BC-SEQ-MONOTONIC",
                     (
@@ -273,12 +284,10 @@ class Acknowledgements(ObserverBase):
             else:
                 pid = "BC-STALE-IGNORED"
                 why = {
-                    int(kernel.Check.NO_AUTH): "it carried no valid AH or ESP",
-                    int(kernel.Check.NO_HAO): "it carried no Home Address option",
-                    int(kernel.Check.TOO_SHORT): "its Option Length was too short",
-                    int(
-                        kernel.Check.STALE_SEQ
-                    ): f"its Sequence Number {bu.seq} is not greater than "
+                    int(Check72.NO_AUTH): "it carried no valid AH or ESP",
+                    int(Check72.NO_HAO): "it carried no Home Address option",
+                    int(Check72.TOO_SHORT): "its Option Length was too short",
+                    int(Check72.NOT_GREATER): f"its Sequence Number {bu.seq} is not greater than "
                     f"the stored {eseq} (packet {fl.k_ba})",
                 }.get(check, "it failed §7.2")
                 why = f"answered (Status {status}) a Binding Update that §7.2 says to ignore silently: {why}"
@@ -301,14 +310,14 @@ class Acknowledgements(ObserverBase):
                 section="8.1",
             )
         possible = self._statuses(bu, entries, is_ha_c, on_link_c, ha_idl, to_anycast)
-        ok = any(kernel.accepted(PY, s) for s in possible) if acc else status in possible
+        ok = any(status_accepts(PY, s) for s in possible) if acc else status in possible
         if not ok:
-            accepts = any(kernel.accepted(PY, s) for s in possible)
+            accepts = any(status_accepts(PY, s) for s in possible)
             # attribution: a node answering an H BU acts as a home agent; name the rule it broke there
             named = possible
             if bu.h and len(is_ha_c) == 2:
                 named = self._statuses(bu, entries, [True], on_link_c, ha_idl, to_anycast)
-            rejections = sorted(s for s in named if not kernel.accepted(PY, s))
+            rejections = sorted(s for s in named if not status_accepts(PY, s))
             pid = "BC-BA-STATUS"
             if len(rejections) == 1 and (acc or not accepts):
                 x = rejections[0]
@@ -323,14 +332,14 @@ class Acknowledgements(ObserverBase):
                 pid,
                 r,
                 f"Status {status} for the Binding Update in packet {bu.index}; in every state "
-                f"consistent with the capture the model answers with Status in {{{allowed}}}"
+                f"consistent with the capture the draft allows only Status in {{{allowed}}}"
                 + (" (<128 = accepted)" if accepts else ""),
                 (bu.index,),
             )
         if to_anycast:
             self._role(r, "home_agent")
         if not acc:
-            if status == int(kernel.Status.HOME_REG_NOT_SUPPORTED):
+            if status == int(Status.HOME_REG_NOT_SUPPORTED):
                 if len(self.is_ha) < self.o.limits.max_nodes:
                     self.is_ha.setdefault(r, False)
             return
@@ -339,7 +348,7 @@ class Acknowledgements(ObserverBase):
             if r in self.is_ha or len(self.is_ha) < self.o.limits.max_nodes:
                 self.is_ha[r] = True
             self._role(r, "home_agent")
-        if kernel.wants_delete(PY, bu.lifetime, bu.coa == bu.home):
+        if asks_delete(PY, bu.lifetime, bu.coa == bu.home):
             fl.known = "absent"
             if self.reg.get(bu.home) is fl:
                 del self.reg[bu.home]

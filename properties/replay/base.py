@@ -8,15 +8,16 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from mip6check.model.addr import Addr, Prefix, fmt, home_agents_anycast, is_link_local, is_multicast
-from mip6check.model.roles import kernel
-from mip6check.model.roles.logic import PY
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.replay.options import ReplayOptions
 from mip6check.properties.replay.sa import KeyRing
 from mip6check.properties.replay.state import Flow, Obligation, SeenBU
+from mip6check.properties.spec.binding_cache import evictable
+from mip6check.properties.spec.logic import PY
+from mip6check.properties.spec.wire import INFINITE
 from mip6check.properties.verdict import Violation
 
-INF = kernel.INFINITE_LIFETIME
+INF = INFINITE
 EVERY = (
     "; every explanation consistent with the capture (an unseen Binding Update, expiry, cache "
     "replacement) is excluded"
@@ -198,7 +199,7 @@ class ObserverBase:
         if fl.known == "present":
             if fl.k_expiry is not None and bu.t >= fl.k_expiry - self.tol:
                 return "unknown", 0
-            if kernel.is_evictable(PY, fl.k_home_reg) and self.o.topology.cache_capacity is None:
+            if evictable(PY, fl.k_home_reg) and self.o.topology.cache_capacity is None:
                 return "unknown", 0
             assert fl.k_seq is not None
             return "present", fl.k_seq

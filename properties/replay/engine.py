@@ -1,5 +1,5 @@
 """The replay loop: stream a capture record by record (constant memory), decode each with the shared
-codec, and feed the observers (§4-§10 as the kernel decides them).
+codec, and feed the observers (§4-§10 as the spec in properties/spec defines them).
 
 Accounting (cli-contract.md): every record is a packet; `packets == decoded + undecodable`. A record
 the link layer shows is not IPv6 counts as decoded (and also in `not_ipv6`); a record the reader could

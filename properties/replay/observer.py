@@ -1,7 +1,8 @@
 """Observer-mode replay: what each node must, may and must not do, judged from the packets alone.
 
-Every judgement the model makes is taken from `model.roles.kernel` with the concrete logic `PY`
-(sequence order, §7.2 tests, the cache decision and its Status, back-off, rate limits, BA outcome).
+Every judgement is the spec's (`properties.spec` with the concrete logic `PY`: sequence order, the
+§7.2 tests, the cache decision and its Status, back-off, rate limits, §9.10 acceptability), never the
+model's: nothing here imports `model.roles`, so a fault planted in the model cannot blind replay.
 This module only decides *what is known*: a capture may start mid-session, miss packets, or show one
 link only, so hidden state stays unknown, and a violation is reported only when every explanation that
 is consistent with the capture breaks the rule.
@@ -29,14 +30,14 @@ from mip6check.model.codec.values import (
     ParamProblem,
     RouterSolicitation,
 )
-from mip6check.model.roles import kernel
-from mip6check.model.roles.logic import PY
 from mip6check.properties.replay.acks import Acknowledgements
 from mip6check.properties.replay.facts import PacketFacts, facts_of, no_payload
 from mip6check.properties.replay.interception import Interception
 from mip6check.properties.replay.routing import Routing
 from mip6check.properties.replay.state import Obligation
 from mip6check.properties.replay.updates import BindingUpdates
+from mip6check.properties.spec.logic import PY
+from mip6check.properties.spec.wire import status_accepts
 
 # upper layers the packet loop dispatches on (exact codec types; anything else needs no handler)
 UPPER_KIND: dict[type, int] = {
@@ -258,7 +259,7 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
                     else "Binding Acknowledgement whose AH ICV does not verify with the --sa key",
                     section="5.2",
                 )
-        if ba is not None and not kernel.accepted(PY, ba.status) and not no_payload(f):
+        if ba is not None and not status_accepts(PY, ba.status) and not no_payload(f):
             self._flag(
                 "W-BA-REJECT-NOPAYLOAD",
                 f.src,

@@ -2,8 +2,8 @@
 
 Without keys, "AH or ESP present" is the §7.2 authentication test (model.config.AuthMode.PRESENCE).
 With a key for the packet's (effective source, final destination) pair (either direction), the AH ICV
-must verify: HMAC-MD5-96 or HMAC-SHA1-96 over the immutable fields, computed by model.roles.ah
-(`normalise`: mutable fields and option data zeroed, Routing header in its final form). ESP with NULL
+must verify: HMAC-MD5-96 or HMAC-SHA1-96 over the immutable fields (`normalise` here, RFC 2402 §3.3.3:
+mutable fields and option data zeroed, Routing header in its final form), written apart from the model. ESP with NULL
 encryption (RFC 2410) is opened: its ICV is checked and its headers become visible to the observers.
 
 File format, TOML:
@@ -34,8 +34,19 @@ from typing import TYPE_CHECKING
 
 from mip6check.model.addr import Addr
 from mip6check.model.codec import DecodeError, decode_packet
-from mip6check.model.codec.values import AH, ESP, IPv6Packet, Profile
-from mip6check.model.roles import ah as ahmod
+from mip6check.model.codec.values import (
+    AH,
+    ESP,
+    DestOptions,
+    ExtHeader,
+    HomeAddress,
+    HopByHop,
+    IPv6Packet,
+    Option,
+    Profile,
+    Routing0,
+    UnknownOption,
+)
 
 if TYPE_CHECKING:
     from mip6check.properties.replay.facts import PacketFacts
@@ -146,11 +157,11 @@ class KeyRing:
         if not self._k:
             return None
         if self._spi:
-            h = ahmod.find_ah(pkt)
+            h = _find_ah(pkt)
             spi = h.spi if h is not None else getattr(pkt.payload, "spi", None)
             if spi is not None and spi in self._spi:
                 return self._spi[spi]
-        src, dst = ahmod.endpoints(pkt)
+        src, dst = _endpoints(pkt)
         return self._k.get((src, dst)) or self._k.get((pkt.src, pkt.dst))
 
     def check(self, pkt: IPv6Packet, f: PacketFacts, encode: Callable[[IPv6Packet], bytes]) -> bool:
@@ -158,7 +169,7 @@ class KeyRing:
         sa = self._lookup(pkt)
         if sa is None:
             return f.auth
-        h = ahmod.find_ah(pkt)
+        h = _find_ah(pkt)
         if h is not None:
             return verify_ah(pkt, h, sa, encode)
         if isinstance(pkt.payload, ESP):
@@ -188,11 +199,72 @@ class KeyRing:
 def verify_ah(
     pkt: IPv6Packet, h: AH, sa: SecurityAssociation, encode: Callable[[IPv6Packet], bytes]
 ) -> bool:
-    """HMAC-MD5-96 / HMAC-SHA1-96 over the immutable fields (model.roles.ah.normalise)."""
+    """HMAC-MD5-96 / HMAC-SHA1-96 over the immutable fields (`normalise`)."""
     sized = AH(h.spi, h.seq, bytes(len(h.icv)), h.reserved)
     pre = replace(pkt, headers=tuple(sized if x is h else x for x in pkt.headers))
-    mac = hmac.new(sa.key, encode(ahmod.normalise(pre)), ALGORITHMS[sa.algorithm]).digest()
+    mac = hmac.new(sa.key, encode(normalise(pre)), ALGORITHMS[sa.algorithm]).digest()
     return hmac.compare_digest(mac[:ICV_LEN], h.icv[:ICV_LEN]) and len(h.icv) >= ICV_LEN
+
+
+def _find_ah(pkt: IPv6Packet) -> AH | None:
+    for h in pkt.headers:
+        if type(h) is AH:
+            return h
+    return None
+
+
+def _endpoints(pkt: IPv6Packet) -> tuple[Addr, Addr]:
+    """(effective source, final destination) that select the association: the Home Address option's
+    address if any (§7.1), the last Routing header address when segments remain."""
+    src, dst = pkt.src, pkt.dst
+    for h in pkt.headers:
+        if type(h) is Routing0 and h.segments_left and h.addresses:
+            dst = h.addresses[-1]
+        elif type(h) is DestOptions:
+            for o in h.options:
+                if type(o) is HomeAddress:
+                    src = o.home_address
+    return src, dst
+
+
+def _zero_mutable(opts: tuple[Option, ...]) -> tuple[Option, ...]:
+    """RFC 2402 §3.3.3.1.1: the data of an option whose change bit (0x20 of the type) is set counts as
+    zeros; every option this codec knows has it clear."""
+    return tuple(
+        UnknownOption(o.opt_type, bytes(len(o.data)))
+        if type(o) is UnknownOption and o.opt_type & 0x20
+        else o
+        for o in opts
+    )
+
+
+def _rh0_final_form(rh: Routing0, dst: bytes) -> tuple[Routing0, bytes]:
+    """RFC 2402 §3.3.3.1.2: a Type 0 Routing header and the destination as the final node sees them
+    (every address swapped through, Segments Left 0)."""
+    n = len(rh.addresses)
+    k = max(0, min(n, n - rh.segments_left))
+    full = rh.addresses[:k] + (dst,) + rh.addresses[k:]
+    return Routing0(0, full[:-1], rh.reserved, rh.bitmap), full[-1]
+
+
+def normalise(pkt: IPv6Packet) -> IPv6Packet:
+    """The AH ICV input (RFC 2402 §3.3.3): Class, Flow Label and Hop Limit zero, the ICV zero, mutable
+    option data zero, a Type 0 Routing header in its final form."""
+    dst = pkt.dst
+    hs: list[ExtHeader] = []
+    for h in pkt.headers:
+        if type(h) is Routing0:
+            rh, dst = _rh0_final_form(h, dst)
+            hs.append(rh)
+        elif type(h) is AH:
+            hs.append(AH(h.spi, h.seq, bytes(len(h.icv)), h.reserved))
+        elif type(h) is HopByHop:
+            hs.append(HopByHop(_zero_mutable(h.options)))
+        elif type(h) is DestOptions:
+            hs.append(DestOptions(_zero_mutable(h.options)))
+        else:
+            hs.append(h)
+    return IPv6Packet(pkt.src, dst, tuple(hs), pkt.payload, 0, 0, 0)
 
 
 def esp_icv_ok(esp: ESP, sa: SecurityAssociation) -> bool:

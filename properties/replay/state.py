@@ -36,7 +36,7 @@ class SeenBU:
 
 @dataclass(frozen=True, slots=True)
 class SeenBA:
-    """One observed Binding Acknowledgement (§5.2); `outcome` is kernel.BAOutcome as §9.10 judges it."""
+    """One observed Binding Acknowledgement (§5.2); `outcome` is the spec's BAAction as §9.10 judges it."""
 
     index: int
     t: int

@@ -6,11 +6,12 @@ from __future__ import annotations
 from mip6check.model.addr import fmt
 from mip6check.model.codec.values import BindingUpdate
 from mip6check.model.config import RateScope
-from mip6check.model.roles import kernel
-from mip6check.model.roles.logic import PY
 from mip6check.properties.replay.base import INF, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, malformed_seq
 from mip6check.properties.replay.state import Flow, Obligation, SeenBU
+from mip6check.properties.spec.logic import PY
+from mip6check.properties.spec.mobile_node import BAAction, may_retransmit, next_timeout, rate_ok
+from mip6check.properties.spec.wire import SEQ_MOD, greater
 
 
 class BindingUpdates(ObserverBase):
@@ -152,7 +153,7 @@ class BindingUpdates(ObserverBase):
         same_coa = sb.coa == prev.coa
         # §9.8 rate limits (B14): observed gaps only shrink if BUs are missing; fast_count is a lower bound
         fast = fl.fast_count if same_coa else 0
-        if not kernel.rate_ok(PY, sb.t + tol, prev.t, fast, cfg):
+        if not rate_ok(PY, sb.t + tol, prev.t, fast, cfg):
             if gap < cfg.max_update_rate - tol:
                 self._flag(
                     "MN-RATE-LIMIT",
@@ -187,8 +188,8 @@ class BindingUpdates(ObserverBase):
                 )
                 self._new_chain(fl, sb, exact=True)
             return
-        if kernel.seq_greater(PY, sb.seq, prev.seq, cfg):
-            if (prev.seq + 1) % kernel.SEQ_MOD != sb.seq:
+        if greater(PY, sb.seq, prev.seq, cfg):
+            if (prev.seq + 1) % SEQ_MOD != sb.seq:
                 fl.gap = True
             if same and prev.a and self._looks_like_retx(fl, sb, prev, gap):
                 self._flag(
@@ -203,7 +204,7 @@ class BindingUpdates(ObserverBase):
             return
         # not greater: only a reset Binding Update List entry or hidden BUs explain it
         if not self._seq_reset_explained(fl, sb, prev):
-            d = (sb.seq - prev.seq) % kernel.SEQ_MOD
+            d = (sb.seq - prev.seq) % SEQ_MOD
             self._flag(
                 "MN-SEQ-INCREASE",
                 node,
@@ -222,7 +223,7 @@ class BindingUpdates(ObserverBase):
         if prev.lifetime != INF and sb.t >= prev.t + prev.lifetime * 1000 - tol:
             return True
         for a in fl.bas:
-            if a.t >= prev.t and a.outcome == int(kernel.BAOutcome.REJECTED):
+            if a.t >= prev.t and a.outcome == int(BAAction.REJECTED):
                 return True  # §9.10: a rejection deleted the entry (C6: may restart anywhere)
         if not fl.gap:
             return False
@@ -247,11 +248,7 @@ class BindingUpdates(ObserverBase):
         while iv <= self.cfg.max_bindack_timeout:
             if abs(gap - iv) <= self.tol:
                 return True
-            iv = (
-                kernel.next_retx_interval(PY, iv, self.cfg)
-                if iv < self.cfg.max_bindack_timeout
-                else iv + 1
-            )
+            iv = next_timeout(PY, iv, self.cfg) if iv < self.cfg.max_bindack_timeout else iv + 1
         return False
 
     def _new_chain(self, fl: Flow, sb: SeenBU, *, exact: bool) -> None:
@@ -267,14 +264,10 @@ class BindingUpdates(ObserverBase):
         fl.copies += 1
         ack = None
         for a in fl.bas:
-            if a.seq == sb.seq and a.t >= first.t and a.outcome != int(kernel.BAOutcome.IGNORE):
+            if a.seq == sb.seq and a.t >= first.t and a.outcome != int(BAAction.IGNORE):
                 ack = a
         if ack is not None and not cfg.seq_equal_ack and self._on_schedule(fl, first, sb, gap):
-            pid = (
-                "MN-BA-ACCEPTED"
-                if ack.outcome == int(kernel.BAOutcome.ACCEPTED)
-                else "MN-BA-REJECTED"
-            )
+            pid = "MN-BA-ACCEPTED" if ack.outcome == int(BAAction.ACCEPTED) else "MN-BA-REJECTED"
             self._flag(
                 pid,
                 node,
@@ -292,7 +285,7 @@ class BindingUpdates(ObserverBase):
                 f"after packet {prev.index}; the §9.7 timeout was at least {expected / 1000:g} s",
                 (first.index, prev.index),
             )
-        elif not kernel.retx_continues(PY, expected, sb.h, cfg) and fl.copies > 1:
+        elif not may_retransmit(PY, expected, sb.h, cfg) and fl.copies > 1:
             self._flag(
                 "MN-CN-RETX-STOP",
                 node,
@@ -304,7 +297,7 @@ class BindingUpdates(ObserverBase):
         if gap > expected + expected // 2 + tol:
             fl.exact = False
             fl.gap = True
-        fl.interval = kernel.next_retx_interval(PY, expected, cfg)
+        fl.interval = next_timeout(PY, expected, cfg)
 
     def _on_schedule(self, fl: Flow, first: SeenBU, sb: SeenBU, gap: int) -> bool:
         """Was this copy sent at a §9.7 retransmission time? A byte-identical copy at any other time is
@@ -317,14 +310,14 @@ class BindingUpdates(ObserverBase):
                 at += iv
                 if abs(elapsed - at) <= tol:
                     return True
-                iv = kernel.next_retx_interval(PY, iv, cfg)
+                iv = next_timeout(PY, iv, cfg)
             return False
         while iv <= cfg.max_bindack_timeout:
             if abs(gap - iv) <= tol:
                 return True
             if iv >= cfg.max_bindack_timeout:
                 break
-            iv = kernel.next_retx_interval(PY, iv, cfg)
+            iv = next_timeout(PY, iv, cfg)
         return False
 
     def _same_ha_first(self, fl: Flow, sb: SeenBU) -> None:
