@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import HealthCheck, Phase, Verbosity, settings, target
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
@@ -37,9 +37,8 @@ from hypothesis.stateful import (
 
 from mip6check.model.addr import Addr, Prefix
 from mip6check.model.dsl import ast as A
-from mip6check.model.roles.events import (
-    NodeSnapshot,
-)
+from mip6check.model.net import Kind
+from mip6check.model.roles.events import BindingUpdateSent, NodeSnapshot
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.explore import strategies as S
 from mip6check.properties.explore.coverage import JUDGED, Coverage
@@ -143,6 +142,7 @@ class MobilityMachine(RuleBasedStateMachine):
         self.judge: Judge | None = None
         self._flow = 0
         self.renumbered = True  # set False once the network is built
+        self.setup = S.Setup()
 
     # ------------------------------------------------------------ plumbing
 
@@ -210,6 +210,7 @@ class MobilityMachine(RuleBasedStateMachine):
 
     @initialize(setup=S.setups)
     def build(self, setup: S.Setup) -> None:
+        self.setup = setup
         self.head = S.topology(setup)
         self.world = self._rec().make_world(self.head, None)
         self.judge = Judge(self.head, self.world, self._rec().only)
@@ -368,10 +369,7 @@ class MobilityMachine(RuleBasedStateMachine):
         replay-like sequence numbers, short Option Length, C bit with Length 16, missing HAO."""
         assert self.world is not None
         mn = data.draw(st.sampled_from(self.mns), label="mn")
-        kind = data.draw(
-            st.sampled_from(("stale", "forged", "no-auth", "short", "c-len-16", "no-hao", "spoof")),
-            label="kind",
-        )
+        kind = data.draw(st.sampled_from(self.setup.bu_kinds), label="kind")
         # forged and malformed updates claim a home address no mobile node holds (a cache entry the
         # fills made, or an off-link one), so that the observers judge the receiver without taking
         # them for the mobile node's own; stale and spoofed ones claim the mobile node's home
@@ -418,7 +416,7 @@ class MobilityMachine(RuleBasedStateMachine):
         peer = data.draw(st.sampled_from(("HA", "CN")), label="from")
         seq = data.draw(S.seq_near(self._mn_seq(mn, self.world.address(peer))), label="seq")
         status = data.draw(S.ba_statuses, label="status")
-        kind = data.draw(st.sampled_from(("keyed", "forged", "no-auth", "short")), label="kind")
+        kind = data.draw(st.sampled_from(self.setup.ba_kinds), label="kind")
         kw: dict[str, Any] = {}
         if kind == "forged":
             kw["key"] = "attacker guess"
@@ -458,6 +456,35 @@ class MobilityMachine(RuleBasedStateMachine):
             if ln is not None:
                 return ln
         return S.HOME_LINK
+
+    # ------------------------------------------------------------ search targets
+
+    def teardown(self) -> None:
+        """Steer generation (`hypothesis.target`) toward the edges the draft's rules turn on: long
+        retransmission runs (§9.7 back-off, §9.8 slow rate), Sequence Numbers at the 2^16 wrap
+        (§4.3), full Binding Caches (§7.7) and entries about to expire."""
+        if self.world is None:
+            return
+        net = self.world.net
+        retx = sum(
+            1
+            for r in net.log.records
+            if r.kind is Kind.EVENT
+            and isinstance(r.event, BindingUpdateSent)
+            and r.event.retransmission
+        )
+        target(float(retx), label="retransmissions")
+        snaps = net.log.snapshots(net.now)
+        seqs = [b.seq for s in snaps.values() for b in s.bul]
+        target(float(max((x for x in seqs if x >= 0xF000), default=0)), label="seq near 2^16")
+        target(float(max((len(s.binding_cache) for s in snaps.values()), default=0)), label="cache")
+        left = [
+            e.expiry - net.now
+            for s in snaps.values()
+            for e in s.binding_cache
+            if e.expiry is not None and e.expiry >= net.now
+        ]
+        target(-float(min(left, default=MAX_TIME)), label="entry about to expire")
 
     # ------------------------------------------------------------ the invariants
 

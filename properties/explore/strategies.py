@@ -41,6 +41,12 @@ KEYS = (("MN", "HA", "mn-ha secret"), ("MN", "CN", "mn-cn secret"), ("MN2", "HA"
 ATTACKER_LINK = "LA"
 
 
+BU_KINDS = ("stale", "forged", "no-auth", "short", "c-len-16", "no-hao", "spoof")
+"""Binding Updates the attacker injects (properties/explore/machines.py `inject_bu`)."""
+BA_KINDS = ("keyed", "forged", "no-auth", "short")
+"""Binding Acknowledgements injected toward a mobile node (`inject_ba`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Setup:
     """The per-run choices of the network: how many foreign links, who is there, capacities, one link's
@@ -59,6 +65,9 @@ class Setup:
     verify_auth: bool = False  # AuthMode.VERIFY: AH ICVs are checked with the scenario's keys
     seq_half_accept: bool = False
     seed: int = 0
+    # swarm testing: each run injects only some kinds, so a rare kind is drawn often in some runs
+    bu_kinds: tuple[str, ...] = BU_KINDS
+    ba_kinds: tuple[str, ...] = BA_KINDS
 
 
 setups = st.builds(
@@ -76,6 +85,8 @@ setups = st.builds(
     verify_auth=st.booleans(),
     seq_half_accept=st.booleans(),
     seed=st.integers(0, 3),
+    bu_kinds=st.lists(st.sampled_from(BU_KINDS), min_size=1, max_size=3, unique=True).map(tuple),
+    ba_kinds=st.lists(st.sampled_from(BA_KINDS), min_size=1, max_size=2, unique=True).map(tuple),
 )
 """Network setups; the simplest (shrunk) one is two foreign links, no impairments, default reading."""
 
