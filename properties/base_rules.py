@@ -148,7 +148,12 @@ def ipv6_errors(
         sent = errors.get(d.node, [])
         if sum(d.time - 1000 < tt <= d.time for tt, _ in sent) >= deadlines.icmp_error_burst:
             continue  # RFC 2463 §2.4 (f): rate limited
-        window = [e for tt, e in sent if d.time <= tt <= d.time + bound and e.dst == d.pkt.src]
+        data = encode_packet(d.pkt)
+        window = [
+            e
+            for tt, e in sent
+            if d.time <= tt <= d.time + bound and e.dst == d.pkt.src and _invoked_by(e, data)
+        ]
         kind = ParamProblem if d.pointer is not None else DestUnreachable
         same = [e for e in window if isinstance(e.payload, kind) and e.payload.code == d.code]
         if d.pointer is not None and same:
@@ -191,6 +196,30 @@ def _unrecognised(pkt: IPv6Packet) -> bool:
     from mip6check.properties.spec.ipv6 import unrecognised_next_header
 
     return unrecognised_next_header(pkt)
+
+
+def _invoked_by(err: IPv6Packet, data: bytes) -> bool:
+    """The error carries this packet: same source, same octets from the upper layer on (a node may
+    have swapped the destination and a Routing header address before it refused the packet)."""
+    inv = err.payload.invoking if isinstance(err.payload, ParamProblem | DestUnreachable) else b""
+    if inv[8:24] != data[8:24]:
+        return False
+    exts, _ = field_offsets(data)
+    upper = 40 if not exts else _end_of(data, exts[-1])
+    return (
+        inv[upper:] == data[upper : len(inv)]
+        if len(inv) < len(data)
+        else inv[upper:] == data[upper:]
+    )
+
+
+def _end_of(data: bytes, ext: tuple[int, int]) -> int:
+    nh, off = ext
+    if nh == 44:
+        return off + 8
+    if nh == 51:
+        return off + (data[off + 1] + 2) * 4
+    return off + (data[off + 1] + 1) * 8
 
 
 def _why(d: _Due) -> str:

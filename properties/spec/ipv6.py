@@ -63,8 +63,10 @@ class RhHop:
 def rh0_hop(rh: Routing0) -> RhHop:
     """[5] §4.4 at the current destination: with Segments Left 0 nothing; then Hdr Ext Len (odd or
     above 46: the decoder gives the addresses, two units each), then Segments Left against the count;
-    else the next address i and bit[i] of the Strict/Loose map (bits numbered 0 to 23 left to right,
-    bit 0 being the hop to the IPv6 header's first destination), as RFC 1883's algorithm reads."""
+    else the next address i and whether it must be a neighbor. The Strict/Loose map (bits 0 to 23,
+    left to right) is read two ways by the era's text: the field's description gives address k bit
+    k-1, the processing algorithm tests bit[i]. `strict` is set only where both readings agree, so
+    no judge charges a node for the reading it did not take (a named switch is still owed)."""
     if rh.segments_left == 0:
         return RhHop(RhError.NONE)
     n = len(rh.addresses)
@@ -73,7 +75,9 @@ def rh0_hop(rh: Routing0) -> RhHop:
     if rh.segments_left > n:
         return RhHop(RhError.SEGMENTS_LEFT)
     i = n - rh.segments_left + 1
-    strict = bool((rh.bitmap >> (23 - i)) & 1)
+    by_field = bool((rh.bitmap >> (24 - i)) & 1)  # address i <-> bit i-1 (the field's description)
+    by_algorithm = i < 24 and bool((rh.bitmap >> (23 - i)) & 1)  # bit[i] (the algorithm)
+    strict = by_field and by_algorithm
     return RhHop(RhError.NONE, rh.addresses[i - 1], strict)
 
 

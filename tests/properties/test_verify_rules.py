@@ -75,8 +75,11 @@ def test_rh0_hop_follows_the_ipv6_specification() -> None:
     assert rh0_hop(Routing0(24, many)).error is RhError.HDR_EXT_LEN
     assert rh0_hop(Routing0(0, many)).error is RhError.NONE  # Segments Left 0: next header
     assert rh0_hop(Routing0(3, many[:2])).error is RhError.SEGMENTS_LEFT
-    hop = rh0_hop(Routing0(2, many[:2], 0, 0x400000))  # bit 1: address 1 must be a neighbor
+    hop = rh0_hop(Routing0(2, many[:2], 0, 0xC00000))  # bits 0 and 1: strict in both readings
     assert hop.next_address == many[0] and hop.strict
-    assert not rh0_hop(Routing0(2, many[:2], 0, 0x800000)).strict  # bit 0: the first hop's
+    assert not rh0_hop(Routing0(2, many[:2], 0, 0x400000)).strict  # bit[i] only (the algorithm)
+    assert not rh0_hop(Routing0(2, many[:2], 0, 0x800000)).strict  # bit i-1 only (the field)
     assert reaches_upper_layer(IPv6Packet(many[0], many[1], (), UDP(1, 2)))
-    assert not reaches_upper_layer(IPv6Packet(many[0], many[1], (Routing0(1, many[:1]),), UDP(1, 2)))
+    assert not reaches_upper_layer(
+        IPv6Packet(many[0], many[1], (Routing0(1, many[:1]),), UDP(1, 2))
+    )
