@@ -17,7 +17,9 @@ from pathlib import Path
 
 from mip6check.cli.main import fail, os_problem
 from mip6check.cli.switches import add_switch_arguments, config_from_args
+from mip6check.cli.workers import add_worker_arguments, open_executor, worker_count
 from mip6check.properties.catalog import UnknownPropertyError
+from mip6check.properties.parallel import ClusterError, cluster_address
 from mip6check.properties.report import junit, sarif
 from mip6check.properties.verdict import Result, Status
 from mip6check.properties.verify import (
@@ -89,6 +91,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="leave out wall-clock times, so the same seed gives byte-identical output",
     )
+    add_worker_arguments(p, "engines")
     add_switch_arguments(p)
 
 
@@ -225,7 +228,13 @@ def run(args: argparse.Namespace) -> int:
         run_wall_s=args.watchdog,
     )
     try:
-        results = run_verify(opts, progress)
+        if worker_count(args) == 1 and not cluster_address(args.cluster):
+            results = run_verify(opts, progress)
+        else:
+            with open_executor(args) as ex:
+                results = run_verify(opts, progress, ex)
+    except (ValueError, ClusterError) as e:
+        return fail(f"verify: {e}")
     except Interrupted as stop:  # a partial report, marked so, and exit 130: never "passed"
         if live:
             print("\r\x1b[K", end="", file=sys.stderr)

@@ -13,11 +13,13 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mip6check.model.config import DEFAULT, Config
 from mip6check.properties.catalog import CATALOG, get
+from mip6check.properties.parallel import run_ordered
 from mip6check.properties.verdict import Result, Status
 from mip6check.properties.watchdog import BudgetExceeded, crash_line, crash_text, wall_clock
 
@@ -94,27 +96,66 @@ def select(ids: Sequence[str]) -> frozenset[str] | None:
     return frozenset(ids) if ids else None
 
 
-def run_verify(opts: VerifyOptions, progress: Progress = lambda _msg: None) -> list[Result]:
-    """Every selected engine, then one `unknown` result for each selected row that none of them checked."""
+def _quiet(_msg: str) -> None:
+    pass
+
+
+def run_engine(
+    name: str, module: str, opts: VerifyOptions, progress: Progress = _quiet
+) -> list[Result]:
+    """One engine's results on the selected rows (`timeout`/`error` on every row it covers when it
+    outlives its watchdog or raises). A plain function of picklable values: it runs in a worker too."""
+    engine = importlib.import_module(module)
+    try:
+        with wall_clock(_engine_bound(opts), f"{name} engine"):
+            return [r for r in engine.verify_engine(opts, progress) if opts.wants(r.property)]
+    except BudgetExceeded as e:
+        return _stopped(name, engine, opts, Status.TIMEOUT, str(e), None)
+    except Exception as e:  # noqa: BLE001 - out of the model (or an engine): a failure, shown
+        detail = f"{name} engine stopped: the model raised {crash_line(e)}"
+        return _stopped(name, engine, opts, Status.ERROR, detail, crash_text(e))
+
+
+def _engine_job(job: tuple[str, str, VerifyOptions]) -> list[Result]:
+    return run_engine(*job)
+
+
+def run_verify(
+    opts: VerifyOptions,
+    progress: Progress = _quiet,
+    executor: Executor | None = None,
+) -> list[Result]:
+    """Every selected engine, then one `unknown` result for each selected row that none of them checked.
+
+    With an `executor` (properties/parallel.py) the engines run side by side in its workers; results
+    are taken in ENGINES order, so the report is the same as a serial run's."""
     results: list[Result] = []
-    for name, module in ENGINES:
-        if name not in opts.engines:
-            continue
-        progress(f"{name}: starting")
+    chosen = [(name, module) for name, module in ENGINES if name in opts.engines]
+    if executor is None:
+        for name, module in chosen:
+            progress(f"{name}: starting")
+            started = time.monotonic()
+            try:
+                found = run_engine(name, module, opts, progress)
+            except KeyboardInterrupt:
+                raise Interrupted(_partial(results, name, opts)) from None
+            results.extend(found)
+            progress(f"{name}: {len(found)} results in {time.monotonic() - started:.1f}s")
+    else:
         started = time.monotonic()
-        engine = importlib.import_module(module)
+        progress(f"{', '.join(n for n, _ in chosen)}: started side by side")
+        jobs = [(name, module, opts) for name, module in chosen]
+
+        def done(i: int, found: list[Result]) -> None:
+            progress(f"{chosen[i][0]}: {len(found)} results at {time.monotonic() - started:.1f}s")
+
+        k = 0
         try:
-            with wall_clock(_engine_bound(opts), f"{name} engine"):
-                found = [r for r in engine.verify_engine(opts, progress) if opts.wants(r.property)]
+            for found in run_ordered(executor, _engine_job, jobs, done):
+                results.extend(found)
+                k += 1
         except KeyboardInterrupt:
-            raise Interrupted(_partial(results, name, opts)) from None
-        except BudgetExceeded as e:
-            found = _stopped(name, engine, opts, Status.TIMEOUT, str(e), None)
-        except Exception as e:  # noqa: BLE001 - out of the model (or an engine): a failure, shown
-            detail = f"{name} engine stopped: the model raised {crash_line(e)}"
-            found = _stopped(name, engine, opts, Status.ERROR, detail, crash_text(e))
-        results.extend(found)
-        progress(f"{name}: {len(found)} results in {time.monotonic() - started:.1f}s")
+            raise Interrupted(_partial(results, chosen[k][0], opts)) from None
     checked = {r.property for r in results}
     for pid in CATALOG:
         if opts.wants(pid) and pid not in checked:
