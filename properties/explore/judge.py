@@ -49,7 +49,6 @@ class Judge:
         self._fed_at: dict[object, int] = {}
         self._frame_of: dict[int, int] = {}  # observer packet number -> capture frame (1-based)
         self._sent_at: dict[object, int] = {}  # packet key -> when its originator last sent it
-        self._clock = 0  # the latest time given to the observers
 
     def frame(self, v: Violation) -> int | None:
         """The capture frame (1-based, as `decode` and `replay` count) an observer's verdict is about;
@@ -84,8 +83,7 @@ class Judge:
                 self._frame_of[self._packets] = r.frame + 1
                 if cov is not None:
                     cov.packet(pkt)
-                self._clock = max(self._clock, r.time)
-                obs.packet(self._packets, self._clock * 1_000_000, pkt)
+                obs.packet(self._packets, r.time * 1_000_000, pkt)
             elif r.kind is Kind.TX and isinstance(r.event, Transmit):
                 pkt = r.event.packet
                 if pkt.dst[0] != 0xFF:
@@ -109,8 +107,7 @@ class Judge:
                     self._frame_of[self._packets] = r.frame + 1
                 if cov is not None:
                     cov.packet(pkt)
-                self._clock = max(self._clock, r.time)
-                obs.packet(self._packets, self._clock * 1_000_000, pkt)
+                obs.packet(self._packets, r.time * 1_000_000, pkt)
             elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet):
                 pkt = r.event
                 key = packet_key(pkt)
@@ -148,12 +145,11 @@ class Judge:
                     self._injected_packets.add(self._packets)
                 if cov is not None:
                     cov.packet(pkt)
-                # at the time its sender put it on the wire, as a capture beside the sender shows it
-                # (link delay and reordering are no part of the sender's timing, §9.7, §9.8); never
-                # earlier than a packet already judged, so the observers' clock only goes forward
-                sent = self._sent_at.get(key, r.time)
-                self._clock = max(self._clock, min(sent, r.time))
-                obs.packet(self._packets, self._clock * 1_000_000, pkt)
+                # at the time its sender put it on the wire, as a capture beside the sender shows it:
+                # link delay, reordering and a router's queue (neighbour discovery) are no part of
+                # the sender's timing (§9.7, §9.8)
+                sent = min(self._sent_at.get(key, r.time), r.time)
+                obs.packet(self._packets, sent * 1_000_000, pkt)
         self._fed = len(recs)
         self.monitors.check_state(net.now, net.log.snapshots(net.now))
         found = list(self.monitors.violations)
