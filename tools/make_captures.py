@@ -643,6 +643,13 @@ def ha_adds_rh(c: Capture) -> None:
     c.expect("HA-NO-RH-FOR-INTERCEPTED", i)
 
 
+@capture("fault", "Home Address option with two octets of extension (Option Length 18; §5.4: 16)")
+def hao_with_extension(c: Capture) -> None:
+    p = udp(COA1, CN, 1)
+    i = c.at(0, IPv6Packet(COA1, CN, (dest_options(HomeAddress(HOME, b"\x00\x00")),), p.payload))
+    c.expect("W-HAO-LEN", i)
+
+
 @capture(
     "conforming",
     "the correspondent sends one payload twice: to the home address (tunnelled), then with a Routing "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from itertools import product
+from typing import ClassVar
 
 from mip6check.model.addr import fmt
 from mip6check.model.codec.values import BindingAck, BindingUpdate
@@ -74,6 +75,24 @@ def _statuses(
 
 class Acknowledgements(ObserverBase):
     """BC-*, HA-* Status rules and W-BA-VIA-RH, judged at each Binding Acknowledgement."""
+
+    JUDGES: ClassVar[tuple[str, ...]] = (
+        "W-BU-MINLEN",
+        "W-BA-VIA-RH",
+        "W-UNKNOWN-OPT-11X",
+        "BC-SEQ-MONOTONIC",
+        "BC-STALE-IGNORED",
+        "BC-HOMEREG-FULL-131",
+        "BC-BA-STATUS",
+        "BC-BA-SEQ",
+        "BC-REJECT-NO-CACHE",
+        "HA-NOT-HA-132",
+        "HA-NOT-HOME-133",
+        "HA-IDLEN-136",
+        "HA-DHAAD-135",
+        "HA-DEREG",
+    )
+    """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
     def _on_ba(self, f: PacketFacts, auth: bool) -> None:
         ba = f.ba

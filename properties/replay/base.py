@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import ClassVar
 
 from mip6check.model.addr import Addr, Prefix, fmt, home_agents_anycast, is_link_local, is_multicast
 from mip6check.properties.catalog import CATALOG
@@ -27,6 +28,16 @@ UNREACH_PERSISTENT = 3  # §7.8 "persistent": this many errors for packets route
 
 class ObserverBase:
     """The cast, the flows, the verdict list and the hidden-state reasoning every message family shares."""
+
+    JUDGES: ClassVar[tuple[str, ...]] = ("BC-BA-ON-A",)
+    """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
+
+    @classmethod
+    def judged(cls) -> tuple[str, ...]:
+        """Every row the observer's families judge, gathered from their `JUDGES`."""
+        return tuple(
+            dict.fromkeys(p for k in reversed(cls.__mro__) for p in vars(k).get("JUDGES", ()))
+        )
 
     def __init__(self, opts: ReplayOptions, keys: KeyRing | None = None) -> None:
         self.o = opts

@@ -1,64 +1,10 @@
-"""The catalog rows `replay` judges (every `Trace: yes` row, and the `part` rows it can see)."""
+"""The catalog rows `replay` judges, derived from the observer's judges (each family's `JUDGES`) and
+declared once to the spec registry, so "which engines judge X" is read from there."""
 
 from __future__ import annotations
 
-CHECKED: tuple[str, ...] = (
-    "W-BU-MINLEN",
-    "W-BU-IDLEN-ZERO",
-    "W-BU-NEEDS-HAO",
-    "W-BU-NEEDS-AUTH",
-    "W-BA-NEEDS-AUTH",
-    "W-BA-MINLEN",
-    "W-BA-VIA-RH",
-    "W-BA-REJECT-NOPAYLOAD",
-    "W-BR-LEN",
-    "W-HAO-LEN",
-    "W-OPT-ACTION-BITS",
-    "W-UNKNOWN-OPT-11X",
-    "W-AUTOCONF-LLSRC",
-    "BC-SEQ-MONOTONIC",
-    "BC-STALE-IGNORED",
-    "BC-CREATE",
-    "BC-DELETE",
-    "BC-EXPIRE",
-    "BC-HOMEREG-FULL-131",
-    "BC-BA-STATUS",
-    "BC-BA-SEQ",
-    "BC-BA-ON-A",
-    "BC-REJECT-NO-CACHE",
-    "BC-ROUTE-VIA-RH",
-    "BC-HAO-NO-STATE",
-    "BC-ICMP-UNREACH",
-    "BC-HOMEREG-NOEVICT",
-    "HA-NOT-HA-132",
-    "HA-NOT-HOME-133",
-    "HA-IDLEN-136",
-    "HA-DHAAD-135",
-    "HA-GRATUITOUS-NA",
-    "HA-PROXY-NS",
-    "HA-TUNNEL",
-    "HA-NO-RH-FOR-INTERCEPTED",
-    "HA-LOCAL-SCOPE-DROP",
-    "HA-DEREG",
-    "HA-RA-TUNNEL",
-    "MN-SEQ-INCREASE",
-    "MN-RETX-SAME-SEQ",
-    "MN-BACKOFF",
-    "MN-HOME-RETX",
-    "MN-CN-RETX-STOP",
-    "MN-RATE-LIMIT",
-    "MN-SLOW-RATE",
-    "MN-HOMEREG-FORM",
-    "MN-HAO-OUT",
-    "MN-BA-VALIDATE",
-    "MN-BA-ACCEPTED",
-    "MN-BA-REJECTED",
-    "MN-BR-ANSWER",
-    "MN-TUNNEL-TRIGGERS-BU",
-    "MN-ICMP-PP2-STOP",
-    "MN-RETURN-HOME",
-    "MN-SAME-HA-FIRST",
-    "MN-PREV-ROUTER-BU",
-    "MN-MCAST-INNER-SRC",
-    "SYS-NO-LOOP",
-)
+from mip6check.properties.replay.observer import Observer
+from mip6check.properties.spec import Engine, declare
+
+CHECKED: tuple[str, ...] = declare(Engine.REPLAY, Observer.judged())
+"""In catalog order."""

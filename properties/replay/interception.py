@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from mip6check.model.addr import ALL_NODES, Addr, fmt, is_link_local, is_multicast, is_site_local
 from mip6check.model.codec import invoking_packet
 from mip6check.model.codec.values import (
@@ -19,6 +21,20 @@ from mip6check.properties.replay.state import Flow, Obligation
 
 class Interception(ObserverBase):
     """HA-TUNNEL, HA-DEREG, HA-PROXY-NS, HA-GRATUITOUS-NA, SYS-NO-LOOP and the obligations they start."""
+
+    JUDGES: ClassVar[tuple[str, ...]] = (
+        "W-UNKNOWN-OPT-11X",
+        "BC-HOMEREG-NOEVICT",
+        "HA-GRATUITOUS-NA",
+        "HA-TUNNEL",
+        "HA-LOCAL-SCOPE-DROP",
+        "HA-DEREG",
+        "HA-RA-TUNNEL",
+        "MN-RETURN-HOME",
+        "MN-MCAST-INNER-SRC",
+        "SYS-NO-LOOP",
+    )
+    """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
     def _on_br(self, f: PacketFacts) -> None:
         """§9.11: a Binding Request should be answered with a Binding Update to its source."""

@@ -19,6 +19,7 @@ in the capture, and only when the capture shows that path.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
 from mip6check.model.addr import Addr, fmt
 from mip6check.model.codec import encode_packet
@@ -52,6 +53,29 @@ MIP6_SHAPES = {"BU": (8, 24), "BA": (11,), "BR": (0,), "HAO": (16,)}
 
 class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
     """Feed decoded packets in capture order with `packet`; read `violations` afterwards."""
+
+    JUDGES: ClassVar[tuple[str, ...]] = (
+        "W-BU-IDLEN-ZERO",
+        "W-BU-NEEDS-HAO",
+        "W-BU-NEEDS-AUTH",
+        "W-BA-NEEDS-AUTH",
+        "W-BA-MINLEN",
+        "W-BA-REJECT-NOPAYLOAD",
+        "W-BR-LEN",
+        "W-OPT-ACTION-BITS",
+        "W-AUTOCONF-LLSRC",
+        "HA-GRATUITOUS-NA",
+        "HA-PROXY-NS",
+        "MN-HOME-RETX",
+        "MN-HOMEREG-FORM",
+        "MN-HAO-OUT",
+        "MN-BA-VALIDATE",
+        "MN-BR-ANSWER",
+        "MN-TUNNEL-TRIGGERS-BU",
+        "MN-RETURN-HOME",
+        "W-HAO-LEN",
+    )
+    """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
     # ------------------------------------------------------------ the packet loop
 

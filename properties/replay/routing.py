@@ -3,6 +3,8 @@ way out, and packets sent to a home address without a Routing header."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from mip6check.model.addr import Addr, fmt, is_link_local, is_multicast
 from mip6check.model.codec import invoking_packet
 from mip6check.model.codec.values import (
@@ -18,6 +20,19 @@ from mip6check.properties.replay.state import Flow
 
 class Routing(ObserverBase):
     """BC-CREATE, BC-DELETE, BC-EXPIRE, BC-ROUTE-VIA-RH, BC-ICMP-UNREACH, HA-NO-RH-FOR-INTERCEPTED."""
+
+    JUDGES: ClassVar[tuple[str, ...]] = (
+        "BC-HAO-NO-STATE",
+        "BC-CREATE",
+        "BC-DELETE",
+        "BC-EXPIRE",
+        "BC-REJECT-NO-CACHE",
+        "BC-ROUTE-VIA-RH",
+        "BC-ICMP-UNREACH",
+        "HA-NO-RH-FOR-INTERCEPTED",
+        "MN-HAO-OUT",
+    )
+    """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
     def _on_data(self, f: PacketFacts) -> None:
         routed = f.rh is not None and f.rh.segments_left > 0

@@ -3,6 +3,8 @@ retransmission and back-off, rate limits, the previous default router, the same 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from mip6check.model.addr import fmt
 from mip6check.model.codec.values import BindingUpdate
 from mip6check.model.config import RateScope
@@ -16,6 +18,21 @@ from mip6check.properties.spec.wire import SEQ_MOD, greater
 
 class BindingUpdates(ObserverBase):
     """MN-* rules judged on each Binding Update against the earlier ones of the same flow."""
+
+    JUDGES: ClassVar[tuple[str, ...]] = (
+        "MN-SEQ-INCREASE",
+        "MN-RETX-SAME-SEQ",
+        "MN-BACKOFF",
+        "MN-CN-RETX-STOP",
+        "MN-RATE-LIMIT",
+        "MN-SLOW-RATE",
+        "MN-BA-ACCEPTED",
+        "MN-BA-REJECTED",
+        "MN-ICMP-PP2-STOP",
+        "MN-SAME-HA-FIRST",
+        "MN-PREV-ROUTER-BU",
+    )
+    """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
     def _on_bu(self, f: PacketFacts, auth: bool) -> None:
         bu = f.bu
