@@ -1,0 +1,103 @@
+"""A clean model is never flagged: runs the search once flagged on the clean model (a judge fault, now
+fixed) replay clean, and (slow) 20 seeds of the CI budget find nothing on the clean model."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from mip6check.model.dsl import parse_scenario
+from mip6check.properties.explore.counterexample import confirm
+from mip6check.properties.explore.machines import explore
+
+_HEAD = """\
+link LH prefix 2001:db8:1::/64 delay 1ms
+link LA prefix 2001:db8:2::/64 delay 1ms
+{lb}
+link LN prefix 2001:db8:9::/64 delay 1ms
+home-agent HA on LH, LA, LB, LN
+correspondent CN on LN
+{cn2}mobile MN home 2001:db8:1::100 agent HA on LH
+attacker X on LA
+key MN HA "mn-ha secret"
+key MN CN "mn-cn secret"
+"""
+
+# seed 2, ci budget: a Binding Update delayed 30 ms by reordering on LB, then one sent exactly
+# SLOW_UPDATE_RATE later: judged at arrival the gap looked 61 ms short of 10 s (MN-SLOW-RATE)
+LINK_DELAY = (
+    _HEAD.format(lb="link LB prefix 2001:db8:3::/64 delay 5ms reorder 30ms", cn2="")
+    + """\
+set auth verify
+seed 0
+at 0s: move MN to LB
+run until 10s
+at 10s: move MN to LA
+run until 13s
+at 13s: send CN -> MN count 3 every 1s flow 1
+run until 15s
+at 15s: send MN -> CN flow 2
+run until 15.002s
+at 15.002s: move MN to LA
+run until 18.002s
+at 18.002s: send CN -> MN count 3 every 1s flow 3
+run until 20.002s
+at 20.002s: send MN -> CN flow 4
+run until 20.003s
+at 20.003s: move MN to LB
+run until 23.003s
+at 23.003s: send CN -> MN count 3 every 1s flow 5
+run until 25.003s
+at 25.003s: send MN -> CN flow 6
+run until 33.237s
+at 33.237s: move MN to LA
+run until 36.237s
+at 36.237s: send CN -> MN count 3 every 1s flow 7
+run until 38.237s
+at 38.237s: send MN -> CN flow 8
+run until 38.237s
+"""
+)
+
+# seed 3, ci budget: the home agent queued a Binding Update for CN2 behind neighbour discovery for
+# 1 s and forwarded it with the next one: judged at arrival, MN-RATE-LIMIT (0 s apart)
+ROUTER_QUEUE = (
+    _HEAD.format(
+        lb="link LB prefix 2001:db8:3::/64 delay 1ms loss 0.1 dup 0.2",
+        cn2="correspondent CN2 on LB legacy\n",
+    )
+    + """\
+set seq-half accept
+seed 0
+at 0s: send MN -> CN every 1s flow 1
+at 0s: move MN to LA
+at 0s: move MN to LA
+at 0s: move MN to LA
+at 0s: move MN to LA
+at 0s: send CN -> MN every 1s flow 2
+at 0s: send MN -> CN count 3 every 1s flow 3
+at 2s: move MN to LB
+at 2s: move MN to LB
+at 2s: send CN -> MN every 1s flow 4
+at 2s: move MN to LA
+at 2s: send CN2 -> MN count 3 every 1s flow 5
+at 4s: send CN -> MN count 3 every 1s flow 6
+run until 6s
+"""
+)
+
+
+@pytest.mark.parametrize("text", [LINK_DELAY, ROUTER_QUEUE], ids=["link-delay", "router-queue"])
+def test_once_flagged_clean_runs_are_clean(text: str) -> None:
+    assert confirm(SimpleNamespace(scenario=parse_scenario(text))) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(1, 21))
+def test_clean_model_is_never_flagged(seed: int) -> None:
+    """20 seeds x the CI budget, every judged property: no counterexample on the clean model."""
+    o = explore(budget="ci", seed=seed, shrink=False)
+    assert o.coverage.examples > 0
+    f = o.failure
+    assert f is None, f.violation if f is not None else None
