@@ -38,7 +38,7 @@ from mip6check.model.roles.events import Transmit
 from mip6check.properties.absences import RunFacts
 from mip6check.properties.logfacts import ba_of, bu_of, violation
 from mip6check.properties.spec import Deadlines, obligation
-from mip6check.properties.spec.ipv6 import RhError, reaches_upper_layer, rh0_hop
+from mip6check.properties.spec.ipv6 import RhError, hbh_not_first, reaches_upper_layer, rh0_hop
 from mip6check.properties.verdict import Violation
 
 JUDGED: tuple[str, ...] = (
@@ -118,6 +118,12 @@ def ipv6_errors(
             continue  # RFC 2463 §2.4 (e): no error to a multicast or unspecified source
         data = encode_packet(pkt)
         exts, last = field_offsets(data)
+        late_hbh = hbh_not_first(pkt)
+        if late_hbh is not None and len(exts) > late_hbh:
+            # [5] §4.1: Next Header 0 anywhere but in the IPv6 header is unrecognised; the Pointer is
+            # the Next Header field of the header before it (that header's first octet)
+            due.append(_Due(r.time, node, pkt, r.seq, "IPV6-UNKNOWN-NH", 1, exts[late_hbh - 1][1]))
+            continue
         rh_i = next((i for i, h in enumerate(pkt.headers) if isinstance(h, Routing0)), None)
         if rh_i is not None:
             rh = pkt.headers[rh_i]

@@ -811,6 +811,7 @@ def _prev_router_bu_not_h() -> dict[str, Any]:
 
 _NODE = "mip6check.model.roles.node"
 _ROUTING = "mip6check.model.roles.routing"
+_ICMP = "mip6check.model.roles.icmp_errors"
 
 
 def _src(
@@ -1048,6 +1049,26 @@ ROLE_MUTANTS: tuple[Mutant, ...] = (
             _NODE + ":IPv6Node._local",
             "len(pkt.headers) - 1, 0, now)",
             "len(pkt.headers) - 1, 1, now)",
+        ),
+    ),
+    _r(
+        "pp-pointer-header-lengths",
+        "6",
+        "Parameter Problem pointers count every header up to 44 (Routing, Hop-by-Hop) as 8 octets long"
+        " (found by the cosmic-ray sample, bench/mutation.py)",
+        {"IPV6-UNKNOWN-NH"},
+        _src(_NODE + ":ext_offsets", "if nh == 44:", "if nh <= 44:", _ICMP + ":ext_offsets"),
+    ),
+    _r(
+        "pp-hbh-not-first-pointer",
+        "6",
+        "the Parameter Problem for a Hop-by-Hop header that is not first points two headers on"
+        " (found by the cosmic-ray sample, bench/mutation.py)",
+        {"IPV6-UNKNOWN-NH"},
+        _src(
+            _NODE + ":IPv6Node._local",
+            "*self._param_problem(iface, pkt, 1, i - 1, 0, now)",
+            "*self._param_problem(iface, pkt, 1, i + 1, 0, now)",
         ),
     ),
     _r(

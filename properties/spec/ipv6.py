@@ -86,6 +86,15 @@ def unrecognised_next_header(pkt: IPv6Packet) -> bool:
     return isinstance(pkt.payload, Raw)
 
 
+def hbh_not_first(pkt: IPv6Packet) -> int | None:
+    """[5] §4.1: the index of a Hop-by-Hop Options header that does not come first, when every header
+    before it is processed without an error of its own (then Next Header 0 there is unrecognised)."""
+    for i, h in enumerate(pkt.headers):
+        if isinstance(h, HopByHop) and i > 0:
+            return i if reaches_upper_layer(IPv6Packet(pkt.src, pkt.dst, pkt.headers[:i])) else None
+    return None
+
+
 KNOWN_OPTIONS = (Pad1, PadN, BindingUpdate, BindingAck, BindingRequest, HomeAddress)
 
 
@@ -138,6 +147,7 @@ __all__ = [
     "MAX_RH0_ADDRESSES",
     "RhError",
     "RhHop",
+    "hbh_not_first",
     "reaches_upper_layer",
     "rh0_hop",
     "unrecognised_next_header",

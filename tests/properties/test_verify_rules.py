@@ -24,6 +24,8 @@ CASES = [
     ("24-cn-update-after-move.scenario", "mn-no-cn-update-after-move", "MN-CN-UPDATE"),
     ("25-ipv6-base-errors.scenario", "pp-unknown-nh-dropped", "IPV6-UNKNOWN-NH"),
     ("25-ipv6-base-errors.scenario", "pp-unknown-nh-pointer", "IPV6-UNKNOWN-NH"),
+    ("25-ipv6-base-errors.scenario", "pp-pointer-header-lengths", "IPV6-UNKNOWN-NH"),
+    ("25-ipv6-base-errors.scenario", "pp-hbh-not-first-pointer", "IPV6-UNKNOWN-NH"),
     ("25-ipv6-base-errors.scenario", "rh-24-addresses-accepted", "IPV6-RH-HDR-EXT-LEN"),
     ("25-ipv6-base-errors.scenario", "rh-strict-bit-ignored", "IPV6-RH-STRICT"),
     ("26-two-home-links-renumbering.scenario", "ha-ra-tunnel-other-link", "HA-RA-TUNNEL"),
