@@ -95,6 +95,7 @@ local W = {
   { "W-BA-VIA-RH", "§5.2, §7.5", expert.group.PROTOCOL, expert.severity.WARN },
   { "W-BA-REJECT-NOPAYLOAD", "§5.2", expert.group.PROTOCOL, expert.severity.WARN },
   { "W-BR-LEN", "§5.3", expert.group.PROTOCOL, expert.severity.NOTE },
+  { "W-HAO-LEN", "§5.4", expert.group.PROTOCOL, expert.severity.NOTE },
   { "W-OPT-ACTION-BITS", "§5.1-§5.4", expert.group.PROTOCOL, expert.severity.WARN },
   { "W-UNKNOWN-OPT-11X", "§5.1, §9.9", expert.group.PROTOCOL, expert.severity.WARN },
   { "W-AUTOCONF-LLSRC", "§9.3", expert.group.PROTOCOL, expert.severity.WARN },
@@ -384,6 +385,11 @@ local function judge(pk, frame, t)
   end
   if pk.BR and pk.BR._len ~= 0 then
     flag("W-BR-LEN", "Binding Request with Option Length " .. pk.BR._len .. " (must be 0)")
+  end
+  local mal_hao = has_malformed(pk, "HAO")
+  if (hao and hao._len ~= BY_KIND.HAO.fixed) or mal_hao then
+    local n = mal_hao and mal_hao.len or hao._len
+    flag("W-HAO-LEN", "Home Address option with Option Length " .. n .. " (must be " .. BY_KIND.HAO.fixed .. ")")
   end
   for _, u in ipairs(pk.unknown) do
     local kind, typ = wrong_action(u.t, u.len)

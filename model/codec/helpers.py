@@ -17,6 +17,7 @@ from mip6check.model.codec.values import (
     EchoReply,
     EchoRequest,
     Fragment,
+    HopByHop,
     ICMPv6Other,
     IPv6Packet,
     NeighborAdvertisement,
@@ -108,6 +109,43 @@ def checksum_ok(pkt: IPv6Packet) -> bool | None:
     return verify_checksum(src, dst, header_number(u), encode_upper(pkt, fill_checksum=False))
 
 
+def header_offsets(data: bytes, pkt: IPv6Packet, start: int = 0) -> tuple[list[int], int, int]:
+    """Where `pkt`'s parts lie in the octets it was decoded from (`data[start:]`, decoded without
+    error): the offset of each extension header, of the upper layer, and the end of the payload
+    (octets after Payload Length are link padding). Read from the header lengths on the wire."""
+    p = start + 40
+    end = p + (data[start + 4] << 8 | data[start + 5])
+    offs: list[int] = []
+    for h in pkt.headers:
+        offs.append(p)
+        t = type(h)
+        if t is AH:
+            p += (data[p + 1] + 2) * 4
+        elif t is Fragment:
+            p += 8
+        else:
+            p += (data[p + 1] + 1) * 8
+    return offs, p, end
+
+
+def option_octets(data: bytes, pkt: IPv6Packet, start: int = 0) -> list[tuple[Option, int, int]]:
+    """Each option of `pkt`'s Hop-by-Hop and Destination Options headers with the offset of its Option
+    Type in `data` and its Option Length octet as received (Pad1: length 0), in wire order."""
+    out: list[tuple[Option, int, int]] = []
+    offs, _, _ = header_offsets(data, pkt, start)
+    for h, p in zip(pkt.headers, offs, strict=True):
+        if type(h) is DestOptions or type(h) is HopByHop:
+            q = p + 2
+            for o in h.options:
+                if data[q] == 0:
+                    out.append((o, q, 0))
+                    q += 1
+                else:
+                    out.append((o, q, data[q + 1]))
+                    q += 2 + data[q + 1]
+    return out
+
+
 def wire_checksum_ok(data: bytes, pkt: IPv6Packet, start: int = 0) -> bool | None:
     """`checksum_ok(pkt)` computed over the octets `pkt` was decoded from, without encoding it again.
 
@@ -117,16 +155,7 @@ def wire_checksum_ok(data: bytes, pkt: IPv6Packet, start: int = 0) -> bool | Non
     §7.9). For such a packet the encoder reproduces the upper layer byte for byte, so the answer is
     the same as `checksum_ok(pkt)`'s."""
     while True:
-        p = start + 40
-        end = p + (data[start + 4] << 8 | data[start + 5])
-        for h in pkt.headers:
-            t = type(h)
-            if t is AH:
-                p += (data[p + 1] + 2) * 4
-            elif t is Fragment:
-                p += 8
-            else:
-                p += (data[p + 1] + 1) * 8
+        _, p, end = header_offsets(data, pkt, start)
         u = pkt.payload
         if type(u) is not IPv6Packet:
             break

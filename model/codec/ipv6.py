@@ -75,7 +75,9 @@ def decode_packet(
     """Decode one IPv6 packet. Octets beyond Payload Length are link padding and ignored."""
     if type(data) is not bytes:
         data = bytes(data)
-    return _decode(data, 0, len(data), option_decoders(profile), limits, base_offset, 0, False, None)
+    return _decode(
+        data, 0, len(data), option_decoders(profile), limits, base_offset, 0, False, None
+    )
 
 
 def decode_partial(

@@ -484,4 +484,4 @@ class Network:
             return
         if self.log_packets:
             self.log.append(t, Kind.RX, node.name, lk.name, idx, pkt)
-        self._handle(node, node.receive(at.iface, pkt, t), t)
+        self._handle(node, node.receive(at.iface, pkt, t, data), t)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from mip6check.model.addr import Addr
+from mip6check.model.codec.helpers import header_offsets
 from mip6check.model.codec.values import (
     AH,
     DestOptions,
@@ -102,6 +103,47 @@ def normalise(pkt: IPv6Packet) -> IPv6Packet:
 def compute_icv(pkt: IPv6Packet, key: bytes, encode: Encoder) -> bytes:
     """HMAC-SHA1-96 over the normalised packet's octets."""
     return hmac.new(key, encode(normalise(pkt)), hashlib.sha1).digest()[:ICV_LEN]
+
+
+def icv_octets(data: bytes, pkt: IPv6Packet, start: int = 0) -> bytes:
+    """The ICV input from the octets as received (`data[start:]`, decoded as `pkt`): a copy with the
+    mutable fields zeroed and the Type 0 Routing header put in its final form, in place. For a packet
+    the codec round-trips these are the octets of `encode(normalise(pkt))`, without encoding again."""
+    offs, _, end = header_offsets(data, pkt, start)
+    b = bytearray(data[start:end])
+    b[0], b[1], b[2], b[3], b[7] = 0x60, 0, 0, 0, 0  # Class, Flow Label, Hop Limit
+    dst = pkt.dst
+    for h, p in zip(pkt.headers, offs, strict=True):
+        q = p - start
+        t = type(h)
+        if t is Routing0:
+            assert isinstance(h, Routing0)
+            rh, dst = rh0_final_form(h, dst)
+            b[q + 3] = 0
+            b[q + 8 : q + 8 + 16 * len(rh.addresses)] = b"".join(rh.addresses)
+        elif t is AH:
+            b[q + 12 : q + (b[q + 1] + 2) * 4] = bytes((b[q + 1] + 2) * 4 - 12)
+        elif t is HopByHop or t is DestOptions:
+            r, hend = q + 2, q + (b[q + 1] + 1) * 8
+            while r < hend:
+                if b[r] == 0:
+                    r += 1
+                    continue
+                n = b[r + 1]
+                if b[r] & 0x20:  # option data that may change en route (IPv6 §4.2)
+                    b[r + 2 : r + 2 + n] = bytes(n)
+                r += 2 + n
+    b[24:40] = dst
+    return bytes(b)
+
+
+def verify_octets(data: bytes, pkt: IPv6Packet, key: bytes, start: int = 0) -> bool:
+    """`verify` over the octets as received (see `icv_octets`)."""
+    ah = find_ah(pkt)
+    if ah is None:
+        return False
+    icv = hmac.new(key, icv_octets(data, pkt, start), hashlib.sha1).digest()[:ICV_LEN]
+    return hmac.compare_digest(ah.icv, icv)
 
 
 def find_ah(pkt: IPv6Packet) -> AH | None:

@@ -37,7 +37,8 @@ from mip6check.model.addr import (
     solicited_node,
 )
 from mip6check.model.codec import encode_packet
-from mip6check.model.codec.options import encode_option
+from mip6check.model.codec.helpers import header_offsets, option_octets
+from mip6check.model.codec.options import option_length
 from mip6check.model.codec.values import (
     AH,
     ESP,
@@ -221,6 +222,9 @@ class IPv6Node(NeighborDiscovery):
         self._prox_of: dict[Addr, str] | None = None  # _proxied_groups cache
         self._prox_len = 0
         self._prox_low: frozenset[bytes] = frozenset()
+        self._wire: tuple[IPv6Packet, bytes, int] | None = (
+            None  # the packet being received, its octets
+        )
 
     # ------------------------------------------------------------ configuration (the scenario's API)
 
@@ -382,16 +386,36 @@ class IPv6Node(NeighborDiscovery):
         self._flush_dad(now, out)
         return out
 
-    def receive(self, iface: str, packet: IPv6Packet, now: int) -> list[Action]:
-        """A decoded packet from the link on `iface`."""
+    def receive(
+        self, iface: str, packet: IPv6Packet, now: int, wire: bytes | None = None
+    ) -> list[Action]:
+        """A decoded packet from the link on `iface`; `wire`, the octets it was decoded from, lets the
+        checks that need what was received (Option Length, the AH ICV) read them instead of encoding."""
         ifc = self.ifaces.get(iface)
         if ifc is None:
             raise ModelUsageError(f"{self.name} has no interface {iface}")
         if not ifc.attached:
             return [Dropped(self.name, "iface-detached")]
-        out = self._input(iface, packet, now, None, 0)
+        self._wire = (packet, wire, 0) if wire is not None else None
+        try:
+            out = self._input(iface, packet, now, None, 0)
+        finally:
+            self._wire = None
         self._flush_dad(now, out)
         return out
+
+    def _received(self, pkt: IPv6Packet) -> tuple[bytes, int] | None:
+        """(octets, offset) `pkt` was decoded from, when it is the received packet or one it tunnels."""
+        w = self._wire
+        return (w[1], w[2]) if w is not None and w[0] is pkt else None
+
+    def _opt_lengths(self, pkt: IPv6Packet, mip6: list[Option]) -> tuple[int, ...]:
+        """The Option Length octet of each option as received; without the octets, from its table."""
+        rx = self._received(pkt)
+        if rx is None:
+            return tuple([option_length(o) for o in mip6])
+        got = {id(o): n for o, _, n in option_octets(rx[0], pkt, rx[1])}
+        return tuple([got[id(o)] for o in mip6])
 
     def receive_malformed(
         self, iface: str, data: bytes, err: DecodeError, now: int
@@ -661,7 +685,7 @@ class IPv6Node(NeighborDiscovery):
                         *self._param_problem(iface, pkt, 0, i, 2, now),
                     ]
             elif t is AH:
-                auth = self._auth_ok(pkt)
+                auth = self._auth_ok(pkt, arrived)
             elif t is Fragment:
                 return [Dropped(self.name, "fragment-unsupported", "V6 4.5")]
             elif t is HopByHop:  # only allowed first (V6 §4.1): unrecognised Next Header value 0
@@ -678,6 +702,9 @@ class IPv6Node(NeighborDiscovery):
                 return [Dropped(self.name, "tunnel-to-multicast")]
             if depth >= MAX_TUNNEL_DEPTH:
                 return [Dropped(self.name, "tunnel-depth", "TUN 4.1.1")]
+            octets = self._received(arrived)
+            if octets is not None:  # the inner packet's octets follow the outer headers
+                self._wire = (up, octets[0], header_offsets(octets[0], arrived, octets[1])[1])
             return self._input(iface, up, now, pkt, depth + 1)  # decapsulate (TUN §3.2)
         if tu is ESP:
             auth = self.config.auth is AuthMode.PRESENCE
@@ -691,7 +718,7 @@ class IPv6Node(NeighborDiscovery):
             auth,
             via_rh,
             outer,
-            tuple([len(encode_option(o)) - 2 for o in mip6]) if mip6 else (),
+            self._opt_lengths(arrived, mip6) if mip6 else (),
         )
         if tu is Raw:
             return [
@@ -759,12 +786,18 @@ class IPv6Node(NeighborDiscovery):
             return _Verdict(False, acts)
         return _Verdict(True, [], hao, tuple(mip6))
 
-    def _auth_ok(self, pkt: IPv6Packet) -> bool:
-        """§7.2 (1): AH present, or (AuthMode.VERIFY) its ICV verified with the pair's key."""
+    def _auth_ok(self, pkt: IPv6Packet, arrived: IPv6Packet) -> bool:
+        """§7.2 (1): AH present, or (AuthMode.VERIFY) its ICV verified with the pair's key, over the
+        octets as received (`arrived`, before any Routing-header step) when the node has them."""
         if self.config.auth is AuthMode.PRESENCE:
             return True
         key = self.keys.get(*ahmod.endpoints(pkt))
-        return key is not None and ahmod.verify(pkt, key, self._encode)
+        if key is None:
+            return False
+        rx = self._received(arrived)
+        if rx is not None:
+            return ahmod.verify_octets(rx[0], arrived, key, rx[1])
+        return ahmod.verify(pkt, key, self._encode)
 
     # ------------------------------------------------------------ internals: output
 

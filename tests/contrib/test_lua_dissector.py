@@ -42,6 +42,7 @@ FAST = [
     "bu-without-ah",
     "bu-without-hao",
     "hao-wrong-action-bits",
+    "hao-with-extension",
     "mn-accepts-short-ba",
     "mn-accepts-unauth-ba",
     "pp2-for-multicast",
@@ -74,6 +75,17 @@ def test_generated_tables_name_every_field() -> None:
             row = f'name = "{f.name}", label = "{f.label}", octet = {octet}, size = {size}, mask = {mask:#x}'
             assert row in tables, (lay.kind, f.name)
     assert 'draft04 = { [195] = "BU", [2] = "BA", [3] = "BR", [196] = "HAO" }' in tables
+
+
+def test_every_wire_property_has_an_expert_info() -> None:
+    """Each W-* row of the catalog is an expert info of the plugin, and the plugin names no other."""
+    import re
+
+    from mip6check.properties.catalog import CATALOG
+
+    wanted = {pid for pid in CATALOG if pid.startswith("W-")}
+    text = LUA.read_text(encoding="utf-8")
+    assert set(re.findall(r'\{ "(W-[A-Z0-9-]+)", "§', text)) == wanted
 
 
 def _plugin_fields(lay: OptionLayout) -> dict[str, str]:
