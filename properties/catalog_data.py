@@ -605,7 +605,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], str, str, str, str, str], ...] = (
         "—",
         "spec",
         "no",
-        'The order is not transitive, so "the maximum Sequence Number received" is not well defined: give a chain of Binding Updates, each accepted, that ends below its start.',
+        'The order is not transitive, so "the maximum Sequence Number received" is not well defined: a mobile node obeying §5.1 (each update greater than the one before) has a legitimate update silently refused by a correspondent that missed the middle one.',
         "SPEC",
     ),
     (
@@ -632,7 +632,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], str, str, str, str, str], ...] = (
         "—",
         "spec",
         "no",
-        "Status 134 (sequence too small) exists, yet §7.2 requires such a Binding Update to be silently ignored.",
+        "Status 134 (sequence too small) exists, yet §7.2 requires such a Binding Update to be silently ignored: no input reaches 134 (129 stays reachable through §8.2's 'any other reason').",
         "SPEC",
     ),
     (
@@ -641,7 +641,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], str, str, str, str, str], ...] = (
         "—",
         "spec",
         "no",
-        "Option Length MUST be 0, yet a greater length is said to carry extensions.",
+        "Option Length MUST be 0, yet a greater length is said to carry extensions; the same B13 pattern for the Binding Acknowledgement (12) and the Home Address option (16).",
         "SPEC",
     ),
     (
@@ -777,6 +777,15 @@ ROWS: tuple[tuple[str, tuple[str, ...], str, str, str, str, str], ...] = (
         "spec",
         "no",
         "§7.2 test 2 compares the Option Length with §5.1's whatever the C bit says, and no test reads ID Length without H: both malformed updates are cached (C5).",
+        "SPEC",
+    ),
+    (
+        "SPEC-BUL-ONE-PER-DEST",
+        ("9.5", "9.4", "4.3"),
+        "—",
+        "spec",
+        "no",
+        "Read literally, the Binding Update List keeps one entry per destination: a second home registration to the same home agent (another home address, §9.4) overwrites the first, which is then neither retransmitted nor refreshed (C16).",
         "SPEC",
     ),
     (

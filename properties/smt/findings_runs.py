@@ -406,6 +406,45 @@ def retx_stop_readings() -> Result:
     return timed("SPEC-RETX-STOP-READINGS", run)
 
 
+def literal_bul(sent: list[tuple[str, str, int]]) -> dict[str, tuple[str, int]]:
+    """§9.5 read literally: one Binding Update List entry per destination; a new update to the same
+    destination "is updated to reflect the new Binding Update rather than creating a new" entry.
+    `sent`: (destination, home address, Sequence Number) in order -> destination -> (home, seq)."""
+    out: dict[str, tuple[str, int]] = {}
+    for dst, home, seq in sent:
+        out[dst] = (home, seq)
+    return out
+
+
+def bul_one_per_destination() -> Result:
+    """SPEC-BUL-ONE-PER-DEST (§9.5, §9.4, §4.3; C16): a mobile node with two home addresses of
+    different interface identifiers registers each with the same home agent (§9.4); read literally,
+    §9.5 keeps one list entry per destination, so the second registration overwrites the first: the
+    first can no longer be retransmitted until acknowledged (§9.4) nor refreshed, and its remaining
+    lifetime is forgotten although §9.5 says the list MUST retain every unexpired update."""
+
+    def run() -> Outcome:
+        sent = [("HA", "home1", 1), ("HA", "home2", 2)]
+        bul = literal_bul(sent)
+        kept = sorted(h for h, _ in bul.values())
+        if len(bul) != 1 or kept != ["home2"]:
+            return gone("the literal list keeps both registrations")
+        w = {
+            "sent": [{"destination": d, "home": h, "seq": q} for d, h, q in sent],
+            "entries_literal": len(bul),
+            "kept": kept,
+            "lost": "home1 (unacknowledged: no retransmission, no lifetime)",
+            "reading_used": "the checker keys the list by (destination, home address)",
+        }
+        return (
+            Status.FINDING,
+            "two home registrations to one home agent: the literal list keeps one",
+            w,
+        )
+
+    return timed("SPEC-BUL-ONE-PER-DEST", run)
+
+
 RUN_FINDINGS: dict[str, Callable[[], Result]] = {
     "SPEC-RETX-NO-REACK": retx_no_reack,
     "SPEC-SEQ-NONTRANSITIVE": seq_nontransitive,
@@ -418,5 +457,6 @@ RUN_FINDINGS: dict[str, Callable[[], Result]] = {
     "SPEC-DHAAD-NO-SA": dhaad_no_sa,
     "SPEC-DEREG-UNKNOWN": dereg_unknown,
     "SPEC-RETX-STOP-READINGS": retx_stop_readings,
+    "SPEC-BUL-ONE-PER-DEST": bul_one_per_destination,
 }
 """SPEC ID -> finding over a run of the draft's rules."""

@@ -52,7 +52,7 @@ def test_restored_clauses_are_mapped_to_their_rules() -> None:
     m = load_map()
     assert "BC-BA-ON-A" in m["C5.2-R1"]["properties"]
     assert "SPEC-BA-LEN-12" in m["C5.2-R2"]["properties"]
-    assert m["C5.4-R1"]["properties"] == ["W-HAO-LEN"]
+    assert "W-HAO-LEN" in m["C5.4-R1"]["properties"]
     report = build()
     assert report.problems == ()
     assert report.totals()["clauses"] == 208

@@ -26,7 +26,7 @@ from mip6check.model.roles.logic import PY
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.coverage import DESCRIPTIVE, build
 from mip6check.properties.smt import findings_format as FF
-from mip6check.properties.smt.findings_runs import retx_schedule
+from mip6check.properties.smt.findings_runs import literal_bul, retx_schedule
 from mip6check.properties.smt.spec import FINDINGS
 from mip6check.properties.spec import binding_cache as SB
 from mip6check.properties.spec import mobile_node as SM
@@ -263,6 +263,21 @@ def _w_72(w: dict[str, Any]) -> None:
     assert check == K.Check.VALID and status == 0 and op == K.CacheOp.UPDATE
 
 
+def _w_bul(w: dict[str, Any]) -> None:
+    from mip6check.model.roles.binding_update_list import BindingUpdateList
+
+    sent = [(x["destination"], x["home"], x["seq"]) for x in w["sent"]]
+    assert len(literal_bul(sent)) == w["entries_literal"] == 1
+    # the model's reading keeps both registrations, each retransmitted on its own
+    bul = BindingUpdateList("MN", DEFAULT)
+    ha, coa = a("2001:db8:1::1"), a("2001:db8:2::100")
+    for i, home in enumerate((a("2001:db8:1::100"), a("2001:db8:1::200"))):
+        bul.new_bu(
+            ha, home, coa, i, lifetime=60, home_reg=True, ack=True, step=1, initial_seq=i + 1
+        )
+    assert len(bul) == 2 and len(bul.due(10_000)) == 2
+
+
 RECHECKS = {
     "SPEC-SEQ-NONTRANSITIVE": _w_nontransitive,
     "SPEC-134-VS-SILENT": _w_134,
@@ -282,6 +297,7 @@ RECHECKS = {
     "SPEC-PP2-WHICH-OPTION": _w_pp2,
     "SPEC-TENTATIVE-TYPES": _w_types,
     "SPEC-72-GAPS": _w_72,
+    "SPEC-BUL-ONE-PER-DEST": _w_bul,
 }
 """SPEC ID -> re-check of its witness (the first rows' checks live in test_smt.py)."""
 
