@@ -9,7 +9,9 @@ from dataclasses import replace
 
 from mip6check.model.addr import ALL_NODES, Addr, is_multicast
 from mip6check.model.codec import encapsulate, encode_packet, final_destination, invoking_packet
+from mip6check.model.codec.layout import BINDING_UPDATE
 from mip6check.model.codec.options import dest_options
+from mip6check.model.codec.options import option_length as option_length
 from mip6check.model.codec.values import (
     AH,
     BindingAck,
@@ -39,23 +41,11 @@ ICMP_INVOKING_MAX = 1280 - 48  # RFC 2463: as much of the invoking packet as fit
 
 
 def bu_fixed_length(c: bool, cfg: Config) -> int:
-    """§5.1, §7.2 (B1): the fixed part the Option Length must reach: 8, or with C 24 (layout) / 16 (literal)."""
-    if not c:
-        return 8
-    return 16 if cfg.bu_c_length is BuCLength.LITERAL else 24
-
-
-def option_length(o: Option) -> int:
-    """Option Length of a value as it would be encoded (used when the node gave no lengths)."""
-    if isinstance(o, BindingUpdate):
-        return 8 + (16 if o.care_of is not None else 0) + len(o.ext)
-    if isinstance(o, BindingAck):
-        return 11 + len(o.ext)
-    if isinstance(o, HomeAddress):
-        return 16 + len(o.ext)
-    if isinstance(o, MalformedOption):
-        return len(o.data)
-    return 0
+    """§5.1, §7.2 (B1): the fixed part the Option Length must reach, from the Binding Update's table:
+    8, or with C 24 (the layout) / 16 (the text's "+8 if C", under bu_c_length=literal)."""
+    if cfg.bu_c_length is BuCLength.LITERAL:
+        return BINDING_UPDATE.stated_fixed_length(c)
+    return BINDING_UPDATE.fixed_length(c)
 
 
 def routed(
