@@ -249,15 +249,19 @@ def _write_outcome(args: argparse.Namespace, o: object, render_text: object, sep
 
 def _many_junit(path: str, reports: list[object]) -> None:
     """One JUnit suite per capture (named by the capture), one case per checked property."""
+    from mip6check.cli.reports import tested_counts
     from mip6check.properties.replay import ReplayReport
     from mip6check.properties.replay.checked import CHECKED
     from mip6check.properties.report import junit
 
     results = []
+    bad: dict[str, junit.Undecodable] = {}
     for r in reports:
         assert isinstance(r, ReplayReport)
-        results.extend(junit.replay_results(r.violations, CHECKED, engine=r.file))
-    Path(path).write_text(junit.to_xml(results, suite="replay"), "utf-8")
+        tested = tested_counts(r.file, r.profile, CHECKED)
+        results.extend(junit.replay_results(r.violations, CHECKED, engine=r.file, tested=tested))
+        bad[r.file] = (r.undecodable, r.errors)
+    Path(path).write_text(junit.to_xml(results, suite="replay", undecodable=bad), "utf-8")
 
 
 class _Progress:
@@ -292,10 +296,14 @@ def _side_outputs(args: argparse.Namespace, report: object) -> None:
 
     assert isinstance(report, ReplayReport)
     if args.junit:
+        from mip6check.cli.reports import tested_counts
         from mip6check.properties.report import junit
 
-        results = junit.replay_results(report.violations, CHECKED)
-        Path(args.junit).write_text(junit.to_xml(results, suite=f"replay {report.file}"), "utf-8")
+        tested = tested_counts(args.file, report.profile, CHECKED)
+        results = junit.replay_results(report.violations, CHECKED, tested=tested)
+        bad = {"replay": (report.undecodable, report.errors)}
+        xml = junit.to_xml(results, suite=f"replay {report.file}", undecodable=bad)
+        Path(args.junit).write_text(xml, "utf-8")
     if args.sarif:
         from mip6check.properties.report import sarif
 

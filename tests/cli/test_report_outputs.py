@@ -101,6 +101,9 @@ def test_junit_case_names_do_not_depend_on_the_capture(
         _replay(capsys, cap, "--junit", str(out))
         root = ET.fromstring(out.read_text(encoding="utf-8"))
         names[cap] = [c.get("name") for c in root.iter("testcase")]
+        assert (
+            names[cap].pop() == "undecodable packets"
+        )  # always there, an error when there are any
         assert all(
             re.fullmatch(r"[A-Z0-9-]+ \(§[0-9.]+(, §[0-9.]+)*\)", n or "") for n in names[cap]
         )
@@ -184,3 +187,44 @@ def test_chromium_draws_two_red_arrows(capsys: pytest.CaptureFixture[str], tmp_p
     lines = [y for y in range(h) if 150 <= red_run(rows[y]) < 450]
     groups = [y for i, y in enumerate(lines) if i == 0 or y - lines[i - 1] > 3]
     assert len(groups) == 2, f"two red arrows expected, rows {lines}"
+
+
+def test_replay_junit_skips_what_the_capture_did_not_exercise(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """home-registration.pcapng holds no Binding Request and no ICMP error: the properties about
+    those were not tested by it, so they are skipped, not passed; undecodable packets: none."""
+    out = tmp_path / "h.xml"
+    _replay(capsys, "home-registration.pcapng", "--junit", str(out))
+    root = ET.fromstring(out.read_text(encoding="utf-8"))
+    assert "skipped" not in root.attrib
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert cases["W-BR-LEN (§5.3)"].find("skipped") is not None
+    assert cases["W-BU-NEEDS-HAO (§5.1, §7.2)"].find("skipped") is None
+    assert cases["undecodable packets"].find("error") is None
+    passed = [c for c in cases.values() if len(c) == 0 or c[0].tag == "system-out"]
+    assert passed and len(passed) < len(cases) - 1
+
+
+def test_replay_junit_shows_undecodable_packets(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ip6 = bytes.fromhex(
+        "6000000000003b40" + "20010db8000100000000000000000001" + "20010db8000200000000000000000002"
+    )
+    eth = bytes(6) + bytes.fromhex("00005e005301") + b"\x86\xdd"
+    frames = [eth + ip6, eth + ip6[:20]]  # the second is cut inside the IPv6 header
+    cap = tmp_path / "bad.pcap"
+    cap.write_bytes(
+        struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+        + b"".join(struct.pack("<IIII", 1, 0, len(f), len(f)) + f for f in frames)
+    )
+    out = tmp_path / "bad.xml"
+    code = main(["replay", str(cap), "--junit", str(out)])
+    capsys.readouterr()
+    assert code in (0, 1)
+    root = ET.fromstring(out.read_text(encoding="utf-8"))
+    (case,) = [c for c in root.iter("testcase") if c.get("name") == "undecodable packets"]
+    err = case.find("error")
+    assert err is not None and "1 packets could not be decoded" in (err.get("message") or "")
+    assert (err.text or "").startswith("packet 2: ")

@@ -84,7 +84,8 @@ def test_junit_one_case_per_property_engine() -> None:
     root = ET.fromstring(junit.to_xml(RESULTS))
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == len(RESULTS)
-    assert root.get("tests") == "5" and root.get("failures") == "1" and root.get("skipped") == "1"
+    assert root.get("tests") == "5" and root.get("failures") == "1"
+    assert [s.get("skipped") for s in root.findall("testsuite")] == ["1", "0"]
     assert [s.get("name") for s in root.findall("testsuite")] == [
         "mip6check.z3",
         "mip6check.hypothesis",
@@ -98,13 +99,96 @@ def test_junit_one_case_per_property_engine() -> None:
 
 
 def test_junit_replay_results() -> None:
-    rs = junit.replay_results([V1], ["W-BU-NEEDS-HAO", "MN-RETX-SAME-SEQ"])
+    rs = junit.replay_results(
+        [V1], ["W-BU-NEEDS-HAO", "MN-RETX-SAME-SEQ"], tested={"W-BU-NEEDS-HAO": 3}
+    )
     assert [(r.property, r.status) for r in rs] == [
         ("W-BU-NEEDS-HAO", Status.PASSED),
         ("MN-RETX-SAME-SEQ", Status.VIOLATED),
     ]
+    assert rs[0].examples == 3
     root = ET.fromstring(junit.to_xml(rs))
     assert root.get("failures") == "1"
+
+
+def test_junit_replay_untested_property_is_skipped_not_passed() -> None:
+    """A property no packet of the capture exercised was not tested: skipped, never a pass."""
+    checked = ["W-BU-NEEDS-HAO", "W-BR-LEN", "MN-RETX-SAME-SEQ"]
+    rs = junit.replay_results([], checked, tested={"W-BU-NEEDS-HAO": 2, "W-BR-LEN": 0})
+    assert [r.status for r in rs] == [Status.PASSED, Status.UNKNOWN, Status.UNKNOWN]
+    assert all(r.status is Status.UNKNOWN for r in junit.replay_results([], checked))
+    root = ET.fromstring(junit.to_xml(rs))
+    skipped = [c.get("name") for c in root.iter("testcase") if c.find("skipped") is not None]
+    assert skipped == ["W-BR-LEN (§5.3)", "MN-RETX-SAME-SEQ (§9.7)"]
+
+
+# attributes the common Jenkins JUnit schema (junit-10.xsd) allows
+JENKINS_ATTRS = {
+    "testsuites": {"name", "time", "tests", "failures", "disabled", "errors"},
+    "testsuite": {
+        "name",
+        "tests",
+        "failures",
+        "errors",
+        "time",
+        "disabled",
+        "skipped",
+        "timestamp",
+        "hostname",
+        "id",
+        "package",
+        "file",
+        "log",
+        "url",
+        "version",
+    },
+    "testcase": {"name", "assertions", "time", "classname", "status", "file", "line", "url"},
+    "failure": {"message", "type"},
+    "error": {"message", "type"},
+    "skipped": {"message"},
+}
+
+
+def test_junit_attributes_fit_the_jenkins_schema() -> None:
+    bad = {"replay": (2, [(4, "Option Length 30 runs past the header"), (9, "truncated")])}
+    rs = junit.replay_results([V1], ["MN-RETX-SAME-SEQ", "W-BR-LEN"], engine="replay")
+    for doc in (junit.to_xml(RESULTS), junit.to_xml(rs, undecodable=bad)):
+        for el in ET.fromstring(doc).iter():
+            if el.tag in JENKINS_ATTRS:
+                assert set(el.attrib) <= JENKINS_ATTRS[el.tag], (el.tag, el.attrib)
+
+
+def test_junit_shared_run_time_is_not_added_up() -> None:
+    """Properties one run decided share its duration: the document's time is the run's, not n times
+    it (a 35 s run once read as 281 s)."""
+    shared = [
+        Result(f"P{i}", "hypothesis", Status.PASSED, seconds=35.0, examples=9) for i in range(8)
+    ]
+    solo = [
+        Result("BC-UNIQUE", "z3", Status.PROVED, seconds=0.5),
+        Result("BC-CREATE", "z3", Status.PROVED, seconds=1.5),
+    ]
+    root = ET.fromstring(junit.to_xml([*solo, *shared]))
+    assert float(root.get("time") or 0) == pytest.approx(37.0, abs=0.01)
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert float(suites["mip6check.hypothesis"].get("time") or 0) == pytest.approx(35.0, abs=0.01)
+    assert float(suites["mip6check.z3"].get("time") or 0) == pytest.approx(2.0, abs=0.01)
+    total = sum(float(c.get("time") or 0) for c in root.iter("testcase"))
+    assert total == pytest.approx(37.0, abs=0.01)
+
+
+def test_junit_undecodable_packets_show() -> None:
+    rs = junit.replay_results([], ["W-BU-NEEDS-HAO"], tested={"W-BU-NEEDS-HAO": 1})
+    bad = {"replay": (2, [(4, "Option Length 30 runs past the header"), (9, "truncated")])}
+    root = ET.fromstring(junit.to_xml(rs, undecodable=bad))
+    assert root.get("errors") == "1" and root.get("tests") == "2"
+    (case,) = [c for c in root.iter("testcase") if c.get("name") == "undecodable packets"]
+    err = case.find("error")
+    assert err is not None and "2 packets could not be decoded" in (err.get("message") or "")
+    assert "packet 4: Option Length 30 runs past the header" in (err.text or "")
+    clean = ET.fromstring(junit.to_xml(rs, undecodable={"replay": (0, [])}))
+    (case,) = [c for c in clean.iter("testcase") if c.get("name") == "undecodable packets"]
+    assert case.find("error") is None and clean.get("errors") == "0"
 
 
 def _validate(log: dict[str, object]) -> None:
