@@ -182,3 +182,22 @@ def test_option_length_from_the_table() -> None:
     assert option_length(HomeAddress(A)) == 16
     hdr = DestOptions((HomeAddress(A),))
     assert option_length(hdr.options[0]) == 16
+
+
+def test_docs_option_tables_are_current() -> None:
+    """docs/option-tables.md is what tools/option_tables.py writes from the tables."""
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root / "tools"))
+    import option_tables
+
+    page = (root / "docs" / "option-tables.md").read_text(encoding="utf-8")
+    assert option_tables.render() == page
+    assert (
+        "| 10 | 16 | Care-of Address (only when C is set) | `care_of` / `mip6d04.bu.care_of` |"
+        in page
+    )
+    made_up = option_tables.render([MADE_UP], [])
+    assert "| 2 | bit 7 | Extra (X) | `x` / `mip6d04.ping.x` |" in made_up
+    assert "| 10 | 16 | Origin (only when X is set) | `origin` / `mip6d04.ping.origin` |" in made_up
