@@ -1,8 +1,10 @@
-"""Findings on the text of the draft (the SPEC rows of properties.md), each shown by Z3 on the kernel
-definitions and returned with a concrete witness that tests re-check with the kernel under PY.
+"""Findings on the text of the draft (the SPEC rows of docs/properties.md), each shown by Z3 on the
+draft's own definitions (properties/spec; SPEC-134-VS-SILENT on the kernel too) and returned with a
+concrete witness that tests re-check on the spec and on the model under PY. The rest of the rows are in
+findings_format.py and findings_runs.py; `FINDINGS` lists them all.
 
-Status is "finding" when the defect is shown; "unknown" if the solver gave up; "violated" would mean
-the kernel no longer exhibits what the row claims (the witness could not be found).
+Status is "finding" when the defect is shown; "unknown" if the solver gave up; "violated" means what
+the row claims could not be shown (the witness could not be found).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import z3
 
-from mip6check.model.config import DEFAULT, SeqHalf
+from mip6check.model.config import DEFAULT, Config, SeqHalf
 from mip6check.model.roles import kernel as K
 from mip6check.properties.smt.findings_format import FORMAT_FINDINGS
 from mip6check.properties.smt.findings_runs import RUN_FINDINGS
@@ -22,6 +24,8 @@ from mip6check.properties.smt.witness import solve as _solve
 from mip6check.properties.smt.witness import valid as _valid
 from mip6check.properties.smt.z3logic import Z3, Sym, to_py
 from mip6check.properties.spec import binding_cache as SB
+from mip6check.properties.spec import mobile_node as SM
+from mip6check.properties.spec import wire as SW
 from mip6check.properties.verdict import Result, Status
 
 ENGINE = "z3"
@@ -62,7 +66,7 @@ def seq_half() -> Result:
     def run() -> tuple[Status, str, Any]:
         s = Sym()
         a, b = s.seq("a"), s.seq("b")
-        g = K.seq_greater
+        g = SW.greater  # the draft's order (properties/spec); the kernel's equals it (refine.py)
         m = _solve(
             *s.domain,
             a != b,
@@ -77,7 +81,7 @@ def seq_half() -> Result:
         w = {"a": to_py(m[a]), "b": to_py(m[b])}
         return (
             Status.FINDING,
-            "kernel.seq_greater: neither a>b nor b>a (seq_half=reject), both (accept)",
+            "'greater modulo 2^16': neither a>b nor b>a (seq_half=reject), both (accept)",
             w,
         )
 
@@ -109,18 +113,24 @@ def bu_len_c() -> Result:
 
 def ba_len_12() -> Result:
     """SPEC-BA-LEN-12 (§5.2, §9.10): the BA fields sum to 11, the text says 12; under ba_min_length=12 a
-    correct 11-octet BA is ignored by kernel.ba_outcome, under the default it is accepted."""
+    correct 11-octet BA is ignored by §9.10 (properties/spec), under the default it is accepted."""
 
     def run() -> tuple[Status, str, Any]:
         opt_len = z3.Int("opt_len")
         fields_sum = sum(n for _, n in BA_FIELDS)
-        o12 = K.ba_outcome(Z3, BA12, auth=True, opt_len=opt_len, seq_matches=True, status=0)
-        o11 = K.ba_outcome(Z3, DEFAULT, auth=True, opt_len=opt_len, seq_matches=True, status=0)
+
+        def outcome(cfg: Config) -> Any:  # §9.10 as the spec writes it
+            ok = SM.ba_acceptable(
+                Z3, cfg, auth=True, opt_len=opt_len, outstanding=True, seq_matches=True
+            )
+            return SM.ba_action(Z3, ok, 0)
+
+        o12, o11 = outcome(BA12), outcome(DEFAULT)
         m = _solve(
             opt_len == fields_sum,
             fields_sum != BA_STATED,
-            o12 == int(K.BAOutcome.IGNORE),
-            o11 == int(K.BAOutcome.ACCEPTED),
+            o12 == int(SM.BAAction.IGNORE),
+            o11 == int(SM.BAAction.ACCEPTED),
         )
         if m is None:
             return Status.VIOLATED, "an 11-octet BA is treated alike under both readings", None
@@ -128,12 +138,12 @@ def ba_len_12() -> Result:
             "opt_len": to_py(m[opt_len]),
             "fields_sum": fields_sum,
             "stated": BA_STATED,
-            "outcome_ba_min_length_12": K.BAOutcome(to_py(m.eval(o12))).name,
-            "outcome_default": K.BAOutcome(to_py(m.eval(o11))).name,
+            "outcome_ba_min_length_12": SM.BAAction(to_py(m.eval(o12))).name,
+            "outcome_default": SM.BAAction(to_py(m.eval(o11))).name,
         }
         return (
             Status.FINDING,
-            "kernel.ba_outcome ignores a layout-correct BA under the literal §9.10 test",
+            "§9.10 ignores a layout-correct BA under the literal 'at least 12' test",
             w,
         )
 
