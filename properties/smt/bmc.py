@@ -479,9 +479,11 @@ def bmc(
     n_slots: int = 2,
     checks: tuple[str, ...] = CHECKS,
     tame: bool = False,
+    max_delta_ms: int | None = None,
 ) -> BmcReport:
     """Unroll up to `max_depth` steps (or until `budget_s`); report the deepest depth fully checked.
-    `tame` restricts the mobile node to Sequence Number steps of 1 and infinite lifetimes."""
+    `tame` restricts the mobile node to Sequence Number steps of 1 and infinite lifetimes;
+    `max_delta_ms` bounds each time advance (a counterexample a scenario file can then replay)."""
     t0 = time.monotonic()
     solver = z3.Solver()
     state = initial(cfg, n_slots)
@@ -494,6 +496,8 @@ def bmc(
         v = _step_vars(s, t, n_slots)
         post, guard, bad, obs = step(cfg, state, v)
         solver.add(*s.domain, guard)
+        if max_delta_ms is not None:
+            solver.add(v.delta <= max_delta_ms)
         if tame:
             # SYS-CONVERGE reads only the home agent and the list entry toward it; steps at the
             # correspondent change neither (they only take channel slots), so they are left out.
