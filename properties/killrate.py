@@ -197,8 +197,10 @@ def _run(
     return [r for r in run_verify(opts) if r.engine == engine or r.engine.startswith(engine)]
 
 
-class EngineTimeout(Exception):
-    """An engine ran longer than the kill run allows (e.g. a mutant that makes the model loop)."""
+class EngineTimeout(BaseException):
+    """An engine ran longer than the kill run allows (e.g. a mutant that makes the model loop). A
+    BaseException, so the engines' own handlers (a model that raises, properties/watchdog.py) let it
+    through to the kill run that set it."""
 
 
 @contextmanager
@@ -328,7 +330,7 @@ def _kill_rates(
                 try:
                     with _time_limit(limit_s):
                         found = _run(opts, engine, m.catches, roots)
-                except Exception as e:  # the broken model crashed the engine: no verdict, no kill
+                except (Exception, EngineTimeout) as e:  # a crash or a timeout: no verdict, no kill
                     found = []
                     trouble = trouble or f"{engine} raised {type(e).__name__}: {e}"
                     if isinstance(e, EngineTimeout):
