@@ -148,7 +148,8 @@ class Judge:
                 # at the time its sender put it on the wire, as a capture beside the sender shows it:
                 # link delay, reordering and a router's queue (neighbour discovery) are no part of
                 # the sender's timing (§9.7, §9.8)
-                sent = min(self._sent_at.get(key, r.time), r.time)
+                # (an injected copy of it is judged when it was put on the link)
+                sent = r.time if injected else min(self._sent_at.get(key, r.time), r.time)
                 obs.packet(self._packets, sent * 1_000_000, pkt)
         self._fed = len(recs)
         self.monitors.check_state(net.now, net.log.snapshots(net.now))

@@ -88,7 +88,51 @@ run until 6s
 )
 
 
-@pytest.mark.parametrize("text", [LINK_DELAY, ROUTER_QUEUE], ids=["link-delay", "router-queue"])
+# a later search: the attacker replays the mobile node's acknowledged home registration 5 s on; the
+# copy took the original's send time and the registration looked unacknowledged (MN-HOME-RETX)
+REPLAYED_BU = (
+    _HEAD.format(
+        lb="link LB prefix 2001:db8:3::/64 delay 1ms", cn2="correspondent CN2 on LB legacy\n"
+    )
+    + """\
+seed 0
+
+at 0s: move MN to LA
+run until 3s
+at 3s: send CN -> MN count 3 every 1s flow 1
+run until 5s
+at 5s: send MN -> CN flow 2
+at 5s: move MN to LB
+run until 8s
+at 8s: send CN -> MN count 3 every 1s flow 3
+run until 10s
+at 10s: send MN -> CN flow 4
+at 10s: move MN to LA
+run until 13s
+at 13s: send CN -> MN count 3 every 1s flow 5
+run until 15s
+at 15s: send MN -> CN flow 6
+at 15s: move MN to LB
+run until 18s
+at 18s: send CN -> MN count 3 every 1s flow 7
+run until 20s
+at 20s: send MN -> CN flow 8
+at 20s: inject on LA replay bu from MN to HA
+at 20s: move MN to LA
+run until 23s
+at 23s: send CN -> MN count 3 every 1s flow 9
+run until 25s
+at 25s: send MN -> CN flow 10
+run until 25s
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [LINK_DELAY, ROUTER_QUEUE, REPLAYED_BU],
+    ids=["link-delay", "router-queue", "replayed-bu"],
+)
 def test_once_flagged_clean_runs_are_clean(text: str) -> None:
     assert confirm(SimpleNamespace(scenario=parse_scenario(text))) == []
 
