@@ -617,6 +617,33 @@ def mn_stops_home_retx(c: Capture) -> None:
     c.expect("MN-HOME-RETX", i)
 
 
+@capture(
+    "fault",
+    "mobile node acts on a Binding Acknowledgement from a node it sent no Binding Update to: the "
+    "home registration is no longer retransmitted (§9.10: sent to this destination address)",
+)
+def mn_accepts_ba_wrong_peer(c: Capture) -> None:
+    registration(c, 0, seq=1, lifetime=200)
+    c.at(100_000, bu_pkt(COA1, HA, 2, 200, h=True))
+    c.at(100_300, ba_pkt(CN, COA1, 2, lifetime=200))
+    i = c.at(105_000, udp(COA1, CN, 1, hao=HOME))
+    c.expect("MN-BA-VALIDATE", i)
+
+
+@capture(
+    "conforming",
+    "a Binding Acknowledgement from the wrong node is ignored: the home registration is "
+    "retransmitted and acknowledged by the home agent",
+)
+def mn_ignores_ba_wrong_peer(c: Capture) -> None:
+    registration(c, 0, seq=1, lifetime=200)
+    c.at(100_000, bu_pkt(COA1, HA, 2, 200, h=True))
+    c.at(100_300, ba_pkt(CN, COA1, 2, lifetime=200))
+    c.at(101_000, bu_pkt(COA1, HA, 2, 200, h=True))
+    c.at(101_002, ba_pkt(HA, COA1, 2, lifetime=200))
+    c.at(105_000, udp(COA1, CN, 1, hao=HOME))
+
+
 @capture("fault", "Binding Update to the previous router without the H bit (§9.6)")
 def prev_router_no_h(c: Capture) -> None:
     registration(c, 0, seq=1)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from itertools import product
 from typing import ClassVar
 
-from mip6check.model.addr import fmt
+from mip6check.model.addr import Addr, fmt
 from mip6check.model.codec.values import BindingAck, BindingUpdate
 from mip6check.properties.replay.base import EVERY, INF, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, malformed_seq
@@ -115,7 +115,10 @@ class Acknowledgements(ObserverBase):
                 f"(Parameter Problem in packet {self.no_recog[r]})",
                 (self.no_recog[r],),
             )
-        fl = self.flows.get((home, r)) or self._flow(home, r)
+        known = self.flows.get((home, r))
+        if known is None or known.last_mn_bu() is None:
+            self._from_wrong_peer(r, home, seq)
+        fl = known or self._flow(home, r)
         if fl is None:
             return
         chain = fl.chain_first
@@ -174,6 +177,33 @@ class Acknowledgements(ObserverBase):
                 (bu.index,),
                 section="7.2",
             )
+
+    def _from_wrong_peer(self, r: Addr, home: Addr, seq: int) -> None:
+        """§9.10: a Binding Acknowledgement answers only a Binding Update "sent by the mobile node to
+        this destination address": one from `r`, to which the mobile node sent nothing, carrying the
+        Sequence Number of an outstanding Binding Update to another node must be ignored. The mobile
+        node acting on it (no longer retransmitting) is MN-BA-VALIDATE, judged by the retransmission
+        obligation. A Binding Update to the Home-Agents anycast address is answered by a unicast
+        address of a home agent (§8.1), and a home agent's other addresses (topology aliases) are it."""
+        for fl in self.by_home.get(home, ()):
+            last = fl.last_mn_bu()
+            if (
+                fl.dst == r
+                or last is None
+                or last.seq != seq
+                or not last.a
+                or self._t - last.t > self.cfg.max_bindack_timeout * 2
+                or self._anycast(fl.dst)
+                or self.alias.get(r, r) == self.alias.get(fl.dst, fl.dst)
+                or any(a.t >= last.t and a.seq == seq for a in fl.bas)
+            ):
+                continue
+            fl.invalid_ba = self._index
+            if not any(ob.kind == "retx" and ob.flow is fl for ob in self.oblig.get(home, ())):
+                interval = fl.interval if fl.exact else self.cfg.max_bindack_timeout
+                self._oblige(
+                    home, Obligation("retx", last.t + interval, fl, last.index, (last.index,))
+                )
 
     def _ba_routing(self, f: PacketFacts, fl: Flow, bu: SeenBU | None, status: int | None) -> None:
         """W-BA-VIA-RH (§5.2, §7.5) and BC-REJECT-NO-CACHE's routing half."""

@@ -47,6 +47,7 @@ class ObserverBase:
         self.violations: list[Violation] = []
         self._flagged: set[tuple[str, int, str]] = set()
         self.flows: dict[tuple[Addr, Addr], Flow] = {}
+        self.by_home: dict[Addr, list[Flow]] = {}  # home address -> its flows, in creation order
         self.roles: dict[Addr, set[str]] = {}
         self.coa_home: dict[Addr, Addr] = {}
         self.homes: set[Addr] = set()
@@ -139,6 +140,7 @@ class ObserverBase:
                 self._hit("bindings")
                 return None
             fl = self.flows[key] = Flow(home, dst)
+            self.by_home.setdefault(home, []).append(fl)
         return fl
 
     # ------------------------------------------------------------ verdicts
