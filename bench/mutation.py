@@ -199,7 +199,17 @@ def measure(args: argparse.Namespace) -> None:
     STATE.mkdir(parents=True, exist_ok=True)
     pristine = snapshot(commit)
     mutations = enumerate_mutations(pristine)
-    sample = random.Random(args.seed).sample(mutations, min(args.sample, len(mutations)))
+    if (
+        args.ids
+    ):  # named mutants instead of the sample (e.g. a sample's survivors, at a later commit)
+        wanted = args.ids.split(",")
+        by_id = {m.id: m for m in mutations}
+        missing = [i for i in wanted if i not in by_id]
+        if missing:
+            sys.exit(f"no such mutation at {commit[:12]}: {', '.join(missing)}")
+        sample = [by_id[i] for i in wanted]
+    else:
+        sample = random.Random(args.seed).sample(mutations, min(args.sample, len(mutations)))
     cache = Path(args.cache)
     done = _load(cache, commit)
     todo = [m for m in sample if m.id not in done]
@@ -305,6 +315,7 @@ def main() -> None:
     p.add_argument("--report", action="store_true", help="print the figures from the cache")
     p.add_argument("--diff", action="store_true", help="with --report: each survivor's diff")
     p.add_argument("--list", action="store_true", help="print the sample and stop")
+    p.add_argument("--ids", help="comma-separated mutation IDs to run instead of the sample")
     args = p.parse_args()
     if args.list:
         commit = args.commit or _git("rev-parse", "HEAD")
