@@ -104,10 +104,13 @@ def value_type(layout: OptionLayout) -> type[Any]:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CompiledOption:
-    """A layout's generated codec: `decode(opt_type, data)` and `encode(value) -> data octets`."""
+    """A layout's generated codec: `decode_at(opt_type, buf, p, q)` reads the option data in
+    buf[p:q] without copying it first, `decode(opt_type, data)` the same over a whole `data`, and
+    `encode(value)` gives the data octets."""
 
     layout: OptionLayout
     value: type[Any]
+    decode_at: Callable[[int, bytes, int, int], Any]
     decode: Callable[[int, bytes], Any]
     encode: Callable[[Any], bytes]
 
@@ -129,15 +132,28 @@ def compile_option(layout: OptionLayout, malformed: type[Any]) -> CompiledOption
     known = {f.name for f in layout.fields} | {layout.rest}
     if set(names) - {"opt_type"} != known:
         raise ModelUsageError(f"{cls.__name__} fields {names} do not match the {layout.kind} table")
-    ns: dict[str, Any] = {"S": st, "mk": maker(cls), "Mal": malformed, "K": layout.kind}
-    exprs = dict(e for i, w in enumerate(ws) for e in _read(w, f"w{i}"))
-    unpack = f"    {', '.join(f'w{i}' for i in range(len(ws)))}{',' if len(ws) == 1 else ''} = S.unpack_from(d, 0)\n"
-    lines = ["def dec(t, d):\n", "    n = len(d)\n"]
+    # addresses are sliced out of the buffer; the other words are read by one unpack_from
+    exprs: dict[str, str] = {}
+    ints: list[Word] = []
+    at = 0
+    for w in ws:
+        if w.code == "16s":
+            exprs[w.parts[0][0].name] = f"b[p + {at}:p + {at + 16}]"
+        else:
+            exprs.update(_read(w, f"w{len(ints)}"))
+            ints.append(w)
+        at += w.bits // 8
+    ist = struct.Struct("!" + "".join(w.code for w in ints))
+    ns: dict[str, Any] = {"S": ist, "P": st, "mk": maker(cls), "Mal": malformed, "K": layout.kind}
+    lines = ["def dec(t, b, p, q):\n"]
     if n0:
         lines.append(
-            f"    if n < {n0}:\n        return Mal(t, K, d, f'Option Length {{n}} < {n0}')\n"
+            f"    if q - p < {n0}:\n"
+            f"        return Mal(t, K, b[p:q], f'Option Length {{q - p}} < {n0}')\n"
         )
-        lines.append(unpack)
+    if ints:
+        var = ", ".join(f"w{i}" for i in range(len(ints))) + ("," if len(ints) == 1 else "")
+        lines.append(f"    {var} = S.unpack_from(b, p)\n")
 
     def build(present: bool, end: int) -> str:
         args = []
@@ -145,7 +161,7 @@ def compile_option(layout: OptionLayout, malformed: type[Any]) -> CompiledOption
             if nm == "opt_type":
                 args.append("t")
             elif nm == layout.rest:
-                args.append(f"d[{end}:]" if end else "d")
+                args.append(f"b[p + {end}:q]")
             elif nm in exprs:
                 args.append(exprs[nm])
             else:  # a conditional field
@@ -162,24 +178,27 @@ def compile_option(layout: OptionLayout, malformed: type[Any]) -> CompiledOption
                 raise ModelUsageError(
                     f"{layout.kind}: conditional field {f.name} is not whole octets"
                 )
-            cond_expr[f.name] = f"d[{at}:{at + f.bits // 8}]"
+            cond_expr[f.name] = f"b[p + {at}:p + {at + f.bits // 8}]"
             at += f.bits // 8
         lines.append(f"    if {exprs[flag.name]}:\n")
         lines.append(
-            f"        if n < {at}:\n            return Mal(t, K, d, "
-            f"f'{flag.name.upper()} set but Option Length {{n}} < {at}')\n"
+            f"        if q - p < {at}:\n            return Mal(t, K, b[p:q], "
+            f"f'{flag.name.upper()} set but Option Length {{q - p}} < {at}')\n"
         )
         lines.append(f"        return {build(True, at)}\n")
     lines.append(f"    return {build(False, n0)}\n")
-    dec = _exec("".join(lines), ns, "dec")
+    dec_at = _exec("".join(lines), ns, "dec")
+
+    def dec(t: int, d: bytes) -> Any:
+        return dec_at(t, d, 0, len(d))
 
     def get(nm: str) -> str:
         return f"o.{nm}"
 
-    packed = f"S.pack({', '.join(_write(w, get) for w in ws)})" if ws else "b''"
+    packed = f"P.pack({', '.join(_write(w, get) for w in ws)})" if ws else "b''"
     tail = "".join(f" + (o.{f.name} or b'')" for f in cond)
     enc = _exec(f"def enc(o):\n    return {packed}{tail} + o.{layout.rest}\n", ns, "enc")
-    return CompiledOption(layout, cls, dec, enc)
+    return CompiledOption(layout, cls, dec_at, dec, enc)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

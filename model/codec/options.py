@@ -30,7 +30,7 @@ from mip6check.model.codec.values import (
 )
 from mip6check.model.errors import ModelUsageError
 
-Decoder = Callable[[int, bytes], Option]
+Decoder = Callable[[int, bytes, int, int], Option]
 Decoders = dict[int, Decoder]
 _PAD1 = Pad1()
 _PADN0 = PadN(b"")
@@ -96,8 +96,8 @@ def option_table(profile: Profile) -> dict[int, str]:
     if t is None:
         t = _TABLES[profile] = _dispatch(profile)
         _DECODERS[profile] = {
-            1: COMPILED["PadN"].decode,
-            **{n: COMPILED[k].decode for n, k in t.items()},
+            1: COMPILED["PadN"].decode_at,
+            **{n: COMPILED[k].decode_at for n, k in t.items()},
         }
     return t
 
@@ -159,7 +159,7 @@ def decode_options(
             elif t == 1 and not n:
                 append(_PADN0)
             else:
-                append(dec(t, data[pos + 2 : q]))
+                append(dec(t, data, pos + 2, q))
             pos = q
         if len(out) > max_options:
             fail(base + pos, layer, "options", f"more than max_options={max_options} options")
