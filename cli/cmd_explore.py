@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mip6check.cli.main import fail
+from mip6check.cli.workers import add_worker_arguments, open_executor, worker_count
 from mip6check.properties.explore.machines import BUDGETS
 from mip6check.properties.mutants import BY_NAME
 
@@ -49,6 +50,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="run against a deliberately broken model, one of: " + ", ".join(BY_NAME),
     )
     p.add_argument("--json", action="store_true", help="print the outcome as one line of JSON")
+    p.add_argument(
+        "--seeds",
+        metavar="K",
+        type=int,
+        default=1,
+        help="search K seeds (--seed, --seed+1, ...; from 0 without --seed) side by side; the "
+        "first counterexample in seed order wins (default 1)",
+    )
+    add_worker_arguments(p, "seeds")
 
 
 def _lines(summary: dict[str, Any]) -> list[str]:
@@ -125,8 +135,22 @@ def run(args: argparse.Namespace) -> int:
         mutant = BY_NAME.get(args.mutant)
         if mutant is None:
             return fail(f"explore: unknown mutant {args.mutant!r} (known: {', '.join(BY_NAME)})")
+    from mip6check.properties.parallel import ClusterError
+
+    searched: list[int] | None = None
+    if args.seeds < 1:
+        return fail("explore: --seeds must be at least 1")
     try:
-        outcome = explore(properties=aimed, budget=args.budget, seed=args.seed, mutant=mutant)
+        worker_count(args)
+    except ValueError as e:
+        return fail(f"explore: {e}")
+    try:
+        if args.seeds != 1:
+            outcome, searched = _many_seeds(args, aimed)
+        else:
+            outcome = explore(properties=aimed, budget=args.budget, seed=args.seed, mutant=mutant)
+    except ClusterError as e:
+        return fail(f"explore: {e}")
     except SearchInterrupted as stop:  # a partial report, marked so; main() exits 130
         cov = stop.outcome.coverage.to_json()
         if args.json:
@@ -160,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
     summary = {
         "budget": args.budget,
         "seed": args.seed if args.seed is not None else "derandomised",
+        **({} if searched is None else _seeds_fields(searched, outcome)),
         "mutant": args.mutant,
         "properties": args.property or "all monitored",
         "aimed": sorted(aimed) if aimed is not None else list(JUDGED),
@@ -176,3 +201,26 @@ def run(args: argparse.Namespace) -> int:
     if outcome.coverage.examples == 0:
         return fail("explore: the search ran 0 examples: nothing was checked")
     return 0
+
+
+def _many_seeds(args: argparse.Namespace, aimed: frozenset[str] | None) -> tuple[Any, list[int]]:
+    """--seeds K: the searches side by side (properties/explore_seeds.py); the outcome of the first
+    seed that fails (coverage summed up to it), or of none, and the seeds searched."""
+    from mip6check.properties.explore.machines import Outcome
+    from mip6check.properties.explore_seeds import SeedJob, explore_seeds
+
+    base = args.seed if args.seed is not None else 0
+    jobs = [SeedJob(base + k, aimed, args.budget, args.mutant) for k in range(args.seeds)]
+    with open_executor(args) as ex:
+        got = explore_seeds(ex, jobs)
+    if got.winner is not None:
+        outcome = Outcome(got.winner.failure, got.coverage, 0.0, args.budget, got.seed)
+    else:
+        outcome = Outcome(None, got.coverage, 0.0, args.budget, None)
+    return outcome, list(got.searched)
+
+
+def _seeds_fields(searched: list[int], outcome: Any) -> dict[str, Any]:
+    """The summary's seed fields for --seeds: the seed searched, or the one that found it."""
+    seed: Any = outcome.seed if outcome.failure is not None else f"{searched[0]}..{searched[-1]}"
+    return {"seed": seed, "seeds": searched}

@@ -117,25 +117,3 @@ def run_ordered(
     finally:
         for f in pending:
             f.cancel()
-
-
-def first_hit(
-    ex: Executor,
-    fn: Callable[[T], R],
-    items: Iterable[T],
-    hit: Callable[[R], bool],
-) -> tuple[int, R] | None:
-    """The first item, in the items' order, whose result satisfies `hit`, with that result.
-
-    Deterministic for any number of workers: a later item's hit is used only after every earlier
-    item was seen to miss. Items after the winner are cancelled when they have not started."""
-    futures = [ex.submit(fn, x) for x in items]
-    try:
-        for i, f in enumerate(futures):
-            r = f.result()
-            if hit(r):
-                return i, r
-        return None
-    finally:
-        for f in futures:
-            f.cancel()
