@@ -51,6 +51,7 @@ for generic in model properties cli traces; do
 done
 [ -f "$SITE/mip6check/traces/scenarios/01-first-registration.scenario" ] \
   || die "the wheel lacks the scenario corpus"
+[ -f "$SITE/mip6check/docs/properties.md" ] || die "the wheel lacks the catalog SARIF points into"
 
 # 3. every command, installed (neutral directory) against the source tree (same interpreter and
 #    dependencies, the package imported from the tree): same exit status, same stdout

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from mip6check.cli.main import fail
+from mip6check.cli.main import fail, invocation
 from mip6check.cli.switches import add_switch_arguments, config_from_args
 from mip6check.cli.workers import add_worker_arguments, open_executor, worker_count
 from mip6check.model.errors import CaptureError
@@ -305,14 +305,18 @@ def _side_outputs(args: argparse.Namespace, report: object) -> None:
         xml = junit.to_xml(results, suite=f"replay {report.file}", undecodable=bad)
         Path(args.junit).write_text(xml, "utf-8")
     if args.sarif:
+        from mip6check.cli.reports import write_rendering
         from mip6check.properties.report import sarif
 
+        rendering = write_rendering(args.file, args.sarif, report.profile)
         log = sarif.sarif_log(
             report.violations,
             artifact=args.file,
+            rendering=rendering,
             frame_offsets=_frame_offsets(args.file, {v.packet for v in report.violations}),
             rules=CHECKED,
-            command="mip6check replay",
+            command=invocation(),
+            category=f"mip6check/replay/{Path(args.file).name}",
         )
         Path(args.sarif).write_text(sarif.dumps(log), "utf-8")
     if args.msc:

@@ -15,7 +15,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from mip6check.cli.main import fail, os_problem
+from mip6check.cli.main import fail, invocation, os_problem
 from mip6check.cli.switches import add_switch_arguments, config_from_args
 from mip6check.cli.workers import add_worker_arguments, open_executor, worker_count
 from mip6check.properties.catalog import UnknownPropertyError
@@ -254,9 +254,8 @@ def run(args: argparse.Namespace) -> int:
         if args.junit:
             Path(args.junit).write_text(junit.to_xml(results), encoding="utf-8")
         if args.sarif:
-            Path(args.sarif).write_text(
-                json.dumps(sarif.from_results(results), indent=1), encoding="utf-8"
-            )
+            log = sarif.from_results(results, command=invocation())
+            Path(args.sarif).write_text(sarif.dumps(log), encoding="utf-8")
     except OSError as e:
         return fail(f"{e.filename}: cannot write the report: {os_problem(e)}")
     if args.no_timing:

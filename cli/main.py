@@ -37,6 +37,7 @@ EXIT_CODES = """exit status:
      `mip6check: COMMAND: what: problem`"""
 
 _running: list[str] = []  # the command being run: every error line names it
+_argv: list[list[str]] = []  # its arguments (reports record the command line)
 
 
 class UsageError(Exception):
@@ -69,6 +70,11 @@ def fail(message: str) -> int:
     prefix = f"{PROG}: {command}: " if command is not None else f"{PROG}: "
     print(one_line(prefix + message), file=sys.stderr)
     return 2
+
+
+def invocation() -> list[str]:
+    """The command line being run, program name first (for the reports that record it)."""
+    return [PROG, *(_argv[-1] if _argv else [])]
 
 
 def os_problem(e: OSError) -> str:
@@ -150,10 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in argv if not a.startswith("-")), None)
     _running.append(chosen if chosen in COMMANDS else "")
+    _argv.append(argv)
     try:
         return _main(argv)
     finally:
         _running.pop()
+        _argv.pop()
 
 
 def _main(argv: list[str]) -> int:

@@ -9,6 +9,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
@@ -67,28 +68,65 @@ def test_msc_highlights_both_violations_by_packet_number(
     assert again.read_bytes() == out.read_bytes()
 
 
-def test_sarif_points_at_both_frames(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    out = tmp_path / "r.sarif"
-    cap = CAPTURES / "mn-no-backoff.pcapng"
-    assert _replay(capsys, "mn-no-backoff.pcapng", "--sarif", str(out)) == 1
-    log = json.loads(out.read_text(encoding="utf-8"))
+def test_sarif_points_at_both_frames(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each result opens on the line of the capture's text rendering that is its packet; the
+    capture and packet are logical locations, the packet's pcapng block a related byte region."""
+    from tests.properties.test_report_junit_sarif import github_problems
+
+    monkeypatch.chdir(tmp_path)
+    cap = tmp_path / "captures" / "mn-no-backoff.pcapng"
+    cap.parent.mkdir()
+    cap.write_bytes((CAPTURES / "mn-no-backoff.pcapng").read_bytes())
+    code = main(["replay", "captures/mn-no-backoff.pcapng", "--sarif", "reports/r.sarif"])
+    capsys.readouterr()
+    assert code == 2  # the reports folder does not exist: one stderr line, nothing half-written
+    (tmp_path / "reports").mkdir()
+    code = main(["replay", "captures/mn-no-backoff.pcapng", "--sarif", "reports/r.sarif"])
+    capsys.readouterr()
+    assert code == 1
+    log = json.loads((tmp_path / "reports" / "r.sarif").read_text(encoding="utf-8"))
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft4Validator(schema).validate(log)
+    assert github_problems(log) == []
+    run = log["runs"][0]
+    assert run["invocations"][0]["arguments"] == [
+        "replay",
+        "captures/mn-no-backoff.pcapng",
+        "--sarif",
+        "reports/r.sarif",
+    ]
+    rendering = (tmp_path / "reports" / "r.sarif.packets.txt").read_text().splitlines()
+    decoded = subprocess.run(
+        [sys.executable, "-m", "mip6check.cli.main", "decode", str(cap)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.splitlines()
+    assert rendering == decoded
     data = cap.read_bytes()
-    results = log["runs"][0]["results"]
+    results = run["results"]
     assert [r["properties"]["packet"] for r in results] == [3, 4]
     for r in results:
         n = r["properties"]["packet"]
         (loc,) = r["locations"]
-        assert loc["logicalLocations"][0]["name"] == f"frame {n}"
-        assert loc["properties"]["frame"] == n
-        region = loc["physicalLocation"]["region"]
-        off, length = region["byteOffset"], region["byteLength"]
+        phys = loc["physicalLocation"]
+        assert phys["artifactLocation"]["uri"] == "reports/r.sarif.packets.txt"
+        assert phys["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert phys["region"] == {"startLine": n} and rendering[n - 1].startswith(f"{n} ")
+        assert [x["name"] for x in loc["logicalLocations"]] == [
+            "mn-no-backoff.pcapng",
+            f"packet {n}",
+        ]
+        byte = r["relatedLocations"][0]["physicalLocation"]
+        assert byte["artifactLocation"]["uri"] == "captures/mn-no-backoff.pcapng"
+        off, length = byte["region"]["byteOffset"], byte["region"]["byteLength"]
         # the region is exactly the frame's pcapng Enhanced Packet Block
         btype, blen = struct.unpack_from("<II", data, off)
         assert btype == 6 and blen == length
         assert struct.unpack_from("<I", data, off + length - 4)[0] == length
-    first, second = (r["locations"][0]["physicalLocation"]["region"] for r in results)
+    first, second = (r["relatedLocations"][0]["physicalLocation"]["region"] for r in results)
     assert first["byteOffset"] + first["byteLength"] == second["byteOffset"]
 
 

@@ -168,3 +168,31 @@ def test_one_error_format_everywhere(capsys: pytest.CaptureFixture[str], argv: l
     assert code == 2 and out == ""
     assert ERROR_LINE.match(err), err
     assert err.startswith(f"mip6check: {argv[0]}: ") and "[Errno" not in err
+
+
+def test_verify_sarif_places_a_failed_expectation_on_its_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A scenario's failed expectation is shown on that line of the scenario, relative to the
+    directory verify ran in, with the command line recorded."""
+    import mip6check.properties.scenarios as scenarios
+    from tests.properties.test_report_junit_sarif import github_problems
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = SCENARIO.read_text(encoding="utf-8") + "expect never: MN sent bu to HA\n"
+    (corpus / "broken.scenario").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(scenarios, "DEFAULT_DIRS", (corpus,))
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run(capsys, "verify", "--engine", "scenarios", "--sarif", "v.sarif", "--json")
+    assert code == 1
+    log = json.loads((tmp_path / "v.sarif").read_text(encoding="utf-8"))
+    assert github_problems(log) == []
+    results = log["runs"][0]["results"]
+    placed = [r["locations"][0]["physicalLocation"] for r in results]
+    line = len(text.splitlines())
+    assert {
+        "artifactLocation": {"uri": "corpus/broken.scenario", "uriBaseId": "%SRCROOT%", "index": 0},
+        "region": {"startLine": line},
+    } in placed
+    assert log["runs"][0]["invocations"][0]["arguments"][:3] == ["verify", "--engine", "scenarios"]

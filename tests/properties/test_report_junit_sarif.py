@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -13,7 +17,8 @@ from mip6check.properties.catalog import CATALOG, UnknownPropertyError
 from mip6check.properties.report import junit, sarif
 from mip6check.properties.verdict import Result, Status, Violation
 
-SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
 V1 = Violation(
     property="MN-RETX-SAME-SEQ",
@@ -197,40 +202,147 @@ def _validate(log: dict[str, object]) -> None:
     jsonschema.Draft4Validator(schema).validate(log)
 
 
-def test_sarif_capture_validates_against_schema() -> None:
-    log = sarif.sarif_log([V1], artifact="captures/run1.pcapng", frame_offsets={17: (2048, 98)})
+GITHUB_LIMITS = {"runs": 20, "results": 25_000, "rules": 25_000, "locations": 1_000, "tags": 20}
+
+
+def github_problems(log: dict[str, Any]) -> list[str]:
+    """What GitHub code scanning's SARIF upload would refuse or could not place (its documented
+    rules, docs/ci.md): version 2.1.0; a driver name; unique rule IDs; every result with a ruleId,
+    a message text, a level it knows, and a first location with a relative `uri`, a `uriBaseId`
+    and a `region.startLine` >= 1; the upload limits on runs, results, rules, locations, tags."""
+    out: list[str] = []
+    if log.get("version") != "2.1.0":
+        out.append("version")
+    runs = log.get("runs", [])
+    if not 1 <= len(runs) <= GITHUB_LIMITS["runs"]:
+        out.append("runs")
+    for run in runs:
+        driver = run["tool"]["driver"]
+        if not driver.get("name"):
+            out.append("driver name")
+        ids = [r["id"] for r in driver.get("rules", [])]
+        if len(ids) != len(set(ids)) or len(ids) > GITHUB_LIMITS["rules"]:
+            out.append("rule ids")
+        for r in driver.get("rules", []):
+            if len(r.get("properties", {}).get("tags", [])) > GITHUB_LIMITS["tags"]:
+                out.append(f"{r['id']}: tags")
+        results = run.get("results", [])
+        if len(results) > GITHUB_LIMITS["results"]:
+            out.append("results")
+        bases = run.get("originalUriBaseIds", {})
+        for i, res in enumerate(results):
+            if not res.get("ruleId") or not res.get("message", {}).get("text"):
+                out.append(f"result {i}: ruleId/message")
+            if res.get("level", "warning") not in ("none", "note", "warning", "error"):
+                out.append(f"result {i}: level")
+            locs = res.get("locations", [])
+            if not locs or len(locs) > GITHUB_LIMITS["locations"]:
+                out.append(f"result {i}: locations")
+                continue
+            phys = locs[0].get("physicalLocation", {})
+            art = phys.get("artifactLocation", {})
+            uri = art.get("uri", "")
+            if not uri or uri.startswith("/") or re.match(r"^[a-z]+:", uri) or ".." in uri:
+                out.append(f"result {i}: uri {uri!r} is not relative")
+            if art.get("uriBaseId") not in bases:
+                out.append(f"result {i}: uriBaseId {art.get('uriBaseId')!r}")
+            if phys.get("region", {}).get("startLine", 0) < 1:
+                out.append(f"result {i}: no startLine")
+    return out
+
+
+def test_sarif_capture_validates_against_schema(tmp_path: Path) -> None:
+    rendering = tmp_path / "run1.sarif.packets.txt"
+    rendering.write_text("".join(f"{n} packet\n" for n in range(1, 20)))
+    log = sarif.sarif_log(
+        [V1],
+        artifact=str(tmp_path / "captures" / "run1.pcapng"),
+        rendering=str(rendering),
+        frame_offsets={17: (2048, 98)},
+        srcroot=tmp_path,
+        command=["mip6check", "replay", "captures/run1.pcapng", "--sarif", "out.sarif"],
+    )
     _validate(log)
+    assert github_problems(log) == []
     run = log["runs"][0]  # type: ignore[index]
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == list(CATALOG)
+    assert run["tool"]["driver"]["informationUri"] != "https://example.invalid/mip6check"
     rule = rules[list(CATALOG).index("MN-RETX-SAME-SEQ")]
     assert rule["properties"]["sections"] == ["9.7"] and rule["properties"]["level"] == "MUST"
     assert "same Sequence Number value as the original transmission" in rule["help"]["text"]
+    assert "#section-9.7" in rule["help"]["markdown"]
+    assert rule["helpUri"] == "docs/properties.md#mobile-node-mn"
     assert rule["defaultConfiguration"]["level"] == "error"
     (res,) = run["results"]
     assert res["ruleId"] == "MN-RETX-SAME-SEQ" and rules[res["ruleIndex"]]["id"] == res["ruleId"]
     loc = res["locations"][0]
-    assert loc["physicalLocation"]["artifactLocation"]["uri"] == "captures/run1.pcapng"
-    assert loc["physicalLocation"]["region"] == {"byteOffset": 2048, "byteLength": 98}
-    assert loc["logicalLocations"][0]["name"] == "frame 17"
-    assert res["relatedLocations"][0]["message"]["text"] == "earlier packet 12"
+    phys = loc["physicalLocation"]
+    # placed on the rendering's line 17: packet 17
+    assert phys["artifactLocation"]["uri"] == "run1.sarif.packets.txt"
+    assert phys["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+    assert phys["region"] == {"startLine": 17}
+    cap, pkt = loc["logicalLocations"]
+    assert cap == {
+        "name": "run1.pcapng",
+        "fullyQualifiedName": "captures/run1.pcapng",
+        "kind": "resource",
+    }
+    assert pkt["name"] == "packet 17" and pkt["parentIndex"] == 0
+    byte, earlier, rule_row = res["relatedLocations"]
+    assert byte["physicalLocation"]["region"] == {"byteOffset": 2048, "byteLength": 98}
+    assert byte["physicalLocation"]["artifactLocation"]["uri"] == "captures/run1.pcapng"
+    assert earlier["message"]["text"] == "earlier packet 12"
+    assert earlier["physicalLocation"]["region"] == {"startLine": 12}
+    assert rule_row["physicalLocation"]["region"]["startLine"] == sarif.catalog_line(V1.property)
+    (inv,) = run["invocations"]
+    assert inv["commandLine"] == "mip6check replay captures/run1.pcapng --sarif out.sarif"
+    assert inv["arguments"] == ["replay", "captures/run1.pcapng", "--sarif", "out.sarif"]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
 
 
-def test_sarif_scenario_and_results_validate() -> None:
-    log = sarif.from_results(RESULTS, command="mip6check verify --sarif out.sarif")
+def test_catalog_line_is_the_property_row() -> None:
+    doc = (ROOT / "docs" / "properties.md").read_text(encoding="utf-8").splitlines()
+    for pid in CATALOG:
+        assert doc[sarif.catalog_line(pid) - 1].startswith(f"| {pid} |"), pid
+
+
+def test_sarif_scenario_and_results_validate(tmp_path: Path) -> None:
+    scen = tmp_path / "traces" / "regressions" / "x.scenario"
+    results = [
+        *RESULTS[:3],
+        replace(RESULTS[3], counterexample={"scenario": "traces/regressions/x.scenario"}),
+        RESULTS[4],
+    ]
+    log = sarif.from_results(
+        results,
+        command=["mip6check", "verify", "--sarif", "out.sarif"],
+        srcroot=tmp_path,
+        exists=lambda p: (tmp_path / p).is_file(),
+    )
     _validate(log)
+    assert github_problems(log) == []
+    (res,) = log["runs"][0]["results"]  # type: ignore[index]
+    # the scenario is not there: the result points at the catalog row instead
+    phys = res["locations"][0]["physicalLocation"]
+    assert phys["artifactLocation"]["uri"].endswith("docs/properties.md")
+    assert phys["region"] == {"startLine": sarif.catalog_line("BC-SEQ-MONOTONIC")}
+    scen.parent.mkdir(parents=True)
+    scen.write_text("link L prefix 2001:db8::/64\n")
+    log = sarif.from_results(
+        results, srcroot=tmp_path, exists=lambda p: (tmp_path / p).is_file(), category="x"
+    )
+    assert github_problems(log) == []
     (res,) = log["runs"][0]["results"]  # type: ignore[index]
     phys = res["locations"][0]["physicalLocation"]
     assert phys["artifactLocation"]["uri"] == "traces/regressions/x.scenario"
+    assert phys["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
     assert phys["region"] == {"startLine": 12}
     # a rule without keyword sentences still has help text; SHOULD rules are warnings
     log2 = sarif.sarif_log([], rules=["BC-UNIQUE", "BC-CREATE"])
     _validate(log2)
     r0, r1 = log2["runs"][0]["tool"]["driver"]["rules"]  # type: ignore[index]
     assert "§4.3" in r0["help"]["text"] and r1["defaultConfiguration"]["level"] == "warning"
-    assert sarif.dumps(log) == sarif.dumps(
-        sarif.from_results(RESULTS, command="mip6check verify --sarif out.sarif")
-    )
     with pytest.raises(UnknownPropertyError):
         sarif.sarif_log([], rules=["NOPE"])
 
@@ -242,45 +354,69 @@ def test_schema_rejects_a_broken_log() -> None:
         _validate(log)
 
 
-def test_sarif_each_counterexample_is_its_own_artifact() -> None:
+def test_sarif_never_points_at_a_temporary_file(tmp_path: Path) -> None:
+    """A counterexample written to a temporary file that is gone is not a place: the result points
+    at what the property requires."""
+    import tempfile
+
+    gone = Path(tempfile.gettempdir()) / "mip6check-gone" / "counterexample.scenario"
+    kept = tmp_path / "cex" / "MN-BACKOFF" / "counterexample.scenario"
     v3 = Violation("MN-BACKOFF", "9.7", "MUST", "MN", "too early", time=3.0, step=7)
     results = [
-        RESULTS[3],  # V2 in traces/regressions/x.scenario, line 12
+        Result(
+            "MN-BACKOFF",
+            "scenarios",
+            Status.VIOLATED,
+            violations=(v3,),
+            counterexample={"scenario": str(gone)},
+        ),
+        Result("MN-RATE-LIMIT", "z3", Status.VIOLATED, violations=(V1,)),
         Result(
             "MN-BACKOFF",
             "hypothesis",
             Status.VIOLATED,
-            counterexample={"scenario": "out/MN-BACKOFF/counterexample.scenario"},
             violations=(v3,),
+            counterexample={"scenario": "cex/MN-BACKOFF/counterexample.scenario"},
         ),
-        Result("MN-RATE-LIMIT", "z3", Status.VIOLATED, violations=(V1,)),  # no file at all
     ]
-    log = sarif.from_results(results)
+    kept.parent.mkdir(parents=True)
+    kept.write_text("# run\n")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        log = sarif.from_results(results, exists=os.path.isfile)
+    finally:
+        os.chdir(cwd)
     _validate(log)
-    run = log["runs"][0]  # type: ignore[index]
-    assert [a["location"]["uri"] for a in run["artifacts"]] == [
-        "traces/regressions/x.scenario",
-        "out/MN-BACKOFF/counterexample.scenario",
-    ]
-    r0, r1, r2 = run["results"]
-    assert r0["locations"][0]["physicalLocation"]["artifactLocation"]["index"] == 0
-    assert r0["locations"][0]["physicalLocation"]["region"] == {"startLine": 12}
-    assert r0["locations"][0]["logicalLocations"][0]["name"] == "step 4"
-    phys = r1["locations"][0]["physicalLocation"]
-    assert phys["artifactLocation"] == {"uri": "out/MN-BACKOFF/counterexample.scenario", "index": 1}
-    assert "locations" not in r2 and r2["properties"]["packet"] == 17
+    assert github_problems(log) == []
+    r0, r1, r2 = log["runs"][0]["results"]  # type: ignore[index]
+    for r in (r0, r1):
+        art = r["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert art["uri"].endswith("docs/properties.md"), art
+    assert "mip6check-gone" not in json.dumps(log["runs"][0]["artifacts"])  # type: ignore[index]
+    art = r2["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert art["uri"] == "cex/MN-BACKOFF/counterexample.scenario"
+    assert r2["locations"][0]["logicalLocations"][0]["name"] == "step 7"
     with pytest.raises(ValueError, match="one entry per violation"):
-        sarif.sarif_log([V1], artifacts=[])
+        sarif.sarif_log([V1], scenarios=[])
 
 
-def test_sarif_artifact_uris_are_uri_references() -> None:
-    assert sarif.artifact_uri("captures/a b.pcapng") == "captures/a%20b.pcapng"
+def test_sarif_files_outside_the_source_root_get_a_base(tmp_path: Path) -> None:
+    root, other = tmp_path / "repo", tmp_path / "elsewhere"
+    root.mkdir()
+    b = sarif.Bases(root)
+    assert b.place(root / "captures" / "a b.pcapng") == {
+        "uri": "captures/a%20b.pcapng",
+        "uriBaseId": "%SRCROOT%",
+    }
+    assert b.place("my captures/run#1.pcapng") == {
+        "uri": "my%20captures/run%231.pcapng",
+        "uriBaseId": "%SRCROOT%",
+    }
+    placed = b.place(other / "x.pcap")
+    assert placed == {"uri": "x.pcap", "uriBaseId": "DIR1"}
+    assert b.original()["DIR1"]["uri"] == other.resolve().as_uri() + "/"
     assert sarif.artifact_uri("C:\\traces\\x.pcap") == "file:///C:/traces/x.pcap"
-    assert sarif.artifact_uri("file:///x.pcap") == "file:///x.pcap"
-    log = sarif.sarif_log([V1], artifact="my captures/run#1.pcapng")
-    _validate(log)
-    uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]  # type: ignore[index]
-    assert uri["artifactLocation"]["uri"] == "my%20captures/run%231.pcapng"
 
 
 def test_junit_case_names_are_stable() -> None:
