@@ -18,8 +18,10 @@ private copy of the tree (never into the working tree, which other people are ed
 
 Results are cached one JSON line per mutant (keyed by mutant and commit) in `--cache`, so a run
 can be stopped and resumed, and split over `--workers` processes. Survivors are classified by hand in
-`bench/mutation_survivors.json` ({"<mutant id>": {"class": "equivalent"|"missed", "why": ...}});
-the score is killed / (run - equivalent - incompetent).
+`bench/mutation_survivors.json` ({"<mutant id>": {"class": ..., "why": ...}}): "equivalent" (no
+behaviour changes), "conforming" (behaviour changes, but within what the draft allows: a MAY, a
+value it leaves open), "missed" (a fault no engine caught, and why). The score is
+killed / (run - equivalent - conforming - incompetent).
 """
 
 from __future__ import annotations
@@ -275,12 +277,14 @@ def report(args: argparse.Namespace) -> None:
     rows = [r for k, r in recs.items() if k != "baseline"]
     count = Counter(r["outcome"] for r in rows)
     survivors = [r for r in rows if r["outcome"] == "survived"]
-    equivalent = [r for r in survivors if classes.get(r["id"], {}).get("class") == "equivalent"]
+    benign = ("equivalent", "conforming")
+    equivalent = [r for r in survivors if classes.get(r["id"], {}).get("class") in benign]
     scored = len(rows) - len(equivalent) - count["incompetent"]
-    killed = count["killed"] + count["broken"] + count["hung"]
+    killed = count["killed"] + count["broken"]  # a hung verify gave no verdict: not a kill
     print(f"commit {commit[:12]}, sample seed {args.seed}: {len(rows)} mutants run")
     print(
-        ", ".join(f"{n} {k}" for k, n in sorted(count.items())) + f", {len(equivalent)} equivalent"
+        ", ".join(f"{n} {k}" for k, n in sorted(count.items()))
+        + f"; of the survivors {len(equivalent)} equivalent or conforming"
     )
     if scored:
         print(f"score: {killed}/{scored} = {killed / scored:.1%} of the non-equivalent mutants")

@@ -1079,6 +1079,14 @@ ROLE_MUTANTS: tuple[Mutant, ...] = (
         _src(_NODE + ":rh0_step", "if n > 23:", "if n > 24:", _ROUTING + ":rh0_step"),
     ),
     _r(
+        "rh-strict-bit-misread",
+        "6",
+        "the Strict/Loose bit of a hop is read from the map's right end (23 & (i - 1) for 23 - (i - 1))"
+        " (found by the cosmic-ray sample, bench/mutation.py)",
+        {"IPV6-RH-STRICT"},
+        _src(_NODE + ":rh0_step", "(23 - (i - 1))", "(23 & (i - 1))", _ROUTING + ":rh0_step"),
+    ),
+    _r(
         "rh-strict-bit-ignored",
         "6",
         "a strict Routing header hop toward a non-neighbor is forwarded like a loose one",

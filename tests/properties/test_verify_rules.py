@@ -28,6 +28,7 @@ CASES = [
     ("25-ipv6-base-errors.scenario", "pp-hbh-not-first-pointer", "IPV6-UNKNOWN-NH"),
     ("25-ipv6-base-errors.scenario", "rh-24-addresses-accepted", "IPV6-RH-HDR-EXT-LEN"),
     ("25-ipv6-base-errors.scenario", "rh-strict-bit-ignored", "IPV6-RH-STRICT"),
+    ("25-ipv6-base-errors.scenario", "rh-strict-bit-misread", "IPV6-RH-STRICT"),
     ("26-two-home-links-renumbering.scenario", "ha-ra-tunnel-other-link", "HA-RA-TUNNEL"),
 ]
 
