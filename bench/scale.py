@@ -2,6 +2,7 @@
 LocalCluster; one large capture sharded by mobile node; side by side in one run, ratios printed.
 
     python bench/scale.py [--captures 20] [--packets 50000] [--big 1000000] [--no-dask]
+    python bench/scale.py --memory 120000     # peak memory per worker on hostile captures
 
 The captures are the mixed Mobile IPv6 traffic of bench/_corpus.py (home registrations and
 acknowledgements, tunnelled and route-optimised data, Neighbor Discovery of 1,000 mobile nodes), one
@@ -14,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +28,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _corpus import frames  # noqa: E402
 
+from mip6check.model.addr import a  # noqa: E402
+from mip6check.model.codec import (  # noqa: E402
+    AH,
+    HomeAddress,
+    IPv6Packet,
+    bu,
+    dest_options,
+    encode_packet,  # noqa: E402
+)
 from mip6check.model.codec.pcap import PcapWriter  # noqa: E402
 from mip6check.properties.parallel import executor, run_ordered  # noqa: E402
 from mip6check.properties.replay import ReplayOptions, ReplayReport  # noqa: E402
@@ -56,13 +68,56 @@ def replay_all(
     return dt, verdicts(out), packets
 
 
+def hostile(path: Path, homes: int, salt: int) -> None:
+    """Home registrations from `homes` distinct home addresses: past the default tracking limits
+    (50,000 nodes and bindings), the most state a replay worker can be made to hold."""
+    ha = a("2001:db8:1::1")
+    base_home = int.from_bytes(a("2001:db8:1::"), "big") + (salt << 32)
+    base_coa = int.from_bytes(a("2001:db8:2::"), "big") + (salt << 32)
+    with path.open("wb") as f:
+        w = PcapWriter(f, linktype=229)
+        for k in range(homes):
+            home, coa = (base_home + k).to_bytes(16, "big"), (base_coa + k).to_bytes(16, "big")
+            opts = dest_options(bu(5, 60, a=True, h=True, id_length=64), HomeAddress(home))
+            w.write(encode_packet(IPv6Packet(coa, ha, (AH(1, k, bytes(12)), opts))), time_ms=k)
+
+
+def memory(homes: int) -> int:
+    """Peak resident memory of the largest process of `replay --workers 2` on two hostile captures,
+    and of `replay --shard-by mn` on one (resource.getrusage of the finished child processes)."""
+    with tempfile.TemporaryDirectory(prefix="mip6check-hostile-") as tmp:
+        files = [Path(tmp) / f"hostile{i}.pcap" for i in (1, 2)]
+        for i, f in enumerate(files):
+            hostile(f, homes, i)
+        cli = [sys.executable, "-m", "mip6check.cli.main", "replay"]
+        for argv in ([*map(str, files), "--workers", "2"], [str(files[0]), "--shard-by", "mn"]):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            p = subprocess.run([*cli, *argv, "--json"], capture_output=True, text=True)
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            reached = [json.loads(x)["limits_reached"] for x in p.stdout.splitlines()]
+            print(
+                f"replay {' '.join(argv[-2:])} on {homes:,} home addresses per capture: exit "
+                f"{p.returncode}, limits reached {reached}, peak resident of the largest process "
+                f"{peak / 1024:.0f} MB" + ("" if peak > before else " (no new peak)")
+            )
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--captures", type=int, default=20)
     ap.add_argument("--packets", type=int, default=50_000, help="packets per capture")
     ap.add_argument("--big", type=int, default=1_000_000, help="packets of the sharded capture")
     ap.add_argument("--no-dask", action="store_true", help="skip the LocalCluster run")
+    ap.add_argument(
+        "--memory",
+        type=int,
+        metavar="HOMES",
+        help="only measure worker memory on hostile captures of HOMES home addresses each",
+    )
     args = ap.parse_args()
+    if args.memory:
+        return memory(args.memory)
 
     with tempfile.TemporaryDirectory(prefix="mip6check-scale-") as tmp:
         work = Path(tmp)
