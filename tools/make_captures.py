@@ -644,6 +644,33 @@ def mn_ignores_ba_wrong_peer(c: Capture) -> None:
     c.at(105_000, udp(COA1, CN, 1, hao=HOME))
 
 
+@capture(
+    "fault",
+    "correspondent routes by a binding after the lifetime its Binding Update requested (no "
+    "acknowledgement asked for): the entry must be gone (§4.3, §7.3)",
+)
+def cn_uses_binding_past_request(c: Capture) -> None:
+    registration(c, 0)
+    c.at(1000, bu_pkt(COA1, CN, 1, 10, a_bit=False))
+    c.at(5000, rh_udp(CN, COA1, 1))
+    i = c.at(12_000, rh_udp(CN, COA1, 2))
+    c.expect("BC-EXPIRE", i)
+
+
+@capture(
+    "fault",
+    "correspondent grants 10 s of the 60 s requested, then routes by the binding at 20 s: the entry "
+    "lives for the lifetime granted (§5.2)",
+)
+def cn_uses_binding_past_grant(c: Capture) -> None:
+    registration(c, 0)
+    c.at(1000, bu_pkt(COA1, CN, 1, 60))
+    c.at(1003, ba_pkt(CN, COA1, 1, lifetime=10))
+    c.at(5000, rh_udp(CN, COA1, 1))
+    i = c.at(21_000, rh_udp(CN, COA1, 2))
+    c.expect("BC-EXPIRE", i)
+
+
 @capture("fault", "Binding Update to the previous router without the H bit (§9.6)")
 def prev_router_no_h(c: Capture) -> None:
     registration(c, 0, seq=1)

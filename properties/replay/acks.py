@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from mip6check.model.addr import Addr, fmt
 from mip6check.model.codec.values import BindingAck, BindingUpdate
-from mip6check.properties.replay.base import EVERY, INF, ObserverBase
+from mip6check.properties.replay.base import EVERY, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, malformed_seq
 from mip6check.properties.replay.state import Flow, Obligation, SeenBA, SeenBU
 from mip6check.properties.spec.binding_cache import (
@@ -23,7 +23,7 @@ from mip6check.properties.spec.binding_cache import (
 from mip6check.properties.spec.home_agent import HomeAgentView
 from mip6check.properties.spec.logic import PY
 from mip6check.properties.spec.mobile_node import BAAction, ba_acceptable, ba_action
-from mip6check.properties.spec.wire import SEQ_MOD, Status, greater, status_accepts
+from mip6check.properties.spec.wire import SEQ_MOD, Status, greater, infinite, status_accepts
 
 HA_STATUS_PROPERTY = {
     int(Status.HOME_REG_NOT_SUPPORTED): "HA-NOT-HA-132",
@@ -407,8 +407,9 @@ class Acknowledgements(ObserverBase):
                 fl.prev_bind = (fl.k_coa, fl.k_ba)
             fl.known = "present"
             fl.k_seq, fl.k_coa, fl.k_home_reg = bu.seq, bu.coa, bu.h
-            granted = max(bu.lifetime, ba.lifetime if ba is not None else 0)
-            fl.k_expiry = None if granted == INF or bu.lifetime == INF else self._t + granted * 1000
+            # §5.2, §7.3: the entry lives for the lifetime granted, never beyond the one requested
+            granted = min(bu.lifetime, ba.lifetime) if ba is not None else bu.lifetime
+            fl.k_expiry = None if infinite(PY, granted) else self._t + granted * 1000
             if bu.h:
                 if was != "present" and not fl.gap:
                     self._oblige(

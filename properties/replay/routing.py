@@ -16,6 +16,8 @@ from mip6check.model.codec.values import (
 from mip6check.properties.replay.base import EVERY, UNREACH_PERSISTENT, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, facts_of
 from mip6check.properties.replay.state import Flow
+from mip6check.properties.spec.logic import PY
+from mip6check.properties.spec.wire import ran_out
 
 
 class Routing(ObserverBase):
@@ -129,6 +131,8 @@ class Routing(ObserverBase):
         if fl is None:
             self._hao_no_state(r, coa, home)
             return
+        if fl.known != "present":
+            self._used_past_request(fl, r, coa)
         if fl.k_bu is None:
             return
         kb = fl.k_bu
@@ -211,6 +215,28 @@ class Routing(ObserverBase):
             )
         else:
             self._reject_used(f, fl)
+
+    def _used_past_request(self, fl: Flow, r: Addr, coa: Addr) -> None:
+        """BC-EXPIRE (§4.3, §7.3) without an acknowledgement: an entry lives at most the lifetime its
+        Binding Update requested, so routing by `coa` after the last Binding Update naming it ran out
+        (none after it, none unseen possible) uses an entry past its lifetime."""
+        last = fl.last_mn_bu()
+        if last is None or last.coa != coa or last.lifetime == 0 or last.coa == last.home:
+            return
+        end = last.t + last.lifetime * 1000
+        if not ran_out(PY, last.t, last.lifetime, self._t - self.tol):
+            return
+        if self._unseen_bu_possible(fl, last.t, self._t):
+            return
+        self._flag(
+            "BC-EXPIRE",
+            r,
+            f"routed by a binding for {fmt(fl.home)} via {fmt(coa)} after {end / 1000:.3f} s, when "
+            f"the lifetime of {last.lifetime} s requested by the last Binding Update (packet "
+            f"{last.index}) ran out{EVERY}",
+            (last.index,),
+            section="4.3",
+        )
 
     def _sender_may_route(self, fl: Flow | None, coa: Addr) -> bool:
         """Could the packet's own source have routed it to `coa` by a binding of its own (§7.9)? Then
