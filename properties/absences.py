@@ -11,6 +11,9 @@ a time bound from the spec registry, never a number of their own):
   itself, a Destination option whose type starts with the bits 11 (a Binding Update or a Home Address
   option) answers the source with ICMP Parameter Problem code 2 (not for a multicast destination;
   beyond the RFC 2463 error rate limit a node may stay silent).
+- BC-EXPIRE (§4.3, §7.7): a node does not route by a binding past the lifetime it granted, nor after
+  deleting it: a packet it originates with a Routing header through the care-of address of such a
+  binding is a use of an entry that is gone.
 - BC-BA-ON-A (§7.5): a Binding Update with the A bit that the receiver processed is answered with a
   Binding Acknowledgement carrying its Sequence Number (unless a frame the receiver sent meanwhile was
   lost: its answer may wait on Neighbor Discovery that was).
@@ -36,6 +39,7 @@ from mip6check.model.codec.values import (
     Redirect,
     RouterAdvertisement,
     RouterSolicitation,
+    Routing0,
     TimeExceeded,
 )
 from mip6check.model.config import Config
@@ -361,10 +365,60 @@ def binding_ack(
     return out
 
 
+def use_after_expiry(
+    records: Sequence[LogRecord], facts: RunFacts, deadlines: Deadlines, config: Config
+) -> list[Violation]:
+    """BC-EXPIRE: no packet a node originates is routed (Routing header via the care-of address) by a
+    binding whose granted lifetime ran out, or that it deleted, unless granted again since."""
+    grants: dict[tuple[str, Addr], tuple[_Held, bool]] = {}  # (node, home) -> (grant, deleted)
+    late = deadlines.expiry_tolerance
+    out: list[Violation] = []
+    for r in records:
+        ev = r.event
+        if isinstance(ev, CacheUpdated):
+            grants[(ev.node, ev.home)] = (_Held(ev.coa, r.time, ev.lifetime), False)
+        elif isinstance(ev, CacheDeleted) and (ev.node, ev.home) in grants:
+            grants[(ev.node, ev.home)] = (grants[(ev.node, ev.home)][0], True)
+        pkt = _tx(r)
+        if pkt is None or r.node is None or ba_of(pkt) is not None:
+            continue  # a Binding Acknowledgement is routed by the Binding Update, not the cache (§7.5)
+        if pkt.src not in facts.addresses.get(r.node, frozenset({pkt.src})):
+            continue  # forwarded, not originated
+        rh = next((h for h in pkt.headers if isinstance(h, Routing0)), None)
+        if rh is None or rh.segments_left == 0 or not rh.addresses:
+            continue
+        home = rh.addresses[-1]
+        got = grants.get((r.node, home))
+        if got is None:
+            continue
+        held, deleted = got
+        if pkt.dst != held.coa:
+            continue
+        if deleted or ran_out(PY, held.granted_at, held.lifetime, r.time - late):
+            why = (
+                "after deleting it"
+                if deleted
+                else f"{r.time - held.granted_at - held.lifetime * 1000} ms after the lifetime "
+                f"granted ({held.lifetime} s at {held.granted_at / 1000:.3f} s) ran out"
+            )
+            out.append(
+                violation(
+                    "BC-EXPIRE",
+                    r.node,
+                    r.time,
+                    f"{r.node} routed a packet for {fmt(home)} through care-of address "
+                    f"{fmt(held.coa)} by its binding {why}",
+                    r.seq,
+                )
+            )
+    return out
+
+
 __all__ = [
     "RunFacts",
     "binding_ack",
     "ha_tunnel",
     "parameter_problem",
     "return_home_deregistration",
+    "use_after_expiry",
 ]

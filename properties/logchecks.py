@@ -36,14 +36,15 @@ from mip6check.model.roles.events import (
     Transmit,
 )
 from mip6check.model.roles.hooks import flow_of
+from mip6check.properties import base_rules
 from mip6check.properties.absences import (
     RunFacts,
     binding_ack,
     ha_tunnel,
     parameter_problem,
     return_home_deregistration,
+    use_after_expiry,
 )
-from mip6check.properties import base_rules
 from mip6check.properties.logfacts import bu_of as _bu_of
 from mip6check.properties.logfacts import hao_of, violation
 from mip6check.properties.spec import PY, Deadlines, Engine, declare
@@ -414,6 +415,7 @@ def check_log(
         *ha_tunnel(records, f, d, config),
     ]
     out += binding_ack(records, f, d, config)
+    out += use_after_expiry(records, f, d, config)
     if facts is not None:
         out += return_home_deregistration(records, f, d, config)
         out += parameter_problem(records, f, d, config)
@@ -426,6 +428,7 @@ CHECKED_BY_LOG: tuple[str, ...] = declare(
     (
         "W-UNKNOWN-OPT-11X",
         "BC-HAO-SUBSTITUTE",
+        "BC-EXPIRE",
         "BC-BA-ON-A",
         "SYS-DELIVERY",
         "BC-ROUTE-VIA-RH",

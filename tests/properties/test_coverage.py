@@ -156,7 +156,7 @@ def test_cli_json_names_the_engines(capsys: pytest.CaptureFixture[str]) -> None:
     cmd_coverage.add_arguments(p)
     cmd_coverage.run(p.parse_args(["--json"]))
     doc = json.loads(capsys.readouterr().out)
-    assert doc["engines"]["BC-EXPIRE"][:2] == ["monitor", "replay"]
+    assert doc["engines"]["BC-EXPIRE"][:3] == ["monitor", "log", "replay"]
     assert doc["unjudged"] == []
     row = next(c for c in doc["clauses"] if "BC-EXPIRE" in c["properties"])
     assert row["engines"]["BC-EXPIRE"] == doc["engines"]["BC-EXPIRE"]

@@ -46,14 +46,20 @@ def test_absences_have_bounds_that_resolve() -> None:
 
 
 def test_engines_are_derived_from_declarations() -> None:
-    mine = spec.declare(Engine.SMT, ("SPEC-SEQ-HALF", "BC-UNIQUE"))
-    assert mine == ("BC-UNIQUE", "SPEC-SEQ-HALF")  # catalog order
-    assert Engine.SMT in spec.engines_of("BC-UNIQUE")
-    with pytest.raises(RegistryError):
-        spec.declare(Engine.SMT, ("BC-UNIQUE",))
-    with pytest.raises(UnknownPropertyError):
-        spec.declare(Engine.SMT, ("NOPE-1",))
-    spec.registry._JUDGES.pop(Engine.SMT)
+    saved = dict(spec.registry._JUDGES)
+    spec.registry._JUDGES.pop(Engine.SMT, None)
+    try:
+        mine = spec.declare(Engine.SMT, ("SPEC-SEQ-HALF", "BC-UNIQUE"))
+        assert mine == ("BC-UNIQUE", "SPEC-SEQ-HALF")  # catalog order
+        assert Engine.SMT in spec.engines_of("BC-UNIQUE")
+        assert spec.judged_by(Engine.SMT) == mine
+        with pytest.raises(RegistryError):
+            spec.declare(Engine.SMT, ("BC-UNIQUE",))
+        with pytest.raises(UnknownPropertyError):
+            spec.declare(Engine.LOG, ("NOPE-1",))
+    finally:
+        spec.registry._JUDGES.clear()
+        spec.registry._JUDGES.update(saved)
 
 
 @pytest.mark.parametrize(
