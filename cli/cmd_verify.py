@@ -117,7 +117,23 @@ def _mutants(args: argparse.Namespace, props: frozenset[str] | None, progress: P
         "quick" if args.budget == "ci" else args.budget
     )  # kill runs: short bounded model checks
     base = VerifyOptions(seed=args.seed, budget=budget, config=config_from_args(args))
-    report = kill_rates(engines, chosen, fastest=not args.engine, base=base, progress=progress)
+    try:
+        if worker_count(args) == 1 and not cluster_address(args.cluster):
+            report = kill_rates(
+                engines, chosen, fastest=not args.engine, base=base, progress=progress
+            )
+        else:  # the mutants side by side (properties/killrate.py: same table for any N)
+            with open_executor(args) as ex:
+                report = kill_rates(
+                    engines,
+                    chosen,
+                    fastest=not args.engine,
+                    base=base,
+                    progress=progress,
+                    executor=ex,
+                )
+    except (ValueError, ClusterError) as e:
+        return fail(f"verify: {e}")
     if args.json:
         print(json.dumps(report.to_json(), sort_keys=False))
     else:

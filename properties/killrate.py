@@ -20,12 +20,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mip6check.properties.mutants import ALL_MUTANTS, Mutant
+from mip6check.properties.parallel import run_ordered
 from mip6check.properties.verdict import Result, Status
 from mip6check.properties.verify import VerifyOptions, run_verify
 
@@ -159,9 +161,12 @@ class _Baseline:
     violated: dict[Key, set[str]] = field(default_factory=dict)  # key -> violation messages
     done: set[tuple[str, frozenset[str]]] = field(default_factory=set)
     seconds: float = 0.0
+    complete: bool = False  # baselined beforehand (a worker of a parallel kill run)
 
     def ensure(self, engine: str, props: frozenset[str]) -> None:
         """Run `engine` on the clean model for the properties not yet baselined."""
+        if self.complete:
+            return
         todo = frozenset(p for p in props if (engine, frozenset({p})) not in self.done)
         if not todo:
             return
@@ -272,6 +277,7 @@ def kill_rates(
     base: VerifyOptions | None = None,
     progress: Progress = lambda _m: None,
     limit_s: float | None = 120.0,
+    executor: Executor | None = None,
 ) -> KillReport:
     """Apply each mutant (default: every kernel and role mutant) and run `engines` through run_verify,
     restricted to its `catches`; see the module docstring for what counts as a kill.
@@ -279,9 +285,45 @@ def kill_rates(
     `fastest`: per mutant, the engines in PREFERRED order for its layer (only those in `engines`),
     stopping at the first that kills it. `budget` is VerifyOptions.budget ("quick" makes Z3's bounded
     model checking short; proofs are unaffected). `limit_s` bounds each engine call (one scenario
-    file, or one whole engine run): a mutant that makes the model loop is then not killed by it."""
+    file, or one whole engine run): a mutant that makes the model loop is then not killed by it.
+
+    With an `executor` (properties/parallel.py) the mutants run side by side: the clean model is
+    baselined first, and each mutant tries the corpus files in their own order (the serial run moves
+    the files that kill to the front), so the table is the same for any number of workers."""
     with ExitStack() as stack:
-        return _kill_rates(engines, mutants, fastest, budget, base, progress, stack, limit_s)
+        return _kill_rates(
+            engines, mutants, fastest, budget, base, progress, stack, limit_s, executor
+        )
+
+
+@dataclass(frozen=True)
+class _MutantJob:
+    """One mutant's kill run, as picklable values (a worker rebuilds the baseline from `violated`)."""
+
+    mutant: str
+    engines: tuple[str, ...]
+    fastest: bool
+    opts: VerifyOptions
+    violated: dict[Key, set[str]]
+    corpus: tuple[Path, ...]
+    limit_s: float | None
+
+
+def _mutant_job(job: _MutantJob) -> Kill:
+    from mip6check.properties.mutants import BY_NAME
+
+    clean = _Baseline(job.opts, lambda _m: None, violated=job.violated, complete=True)
+    return _kill_one(
+        BY_NAME[job.mutant],
+        job.engines,
+        job.fastest,
+        job.opts,
+        clean,
+        list(job.corpus),
+        job.limit_s,
+        lambda _m: None,
+        frozenset(),
+    )
 
 
 def _kill_rates(
@@ -293,6 +335,7 @@ def _kill_rates(
     progress: Progress,
     stack: ExitStack,
     limit_s: float | None,
+    executor: Executor | None = None,
 ) -> KillReport:
     chosen = tuple(ALL_MUTANTS if mutants is None else mutants)
     opts = base or VerifyOptions(budget=budget)
@@ -304,67 +347,97 @@ def _kill_rates(
     aimed_at = frozenset(p for m in chosen for p in m.catches)
     corpus = _one_file_dirs(stack) if "scenarios" in engines else []
     kills: list[Kill] = []
-    for i, m in enumerate(chosen, 1):
-        order = (
-            tuple(e for e in PREFERRED.get(m.layer, tuple(engines)) if e in engines)
-            if fastest
-            else tuple(engines)
-        )
-        t0 = time.monotonic()
-        by_engine: list[tuple[str, tuple[str, ...]]] = []
-        evidence = trouble = ""
-        for engine in order:
-            progress(f"[{i}/{len(chosen)}] {m.name}: {engine}")
-            # the corpus file by file: a fault that crashes one scenario loses only that file's
-            # verdicts, and the fastest mode stops at the first file that kills
-            split = engine == "scenarios" and "scenarios" not in opts.roots
-            props: tuple[str, ...] = ()
-            ev = ""
-            for roots in _corpus_parts(corpus) if split else [opts.roots]:
-                try:
-                    applied = m.applied()
-                    applied.__enter__()
-                except (AttributeError, ImportError, ValueError) as e:  # a target left the model
-                    trouble = f"cannot be applied: {e}"
-                    break
-                try:
-                    with _time_limit(limit_s):
-                        found = _run(opts, engine, m.catches, roots)
-                except (Exception, EngineTimeout) as e:  # a crash or a timeout: no verdict, no kill
-                    found = []
-                    trouble = trouble or f"{engine} raised {type(e).__name__}: {e}"
-                    if isinstance(e, EngineTimeout):
-                        break  # (after `finally`) a model looping here loops in the next files too
-                finally:
-                    applied.__exit__(None, None, None)
-                if any(r.status is Status.VIOLATED for r in found):
-                    clean.ensure(engine, aimed_at)  # once per engine, for every mutant's properties
-                got, ev = _judge(found, clean, engine)
-                props = tuple(sorted({*props, *got}))
-                evidence = evidence or ev
-                if got and fastest:
-                    if split:  # the files that kill go first for the next mutants
-                        corpus.insert(0, corpus.pop(corpus.index(roots["scenarios"])))
-                    break
-            by_engine.append((engine, props))
-            if props and fastest:
-                break
-        kills.append(
-            Kill(
-                m.name,
-                m.layer,
-                m.section,
-                tuple(sorted(m.catches)),
-                tuple(by_engine),
-                time.monotonic() - t0,
-                evidence or trouble,
+    if executor is not None:
+        for engine in engines:
+            clean.ensure(engine, aimed_at)
+        jobs = [
+            _MutantJob(
+                m.name, tuple(engines), fastest, opts, clean.violated, tuple(corpus), limit_s
             )
+            for m in chosen
+        ]
+
+        def done(i: int, k: Kill) -> None:
+            progress(f"[{i + 1}/{len(chosen)}] {k.mutant}: {'killed' if k.killed else 'survived'}")
+
+        kills = list(run_ordered(executor, _mutant_job, jobs, done))
+    for i, m in enumerate(chosen if executor is None else (), 1):
+        progress(f"[{i}/{len(chosen)}] {m.name}")
+        kills.append(
+            _kill_one(m, engines, fastest, opts, clean, corpus, limit_s, progress, aimed_at)
         )
     return KillReport(
         tuple(kills),
         tuple(engines),
         tuple(sorted(clean.violated)),
         clean.seconds,
+    )
+
+
+def _kill_one(
+    m: Mutant,
+    engines: Sequence[str],
+    fastest: bool,
+    opts: VerifyOptions,
+    clean: _Baseline,
+    corpus: list[Path],
+    limit_s: float | None,
+    progress: Progress,
+    aimed_at: frozenset[str],
+) -> Kill:
+    """Apply one mutant and run the engines on it (the corpus file by file for the scenario engine)."""
+    order = (
+        tuple(e for e in PREFERRED.get(m.layer, tuple(engines)) if e in engines)
+        if fastest
+        else tuple(engines)
+    )
+    t0 = time.monotonic()
+    by_engine: list[tuple[str, tuple[str, ...]]] = []
+    evidence = trouble = ""
+    for engine in order:
+        progress(f"{m.name}: {engine}")
+        # the corpus file by file: a fault that crashes one scenario loses only that file's
+        # verdicts, and the fastest mode stops at the first file that kills
+        split = engine == "scenarios" and "scenarios" not in opts.roots
+        props: tuple[str, ...] = ()
+        ev = ""
+        for roots in _corpus_parts(corpus) if split else [opts.roots]:
+            try:
+                applied = m.applied()
+                applied.__enter__()
+            except (AttributeError, ImportError, ValueError) as e:  # a target left the model
+                trouble = f"cannot be applied: {e}"
+                break
+            try:
+                with _time_limit(limit_s):
+                    found = _run(opts, engine, m.catches, roots)
+            except Exception as e:  # the broken model crashed the engine: no verdict, no kill
+                found = []
+                trouble = trouble or f"{engine} raised {type(e).__name__}: {e}"
+                if isinstance(e, EngineTimeout):
+                    break  # (after `finally`) a model looping here loops in the next files too
+            finally:
+                applied.__exit__(None, None, None)
+            if any(r.status is Status.VIOLATED for r in found):
+                clean.ensure(engine, aimed_at)  # once per engine, for every mutant's properties
+            got, ev = _judge(found, clean, engine)
+            props = tuple(sorted({*props, *got}))
+            evidence = evidence or ev
+            if got and fastest:
+                if split:  # the files that kill go first for the next mutants
+                    corpus.insert(0, corpus.pop(corpus.index(roots["scenarios"])))
+                break
+        by_engine.append((engine, props))
+        if props and fastest:
+            break
+    return Kill(
+        m.name,
+        m.layer,
+        m.section,
+        tuple(sorted(m.catches)),
+        tuple(by_engine),
+        time.monotonic() - t0,
+        evidence or trouble,
     )
 
 
