@@ -671,6 +671,19 @@ def cn_uses_binding_past_grant(c: Capture) -> None:
     c.expect("BC-EXPIRE", i)
 
 
+@capture(
+    "fault",
+    "home agent tunnels an intercepted packet with the correspondent's address as the outer source "
+    "instead of its own (§8.4)",
+)
+def ha_tunnel_wrong_source(c: Capture) -> None:
+    registration(c, 0)
+    p = udp(CN, HOME, 1)
+    c.at(1000, p)
+    i = c.at(1001, encapsulate(p, CN, COA1))
+    c.expect("HA-TUNNEL", i)
+
+
 @capture("fault", "Binding Update to the previous router without the H bit (§9.6)")
 def prev_router_no_h(c: Capture) -> None:
     registration(c, 0, seq=1)

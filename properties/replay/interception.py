@@ -155,6 +155,7 @@ class Interception(ObserverBase):
 
     def _on_tunnel(self, f: PacketFacts, fi: PacketFacts) -> None:
         x, d = f.src, f.dst
+        self._tunnel_source(f, fi)
         self._loop_check(f, fi)
         h2 = fi.final_dst
         if h2 != d and x[:8] == h2[:8] and not is_multicast(h2) and not is_link_local(x):
@@ -239,6 +240,50 @@ class Interception(ObserverBase):
                             extra=fi.src,
                         ),
                     )
+
+    def _tunnel_source(self, f: PacketFacts, fi: PacketFacts) -> None:
+        """HA-TUNNEL (§8.4): the home agent tunnels an intercepted packet with its own address as the
+        outer source. The tunnel is recognised by its content (the packet the capture showed going to
+        the registered home address, tunnelled within 2 s), not by its source, so a wrong source is
+        judged: one that is certainly another node's (the packet's sender, the home address, a
+        mobile node's address, a care-of address) or no node's (multicast, unspecified)."""
+        home = fi.final_dst
+        reg = self.reg.get(home)
+        if reg is None or reg.known != "present" or reg.k_bu is None:
+            return
+        x = f.src
+        try:
+            hit = self.recent.get((fi.src, home, fi.upper))
+        except TypeError:  # an unhashable upper layer is never remembered
+            return
+        if hit is None or self._t - hit[1] > 2000:
+            return
+        wrong = (
+            x == fi.src
+            or x == home
+            or x in self.homes
+            or x in self.coa_home
+            or is_multicast(x)
+            or x == bytes(16)
+        )
+        if not wrong or "home_agent" in self.roles.get(x, ()):
+            return
+        kb = reg.k_bu
+        if reg.k_expiry is not None and self._t > reg.k_expiry - self.tol:
+            return
+        if any(b.t > kb.t and b.seq != kb.seq for b in reg.bus) or self._unseen_bu_possible(
+            reg, kb.t, self._t
+        ):
+            return
+        self._flag(
+            "HA-TUNNEL",
+            reg.dst,
+            f"the packet for {fmt(home)} seen in packet {hit[0]} was tunnelled to {fmt(f.dst)} with "
+            f"outer source {fmt(x)}, not the home agent's own address (registration acknowledged "
+            f"in packet {reg.k_ba})",
+            (hit[0], reg.k_ba or 0),
+            section="8.4",
+        )
 
     def _loop_check(self, f: PacketFacts, fi: PacketFacts) -> None:
         """SYS-NO-LOOP (part, §8.4, §9.6): the same inner packet tunnelled back the way it came, or a
