@@ -19,17 +19,19 @@ sys.path.insert(0, str(ROOT))
 from mip6check.cli.switches import switch_table  # noqa: E402
 from mip6check.properties.catalog import CATALOG  # noqa: E402
 from mip6check.properties.coverage import build  # noqa: E402
-from mip6check.properties.logchecks import CHECKED_BY_LOG  # noqa: E402
-from mip6check.properties.monitors import MONITORED  # noqa: E402
-from mip6check.properties.replay.checked import CHECKED  # noqa: E402
+from mip6check.properties.engines import load as load_engines  # noqa: E402
 from mip6check.properties.smt.bmc import CHECKS as BMC_CHECKS  # noqa: E402
 from mip6check.properties.smt.induction import PROOFS  # noqa: E402
 from mip6check.properties.smt.spec import FINDINGS  # noqa: E402
+from mip6check.properties.spec import Engine  # noqa: E402
+from mip6check.properties.spec import engines_of as judges_of  # noqa: E402
 
 
 def engines_of(pid: str) -> list[str]:
-    """Where a property is checked: Z3 proof / finding, bounded model checking, runtime monitors (the
-    scenario corpus and the stateful Hypothesis machines), and replay of captures."""
+    """Where a property is checked: Z3 proof / finding, bounded model checking (the SMT engine's own
+    kinds), then the run and capture engines as they declare themselves in the spec registry."""
+    load_engines()
+    judges = judges_of(pid)
     out = []
     if pid in PROOFS:
         out.append("Z3 proof")
@@ -37,13 +39,13 @@ def engines_of(pid: str) -> list[str]:
         out.append("Z3 finding")
     if pid in BMC_CHECKS:
         out.append("BMC")
-    if pid in MONITORED:
+    if Engine.MONITOR in judges:
         out.append("monitors (scenarios, Hypothesis)")
-    if pid in CHECKED_BY_LOG:
+    if Engine.LOG in judges:
         out.append("log checks (scenarios)")
     if pid in ("SYS-CONVERGE", "SYS-DELIVERY"):
         out.append("scenario expectations")
-    if pid in CHECKED:
+    if Engine.REPLAY in judges:
         out.append("replay (captures, simulations)")
     return out
 
