@@ -3,6 +3,7 @@ LocalCluster; one large capture sharded by mobile node; side by side in one run,
 
     python bench/scale.py [--captures 20] [--packets 50000] [--big 1000000] [--no-dask]
     python bench/scale.py --memory 120000     # peak memory per worker on hostile captures
+    python bench/scale.py --checks 4          # verify and explore, 1 worker against 2
 
 The captures are the mixed Mobile IPv6 traffic of bench/_corpus.py (home registrations and
 acknowledgements, tunnelled and route-optimised data, Neighbor Discovery of 1,000 mobile nodes), one
@@ -103,6 +104,39 @@ def memory(homes: int) -> int:
     return 0
 
 
+def checks(seeds: int) -> int:
+    """`verify` wall time with 2 workers against 1 (engines side by side, same report), and explore
+    counterexamples per minute: every seed of a mutant's search, 1 worker against 2."""
+    from mip6check.properties.explore_seeds import SeedJob, explore_job
+
+    cli = [sys.executable, "-m", "mip6check.cli.main", "verify", "--no-timing", "--json"]
+    out = {}
+    for n in (1, 2):
+        t0 = time.perf_counter()
+        p = subprocess.run([*cli, "--workers", str(n)], capture_output=True, text=True)
+        out[n] = (time.perf_counter() - t0, p.stdout, p.returncode)
+    same = out[1][1:] == out[2][1:]
+    print(
+        f"verify: 1 worker {out[1][0]:.1f} s, 2 workers {out[2][0]:.1f} s, "
+        f"{out[1][0] / out[2][0]:.2f}x; reports {'identical' if same else 'DIFFERENT'}"
+    )
+    jobs = [SeedJob(s, None, "test", "seq-ge") for s in range(seeds)]
+    rate = {}
+    for n in (1, 2):
+        t0 = time.perf_counter()
+        with executor(n) as ex:
+            found = sum(o.failure is not None for o in run_ordered(ex, explore_job, jobs))
+        dt = time.perf_counter() - t0
+        rate[n] = found / dt * 60
+        print(
+            f"explore, mutant seq-ge, {seeds} seeds, budget test, {n} worker(s): {found} "
+            f"counterexamples in {dt:.0f} s = {rate[n]:.2f} per minute"
+        )
+    print(f"explore speed-up: {rate[2] / rate[1]:.2f}x" if rate[1] else "explore: none found")
+    print(f"load average: {os.getloadavg()[0]:.2f}")
+    return 0 if same else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--captures", type=int, default=20)
@@ -115,9 +149,17 @@ def main() -> int:
         metavar="HOMES",
         help="only measure worker memory on hostile captures of HOMES home addresses each",
     )
+    ap.add_argument(
+        "--checks",
+        type=int,
+        metavar="SEEDS",
+        help="only time verify (1 vs 2 workers) and explore over SEEDS seeds of a mutant",
+    )
     args = ap.parse_args()
     if args.memory:
         return memory(args.memory)
+    if args.checks:
+        return checks(args.checks)
 
     with tempfile.TemporaryDirectory(prefix="mip6check-scale-") as tmp:
         work = Path(tmp)
