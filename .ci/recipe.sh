@@ -11,6 +11,8 @@ python3 - "$out" <<'PY'
 import json, os, subprocess, sys
 out = os.path.abspath(sys.argv[1])
 m = json.load(open("traces/captures/manifest.json"))
+if not m["captures"]:  # a verdict needs evidence: an empty manifest checked nothing
+    sys.exit("replay: the manifest lists no capture: nothing was checked")
 bad = 0
 for c in m["captures"]:
     f = c["file"]
