@@ -3,6 +3,8 @@ monitors on the event log and snapshots, replay observers on the packets each no
 
 from __future__ import annotations
 
+from typing import Any
+
 from mip6check.model.codec.values import IPv6Packet, Routing0
 from mip6check.model.dsl import ast as A
 from mip6check.model.net import Kind
@@ -44,11 +46,12 @@ class Judge:
         self._injected_packets: set[int] = set()
         self._lost_packets: set[int] = set()  # observer numbers of packets the link lost
         self.homes = {n.home for n in head.nodes if isinstance(n, A.Mobile)}
-        self._sent_unicast: dict[int, IPv6Packet] = {}  # frame -> packet its sender originated
+        self._sent_unicast: dict[int, int] = {}  # frame -> observer number of the packet it carries
+        self._unconsumed: dict[object, int] = {}  # packet key -> observer number, until it arrives
+        self._origin: dict[object, int] = {}  # packet key -> observer number of its last sending
         self._fed_frames: set[int] = set()
         self._fed_at: dict[object, int] = {}
         self._frame_of: dict[int, int] = {}  # observer packet number -> capture frame (1-based)
-        self._sent_at: dict[object, int] = {}  # packet key -> when its originator last sent it
 
     def frame(self, v: Violation) -> int | None:
         """The capture frame (1-based, as `decode` and `replay` count) an observer's verdict is about;
@@ -60,7 +63,14 @@ class Judge:
         self.observer = None
 
     def step(self, cov: Coverage | None = None) -> list[Violation]:
-        """Judge the log records since the last call and the state now; every violation so far."""
+        """Judge the log records since the last call and the state now; every violation so far.
+
+        A packet a node originates is judged as it is put on its first link, as a capture beside its
+        sender shows it: in the sender's order, at the sender's time (link delay, reordering and a
+        router's neighbour-discovery queue are no part of the sender's conduct, §9.7, §9.8). Until
+        it reaches a node, a verdict resting on it having arrived is not charged (nor ever, when a
+        link lost it on any hop). Multicast is judged as sent; packets put on a link from outside any
+        node (injected) and forwarded ones whose origin was not seen are judged where they end."""
         net = self.world.net
         recs = net.log.records
         fast = net.config.max_fast_updates
@@ -74,40 +84,25 @@ class Judge:
             elif r.kind is Kind.INJECT and r.frame is not None:
                 self._injected_frames.add(r.frame)
             elif r.kind is Kind.LOST and r.frame in self._sent_unicast:
-                # lost on its first link: a capture beside the sender still shows it
-                pkt = self._sent_unicast.pop(r.frame)
-                if obs is None:
-                    continue
-                self._packets += 1
-                self._lost_packets.add(self._packets)
-                self._frame_of[self._packets] = r.frame + 1
-                if cov is not None:
-                    cov.packet(pkt)
-                obs.packet(self._packets, r.time * 1_000_000, pkt)
+                self._lost_packets.add(self._sent_unicast.pop(r.frame))  # on any hop
             elif r.kind is Kind.TX and isinstance(r.event, Transmit):
                 pkt = r.event.packet
-                if pkt.dst[0] != 0xFF:
-                    if (
-                        r.node is not None
-                        and r.frame is not None
-                        and originated(self.world, r.node, pkt)
-                    ):
-                        self._sent_unicast[r.frame] = pkt
-                        if len(self._sent_unicast) > 256:
-                            self._sent_unicast.pop(next(iter(self._sent_unicast)))
-                        self._sent_at[packet_key(pkt)] = r.time
-                        if len(self._sent_at) > 4096:
-                            self._sent_at.pop(next(iter(self._sent_at)))
-                    continue
                 if obs is None:
                     continue
-                # multicast is judged as sent (a link with no listener still carries it)
-                self._packets += 1
-                if r.frame is not None:
-                    self._frame_of[self._packets] = r.frame + 1
-                if cov is not None:
-                    cov.packet(pkt)
-                obs.packet(self._packets, r.time * 1_000_000, pkt)
+                if pkt.dst[0] != 0xFF:
+                    if r.node is None or r.frame is None:
+                        continue
+                    key = packet_key(pkt)
+                    if not originated(self.world, r.node, pkt):
+                        if key in self._origin:  # a forwarded copy: its loss is the original's
+                            self._remember(self._sent_unicast, r.frame, self._origin[key])
+                        continue  # else judged where it ends
+                    n = self._feed(obs, cov, r.frame, r.time, pkt)
+                    self._remember(self._sent_unicast, r.frame, n)
+                    self._remember(self._unconsumed, key, n)
+                    self._remember(self._origin, key, n)
+                else:  # multicast is judged as sent (a link with no listener still carries it)
+                    self._feed(obs, cov, r.frame, r.time, pkt)
             elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet):
                 pkt = r.event
                 key = packet_key(pkt)
@@ -119,8 +114,12 @@ class Judge:
                 )
                 if injected:
                     self._injected_keys.add(key)  # a tunnelled or forwarded copy of one
+                if not injected:
+                    self._unconsumed.pop(key, None)  # it reached a node: the next hop, or its end
                 if obs is None or not consumed(self.world, r.node, pkt):
                     continue
+                if not injected and key in self._origin:
+                    continue  # judged when it was sent
                 if r.frame in self._fed_frames:
                     continue  # a link-layer duplicate of a frame already judged (link `dup`)
                 if r.frame is not None:
@@ -138,34 +137,45 @@ class Judge:
                     and (f.hao is None or f.hao.home_address in self.homes)
                 ):
                     continue  # a forged BU would be taken as the mobile node's own (its HAO)
-                self._packets += 1
-                if r.frame is not None:
-                    self._frame_of[self._packets] = r.frame + 1
+                n = self._feed(obs, cov, r.frame, r.time, pkt)
                 if injected:
-                    self._injected_packets.add(self._packets)
-                if cov is not None:
-                    cov.packet(pkt)
-                # at the time its sender put it on the wire, as a capture beside the sender shows it:
-                # link delay, reordering and a router's queue (neighbour discovery) are no part of
-                # the sender's timing (§9.7, §9.8)
-                # (an injected copy of it is judged when it was put on the link)
-                sent = r.time if injected else min(self._sent_at.get(key, r.time), r.time)
-                obs.packet(self._packets, sent * 1_000_000, pkt)
+                    self._injected_packets.add(n)
         self._fed = len(recs)
         self.monitors.check_state(net.now, net.log.snapshots(net.now))
         found = list(self.monitors.violations)
         if obs is not None:
+            pending = set(self._unconsumed.values())
             found += [
                 v
                 for v in obs.violations
                 if (self.only is None or v.property in self.only)
                 and v.packet not in self._injected_packets
-                # the sender's own conduct is judged on a lost packet; a verdict resting on its
-                # receiver having got it (a lost acknowledgement...) is not
-                and not any(p in self._lost_packets for p in v.related)
+                # the sender's own conduct is judged on what it sent; a verdict resting on a packet
+                # having reached its addressee (an acknowledgement lost, or not there yet) is not
+                and not any(p in self._lost_packets or p in pending for p in v.related)
                 and v.property not in OBSERVER_GAPS
             ]
         return found
+
+    @staticmethod
+    def _remember(table: dict[Any, int], key: Any, n: int) -> None:
+        """Keep `key -> n` in a bounded table (oldest entries go first)."""
+        table.pop(key, None)
+        table[key] = n
+        if len(table) > 4096:
+            table.pop(next(iter(table)))
+
+    def _feed(
+        self, obs: Observer, cov: Coverage | None, frame: int | None, time: int, pkt: IPv6Packet
+    ) -> int:
+        """Give one packet to the observers; its observer number."""
+        self._packets += 1
+        if frame is not None:
+            self._frame_of[self._packets] = frame + 1
+        if cov is not None:
+            cov.packet(pkt)
+        obs.packet(self._packets, time * 1_000_000, pkt)
+        return self._packets
 
 
 DUP_WINDOW_MS = 100
