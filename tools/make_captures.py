@@ -684,6 +684,19 @@ def ha_tunnel_wrong_source(c: Capture) -> None:
     c.expect("HA-TUNNEL", i)
 
 
+@capture(
+    "fault",
+    "mobile node back on the home link advertises its home address but never de-registers with "
+    "its home agent (§9.13), though it keeps sending",
+)
+def mn_home_without_dereg(c: Capture) -> None:
+    registration(c, 0, seq=3)
+    c.at(30_010, na(HOME, HOME))
+    c.at(31_000, udp(HOME, CN, 1))
+    i = c.at(40_000, udp(HOME, CN, 2))
+    c.expect("MN-RETURN-HOME", i)
+
+
 @capture("fault", "Binding Update to the previous router without the H bit (§9.6)")
 def prev_router_no_h(c: Capture) -> None:
     registration(c, 0, seq=1)

@@ -48,6 +48,7 @@ class ObserverBase:
         self._flagged: set[tuple[str, int, str]] = set()
         self.flows: dict[tuple[Addr, Addr], Flow] = {}
         self.by_home: dict[Addr, list[Flow]] = {}  # home address -> its flows, in creation order
+        self.back_home: dict[Addr, int] = {}  # home address -> its own NA from it (§9.13: at home)
         self.roles: dict[Addr, set[str]] = {}
         self.coa_home: dict[Addr, Addr] = {}
         self.homes: set[Addr] = set()

@@ -98,7 +98,11 @@ class Interception(ObserverBase):
                     f"O = {int(na.override)} (must be S = 0, O = 1)",
                     (reg.k_ba or 0,),
                 )
-        elif tgt in self.homes and (f.src == tgt or is_link_local(f.src)) and reg is None:
+        elif tgt in self.homes and (f.src == tgt or (is_link_local(f.src) and reg is None)):
+            if f.src == tgt:
+                self.back_home[tgt] = self._index
+            if reg is not None:
+                self._returned_home(reg, tgt)
             if na.solicited or not na.override:
                 self._flag(
                     "MN-RETURN-HOME",
@@ -107,6 +111,29 @@ class Interception(ObserverBase):
                     f"S = {int(na.solicited)}, O = {int(na.override)} (must be S = 0, O = 1)",
                     section="9.13",
                 )
+
+    def _returned_home(self, reg: Flow, home: Addr) -> None:
+        """MN-RETURN-HOME (§9.13): the mobile node advertises its home address from it (it is back on
+        the home link) while its home registration is known: it MUST de-register with a Binding
+        Update (H, A, Lifetime 0 or care-of = home) within the answer bound, unless it already did."""
+        last = reg.last_mn_bu()
+        if last is not None and (last.lifetime == 0 or last.coa == last.home):
+            return
+        if reg.k_expiry is not None and self._t > reg.k_expiry - self.tol:
+            return
+        if any(ob.kind == "dereg" for ob in self.oblig.get(home, ())):
+            return
+        self._oblige(
+            home,
+            Obligation(
+                "dereg",
+                self._t + self.o.answer_timeout,
+                reg,
+                self._index,
+                (self._index, reg.k_ba or 0),
+                extra=reg.dst,
+            ),
+        )
 
     def _on_ns(self, f: PacketFacts, ns: NeighborSolicitation) -> None:
         if f.src != bytes(16):

@@ -221,6 +221,20 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
                 f"{fmt(ob.extra or b'')} was not answered by the home agent",
                 ob.related,
             )
+        elif ob.kind == "dereg" and fl is not None:
+            kb = fl.k_bu
+            if fl.gap or (kb is not None and self._unseen_bu_possible(fl, kb.t, self._t)):
+                return
+            self._flag(
+                "MN-RETURN-HOME",
+                node,
+                f"back on the home link (Neighbor Advertisement for its home address in packet "
+                f"{ob.origin}) while registered with {fmt(ob.extra or b'')} (packet {fl.k_ba}), but "
+                f"no de-registration Binding Update within {self.o.answer_timeout / 1000:g} s, though "
+                "the mobile node kept sending",
+                ob.related,
+                section="9.13",
+            )
         elif ob.kind == "gna" and node in self.nd_senders:
             self._flag(
                 "HA-GRATUITOUS-NA",

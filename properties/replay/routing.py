@@ -51,6 +51,7 @@ class Routing(ObserverBase):
                 reg is not None
                 and reg.known == "present"
                 and reg.k_coa != f.src
+                and self.back_home.get(f.src, 0) < (reg.k_ba or 0)  # not back home since (§9.13)
                 and not isinstance(
                     f.upper, NeighborAdvertisement | NeighborSolicitation | RouterSolicitation
                 )

@@ -100,6 +100,8 @@ class BindingUpdates(ObserverBase):
             self._role(dst, "correspondent")
         fl = self._flow(home, dst)
         self._done(home, "br-answer", extra=dst)
+        if bu.h and (bu.lifetime == 0 or coa == home):
+            self._done(home, "dereg")
         self._done(home, "tunnel-bu", extra=dst)
         if fl is None:
             return
