@@ -184,3 +184,18 @@ def test_binding_used_past_the_lifetime_granted(monkeypatch: pytest.MonkeyPatch)
         for m in msgs
     )
     assert any(m.startswith("entry for 2001:db8:1::100 still held") for m in msgs)
+
+
+def test_binding_ack_acted_on_without_a_matching_update() -> None:
+    """MN-BA-VALIDATE (§9.10) in a run: a mobile node that does not check the Sequence Number acts on
+    the forged acknowledgement (seq 12345, from the attacker) of scenario 17; the monitor says so."""
+    from mip6check.properties.mutants import BY_NAME
+
+    forged = CORPUS / "17-replay-stale-bu-and-forged-ba.scenario"
+    assert flagged(judged(forged), "MN-BA-VALIDATE") == []
+    with BY_NAME["ba-seq-unchecked"].applied():
+        msgs = flagged(judged(forged), "MN-BA-VALIDATE")
+    assert msgs == [
+        "acted on a Binding Acknowledgement (Status 0, accepted) from 2001:db8:3::4: no Binding "
+        "Update with Sequence Number 12345 is outstanding"
+    ]
