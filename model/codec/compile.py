@@ -138,7 +138,8 @@ def compile_option(layout: OptionLayout, malformed: type[Any]) -> CompiledOption
     at = 0
     for w in ws:
         if w.code == "16s":
-            exprs[w.parts[0][0].name] = f"b[p + {at}:p + {at + 16}]"
+            lo = f"p + {at}" if at else "p"
+            exprs[w.parts[0][0].name] = f"b[{lo}:p + {at + 16}]"
         else:
             exprs.update(_read(w, f"w{len(ints)}"))
             ints.append(w)

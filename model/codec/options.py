@@ -60,7 +60,7 @@ def register_option(layout: OptionLayout) -> CompiledOption:
         BY_VALUE.pop(old.value, None)
     COMPILED[layout.kind] = c
     BY_VALUE[c.value] = c
-    _TABLES.clear()
+    _forget()
     return c
 
 
@@ -68,7 +68,7 @@ def unregister_option(kind: str) -> None:
     """Forget an option registered with `register_option` (tests that add a made-up one)."""
     c = COMPILED.pop(kind)
     BY_VALUE.pop(c.value, None)
-    _TABLES.clear()
+    _forget()
 
 
 def _dispatch(profile: Profile) -> dict[int, str]:
@@ -88,6 +88,14 @@ def _dispatch(profile: Profile) -> dict[int, str]:
 
 _TABLES: dict[Profile, dict[int, str]] = {}
 _DECODERS: dict[Profile, Decoders] = {}
+_LAST: list[object] = [None, None]  # (profile, its decoders) of the last option_decoders call
+
+
+def _forget() -> None:
+    """Drop the dispatch tables built from the registry (it changed)."""
+    _TABLES.clear()
+    _DECODERS.clear()
+    _LAST[0] = _LAST[1] = None
 
 
 def option_table(profile: Profile) -> dict[int, str]:
@@ -104,10 +112,12 @@ def option_table(profile: Profile) -> dict[int, str]:
 
 def option_decoders(profile: Profile) -> Decoders:
     """Option Type -> the compiled decoder of its table, for `profile` (the hot path's dispatch)."""
-    d = _DECODERS.get(profile)
-    if d is None or profile not in _TABLES:
-        option_table(profile)
-        d = _DECODERS[profile]
+    last = _LAST
+    if last[0] is profile:  # the profile of the previous call: no hashing of the dataclass
+        return last[1]  # type: ignore[return-value]
+    option_table(profile)
+    d = _DECODERS[profile]
+    last[0], last[1] = profile, d
     return d
 
 
