@@ -1,6 +1,6 @@
 """The scenario corpus as a `verify` engine: every traces/scenarios and traces/regressions file is run
-through the forwarding engine with the runtime monitors, its expectations are judged, and its capture is
-replayed through the packet-level checker (properties/replay) — two independent observers of one run.
+through the forwarding engine and judged as `simulate` judges it (properties/runjudge): the runtime
+monitors, the whole-log checks and replay of its own capture, each judging with the spec's definitions.
 
 A violation shown by a frame injected from outside the model (a forged, replayed or malformed packet
 of the scenario) is the scenario's intent, not a model fault, and is excused; the model's own reaction
@@ -255,7 +255,8 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
                     "scenarios",
                     Status.PASSED,
                     None,
-                    f"{len(runs)} scenarios, monitors and replay of their captures",
+                    f"{len(runs)} scenarios, judged by monitors, whole-log checks and replay of "
+                    "their captures",
                     examples=len(runs),
                 )
             )
