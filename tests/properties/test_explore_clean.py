@@ -127,11 +127,31 @@ run until 25s
 """
 )
 
+# seed 6, ci budget: two Binding Updates to CN2 swapped on a reordering link; judged where they ended,
+# the later Sequence Number came first (MN-SEQ-INCREASE, MN-RATE-LIMIT -1 s, MN-ICMP-PP2-STOP)
+REORDERED = (
+    _HEAD.format(
+        lb="link LB prefix 2001:db8:3::/64 delay 1ms loss 0.3 dup 0.2 reorder 30ms",
+        cn2="correspondent CN2 on LB legacy\n",
+    )
+    + """\
+seed 3
+
+run until 1ms
+at 1ms: move MN to LA
+run until 3.001s
+at 3.001s: send CN2 -> MN count 3 every 1s flow 1
+run until 5.001s
+at 5.001s: send MN -> CN2 flow 2
+run until 5.001s
+"""
+)
+
 
 @pytest.mark.parametrize(
     "text",
-    [LINK_DELAY, ROUTER_QUEUE, REPLAYED_BU],
-    ids=["link-delay", "router-queue", "replayed-bu"],
+    [LINK_DELAY, ROUTER_QUEUE, REPLAYED_BU, REORDERED],
+    ids=["link-delay", "router-queue", "replayed-bu", "reordered"],
 )
 def test_once_flagged_clean_runs_are_clean(text: str) -> None:
     assert confirm(SimpleNamespace(scenario=parse_scenario(text))) == []
