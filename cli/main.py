@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "explore": "search for counterexamples and write each as scenario, pcap and chart",
     "simulate": "run a scenario file through the forwarding engine",
     "coverage": "which normative clauses of the draft each property covers",
+    "report": "a self-contained HTML report: the draft's sentences by status, results and charts",
 }
 
 
@@ -190,4 +191,8 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run the module's imported copy: the commands import `fail` from mip6check.cli.main, which under
+    # `python -m` is a second module beside __main__ (its error prefix would not name the command)
+    from mip6check.cli.main import main as _entry
+
+    sys.exit(_entry())
