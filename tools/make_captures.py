@@ -51,7 +51,7 @@ from mip6check.model.codec import (  # noqa: E402
 )
 from mip6check.model.codec.link import encode_ethernet  # noqa: E402
 from mip6check.model.codec.pcap import PcapngWriter, PcapWriter  # noqa: E402
-from mip6check.model.codec.values import DRAFT04, Upper  # noqa: E402
+from mip6check.model.codec.values import DRAFT04, EchoReply, EchoRequest, Upper  # noqa: E402
 from mip6check.model.roles import ah as ahmod  # noqa: E402
 
 OUT = ROOT / "traces" / "captures"
@@ -695,6 +695,29 @@ def mn_home_without_dereg(c: Capture) -> None:
     c.at(31_000, udp(HOME, CN, 1))
     i = c.at(40_000, udp(HOME, CN, 2))
     c.expect("MN-RETURN-HOME", i)
+
+
+@capture(
+    "fault",
+    "correspondent answers an Echo Request carrying a Home Address option at the care-of address: it "
+    "did not process the option, so it had to discard the packet and return ICMP Parameter Problem "
+    "code 2 (§5.1, §5.4)",
+)
+def cn_answers_hao_at_coa(c: Capture) -> None:
+    q = IPv6Packet(COA1, CN, (dest_options(HomeAddress(HOME)),), EchoRequest(7, 1, b"ping"))
+    c.at(0, q)
+    i = c.at(20, IPv6Packet(CN, COA1, (), EchoReply(7, 1, b"ping")))
+    c.expect("W-UNKNOWN-OPT-11X", i)
+
+
+@capture(
+    "conforming",
+    "correspondent answers an Echo Request carrying a Home Address option at the home address",
+)
+def cn_answers_hao_at_home(c: Capture) -> None:
+    q = IPv6Packet(COA1, CN, (dest_options(HomeAddress(HOME)),), EchoRequest(7, 1, b"ping"))
+    c.at(0, q)
+    c.at(20, IPv6Packet(CN, HOME, (), EchoReply(7, 1, b"ping")))
 
 
 @capture("fault", "Binding Update to the previous router without the H bit (§9.6)")

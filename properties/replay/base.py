@@ -49,6 +49,11 @@ class ObserverBase:
         self.flows: dict[tuple[Addr, Addr], Flow] = {}
         self.by_home: dict[Addr, list[Flow]] = {}  # home address -> its flows, in creation order
         self.back_home: dict[Addr, int] = {}  # home address -> its own NA from it (§9.13: at home)
+        # (receiver, care-of address, answer signature) -> (packet, ms): a packet with a Home Address
+        # option whose answer shows whether the receiver processed the option (§5.4, §7.1)
+        self._questions: OrderedDict[tuple[Addr, Addr, tuple[object, ...]], tuple[int, int]] = (
+            OrderedDict()
+        )
         self.roles: dict[Addr, set[str]] = {}
         self.coa_home: dict[Addr, Addr] = {}
         self.homes: set[Addr] = set()

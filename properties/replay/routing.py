@@ -8,7 +8,10 @@ from typing import ClassVar
 from mip6check.model.addr import Addr, fmt, is_link_local, is_multicast
 from mip6check.model.codec import invoking_packet
 from mip6check.model.codec.values import (
+    TCP,
     DestUnreachable,
+    EchoReply,
+    EchoRequest,
     NeighborAdvertisement,
     NeighborSolicitation,
     RouterSolicitation,
@@ -24,6 +27,7 @@ class Routing(ObserverBase):
     """BC-CREATE, BC-DELETE, BC-EXPIRE, BC-ROUTE-VIA-RH, BC-ICMP-UNREACH, HA-NO-RH-FOR-INTERCEPTED."""
 
     JUDGES: ClassVar[tuple[str, ...]] = (
+        "W-UNKNOWN-OPT-11X",
         "BC-HAO-NO-STATE",
         "BC-CREATE",
         "BC-DELETE",
@@ -42,9 +46,13 @@ class Routing(ObserverBase):
             key = (f.hao.home_address, f.final_dst)
             if key not in self.flows and len(self._hao_only) < self.o.limits.max_bindings:
                 self._hao_only.setdefault(key, self._index)
+            if not is_multicast(f.final_dst):
+                self._ask(f)
         if routed:
             self._routed(f)
             return
+        if f.hao is None and self._questions:
+            self._answered_at_coa(f)
         if f.hao is None and f.src in self.homes:
             reg = self.reg.get(f.src)
             if (
@@ -73,6 +81,39 @@ class Routing(ObserverBase):
                 )
         if f.dst in self.reg or f.dst in self.homes or (f.dst, f.src) in self._hao_only:
             self._direct_to_home(f)
+
+    def _ask(self, f: PacketFacts) -> None:
+        """Remember a packet with a Home Address option whose answer is recognisable (an Echo Request,
+        a TCP SYN): a receiver that processed the option answers the home address (§7.1)."""
+        sig = _question(f.upper)
+        if sig is None:
+            return
+        self._questions[(f.final_dst, f.src, sig)] = (self._index, self._t)
+        if len(self._questions) > self.o.limits.recent_packets:
+            self._questions.popitem(last=False)
+
+    def _answered_at_coa(self, f: PacketFacts) -> None:
+        """W-UNKNOWN-OPT-11X (§5.1, §5.4): an answer sent to the care-of address shows the receiver did
+        not process the Home Address option (type 11xxxxxx); it MUST then have discarded the packet
+        and returned an ICMP Parameter Problem, code 2, instead of answering."""
+        sig = _answer(f.upper)
+        if sig is None:
+            return
+        hit = self._questions.pop((f.src, f.dst, sig), None)
+        if hit is None or self._t - hit[1] > self.o.answer_timeout:
+            return
+        pp = self.no_recog.get(f.src)
+        self._flag(
+            "W-UNKNOWN-OPT-11X",
+            f.src,
+            f"answered packet {hit[0]} at its source, the care-of address {fmt(f.dst)}, not at the "
+            "home address of its Home Address option: it did not process the option, so it had to "
+            "discard the packet and return an ICMP Parameter Problem, code 2"
+            + (
+                f" (it did, in packet {pp}, yet answered)" if pp is not None and pp > hit[0] else ""
+            ),
+            (hit[0],),
+        )
 
     def _direct_to_home(self, f: PacketFacts) -> None:
         """A packet to a home address without a Routing header: remembered (intercepted by the HA,
@@ -305,3 +346,22 @@ class Routing(ObserverBase):
                         (bu.index, a.index),
                     )
                 return
+
+
+def _question(up: object) -> tuple[object, ...] | None:
+    """The signature its answer will carry: an Echo Request's identifier and sequence, a TCP SYN's
+    ports and the acknowledgement number a SYN-ACK gives it."""
+    if type(up) is EchoRequest:
+        return ("echo", up.ident, up.seq)
+    if type(up) is TCP and up.flags & 0x12 == 0x02:
+        return ("tcp", up.sport, up.dport, (up.seq + 1) % 2**32)
+    return None
+
+
+def _answer(up: object) -> tuple[object, ...] | None:
+    """The signature of an answer (an Echo Reply, a TCP SYN-ACK), matching `_question`'s."""
+    if type(up) is EchoReply:
+        return ("echo", up.ident, up.seq)
+    if type(up) is TCP and up.flags & 0x12 == 0x12:
+        return ("tcp", up.dport, up.sport, up.ack)
+    return None
