@@ -720,6 +720,33 @@ def cn_answers_hao_at_home(c: Capture) -> None:
     c.at(20, IPv6Packet(CN, HOME, (), EchoReply(7, 1, b"ping")))
 
 
+@capture(
+    "conforming",
+    "home agent multicasts its gratuitous Neighbor Advertisement as it accepts the home "
+    "registration, before its Binding Acknowledgement (§8.2)",
+)
+def ha_na_before_ba(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 7, 60, h=True))
+    c.at(1, na(HA, HOME))
+    c.at(2, ba_pkt(HA, COA1, 7, lifetime=60))
+    c.at(6000, encapsulate(udp(CN, HOME, 1), HA, COA1))
+
+
+@capture(
+    "conforming",
+    "home agent solicits the home address of a mobile node that is de-registering (§8.3), before "
+    "its Binding Acknowledgement: no proxy answer is due",
+)
+def ha_ns_during_dereg(c: Capture) -> None:
+    registration(c, 0, seq=3)
+    c.at(10, na(HA, HOME))
+    c.at(30_000, bu_pkt(HOME, HA, 4, 0, h=True))
+    c.at(30_001, ns(link_local(HA), HOME))
+    c.at(30_003, ba_pkt(HA, HOME, 4, lifetime=0))
+    c.at(30_010, na(HOME, HOME))
+    c.at(32_000, udp(HA, CN, 1))
+
+
 @capture("fault", "Binding Update to the previous router without the H bit (§9.6)")
 def prev_router_no_h(c: Capture) -> None:
     registration(c, 0, seq=1)

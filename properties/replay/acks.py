@@ -7,7 +7,7 @@ from functools import lru_cache
 from itertools import product
 from typing import ClassVar
 
-from mip6check.model.addr import Addr, fmt
+from mip6check.model.addr import Addr, fmt, is_link_local
 from mip6check.model.codec.values import BindingAck, BindingUpdate
 from mip6check.properties.replay.base import EVERY, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, malformed_seq
@@ -411,7 +411,13 @@ class Acknowledgements(ObserverBase):
             granted = min(bu.lifetime, ba.lifetime) if ba is not None else bu.lifetime
             fl.k_expiry = None if infinite(PY, granted) else self._t + granted * 1000
             if bu.h:
-                if was != "present" and not fl.gap:
+                seen = self.na_seen.get(bu.home)
+                early = (
+                    seen is not None
+                    and seen[1] >= bu.t
+                    and (seen[0] == r or is_link_local(seen[0]))
+                )
+                if was != "present" and not fl.gap and not early:  # NAs may precede the BA (§8.2)
                     self._oblige(
                         r,
                         Obligation(

@@ -49,6 +49,9 @@ class ObserverBase:
         self.flows: dict[tuple[Addr, Addr], Flow] = {}
         self.by_home: dict[Addr, list[Flow]] = {}  # home address -> its flows, in creation order
         self.back_home: dict[Addr, int] = {}  # home address -> its own NA from it (§9.13: at home)
+        self.na_seen: dict[
+            Addr, tuple[Addr, int]
+        ] = {}  # home address -> last multicast NA (src, ms)
         # (receiver, care-of address, answer signature) -> (packet, ms): a packet with a Home Address
         # option whose answer shows whether the receiver processed the option (§5.4, §7.1)
         self._questions: OrderedDict[tuple[Addr, Addr, tuple[object, ...]], tuple[int, int]] = (

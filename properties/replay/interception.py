@@ -88,6 +88,10 @@ class Interception(ObserverBase):
         if not (is_multicast(f.dst) or f.dst == ALL_NODES):
             return
         reg = self.reg.get(tgt)
+        if tgt in self.homes:
+            self.na_seen[tgt] = (f.src, self._t)
+        if reg is not None and is_link_local(f.src):
+            self._done(reg.dst, "gna", extra=tgt)  # the home agent may advertise from link-local
         if reg is not None and f.src == reg.dst:
             self._done(f.src, "gna", extra=tgt)
             if na.solicited or not na.override:
@@ -146,6 +150,13 @@ class Interception(ObserverBase):
         if f.src == reg.dst:
             self._ha_resolves_home(f, reg, ns.target)
             return
+        last = reg.last_mn_bu()
+        if (
+            last is not None
+            and (last.lifetime == 0 or last.coa == last.home)
+            and (reg.k_bu is None or last.t > reg.k_bu.t)
+        ):
+            return  # a de-registration is under way (§8.3): the proxy service may already have ended
         self._oblige(
             reg.dst,
             Obligation(
