@@ -27,7 +27,7 @@ from mip6check.properties.watchdog import BudgetExceeded, crash_line, crash_text
 ENGINES: tuple[tuple[str, str], ...] = (
     ("z3", "mip6check.properties.smt.run"),
     ("scenarios", "mip6check.properties.scenarios"),
-    ("hypothesis", "mip6check.properties.explore.machines"),
+    ("hypothesis", "mip6check.properties.explore.engine"),
 )
 
 Progress = Callable[[str], None]

@@ -1,6 +1,6 @@
 """Stateful Hypothesis over the forwarding engine: machines, counterexamples, kill rate.
 
-`explore(...)` searches; `verify_engine(opts, progress)` is the `verify` entry point;
+`explore(...)` searches; `verify_engine(opts, progress)` (engine.py) is the `verify` entry point;
 `write_counterexample(failure, dir)` writes the `.scenario`, pcapng and message sequence chart.
 """
 
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from mip6check.properties.explore.counterexample import confirm, write_counterexample
 from mip6check.properties.explore.coverage import JUDGED, Coverage
+from mip6check.properties.explore.engine import verify_engine
 from mip6check.properties.explore.machines import (
     BUDGETS,
     Failure,
     MobilityMachine,
     Outcome,
     explore,
-    verify_engine,
 )
 
 __all__ = [

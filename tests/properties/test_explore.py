@@ -12,7 +12,8 @@ import pytest
 from mip6check.cli.main import main
 from mip6check.model.dsl import parse_scenario
 from mip6check.properties.explore.counterexample import confirm, write_counterexample
-from mip6check.properties.explore.machines import JUDGED, Failure, explore, results_of
+from mip6check.properties.explore.engine import results_of
+from mip6check.properties.explore.machines import JUDGED, Failure, explore
 from mip6check.properties.mutants import BY_NAME
 from mip6check.properties.verdict import Status
 
