@@ -169,3 +169,55 @@ def test_bad_results_file_is_one_line_exit_2(tmp_path: Path, content: str, expec
 def test_missing_results_file(tmp_path: Path) -> None:
     r = mip6check("report", "--out", str(tmp_path / "r"), str(tmp_path / "nope.json"))
     assert r.returncode == 2 and "No such file or directory" in r.stderr
+
+
+def test_explore_counterexample_shows_scenario_chart_and_capture(tmp_path: Path) -> None:
+    """An `explore --json` summary (its contract's fields) whose files sit beside it: the scenario
+    text, the chart of its capture with the violating packet, the capture as a download."""
+    scenario = sorted((ROOT / "traces" / "regressions").glob("*.scenario"))[0]
+    cex = tmp_path / "cex"
+    cex.mkdir()
+    (cex / "counterexample.scenario").write_text(scenario.read_text())
+    (cex / "counterexample.pcapng").write_bytes((CAPTURES / "bu-without-ah.pcapng").read_bytes())
+    violation = {
+        "packet": 1,
+        "time": 1.0,
+        "property": "W-BU-NEEDS-AUTH",
+        "section": "4.2",
+        "level": "MUST",
+        "node": "2001:db8:2::100",
+        "message": "no AH or ESP",
+    }
+    summary = {
+        "budget": "ci",
+        "seed": 1,
+        "mutant": "retx-new-seq",
+        "properties": "all monitored",
+        "aimed": ["W-BU-NEEDS-AUTH"],
+        "coverage": {},
+        "violation": violation,
+        "counterexample": {
+            "scenario": "cex/counterexample.scenario",
+            "pcap": "cex/counterexample.pcapng",
+            "msc": "cex/counterexample.html",
+            "steps": 3,
+        },
+    }
+    res = tmp_path / "explore.json"
+    res.write_text(json.dumps(summary) + "\n")
+    r = mip6check("report", "--out", str(tmp_path / "r"), str(res))  # paths relative to the file
+    assert r.returncode == 1, r.stderr
+    page = (tmp_path / "r" / "index.html").read_text()
+    art = re.search(
+        r'<article class="found"[^>]*data-prop="W-BU-NEEDS-AUTH">(.*?)</article>', page, re.S
+    )
+    assert art and "explore at packet 1" in art.group(1)
+    assert "<svg" in art.group(1) and 'download href="captures/' in art.group(1)
+    first_line = scenario.read_text().splitlines()[0]
+    assert html_escape(first_line) in art.group(1)
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
