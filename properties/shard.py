@@ -46,7 +46,7 @@ from mip6check.model.codec.values import (
 )
 from mip6check.model.errors import CaptureError
 from mip6check.properties.parallel import run_ordered
-from mip6check.properties.replay import ReplayOptions, ReplayReport
+from mip6check.properties.replay import Limits, ReplayOptions, ReplayReport
 from mip6check.properties.replay.engine import MAX_ERRORS_KEPT, _decode, _is_copy, _reason
 from mip6check.properties.replay_many import CaptureFailure, Outcome, ReplayJob, replay_job
 from mip6check.properties.verdict import Violation
@@ -282,9 +282,17 @@ def _remap(v: Violation, index: array[int]) -> Violation:
     )
 
 
-def merge(path: str, split: Split, shards: list[ReplayReport], glob: ReplayReport) -> ReplayReport:
+def merge(
+    path: str,
+    split: Split,
+    shards: list[ReplayReport],
+    glob: ReplayReport,
+    cap: int = Limits().max_violations,
+) -> ReplayReport:
     """One report for the capture: per-shard verdicts of the per-node properties, the global pass's
-    verdicts of GLOBAL, the first pass's accounting; nodes and limits are the union over the runs."""
+    verdicts of GLOBAL, the first pass's accounting; nodes and limits are the union over the runs.
+    At most `cap` violations are kept, the first in packet order (an unsharded run keeps the first
+    it finds, so past the cap the two may keep different ones: docs/scale.md)."""
     found: dict[tuple[object, ...], Violation] = {}
     runs = [*zip(shards, (ix for _, ix in split.shards), strict=True)]
     for rep, index in runs:
@@ -296,9 +304,8 @@ def merge(path: str, split: Split, shards: list[ReplayReport], glob: ReplayRepor
         if v.property in GLOBAL:
             m = _remap(v, split.global_pass[1])
             found.setdefault((m.packet, m.property, m.node, m.message, m.related), m)
-    violations = tuple(
-        sorted(found.values(), key=lambda v: (v.packet or 0, v.property, v.node, v.message))
-    )
+    ordered = sorted(found.values(), key=lambda v: (v.packet or 0, v.property, v.node, v.message))
+    violations = tuple(ordered[:cap])
     roles: dict[Addr, set[str]] = {}
     limits: dict[str, int] = {}
     for rep in (*shards, glob):
@@ -306,6 +313,8 @@ def merge(path: str, split: Split, shards: list[ReplayReport], glob: ReplayRepor
             roles.setdefault(a(addr), set()).update(rs)
         for what, n in rep.limits_hit:
             limits[what] = limits.get(what, 0) + n
+    if len(ordered) > cap:  # the run's cap on kept violations holds for the merged report too
+        limits["violations"] = limits.get("violations", 0) + len(ordered) - cap
     from mip6check.model.addr import fmt
 
     return ReplayReport(
@@ -334,7 +343,7 @@ def replay_sharded(ex: Executor, path: str, opts: ReplayOptions) -> ReplayReport
             if isinstance(o, CaptureFailure):  # a shard we wrote cannot be read: our fault
                 raise RuntimeError(f"shard {o.file} unreadable: {o.reason} (at byte {o.offset})")
             reports.append(o)
-    return merge(path, split, reports[:-1], reports[-1])
+    return merge(path, split, reports[:-1], reports[-1], opts.limits.max_violations)
 
 
 def replay_sharded_job(

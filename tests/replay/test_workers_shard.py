@@ -153,3 +153,62 @@ def test_frame_bytes_survive_the_split(many_mn: Path, tmp_path: Path) -> None:
     f, index = split.shards[3]
     for r, i in zip(iter_file(f), index, strict=True):
         assert r.data == frames[i - 1]  # type: ignore[attr-defined]
+
+
+def test_docs_table_names_every_replay_property_and_the_global_ones() -> None:
+    """docs/scale.md says, per property, whether a shard or the global pass judges it: the table
+    covers every property replay judges, and its global rows are exactly GLOBAL."""
+    import re
+
+    from mip6check.properties.replay.checked import CHECKED
+
+    rows = [
+        line
+        for line in (ROOT / "docs" / "scale.md").read_text().splitlines()
+        if line.startswith("| `")
+    ]
+    glob: set[str] = set()
+    shard: set[str] = set()
+    for line in rows:
+        ids = set(re.findall(r"`([A-Z0-9-]+\*?)`", line.split("|")[1]))
+        (glob if "| global pass |" in line else shard).update(ids)
+    assert glob == GLOBAL
+    for pid in CHECKED:
+        wild = pid.split("-")[0] + "-*"
+        assert pid in glob | shard or wild in shard, pid
+
+
+@pytest.fixture(scope="module")
+def hurried(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same mix, 0.2 ms apart: mobile nodes that send too fast (violations to cap)."""
+    corpus = _corpus_module()
+    path = tmp_path_factory.mktemp("shard") / "hurried.pcap"
+    with path.open("wb") as f:
+        w = PcapWriter(f)
+        for i, frame in enumerate(corpus.frames(12_000)):  # type: ignore[attr-defined]
+            w.write(frame, time_ns=1_000_000_000 + i * 200_000)
+    return path
+
+
+def test_hurried_mix_sharded_equals_unsharded(
+    capsys: pytest.CaptureFixture[str], hurried: Path
+) -> None:
+    plain = replay(capsys, str(hurried), "--json")
+    assert plain[0] == 1
+    assert replay(capsys, str(hurried), "--json", "--shard-by", "mn", "--workers", "2") == plain
+
+
+def test_violation_cap_holds_for_the_merged_report(hurried: Path) -> None:
+    """Past --max-violations... the merged report keeps the cap: the first violations in packet order,
+    the rest counted under limits_reached."""
+    from mip6check.properties.parallel import InlineExecutor
+    from mip6check.properties.replay import Limits
+    from mip6check.properties.shard import replay_sharded
+
+    full = replay_sharded(InlineExecutor(), str(hurried), ReplayOptions())
+    assert len(full.violations) > 100
+    capped = replay_sharded(
+        InlineExecutor(), str(hurried), ReplayOptions(limits=Limits(max_violations=100))
+    )
+    assert capped.violations == full.violations[:100]
+    assert dict(capped.limits_hit)["violations"] >= len(full.violations) - 100
