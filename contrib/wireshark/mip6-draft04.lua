@@ -432,6 +432,13 @@ function p.dissector(tvb, pinfo, root)
     local t = pinfo.abs_ts
     local out = judge(pk, frame, t)
     judge_pp(tvb, pk, frame, out)
+    local level, depth = pk, 0
+    while level.nh == 41 and depth < 8 and tvb:len() >= level.upper + 40 do -- tunnelled packets too
+      level = walk(tvb, level.upper, tvb:len(), nil, nil)
+      for _, v in ipairs(judge(level, frame, t)) do out[#out + 1] = v end
+      judge_pp(tvb, level, frame, out)
+      depth = depth + 1
+    end
     verdicts[frame] = out
   end
   local out = verdicts[frame] or {}

@@ -259,6 +259,18 @@ def test_expert_info_equals_replay_on_every_capture(capsys: pytest.CaptureFixtur
 
 
 @needs_tshark
+@pytest.mark.slow
+def test_expert_info_equals_replay_on_shared_captures(
+    shared_traces: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same on the captures written by others (Mobility Header, Home Address option 201...)."""
+    caps = sorted(p for p in shared_traces.rglob("*") if p.suffix in (".pcap", ".pcapng"))
+    assert caps
+    for capture in caps:
+        assert _plugin_w(capture) == _replay_w(capture, capsys), capture.name
+
+
+@needs_tshark
 def test_profile_preference_takes_the_documented_names(tmp_path: Path) -> None:
     """`-o mip6d04.profile:draft08` (as documented) switches the numbering: 198 is then a BU."""
     capture = CAPTURES / "draft08-registration.pcapng"
