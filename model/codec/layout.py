@@ -56,16 +56,14 @@ class OptionLayout:
     action: int
     align: tuple[int, int] = (1, 0)
     align_8n6: tuple[int, int] | None = None
-    stated_length: int | None = (
-        None  # the Option Length the draft states, when it differs (§5.2, B2)
-    )
+    # the Option Length the draft states, when it differs from the layout's (§5.2, B2)
+    stated_length: int | None = None
     numbers: tuple[int, ...] = ()
     rest: str = "ext"  # the value attribute holding the octets after the fixed part
     headers: tuple[str, ...] = ("DestOptions",)  # where the option belongs (STYLE principle 8)
     processed_by: tuple[str, ...] = ()
-    value: type[Any] | None = field(
-        default=None, compare=False
-    )  # None: a value type is made from the table
+    # the value type; None: a frozen dataclass is made from the table (compile.value_type)
+    value: type[Any] | None = field(default=None, compare=False)
 
     def fixed_length(self, present: bool = False) -> int:
         """Option Length of the fixed part: conditional fields counted only when `present` (§5.1)."""
