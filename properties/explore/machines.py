@@ -344,6 +344,9 @@ class MobilityMachine(RuleBasedStateMachine):
         n = data.draw(st.sampled_from((1, 2, 4)), label="n")
         base = data.draw(st.integers(0x300, 0x30F), label="iid")
         lifetime = data.draw(st.sampled_from((300, 2, A.INFINITY)), label="lifetime")
+        # a fill over homes an earlier fill registered compares Sequence Numbers at the receiver:
+        # starting points at the 2^16 wrap and the 2^15 distance test §4.3's modular order
+        first = data.draw(S.seq_near(None), label="seq")
         for i in range(n):
             iid = base + 16 * i
             home = S.addr_in(S.PREFIXES[S.HOME_LINK], iid)
@@ -352,7 +355,7 @@ class MobilityMachine(RuleBasedStateMachine):
                 coa,
                 "HA" if home_reg else "CN",
                 home,
-                seq=i + 1,
+                seq=(first + i) % S.SEQ_MOD,
                 lifetime=lifetime,
                 a=True,
                 h=home_reg,
