@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "explore": "search for counterexamples and write each as scenario, pcap and chart",
     "simulate": "run a scenario file through the forwarding engine",
     "coverage": "which normative clauses of the draft each property covers",
+    "derive": "derive a scenario from a capture: every packet injected at its captured time",
     "report": "a self-contained HTML report: the draft's sentences by status, results and charts",
 }
 
