@@ -304,9 +304,16 @@ def cn_update(
                 lists.get(r.node or "", {}).pop(ev.src, None)
     out: list[Violation] = []
     for t, node, cn, old, step in due:
-        if t + bound > end:
+        before = [c for tt, c in sends.get((node, cn), []) if tt < t]
+        # §9.8: after MAX_FAST_UPDATES consecutive updates with one care-of address the node may
+        # already be at the slow rate toward this correspondent: the update may wait that long too
+        slow = len(before) >= config.max_fast_updates and all(
+            c == before[-1] for c in before[-config.max_fast_updates :]
+        )
+        limit = bound + (config.slow_update_rate if slow else config.max_update_rate)
+        if t + limit > end:
             continue
-        if any(t <= tt <= t + bound and c != old for tt, c in sends.get((node, cn), [])):
+        if any(t <= tt <= t + limit and c != old for tt, c in sends.get((node, cn), [])):
             continue
         out.append(
             violation(
@@ -315,7 +322,7 @@ def cn_update(
                 t,
                 f"{node} registered a new primary care-of address with its home agent but sent"
                 f" correspondent {fmt(cn)}, which its Binding Update List still holds (care-of"
-                f" {fmt(old)}), no Binding Update within {bound} ms",
+                f" {fmt(old)}), no Binding Update within {limit} ms",
                 step,
             )
         )

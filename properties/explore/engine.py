@@ -157,7 +157,10 @@ def _crashed(f: Failure, left: frozenset[str], outcome: Outcome, opts: Any) -> l
         ce["scenario"] = str(where / "counterexample.scenario")
     else:
         ce["scenario_text"] = text
-    detail = f"the model raised {f.error} after {f.steps} steps (a bug in the model)"
+    if (f.error or "").startswith("a judge raised"):  # the checker's own fault, said as such
+        detail = f"{f.error} after {f.steps} steps (a bug in the checker)"
+    else:
+        detail = f"the model raised {f.error} after {f.steps} steps (a bug in the model)"
     return [
         Result(
             pid,
