@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mip6check.model.addr import ALL_NODES, Addr, fmt, is_link_local, is_multicast, is_site_local
+from mip6check.model.addr import (
+    ALL_NODES,
+    Addr,
+    fmt,
+    is_link_local,
+    is_multicast,
+    is_site_local,
+    link_local,
+)
 from mip6check.model.codec import invoking_packet
 from mip6check.model.codec.values import (
     IPv6Packet,
@@ -88,9 +96,12 @@ class Interception(ObserverBase):
         if not (is_multicast(f.dst) or f.dst == ALL_NODES):
             return
         reg = self.reg.get(tgt)
+        # the mobile node's own: from the home address, or the link-local address with its interface
+        # identifier (no other node on the home link can hold that one)
+        own = f.src == tgt or f.src == link_local(tgt)
         if tgt in self.homes:
             self.na_seen[tgt] = (f.src, self._t)
-        if reg is not None and is_link_local(f.src):
+        if reg is not None and is_link_local(f.src) and not own:
             self._done(reg.dst, "gna", extra=tgt)  # the home agent may advertise from link-local
         if reg is not None and f.src == reg.dst:
             self._done(f.src, "gna", extra=tgt)
@@ -102,8 +113,8 @@ class Interception(ObserverBase):
                     f"O = {int(na.override)} (must be S = 0, O = 1)",
                     (reg.k_ba or 0,),
                 )
-        elif tgt in self.homes and (f.src == tgt or (is_link_local(f.src) and reg is None)):
-            if f.src == tgt:
+        elif tgt in self.homes and (own or (is_link_local(f.src) and reg is None)):
+            if own:
                 self.back_home[tgt] = self._index
             if reg is not None:
                 self._returned_home(reg, tgt)
