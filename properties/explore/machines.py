@@ -47,6 +47,7 @@ from mip6check.properties.verdict import Violation
 from mip6check.properties.watchdog import crash_text
 
 MAX_TIME = 3 * 3600 * 1000  # a run never goes past three simulated hours
+SETTLE_MS = 1000  # every run starts by letting the network settle this long
 
 
 # ---------------------------------------------------------------- budgets
@@ -218,6 +219,9 @@ class MobilityMachine(RuleBasedStateMachine):
         self.has_cn2 = self.head.node("CN2") is not None
         self.renumbered = False
         self._rec().coverage.new_example()
+        # the network settles first (Router Advertisements, routes): a message injected at 0 s is
+        # answered into no route, and what the receiver did with it never reaches the wire
+        self._do("settle", A.RunUntil(SETTLE_MS))
 
     # ------------------------------------------------------------ movement (§9.2, §9.13)
 
