@@ -278,3 +278,26 @@ def test_profile_preference_takes_the_documented_names(tmp_path: Path) -> None:
     d08 = _tshark_json(capture, LUA, "-o", "mip6d04.profile:draft08")
     assert not any("mip6d04.bu" in x.get("mip6d04", {}) for x in d04)
     assert any("mip6d04.bu" in x.get("mip6d04", {}) for x in d08)
+
+
+@needs_tshark
+def test_option_overrunning_its_header_is_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An option whose length runs past its header is reported (decode: an error with its offset;
+    the plugin: an expert info), not skipped silently."""
+    from mip6check.model.codec import HomeAddress
+
+    a, b = bytes(15) + b"\x01", bytes(15) + b"\x02"
+    data = bytearray(
+        encode_packet(IPv6Packet(a, b, (dest_options(HomeAddress(a)),), NoNextHeader()))
+    )
+    assert data[42] == 196
+    data[43] = 40  # Option Length 40 in a 24-octet header
+    capture = tmp_path / "overrun.pcap"
+    with capture.open("wb") as fh:
+        PcapWriter(fh, linktype=101).write(bytes(data), time_us=0)
+    (rec,) = _ours(capture, capsys)
+    assert rec["error"]["offset"] == 43 and rec["error"]["field"] == "option_length"
+    (layers,) = _tshark_json(capture)
+    assert "mip6d04.overrun" in json.dumps(layers.get("mip6d04", {}))
