@@ -17,6 +17,7 @@ class Kill:
     aimed: tuple[str, ...]
     found: str | None
     steps: int | None
+    error: str | None = None  # the model or a judge raised: neither killed nor survived
 
     @property
     def killed(self) -> bool:
@@ -42,6 +43,7 @@ def try_mutant(
         tuple(sorted(aimed)),
         v.property if v is not None else None,
         f.steps if f is not None else None,
+        f.error if f is not None and v is None else None,
     )
 
 
@@ -65,9 +67,13 @@ def main(argv: list[str]) -> int:
         k = try_mutant(m, budget)
         kills.append(k)
         status = f"KILLED by {k.found}" if k.killed else "survived"
+        if k.error is not None:
+            status = f"ERROR: {k.error}"[:40]
         print(f"{k.mutant:24} {status:40} aimed {','.join(k.aimed)}", flush=True)
     n = sum(k.killed for k in kills)
-    print(f"kill rate {n}/{len(kills)} in {time.monotonic() - t0:.0f}s", flush=True)
+    bad = sum(k.error is not None for k in kills)
+    errors = f", {bad} raised (no verdict)" if bad else ""
+    print(f"kill rate {n}/{len(kills)}{errors} in {time.monotonic() - t0:.0f}s", flush=True)
     return 0
 
 
