@@ -351,10 +351,13 @@ class MobilityMachine(RuleBasedStateMachine):
         # a fill over homes an earlier fill registered compares Sequence Numbers at the receiver:
         # starting points at the 2^16 wrap and the 2^15 distance test §4.3's modular order
         first = data.draw(S.seq_near(None), label="seq")
+        # now and then homes on no link of the home agent's (§8.2: Status 133 for a home registration)
+        off_link = data.draw(st.sampled_from((False, False, False, True)), label="off-link")
         for i in range(n):
             iid = base + 16 * i
-            home = S.addr_in(S.PREFIXES[S.HOME_LINK], iid)
-            coa = S.addr_in(S.PREFIXES[S.ATTACKER_LINK], iid)
+            home = S.addr_in(S.OFF_LINK if off_link else S.PREFIXES[S.HOME_LINK], iid)
+            # from X when off-link: the answer then reaches a node, so the wire shows it
+            coa: A.Endpoint = "X" if off_link else S.addr_in(S.PREFIXES[S.ATTACKER_LINK], iid)
             pkt = A.InjectBU(
                 coa,
                 "HA" if home_reg else "CN",

@@ -35,6 +35,8 @@ PHANTOM_HOMES = (
     a("2001:db8:5::1"),  # off every home agent's links (§8.2: Status 133 for H)
 )
 """Home addresses forged and malformed Binding Updates claim (no mobile node holds them)."""
+OFF_LINK = "2001:db8:5::/64"
+"""A prefix on no link of the network: home addresses there are off every home agent's links."""
 HA_ANYCAST = a("2001:db8:1::fdff:ffff:ffff:fffe")
 """The Home-Agents anycast address of the home subnet (§8.1, RFC 2526 form)."""
 KEYS = (("MN", "HA", "mn-ha secret"), ("MN", "CN", "mn-cn secret"), ("MN2", "HA", "mn2-ha secret"))
