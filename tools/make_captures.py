@@ -747,6 +747,22 @@ def ha_ns_during_dereg(c: Capture) -> None:
     c.at(32_000, udp(HA, CN, 1))
 
 
+@capture(
+    "fault",
+    "home agent intercepts a packet for the registered home address but never tunnels it, while "
+    "its tunnels to the care-of address are seen before and after (§8.4)",
+)
+def ha_drops_intercepted(c: Capture) -> None:
+    registration(c, 0)
+    p1, p2, p3 = udp(CN, HOME, 1), udp(CN, HOME, 2), udp(CN, HOME, 3)
+    c.at(500, p1)
+    c.at(501, encapsulate(p1, HA, COA1))
+    c.at(1000, p2)
+    c.at(2500, p3)
+    i = c.at(2501, encapsulate(p3, HA, COA1))
+    c.expect("HA-TUNNEL", i)
+
+
 @capture("fault", "Binding Update to the previous router without the H bit (§9.6)")
 def prev_router_no_h(c: Capture) -> None:
     registration(c, 0, seq=1)

@@ -13,6 +13,7 @@ from mip6check.properties.catalog import CATALOG
 from mip6check.properties.replay.options import ReplayOptions
 from mip6check.properties.replay.sa import KeyRing
 from mip6check.properties.replay.state import Flow, Obligation, SeenBU
+from mip6check.properties.spec import obligation
 from mip6check.properties.spec.binding_cache import evictable
 from mip6check.properties.spec.logic import PY
 from mip6check.properties.spec.wire import INFINITE
@@ -49,14 +50,18 @@ class ObserverBase:
         self.flows: dict[tuple[Addr, Addr], Flow] = {}
         self.by_home: dict[Addr, list[Flow]] = {}  # home address -> its flows, in creation order
         self.back_home: dict[Addr, int] = {}  # home address -> its own NA from it (§9.13: at home)
-        self.na_seen: dict[
-            Addr, tuple[Addr, int]
-        ] = {}  # home address -> last multicast NA (src, ms)
+        # home address -> the last multicast Neighbor Advertisement for it (source, ms)
+        self.na_seen: dict[Addr, tuple[Addr, int]] = {}
         # (receiver, care-of address, answer signature) -> (packet, ms): a packet with a Home Address
         # option whose answer shows whether the receiver processed the option (§5.4, §7.1)
         self._questions: OrderedDict[tuple[Addr, Addr, tuple[object, ...]], tuple[int, int]] = (
             OrderedDict()
         )
+        self.awaiting_tunnel: dict[tuple[Addr, Addr, object], Obligation] = {}  # §8.4, by packet
+        self._hop = 64  # Hop Limit of the packet being observed
+        # §8.4: how soon an intercepted packet is tunnelled (the spec's named bound of HA-TUNNEL)
+        bound = obligation("HA-TUNNEL").bound
+        self.forward_window = bound.ms(self.cfg) if bound is not None else 1000
         self.roles: dict[Addr, set[str]] = {}
         self.coa_home: dict[Addr, Addr] = {}
         self.homes: set[Addr] = set()

@@ -204,6 +204,13 @@ class Interception(ObserverBase):
 
     def _on_tunnel(self, f: PacketFacts, fi: PacketFacts) -> None:
         x, d = f.src, f.dst
+        if self.awaiting_tunnel:
+            try:
+                waiting = self.awaiting_tunnel.pop((fi.src, fi.dst, fi.upper), None)
+            except TypeError:
+                waiting = None
+            if waiting is not None:
+                waiting.done = True
         self._tunnel_source(f, fi)
         self._loop_check(f, fi)
         h2 = fi.final_dst

@@ -96,6 +96,7 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
     ) -> None:
         if self.oblig:
             self._seen_node(f)
+        self._hop = pkt.hop_limit
         auth = self._auth(pkt, f) if f.auth else False
         self._opened = False  # only the outermost packet came out of the ESP payload
         bu, ba, mal = f.bu, f.ba, f.malformed
@@ -234,6 +235,22 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
                 "the mobile node kept sending",
                 ob.related,
                 section="9.13",
+            )
+        elif ob.kind == "tunnel" and fl is not None and fl.k_bu is not None:
+            kb = fl.k_bu
+            if any(b.t > kb.t and b.seq != kb.seq for b in fl.bus) or self._unseen_bu_possible(
+                fl, kb.t, self._t
+            ):
+                return
+            self._flag(
+                "HA-TUNNEL",
+                node,
+                f"the packet for {fmt(fl.home)} in packet {ob.origin}, sent while its registration "
+                f"(packet {fl.k_ba}) was in force, was not tunnelled within "
+                f"{self.forward_window / 1000:g} s, though this home agent's tunnels to "
+                f"{fmt(fl.k_coa or b'')} appear in the capture (packet {fl.effect})",
+                ob.related[:1],
+                section="8.4",
             )
         elif ob.kind == "gna" and node in self.nd_senders:
             self._flag(

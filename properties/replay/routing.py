@@ -14,11 +14,12 @@ from mip6check.model.codec.values import (
     EchoRequest,
     NeighborAdvertisement,
     NeighborSolicitation,
+    RouterAdvertisement,
     RouterSolicitation,
 )
 from mip6check.properties.replay.base import EVERY, UNREACH_PERSISTENT, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, facts_of
-from mip6check.properties.replay.state import Flow
+from mip6check.properties.replay.state import Flow, Obligation
 from mip6check.properties.spec.logic import PY
 from mip6check.properties.spec.wire import ran_out
 
@@ -82,6 +83,29 @@ class Routing(ObserverBase):
         if f.dst in self.reg or f.dst in self.homes or (f.dst, f.src) in self._hao_only:
             self._direct_to_home(f)
 
+    def _expect_tunnel(self, f: PacketFacts, key: tuple[Addr, Addr, object]) -> None:
+        """HA-TUNNEL (§8.4): a packet to a home address registered with a home agent whose tunnels to
+        the care-of address the capture shows (so the path is visible) MUST be tunnelled; judged at
+        the home agent's first packet after the bound. Neighbor Discovery to the home address is
+        answered by proxy (§8.2), a Hop Limit of 1 cannot be forwarded, the home agent's own packets
+        take a Routing header (§8.4)."""
+        reg = self.reg.get(f.dst)
+        if reg is None or reg.known != "present" or reg.effect is None or reg.k_bu is None:
+            return
+        if f.src in (reg.dst, f.dst) or self.alias.get(f.src) == reg.dst or self._hop <= 1:
+            return
+        if isinstance(f.upper, _ND):
+            return
+        if reg.k_expiry is not None and self._t + self.forward_window > reg.k_expiry - self.tol:
+            return
+        if len(self.awaiting_tunnel) >= self.o.limits.recent_packets:
+            self.awaiting_tunnel.pop(next(iter(self.awaiting_tunnel)))
+        ob = Obligation(
+            "tunnel", self._t + self.forward_window, reg, self._index, (self._index, reg.k_ba or 0)
+        )
+        self.awaiting_tunnel[key] = ob
+        self._oblige(reg.dst, ob)
+
     def _ask(self, f: PacketFacts) -> None:
         """Remember a packet with a Home Address option whose answer is recognisable (an Echo Request,
         a TCP SYN): a receiver that processed the option answers the home address (§7.1)."""
@@ -127,6 +151,7 @@ class Routing(ObserverBase):
             return
         if len(self.recent) > self.o.limits.recent_packets:
             self.recent.popitem(last=False)
+        self._expect_tunnel(f, key)
         fl = self.flows.get((f.dst, f.src))
         if fl is None or fl.known != "present" or fl.k_home_reg or fl.k_bu is None:
             return
@@ -156,6 +181,11 @@ class Routing(ObserverBase):
         except TypeError:  # an unhashable upper layer is never remembered
             hit = None
         if hit is not None and self._t - hit[1] <= 2000:
+            waiting = self.awaiting_tunnel.pop((r, home, f.upper), None)
+            if waiting is not None:
+                waiting.done = (
+                    True  # forwarded, if not tunnelled: HA-NO-RH-FOR-INTERCEPTED's to judge
+                )
             reg = self.reg.get(home)
             if reg is not None and not self._sender_may_route(self.flows.get((home, r)), coa):
                 self._flag(
@@ -365,3 +395,6 @@ def _answer(up: object) -> tuple[object, ...] | None:
     if type(up) is TCP and up.flags & 0x12 == 0x12:
         return ("tcp", up.dport, up.sport, up.ack)
     return None
+
+
+_ND = (NeighborSolicitation, NeighborAdvertisement, RouterSolicitation, RouterAdvertisement)
