@@ -66,6 +66,7 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
         "W-AUTOCONF-LLSRC",
         "HA-GRATUITOUS-NA",
         "HA-PROXY-NS",
+        "HA-TUNNEL",
         "MN-HOME-RETX",
         "MN-HOMEREG-FORM",
         "MN-HAO-OUT",
