@@ -310,11 +310,14 @@ class _MutantJob:
 
 
 def _mutant_job(job: _MutantJob) -> Kill:
-    from mip6check.properties.mutants import BY_NAME
+    from mip6check.properties import mutants
 
+    # looked up by name where the job runs: ALL_MUTANTS as the calling process had it (a forked
+    # worker inherits a replaced list), then the catalogue
+    by_name = {**mutants.BY_NAME, **{m.name: m for m in mutants.ALL_MUTANTS}}
     clean = _Baseline(job.opts, lambda _m: None, violated=job.violated, complete=True)
     return _kill_one(
-        BY_NAME[job.mutant],
+        by_name[job.mutant],
         job.engines,
         job.fastest,
         job.opts,
