@@ -13,7 +13,7 @@ from mip6check.properties.catalog import CATALOG
 from mip6check.properties.replay.options import ReplayOptions
 from mip6check.properties.replay.sa import KeyRing
 from mip6check.properties.replay.state import Flow, Obligation, SeenBU
-from mip6check.properties.spec import obligation
+from mip6check.properties.spec import Deadlines
 from mip6check.properties.spec.binding_cache import evictable
 from mip6check.properties.spec.logic import PY
 from mip6check.properties.spec.wire import INFINITE
@@ -59,9 +59,8 @@ class ObserverBase:
         )
         self.awaiting_tunnel: dict[tuple[Addr, Addr, object], Obligation] = {}  # §8.4, by packet
         self._hop = 64  # Hop Limit of the packet being observed
-        # §8.4: how soon an intercepted packet is tunnelled (the spec's named bound of HA-TUNNEL)
-        bound = obligation("HA-TUNNEL").bound
-        self.forward_window = bound.ms(self.cfg) if bound is not None else 1000
+        # §8.4: how soon an intercepted packet is tunnelled (the spec's named switch for that absence)
+        self.forward_window = Deadlines().forward_window
         self.roles: dict[Addr, set[str]] = {}
         self.coa_home: dict[Addr, Addr] = {}
         self.homes: set[Addr] = set()
