@@ -12,8 +12,8 @@ runs on ints (`PY`) and on Z3 terms.
 
 How to register and judge an obligation
 ---------------------------------------
-1. Register the catalog row once, in the module of its part of the draft (every module of this
-   package is imported, so a new module registers without an edit here), saying what it observes::
+1. Register the catalog row once, in the module of its part of the draft (import a new module
+   below, so its rows are registered), saying what it observes::
 
        register("BC-BA-ON-A", Observes.ABSENCE, Bound("ack_timeout", "§7.5: no time given"))
 
@@ -34,9 +34,6 @@ How to register and judge an obligation
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.spec import binding_cache, home_agent, ipv6, mobile_node, system, wire
 from mip6check.properties.spec.logic import PY, Logic, Term
@@ -56,10 +53,6 @@ from mip6check.properties.spec.registry import (
     obligations,
     register,
 )
-
-# every other module of the package registers its rows too (a new part of the spec needs no edit here)
-for _m in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-    importlib.import_module(f"{__name__}.{_m}")
 
 
 def unregistered() -> list[str]:

@@ -186,7 +186,10 @@ WRITE_SITES = {
         "properties/explore/counterexample.py",
         "write_counterexample",
     ): "fixed names in the --out dir",
-    ("properties/scenarios.py", "run_one"): "tempfile.mkstemp()",
+    (
+        "properties/runjudge.py",
+        "judge_scenario",
+    ): "tempfile.mkstemp(), or the capture file simulate's --pcap names",
     ("properties/killrate.py", "_one_file_dirs"): "numbered dirs in a TemporaryDirectory",
 }
 
