@@ -45,8 +45,8 @@ def _once(argv: list[str], out_dir: Path, hashseed: int) -> tuple[int, bytes, di
         check=False,
     )
     assert r.returncode in (0, 1), (argv, r.returncode, r.stderr)
-    files = {
-        str(p.relative_to(out_dir)): p.read_bytes()
+    files = {  # paths given on the command line may be written into reports (SARIF), as given
+        str(p.relative_to(out_dir)): p.read_bytes().replace(str(out_dir).encode(), b"{OUT}")
         for p in sorted(out_dir.rglob("*"))
         if p.is_file()
     }
