@@ -281,6 +281,11 @@ def report(args: argparse.Namespace) -> None:
     equivalent = [r for r in survivors if classes.get(r["id"], {}).get("class") in benign]
     scored = len(rows) - len(equivalent) - count["incompetent"]
     killed = count["killed"] + count["broken"]  # a hung verify gave no verdict: not a kill
+    # killed by the watchdog alone (`timeout`, no violation or error): a looping mutant, or a slow run
+    # on a loaded machine; said apart, and the score given without them too
+    by_clock = [
+        r for r in rows if r["outcome"] == "killed" and set(r.get("statuses", {})) == {"timeout"}
+    ]
     print(f"commit {commit[:12]}, sample seed {args.seed}: {len(rows)} mutants run")
     print(
         ", ".join(f"{n} {k}" for k, n in sorted(count.items()))
@@ -288,6 +293,13 @@ def report(args: argparse.Namespace) -> None:
     )
     if scored:
         print(f"score: {killed}/{scored} = {killed / scored:.1%} of the non-equivalent mutants")
+        strict = killed - len(by_clock)
+        print(
+            f"  of them {len(by_clock)} by the watchdog alone (timeout); without those:"
+            f" {strict}/{scored} = {strict / scored:.1%}"
+        )
+    for r in sorted(by_clock, key=lambda r: r["id"]):
+        print(f"TIMEOUT-ONLY {r['id']} ({r.get('seconds')} s)")
     for r in sorted(survivors, key=lambda r: r["id"]):
         c = classes.get(r["id"], {"class": "unclassified", "why": ""})
         print(f"SURVIVED {r['id']} [{c['class']}] {c.get('why', '')}")
