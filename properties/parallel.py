@@ -64,8 +64,17 @@ def executor(workers: int, cluster: str | None = None) -> Iterator[Executor]:
     if workers <= 1:
         yield InlineExecutor()
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         yield pool
+    except BaseException:
+        # Ctrl-C (or any failure) in this process: the workers stop now, not after their jobs
+        # (`with` would wait for them: a run would not end on SIGINT until every job had finished)
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -13,18 +14,40 @@ import pytest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
+LIMIT = 2.0 * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+"""2 s, stretched by how oversubscribed the machine is (a process not scheduled cannot stop)."""
+
 CLI = [sys.executable, "-c", "import sys; from mip6check.cli.main import main; sys.exit(main())"]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (Linux /proc), so a loaded machine does not decide when it is
+    interrupted; without /proc, the wall clock since it started."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _interrupt(argv: list[str], ready: str, settle: float = 1.5) -> tuple[int, str, str, float]:
-    """Start `argv`, wait until its stderr or stdout says `ready` (or it has run `settle` s after
-    the import), send SIGINT; return the exit code, stdout, stderr and seconds from signal to exit."""
+    """Start `argv`, wait until its stderr says `ready` (if given) and it has used `settle` CPU
+    seconds (imports done, the work running), send SIGINT; return the exit code, stdout, stderr and
+    seconds from the signal to its exit."""
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert p.stderr is not None
     if ready:
         line = p.stderr.readline()
         assert ready in line, line
-    time.sleep(settle)
+    started = time.monotonic()
+    while p.poll() is None and time.monotonic() - started < 120:
+        used = _cpu_seconds(p.pid)
+        if used != used:  # no /proc
+            time.sleep(settle)
+            break
+        if used >= settle:
+            break
+        time.sleep(0.1)
     assert p.poll() is None, "the run ended before it could be interrupted"
     sent = time.monotonic()
     p.send_signal(signal.SIGINT)
@@ -34,19 +57,19 @@ def _interrupt(argv: list[str], ready: str, settle: float = 1.5) -> tuple[int, s
 
 def test_explore_interrupted(tmp_path: Path) -> None:
     argv = [*CLI, "explore", "--budget", "long", "--seed", "1", "--out", str(tmp_path)]
-    code, out, err, took = _interrupt(argv, "", settle=6.0)
-    assert code == 130 and took < 2.0
+    code, out, err, took = _interrupt(argv, "", settle=5.0)
+    assert code == 130 and took < LIMIT
     assert out.startswith("INTERRUPTED after") and "no counterexample found" not in out
     assert err.count("\n") == 1 and "interrupted" in err and "Traceback" not in err
 
 
 def test_verify_z3_interrupted_is_not_passed() -> None:
-    argv = [*CLI, "verify", "--engine", "z3", "--budget", "long", "--property", "BC-SEQ-MONOTONIC"]
+    argv = [*CLI, "verify", "--engine", "z3", "--budget", "long", "--workers", "1"]
     code, out, err, took = _interrupt(argv, "", settle=4.0)
-    assert code == 130 and took < 2.0
+    assert code == 130 and took < LIMIT
     assert out.startswith("INTERRUPTED: partial report")
-    rows = [ln for ln in out.splitlines() if ln.startswith("BC-SEQ-MONOTONIC")]
-    assert rows and all("passed" not in r for r in rows)
+    rows = [ln for ln in out.splitlines() if ln.startswith(("BC-", "MN-", "HA-"))]
+    assert rows and all(" passed" not in r and " proved" not in r for r in rows)
     assert "Traceback" not in err
 
 
@@ -66,4 +89,4 @@ def test_bmc_stops_on_sigint_inside_z3() -> None:
     """Z3 answers `unknown` on SIGINT; bounded model checking turns that into KeyboardInterrupt
     instead of reporting the depth reached as a budget limit."""
     code, out, _err, took = _interrupt([sys.executable, "-c", BMC_SCRIPT], "ready", settle=3.0)
-    assert code == 130 and took < 2.0 and "finished" not in out
+    assert code == 130 and took < LIMIT and "finished" not in out
