@@ -210,7 +210,7 @@ local function walk(tvb, ip, stop, tree, root)
     if nh == 0 or nh == 60 or nh == 43 then
       if stop < off + 2 then break end
       local hlen = (tvb(off + 1, 1):uint() + 1) * 8
-      if stop < off + hlen then break end
+      if stop < off + hlen then pk.undecodable = true; break end
       if nh == 43 then
         local rtype, left = tvb(off + 2, 1):uint(), tvb(off + 3, 1):uint()
         local n = (rtype == 0) and math.floor(tvb(off + 1, 1):uint() / 2) or ((rtype == 2) and 1 or 0)
@@ -225,6 +225,7 @@ local function walk(tvb, ip, stop, tree, root)
           if t == 0 then o = o + 1
           else
             if o + 2 > off + hlen or o + 2 + tvb(o + 1, 1):uint() > off + hlen then
+              pk.undecodable = true
               if tree then
                 tree.item = tree.item or root:add(p, tvb(off, hlen))
                 tree.item:add_proto_expert_info(ef.overrun, "option type " .. t .. " runs past the header")
@@ -430,14 +431,19 @@ function p.dissector(tvb, pinfo, root)
   local frame = pinfo.number
   if not pinfo.visited and not verdicts[frame] then
     local t = pinfo.abs_ts
-    local out = judge(pk, frame, t)
-    judge_pp(tvb, pk, frame, out)
-    local level, depth = pk, 0
-    while level.nh == 41 and depth < 8 and tvb:len() >= level.upper + 40 do -- tunnelled packets too
+    local levels, level = { pk }, pk -- the packet and the packets it tunnels, as replay reads them
+    while level.nh == 41 and #levels < 9 and tvb:len() >= level.upper + 40 do
       level = walk(tvb, level.upper, tvb:len(), nil, nil)
-      for _, v in ipairs(judge(level, frame, t)) do out[#out + 1] = v end
-      judge_pp(tvb, level, frame, out)
-      depth = depth + 1
+      levels[#levels + 1] = level
+    end
+    local out = {}
+    local bad = false -- mip6check decodes no packet with a malformed header, so replay judges nothing
+    for _, l in ipairs(levels) do bad = bad or l.undecodable end
+    if not bad then
+      for _, l in ipairs(levels) do
+        for _, v in ipairs(judge(l, frame, t)) do out[#out + 1] = v end
+        judge_pp(tvb, l, frame, out)
+      end
     end
     verdicts[frame] = out
   end
