@@ -116,6 +116,7 @@ experts[#experts + 1] = ef.overrun
 p.experts = experts
 
 local ipv6_src = Field.new("ipv6.src")
+local ANSWER_TIMEOUT = 5.0 -- mip6check replay's default answer_timeout
 
 -- ---------------------------------------------------------------- option kinds
 
@@ -204,11 +205,15 @@ local function walk(tvb, ip, stop, tree, root)
   pk.final = pk.dst
   local nh = tvb(ip + 6, 1):uint()
   local off = ip + 40
+  local plen_end = off + tvb(ip + 4, 2):uint() -- octets after Payload Length are link padding
+  if plen_end > stop then pk.undecodable = true else stop = plen_end end
   local hops = 0
   while hops < 64 do
     hops = hops + 1
+    if nh == 0 or nh == 60 or nh == 43 or nh == 44 or nh == 51 then
+      if stop < off + 8 then pk.undecodable = true; break end -- as the codec: a truncated header
+    end
     if nh == 0 or nh == 60 or nh == 43 then
-      if stop < off + 2 then break end
       local hlen = (tvb(off + 1, 1):uint() + 1) * 8
       if stop < off + hlen then pk.undecodable = true; break end
       if nh == 43 then
@@ -260,21 +265,32 @@ local function walk(tvb, ip, stop, tree, root)
       nh = tvb(off, 1):uint()
       off = off + hlen
     elseif nh == 44 then
-      if stop < off + 8 then break end
       nh = tvb(off, 1):uint(); off = off + 8
     elseif nh == 51 then
-      if stop < off + 2 then break end
       pk.auth = true
       local hlen = (tvb(off + 1, 1):uint() + 2) * 4
+      if hlen < 12 or stop < off + hlen then pk.undecodable = true; break end
       nh = tvb(off, 1):uint(); off = off + hlen
     else
       if nh == 50 then pk.auth = true end
       break
     end
   end
-  pk.nh, pk.upper = nh, off
+  pk.nh, pk.upper, pk.stop = nh, off, stop
   if nh == 58 and stop >= off + 4 then
     pk.icmp_type, pk.icmp_code = tvb(off, 1):uint(), tvb(off + 1, 1):uint()
+    if (pk.icmp_type == 128 or pk.icmp_type == 129) and stop >= off + 8 then -- Echo: ident, seq
+      local sig = "echo " .. tvb(off + 4, 2):uint() .. " " .. tvb(off + 6, 2):uint()
+      if pk.icmp_type == 128 then pk.question = sig else pk.answer = sig end
+    end
+  elseif nh == 6 and stop >= off + 14 then -- TCP: a SYN and the SYN-ACK answering it
+    local flags = bit.band(tvb(off + 13, 1):uint(), 0x12)
+    local sp, dp = tvb(off, 2):uint(), tvb(off + 2, 2):uint()
+    if flags == 0x02 then
+      pk.question = "tcp " .. sp .. " " .. dp .. " " .. string.format("%.0f", (tvb(off + 4, 4):uint() + 1) % 4294967296)
+    elseif flags == 0x12 then
+      pk.answer = "tcp " .. dp .. " " .. sp .. " " .. string.format("%.0f", tvb(off + 8, 4):uint())
+    end
   end
   return pk
 end
@@ -290,7 +306,7 @@ local st -- capture-wide state (first pass, in packet order)
 local verdicts -- frame number -> list of { id, message }
 
 local function reset()
-  st = { flows = {}, coa_home = {}, homes = {}, no_recog = {}, pending = {} }
+  st = { flows = {}, coa_home = {}, homes = {}, no_recog = {}, pending = {}, questions = {} }
   verdicts = {}
 end
 reset()
@@ -398,6 +414,23 @@ local function judge(pk, frame, t)
       flag("W-OPT-ACTION-BITS", string.format("option type 0x%02x is shaped like a %s but its action bits differ from 0x%02x's", u.t, kind, typ))
     end
   end
+  -- W-UNKNOWN-OPT-11X (§5.1, §5.4): a node that answers at the care-of address (Echo Reply, SYN-ACK)
+  -- a packet carrying a Home Address option did not process the option; it had to discard the packet
+  if pk.outer and not bu and not mal_bu and not ba and not mal_ba then
+    if hao and hao.home_address ~= pk.src and pk.question and not is_multicast(pk.final) then
+      st.questions[pk.final .. "|" .. pk.src .. "|" .. pk.question] = { frame = frame, t = t }
+    end
+    if not hao and pk.rh_left == 0 and pk.answer then
+      local k = pk.src .. "|" .. pk.dst .. "|" .. pk.answer
+      local hit = st.questions[k]
+      if hit then
+        st.questions[k] = nil
+        if t - hit.t <= ANSWER_TIMEOUT then
+          flag("W-UNKNOWN-OPT-11X", "answered frame " .. hit.frame .. " at its source, the care-of address " .. pk.dst .. ", not at the home address of its Home Address option")
+        end
+      end
+    end
+  end
   if pk.icmp_type == 133 and st.homes[pk.src] then
     flag("W-AUTOCONF-LLSRC", "Router Solicitation sent from the home address " .. pk.src)
   end
@@ -428,12 +461,13 @@ function p.dissector(tvb, pinfo, root)
   if ip < 0 or tvb:len() < ip + 40 then return end
   local tree = {}
   local pk = walk(tvb, ip, tvb:len(), tree, root)
+  pk.outer = true
   local frame = pinfo.number
   if not pinfo.visited and not verdicts[frame] then
     local t = pinfo.abs_ts
     local levels, level = { pk }, pk -- the packet and the packets it tunnels, as replay reads them
-    while level.nh == 41 and #levels < 9 and tvb:len() >= level.upper + 40 do
-      level = walk(tvb, level.upper, tvb:len(), nil, nil)
+    while level.nh == 41 and #levels < 9 and level.stop >= level.upper + 40 do
+      level = walk(tvb, level.upper, level.stop, nil, nil)
       levels[#levels + 1] = level
     end
     local out = {}

@@ -43,6 +43,7 @@ FAST = [
     "bu-without-hao",
     "hao-wrong-action-bits",
     "hao-with-extension",
+    "cn-answers-hao-at-coa",
     "mn-accepts-short-ba",
     "mn-accepts-unauth-ba",
     "pp2-for-multicast",
