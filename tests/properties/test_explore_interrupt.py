@@ -17,7 +17,14 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 LIMIT = 2.0 * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
 """2 s, stretched by how oversubscribed the machine is (a process not scheduled cannot stop)."""
 
-CLI = [sys.executable, "-c", "import sys; from mip6check.cli.main import main; sys.exit(main())"]
+# as at a terminal: a process started in the background by a non-interactive shell inherits SIGINT
+# ignored, so the child puts Python's Ctrl-C handler back first
+DEFAULT_SIGINT = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+CLI = [
+    sys.executable,
+    "-c",
+    DEFAULT_SIGINT + "import sys; from mip6check.cli.main import main; sys.exit(main())",
+]
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -74,6 +81,8 @@ def test_verify_z3_interrupted_is_not_passed() -> None:
 
 
 BMC_SCRIPT = """
+import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import sys
 from mip6check.properties.smt.bmc import bmc
 print("ready", file=sys.stderr, flush=True)
