@@ -63,12 +63,17 @@ FORBIDDEN_MODULES = {"pickle", "cPickle", "dill", "marshal", "shelve", "subproce
 ALLOWED_CALLS = {
     ("model/codec/buffer.py", "exec"): "maker(): source text built from the field names of the "
     "project's own dataclasses at import time; never from input",
+    ("properties/source_faults.py", "compile"): "rewritten(): a model function's own source with "
+    "one expression replaced, for a planted fault (the mutant table, tests); never from input",
+    ("properties/source_faults.py", "exec"): "rewritten(): runs that compiled definition in the "
+    "function's own module namespace copy; never from input",
 }
 # importlib.import_module: every name comes from a fixed table in the code, never from input as is.
 ALLOWED_IMPORT_MODULE = {
     "cli/main.py": "mip6check.cli.cmd_<name> for a name in COMMANDS (checked before the import)",
     "properties/verify.py": "engine modules of the constant ENGINES table",
     "properties/mutants.py": "targets of the built-in mutant table (--mutant NAME is a key of it)",
+    "properties/source_faults.py": "the module of a target of the built-in mutant table or a test",
 }
 
 
@@ -193,6 +198,10 @@ WRITE_SITES = {
         "judge_scenario",
     ): "tempfile.mkstemp(), or the capture file simulate's --pcap names",
     ("properties/killrate.py", "_one_file_dirs"): "numbered dirs in a TemporaryDirectory",
+    (
+        "properties/explore/engine.py",
+        "_crashed",
+    ): "fixed name crash/counterexample.scenario in --out",
 }
 
 
