@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import importlib
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -153,15 +157,63 @@ def _run(argv: list[str]) -> int:
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG})
 
 
+_ctrl_c: dict[str, object] = {"at": None, "done": False}
+
+
+def _in_gc_callback(frame: object) -> bool:
+    """Whether the signal arrived inside a garbage-collector callback (Hypothesis keeps one), where
+    Python prints and drops any exception: a Ctrl-C raised there would be lost."""
+    codes = {getattr(cb, "__code__", None) for cb in gc.callbacks}
+    f = frame
+    while f is not None:
+        if getattr(f, "f_code", None) in codes:
+            return True
+        f = getattr(f, "f_back", None)
+    return False
+
+
+def _on_ctrl_c(signum: int, frame: object) -> None:
+    """Python's Ctrl-C, made not to be lost: inside a gc callback it is asked again a moment later,
+    and a thread asks again (twice at most, 1.2 s apart) if the command has still not returned."""
+    if _in_gc_callback(frame):
+        threading.Thread(target=_ask_again, args=(0.05, 1), daemon=True).start()
+        return
+    if _ctrl_c["at"] is None:
+        _ctrl_c["at"] = True
+        threading.Thread(target=_ask_again, args=(1.2, 2), daemon=True).start()
+    raise KeyboardInterrupt
+
+
+_on_ctrl_c.mip6check_ctrl_c = True  # type: ignore[attr-defined]  # Z3's watcher may chain it
+
+
+def _ask_again(after: float, times: int) -> None:
+    for _ in range(times):
+        time.sleep(after)
+        if _ctrl_c["done"]:
+            return
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def _install_ctrl_c() -> None:
+    if threading.current_thread() is threading.main_thread() and (
+        signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    ):
+        signal.signal(signal.SIGINT, _on_ctrl_c)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run one command, map every failure to exit 2 with one stderr line."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _install_ctrl_c()
+    _ctrl_c.update(at=None, done=False)
     chosen = next((a for a in argv if not a.startswith("-")), None)
     _running.append(chosen if chosen in COMMANDS else "")
     _argv.append(argv)
     try:
         return _main(argv)
     finally:
+        _ctrl_c["done"] = True
         _running.pop()
         _argv.pop()
 

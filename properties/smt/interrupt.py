@@ -38,7 +38,10 @@ def install() -> None:
     """Route SIGINT to the running Z3 check (once; only from the main thread, where signals go)."""
     if _state["installed"] or threading.current_thread() is not threading.main_thread():
         return
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    handler = signal.getsignal(signal.SIGINT)
+    if handler is not signal.default_int_handler and not getattr(
+        handler, "mip6check_ctrl_c", False
+    ):
         return  # someone else handles Ctrl-C here: leave Z3's own handling alone
     r, w = os.pipe()
     os.set_blocking(w, False)
