@@ -112,3 +112,13 @@ def test_bad_capture_is_one_line(tmp_path: Path) -> None:
     with contextlib.redirect_stderr(err):
         assert main(["derive", str(bad)]) == 2
     assert err.getvalue().startswith("mip6check: derive: ") and err.getvalue().count("\n") == 1
+
+
+def test_no_expectation_for_a_row_nothing_in_the_capture_exercises(tmp_path: Path) -> None:
+    """A row is expected to hold only where the capture holds packets of the kind it judges: the
+    home registration has no Binding Request, so W-BR-LEN gets no `holds` line; its BU rows do."""
+    code, text = run("derive", str(CAPTURES / "home-registration.pcapng"))
+    assert code == 0
+    expects = [ln for ln in text.splitlines() if ln.startswith("expect")]
+    assert "expect: property W-BU-MINLEN holds" in expects
+    assert not any("W-BR-LEN" in ln for ln in expects)
