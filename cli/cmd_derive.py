@@ -30,32 +30,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print or write the scenario; exit 0 (2 when the capture cannot be read or is too long)."""
+    from mip6check.cli.cmd_replay import cast_topology
     from mip6check.model.errors import CaptureError
     from mip6check.properties.derive import derive, render
     from mip6check.properties.derive.scenario import DeriveError
-    from mip6check.properties.replay import (
-        HomeAgentSpec,
-        ReplayOptions,
-        Topology,
-        TopologyError,
-        load_topology,
-    )
-    from mip6check.properties.replay.options import parse_addr, parse_prefix
+    from mip6check.properties.replay import ReplayOptions, TopologyError
 
     try:
-        topo = load_topology(args.topology) if args.topology else Topology()
-        prefixes = tuple(parse_prefix(p) for p in args.home_prefix)
-        has = tuple(HomeAgentSpec(parse_addr(x), prefixes) for x in args.home_agent)
-        topo = Topology(
-            home_agents=topo.home_agents + has,
-            home_prefixes=topo.home_prefixes + prefixes,
-            mobile_nodes=topo.mobile_nodes,
-            not_home_agents=topo.not_home_agents,
-            cache_capacity=topo.cache_capacity,
-        )
-    except TopologyError as e:
-        return fail(str(e))
-    except ValueError as e:
+        topo = cast_topology(args)
+    except (TopologyError, ValueError) as e:
         return fail(str(e))
     opts = ReplayOptions(config=config_from_args(args), topology=topo)
     try:

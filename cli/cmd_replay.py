@@ -15,6 +15,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from mip6check.cli.main import fail, invocation
 from mip6check.cli.switches import add_switch_arguments, config_from_args
@@ -90,36 +91,41 @@ def _fail(msg: str) -> int:
     return fail(msg)
 
 
+def cast_topology(args: argparse.Namespace) -> Any:
+    """The cast the options give (`--topology`, then `--home-prefix`/`--home-agent` added to it);
+    raises TopologyError or ValueError for a bad file, prefix or address."""
+    from mip6check.properties.replay import HomeAgentSpec, Topology, load_topology
+    from mip6check.properties.replay.options import parse_addr, parse_prefix
+
+    topo = load_topology(args.topology) if args.topology else Topology()
+    prefixes = tuple(parse_prefix(p) for p in args.home_prefix)
+    has = tuple(HomeAgentSpec(parse_addr(x), prefixes) for x in args.home_agent)
+    return Topology(
+        home_agents=topo.home_agents + has,
+        home_prefixes=topo.home_prefixes + prefixes,
+        mobile_nodes=topo.mobile_nodes,
+        not_home_agents=topo.not_home_agents,
+        cache_capacity=topo.cache_capacity,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from mip6check.properties.replay import (
-        HomeAgentSpec,
         Limits,
         ReplayOptions,
         SAError,
-        Topology,
         TopologyError,
         load_sa,
-        load_topology,
         render_text,
         replay_file,
     )
-    from mip6check.properties.replay.options import parse_addr, parse_prefix
 
     if not 0 <= args.clock_tolerance <= 3600:  # also refuses NaN
         return _fail("replay: --clock-tolerance must be between 0 and 3600 seconds")
     if args.max_nodes < 1 or args.max_bindings < 1:
         return _fail("replay: --max-nodes and --max-bindings must be positive")
     try:
-        topo = load_topology(args.topology) if args.topology else Topology()
-        prefixes = tuple(parse_prefix(p) for p in args.home_prefix)
-        has = tuple(HomeAgentSpec(parse_addr(x), prefixes) for x in args.home_agent)
-        topo = Topology(
-            home_agents=topo.home_agents + has,
-            home_prefixes=topo.home_prefixes + prefixes,
-            mobile_nodes=topo.mobile_nodes,
-            not_home_agents=topo.not_home_agents,
-            cache_capacity=topo.cache_capacity,
-        )
+        topo = cast_topology(args)
         sas = load_sa(args.sa) if args.sa else ()
         cfg = config_from_args(args)
     except (TopologyError, SAError) as e:
