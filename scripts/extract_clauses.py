@@ -23,6 +23,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from mip6check.properties.report.draft_text import FOOTER_RE, clean
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = ROOT.parent / "shared" / "spec" / "000_5ef8facd5bbaef68.txt"
 OUT = ROOT / "properties" / "clauses.json"
@@ -42,9 +44,7 @@ KEYWORDS = (
 )
 KW_RE = re.compile(r"\b(" + "|".join(k.replace(" ", r"\s+") for k in KEYWORDS) + r")\b")
 QUOTED_KW_RE = re.compile(r"\"(" + "|".join(KEYWORDS) + r")\"")
-FOOTER_RE = re.compile(r"^(Johnson and Perkins|Expires 21 May 1998|\[Page \d+\])$")
 HEADING_RE = re.compile(r"^(\d+(?:\.\d+)*)\.\s+([A-Z][^.]*)$")
-LINK_RE = re.compile(r"\[((?:\\\]|\\\[|[^\]])*)\]\(#\)")
 
 # A2/A3: headings missing from the received copy, restored at the first paragraph of their body.
 # (section in force, paragraph prefix) -> section it really belongs to.
@@ -117,16 +117,6 @@ class Clause:
     line: int
     items: list[str] = field(default_factory=list)
     restored: str = ""  # where a sentence the received copy lost comes from (empty: extracted)
-
-
-def clean(s: str) -> str:
-    """Undo the copy's markdown artefacts: links, escaped brackets, bold, 2^{16}, spaces."""
-    s = LINK_RE.sub(lambda m: m.group(1).replace("\\[", "[").replace("\\]", "]"), s)
-    s = s.replace("**", "")
-    s = re.sub(r"\^\{(\d+)\}", r"^\1", s)
-    s = re.sub(r"\s+([.,;])", r"\1", s)
-    s = s.replace("\u00a0", " ")
-    return re.sub(r"\s+", " ", s).strip()
 
 
 _ABBREV = ("e.g.", "i.e.", "etc.", "vs.")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mip6check.properties.catalog import CATALOG
+from mip6check.properties.report.draft_text import FOOTER_RE, clean
 from mip6check.properties.report.results import Found
 from mip6check.properties.report.site_data import STATUS_LABELS, SiteData
 
@@ -82,31 +83,12 @@ def draft_from_clauses(clauses: list[dict[str, Any]], titles: dict[str, str]) ->
     return "\n".join(parts)
 
 
-_LINK = re.compile(r"\[((?:\\\[|\\\]|[^\]])*)\]\(#[^)]*\)")
-
-
-def _norm(text: str) -> str:
-    """A line of the received copy as the clause list quotes it: its markdown artefacts undone
-    (links, escaped brackets, bold, 2^{16}) and spaces collapsed."""
-    s = _LINK.sub(lambda m: m.group(1).replace("\\[", "[").replace("\\]", "]"), text)
-    s = s.replace("**", "").replace("\u00a0", " ")
-    s = re.sub(r"\^\{(\d+)\}", r"^\1", s)
-    s = re.sub(r"\s+([.,;])", r"\1", s)
-    return re.sub(r"\s+", " ", s).strip()
-
-
-_FURNITURE = re.compile(
-    r"^(Johnson and Perkins|Expires \d+ \w+ \d{4}|\[Page \d+\]|INTERNET-DRAFT.*|"
-    r"Mobility Support in IPv6\s+\d+ \w+ \d{4})$"
-)
-
-
 def _paragraphs(lines: list[str]) -> list[tuple[int, int, str]]:
     """The received text as paragraphs (first line, last line, normalised text), page furniture
     (footers, page numbers) left out and a sentence that a page break cut joined to its
     continuation (a paragraph not ending a sentence, or a next one starting in lower case)."""
-    kept = [(n, _norm(x)) for n, x in enumerate(lines, 1)]
-    kept = [(n, t) for n, t in kept if t and not (n > 40 and _FURNITURE.match(t))]
+    kept = [(n, clean(x)) for n, x in enumerate(lines, 1)]
+    kept = [(n, t) for n, t in kept if t and not FOOTER_RE.match(t)]
     out: list[tuple[int, int, str]] = []
     for n, text in kept:
         if out:
@@ -134,7 +116,7 @@ def draft_from_text(lines: list[str], clauses: list[dict[str, Any]]) -> tuple[st
         if c.get("restored"):
             restored.setdefault(line, []).append(c)
             continue
-        want = _norm(c["text"])
+        want = clean(c["text"])
         near = sorted(
             (i for i, (a, b, _) in enumerate(paras) if a - 4 <= line <= b + 4),
             key=lambda i: 0 if paras[i][0] <= line <= paras[i][1] else 1,
