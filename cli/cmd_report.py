@@ -9,9 +9,14 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mip6check.cli.main import fail, os_problem
 from mip6check.cli.switches import add_switch_arguments, config_from_args
+
+if TYPE_CHECKING:
+    from mip6check.properties.report.results import Results
+    from mip6check.properties.report.site import Shown
 
 HELP = "a self-contained HTML report: the draft's sentences by status, engines, results and charts"
 
@@ -36,53 +41,43 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_switch_arguments(p)
 
 
-def _charts(res: object, out: Path) -> list[object]:
-    """Each violation's chart (an SVG element) and its capture copied beside the page; one chart
-    per capture, every violation of that capture highlighted."""
+def _shown(res: Results, out: Path) -> list[Shown]:
+    """Each violation with its capture copied beside the page; the first violation shown from a
+    capture carries its chart (an SVG element, every violation of that capture in red)."""
     from mip6check.cli.cmd_decode import decode_path
     from mip6check.cli.render import record_json
     from mip6check.model.codec.values import PROFILES
     from mip6check.model.errors import DecodeError
     from mip6check.properties.report import msc
-    from mip6check.properties.report.results import Results
     from mip6check.properties.report.site import Shown, copy_capture
     from mip6check.properties.verdict import Violation
 
-    assert isinstance(res, Results)
-    shown: list[object] = []
-    drawn: dict[Path, tuple[str | None, str]] = {}
+    shown: list[Shown] = []
+    links: dict[Path, str] = {}
     for f in res.found():
         svg: str | None = None
-        link: str | None = None
-        if f.capture is not None:
-            if f.capture not in drawn:
-                vs = [
-                    Violation(
-                        str(v.get("property", "-")),
-                        str(v.get("section", "-")),
-                        str(v.get("level", "-")),
-                        str(v.get("node", "")),
-                        str(v.get("message", "")),
-                        v.get("packet") if isinstance(v.get("packet"), int) else None,
-                        v.get("time") if isinstance(v.get("time"), int | float) else None,
-                        tuple(x for x in v.get("related") or () if isinstance(x, int)),
-                    )
-                    for v in f.violations
-                ]
-                try:
-                    pkts = [
-                        record_json(d) for d in decode_path(str(f.capture), PROFILES["draft04"])
-                    ]
-                    chart = msc.chart_from_decoded(pkts, vs)
-                    chart_svg: str | None = msc.render_svg(
-                        chart.lifelines, chart.arrows, chart.violations
-                    )
-                except (OSError, DecodeError, ValueError):
-                    chart_svg = None  # the page says no chart could be drawn
-                drawn[f.capture] = (chart_svg, copy_capture(out, f.capture, len(drawn) + 1))
-            svg, link = drawn[f.capture]
-            if shown and any(getattr(s, "svg", None) is svg and svg for s in shown):
-                svg = None  # one chart per capture: later violations of it point at the first
+        if f.capture is not None and f.capture not in links:
+            links[f.capture] = copy_capture(out, f.capture, len(links) + 1)
+            vs = [
+                Violation(
+                    str(v.get("property", "-")),
+                    str(v.get("section", "-")),
+                    str(v.get("level", "-")),
+                    str(v.get("node", "")),
+                    str(v.get("message", "")),
+                    v.get("packet") if isinstance(v.get("packet"), int) else None,
+                    v.get("time") if isinstance(v.get("time"), int | float) else None,
+                    tuple(x for x in v.get("related") or () if isinstance(x, int)),
+                )
+                for v in f.violations
+            ]
+            try:
+                pkts = [record_json(d) for d in decode_path(str(f.capture), PROFILES["draft04"])]
+                chart = msc.chart_from_decoded(pkts, vs)
+                svg = msc.render_svg(chart.lifelines, chart.arrows, chart.violations)
+            except (OSError, DecodeError, ValueError):
+                svg = None  # the page says no chart could be drawn
+        link = links.get(f.capture) if f.capture is not None else None
         shown.append(Shown(f, svg, link))
     return shown
 
@@ -90,7 +85,7 @@ def _charts(res: object, out: Path) -> list[object]:
 def run(args: argparse.Namespace) -> int:
     """Write DIR/index.html; exit 0 when no given result shows a violation, 1 when one does."""
     from mip6check.properties.report.results import ResultsError, load
-    from mip6check.properties.report.site import Shown, write
+    from mip6check.properties.report.site import write
     from mip6check.properties.report.site_data import gather
 
     started = time.perf_counter()
@@ -108,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         out.mkdir(parents=True, exist_ok=True)
         data = gather(res, config_from_args(args))
-        shown = [s for s in _charts(res, out) if isinstance(s, Shown)]
+        shown = _shown(res, out)
         page = write(out, data, shown, draft)
     except OSError as e:
         return fail(f"{args.out}: {os_problem(e)}")
