@@ -22,7 +22,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mip6check.model.dsl import ScenarioError, parse_scenario
+from mip6check.model.dsl import ast as A
 from mip6check.model.dsl.build import Run
+from mip6check.model.net.topology import Network
 from mip6check.properties import engines
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.monitors import MonitorSet
@@ -78,6 +80,11 @@ def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
 
 
 def replay_topology(run: Run) -> Topology:
+    """What a simulated run's scenario states about its cast (`topology_of`)."""
+    return topology_of(run.network, run.scenario)
+
+
+def topology_of(network: Network, scenario: A.Scenario) -> Topology:
     """What the scenario states about its cast, given to the replay checker so it need not guess
     (§8.1, §8.2): each home agent with its prefixes, other addresses and ID Length, each mobile node's
     home address and home agent, the correspondents that lack the home-agent function, and the Binding
@@ -89,32 +96,40 @@ def replay_topology(run: Run) -> Topology:
     from mip6check.model.roles.previous_router import PreviousRouter
 
     has: list[HomeAgentSpec] = []
-    mns: list[tuple[bytes, bytes | None]] = []
+    mns: list[tuple[bytes, bytes | None, str]] = []
     not_has: list[bytes] = []
     capacities: set[int] = set()
-    for name, node in run.network.nodes.items():
+    main_of: dict[str, bytes] = {}  # home agent name -> its address on its home link
+    for name, node in network.nodes.items():
         role = node.mobility
         mine = [a for a in node.addresses() if not is_link_local(a) and not is_multicast(a)]
         if isinstance(role, Correspondent):
             capacities.add(role.cache.capacity)
         if isinstance(role, HomeAgent) and not isinstance(role, PreviousRouter):
             # on-link for §8.2: its links' prefixes, as declared and after any renumbering
-            decl = run.scenario.node(name)
-            links = [run.scenario.link(ln) for ln in getattr(decl, "links", ())]
+            decl = scenario.node(name)
+            links = [scenario.link(ln) for ln in getattr(decl, "links", ())]
             first = (lk.prefix for lk in links if lk is not None)
             final = (p for p in node.on_link_prefixes() if not is_link_local(p.network))
             on_link = tuple(dict.fromkeys((*first, *final)))
             main = [a for a in mine if any(p.contains(a) for p in role.serving)] or mine
             if main:
+                main_of[name] = main[0]
                 aliases = tuple(a for a in mine if a != main[0])
                 has.append(HomeAgentSpec(main[0], on_link, role.iid_length, aliases))
         elif isinstance(role, MobileNode):
-            mns.extend((h, role.ha) for h in role.homes)
+            mns.extend((h, role.ha, name) for h in role.homes)
         elif type(role) is Correspondent:
             not_has.extend(mine)
+    def agent(name: str, known: bytes | None) -> bytes | None:
+        """The mobile node's home agent: as the scenario declares it, else as the node knows it."""
+        decl = scenario.node(name)
+        declared = decl.agent if isinstance(decl, A.Mobile) else None
+        return main_of.get(declared, known) if declared is not None else known
+
     return Topology(
         home_agents=tuple(has),
-        mobile_nodes=tuple(mns),
+        mobile_nodes=tuple((h, agent(name, ha)) for h, ha, name in mns),
         not_home_agents=tuple(not_has),
         cache_capacity=capacities.pop() if len(capacities) == 1 else None,
     )

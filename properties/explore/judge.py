@@ -14,7 +14,7 @@ from mip6check.properties.explore.driver import Runner
 from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.replay.facts import facts_of
 from mip6check.properties.replay.observer import Observer
-from mip6check.properties.replay.options import HomeAgentSpec, ReplayOptions, Topology
+from mip6check.properties.replay.options import ReplayOptions
 from mip6check.properties.verdict import Violation
 
 OBSERVER_GAPS: dict[str, str] = {}
@@ -204,17 +204,9 @@ def observer_for(head: A.Scenario, world: Runner) -> Observer:
 
 
 def replay_options(head: A.Scenario, world: Runner) -> ReplayOptions:
-    """What `mip6check replay` is told about a scenario's capture: its switches and its cast (home
-    agent, its prefixes, mobile nodes, correspondents that are no home agent)."""
-    ha = world.address("HA")
-    mns = tuple((n.home, ha) for n in head.nodes if isinstance(n, A.Mobile))
-    prefixes = tuple(lk.prefix for lk in head.links)
-    specs = tuple(HomeAgentSpec(x, prefixes, 64) for x in world.addresses("HA"))
-    others = tuple(
-        x
-        for n in head.nodes
-        if isinstance(n, A.Correspondent) and not n.legacy
-        for x in world.addresses(n.name)
-    )
-    topo = Topology(home_agents=specs, mobile_nodes=mns, not_home_agents=others)
-    return ReplayOptions(config=world.net.config, topology=topo)
+    """What `mip6check replay` is told about a scenario's capture: its switches and its cast, stated
+    exactly as `simulate` states it (each home agent with its prefixes and ID Length, mobile nodes,
+    correspondents that are no home agent, the Binding Cache capacity)."""
+    from mip6check.properties.scenarios import topology_of
+
+    return ReplayOptions(config=world.net.config, topology=topology_of(world.net, head))
