@@ -60,8 +60,8 @@ import z3
 
 from mip6check.model.config import DEFAULT, Config
 from mip6check.model.roles import kernel as K
-from mip6check.properties.smt.induction import describe, spec_expired, spec_greater, spec_valid
 from mip6check.properties.smt.interrupt import check
+from mip6check.properties.smt.obligations import describe, spec_expired, spec_greater, spec_valid
 from mip6check.properties.smt.z3logic import LIFETIME_MAX, Z3, R, Sym, ite_record, same, to_py
 from mip6check.properties.verdict import Result, Status
 

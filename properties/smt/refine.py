@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from mip6check.model.config import Config
 from mip6check.model.roles import kernel as K
-from mip6check.properties.smt.induction import (
+from mip6check.properties.smt.obligations import (
     BA_READINGS,
     ONLY_DEFAULT,
     SEQ_READINGS,

@@ -19,7 +19,7 @@ from mip6check.model.config import DEFAULT, Config, SeqHalf
 from mip6check.model.roles import kernel as K
 from mip6check.properties.smt.findings_format import FORMAT_FINDINGS
 from mip6check.properties.smt.findings_runs import RUN_FINDINGS
-from mip6check.properties.smt.induction import ha_view
+from mip6check.properties.smt.obligations import ha_view
 from mip6check.properties.smt.witness import solve as _solve
 from mip6check.properties.smt.witness import valid as _valid
 from mip6check.properties.smt.z3logic import Z3, Sym, to_py

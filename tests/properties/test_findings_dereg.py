@@ -19,7 +19,9 @@ from mip6check.model.roles.logic import PY
 from mip6check.properties.mutants import BY_NAME
 from mip6check.properties.replay import ReplayOptions, replay_file
 from mip6check.properties.replay.options import HomeAgentSpec, Topology
-from mip6check.properties.smt import induction as I
+from mip6check.properties.smt import goals_agents as GA
+from mip6check.properties.smt import goals_cache as GC
+from mip6check.properties.smt import obligations as I
 from mip6check.properties.spec import home_agent as SH
 from mip6check.properties.verdict import Status
 
@@ -59,15 +61,15 @@ def test_registration_with_the_same_id_length_still_gets_136() -> None:
 
 
 def test_z3_ha_dereg_proved_and_catches_the_deviation() -> None:
-    assert I.prove("HA-DEREG", I.ha_dereg()).status is Status.PROVED
-    assert I.prove("HA-IDLEN-136", I.ha_idlen_136()).status is Status.PROVED
+    assert I.prove("HA-DEREG", GC.ha_dereg()).status is Status.PROVED
+    assert I.prove("HA-IDLEN-136", GA.ha_idlen_136()).status is Status.PROVED
     with BY_NAME["dereg-idlen-136"].applied():
-        r = I.prove("HA-DEREG", I.ha_dereg())
+        r = I.prove("HA-DEREG", GC.ha_dereg())
         assert r.status is Status.VIOLATED
         _, _, op, status = K.apply_bu(PY, DEFAULT, REGISTERED, _dereg(), HA_ENV, 1000)
         assert status == K.Status.BAD_ID_LENGTH  # the mutant really reintroduces the deviation
         # HA-IDLEN-136 stays proved: it concerns registrations only
-        assert I.prove("HA-IDLEN-136", I.ha_idlen_136()).status is Status.PROVED
+        assert I.prove("HA-IDLEN-136", GA.ha_idlen_136()).status is Status.PROVED
 
 
 def _captures() -> ModuleType:

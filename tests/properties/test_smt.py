@@ -17,7 +17,8 @@ from mip6check.model.roles import kernel as K
 from mip6check.model.roles.logic import PY
 from mip6check.properties.mutants import MUTANTS, ORIGINAL, patched_kernel
 from mip6check.properties.smt import bmc as B
-from mip6check.properties.smt.induction import PROOFS, READINGS, run_proof
+from mip6check.properties.smt.induction import PROOFS, run_proof
+from mip6check.properties.smt.obligations import READINGS
 from mip6check.properties.smt.run import run_all
 from mip6check.properties.smt.spec import BA12, FINDINGS
 from mip6check.properties.smt.z3logic import Z3, Sym, intervals, to_py
@@ -373,7 +374,7 @@ def test_run_all_selected_properties_shape() -> None:
 
 def _spec_rules(L: Any, bu: Any, e: Any, env: Any, now: Any, cfg: Any) -> tuple[Any, ...]:
     """The spec's definitions (properties/spec) over kernel-shaped records, on PY or Z3."""
-    from mip6check.properties.smt.induction import ha_view
+    from mip6check.properties.smt.obligations import ha_view
     from mip6check.properties.spec import binding_cache as SB
     from mip6check.properties.spec import home_agent as SH
     from mip6check.properties.spec import wire as SW
@@ -426,7 +427,7 @@ def test_patched_reaches_any_model_attribute() -> None:
 
 
 def test_vacuous_obligation_is_not_proved() -> None:
-    from mip6check.properties.smt.induction import Goal, Obligation, prove
+    from mip6check.properties.smt.obligations import Goal, Obligation, prove
 
     def build(cfg: Any) -> Goal:
         s = Sym()
@@ -441,7 +442,7 @@ def test_vacuous_obligation_is_not_proved() -> None:
 
 
 def test_every_kernel_decision_equals_the_specs() -> None:
-    from mip6check.properties.smt.induction import discharge
+    from mip6check.properties.smt.obligations import discharge
     from mip6check.properties.smt.refine import all_refinements
 
     obs = all_refinements()
@@ -466,7 +467,7 @@ def test_every_kernel_decision_equals_the_specs() -> None:
 )
 def test_a_bent_kernel_decision_no_longer_refines_the_spec(mutant: str, refinement: str) -> None:
     from mip6check.properties.mutants import BY_NAME
-    from mip6check.properties.smt.induction import discharge
+    from mip6check.properties.smt.obligations import discharge
     from mip6check.properties.smt.refine import all_refinements
 
     obs = [ob for ob in all_refinements() if ob.transition == refinement]
