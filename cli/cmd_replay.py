@@ -365,10 +365,10 @@ def _msc(args: argparse.Namespace, report: object) -> str:
     from mip6check.cli.render import record_json
     from mip6check.model.codec.values import PROFILES
     from mip6check.properties.replay import ReplayReport
-    from mip6check.properties.report import msc
+    from mip6check.properties.report import msc, msc_decoded
 
     assert isinstance(report, ReplayReport)
     pkts = (record_json(d) for d in decode_path(args.file, PROFILES[args.profile]))
     roles = {a: ", ".join(r) for a, r in report.nodes}
-    chart = msc.chart_from_decoded(pkts, report.violations, roles=roles, limit=MSC_MAX)
+    chart = msc_decoded.chart_from_decoded(pkts, report.violations, roles=roles, limit=MSC_MAX)
     return msc.render_chart(chart, title=f"mip6check replay {Path(args.file).name}")

@@ -48,7 +48,7 @@ def _shown(res: Results, out: Path) -> list[Shown]:
     from mip6check.cli.render import record_json
     from mip6check.model.codec.values import PROFILES
     from mip6check.model.errors import DecodeError
-    from mip6check.properties.report import msc
+    from mip6check.properties.report import msc, msc_decoded
     from mip6check.properties.report.site import Shown, copy_capture
     from mip6check.properties.verdict import Violation
 
@@ -73,7 +73,7 @@ def _shown(res: Results, out: Path) -> list[Shown]:
             ]
             try:
                 pkts = [record_json(d) for d in decode_path(str(f.capture), PROFILES["draft04"])]
-                chart = msc.chart_from_decoded(pkts, vs)
+                chart = msc_decoded.chart_from_decoded(pkts, vs)
                 svg = msc.render_svg(chart.lifelines, chart.arrows, chart.violations)
             except (OSError, DecodeError, ValueError):
                 svg = None  # the page says no chart could be drawn

@@ -231,7 +231,7 @@ DECODED = [
 
 
 def test_from_decoded_packets() -> None:
-    from mip6check.properties.report.msc import from_decoded, label_lines
+    from mip6check.properties.report.msc_decoded import from_decoded, label_lines
     from mip6check.properties.verdict import Violation
 
     assert label_lines(DECODED[0]) == (

@@ -12,12 +12,11 @@ from mip6check.properties.report.msc import (
     Arrow,
     Lifeline,
     MscViolation,
-    chart_from_decoded,
     render,
     render_chart,
-    summarise,
     where,
 )
+from mip6check.properties.report.msc_decoded import chart_from_decoded, summarise
 from mip6check.properties.verdict import Violation
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -248,7 +247,8 @@ def test_node_grouping_multicast_and_dad() -> None:
 
 
 def test_many_violations_are_capped_per_property() -> None:
-    from mip6check.properties.report.msc import MAX_VIOLATIONS, drawn_violations
+    from mip6check.properties.report.msc import MAX_VIOLATIONS
+    from mip6check.properties.report.msc_decoded import drawn_violations
 
     pkts = _big_capture(3000)
     vs = [
