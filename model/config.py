@@ -29,6 +29,14 @@ class BuCLength(Enum):
     LITERAL = "literal"
 
 
+class OptionExtensions(Enum):
+    """B13: "Option Length MUST be set to 0 / 12 / 16" (§5.3, §5.2, §5.4) against "extensions MAY be
+    included; a greater length means extensions" (§4.2 and each option's last paragraph)."""
+
+    FIXED = "fixed"  # senders write the stated length: a longer option breaks the MUST (default)
+    ALLOWED = "allowed"  # a longer option carries extensions (§4.2's MAY); no violation
+
+
 class AuthMode(Enum):
     """How §7.2's authentication test is judged: AH/ESP present (default) or ICV verified with keys."""
 
@@ -49,6 +57,7 @@ class Config:
     ha_anycast: bytes | None = None  # None: RFC 2526 form <prefix>:fdff:ffff:ffff:fffe
     auth: AuthMode = AuthMode.PRESENCE
     rh_strict_hop_limit: bool = False  # C11: RH0 Hop Limit test on hops to our own address too
+    option_extensions: OptionExtensions = OptionExtensions.FIXED  # B13: BR/BA/HAO past 0/12/16
     # §11 constants
     initial_bindack_timeout: int = 1_000
     max_bindack_timeout: int = 256_000

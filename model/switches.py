@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mip6check.model.config import AuthMode, BuCLength, RateScope, SeqHalf
+from mip6check.model.config import AuthMode, BuCLength, OptionExtensions, RateScope, SeqHalf
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,16 @@ SWITCHES: tuple[Switch, ...] = (
         "§5.1",
         "B1",
         "With the C bit, Option Length must be 24 (the layout); literal accepts the stated 16 as well.",
+    ),
+    Switch(
+        "option_extensions",
+        "--option-extensions",
+        tuple(m.value for m in OptionExtensions),
+        "fixed",
+        "§4.2, §5.2, §5.3, §5.4",
+        "B13",
+        "A Binding Request, Acknowledgement or Home Address option longer than the stated 0 / 12 / 16 "
+        "breaks 'Option Length MUST be set to'; allowed: the extra octets are §4.2's extensions.",
     ),
     Switch(
         "rate_scope",

@@ -59,6 +59,15 @@ ROWS: tuple[tuple[str, tuple[str, ...], str, str, str, str, str], ...] = (
         "W",
     ),
     (
+        "W-BA-LEN",
+        ("5.2",),
+        "MUST",
+        "act",
+        "yes",
+        "A Binding Acknowledgement's Option Length is at most the 12 it MUST be set to (the §5.2 sentence the received copy lost, C5.2-R2): under `--option-extensions fixed` (default) a longer one breaks the MUST; under `allowed` the rest are §4.2 extensions (B13; 11 against 12 is B2, `--ba-min-length`).",
+        "W",
+    ),
+    (
         "W-BA-VIA-RH",
         ("5.2", "7.5"),
         "MUST",
@@ -82,7 +91,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], str, str, str, str, str], ...] = (
         "MUST",
         "act",
         "yes",
-        "A Binding Request's Option Length is 0 (see SPEC-BR-EXTENSIONS).",
+        "A Binding Request's Option Length is 0: under `--option-extensions fixed` (default) a longer one breaks the MUST; under `allowed` the rest are §4.2 extensions (B13, see SPEC-BR-EXTENSIONS).",
         "W",
     ),
     (
@@ -794,7 +803,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], str, str, str, str, str], ...] = (
         "MUST",
         "act",
         "yes",
-        "A Home Address option's Option Length is 16 (the §5.4 sentence the received copy lost, C5.4-R1): shorter cannot hold the address; longer carries extensions the MUST forbids (B13).",
+        "A Home Address option's Option Length is 16 (the §5.4 sentence the received copy lost, C5.4-R1): shorter cannot hold the address; longer carries extensions the MUST forbids under `--option-extensions fixed` (default), §4.2 extensions under `allowed` (B13).",
         "W",
     ),
     (

@@ -542,6 +542,14 @@ def br_bad_length(c: Capture) -> None:
     c.expect("W-BR-LEN", i)
 
 
+@capture("fault", "Binding Acknowledgement with Option Length 13 (§5.2, B13)")
+def ba_bad_length(c: Capture) -> None:
+    c.at(0, bu_pkt(COA1, HA, 7, 60, h=True))
+    ba = BindingAck(0, 7, 60, 60, b"\x00\x00")
+    i = c.at(3, IPv6Packet(HA, COA1, (Routing0(1, (HOME,)), AH(0x200, 7, ICV), dest_options(ba))))
+    c.expect("W-BA-LEN", i)
+
+
 @capture("fault", "home registration without the A bit (§9.4)")
 def homereg_no_a(c: Capture) -> None:
     i = c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, a_bit=False))

@@ -13,6 +13,7 @@ from typing import Any
 
 from mip6check.model.codec.buffer import fail, maker
 from mip6check.model.codec.compile import CompiledOption, compile_option
+from mip6check.model.codec.layout import BINDING_UPDATE as BU_LAYOUT
 from mip6check.model.codec.layout import MIP6_LAYOUTS, PADN, OptionLayout
 from mip6check.model.codec.values import (
     DRAFT04,
@@ -36,6 +37,7 @@ _PAD1 = Pad1()
 _PADN0 = PadN(b"")
 _mk_padn = maker(PadN)
 _mk_unknown = maker(UnknownOption)
+_C_BIT = 0x20  # §5.1: Care-of Address Present, the third bit of the Binding Update's first octet
 
 # The draft's options and PadN, each compiled from its table (layout.py) with its value type.
 _VALUES = {
@@ -124,6 +126,18 @@ def option_decoders(profile: Profile) -> Decoders:
 def decode_option_data(kind: str, t: int, d: bytes) -> Option:
     """Decode the data of a recognised option (§5.1-§5.4); data short of the fixed part -> MalformedOption."""
     return COMPILED[kind].decode(t, d)  # type: ignore[no-any-return]
+
+
+def stated_binding_update(m: MalformedOption) -> BindingUpdate | None:
+    """§5.1 as its text counts the C bit ("+8", B1): a Binding Update with C set whose Option Length
+    reaches the stated 16 but not the layout's 24, read as its fixed part with no Care-of Address (the
+    octets after the fixed part kept as `ext`); None for any other malformed option. The codec never
+    applies this reading itself: the `bu_c_length=literal` switch selects it in the roles and judges."""
+    d = m.data
+    if m.kind != "BU" or len(d) < BU_LAYOUT.stated_fixed_length(True) or not d[0] & _C_BIT:
+        return None
+    v = decode_option_data("BU", m.opt_type, bytes((d[0] & ~_C_BIT,)) + d[1:])
+    return replace(v, c=True) if isinstance(v, BindingUpdate) else None
 
 
 def option_length(o: Option) -> int:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from mip6check.model.addr import Addr, Prefix, is_link_local, is_multicast
+from mip6check.model.codec.options import stated_binding_update
 from mip6check.model.codec.values import (
     TCP,
     UDP,
@@ -21,7 +22,7 @@ from mip6check.model.codec.values import (
     Raw,
     RouterAdvertisement,
 )
-from mip6check.model.config import Config
+from mip6check.model.config import BuCLength, Config
 from mip6check.model.roles import kernel as K
 from mip6check.model.roles.binding_cache import BindingCache, BuDecision
 from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
@@ -82,6 +83,8 @@ class Correspondent:
             else tuple(option_length(o) for o in rx.options)
         )
         for opt, olen in zip(rx.options, lengths, strict=True):
+            if isinstance(opt, MalformedOption) and self.config.bu_c_length is BuCLength.LITERAL:
+                opt = stated_binding_update(opt) or opt  # §5.1 (B1): C set, the stated 16 octets
             if isinstance(opt, BindingUpdate) or (
                 isinstance(opt, MalformedOption) and opt.kind == "BU"
             ):

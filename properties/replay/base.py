@@ -24,7 +24,6 @@ EVERY = (
     "; every explanation consistent with the capture (an unseen Binding Update, expiry, cache "
     "replacement) is excluded"
 )
-UNREACH_PERSISTENT = 3  # §7.8 "persistent": this many errors for packets routed by one binding
 
 
 class ObserverBase:

@@ -37,8 +37,9 @@ from mip6check.properties.replay.interception import Interception
 from mip6check.properties.replay.routing import Routing
 from mip6check.properties.replay.state import Obligation
 from mip6check.properties.replay.updates import BindingUpdates
+from mip6check.properties.spec.binding_cache import bu_as_read
 from mip6check.properties.spec.logic import PY
-from mip6check.properties.spec.wire import status_accepts
+from mip6check.properties.spec.wire import breaks_stated_length, status_accepts
 
 # upper layers the packet loop dispatches on (exact codec types; anything else needs no handler)
 UPPER_KIND: dict[type, int] = {
@@ -60,6 +61,7 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
         "W-BU-NEEDS-AUTH",
         "W-BA-NEEDS-AUTH",
         "W-BA-MINLEN",
+        "W-BA-LEN",
         "W-BA-REJECT-NOPAYLOAD",
         "W-BR-LEN",
         "W-OPT-ACTION-BITS",
@@ -101,6 +103,12 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
         auth = self._auth(pkt, f) if f.auth else False
         self._opened = False  # only the outermost packet came out of the ESP payload
         bu, ba, mal = f.bu, f.ba, f.malformed
+        if mal and bu is None:
+            whole = next((b for m in mal if (b := bu_as_read(self.cfg, m)) is not None), None)
+            if whole is not None:  # §5.1 (B1) under bu_c_length=literal
+                mal = tuple(m for m in mal if m.kind != "BU")
+                f = replace(f, bu=whole, malformed=mal)
+                bu = whole
         if bu or ba or f.br or mal or f.hao or f.unknown:
             self._wire(f, auth)
             if bu is not None or (mal and any(m.kind == "BU" for m in mal)):
@@ -322,12 +330,20 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
                 f"rejecting Binding Acknowledgement (Status {ba.status}) in a packet with a payload "
                 f"({type(f.upper).__name__}, not Next Header 59)",
             )
-        if br is not None and br.ext:
+        cfg = self.cfg
+        if br is not None and breaks_stated_length(cfg, "BR", len(br.ext)):
             self._flag(
                 "W-BR-LEN", f.src, f"Binding Request with Option Length {len(br.ext)} (must be 0)"
             )
-        if (hao is not None and hao.ext) or any(m.kind == "HAO" for m in f.malformed):
-            n = 16 + len(hao.ext) if hao is not None and hao.ext else None
+        if ba is not None and breaks_stated_length(cfg, "BA", 11 + len(ba.ext)):
+            self._flag(
+                "W-BA-LEN",
+                f.src,
+                f"Binding Acknowledgement with Option Length {11 + len(ba.ext)} (must be 12)",
+            )
+        hao_long = hao is not None and breaks_stated_length(cfg, "HAO", 16 + len(hao.ext))
+        if hao_long or any(m.kind == "HAO" for m in f.malformed):
+            n = 16 + len(hao.ext) if hao is not None and hao_long else None
             if n is None:
                 n = next(len(m.data) for m in f.malformed if m.kind == "HAO")
             self._flag(

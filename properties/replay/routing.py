@@ -17,9 +17,10 @@ from mip6check.model.codec.values import (
     RouterAdvertisement,
     RouterSolicitation,
 )
-from mip6check.properties.replay.base import EVERY, UNREACH_PERSISTENT, ObserverBase
+from mip6check.properties.replay.base import EVERY, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, facts_of
 from mip6check.properties.replay.state import Flow, Obligation
+from mip6check.properties.spec.binding_cache import unreachable_persists
 from mip6check.properties.spec.logic import PY
 from mip6check.properties.spec.wire import ran_out
 
@@ -220,14 +221,16 @@ class Routing(ObserverBase):
             if coa == fl.k_coa:
                 if fl.effect is None:
                     fl.effect = self._index
-                if len(fl.unreach) >= UNREACH_PERSISTENT and fl.unreach[-1] > (fl.k_ba or 0):
+                if unreachable_persists(self.cfg, len(fl.unreach)) and fl.unreach[-1] > (
+                    fl.k_ba or 0
+                ):
                     self._flag(
                         "BC-ICMP-UNREACH",
                         r,
                         f"still routes by the binding for {fmt(home)} via {fmt(coa)} after "
                         f"{len(fl.unreach)} ICMP Destination Unreachable errors for such packets "
                         f"(last in packet {fl.unreach[-1]})",
-                        tuple(fl.unreach[-UNREACH_PERSISTENT:]),
+                        tuple(fl.unreach[-max(1, self.cfg.unreach_persist) :]),
                         section="7.8",
                     )
                 nr = self._norh.pop((home, r), None)
@@ -355,7 +358,7 @@ class Routing(ObserverBase):
         fl = self.flows.get((fi.final_dst, fi.src))
         if fl is not None and fl.known == "present" and fi.dst == fl.k_coa:
             fl.unreach.append(self._index)
-            del fl.unreach[:-8]
+            del fl.unreach[: -max(8, self.cfg.unreach_persist)]
 
     def _reject_used(self, f: PacketFacts, fl: Flow) -> None:
         """BC-REJECT-NO-CACHE: a rejected BU's care-of address must not be used for routing."""

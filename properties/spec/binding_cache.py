@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from mip6check.model.config import Config
+from mip6check.model.codec.options import stated_binding_update
+from mip6check.model.codec.values import BindingUpdate, MalformedOption
+from mip6check.model.config import BuCLength, Config
 from mip6check.properties.spec.home_agent import (
     HomeAgentView,
     deregistration_status,
@@ -70,6 +72,15 @@ def check_72(L: Logic, cfg: Config, r: Received) -> Term:
     )
 
 
+def bu_as_read(cfg: Config, m: MalformedOption) -> BindingUpdate | None:
+    """§5.1, §7.2 test 2 (B1): a Binding Update with C set and the Option Length the text states (8 +
+    8 = 16) is whole under `bu_c_length=literal` (no Care-of Address field: the Source Address is the
+    care-of address); under the layout reading (default) it is too short and MUST be ignored (None)."""
+    if cfg.bu_c_length is not BuCLength.LITERAL:
+        return None
+    return stated_binding_update(m)
+
+
 def passes_72(L: Logic, cfg: Config, r: Received) -> Term:
     """§7.2: the Binding Update passes all four tests (and may change the cache)."""
     return check_72(L, cfg, r) == int(Check72.PASS)
@@ -79,6 +90,12 @@ def asks_delete(L: Logic, lifetime_s: Term, coa_is_home: Term) -> Term:
     """§5.1, §7.4, §8.3: a Binding Update asks for deletion with Lifetime 0 or a care-of address equal
     to the home address."""
     return L.or_(lifetime_s == 0, coa_is_home)
+
+
+def unreachable_persists(cfg: Config, errors: int) -> bool:
+    """§7.8: ICMP Destination Unreachable errors for packets routed by a binding are "persistent" (the
+    entry SHOULD be deleted) once there are `unreach_persist` of them; the draft gives no number."""
+    return errors >= max(1, cfg.unreach_persist)
 
 
 def evictable(L: Logic, home_reg: Term) -> Term:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from mip6check.model.config import Config, SeqHalf
+from mip6check.model.codec.layout import BINDING_ACK, BINDING_REQUEST, HOME_ADDRESS
+from mip6check.model.config import Config, OptionExtensions, SeqHalf
 from mip6check.properties.spec.logic import Logic, Term
 from mip6check.properties.spec.registry import Bound, Observes, register
 
@@ -35,6 +36,19 @@ def greater(L: Logic, a: Term, b: Term, cfg: Config) -> Term:
     return L.and_(d >= 1, d <= (32768 if cfg.seq_half is SeqHalf.ACCEPT else 32767))
 
 
+STATED_LENGTH = {
+    lay.kind: lay.stated_fixed_length() for lay in (BINDING_ACK, BINDING_REQUEST, HOME_ADDRESS)
+}
+"""§5.2, §5.3, §5.4: the Option Length each option "MUST be set to" (12, 0, 16; restored for BA, HAO)."""
+
+
+def breaks_stated_length(cfg: Config, kind: str, opt_len: int) -> bool:
+    """§5.2, §5.3, §5.4 against §4.2 (B13): an option longer than the length it "MUST be set to" breaks
+    that MUST under `option_extensions=fixed`; under `allowed` the extra octets are the extensions
+    §4.2 lets any option carry. A shorter option is another rule's (W-BA-MINLEN, W-HAO-LEN)."""
+    return cfg.option_extensions is OptionExtensions.FIXED and opt_len > STATED_LENGTH[kind]
+
+
 def status_accepts(L: Logic, status: Term) -> Term:
     """§5.2: Status values below 128 accept the Binding Update; 128 and above reject it."""
     return status < 128
@@ -58,6 +72,7 @@ for _pid in (
     "W-BU-NEEDS-AUTH",
     "W-BA-NEEDS-AUTH",
     "W-BA-MINLEN",
+    "W-BA-LEN",
     "W-BA-VIA-RH",
     "W-BA-REJECT-NOPAYLOAD",
     "W-BR-LEN",
@@ -74,4 +89,14 @@ register(
     ),
 )
 
-__all__ = ["INFINITE", "SEQ_MOD", "Status", "greater", "infinite", "ran_out", "status_accepts"]
+__all__ = [
+    "INFINITE",
+    "SEQ_MOD",
+    "STATED_LENGTH",
+    "Status",
+    "breaks_stated_length",
+    "greater",
+    "infinite",
+    "ran_out",
+    "status_accepts",
+]
