@@ -92,15 +92,17 @@ def render(rows: list[dict[str, object]]) -> str:
         "",
         "from __future__ import annotations",
         "",
-        "# (id, sections, level, kind, trace, text, group)",
+        "# (id, sections, level, kind, trace, text, group): one row per line",
+        "# fmt: off",
         "ROWS: tuple[tuple[str, tuple[str, ...], str, str, str, str, str], ...] = (",
     ]
     for r in rows:
         lines.append(
             f"    ({r['id']!r}, {r['sections']!r}, {r['level']!r}, {r['kind']!r}, {r['trace']!r},"
+            f" {r['text']!r}, {r['group']!r}),"
         )
-        lines.append(f"     {r['text']!r}, {r['group']!r}),")
     lines.append(")")
+    lines.append("# fmt: on")
     return "\n".join(lines) + "\n"
 
 
