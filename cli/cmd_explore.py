@@ -58,7 +58,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="search K seeds (--seed, --seed+1, ...; from 0 without --seed) side by side; the "
         "first counterexample in seed order wins (default 1)",
     )
+    p.add_argument(
+        "--from",
+        dest="from_capture",
+        metavar="CAPTURE[:PACKET]",
+        help="start from the state a capture reached, up to and including frame PACKET (default: "
+        "the whole capture): the model plays its home agent and correspondents, fed its packets",
+    )
     add_worker_arguments(p, "seeds")
+
+
+def _from_lines(start: dict[str, Any]) -> list[str]:
+    """How a run from a capture starts: the prefix taken, who plays each role, and BMC's status."""
+    left = ", ".join(f"{n} {why}" for why, n in start["left_out"].items())
+    out = [
+        f"from {start['capture']} up to packet {start['packet']} of {start['frames']}: "
+        f"{start['injected']} packets injected at their captured times + 1 s"
+        + (f" (left out: {left})" if left else ""),
+    ]
+    out += [f"  {r['who']}: {r['how']}" for r in start["roles"]]
+    out.append(f"  BMC {start['bmc']}")
+    return out
 
 
 def _lines(summary: dict[str, Any]) -> list[str]:
@@ -67,6 +87,7 @@ def _lines(summary: dict[str, Any]) -> list[str]:
         f"explore: budget {summary['budget']}, seed {summary['seed']}"
         + (f", mutant {summary['mutant']}" if summary["mutant"] else "")
         + f", properties {summary['properties']}",
+        *(_from_lines(summary["from"]) if summary.get("from") else []),
         f"runs {cov['examples']}, steps {cov['steps']}",
         "rules fired: " + ", ".join(f"{k} {v}" for k, v in cov["rules"].items()),
         "BA statuses sent: "
@@ -144,11 +165,20 @@ def run(args: argparse.Namespace) -> int:
         worker_count(args)
     except ValueError as e:
         return fail(f"explore: {e}")
+    start = None
+    if args.from_capture is not None:
+        if args.seeds != 1:
+            return fail("explore: --from searches one seed at a time (--seeds 1)")
+        start, problem = _start(args.from_capture)
+        if problem is not None:
+            return fail(f"explore: --from {problem}")
     try:
         if args.seeds != 1:
             outcome, searched = _many_seeds(args, aimed)
         else:
-            outcome = explore(properties=aimed, budget=args.budget, seed=args.seed, mutant=mutant)
+            outcome = explore(
+                properties=aimed, budget=args.budget, seed=args.seed, mutant=mutant, start=start
+            )
     except ClusterError as e:
         return fail(f"explore: {e}")
     except SearchInterrupted as stop:  # a partial report, marked so; main() exits 130
@@ -186,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed if args.seed is not None else "derandomised",
         **({} if searched is None else _seeds_fields(searched, outcome)),
         "mutant": args.mutant,
+        **({"from": start.to_json()} if start is not None else {}),
         "properties": args.property or "all monitored",
         "aimed": sorted(aimed) if aimed is not None else list(JUDGED),
         "coverage": outcome.coverage.to_json(),
@@ -201,6 +232,24 @@ def run(args: argparse.Namespace) -> int:
     if outcome.coverage.examples == 0:
         return fail("explore: the search ran 0 examples: nothing was checked")
     return 0
+
+
+def _start(spec: str) -> tuple[Any, str | None]:
+    """The start of a run from `CAPTURE[:PACKET]`, or why there is none (one line, with the byte
+    offset when the capture cannot be read)."""
+    from mip6check.model.errors import CaptureError
+    from mip6check.properties.derive.scenario import DeriveError
+    from mip6check.properties.explore.from_capture import FromCaptureError, parse_from, start_from
+
+    try:
+        path, packet = parse_from(spec)
+        return start_from(path, packet), None
+    except CaptureError as e:
+        return None, f"{e.path}: {e.reason} (at byte {e.offset})"
+    except (DeriveError, FromCaptureError) as e:
+        return None, str(e)
+    except OSError as e:
+        return None, f"{spec}: {e.strerror or e}"
 
 
 def _many_seeds(args: argparse.Namespace, aimed: frozenset[str] | None) -> tuple[Any, list[int]]:

@@ -123,6 +123,7 @@ class Recorder:
     coverage: Coverage = field(default_factory=Coverage)
     failure: Failure | None = None
     make_world: Callable[[A.Scenario, BinaryIO | None], Runner] = default_world
+    start: Any = None  # a capture's start (properties/explore/from_capture.Start), else None
 
 
 # ---------------------------------------------------------------- the machine
@@ -143,6 +144,7 @@ class MobilityMachine(RuleBasedStateMachine):
         self._flow = 0
         self.renumbered = True  # set False once the network is built
         self.setup = S.Setup()
+        self.place = S.DEFAULT_PLACE
 
     # ------------------------------------------------------------ plumbing
 
@@ -355,9 +357,9 @@ class MobilityMachine(RuleBasedStateMachine):
         off_link = data.draw(st.sampled_from((False, False, False, True)), label="off-link")
         for i in range(n):
             iid = base + 16 * i
-            home = S.addr_in(S.OFF_LINK if off_link else S.PREFIXES[S.HOME_LINK], iid)
+            home = S.addr_in(self.place.off_link if off_link else self.place.home_prefix, iid)
             # from X when off-link: the answer then reaches a node, so the wire shows it
-            coa: A.Endpoint = "X" if off_link else S.addr_in(S.PREFIXES[S.ATTACKER_LINK], iid)
+            coa: A.Endpoint = "X" if off_link else S.addr_in(self.place.attacker_prefix, iid)
             pkt = A.InjectBU(
                 coa,
                 "HA" if home_reg else "CN",
@@ -368,7 +370,7 @@ class MobilityMachine(RuleBasedStateMachine):
                 h=home_reg,
                 id_length=64 if home_reg else None,
             )
-            self._do("fill_cache", A.Inject(self.now, S.ATTACKER_LINK, pkt))
+            self._do("fill_cache", A.Inject(self.now, self.place.attacker_link, pkt))
 
     # ------------------------------------------------------------ forged, stale, malformed messages
 
@@ -383,13 +385,13 @@ class MobilityMachine(RuleBasedStateMachine):
         # fills made, or an off-link one), so that the observers judge the receiver without taking
         # them for the mobile node's own; stale and spoofed ones claim the mobile node's home
         if kind in ("stale", "spoof"):
-            home = S.HOMES[mn]
+            home = self.place.home(mn)
         else:
-            home = data.draw(st.sampled_from(S.PHANTOM_HOMES), label="home")
+            home = data.draw(st.sampled_from(self.place.phantoms), label="home")
         dst_name = data.draw(st.sampled_from(("HA", "CN", "anycast")), label="dst")
-        dst: A.Endpoint = S.HA_ANYCAST if dst_name == "anycast" else dst_name
+        dst: A.Endpoint = self.place.anycast if dst_name == "anycast" else dst_name
         cur = self._mn_seq(mn, self.world.address(dst_name if dst_name != "anycast" else "HA"))
-        seq = data.draw(S.seq_near(cur if home == S.HOMES[mn] else None), label="seq")
+        seq = data.draw(S.seq_near(cur if home == self.place.home(mn) else None), label="seq")
         # the attacker's own address as source and care-of address: answers come back to it
         coa = self.world.address("X")
         src: A.Endpoint = "X"
@@ -412,7 +414,7 @@ class MobilityMachine(RuleBasedStateMachine):
             kw["hao"] = False
         elif kind == "spoof":
             src = mn  # the mobile node's own address: signed with its key (an insider's stale copy)
-        link = S.HOME_LINK if dst_name == "anycast" else S.ATTACKER_LINK
+        link = self.place.home_link if dst_name == "anycast" else self.place.attacker_link
         pkt = A.InjectBU(src, dst, home, seq, lifetime, **kw)
         self._do(f"inject_bu:{kind}", A.Inject(self.now, link, pkt))
 
@@ -454,7 +456,7 @@ class MobilityMachine(RuleBasedStateMachine):
             label="msg",
         )
         msg, src, dst = which
-        link = S.ATTACKER_LINK if msg is A.Msg.BU else self._link_of(mn)
+        link = self.place.attacker_link if msg is A.Msg.BU else self._link_of(mn)
         self._do("replay", A.Inject(self.now, link, A.InjectReplay(msg, src, dst)))
 
     def _link_of(self, node: str) -> str:
@@ -464,7 +466,7 @@ class MobilityMachine(RuleBasedStateMachine):
             ln = self.world.net.link_of(node, iface)
             if ln is not None:
                 return ln
-        return S.HOME_LINK
+        return self.place.home_link
 
     # ------------------------------------------------------------ search targets
 
@@ -540,14 +542,19 @@ def explore(
     mutant: Any = None,
     make_world: Callable[[A.Scenario, BinaryIO | None], Runner] = default_world,
     shrink: bool = True,
+    start: Any = None,
 ) -> Outcome:
     """Run the machine under `budget` (derandomised when `seed` is None), monitors restricted to
-    `properties` (None = all), optionally under a mutant's context manager."""
+    `properties` (None = all), optionally under a mutant's context manager; from a capture's state
+    when `start` (properties/explore/from_capture.Start) is given."""
     b = BUDGETS[budget]
-    rec = Recorder(properties, make_world=make_world)
-    machine: type[MobilityMachine] = type(
-        "MobilityMachineRun", (MobilityMachine,), {"recorder": rec}
-    )
+    rec = Recorder(properties, make_world=make_world, start=start)
+    base: type[Any] = MobilityMachine
+    if start is not None:
+        from mip6check.properties.explore.capture_machine import CaptureMachine
+
+        base = CaptureMachine
+    machine: type[MobilityMachine] = type("MobilityMachineRun", (base,), {"recorder": rec})
     if seed is not None:
         machine = hypothesis_seed(seed)(machine)  # the documented way to seed a state machine
 

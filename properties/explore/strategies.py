@@ -50,6 +50,30 @@ BA_KINDS = ("keyed", "forged", "no-auth", "short")
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Where the machine's rules act: the home link and prefix, the attacker's link and prefix, the
+    modelled mobile nodes' home addresses, the homes forged updates claim, a prefix on no link and
+    the home subnet's Home-Agents anycast address (§8.1). The drawn network uses the constants above;
+    a run started from a capture (properties/explore/from_capture.py) uses the capture's."""
+
+    home_link: str = HOME_LINK
+    home_prefix: str = PREFIXES[HOME_LINK]
+    attacker_link: str = ATTACKER_LINK
+    attacker_prefix: str = PREFIXES[ATTACKER_LINK]
+    homes: tuple[tuple[str, Addr], ...] = tuple(HOMES.items())
+    phantoms: tuple[Addr, ...] = PHANTOM_HOMES
+    off_link: str = OFF_LINK
+    anycast: Addr = HA_ANYCAST
+
+    def home(self, mn: str) -> Addr:
+        """The home address of the modelled mobile node `mn`."""
+        return dict(self.homes)[mn]
+
+
+DEFAULT_PLACE = Place()
+
+
+@dataclass(frozen=True, slots=True)
 class Setup:
     """The per-run choices of the network: how many foreign links, who is there, capacities, one link's
     impairments, the draft reading (switches) and the engine seed."""
