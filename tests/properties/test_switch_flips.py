@@ -1,0 +1,385 @@
+"""Every ambiguity switch acts: for each row of SWITCHES, a verdict that flips with the switch, in
+replay (a capture built here with the codec, judged under both readings) and in a simulation (a
+scenario run with and without its `set` line). A switch without a case here fails the table test, so
+a new switch cannot be added without showing where it acts."""
+
+from __future__ import annotations
+
+import importlib.util
+import ipaddress
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from mip6check.model.codec import encode_packet
+from mip6check.model.codec.options import dest_options
+from mip6check.model.codec.values import (
+    AH,
+    DRAFT08,
+    UDP,
+    BindingUpdate,
+    DestUnreachable,
+    HomeAddress,
+    IPv6Packet,
+    NoNextHeader,
+    Routing0,
+)
+from mip6check.model.config import DEFAULT, Config
+from mip6check.model.dsl import parse_scenario
+from mip6check.model.dsl.switches import config_of
+from mip6check.model.switches import SWITCHES
+from mip6check.properties.replay import ReplayOptions, replay_file
+from mip6check.properties.runjudge import judge_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _captures() -> ModuleType:
+    """tools/make_captures.py: the corpus's packet builders (codec values, encoded on write)."""
+    name = "_mip6_switch_flip_captures"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "make_captures.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+MC = _captures()
+
+
+@dataclass(frozen=True)
+class Flip:
+    """One switch's flip: `value` is the reading set (as a scenario writes it).
+
+    Replay: `capture` adds packets to a corpus Capture; `pid` is violated under exactly one reading,
+    `flagged_by_default` says which. Simulation: `scenario` is run without and with `set NAME value`;
+    its last expectation holds under exactly one reading, `holds_by_default` says which."""
+
+    value: str
+    capture: Callable[[object], None] | None
+    pid: str
+    flagged_by_default: bool
+    scenario: str
+    holds_by_default: bool
+    replay_gap: str = ""  # why replay has no judge this switch changes (capture None)
+
+
+TOPOLOGY = """\
+link home prefix 2001:db8:1::/64
+link foreign1 prefix 2001:db8:2::/64
+link core prefix 2001:db8:3::/64
+home-agent HA on home, core
+router R1 on foreign1, core
+correspondent CN on core
+attacker X on core
+mobile MN home 2001:db8:1::100 agent HA on foreign1
+seed 12
+"""
+"""HA is 2001:db8:3::1 on core, CN 2001:db8:3::3, X 2001:db8:3::4 (positions in the file)."""
+
+OTHER_HOME = "2001:db8:1::200"  # a home address no mobile node of the scenario uses
+
+
+def _ip(text: str) -> bytes:
+    return ipaddress.IPv6Address(text).packed
+
+
+# ------------------------------------------------------------------ the captures, one per switch
+
+
+def cap_profile(c: object) -> None:
+    """A draft08-numbered (198) home registration without AH: a Binding Update needing AH under
+    draft08; an unknown option under draft04."""
+    c.at(0, MC.bu_pkt(MC.COA1, MC.HA, 7, 60, h=True, auth="none", profile=DRAFT08))  # type: ignore[attr-defined]
+
+
+def cap_seq_half(c: object) -> None:
+    """Sequence 0 accepted, then 32768 (distance exactly 2^15) accepted too."""
+    MC.route_opt(c, 0, seq=0)
+    MC.route_opt(c, 2000, seq=32768)
+
+
+def cap_seq_equal_ack(c: object) -> None:
+    """An identical retransmission (same Sequence Number) acknowledged a second time."""
+    MC.route_opt(c, 0, seq=5)
+    MC.route_opt(c, 2000, seq=5)
+
+
+def cap_ba_min_length(c: object) -> None:
+    """An 11-octet acknowledgement of a home registration, after which the mobile node sends no
+    retransmission for 300 s: it acted on a BA the literal §9.10 test (12) says to ignore."""
+    MC.registration(c, 0, seq=7)
+    c.at(300_000, MC.udp(MC.COA1, MC.CN, 1, hao=MC.HOME))  # type: ignore[attr-defined]
+
+
+def cap_bu_c_length(c: object) -> None:
+    """A Binding Update with C set and Option Length 16 (the text's "+8"), acknowledged."""
+    b = BindingUpdate(5, 60, True, False, True, 0, None, 0, bytes(8), 195)
+    opts = dest_options(b, HomeAddress(MC.HOME, b"", 196))
+    c.at(0, IPv6Packet(MC.COA1, MC.CN, (AH(0x100, 5, bytes(12)), opts), NoNextHeader()))  # type: ignore[attr-defined]
+    c.at(3, MC.ba_pkt(MC.CN, MC.COA1, 5))  # type: ignore[attr-defined]
+
+
+def cap_option_extensions(c: object) -> None:
+    """A Binding Request with Option Length 2."""
+    c.at(0, MC.br_pkt(MC.CN, MC.COA1, ext=b"\0\0"))  # type: ignore[attr-defined]
+    c.at(300, MC.bu_pkt(MC.COA1, MC.CN, 1, 60))  # type: ignore[attr-defined]
+
+
+def cap_rate_scope(c: object) -> None:
+    """Binding Updates to two correspondents 200 ms apart."""
+    c.at(0, MC.bu_pkt(MC.COA1, MC.CN, 1, 60))  # type: ignore[attr-defined]
+    c.at(200, MC.bu_pkt(MC.COA1, MC.CN2, 1, 60))  # type: ignore[attr-defined]
+
+
+HA_ANYCAST = "2001:db8:1::fe"
+
+
+def cap_ha_anycast(c: object) -> None:
+    """A home registration sent to 2001:db8:1::fe and accepted from that address (Status 0)."""
+    c.at(0, MC.bu_pkt(MC.COA1, _ip(HA_ANYCAST), 7, 60, h=True))  # type: ignore[attr-defined]
+    c.at(2, MC.ba_pkt(_ip(HA_ANYCAST), MC.COA1, 7))  # type: ignore[attr-defined]
+
+
+def cap_unreach_persist(c: object) -> None:
+    """Two Destination Unreachable errors for packets routed by a binding, then the binding used again."""
+    MC.route_opt(c, 0, seq=1)
+    for k in range(2):
+        p = MC.rh_udp(MC.CN, MC.COA1, k)
+        c.at(1000 + 1000 * k, p)  # type: ignore[attr-defined]
+        err = IPv6Packet(MC.PREV_RTR, MC.CN, (), DestUnreachable(3, encode_packet(p)))
+        c.at(1001 + 1000 * k, err)  # type: ignore[attr-defined]
+    c.at(5000, MC.rh_udp(MC.CN, MC.COA1, 9))  # type: ignore[attr-defined]
+
+
+def _raw_unreachable() -> str:
+    """A Destination Unreachable from R1 to CN about a packet CN routed via the care-of address."""
+    inner = IPv6Packet(
+        _ip("2001:db8:3::3"),
+        _ip("2001:db8:2::100"),
+        (Routing0(1, (_ip("2001:db8:1::100"),)),),
+        UDP(7, 7, b"x"),
+    )
+    err = IPv6Packet(
+        _ip("2001:db8:3::2"), _ip("2001:db8:3::3"), (), DestUnreachable(3, encode_packet(inner))
+    )
+    return encode_packet(err).hex()
+
+
+def _raw_rh_hop_limit_1() -> str:
+    """A packet from CN to the care-of address, Routing header to the home address, Hop Limit 1."""
+    pkt = IPv6Packet(
+        _ip("2001:db8:3::3"),
+        _ip("2001:db8:2::100"),
+        (Routing0(1, (_ip("2001:db8:1::100"),)),),
+        UDP(7, 7, b"x"),
+        hop_limit=1,
+    )
+    return encode_packet(pkt).hex()
+
+
+def _raw_draft08_bu() -> str:
+    """A draft08-numbered Binding Update (198) from X to the home agent, as hex for `inject raw`."""
+    b = BindingUpdate(3, 60, True, True, False, 64, None, 0, b"", DRAFT08.bu)
+    pkt = IPv6Packet(
+        _ip("2001:db8:3::4"),
+        _ip("2001:db8:3::1"),
+        (dest_options(b, HomeAddress(_ip(OTHER_HOME), b"", DRAFT08.hao)),),
+        NoNextHeader(),
+    )
+    return encode_packet(pkt).hex()
+
+
+CASES: dict[str, Flip] = {
+    "profile": Flip(
+        "draft08",
+        cap_profile,
+        "W-BU-NEEDS-AUTH",
+        False,
+        f'at 2s: inject on core raw "{_raw_draft08_bu()}"\nrun until 4s\n'
+        "expect by 3s: HA sent param-problem\n",
+        True,
+    ),
+    "seq_half": Flip(
+        "accept",
+        cap_seq_half,
+        "MN-SEQ-INCREASE",
+        True,
+        f"at 2s: inject on core bu from X to CN home {OTHER_HOME} seq 0 lifetime 60 flags a\n"
+        f"at 3s: inject on core bu from X to CN home {OTHER_HOME} seq 32768 lifetime 60 flags a\n"
+        "run until 5s\nexpect never: CN ignored bu\n",
+        False,
+    ),
+    "seq_equal_ack": Flip(
+        "on",
+        cap_seq_equal_ack,
+        "MN-BA-ACCEPTED",
+        True,
+        f"at 2s: inject on core bu from X to CN home {OTHER_HOME} seq 5 lifetime 60 flags a\n"
+        f"at 3s: inject on core bu from X to CN home {OTHER_HOME} seq 5 lifetime 60 flags a\n"
+        "run until 5s\nexpect by 4s: CN sent ba count 2\n",
+        False,
+    ),
+    "ba_min_length": Flip(
+        "12",
+        cap_ba_min_length,
+        "W-BA-MINLEN",
+        False,
+        "run until 9s\nexpect never: MN sent bu to HA count 3\n",
+        True,
+    ),
+    "bu_c_length": Flip(
+        "literal",
+        cap_bu_c_length,
+        "W-BU-MINLEN",
+        True,
+        f"at 2s: inject on core bu from X to CN home {OTHER_HOME} seq 5 lifetime 60 "
+        "coa 2001:db8:3::4 flags a length 16\nrun until 4s\nexpect never: CN sent ba\n",
+        True,
+    ),
+    "option_extensions": Flip(
+        "allowed",
+        cap_option_extensions,
+        "W-BR-LEN",
+        True,
+        "at 2s: inject on foreign1 br from CN to MN length 2\nrun until 4s\n"
+        "expect: property W-BR-LEN violated\n",
+        True,
+    ),
+    "rate_scope": Flip(
+        "aggregate",
+        cap_rate_scope,
+        "MN-RATE-LIMIT",
+        False,
+        "at 300ms: send CN -> MN flow 1\nrun until 3s\nexpect by 1s: MN sent bu to CN\n",
+        True,
+    ),
+    "ha_anycast": Flip(
+        HA_ANYCAST,
+        cap_ha_anycast,
+        "HA-DHAAD-135",
+        False,
+        f"at 2s: inject on core bu from X to {HA_ANYCAST} home {OTHER_HOME} seq 1 lifetime 60 "
+        "flags a h\nrun until 4s\nexpect by 3s: HA sent ba status 135\n",
+        False,
+    ),
+    "unreach_persist": Flip(
+        "2",
+        cap_unreach_persist,
+        "BC-ICMP-UNREACH",
+        False,
+        "at 300ms: send CN -> MN flow 1\n"
+        f'at 2s: inject on core raw "{_raw_unreachable()}"\n'
+        f'at 2100ms: inject on core raw "{_raw_unreachable()}"\n'
+        "run until 4s\nexpect at 3s: CN cache has 2001:db8:1::100\n",
+        True,
+    ),
+    "auth": Flip(
+        "verify",
+        None,
+        "",
+        False,
+        'key MN HA "s3cret"\n'
+        f"at 2s: inject on core bu from X to HA home {OTHER_HOME} seq 1 lifetime 600 flags a h "
+        f"id-length 64\nrun until 3s\nexpect never: HA cache has {OTHER_HOME}\n",
+        False,
+        "replay verifies an AH ICV whenever --sa gives the pair's key and tests presence otherwise, "
+        "under either reading: it holds no keys of its own",
+    ),
+    "rh_strict_hop_limit": Flip(
+        "on",
+        None,
+        "",
+        False,
+        f'at 2s: inject on foreign1 raw "{_raw_rh_hop_limit_1()}"\nrun until 3s\n'
+        'expect never: MN dropped "rh-hop-limit"\n',
+        True,
+        "no replay judge reads the Hop Limit of a packet reaching a care-of address",
+    ),
+    "br_threshold": Flip(
+        "200s",
+        None,
+        "",
+        False,
+        "at 300ms: send CN -> MN flow 1\nat 150s: send CN -> MN count 5 every 1s flow 2\n"
+        "run until 160s\nexpect by 158s: CN sent br\n",
+        False,
+        "no catalog row obliges a correspondent to send a Binding Request (§7.6: MAY)",
+    ),
+    "br_min_interval": Flip(
+        "60s",
+        None,
+        "",
+        False,
+        "set br-threshold 299s\nat 300ms: send CN -> MN flow 1\n"
+        "at 3s: send CN -> MN count 30 every 1s flow 2\nrun until 34s\n"
+        "expect by 33s: CN sent br count 2\n",
+        True,
+        "no catalog row judges the rate of Binding Requests (§4.3 asks for a limit, no value)",
+    ),
+}
+"""Every switch's flip case; `capture` None where replay has no judge the reading changes."""
+
+
+def _replay(tmp_path: Path, name: str, flip: Flip, cfg: Config) -> set[str]:
+    c = MC.Capture(f"flip-{name}", "fault", "switch flip")
+    flip.capture(c)
+    MC.OUT = tmp_path
+    MC.write(c)
+    rep = replay_file(str(tmp_path / f"flip-{name}.pcapng"), ReplayOptions(config=cfg))
+    return {v.property for v in rep.violations}
+
+
+def _switched(name: str, value: str) -> Config:
+    text = f"{TOPOLOGY}set {name.replace('_', '-')} {value}\nrun until 1s\n"
+    return config_of(parse_scenario(text, "flip"))
+
+
+def _simulated(flip: Flip, set_line: str) -> bool:
+    run = judge_scenario(parse_scenario(TOPOLOGY + set_line + flip.scenario, "flip.scenario"))
+    return run.results[-1].ok
+
+
+REPLAYED = sorted(n for n, f in CASES.items() if f.capture is not None)
+
+
+def test_every_switch_has_a_flip_case() -> None:
+    assert {s.field for s in SWITCHES} - set(CASES) == set(), "a switch without a flip case"
+    assert set(CASES) <= {s.field for s in SWITCHES}
+    for name, flip in CASES.items():
+        assert (flip.capture is None) == bool(flip.replay_gap), name
+
+
+def test_replay_gaps_are_the_known_ones() -> None:
+    """The switches replay does not act on, named so that closing a gap updates this list."""
+    assert sorted(set(CASES) - set(REPLAYED)) == [
+        "auth",
+        "br_min_interval",
+        "br_threshold",
+        "rh_strict_hop_limit",
+    ]
+
+
+@pytest.mark.parametrize("name", REPLAYED)
+def test_replay_verdict_flips(name: str, tmp_path: Path) -> None:
+    flip = CASES[name]
+    cfg = _switched(name, flip.value)
+    assert cfg != DEFAULT
+    default = flip.pid in _replay(tmp_path, name, flip, DEFAULT)
+    switched = flip.pid in _replay(tmp_path, name, flip, cfg)
+    assert (default, switched) == (flip.flagged_by_default, not flip.flagged_by_default)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_simulation_verdict_flips(name: str) -> None:
+    flip = CASES[name]
+    default = _simulated(flip, "")
+    switched = _simulated(flip, f"set {name.replace('_', '-')} {flip.value}\n")
+    assert (default, switched) == (flip.holds_by_default, not flip.holds_by_default)
