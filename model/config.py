@@ -23,10 +23,13 @@ class RateScope(Enum):
 
 
 class BuCLength(Enum):
-    """B1: Option Length with the C bit: 24 (layout, default) or the literal 16 of §5.1."""
+    """B1, C5: the Option Length a Binding Update with the C bit must reach: 24 (the layout, default),
+    16 (§5.1's text, "+8") or 8 (§7.2 test 2 read alone: "the length specified in Section 5.1" without
+    the C bit). Short of the layout, the Source Address is the care-of address."""
 
     LAYOUT = "layout"
     LITERAL = "literal"
+    IGNORE_C = "ignore-c"
 
 
 class OptionExtensions(Enum):

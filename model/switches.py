@@ -61,9 +61,10 @@ SWITCHES: tuple[Switch, ...] = (
         "--bu-c-length",
         tuple(m.value for m in BuCLength),
         "layout",
-        "§5.1",
-        "B1",
-        "With the C bit, Option Length must be 24 (the layout); literal accepts the stated 16 as well.",
+        "§5.1, §7.2",
+        "B1, C5",
+        "With the C bit, Option Length must be 24 (the layout); literal accepts the stated 16 as well; "
+        "ignore-c applies §7.2's test 2 without the C bit (8).",
     ),
     Switch(
         "option_extensions",

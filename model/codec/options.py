@@ -128,13 +128,15 @@ def decode_option_data(kind: str, t: int, d: bytes) -> Option:
     return COMPILED[kind].decode(t, d)  # type: ignore[no-any-return]
 
 
-def stated_binding_update(m: MalformedOption) -> BindingUpdate | None:
+def stated_binding_update(m: MalformedOption, minimum: int | None = None) -> BindingUpdate | None:
     """§5.1 as its text counts the C bit ("+8", B1): a Binding Update with C set whose Option Length
-    reaches the stated 16 but not the layout's 24, read as its fixed part with no Care-of Address (the
-    octets after the fixed part kept as `ext`); None for any other malformed option. The codec never
-    applies this reading itself: the `bu_c_length=literal` switch selects it in the roles and judges."""
+    reaches `minimum` (the stated 16 unless given; §7.2 read alone gives 8, C5) but not the layout's 24,
+    read as its fixed part with no Care-of Address (the octets after the fixed part kept as `ext`);
+    None for any other malformed option. The codec never applies this reading itself: the
+    `bu_c_length` switch selects it in the roles and judges."""
     d = m.data
-    if m.kind != "BU" or len(d) < BU_LAYOUT.stated_fixed_length(True) or not d[0] & _C_BIT:
+    least = BU_LAYOUT.stated_fixed_length(True) if minimum is None else minimum
+    if m.kind != "BU" or len(d) < max(least, BU_LAYOUT.fixed_length()) or not d[0] & _C_BIT:
         return None
     v = decode_option_data("BU", m.opt_type, bytes((d[0] & ~_C_BIT,)) + d[1:])
     return replace(v, c=True) if isinstance(v, BindingUpdate) else None

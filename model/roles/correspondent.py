@@ -83,8 +83,9 @@ class Correspondent:
             else tuple(option_length(o) for o in rx.options)
         )
         for opt, olen in zip(rx.options, lengths, strict=True):
-            if isinstance(opt, MalformedOption) and self.config.bu_c_length is BuCLength.LITERAL:
-                opt = stated_binding_update(opt) or opt  # §5.1 (B1): C set, the stated 16 octets
+            if isinstance(opt, MalformedOption) and self.config.bu_c_length is not BuCLength.LAYOUT:
+                # §5.1, §7.2 (B1, C5): C set and the length the reading asks for, without a care-of field
+                opt = stated_binding_update(opt, bu_fixed_length(True, self.config)) or opt
             if isinstance(opt, BindingUpdate) or (
                 isinstance(opt, MalformedOption) and opt.kind == "BU"
             ):

@@ -41,10 +41,13 @@ ICMP_INVOKING_MAX = 1280 - 48  # RFC 2463: as much of the invoking packet as fit
 
 
 def bu_fixed_length(c: bool, cfg: Config) -> int:
-    """§5.1, §7.2 (B1): the fixed part the Option Length must reach, from the Binding Update's table:
-    8, or with C 24 (the layout) / 16 (the text's "+8 if C", under bu_c_length=literal)."""
+    """§5.1, §7.2 (B1, C5): the fixed part the Option Length must reach, from the Binding Update's
+    table: 8, or with C 24 (the layout) / 16 (the text's "+8 if C", under bu_c_length=literal) / 8
+    (§7.2's test without the C bit, under bu_c_length=ignore-c)."""
     if cfg.bu_c_length is BuCLength.LITERAL:
         return BINDING_UPDATE.stated_fixed_length(c)
+    if cfg.bu_c_length is BuCLength.IGNORE_C:
+        return BINDING_UPDATE.fixed_length(False)
     return BINDING_UPDATE.fixed_length(c)
 
 

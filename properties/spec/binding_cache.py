@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from mip6check.model.codec.layout import BINDING_UPDATE
 from mip6check.model.codec.options import stated_binding_update
 from mip6check.model.codec.values import BindingUpdate, MalformedOption
 from mip6check.model.config import BuCLength, Config
@@ -72,13 +73,22 @@ def check_72(L: Logic, cfg: Config, r: Received) -> Term:
     )
 
 
+BU_MIN_WITH_C = {
+    BuCLength.LAYOUT: BINDING_UPDATE.fixed_length(True),
+    BuCLength.LITERAL: BINDING_UPDATE.stated_fixed_length(True),
+    BuCLength.IGNORE_C: BINDING_UPDATE.fixed_length(False),
+}
+"""§5.1, §7.2 test 2 (B1, C5): the Option Length a Binding Update with C set must reach, per reading:
+the layout's 24, the text's 8 + 8 = 16, or §7.2's "length specified in Section 5.1" without C, 8."""
+
+
 def bu_as_read(cfg: Config, m: MalformedOption) -> BindingUpdate | None:
-    """§5.1, §7.2 test 2 (B1): a Binding Update with C set and the Option Length the text states (8 +
-    8 = 16) is whole under `bu_c_length=literal` (no Care-of Address field: the Source Address is the
+    """§5.1, §7.2 test 2 (B1, C5): a Binding Update with C set, short of the layout's 24 but reaching
+    the `bu_c_length` reading's minimum, is whole (no Care-of Address field: the Source Address is the
     care-of address); under the layout reading (default) it is too short and MUST be ignored (None)."""
-    if cfg.bu_c_length is not BuCLength.LITERAL:
+    if cfg.bu_c_length is BuCLength.LAYOUT:
         return None
-    return stated_binding_update(m)
+    return stated_binding_update(m, BU_MIN_WITH_C[cfg.bu_c_length])
 
 
 def passes_72(L: Logic, cfg: Config, r: Received) -> Term:

@@ -127,6 +127,14 @@ def cap_bu_c_length(c: object) -> None:
     c.at(3, MC.ba_pkt(MC.CN, MC.COA1, 5))  # type: ignore[attr-defined]
 
 
+def cap_bu_c_ignored(c: object) -> None:
+    """A Binding Update with C set and Option Length 8 (§7.2's test read without the C bit), acknowledged."""
+    b = BindingUpdate(5, 60, True, False, True, 0, None, 0, b"", 195)
+    opts = dest_options(b, HomeAddress(MC.HOME, b"", 196))
+    c.at(0, IPv6Packet(MC.COA1, MC.CN, (AH(0x100, 5, bytes(12)), opts), NoNextHeader()))  # type: ignore[attr-defined]
+    c.at(3, MC.ba_pkt(MC.CN, MC.COA1, 5))  # type: ignore[attr-defined]
+
+
 def cap_option_extensions(c: object) -> None:
     """A Binding Request with Option Length 2."""
     c.at(0, MC.br_pkt(MC.CN, MC.COA1, ext=b"\0\0"))  # type: ignore[attr-defined]
@@ -244,6 +252,15 @@ CASES: dict[str, Flip] = {
         "coa 2001:db8:3::4 flags a length 16\nrun until 4s\nexpect never: CN sent ba\n",
         True,
     ),
+    "bu_c_length=ignore-c": Flip(
+        "ignore-c",
+        cap_bu_c_ignored,
+        "W-BU-MINLEN",
+        True,
+        f"at 2s: inject on core bu from X to CN home {OTHER_HOME} seq 5 lifetime 60 "
+        "coa 2001:db8:3::4 flags a length 8\nrun until 4s\nexpect never: CN sent ba\n",
+        True,
+    ),
     "option_extensions": Flip(
         "allowed",
         cap_option_extensions,
@@ -328,7 +345,14 @@ CASES: dict[str, Flip] = {
 """Every switch's flip case; `capture` None where replay has no judge the reading changes."""
 
 
-def _replay(tmp_path: Path, name: str, flip: Flip, cfg: Config) -> set[str]:
+def _field(key: str) -> str:
+    """A case key is the Config field, or `field=value` for a further alternative of an enumeration."""
+    return key.split("=", 1)[0]
+
+
+def _replay(tmp_path: Path, key: str, flip: Flip, cfg: Config) -> set[str]:
+    assert flip.capture is not None
+    name = key.replace("=", "-")
     c = MC.Capture(f"flip-{name}", "fault", "switch flip")
     flip.capture(c)
     MC.OUT = tmp_path
@@ -337,9 +361,12 @@ def _replay(tmp_path: Path, name: str, flip: Flip, cfg: Config) -> set[str]:
     return {v.property for v in rep.violations}
 
 
-def _switched(name: str, value: str) -> Config:
-    text = f"{TOPOLOGY}set {name.replace('_', '-')} {value}\nrun until 1s\n"
-    return config_of(parse_scenario(text, "flip"))
+def _set_line(key: str, value: str) -> str:
+    return f"set {_field(key).replace('_', '-')} {value}\n"
+
+
+def _switched(key: str, value: str) -> Config:
+    return config_of(parse_scenario(f"{TOPOLOGY}{_set_line(key, value)}run until 1s\n", "flip"))
 
 
 def _simulated(flip: Flip, set_line: str) -> bool:
@@ -351,10 +378,20 @@ REPLAYED = sorted(n for n, f in CASES.items() if f.capture is not None)
 
 
 def test_every_switch_has_a_flip_case() -> None:
-    assert {s.field for s in SWITCHES} - set(CASES) == set(), "a switch without a flip case"
-    assert set(CASES) <= {s.field for s in SWITCHES}
-    for name, flip in CASES.items():
-        assert (flip.capture is None) == bool(flip.replay_gap), name
+    """Every row of SWITCHES, and every alternative value of an enumerated one, has a case."""
+    fields = {s.field for s in SWITCHES}
+    assert fields - {_field(k) for k in CASES} == set(), "a switch without a flip case"
+    assert {_field(k) for k in CASES} <= fields
+    for s in SWITCHES:
+        words = [c for c in s.choices if c not in ("", "MS", "N", "ADDRESS") and c != s.default]
+        for w in words[1:]:
+            assert f"{s.field}={w}" in CASES, f"{s.flag} {w}: no flip case"
+        if words:
+            assert CASES[s.field].value == words[0], s.field
+    for key, flip in CASES.items():
+        assert (flip.capture is None) == bool(flip.replay_gap), key
+        if "=" in key:
+            assert key.split("=", 1)[1] == flip.value, key
 
 
 def test_replay_gaps_are_the_known_ones() -> None:
@@ -367,19 +404,19 @@ def test_replay_gaps_are_the_known_ones() -> None:
     ]
 
 
-@pytest.mark.parametrize("name", REPLAYED)
-def test_replay_verdict_flips(name: str, tmp_path: Path) -> None:
-    flip = CASES[name]
-    cfg = _switched(name, flip.value)
+@pytest.mark.parametrize("key", REPLAYED)
+def test_replay_verdict_flips(key: str, tmp_path: Path) -> None:
+    flip = CASES[key]
+    cfg = _switched(key, flip.value)
     assert cfg != DEFAULT
-    default = flip.pid in _replay(tmp_path, name, flip, DEFAULT)
-    switched = flip.pid in _replay(tmp_path, name, flip, cfg)
+    default = flip.pid in _replay(tmp_path, key, flip, DEFAULT)
+    switched = flip.pid in _replay(tmp_path, key, flip, cfg)
     assert (default, switched) == (flip.flagged_by_default, not flip.flagged_by_default)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_simulation_verdict_flips(name: str) -> None:
-    flip = CASES[name]
+@pytest.mark.parametrize("key", sorted(CASES))
+def test_simulation_verdict_flips(key: str) -> None:
+    flip = CASES[key]
     default = _simulated(flip, "")
-    switched = _simulated(flip, f"set {name.replace('_', '-')} {flip.value}\n")
+    switched = _simulated(flip, _set_line(key, flip.value))
     assert (default, switched) == (flip.holds_by_default, not flip.holds_by_default)
