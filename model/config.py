@@ -40,6 +40,15 @@ class OptionExtensions(Enum):
     ALLOWED = "allowed"  # a longer option carries extensions (§4.2's MAY); no violation
 
 
+class PP2Pointer(Enum):
+    """C17: which ICMP Parameter Problem code 2 errors stop Binding Updates to a node (§4.3, §9.9)."""
+
+    IGNORED = (
+        "ignored"  # any code 2 error for a packet carrying a Binding Update (the text; default)
+    )
+    READ = "read"  # only one whose Pointer designates the Binding Update option (not the HAO beside it)
+
+
 class AuthMode(Enum):
     """How §7.2's authentication test is judged: AH/ESP present (default) or ICV verified with keys."""
 
@@ -61,6 +70,7 @@ class Config:
     auth: AuthMode = AuthMode.PRESENCE
     rh_strict_hop_limit: bool = False  # C11: RH0 Hop Limit test on hops to our own address too
     option_extensions: OptionExtensions = OptionExtensions.FIXED  # B13: BR/BA/HAO past 0/12/16
+    pp2_pointer: PP2Pointer = PP2Pointer.IGNORED  # C17: does the error's Pointer name the BU?
     # §11 constants
     initial_bindack_timeout: int = 1_000
     max_bindack_timeout: int = 256_000

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mip6check.model.config import AuthMode, BuCLength, OptionExtensions, RateScope, SeqHalf
+from mip6check.model.config import (
+    AuthMode,
+    BuCLength,
+    OptionExtensions,
+    PP2Pointer,
+    RateScope,
+    SeqHalf,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,16 @@ SWITCHES: tuple[Switch, ...] = (
         "B13",
         "A Binding Request, Acknowledgement or Home Address option longer than the stated 0 / 12 / 16 "
         "breaks 'Option Length MUST be set to'; allowed: the extra octets are §4.2's extensions.",
+    ),
+    Switch(
+        "pp2_pointer",
+        "--pp2-pointer",
+        tuple(m.value for m in PP2Pointer),
+        "ignored",
+        "§4.3, §9.9",
+        "C17",
+        "Any ICMP Parameter Problem code 2 for a packet carrying a Binding Update stops Binding Updates "
+        "to that node, as §9.9 says; read: only one whose Pointer designates the Binding Update option.",
     ),
     Switch(
         "rate_scope",

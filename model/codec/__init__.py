@@ -38,6 +38,7 @@ from mip6check.model.codec.ipv6 import (
     decode_packet,
     decode_partial,
     invoking_packet,
+    option_offset,
 )
 from mip6check.model.codec.mh import (
     MH_LAYOUTS,
@@ -171,6 +172,7 @@ __all__ = [
     "innermost",
     "invoking_packet",
     "mobility_options",
+    "option_offset",
     "pad_options",
     "pseudo_addresses",
     "upper_layer",

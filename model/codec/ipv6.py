@@ -111,6 +111,35 @@ def invoking_packet(
     return decode_partial(data, profile, limits=limits, base_offset=base_offset)
 
 
+_OPTIONS_HEADERS = (0, 60)  # Hop-by-Hop, Destination Options (IPv6 §4.3, §4.6)
+_SKIPPED_HEADERS = {43: 8, 44: 8, 51: 4}  # Routing, Fragment, AH: (length unit in octets)
+
+
+def option_offset(data: bytes, opt_type: int) -> int | None:
+    """The offset in `data` (an IPv6 packet, maybe truncated as an ICMP error carries it) of the Option
+    Type octet of the first option `opt_type` in an options header, None without one: what an ICMP
+    Parameter Problem Pointer designates (IPv6 §4.2, RFC 2463 §3.4)."""
+    if len(data) < 40:
+        return None
+    nh, pos = data[6], 40
+    while pos + 2 <= len(data):
+        if nh in _OPTIONS_HEADERS:
+            end = min(pos + (data[pos + 1] + 1) * 8, len(data))
+            p = pos + 2
+            while p < end:
+                t = data[p]
+                if t == opt_type:
+                    return p
+                p += 1 if t == 0 else (2 + data[p + 1] if p + 1 < end else end)
+        elif nh in _SKIPPED_HEADERS:
+            unit = _SKIPPED_HEADERS[nh]
+            end = pos + (8 if nh == 44 else (data[pos + 1] + (2 if nh == 51 else 1)) * unit)
+        else:
+            return None
+        nh, pos = data[pos], end
+    return None
+
+
 def _decode(
     data: bytes,
     pos: int,

@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mip6check.model.addr import Addr, fmt, is_link_local, is_multicast
-from mip6check.model.codec import final_destination
+from mip6check.model.codec import final_destination, option_offset
 from mip6check.model.codec.values import BindingAck, ICMPv6, MalformedOption, ParamProblem
+from mip6check.model.config import PP2Pointer
 from mip6check.model.roles import kernel as K
 from mip6check.model.roles.events import Action, BindingAckReceived, Note
 from mip6check.model.roles.hooks import NodeCore, Received
@@ -159,6 +160,10 @@ def handle_icmp(mn: MobileNode, core: NodeCore, msg: ICMPv6, now: int) -> list[A
     dst, _final, has_bu = invoking_addresses(msg.invoking, mn.config)
     if dst is None or has_bu is False:
         return []
+    if mn.config.pp2_pointer is PP2Pointer.READ and (
+        msg.pointer != option_offset(msg.invoking, mn.config.profile.bu)
+    ):
+        return [Note(mn.name, "pp2-not-bu", fmt(dst), "9.9")]  # C17: about another option
     if has_bu is None and not any(r.destination == dst for r in mn.bul.records()):
         return []
     return [Note(mn.name, "no-more-bu", fmt(dst), "9.9"), *mn.bul.param_problem(dst)]

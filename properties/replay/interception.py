@@ -25,6 +25,7 @@ from mip6check.model.codec.values import (
 from mip6check.properties.replay.base import EVERY, INF, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, facts_of
 from mip6check.properties.replay.state import Flow, Obligation
+from mip6check.properties.spec.mobile_node import pp2_stops_updates
 
 
 class Interception(ObserverBase):
@@ -83,7 +84,7 @@ class Interception(ObserverBase):
             return
         home = fi.hao.home_address if fi.hao is not None else fi.src
         fl = self.flows.get((home, fi.final_dst))
-        if fl is not None:
+        if fl is not None and pp2_stops_updates(self.cfg, pp.pointer, pp.invoking):
             fl.pp2 = self._index
         if len(self.no_recog) < self.o.limits.max_nodes:
             self.no_recog.setdefault(f.src, self._index)

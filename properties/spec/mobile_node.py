@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from mip6check.model.config import Config
+from mip6check.model.codec import option_offset
+from mip6check.model.config import Config, PP2Pointer
 from mip6check.properties.spec.logic import Logic, Term
 from mip6check.properties.spec.registry import Bound, Observes, register
 from mip6check.properties.spec.wire import status_accepts
@@ -17,6 +18,16 @@ class BAAction(IntEnum):
     IGNORE = 0  # fails a validity test: silently ignored
     ACCEPTED = 1  # Status < 128: entry acknowledged, retransmission stops
     REJECTED = 2  # Status >= 128: entry deleted, retransmission stops
+
+
+def pp2_stops_updates(cfg: Config, pointer: int, invoking: bytes) -> bool:
+    """§4.3, §9.9 (C17): an ICMP Parameter Problem code 2 for a packet carrying a Binding Update means
+    "send no more Binding Updates to that node" (the flag of §4.3); under `pp2_pointer=read` only when its
+    Pointer designates the Binding Update option, not another option of the packet (the Home Address
+    option shares the 11 action bits)."""
+    if cfg.pp2_pointer is PP2Pointer.IGNORED:
+        return True
+    return pointer == option_offset(invoking, cfg.profile.bu)
 
 
 def ba_acceptable(

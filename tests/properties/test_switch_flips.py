@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-from mip6check.model.codec import encode_packet
+from mip6check.model.codec import encode_packet, option_offset
 from mip6check.model.codec.options import dest_options
 from mip6check.model.codec.values import (
     AH,
@@ -26,6 +26,7 @@ from mip6check.model.codec.values import (
     HomeAddress,
     IPv6Packet,
     NoNextHeader,
+    ParamProblem,
     Routing0,
 )
 from mip6check.model.config import DEFAULT, Config
@@ -193,6 +194,29 @@ def _raw_rh_hop_limit_1() -> str:
     return encode_packet(pkt).hex()
 
 
+def _pp2_about_hao(src: bytes, bu_packet: IPv6Packet) -> IPv6Packet:
+    """An ICMP Parameter Problem code 2 from `src` about a Binding Update's packet, its Pointer at the
+    Home Address option beside the Binding Update (C17)."""
+    data = encode_packet(bu_packet)
+    at = option_offset(data, 196)
+    assert at is not None and at != option_offset(data, 195)
+    return IPv6Packet(src, bu_packet.src, (), ParamProblem(2, at, data))
+
+
+def cap_pp2_pointer(c: object) -> None:
+    """A Parameter Problem code 2 pointing at the Home Address option of a Binding Update's packet,
+    then another Binding Update to the same correspondent."""
+    MC.route_opt(c, 0, seq=1)
+    c.at(1000, _pp2_about_hao(MC.CN, MC.bu_pkt(MC.COA1, MC.CN, 1, 60)))  # type: ignore[attr-defined]
+    c.at(5000, MC.bu_pkt(MC.COA1, MC.CN, 2, 60))  # type: ignore[attr-defined]
+
+
+def _raw_pp2_about_hao() -> str:
+    """The scenario's correspondent answering the mobile node's Binding Update with that error."""
+    bu = MC.bu_pkt(_ip("2001:db8:2::100"), _ip("2001:db8:3::3"), 1, 60)
+    return encode_packet(_pp2_about_hao(_ip("2001:db8:3::3"), bu)).hex()
+
+
 def _raw_draft08_bu() -> str:
     """A draft08-numbered Binding Update (198) from X to the home agent, as hex for `inject raw`."""
     b = BindingUpdate(3, 60, True, True, False, 64, None, 0, b"", DRAFT08.bu)
@@ -269,6 +293,16 @@ CASES: dict[str, Flip] = {
         "at 2s: inject on foreign1 br from CN to MN length 2\nrun until 4s\n"
         "expect: property W-BR-LEN violated\n",
         True,
+    ),
+    "pp2_pointer": Flip(
+        "read",
+        cap_pp2_pointer,
+        "MN-ICMP-PP2-STOP",
+        True,
+        "at 300ms: send CN -> MN flow 1\n"
+        f'at 2s: inject on foreign1 raw "{_raw_pp2_about_hao()}"\nrun until 3s\n'
+        "expect never: MN noted no-more-bu\n",
+        False,
     ),
     "rate_scope": Flip(
         "aggregate",
