@@ -1,0 +1,52 @@
+"""Where the draft allows both sides: the MAY choice or ambiguity switch a divergence both of whose
+sides the spec accepts comes from, named as `Choices` (model/roles/choices.py) or the CLI switch
+names it. A difference no entry covers is `undecided`: no checked rule tells the two apart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mip6check.properties.differential.fields import FieldDiff
+
+BY_FIELD: tuple[tuple[str, str, str], ...] = (
+    ("BindingUpdate.a", "MAY request an acknowledgement from a correspondent (Choices.cn_ack)", "§9.5"),
+    ("BindingUpdate.seq", "any greater Sequence Number (Choices.seq_step, initial_seq)", "§5.1"),
+    ("BindingUpdate.lifetime", "the Lifetime the mobile node requests", "§5.1"),
+    ("BindingAck.lifetime", "the Lifetime granted, at most the one requested (Choices.grant_lifetime)", "§5.2"),
+    ("BindingAck.refresh", "the Refresh interval (Choices.refresh)", "§5.2"),
+    ("BindingUpdate.care_of", "alternate care-of address in the C field or the source (--bu-c-length)", "§5.1"),
+    ("ext", "sub-options and extensions (--option-extensions)", "§4.2"),
+)
+"""Differing field (suffix) -> the freedom and its section."""
+
+BY_KIND: dict[tuple[str, str], tuple[str, str]] = {
+    ("BU", "missing"): ("MAY send Binding Updates to correspondents / the previous router (Choices.bu_to_cn, prev_router_bu); rate limits (--rate-scope)", "§9.5, §9.6, §9.8"),
+    ("BU", "extra"): ("MAY send Binding Updates to correspondents / the previous router (Choices.bu_to_cn, prev_router_bu); rate limits (--rate-scope)", "§9.5, §9.6, §9.8"),
+    ("BA", "missing"): ("re-acknowledging a retransmission with an equal Sequence Number (--seq-equal-ack)", "§7.2, B4/B5"),
+    ("BA", "extra"): ("re-acknowledging a retransmission with an equal Sequence Number (--seq-equal-ack)", "§7.2, B4/B5"),
+    ("BR", "missing"): ("MAY send a Binding Request for an entry in use (Choices.send_br, --br-threshold, --br-min-interval)", "§7.6"),
+    ("BR", "extra"): ("MAY send a Binding Request for an entry in use (Choices.send_br, --br-threshold, --br-min-interval)", "§7.6"),
+    ("na", "missing"): ("MAY repeat the Neighbor Advertisements (Choices.na_rexmit)", "§8.2, §9.13"),
+    ("na", "extra"): ("MAY repeat the Neighbor Advertisements (Choices.na_rexmit)", "§8.2, §9.13"),
+}
+
+
+def allowed_by(packet_kind: str, kind: str, fields: Sequence[FieldDiff]) -> str | None:
+    """The freedom that covers this divergence (with its section), or None."""
+    if kind == "differs":
+        names = []
+        for d in fields:
+            if d.captured == "present" or d.model == "present":
+                continue
+            for suffix, what, section in BY_FIELD:
+                if d.field.endswith(suffix):
+                    names.append(f"{what} ({section})")
+                    break
+            else:
+                return None
+        return "; ".join(dict.fromkeys(names)) or None
+    hit = BY_KIND.get((packet_kind, kind))
+    return f"{hit[0]} ({hit[1]})" if hit else None
+
+
+__all__ = ["allowed_by"]

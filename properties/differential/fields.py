@@ -1,0 +1,127 @@
+"""Field-by-field comparison of two decoded packets: each is flattened to named fields (header and
+option types by name, so an added or missing header shows as one field), fields the draft leaves to
+the sender are set aside, and the differences are listed in packet order."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from mip6check.model.codec.values import IPv6Packet, NeighborAdvertisement
+
+FREE: tuple[tuple[str, str], ...] = (
+    ("hop_limit", "RFC 2460 §3: a node's own Hop Limit (not Neighbor Discovery's 255)"),
+    ("flow_label", "RFC 2460 §6: the source's flow labelling"),
+    ("traffic_class", "RFC 2460 §7: the source's traffic class"),
+    ("AH.spi", "RFC 2402 §2.4: the security association's SPI"),
+    ("AH.seq", "RFC 2402 §2.5: the security association's counter"),
+    ("AH.icv", "RFC 2402 §2.6: depends on the key (judged by --sa, not compared)"),
+    ("ESP.", "RFC 2406: depends on the security association"),
+)
+"""Field names (or prefixes ending in '.') the sender chooses freely, with where that freedom is."""
+
+NA_SOURCE = "RFC 2461 §7.2.4: any address of the interface"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDiff:
+    """One field that differs: its name and each side's value (None: absent on that side)."""
+
+    field: str
+    captured: object
+    model: object
+
+
+def flatten(pkt: IPv6Packet) -> dict[str, object]:
+    """Named fields of a packet in order (`src`, `Routing0.addresses`, `DestOptions.BindingUpdate.seq`,
+    `payload.UDP.payload`, `payload.IPv6Packet.dst` ...); padding options are left out."""
+    out: dict[str, object] = {}
+    _walk(pkt, "", out, top=True)
+    return out
+
+
+def _walk(v: object, path: str, out: dict[str, object], *, top: bool = False) -> None:
+    if type(v) is IPv6Packet:
+        for f in ("src", "dst", "hop_limit", "traffic_class", "flow_label"):
+            if top or f != "hop_limit":
+                out[path + f] = getattr(v, f)
+            else:
+                out[path + f] = getattr(v, f)
+        seen: dict[str, int] = {}
+        for h in v.headers:
+            name = type(h).__name__
+            n = seen.get(name, 0)
+            seen[name] = n + 1
+            hp = f"{path}{name}" + (f"#{n + 1}" if n else "")
+            out[hp] = "present"
+            _fields(h, hp + ".", out)
+        up = v.payload
+        name = type(up).__name__
+        out[f"{path}payload"] = name
+        _walk(up, f"{path}payload.{name}.", out)
+        return
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        _fields(v, path, out)
+
+
+def _fields(v: object, path: str, out: dict[str, object]) -> None:
+    for f in dataclasses.fields(v):  # type: ignore[arg-type]
+        if not f.compare:
+            continue
+        x = getattr(v, f.name)
+        if f.name == "options" and isinstance(x, tuple):
+            seen: dict[str, int] = {}
+            for o in x:
+                name = type(o).__name__
+                if name in ("Pad1", "PadN"):
+                    continue
+                n = seen.get(name, 0)
+                seen[name] = n + 1
+                op = f"{path}{name}" + (f"#{n + 1}" if n else "")
+                out[op] = "present"
+                _fields(o, op + ".", out)
+        elif type(x) is IPv6Packet:
+            _walk(x, path + f.name + ".", out)
+        elif dataclasses.is_dataclass(x) and not isinstance(x, type):
+            out[path + f.name] = type(x).__name__
+            _fields(x, path + f.name + ".", out)
+        else:
+            out[path + f.name] = x
+
+
+def free_reason(name: str, pkt: IPv6Packet) -> str | None:
+    """Why the sender may choose this field freely, or None when it is compared."""
+    nd = type(pkt.payload) is NeighborAdvertisement
+    if name == "hop_limit" and nd:
+        return None
+    if name == "src" and nd:
+        return NA_SOURCE
+    last = name.split(".")[-1].split("#")[0]
+    for free, why in FREE:
+        if free.endswith("."):
+            if name.startswith(free) or f".{free}" in name:
+                return why
+        elif "." in free:
+            if name.endswith(free) or name.split("#")[0].endswith(free):
+                return why
+            head, _, tail = free.partition(".")
+            if last == tail and f"{head}." in name:
+                return why
+        elif name == free or (last == free and free != "hop_limit"):
+            return why
+    return None
+
+
+def compare(captured: IPv6Packet, model: IPv6Packet) -> list[FieldDiff]:
+    """The fields that differ, free ones set aside, in the captured packet's order."""
+    a, b = flatten(captured), flatten(model)
+    names = list(a) + [n for n in b if n not in a]
+    out: list[FieldDiff] = []
+    for n in names:
+        if a.get(n) == b.get(n) or free_reason(n, captured) is not None:
+            continue
+        out.append(FieldDiff(n, a.get(n), b.get(n)))
+    return out
+
+
+__all__ = ["FREE", "FieldDiff", "compare", "flatten", "free_reason"]

@@ -1,0 +1,483 @@
+"""The engine with the model playing one captured node: its interfaces on the capture's links (its
+captured Ethernet and IPv6 addresses), every other node's captured packet addressed to it injected
+as octets at its captured time, the data the captured node originated handed to the model's
+application interface at the same times, and everything the model transmits collected as octets
+and decoded again (the codec both ways)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mip6check.model.addr import Addr, Prefix, fmt, is_link_local, is_multicast, link_local
+from mip6check.model.codec import decode_packet, encode_packet
+from mip6check.model.codec.values import (
+    BindingUpdate,
+    IPv6Packet,
+    PrefixInfo,
+    RouterAdvertisement,
+)
+from mip6check.model.config import Config
+from mip6check.model.net import Kind, Network
+from mip6check.model.roles.correspondent import Correspondent
+from mip6check.model.roles.events import NodeSnapshot, Transmit
+from mip6check.model.roles.home_agent import HomeAgent
+from mip6check.model.roles.mobile_node import MobileNode
+from mip6check.model.roles.node import IPv6Node
+from mip6check.properties.differential.capture import Frame
+from mip6check.properties.differential.choices import captured_choices
+from mip6check.properties.differential.kinds import (
+    application_view,
+    home_address,
+    kind_of,
+    mip6_option,
+)
+from mip6check.properties.differential.subjects import Subject
+
+GATEWAY = link_local(bytes(8) + bytes.fromhex("00000000fffe0001"))
+"""The next hop the model's off-link packets go to: nothing is behind it (the capture answers)."""
+GATEWAY_MAC = bytes.fromhex("02fffffffe01")
+SYNTH_ROUTER = link_local(bytes(8) + bytes.fromhex("00000000fffe0002"))
+SYNTH_MAC = bytes.fromhex("02fffffffe02")
+MN_IFACE = "e0"
+NAME = "model"
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A packet the model transmitted: time (ms after the capture's start), link, octets, decoded,
+    and the model's state right after (snapshot)."""
+
+    time_ms: int
+    link: str
+    octets: bytes
+    packet: IPv6Packet
+    state: NodeSnapshot
+
+
+@dataclass
+class Run:
+    """What one differential run produced: the model's packets, its state at the captured node's
+    packets (by frame number), and the inputs it was given."""
+
+    sent: list[Sent] = field(default_factory=list)
+    state_at: dict[int, NodeSnapshot] = field(default_factory=dict)
+    injected: int = 0
+    originated: int = 0
+    implied: int = 0  # packets the capture implies the node received (a tunnel's content)
+    moves: list[tuple[int, str, str]] = field(default_factory=list)  # (ms, link, why)
+    subject: Subject | None = None
+    frames: Sequence[Frame] = ()
+
+
+def run_model(
+    subject: Subject,
+    frames: Sequence[Frame],
+    config: Config,
+    *,
+    until_ms: int,
+    keys: Sequence[tuple[Addr, Addr, bytes]] = (),
+    capacity: int | None = None,
+) -> Run:
+    """Run the engine with the model as `subject` over the capture's `frames` (module doc)."""
+    net = Network(seed=0, config=config)
+    links = list(dict.fromkeys(f.link for f in frames))
+    for name in links:
+        net.add_link(name, (), delay=0)
+    choices = captured_choices(subject, frames)
+    if subject.role == "mobile_node":
+        node = _mobile_node(net, subject, frames, config, choices)
+    else:
+        node = _fixed_node(net, subject, frames, config, choices, capacity or 64)
+    for src, dst, key in keys:
+        node.keys.add(src, dst, key, symmetric=False)
+    run = Run(subject=subject, frames=frames)
+    if subject.role == "mobile_node":
+        _learn_neighbours(node, subject, frames, MN_IFACE, net.link_of(NAME, MN_IFACE))
+    else:
+        for name in node.ifaces:
+            _learn_neighbours(node, subject, frames, name, name)
+    mine = [f for f in frames if subject.sent(f)]
+    for f in frames:
+        if subject.receives(f):
+            net.at(f.time_ms, lambda t, f=f: _inject(net, node, subject, f, run))
+    if subject.role != "home_agent":
+        for f in mine:
+            k = kind_of(f.packet, subject.own)
+            if k == "data":
+                app = application_view(f.packet)
+                net.at(f.time_ms, lambda t, app=app: _originate(net, app, t, run))
+    if subject.role == "mobile_node":
+        _schedule_moves(net, node, subject, frames, run)
+        _schedule_first_updates(net, node, subject, frames, run)
+    if subject.role == "home_agent":
+        _implied_interceptions(net, node, subject, frames, run)
+    for f in mine:
+        net.at(f.time_ms + 1, lambda t, n=f.number: run.state_at.__setitem__(n, node.snapshot(t)))
+    seen = 0
+    sim = net.sim
+    while (nt := sim.next_time()) is not None and nt <= until_ms:
+        sim.step()
+        recs = net.log.records
+        for r in recs[seen:]:
+            if r.kind is Kind.TX and r.node == NAME and isinstance(r.event, Transmit):
+                octets = encode_packet(r.event.packet)
+                pkt = decode_packet(octets, config.profile)
+                run.sent.append(Sent(r.time, r.link or "", octets, pkt, node.snapshot(r.time)))
+        seen = len(recs)
+    return run
+
+
+def _inject(
+    net: Network, node: IPv6Node, subject: Subject, f: Frame, run: Run, *, implied: bool = False
+) -> None:
+    """Put the captured frame on the model's link, addressed to the model (a group as captured)."""
+    iface = _iface_on(net, node, f.link)
+    if iface is None:
+        return
+    dst_mac = f.dst_mac if f.dst_mac is not None and f.dst_mac[0] & 1 else None
+    if dst_mac is None and is_multicast(f.packet.dst):
+        dst_mac = b"\x33\x33" + f.packet.dst[12:16]
+    net.inject(
+        f.link,
+        f.octets,
+        f.time_ms,
+        dst_lla=dst_mac or node.lla(iface),
+        src_lla=f.src_mac or bytes.fromhex("02fffffffffe"),
+    )
+    run.injected += 1
+    run.implied += implied
+
+
+def _implied_interceptions(
+    net: Network, node: IPv6Node, subject: Subject, frames: Sequence[Frame], run: Run
+) -> None:
+    """A packet the home agent tunnelled (§8.4) that the capture never shows arriving (it was
+    taken on another link): the tunnelled packet is what the home agent intercepted, so the model
+    is handed it at the tunnel's time."""
+    seen: dict[bytes, int] = {}
+    for f in frames:
+        if not subject.sent(f):
+            seen[_body(f.octets)] = f.time_ms
+    for f in frames:
+        inner = f.packet.payload
+        if not subject.sent(f) or type(inner) is not IPv6Packet or inner.src in subject.own:
+            continue
+        octets = encode_packet(inner)
+        t = seen.get(_body(octets))
+        if t is not None and f.time_ms - 300 <= t <= f.time_ms:
+            continue
+        g = Frame(f.number, f.link, f.time_ns, f.time_ms, None, None, octets, inner)
+        net.at(f.time_ms, lambda t, g=g: _inject(net, node, subject, g, run, implied=True))
+
+
+def _body(octets: bytes) -> bytes:
+    """A packet's octets without its Hop Limit (a forwarded copy differs only there)."""
+    return octets[:7] + octets[8:]
+
+
+def _schedule_first_updates(
+    net: Network, node: IPv6Node, subject: Subject, frames: Sequence[Frame], run: Run
+) -> None:
+    """§9.5, §9.6: a mobile node MAY send a Binding Update to a correspondent or its previous
+    router; the first one to each such destination is that choice, taken from the capture: the
+    model is asked to send it then, unless it already has (a Binding Update List entry or one held
+    back by the rate limit for that destination)."""
+    from mip6check.model.roles.mn_movement import PendingBU
+
+    role = node.mobility
+    assert isinstance(role, MobileNode)
+    done: set[Addr] = set()
+    for f in frames:
+        o = mip6_option(f.packet)
+        if not subject.sent(f) or type(o) is not BindingUpdate:
+            continue
+        dest = f.packet.dst
+        if dest in done or dest == subject.home_agent or (o.h and subject.home_agent is None):
+            continue
+        done.add(dest)
+        home = home_address(f.packet) or f.packet.src
+        coa = o.care_of or f.packet.src
+        p = PendingBU(dest, home, coa, o.lifetime, o.h, o.a, o.id_length, f.packet.src, "9.5")
+
+        def ask(t: int, p: PendingBU = p) -> None:
+            if role.bul.get(p.destination, p.home) is not None:
+                return
+            if (p.destination, p.home) in role.pending:
+                return
+            net.apply(NAME, role.queue_bu(node, p, t), t)
+            run.moves.append((t, "", f"first Binding Update to {fmt(p.destination)} (MAY)"))
+
+        net.at(f.time_ms, lambda t, ask=ask: net.at(t, ask))  # after what arrives at t
+
+
+def _originate(net: Network, app: IPv6Packet, t: int, run: Run) -> None:
+    net.originate(NAME, app, t)
+    run.originated += 1
+
+
+def _iface_on(net: Network, node: IPv6Node, link: str) -> str | None:
+    for name in node.ifaces:
+        if net.link_of(NAME, name) == link:
+            return name
+    return None
+
+
+def _learn_neighbours(
+    node: IPv6Node, subject: Subject, frames: Sequence[Frame], iface: str, link: str | None
+) -> None:
+    """Every captured source's Ethernet address on `link`, into the model's neighbour cache for
+    `iface` (the captured node knew its neighbours; a resolution of the model's would wait for
+    answers the capture never holds), and the stand-in next hop GATEWAY."""
+    for f in frames:
+        if f.src_mac is None or subject.sent(f) or f.link != link:
+            continue
+        src = f.packet.src
+        if any(src) and not is_multicast(src):
+            node.nc.learn(iface, src, f.src_mac, solicited=True, override=True)
+    node.nc.learn(iface, GATEWAY, GATEWAY_MAC, solicited=True, override=True, is_router=True)
+
+
+def _fixed_node(
+    net: Network,
+    subject: Subject,
+    frames: Sequence[Frame],
+    config: Config,
+    choices: object,
+    capacity: int,
+) -> IPv6Node:
+    """A home agent (router) or correspondent (host) with an interface on every link it sent on,
+    named after the link, with the addresses it used there; static routes as the capture shows."""
+    from mip6check.model.roles.choices import Choices
+
+    assert isinstance(choices, Choices)
+    if subject.role == "home_agent":
+        role: Correspondent = HomeAgent(
+            NAME,
+            config,
+            serving=subject.serving,
+            iid_length=subject.id_length,
+            capacity=capacity,
+            choices=choices,
+        )
+        node = net.add_router(NAME, role)
+    elif _without_mobile_ipv6(subject, frames):
+        node = net.add_host(NAME)
+    else:
+        node = net.add_host(NAME, Correspondent(NAME, config, capacity=capacity, choices=choices))
+    for name, addrs, prefixes, mac in _interfaces(subject, frames):
+        net.connect(NAME, name, name, addresses=addrs, prefixes=prefixes, lla=mac, now=0)
+    _routes(node, subject, frames)
+    return node
+
+
+def _interfaces(
+    subject: Subject, frames: Sequence[Frame]
+) -> list[tuple[str, list[Addr], list[Prefix], bytes]]:
+    """(link, addresses, on-link prefixes, Ethernet address) of each interface the node had: a
+    link it sent on (or, when Ethernet addresses do not tell nodes apart, where it was addressed).
+    A global address goes on the link whose Router Advertisements from the node announce its
+    prefix, else on the first link it was sent from; a home agent serves its home prefixes on the
+    link holding an address of theirs (else its first link)."""
+    sent_on: dict[str, bytes | None] = {}
+    first_from: dict[Addr, str] = {}
+    announced: dict[bytes, str] = {}
+    for f in frames:
+        if subject.sent(f):
+            if f.link not in sent_on or sent_on[f.link] is None:
+                sent_on[f.link] = f.src_mac
+            src = f.packet.src
+            if (src in subject.own) and not is_link_local(src) and any(src):
+                first_from.setdefault(src, f.link)
+            up = f.packet.payload
+            if type(up) is RouterAdvertisement:
+                for o in up.options:
+                    if type(o) is PrefixInfo:
+                        announced.setdefault(o.prefix[:8], f.link)
+                        if o.flags_rest & 0x20:
+                            first_from.setdefault(o.prefix, f.link)
+        elif not subject.macs and subject.receives(f):
+            sent_on.setdefault(f.link, None)
+    if not sent_on:
+        sent_on[frames[0].link if frames else "L0"] = None
+    links = list(sent_on)
+    place: dict[str, list[Addr]] = {name: [] for name in links}
+    for a in [subject.address, *sorted(subject.addresses - {subject.address}), *first_from]:
+        if a in [x for v in place.values() for x in v]:
+            continue
+        if subject.role == "mobile_node" or not (a in first_from or a == subject.address):
+            continue
+        link = announced.get(a[:8]) or first_from.get(a) or links[0]
+        place.setdefault(link, []).append(a)
+    out = []
+    for i, name in enumerate(links):
+        addrs = place.get(name, [])
+        prefixes = list(dict.fromkeys(Prefix(a[:8] + bytes(8), 64) for a in addrs))
+        prefixes += [
+            Prefix(p + bytes(8), 64)
+            for p, at in announced.items()
+            if at == name and Prefix(p + bytes(8), 64) not in prefixes
+        ]
+        if subject.role == "home_agent":
+            for p in subject.serving:
+                home_link = next(
+                    (n for n, v in place.items() if any(p.contains(a) for a in v)), links[0]
+                )
+                if home_link == name and p not in prefixes:
+                    prefixes.append(p)
+        out.append((name, addrs, prefixes, sent_on[name] or _mac(i + 1)))
+    return out
+
+
+def _without_mobile_ipv6(subject: Subject, frames: Sequence[Frame]) -> bool:
+    """The node answered a Binding Update with Parameter Problem code 2 (§5.1: the option type is
+    unrecognised): it has no Mobile IPv6, and the model plays it as a plain IPv6 node."""
+    from mip6check.model.codec.values import ParamProblem
+
+    return any(
+        subject.sent(f) and type(f.packet.payload) is ParamProblem and f.packet.payload.code == 2
+        for f in frames
+    )
+
+
+def _mac(i: int) -> bytes:
+    return bytes.fromhex("020000fe00") + bytes([i & 0xFF])
+
+
+def _routes(node: IPv6Node, subject: Subject, frames: Sequence[Frame]) -> None:
+    """Host routes to every off-link destination the captured node sent to, via the link it used,
+    and a default route via the first link (all through GATEWAY)."""
+    done: set[Addr] = set()
+    for f in frames:
+        if not subject.sent(f) or f.link not in node.ifaces:
+            continue
+        dst = f.packet.dst
+        if dst in done or is_multicast(dst) or is_link_local(dst):
+            continue
+        done.add(dst)
+        if not any(p.contains(dst) for p in node.ifaces[f.link].prefixes):
+            node.add_route(Prefix(dst, 128), f.link, GATEWAY)
+    first = next(iter(node.ifaces))
+    node.add_route(Prefix(bytes(16), 0), first, GATEWAY)
+
+
+def _mobile_node(
+    net: Network, subject: Subject, frames: Sequence[Frame], config: Config, choices: object
+) -> IPv6Node:
+    """A mobile node with its home address, home agent, the lifetimes and ID Length its Binding
+    Updates requested, at home or away as its first packet shows; attached where it first sent."""
+    from mip6check.model.roles.choices import Choices
+
+    assert isinstance(choices, Choices)
+    home = subject.address
+    mine = [f for f in frames if subject.sent(f)]
+    bus = [(f, o) for f in mine if type(o := mip6_option(f.packet)) is BindingUpdate]
+    home_bu = next((o for f, o in bus if o.h), None)
+    cn_bu = next((o for f, o in bus if not o.h and o.lifetime), None)
+    first_link = mine[0].link if mine else (frames[0].link if frames else "L0")
+    at_home = _home_link(home, first_link, frames, mine)
+    role = MobileNode(
+        NAME,
+        config,
+        home=home,
+        home_prefix=Prefix(home[:8] + bytes(8), 64),
+        home_agent=subject.home_agent,
+        id_length=home_bu.id_length if home_bu is not None else 64,
+        home_lifetime=home_bu.lifetime if home_bu is not None and home_bu.lifetime else 600,
+        cn_lifetime=cn_bu.lifetime if cn_bu is not None else 300,
+        at_home=at_home,
+        choices=choices,
+    )
+    node = net.add_host(NAME, role)
+    mac = next((f.src_mac for f in mine if f.src_mac is not None), None) if subject.macs else None
+    net.add_interface(NAME, MN_IFACE, addresses=[home], lla=mac or _mac(1))
+    net.attach(NAME, MN_IFACE, first_link, 0)
+    return node
+
+
+def _home_link(home: Addr, link: str, frames: Sequence[Frame], mine: Sequence[Frame]) -> bool:
+    """The mobile node starts at home when a Router Advertisement on its first link announces the
+    home prefix (§9.13), or, with none there, when its first global source is the home address
+    without a Home Address option."""
+    seen = False
+    for f in frames:
+        up = f.packet.payload
+        if f.link == link and type(up) is RouterAdvertisement:
+            seen = True
+            if any(type(o) is PrefixInfo and o.prefix[:8] == home[:8] for o in up.options):
+                return True
+    if seen:
+        return False
+    first = next((f.packet for f in mine if not is_link_local(f.packet.src) and any(f.packet.src)), None)
+    return first is not None and first.src == home and home_address(first) is None
+
+
+def _schedule_moves(
+    net: Network, node: IPv6Node, subject: Subject, frames: Sequence[Frame], run: Run
+) -> None:
+    """Movement as the capture shows it: the mobile node's first frame on another link moves the
+    model there (its Router Solicitation then gets the captured answers); a care-of address used
+    without a Router Advertisement of its prefix on that link seen first gets one from a stand-in
+    router at that moment (§9.2: a new default router is movement)."""
+    at = node.ifaces[MN_IFACE]
+    del at
+    current = None
+    for f in frames:
+        if subject.sent(f):
+            current = current or f.link
+            if f.link != current:
+                current = f.link
+                net.at(f.time_ms, lambda t, link=f.link: _move(net, link, t, run, "seen there"))
+    advertised: set[tuple[str, Addr]] = set()
+    for f in frames:
+        up = f.packet.payload
+        if type(up) is RouterAdvertisement and not subject.sent(f):
+            for o in up.options:
+                if type(o) is PrefixInfo:
+                    advertised.add((f.link, o.prefix[:8]))
+        if not subject.sent(f):
+            continue
+        src = f.packet.src
+        if src in subject.coas and (f.link, src[:8]) not in advertised:
+            advertised.add((f.link, src[:8]))
+            ra = _stand_in_ra(Prefix(src[:8] + bytes(8), 64), len(advertised))
+            net.at(
+                max(f.time_ms - 0, 0),
+                lambda t, link=f.link, ra=ra: _announce(net, link, ra, t, run),
+            )
+
+
+def _move(net: Network, link: str, t: int, run: Run, why: str) -> None:
+    if net.link_of(NAME, MN_IFACE) != link:
+        net.move(NAME, MN_IFACE, link, t)
+        run.moves.append((t, link, why))
+        _learn_neighbours(net.node(NAME), run.subject, run.frames, MN_IFACE, link)
+
+
+def _announce(net: Network, link: str, ra: IPv6Packet, t: int, run: Run) -> None:
+    if net.link_of(NAME, MN_IFACE) != link:
+        _move(net, link, t, run, "care-of address used there")
+    src_mac = SYNTH_MAC[:5] + ra.src[15:16]
+    net.inject(link, encode_packet(ra), t, dst_lla=b"\x33\x33\x00\x00\x00\x01", src_lla=src_mac)
+    run.moves.append((t, link, "stand-in Router Advertisement"))
+
+
+def _stand_in_ra(p: Prefix, i: int) -> IPv6Packet:
+    """A Router Advertisement of `p` from the i-th stand-in router (each move a new router)."""
+    from mip6check.model.addr import ALL_NODES
+    from mip6check.model.codec.values import SourceLLA
+
+    mac = SYNTH_MAC[:5] + bytes([i & 0xFF])
+    return IPv6Packet(
+        SYNTH_ROUTER[:15] + bytes([i & 0xFF]),
+        ALL_NODES,
+        (),
+        RouterAdvertisement(
+            router_lifetime=1800,
+            options=(SourceLLA(mac), PrefixInfo(64, True, True, 2592000, 604800, p.network)),
+        ),
+        hop_limit=255,
+    )
+
+
+__all__ = ["GATEWAY", "Run", "Sent", "run_model"]

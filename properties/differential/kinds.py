@@ -1,0 +1,136 @@
+"""What the differential replay compares: the kind of a packet a node sends (Mobile IPv6 signalling,
+tunnels, ICMPv6 errors, unsolicited or proxy Neighbor Advertisements, data it originates), the key
+that pairs a captured packet with the model's, and the application's view of an originated packet
+(before the node's Mobile IPv6 layer added a Routing header, a Home Address option or a tunnel).
+
+Not compared (RFC 2461 leaves their timing to random timers, and they carry no Mobile IPv6 decision):
+Router Solicitations and Advertisements, Neighbor Solicitations, solicited Neighbor Advertisements
+for the sender's own address, MLD, Redirects; and packets a router forwards for others."""
+
+from __future__ import annotations
+
+from mip6check.model.addr import Addr
+from mip6check.model.codec.options import dest_options
+from mip6check.model.codec.values import (
+    BindingAck,
+    BindingRequest,
+    BindingUpdate,
+    DestOptions,
+    DestUnreachable,
+    EchoReply,
+    HomeAddress,
+    IPv6Packet,
+    MalformedOption,
+    NeighborAdvertisement,
+    PacketTooBig,
+    ParamProblem,
+    Redirect,
+    RouterAdvertisement,
+    RouterSolicitation,
+    NeighborSolicitation,
+    Routing0,
+    TimeExceeded,
+)
+
+ERRORS = (DestUnreachable, PacketTooBig, TimeExceeded, ParamProblem)
+ND_OTHER = (RouterSolicitation, RouterAdvertisement, NeighborSolicitation, Redirect)
+MIP6 = {BindingUpdate: "BU", BindingAck: "BA", BindingRequest: "BR"}
+
+
+def mip6_option(pkt: IPv6Packet) -> object | None:
+    """The first Binding Update, Acknowledgement or Request the packet carries (malformed included)."""
+    for h in pkt.headers:
+        if type(h) is DestOptions:
+            for o in h.options:
+                if type(o) in MIP6 or type(o) is MalformedOption and o.kind in ("BU", "BA", "BR"):
+                    return o
+    return None
+
+
+def home_address(pkt: IPv6Packet) -> Addr | None:
+    for h in pkt.headers:
+        if type(h) is DestOptions:
+            for o in h.options:
+                if type(o) is HomeAddress:
+                    return o.home_address
+    return None
+
+
+def final_destination(pkt: IPv6Packet) -> Addr:
+    """The destination after the Routing header's remaining hops (RFC 2460 §4.4)."""
+    for h in pkt.headers:
+        if type(h) is Routing0 and h.segments_left and h.addresses:
+            return h.addresses[-1]
+    return pkt.dst
+
+
+def kind_of(pkt: IPv6Packet, own: frozenset[Addr]) -> str | None:
+    """The compared kind of a packet the node sent, or None when it is not compared (module doc).
+    `own`: the sender's addresses (an unsolicited NA or one for another's address is compared)."""
+    opt = mip6_option(pkt)
+    if opt is not None:
+        return MIP6.get(type(opt)) or getattr(opt, "kind", "BU")
+    up = pkt.payload
+    if type(up) is IPv6Packet:
+        return "tunnel"
+    if isinstance(up, ERRORS):
+        return "icmp-error"
+    if type(up) is NeighborAdvertisement:
+        if not up.solicited or up.target not in own:
+            return "na"
+        return None
+    if isinstance(up, ND_OTHER) or type(up).__name__ == "ICMPv6Other":
+        return None
+    if pkt.src not in own and home_address(pkt) not in own:
+        return None  # forwarded for another node
+    return "echo-reply" if type(up) is EchoReply else "data"
+
+
+def key_of(kind: str, pkt: IPv6Packet) -> tuple[object, ...]:
+    """What pairs a captured packet with the model's: kind, final destination, and what it is about
+    (the home address of a signalling packet, the inner packet's ends for a tunnel, the NA target)."""
+    if kind == "tunnel":
+        inner = pkt.payload
+        assert type(inner) is IPv6Packet
+        return (kind, inner.src, final_destination(inner))
+    if kind == "na":
+        up = pkt.payload
+        assert type(up) is NeighborAdvertisement
+        return (kind, up.target)
+    return (kind, final_destination(pkt))
+
+
+def about(key: tuple[object, ...]) -> object:
+    """The address a key is about (final destination, tunnelled packet's destination, NA target)."""
+    return key[-1]
+
+
+def application_view(pkt: IPv6Packet) -> IPv6Packet:
+    """The packet as the application handed it to the node: the Routing header to the final
+    destination, the Home Address option (its address back as the source) and a reverse tunnel
+    taken away (§6, §9.1, §10)."""
+    if type(pkt.payload) is IPv6Packet and not any(type(h) is DestOptions for h in pkt.headers):
+        return application_view(pkt.payload)
+    src, dst = pkt.src, final_destination(pkt)
+    headers = []
+    for h in pkt.headers:
+        if type(h) is Routing0:
+            continue
+        if type(h) is DestOptions:
+            hao = [o for o in h.options if type(o) is HomeAddress]
+            if hao:
+                src = hao[0].home_address
+            rest = tuple(o for o in h.options if type(o) is not HomeAddress and not _pad(o))
+            if not rest:
+                continue
+            headers.append(dest_options(*rest))
+            continue
+        headers.append(h)
+    return IPv6Packet(src, dst, tuple(headers), pkt.payload, pkt.hop_limit)
+
+
+def _pad(o: object) -> bool:
+    return type(o).__name__ in ("Pad1", "PadN")
+
+
+__all__ = ["about", "application_view", "final_destination", "home_address", "key_of", "kind_of"]

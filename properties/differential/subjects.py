@@ -1,0 +1,259 @@
+"""Which captured node the model plays (`--model ROLE|ADDRESS`): its role, addresses and, where the
+capture's link layer tells nodes apart, its link-layer addresses; and, for a mobile node, its home
+address, home agent and the care-of addresses the capture shows it using."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mip6check.model.addr import Addr, Prefix, is_link_local, is_multicast
+from mip6check.model.codec.values import BindingUpdate, IPv6Packet, PrefixInfo, RouterAdvertisement
+from mip6check.properties.differential.capture import Frame
+from mip6check.properties.differential.kinds import home_address, mip6_option
+from mip6check.properties.replay import Topology
+
+ROLES = {"home-agent": "home_agent", "mobile-node": "mobile_node", "correspondent": "correspondent"}
+"""`--model` role names and the role replay's cast gives."""
+
+
+class SelectionError(ValueError):
+    """A `--model` value naming no node of the capture (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A node the model plays: `role` one of ROLES, `address` its name in the cast, `addresses`
+    every global address it uses (a mobile node: home and care-of addresses), `macs` the Ethernet
+    addresses that are its alone (empty: the capture does not tell nodes apart by them)."""
+
+    role: str
+    address: Addr
+    addresses: frozenset[Addr]
+    macs: frozenset[bytes] = frozenset()
+    link_locals: frozenset[Addr] = frozenset()
+    home_agent: Addr | None = None  # a mobile node's
+    coas: tuple[Addr, ...] = ()  # a mobile node's, in the order first used
+    serving: tuple[Prefix, ...] = ()  # a home agent's home prefixes
+    id_length: int = 64  # a home agent's interface-identifier length (§8.2)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def own(self) -> frozenset[Addr]:
+        return self.addresses | self.link_locals
+
+    def sent(self, f: Frame) -> bool:
+        """The node put this frame on the link (by its Ethernet address, else its IPv6 source)."""
+        if self.macs:
+            return f.src_mac in self.macs
+        return f.packet.src in self.addresses
+
+    def receives(self, f: Frame) -> bool:
+        """The frame was addressed to the node (its Ethernet address or a group; else its IPv6
+        destination, a group, or for a home agent an address of a prefix it serves)."""
+        if self.sent(f):
+            return False
+        if self.macs and f.dst_mac is not None:
+            return f.dst_mac in self.macs or bool(f.dst_mac[0] & 1)
+        dst = f.packet.dst
+        if dst in self.own or is_multicast(dst):
+            return True
+        return self.role == "home_agent" and any(p.contains(dst) for p in self.serving)
+
+
+def _fmt(a: Addr) -> str:
+    return str(ipaddress.IPv6Address(a))
+
+
+def parse_selector(text: str) -> str | Addr:
+    """A role name of ROLES or an IPv6 address (SelectionError otherwise)."""
+    if text in ROLES:
+        return ROLES[text]
+    try:
+        return ipaddress.IPv6Address(text).packed
+    except ValueError:
+        names = ", ".join(ROLES)
+        raise SelectionError(f"--model {text}: neither a role ({names}) nor an IPv6 address") from None
+
+
+def select(
+    selectors: Sequence[str],
+    cast: Sequence[tuple[str, tuple[str, ...]]],
+    frames: Sequence[Frame],
+    topology: Topology,
+) -> list[Subject]:
+    """The subjects the selectors name, in cast order, each once (SelectionError if one names none)."""
+    roles = {ipaddress.IPv6Address(a).packed: set(r) for a, r in cast}
+    coas = {
+        h: [c for c in cs if not roles.get(c, set()) & {"home_agent", "correspondent"}]
+        for h, cs in _care_of_addresses(frames).items()
+    }
+    owner = {c: h for h, cs in coas.items() for c in cs}
+    chosen: dict[Addr, str] = {}
+    for text in selectors:
+        sel = parse_selector(text)
+        if isinstance(sel, str):
+            hits = [a for a, r in roles.items() if sel in r]
+            if not hits:
+                raise SelectionError(f"--model {text}: the capture shows no {text}")
+            for a in hits:
+                chosen.setdefault(a, sel)
+            continue
+        a = owner.get(sel, sel)
+        r = roles.get(a, set()) or _roles_seen(a, frames)
+        role = next((x for x in ("home_agent", "mobile_node", "correspondent") if x in r), None)
+        if role is None:
+            raise SelectionError(
+                f"--model {text}: not a home agent, mobile node or correspondent of the capture"
+            )
+        chosen.setdefault(a, role)
+    everyone = frozenset(roles) | frozenset(owner)
+    out: list[Subject] = []
+    for a, role in chosen.items():
+        if any(a in s.own for s in out):
+            continue  # another address of a node already chosen
+        out.append(_subject(a, role, frames, topology, coas, everyone))
+    return out
+
+
+def _roles_seen(a: Addr, frames: Sequence[Frame]) -> set[str]:
+    """A role for an address replay's cast leaves without one (a malformed or unanswered Binding
+    Update): home agent if it got a home registration or sent an acknowledgement, mobile node if
+    its Binding Updates or Home Address options name it, else correspondent if it sent anything."""
+    out: set[str] = set()
+    for f in frames:
+        o = mip6_option(f.packet)
+        name = getattr(o, "kind", None) or type(o).__name__
+        if f.packet.dst == a and name in ("BindingUpdate", "BU") and getattr(o, "h", False):
+            if "not_home_agent" not in out:
+                out.add("home_agent")
+        if f.packet.src == a and name in ("BindingAck", "BA"):
+            if getattr(o, "status", 0) == 132:  # §8.2: "not a home agent"
+                out.discard("home_agent")
+                out.add("not_home_agent")
+            out.add("home_agent" if "home_agent" in out else "correspondent")
+        if home_address(f.packet) == a:
+            out.add("mobile_node")
+        if f.packet.src == a or f.packet.dst == a:
+            out.add("correspondent")
+    return out
+
+
+def _care_of_addresses(frames: Sequence[Frame]) -> dict[Addr, list[Addr]]:
+    """Home address -> care-of addresses, from Binding Updates (source and C field) and Home Address
+    options, in the order first seen."""
+    out: dict[Addr, list[Addr]] = {}
+    for f in frames:
+        pkt = f.packet
+        home = home_address(pkt)
+        if home is None and type(pkt.payload) is IPv6Packet and pkt.payload.src != pkt.src:
+            inner = pkt.payload
+            if mip6_option(inner) is not None or home_address(inner) is None:
+                continue
+        if home is None:
+            continue
+        got = out.setdefault(home, [])
+        for c in (pkt.src, _c_field(pkt)):
+            if c is not None and c != home and c not in got and not is_link_local(c):
+                got.append(c)
+    return out
+
+
+def _c_field(pkt: IPv6Packet) -> Addr | None:
+    o = mip6_option(pkt)
+    return o.care_of if type(o) is BindingUpdate else None
+
+
+def _subject(
+    a: Addr,
+    role: str,
+    frames: Sequence[Frame],
+    topo: Topology,
+    coas: dict[Addr, list[Addr]],
+    others: frozenset[Addr],
+) -> Subject:
+    addrs = {a}
+    ha: Addr | None = None
+    serving: tuple[Prefix, ...] = ()
+    id_length = 64
+    if role == "mobile_node":
+        addrs |= set(coas.get(a, ()))
+        ha = dict(topo.mobile_nodes).get(a) or _home_agent_of(a, frames)
+    if role == "home_agent":
+        spec = next((s for s in topo.home_agents if s.address == a), None)
+        if spec is not None:
+            addrs |= set(spec.aliases)
+            serving, id_length = spec.prefixes, spec.id_length
+        if not serving:
+            serving = tuple(p for p in topo.home_prefixes if p.contains(a)) or (
+                Prefix(a[:8] + bytes(8), 64),
+            )
+    macs, lls = _macs(frozenset(addrs), frames, others)
+    return Subject(
+        role,
+        a,
+        frozenset(addrs),
+        macs,
+        lls,
+        home_agent=ha,
+        coas=tuple(coas.get(a, ())),
+        serving=serving,
+        id_length=id_length,
+    )
+
+
+def _home_agent_of(home: Addr, frames: Sequence[Frame]) -> Addr | None:
+    """The destination of the first home registration (a BU with H) for this home address."""
+    for f in frames:
+        o = mip6_option(f.packet)
+        if type(o) is BindingUpdate and o.h and home_address(f.packet) in (home, None):
+            if home_address(f.packet) == home or f.packet.src == home:
+                return f.packet.dst
+    return None
+
+
+def _macs(
+    addrs: frozenset[Addr], frames: Sequence[Frame], others: frozenset[Addr]
+) -> tuple[frozenset[bytes], frozenset[Addr]]:
+    """The node's Ethernet addresses and the other addresses it sends from (aliases, link-local).
+
+    An Ethernet address is the node's when it first put on a link a packet from one of the node's
+    addresses (a copy a router forwards later is not its own), or advertised one of them as its
+    router address (RFC 2461 R flag, §9.6). None is trusted when one of them also sends for another
+    node of the cast (a capture whose Ethernet addresses do not tell nodes apart)."""
+    firsts = _originals(frames)
+    macs: set[bytes] = set()
+    for f in firsts:
+        if f.src_mac is not None and (f.packet.src in addrs or _router_address(f) in addrs):
+            macs.add(f.src_mac)
+    srcs = {f.packet.src for f in firsts if f.src_mac in macs}
+    if not macs or srcs & (others - addrs):
+        return frozenset(), frozenset()
+    return frozenset(macs), frozenset(a for a in srcs if any(a) and a not in addrs)
+
+
+def _originals(frames: Sequence[Frame]) -> list[Frame]:
+    """Frames that are not a copy of an earlier one (same packet but for the Hop Limit, within
+    300 ms: the same transmission forwarded or seen on another link)."""
+    seen: dict[bytes, int] = {}
+    out = []
+    for f in frames:
+        body = f.octets[:7] + f.octets[8:]
+        t = seen.get(body)
+        seen[body] = f.time_ms
+        if t is None or f.time_ms - t > 300:
+            out.append(f)
+    return out
+
+
+def _router_address(f: Frame) -> Addr | None:
+    up = f.packet.payload
+    if type(up) is RouterAdvertisement:
+        for o in up.options:
+            if type(o) is PrefixInfo and o.flags_rest & 0x20:
+                return o.prefix
+    return None
+
+
+__all__ = ["ROLES", "SelectionError", "Subject", "parse_selector", "select"]
