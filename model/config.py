@@ -40,6 +40,13 @@ class OptionExtensions(Enum):
     ALLOWED = "allowed"  # a longer option carries extensions (§4.2's MAY); no violation
 
 
+class RetxAtMax(Enum):
+    """C13: what retransmission does once its timeout reaches MAX_BINDACK_TIMEOUT (§9.4, §9.5, §9.7)."""
+
+    BY_DESTINATION = "by-destination"  # §9.4 home registrations go on, §9.5 correspondents stop
+    STOP = "stop"  # §9.7 read alone: every retransmission stops at the cap
+
+
 class PP2Pointer(Enum):
     """C17: which ICMP Parameter Problem code 2 errors stop Binding Updates to a node (§4.3, §9.9)."""
 
@@ -71,6 +78,7 @@ class Config:
     rh_strict_hop_limit: bool = False  # C11: RH0 Hop Limit test on hops to our own address too
     option_extensions: OptionExtensions = OptionExtensions.FIXED  # B13: BR/BA/HAO past 0/12/16
     pp2_pointer: PP2Pointer = PP2Pointer.IGNORED  # C17: does the error's Pointer name the BU?
+    retx_at_max: RetxAtMax = RetxAtMax.BY_DESTINATION  # C13: home registrations past the cap
     # §11 constants
     initial_bindack_timeout: int = 1_000
     max_bindack_timeout: int = 256_000

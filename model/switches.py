@@ -11,6 +11,7 @@ from mip6check.model.config import (
     OptionExtensions,
     PP2Pointer,
     RateScope,
+    RetxAtMax,
     SeqHalf,
 )
 
@@ -92,6 +93,16 @@ SWITCHES: tuple[Switch, ...] = (
         "C17",
         "Any ICMP Parameter Problem code 2 for a packet carrying a Binding Update stops Binding Updates "
         "to that node, as §9.9 says; read: only one whose Pointer designates the Binding Update option.",
+    ),
+    Switch(
+        "retx_at_max",
+        "--retx-at-max",
+        tuple(m.value for m in RetxAtMax),
+        "by-destination",
+        "§9.4, §9.5, §9.7",
+        "C13",
+        "At MAX_BINDACK_TIMEOUT a home registration is retransmitted on (§9.4), a Binding Update to a "
+        "correspondent is not (§9.5); stop: §9.7 read alone stops both.",
     ),
     Switch(
         "rate_scope",

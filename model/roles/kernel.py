@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from mip6check.model.config import Config, SeqHalf
+from mip6check.model.config import Config, RetxAtMax, SeqHalf
 from mip6check.model.roles.logic import Logic, Term
 
 SEQ_MOD = 1 << 16
@@ -223,8 +223,10 @@ def next_retx_interval(L: Logic, interval: Term, cfg: Config) -> Term:
 
 
 def retx_continues(L: Logic, interval: Term, home_reg: Term, cfg: Config) -> Term:
-    """C13: home registrations retransmit forever at the cap (§9.4); correspondents stop at the cap (§9.5)."""
-    return L.or_(home_reg, interval < cfg.max_bindack_timeout)
+    """C13: home registrations retransmit forever at the cap (§9.4); correspondents stop at the cap
+    (§9.5); under retx_at_max=stop (§9.7 alone) both stop there."""
+    below = interval < cfg.max_bindack_timeout
+    return below if cfg.retx_at_max is RetxAtMax.STOP else L.or_(home_reg, below)
 
 
 def rate_ok(L: Logic, now: Term, last_send: Term, fast_count: Term, cfg: Config) -> Term:

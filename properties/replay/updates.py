@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from mip6check.model.addr import fmt
 from mip6check.model.codec.values import BindingUpdate
-from mip6check.model.config import RateScope
+from mip6check.model.config import RateScope, RetxAtMax
 from mip6check.properties.replay.base import INF, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, malformed_seq
 from mip6check.properties.replay.state import Flow, Obligation, SeenBU
@@ -115,9 +115,16 @@ class BindingUpdates(ObserverBase):
         if bu.h:
             self._same_ha_first(fl, sb)
         fl.bus.append(sb)
-        if sb.a and (sb.h or fl.invalid_ba is not None):
+        if sb.a and (sb.h or fl.invalid_ba is not None) and self._retx_due(fl, sb):
             interval = fl.interval if fl.exact else self.cfg.max_bindack_timeout
             self._oblige(home, Obligation("retx", t + interval, fl, self._index, (self._index,)))
+
+    def _retx_due(self, fl: Flow, sb: SeenBU) -> bool:
+        """§9.4, §9.7 (C13): a retransmission of `sb` is owed. Under `retx_at_max=stop` only while the
+        next wait is known and below MAX_BINDACK_TIMEOUT (a mobile node may stop at the cap)."""
+        if self.cfg.retx_at_max is RetxAtMax.BY_DESTINATION:
+            return True
+        return fl.exact and bool(may_retransmit(PY, fl.interval, sb.h, self.cfg))
 
     def _prev_router(self, sb: SeenBU, bu: BindingUpdate) -> None:
         """§9.6: to the previous default router: H = 1, home address = old care-of, care-of = new."""
@@ -304,7 +311,7 @@ class BindingUpdates(ObserverBase):
                 f"after packet {prev.index}; the §9.7 timeout was at least {expected / 1000:g} s",
                 (first.index, prev.index),
             )
-        elif not may_retransmit(PY, expected, sb.h, cfg) and fl.copies > 1:
+        elif not sb.h and not may_retransmit(PY, expected, sb.h, cfg) and fl.copies > 1:
             self._flag(
                 "MN-CN-RETX-STOP",
                 node,

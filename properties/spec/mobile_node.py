@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from mip6check.model.codec import option_offset
-from mip6check.model.config import Config, PP2Pointer
+from mip6check.model.config import Config, PP2Pointer, RetxAtMax
 from mip6check.properties.spec.logic import Logic, Term
 from mip6check.properties.spec.registry import Bound, Observes, register
 from mip6check.properties.spec.wire import status_accepts
@@ -75,8 +75,10 @@ def backoff_after(interval: int | None, cfg: Config) -> int:
 
 def may_retransmit(L: Logic, wait: Term, home_reg: Term, cfg: Config) -> Term:
     """§9.4: a home registration is retransmitted until acknowledged (at MAX_BINDACK_TIMEOUT once
-    reached); §9.5: to a correspondent, not once the wait has reached MAX_BINDACK_TIMEOUT."""
-    return L.or_(home_reg, wait < cfg.max_bindack_timeout)
+    reached); §9.5: to a correspondent, not once the wait has reached MAX_BINDACK_TIMEOUT. Under
+    `retx_at_max=stop` (§9.7 read alone, C13) a home registration stops there too."""
+    below = wait < cfg.max_bindack_timeout
+    return below if cfg.retx_at_max is RetxAtMax.STOP else L.or_(home_reg, below)
 
 
 def min_gap(L: Logic, consecutive: Term, cfg: Config) -> Term:

@@ -217,6 +217,16 @@ def _raw_pp2_about_hao() -> str:
     return encode_packet(_pp2_about_hao(_ip("2001:db8:3::3"), bu)).hex()
 
 
+def cap_retx_at_max(c: object) -> None:
+    """A home registration never acknowledged, retransmitted with back-off up to 255 s (the next wait
+    would be MAX_BINDACK_TIMEOUT), tunnelled for by the home agent, then silent until 600 s."""
+    for t in (0, 1, 3, 7, 15, 31, 63, 127, 255):
+        c.at(t * 1000, MC.bu_pkt(MC.COA1, MC.HA, 7, 60, h=True))  # type: ignore[attr-defined]
+        if t == 1:
+            c.at(2000, MC.encapsulate(MC.udp(MC.CN, MC.HOME, 1), MC.HA, MC.COA1))  # type: ignore[attr-defined]
+    c.at(600_000, MC.udp(MC.COA1, MC.CN, 2, hao=MC.HOME))  # type: ignore[attr-defined]
+
+
 def _raw_draft08_bu() -> str:
     """A draft08-numbered Binding Update (198) from X to the home agent, as hex for `inject raw`."""
     b = BindingUpdate(3, 60, True, True, False, 64, None, 0, b"", DRAFT08.bu)
@@ -303,6 +313,15 @@ CASES: dict[str, Flip] = {
         f'at 2s: inject on foreign1 raw "{_raw_pp2_about_hao()}"\nrun until 3s\n'
         "expect never: MN noted no-more-bu\n",
         False,
+    ),
+    "retx_at_max": Flip(
+        "stop",
+        cap_retx_at_max,
+        "MN-HOME-RETX",
+        True,
+        "at 50ms: drop next 100000 on core\nrun until 560s\n"
+        "expect by 550s: MN sent bu to HA count 10\n",
+        True,
     ),
     "rate_scope": Flip(
         "aggregate",
