@@ -6,6 +6,11 @@ as JSON Lines, replayed by `--workers N` processes (or a Dask cluster); the outp
 N. `--shard-by mn` splits one capture by mobile node (properties/shard.py). Exit 0 nothing violated,
 1 at least one violation, 2 could not run (one stderr line). A progress line goes to stderr only when
 stderr is a terminal and `--json` is off.
+
+`--model ROLE|ADDRESS` (repeatable) is the differential replay of one FILE (properties/differential):
+the model plays the chosen nodes, and the first divergences from the captured packets are shown with
+the spec's verdict on each side. Exit 0 no divergence over at least one compared packet, 1 a
+divergence, 2 could not run or compared nothing.
 """
 
 from __future__ import annotations
@@ -84,6 +89,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=["mn"],
         help="split each capture by mobile node (home address) and replay the shards in parallel",
     )
+    g = p.add_argument_group("differential replay (docs/differential.md)")
+    g.add_argument(
+        "--model",
+        metavar="ROLE|ADDRESS",
+        action="append",
+        default=[],
+        help="the model plays this node (home-agent, mobile-node, correspondent, or an address; "
+        "repeatable) and its packets are compared with the captured node's",
+    )
+    g.add_argument(
+        "--time-tolerance",
+        metavar="SECONDS",
+        type=float,
+        default=0.25,
+        help="with --model: a model packet this close in time to the captured one is its "
+        "counterpart (default 0.25 s)",
+    )
+    g.add_argument(
+        "--max-divergences",
+        metavar="N",
+        type=int,
+        default=3,
+        help="with --model: show the first N divergences (default 3; all are counted)",
+    )
     add_switch_arguments(p)
 
 
@@ -144,6 +173,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         return _fail(f"replay: {e}")
     single = len(args.inputs) == 1 and not Path(args.inputs[0]).is_dir()
+    if args.model:
+        return _run_differential(args, opts, single)
     if not single or args.shard_by:
         return _run_many(args, opts)
     args.file = args.inputs[0]
@@ -172,6 +203,53 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_text(report))
     return 1 if report.violations else 0
+
+
+def _run_differential(args: argparse.Namespace, opts: object, single: bool) -> int:
+    """`--model`: the differential replay of one capture, one report (JSON object) per node."""
+    from mip6check.cli.render import packet_text
+    from mip6check.properties.differential import SelectionError, differential_replay
+    from mip6check.properties.differential.render import render_text, report_json
+    from mip6check.properties.replay import ReplayOptions
+
+    assert isinstance(opts, ReplayOptions)
+    if not single or args.shard_by:
+        return _fail("replay: --model needs a single FILE (without --shard-by)")
+    for flag in ("junit", "sarif", "msc", "explain"):
+        if getattr(args, flag) is not None:
+            return _fail(f"replay: --{flag} does not go with --model")
+    if not 0 <= args.time_tolerance <= 3600:
+        return _fail("replay: --time-tolerance must be between 0 and 3600 seconds")
+    if args.max_divergences < 1:
+        return _fail("replay: --max-divergences must be positive")
+    path = args.inputs[0]
+    try:
+        reports = differential_replay(
+            path, args.model, opts, tolerance_ms=round(args.time_tolerance * 1000)
+        )
+    except CaptureError as e:
+        return _fail(f"{e.path}: {e.reason} (at byte {e.offset})")
+    except SelectionError as e:
+        return _fail(f"replay: {path}: {e}")
+    for r in reports:
+        if args.json:
+            doc = report_json(r, packet_text, args.max_divergences)
+            sys.stdout.write(json.dumps(doc, ensure_ascii=True, sort_keys=False) + "\n")
+        else:
+            sys.stdout.write(render_text(r, packet_text, args.max_divergences))
+    if any(r.divergences for r in reports):
+        return 1
+    idle = [r for r in reports if r.compared == 0]
+    if idle:
+        who = ", ".join(f"{r.subject.role.replace('_', '-')} {_addr(r.subject.address)}" for r in idle)
+        return _fail(f"replay: {path}: --model compared nothing for {who}")
+    return 0
+
+
+def _addr(a: bytes) -> str:
+    from mip6check.model.addr import fmt
+
+    return fmt(a)
 
 
 def _run_many(args: argparse.Namespace, opts: object) -> int:

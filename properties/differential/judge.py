@@ -68,11 +68,15 @@ def judge_model(
         os.unlink(tmp)
 
 
-def at_packet(j: Judged, number: int | None) -> tuple[Violation, ...]:
-    """The violations the observer places at this packet, or later ones resting on it."""
+def at_packet(j: Judged, number: int | None, node: frozenset[str]) -> tuple[Violation, ...]:
+    """The node's violations the observer places at this packet, or later ones resting on it
+    (another node's are consequences: in the counterfactual capture the others answer what the
+    implementation sent, not what the model did)."""
     if number is None:
         return ()
-    return tuple(v for v in j.violations if v.packet == number or number in v.related)
+    return tuple(
+        v for v in j.violations if v.node in node and (v.packet == number or number in v.related)
+    )
 
 
 def about_absence(

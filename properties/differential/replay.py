@@ -76,12 +76,14 @@ class DiffReport:
     file: str
     subject: Subject
     tolerance_ms: int
+    start_ns: int = 0
     compared: int = 0  # captured and model packets of compared kinds (pairs count once)
     agreeing: int = 0
     captured_packets: int = 0
     model_packets: int = 0
     injected: int = 0
     originated: int = 0
+    implied: int = 0
     unseen: int = 0  # packets only the model sent, outside what the capture shows (_in_view)
     moves: list[tuple[int, str, str]] = field(default_factory=list)
     divergences: list[Divergence] = field(default_factory=list)
@@ -124,8 +126,10 @@ def _one(
         path,
         subject,
         tol,
+        start_ns=cap.start_ns,
         injected=run.injected,
         originated=run.originated,
+        implied=run.implied,
         moves=run.moves,
     )
     rep.compared = len(pairs)
@@ -226,19 +230,21 @@ def _divergence(
     start = cap.start_ns / 1e9
     t = start + p.time_ms / 1000
     if p.frame is not None:
-        cap_side = Side(p.frame.packet, p.frame.number, p.frame.time_ns / 1e9, at_packet(original, p.frame.number))
+        cap_side = Side(
+            p.frame.packet, p.frame.number, p.frame.time_ns / 1e9, at_packet(original, p.frame.number, node)
+        )
         state = run.state_at.get(p.frame.number)
     else:
-        before = {f.number for f in frames if isinstance(f, Frame) and f.time_ms <= p.time_ms}
+        before = {f.number for f in frames if isinstance(f, Frame) and f.time_ms <= p.time_ms + tol}
         cap_side = Side(None, None, t, about_absence(original, node, t - tol / 1000, before))
         state = None
     if p.model is not None:
         s = run.sent[p.model]
         state = s.state
         model_side = Side(s.packet, counter.model_number.get(p.model), start + s.time_ms / 1000,
-                          at_packet(counter, counter.model_number.get(p.model)))
+                          at_packet(counter, counter.model_number.get(p.model), node))
     else:
-        before = {n for n, (ms, _) in counter.times.items() if ms <= p.time_ms}
+        before = {n for n, (ms, _) in counter.times.items() if ms <= p.time_ms + tol}
         model_side = Side(None, None, t, about_absence(counter, node, t - tol / 1000, before))
     at_frame = p.frame.number if p.frame is not None else _next_frame(cap, p.time_ms, tol, cap_side)
     verdict, allowed = _classify(p, cap_side, model_side)

@@ -101,7 +101,10 @@ def select(
                 chosen.setdefault(a, sel)
             continue
         a = owner.get(sel, sel)
-        r = roles.get(a, set()) or _roles_seen(a, frames)
+        seen = _roles_seen(a, frames)
+        r = (roles.get(a, set()) or seen) - ({"home_agent"} if "not_home_agent" in seen else set())
+        if seen and not r & {"home_agent", "mobile_node", "correspondent"}:
+            r = r | {"correspondent"}  # §8.2: a node answering 132 is a correspondent
         role = next((x for x in ("home_agent", "mobile_node", "correspondent") if x in r), None)
         if role is None:
             raise SelectionError(
