@@ -8,14 +8,12 @@ malformed; a file that cannot be read as a capture exits 2 with one stderr line.
 from __future__ import annotations
 
 import argparse
-import json
-import json.encoder
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
 
+from mip6check.cli.json_lines import record_line
 from mip6check.cli.main import fail, one_line
-from mip6check.cli.render import Decoded, record_json, record_text
+from mip6check.cli.render import Decoded, record_text
 from mip6check.model.codec import DRAFT04, PROFILES, DecodeError, Profile, decode_partial
 from mip6check.model.codec.buffer import maker
 from mip6check.model.codec.link import decode_link
@@ -64,26 +62,23 @@ def decode_path(
     return (decode_record(r, profile) for r in records)
 
 
-def json_dumps() -> Callable[[dict[str, Any]], str]:
-    """`json.dumps` of one record object, byte for byte (ensure_ascii, default separators), with the
-    C encoder made once rather than once per record."""
-    enc = json.JSONEncoder(ensure_ascii=True)
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return enc.encode
-    it = make(
-        None,  # no cycle check: record objects are trees
-        enc.default,
-        json.encoder.encode_basestring_ascii,
-        None,
-        enc.key_separator,
-        enc.item_separator,
-        False,
-        False,
-        True,
-    )
-    join = "".join
-    return lambda obj: join(it(obj, 0))
+def _write_lines(lines: Iterator[str], write: Callable[[str], object], batch: int = 256) -> None:
+    """Write each line and a newline, `batch` lines per call (one write per line costs as much as
+    rendering a small packet)."""
+    chunk: list[str] = []
+    add = chunk.append
+    try:
+        for line in lines:
+            add(line)
+            if len(chunk) >= batch:
+                add("")
+                text = "\n".join(chunk)
+                chunk.clear()
+                write(text)
+    finally:  # the lines rendered before an error or Ctrl-C are written, as one by one they were
+        if chunk:
+            add("")
+            write("\n".join(chunk))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,15 +86,8 @@ def run(args: argparse.Namespace) -> int:
     notes: list[Note] = []
     try:
         items = decode_path(args.file, profile, notes)
-        out = sys.stdout
-        write = out.write
-        if args.json:
-            dumps = json_dumps()
-            for d in items:
-                write(dumps(record_json(d)) + "\n")
-        else:
-            for d in items:
-                write(record_text(d) + "\n")
+        render = record_line if args.json else record_text
+        _write_lines(map(render, items), sys.stdout.write)
     except CaptureError as e:
         sys.stdout.flush()
         return fail(f"{e.path}: {e.reason} (at byte {e.offset})")

@@ -162,7 +162,10 @@ def option_json(o: Option, where: str) -> Json | None:
         if kind == "PadN":
             return None
         j: Json = {"type": kind}
-        for name, is_addr in _SHOWN.get(c) or _SHOWN.setdefault(c, _shown(c)):
+        shown = _SHOWN.get(type(o))
+        if shown is None or shown[0] is not c:  # first use, or the option was registered again
+            shown = _SHOWN[type(o)] = (c, _shown(c))
+        for name, is_addr in shown[1]:
             v = getattr(o, name)
             j[name] = fmt(v) if is_addr and v is not None else v
         j["opt_type"] = o.opt_type  # type: ignore[union-attr]
@@ -173,7 +176,9 @@ def option_json(o: Option, where: str) -> Json | None:
     return None
 
 
-_SHOWN: dict[CompiledOption, tuple[tuple[str, bool], ...]] = {}
+# value type -> (its compiled option, its shown fields): keyed by type, as hashing the compiled
+# option (a dataclass of tables) once per option costs more than the rest of option_json
+_SHOWN: dict[type, tuple[CompiledOption, tuple[tuple[str, bool], ...]]] = {}
 
 
 def _mip6(pkt: IPv6Packet) -> list[Json]:

@@ -1,0 +1,393 @@
+"""`decode --json`'s lines written as JSON text directly: `record_line(d)` is, byte for byte,
+`json.dumps(record_json(d))` (ensure_ascii, default separators), without building the dictionaries.
+
+Why: on a large capture, building one dictionary per packet and encoding it took three times as long
+as decoding the packet. The common records (a packet decoded without error: options of the draft's
+tables, Routing headers, tunnels) are written here from pre-encoded pieces; anything rarer (errors,
+notes, VLANs, frames that are not IPv6, ICMPv6 and Mobility Header bodies, malformed options) is
+rendered by render.py's dictionaries and the standard encoder, so the two can only differ where the
+tests compare them (tests/cli/test_decode_lines.py, on every capture in the repository).
+"""
+
+from __future__ import annotations
+
+import json
+import json.encoder
+from collections.abc import Callable
+from typing import Any
+
+from mip6check.cli.render import (
+    _CHAIN_NAMES,
+    _HEADER_TYPES,
+    _NO_JSON,
+    _NOT_ICMP,
+    _ROUTING_TYPES,
+    Decoded,
+    _record_checksum,
+    chain_name,
+    fmt,
+    fmt_mac,
+    icmpv6_json,
+    mh_json,
+    option_json,
+    packet_json,
+    record_json,
+)
+from mip6check.model.codec import (
+    DestOptions,
+    EchoReply,
+    EchoRequest,
+    HopByHop,
+    IPv6Packet,
+    MobilityHeader,
+    MTUOption,
+    NeighborAdvertisement,
+    NeighborSolicitation,
+    PrefixInfo,
+    Redirect,
+    RouterAdvertisement,
+    RouterSolicitation,
+    Routing0,
+    Routing2,
+    RoutingOther,
+    SourceLLA,
+    TargetLLA,
+    wire_checksum_ok,
+)
+from mip6check.model.codec.compile import CompiledOption
+from mip6check.model.codec.link import LINKTYPE_NAMES
+from mip6check.model.codec.options import BY_VALUE
+from mip6check.model.codec.pcap import Record
+
+_quote: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
+
+def json_dumps() -> Callable[[Any], str]:
+    """`json.dumps` of one value, byte for byte (ensure_ascii, default separators), with the C
+    encoder made once rather than once per call."""
+    enc = json.JSONEncoder(ensure_ascii=True)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return enc.encode
+    it = make(
+        None,  # no cycle check: record objects are trees
+        enc.default,
+        _quote,
+        None,
+        enc.key_separator,
+        enc.item_separator,
+        False,
+        False,
+        True,
+    )
+    join = "".join
+
+    def dumps(obj: Any) -> str:
+        if isinstance(obj, str | int | float) or obj is None:  # the C encoder wants a container
+            return enc.encode(obj)
+        return join(it(obj, 0))
+
+    return dumps
+
+
+_dumps = json_dumps()
+
+
+_ADDR: dict[bytes, str] = {}  # address -> its JSON string: captures repeat few addresses
+
+
+def addr_json(addr: bytes) -> str:
+    """An address as its JSON string (remembered, up to 65536 of them)."""
+    try:
+        s = _ADDR.get(addr)
+    except TypeError:  # not hashable (a bytearray)
+        return _quote(fmt(addr))
+    if s is None:
+        s = _quote(fmt(addr))
+        if len(_ADDR) >= 65536:
+            _ADDR.clear()
+        _ADDR[addr] = s
+    return s
+
+
+def scalar_json(v: object) -> str:
+    """One option field as JSON: flag, number, or null (anything else as the encoder writes it)."""
+    t = type(v)
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return int.__repr__(v)  # type: ignore[arg-type,unused-ignore]
+    if v is None:
+        return "null"
+    return _dumps(v)
+
+
+_CHAIN_JSON: dict[type, str] = {t: _quote(n) for t, n in _CHAIN_NAMES.items()}
+_CHECKSUM_JSON = {True: "true", False: "false", None: "null"}
+
+
+class _OptionWriter:
+    """One option table's JSON writer: `{"type": KIND`, the shown fields, then opt_type and in."""
+
+    __slots__ = ("compiled", "head", "fields")
+
+    def __init__(self, c: CompiledOption) -> None:
+        self.compiled = c
+        self.head = '{"type": ' + _quote(c.layout.kind)
+        self.fields = tuple(
+            (f", {_quote(f.name)}: ", f.name, f.is_address) for f in c.layout.fields if f.shown
+        )
+
+    def write(self, o: Any, where: str) -> str:
+        s = self.head
+        for key, name, is_addr in self.fields:
+            v = getattr(o, name)
+            if is_addr and v is not None:
+                s += key + addr_json(v)
+            elif v is True:
+                s += key + "true"
+            elif v is False:
+                s += key + "false"
+            elif v is None:
+                s += key + "null"
+            elif type(v) is int:
+                s += f"{key}{v}"
+            else:
+                s += key + _dumps(v)
+        t = o.opt_type
+        return s + f', "opt_type": {t if type(t) is int else _dumps(t)}, "in": "{where}"}}'
+
+
+_WRITERS: dict[type, _OptionWriter] = {}
+
+
+def option_line(o: object, where: str) -> str | None:
+    """option_json(o, where) as JSON text (None where it is None)."""
+    t = type(o)
+    if t in _NO_JSON:
+        return None
+    c = BY_VALUE.get(t)
+    if c is not None and c.layout.kind != "PadN":
+        w = _WRITERS.get(t)
+        if w is None or w.compiled is not c:  # first use, or the option was registered again
+            w = _WRITERS[t] = _OptionWriter(c)
+        return w.write(o, where)
+    j = option_json(o, where)  # type: ignore[arg-type]
+    return _dumps(j) if j is not None else None
+
+
+def _list(items: list[str]) -> str:
+    return "[" + ", ".join(items) + "]" if items else "[]"
+
+
+def _routing(h: object) -> str:
+    if isinstance(h, Routing0):
+        addrs = _list([addr_json(x) for x in h.addresses])
+        return f'{{"type": 0, "segments_left": {h.segments_left}, "addresses": {addrs}}}'
+    if isinstance(h, Routing2):
+        addr = addr_json(h.home_address)
+        return f'{{"type": 2, "segments_left": {h.segments_left}, "addresses": [{addr}]}}'
+    assert isinstance(h, RoutingOther)
+    return f'{{"type": {h.routing_type}, "segments_left": {h.segments_left}, "addresses": []}}'
+
+
+def _icmp_other(u: object, invoking: bool) -> str:
+    j = icmpv6_json(u, invoking=invoking)
+    return "null" if j is None else _dumps(j)
+
+
+def _nd_tail(options: tuple[object, ...]) -> str:
+    """The ND option members icmpv6_json adds (", \"slla\": ..."), in its order; "" for none."""
+    if not options:
+        return ""
+    shown: dict[str, str] = {}
+    prefixes: list[str] = []
+    for o in options:
+        t = type(o)
+        if t is SourceLLA:
+            shown["slla"] = _quote(fmt_mac(o.lla))  # type: ignore[attr-defined]
+        elif t is TargetLLA:
+            shown["tlla"] = _quote(fmt_mac(o.lla))  # type: ignore[attr-defined]
+        elif t is MTUOption:
+            shown["mtu"] = scalar_json(o.mtu)  # type: ignore[attr-defined]
+        elif t is PrefixInfo:
+            shown.setdefault("prefixes", "")
+            prefixes.append(
+                _dumps(
+                    {
+                        "prefix": fmt(o.prefix),  # type: ignore[attr-defined]
+                        "length": o.prefix_length,  # type: ignore[attr-defined]
+                        "on_link": o.on_link,  # type: ignore[attr-defined]
+                        "autonomous": o.autonomous,  # type: ignore[attr-defined]
+                        "valid_lifetime": o.valid_lifetime,  # type: ignore[attr-defined]
+                        "preferred_lifetime": o.preferred_lifetime,  # type: ignore[attr-defined]
+                    }
+                )
+            )
+        elif isinstance(o, SourceLLA | TargetLLA | MTUOption | PrefixInfo):
+            raise _Subclass
+    if prefixes:
+        shown["prefixes"] = "[" + ", ".join(prefixes) + "]"
+    return "".join(f', "{k}": {v}' for k, v in shown.items())
+
+
+class _Subclass(Exception):
+    """A value of a subclass of a codec type: rendered by the general path."""
+
+
+def _nd(head: Callable[[Any], str]) -> Callable[[Any, bool], str]:
+    """A Neighbor Discovery message's writer: `head(u)` gives its members before the options."""
+
+    def write(u: Any, invoking: bool) -> str:
+        try:
+            return "{" + head(u) + _nd_tail(u.options) + "}"
+        except _Subclass:
+            return _icmp_other(u, invoking)
+
+    return write
+
+
+def _flag(v: object) -> str:
+    return "true" if v is True else "false" if v is False else scalar_json(v)
+
+
+_ICMP: dict[type, Callable[[Any, bool], str]] = {
+    EchoRequest: lambda u, _: (
+        f'{{"type": 128, "code": {scalar_json(u.code)}, "ident": {scalar_json(u.ident)}, '
+        f'"seq": {scalar_json(u.seq)}}}'
+    ),
+    EchoReply: lambda u, _: (
+        f'{{"type": 129, "code": {scalar_json(u.code)}, "ident": {scalar_json(u.ident)}, '
+        f'"seq": {scalar_json(u.seq)}}}'
+    ),
+    RouterSolicitation: _nd(lambda u: f'"type": 133, "code": {scalar_json(u.code)}'),
+    RouterAdvertisement: _nd(
+        lambda u: (
+            f'"type": 134, "code": {scalar_json(u.code)}, '
+            f'"cur_hop_limit": {scalar_json(u.cur_hop_limit)}, "managed": {_flag(u.managed)}, '
+            f'"other": {_flag(u.other)}, "home_agent": {_flag(u.home_agent)}, '
+            f'"router_lifetime": {scalar_json(u.router_lifetime)}, '
+            f'"reachable_time": {scalar_json(u.reachable_time)}, '
+            f'"retrans_timer": {scalar_json(u.retrans_timer)}'
+        )
+    ),
+    NeighborSolicitation: _nd(
+        lambda u: f'"type": 135, "code": {scalar_json(u.code)}, "target": {addr_json(u.target)}'
+    ),
+    NeighborAdvertisement: _nd(
+        lambda u: (
+            f'"type": 136, "code": {scalar_json(u.code)}, "target": {addr_json(u.target)}, '
+            f'"solicited": {_flag(u.solicited)}, "override": {_flag(u.override)}, '
+            f'"router": {_flag(u.router)}'
+        )
+    ),
+    Redirect: _nd(
+        lambda u: (
+            f'"type": 137, "code": {scalar_json(u.code)}, "target": {addr_json(u.target)}, '
+            f'"destination": {addr_json(u.destination)}'
+        )
+    ),
+}
+
+
+def _chain(sig: tuple[type, ...], headers: tuple[object, ...], payload: object) -> str:
+    """The chain list as JSON text for a packet whose header and payload types are `sig`."""
+    text = _CHAINS.get(sig)
+    if text is None:
+        names = [chain_name(h) for h in headers]
+        names.append(chain_name(payload))
+        text = _dumps(names)
+        if all(t in _CHAIN_NAMES for t in sig):  # named by type alone: the same for every packet
+            _CHAINS[sig] = text
+    return text
+
+
+_CHAINS: dict[tuple[type, ...], str] = {}
+
+
+def packet_fields(pkt: IPv6Packet, invoking: bool = True) -> str:
+    """The members of packet_json(pkt) as JSON text, without the braces ("src": ... "hop_limit": N)."""
+    headers = pkt.headers
+    u = pkt.payload
+    tu = type(u)
+    mip6 = routing = None
+    if headers:
+        sig = (*map(type, headers), tu)
+        for h in headers:
+            th = type(h)
+            if th is DestOptions or th is HopByHop:
+                where = "dstopts" if th is DestOptions else "hbh"
+                for o in h.options:  # type: ignore[union-attr]
+                    if type(o) not in _NO_JSON:
+                        oj = option_line(o, where)
+                        if oj is not None:
+                            if mip6 is None:
+                                mip6 = [oj]
+                            else:
+                                mip6.append(oj)
+            elif th in _ROUTING_TYPES:
+                if routing is None:
+                    routing = _routing(h)
+            elif th not in _HEADER_TYPES:  # a subclass or something new: the general renderer
+                return _dumps(packet_json(pkt, invoking=invoking))[1:-1]
+    else:
+        sig = (tu,)
+    chain = _CHAINS.get(sig) or _chain(sig, headers, u)
+    if tu in _NOT_ICMP:
+        if tu is IPv6Packet:
+            inner = packet_fields(u, invoking)  # type: ignore[arg-type]
+            rest = '"icmpv6": null, "inner": {' + inner + '}, "mh": null'
+        else:
+            rest = '"icmpv6": null, "inner": null, "mh": null'
+    else:
+        icmp = _ICMP.get(tu, _icmp_other)(u, invoking)
+        inner = "{" + packet_fields(u, invoking) + "}" if isinstance(u, IPv6Packet) else "null"
+        mh = _dumps(mh_json(u)) if isinstance(u, MobilityHeader) else "null"
+        rest = f'"icmpv6": {icmp}, "inner": {inner}, "mh": {mh}'
+    try:
+        src = _ADDR[pkt.src]
+    except (KeyError, TypeError):
+        src = addr_json(pkt.src)
+    try:
+        dst = _ADDR[pkt.dst]
+    except (KeyError, TypeError):
+        dst = addr_json(pkt.dst)
+    hop = pkt.hop_limit
+    return (
+        f'"src": {src}, "dst": {dst}, "chain": {chain}, '
+        f'"mip6": {"[" + ", ".join(mip6) + "]" if mip6 else "[]"}, '
+        f'"routing": {routing or "null"}, {rest}, '
+        f'"hop_limit": {hop if type(hop) is int else scalar_json(hop)}'
+    )
+
+
+_LINKS: dict[int, str] = {}  # link type -> its JSON value
+
+
+def record_line(d: Decoded) -> str:
+    """The JSON Lines object of one record, `json.dumps(record_json(d))` byte for byte."""
+    r = d.record
+    pkt = d.packet
+    link = d.link
+    if (
+        type(r) is not Record
+        or pkt is None
+        or d.error is not None
+        or link is None
+        or link.ipv6_offset is None
+        or link.vlans
+        or r.note
+    ):
+        return _dumps(record_json(d))
+    try:
+        checksum = _CHECKSUM_JSON[wire_checksum_ok(r.data, pkt, link.ipv6_offset)]
+    except IndexError:  # as _record_checksum: a packet value not decoded from these octets
+        checksum = _CHECKSUM_JSON[_record_checksum(r, link, pkt)]
+    lt = _LINKS.get(r.linktype) or _LINKS.setdefault(
+        r.linktype, _dumps(LINKTYPE_NAMES.get(r.linktype, r.linktype))
+    )
+    return (
+        f'{{"index": {r.index}, "time": {float.__repr__(r.time)}, {packet_fields(pkt)}, '
+        f'"error": null, "link": {lt}, "checksum_ok": {checksum}, '
+        f'"orig_len": {r.orig_len}, "caplen": {len(r.data)}}}'
+    )
