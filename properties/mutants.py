@@ -1091,7 +1091,11 @@ ROLE_MUTANTS: tuple[Mutant, ...] = (
         "6",
         "a strict Routing header hop toward a non-neighbor is forwarded like a loose one",
         {"IPV6-RH-STRICT"},
-        _src(_NODE + ":IPv6Node._route_out", "if strict and nh != dst:", "if False:"),
+        _src(
+            _NODE + ":IPv6Node._route_out",
+            "if strict and (sel is None or sel[1] != dst):",
+            "if False:",
+        ),
     ),
     _r(
         "mn-no-cn-update-after-move",

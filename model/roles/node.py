@@ -617,7 +617,7 @@ class IPv6Node(NeighborDiscovery):
             pkt.traffic_class,
             pkt.flow_label,
         )
-        return self._route_out(fwd, now, sign=False, in_iface=iface)
+        return self._route_out(fwd, now, sign=False, in_iface=iface, invoking=pkt)
 
     def _local(
         self,
@@ -665,10 +665,12 @@ class IPv6Node(NeighborDiscovery):
                     if pkt.hop_limit <= 1:
                         return [
                             Dropped(self.name, "rh-hop-limit", "V6 4.4"),
-                            *self._icmp_error(iface, pkt, lambda d: TimeExceeded(0, d), now),
+                            *self._icmp_error(iface, arrived, lambda d: TimeExceeded(0, d), now),
                         ]
                     fwd = replace(pkt, dst=step.new_dst, headers=hs2, hop_limit=pkt.hop_limit - 1)
-                    return self._route_out(fwd, now, sign=False, in_iface=iface, strict=step.strict)
+                    return self._route_out(
+                        fwd, now, sign=False, in_iface=iface, strict=step.strict, invoking=arrived
+                    )
                 if vd is RhVerdict.MULTICAST:
                     return [Dropped(self.name, "rh-multicast", "V6 4.4")]
                 if vd is not RhVerdict.NEXT_HEADER:
@@ -880,7 +882,10 @@ class IPv6Node(NeighborDiscovery):
         sign: bool,
         in_iface: str | None = None,
         strict: bool = False,
+        invoking: IPv6Packet | None = None,
     ) -> list[Action]:
+        """Send or forward `pkt`. `invoking`: the packet as it arrived, which an ICMP error about it
+        carries (RFC 2463 §3.1), when `pkt` is its rewritten form (a Routing header hop, V6 §4.4)."""
         if sign:
             pkt = self._sign(pkt)
         dst = pkt.dst
@@ -894,17 +899,19 @@ class IPv6Node(NeighborDiscovery):
         if dst in self._addr_iface and in_iface is None:  # to ourselves: loop back
             return self._input(self._addr_iface[dst], pkt, now, None, 0)
         sel = self._select_route(dst, pkt.src, now)
-        if sel is None:
-            acts: list[Action] = [Dropped(self.name, "no-route", "V6 4")]
+        about = invoking if invoking is not None else pkt
+        # V6 §4.4 strict bit: the next address must be a neighbor (no route at all: not one either)
+        if strict and (sel is None or sel[1] != dst):
+            acts: list[Action] = [Dropped(self.name, "rh-strict-not-neighbor", "V6 4.4")]
             if in_iface is not None:
-                acts += self._icmp_error(in_iface, pkt, lambda d: DestUnreachable(0, d), now)
+                acts += self._icmp_error(in_iface, about, lambda d: DestUnreachable(2, d), now)
+            return acts
+        if sel is None:
+            acts = [Dropped(self.name, "no-route", "V6 4")]
+            if in_iface is not None:
+                acts += self._icmp_error(in_iface, about, lambda d: DestUnreachable(0, d), now)
             return acts
         iface, nh = sel
-        if strict and nh != dst:  # V6 §4.4 strict bit: the next address must be a neighbor
-            acts = [Dropped(self.name, "rh-strict-not-neighbor", "V6 4.4")]
-            if in_iface is not None:
-                acts += self._icmp_error(in_iface, pkt, lambda d: DestUnreachable(2, d), now)
-            return acts
         return self._resolve(iface, nh, pkt, now)
 
     def _resolve(self, iface: str, nh: Addr, pkt: IPv6Packet, now: int) -> list[Action]:

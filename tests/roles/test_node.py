@@ -677,6 +677,34 @@ def test_strict_bit_requires_neighbor() -> None:
     out = n.receive("e0", wire(p), 0)
     (du,) = tx(out)
     assert isinstance(du.packet.payload, DestUnreachable) and du.packet.payload.code == 2
+    # the error carries the packet as it arrived, not its rewritten form (RFC 2463 §3.1)
+    assert du.packet.payload.invoking == encode_packet(p)
+
+
+def test_strict_hop_with_no_route_is_not_a_neighbor() -> None:
+    """V6 §4.4: a strict hop whose address is no neighbor gets code 2, also when no route leads there
+    at all (code 0, no route, is for a packet with no strict hop)."""
+    n = host()
+    learn(n, "e0", a("2001:db8:1::2"), MAC_X)
+    p = IPv6Packet(a("2001:db8:1::2"), H1, (Routing0(1, (B2,), bitmap=1 << 23),), UDP(1, 2, b""))
+    (du,) = tx(n.receive("e0", wire(p), 0))
+    assert isinstance(du.packet.payload, DestUnreachable) and du.packet.payload.code == 2
+    assert du.packet.payload.invoking == encode_packet(p)
+    loose = replace(p, headers=(Routing0(1, (B2,)),))
+    (du0,) = tx(n.receive("e0", wire(loose), 0))
+    assert isinstance(du0.packet.payload, DestUnreachable) and du0.packet.payload.code == 0
+    assert du0.packet.payload.invoking == encode_packet(loose)
+
+
+def test_no_route_error_carries_the_packet_as_received() -> None:
+    """A router's Destination Unreachable carries the invoking packet with its Hop Limit as it
+    arrived (RFC 2463 §3.1), not the decremented copy it would have forwarded."""
+    r = router()
+    learn(r, "e1", H1, MAC_H)
+    p = data_packet(H1, a("2001:db8:99::1"), 1)
+    (du,) = tx(r.receive("e1", wire(p), 0))
+    assert isinstance(du.packet.payload, DestUnreachable) and du.packet.payload.code == 0
+    assert du.packet.payload.invoking == encode_packet(p)
 
 
 def test_icmp_error_reaches_mobility_and_echo_is_answered() -> None:
