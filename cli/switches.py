@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from mip6check.model.codec.values import PROFILES
 from mip6check.model.config import DEFAULT, Config
-from mip6check.model.switches import SWITCHES
+from mip6check.model.switches import SWITCHES, Switch
 
 
 def _ipv6_address(text: str) -> str:
@@ -26,18 +26,25 @@ def add_switch_arguments(p: argparse.ArgumentParser, *, profile: bool = True) ->
     for s in SWITCHES:
         if s.field == "profile" and not profile:
             continue
+        text = switch_help(s)
         if s.choices == ("",):
-            g.add_argument(s.flag, action="store_true", help=s.reading)
+            g.add_argument(s.flag, action="store_true", help=text)
         elif s.choices == ("ADDRESS",):
-            g.add_argument(s.flag, metavar="ADDRESS", type=_ipv6_address, help=s.reading)
+            g.add_argument(s.flag, metavar="ADDRESS", type=_ipv6_address, help=text)
         elif s.choices in (("MS",), ("N",)):
             g.add_argument(
-                s.flag, type=int, metavar=s.choices[0], default=int(s.default), help=s.reading
+                s.flag, type=int, metavar=s.choices[0], default=int(s.default), help=text
             )
         elif s.field == "ba_min_length":
-            g.add_argument(s.flag, type=int, choices=(11, 12), default=11, help=s.reading)
+            g.add_argument(s.flag, type=int, choices=(11, 12), default=11, help=text)
         else:
-            g.add_argument(s.flag, choices=s.choices, default=s.default, help=s.reading)
+            g.add_argument(s.flag, choices=s.choices, default=s.default, help=text)
+
+
+def switch_help(s: Switch) -> str:
+    """An option's help: the default reading, then the draft sections it reads and the defect of
+    wire-formats.md §5 it settles (argparse's % escaped)."""
+    return f"{s.reading} [draft {s.where}; {s.defect}]".replace("%", "%%")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:

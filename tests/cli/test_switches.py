@@ -82,3 +82,12 @@ def test_numeric_switch_defaults_match_config() -> None:
     for s in SWITCHES:
         if s.choices in (("MS",), ("N",)):
             assert str(getattr(DEFAULT, s.field)) == s.default, s.field
+
+
+def test_help_cites_the_draft_sections_and_defect() -> None:
+    p = argparse.ArgumentParser()
+    add_switch_arguments(p)
+    text = " ".join(p.format_help().split())
+    for s in SWITCHES:
+        assert s.where.startswith("§") or "§" in s.where, s.flag
+        assert f"[draft {s.where}; {s.defect}]" in text, s.flag
