@@ -16,6 +16,7 @@ BY_FIELD: tuple[tuple[str, str, str], ...] = (
     ("BindingAck.refresh", "the Refresh interval (Choices.refresh)", "§5.2"),
     ("BindingUpdate.care_of", "alternate care-of address in the C field or the source (--bu-c-length)", "§5.1"),
     ("ext", "sub-options and extensions (--option-extensions)", "§4.2"),
+    ("DestOptions.BindingRequest", "MAY send a Binding Request (Choices.send_br, --br-threshold)", "§7.6"),
 )
 """Differing field (suffix) -> the freedom and its section."""
 

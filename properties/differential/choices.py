@@ -1,7 +1,8 @@
-"""The draft's MAY and free choices as the captured node made them (model.roles.choices.Choices
-filled from the capture): Sequence Numbers, granted lifetimes and Refresh, whether to send Binding
-Updates to correspondents or the previous router, whether to ask them for an acknowledgement, how
-often to repeat an NA. Where the capture shows no choice the model's default policy stands."""
+"""The draft's free choices as the captured node made them (model.roles.choices.Choices filled
+from the capture): Sequence Numbers, granted lifetimes and Refresh, whether to ask a correspondent
+for an acknowledgement, whether to send Binding Requests (§7.6 MAY, nothing obliges one), how often
+to repeat an NA. Whether to send a Binding Update at all keeps the model's policy: a node that did not is judged by the spec, and where the spec lets
+both be, the divergence is classed as allowed, naming the choice."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from collections import deque
 from collections.abc import Callable, Sequence
 
 from mip6check.model.addr import Addr
-from mip6check.model.codec.values import BindingAck, BindingRequest, BindingUpdate, NeighborAdvertisement
+from mip6check.model.codec.values import (
+    BindingAck,
+    BindingRequest,
+    BindingUpdate,
+    NeighborAdvertisement,
+)
 from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
 from mip6check.properties.differential.capture import Frame
 from mip6check.properties.differential.kinds import final_destination, mip6_option
@@ -31,17 +37,21 @@ def captured_choices(subject: Subject, frames: Sequence[Frame]) -> Choices:
             steps.setdefault(dest, deque()).append((bu.seq - last[dest]) % 65536)
         last[dest] = bu.seq
     ack = {d: bu.a for d, bu in reversed(bus) if not bu.h}
-    to = {d for d, _ in bus}
     granted = deque(ba.lifetime for ba in bas)
     refresh = deque(ba.refresh for ba in bas)
-    brs = {final_destination(f.packet) for f in mine if type(mip6_option(f.packet)) is BindingRequest}
+    brs = {
+        a
+        for f in mine
+        if type(mip6_option(f.packet)) is BindingRequest
+        for a in (f.packet.dst, final_destination(f.packet))
+    }
     nas: dict[Addr, int] = {}
     for f in mine:
         up = f.packet.payload
         if type(up) is NeighborAdvertisement and not up.solicited:
             nas[up.target] = nas.get(up.target, 0) + 1
     d = DEFAULT_CHOICES
-    has_bu, has_ba = bool(bus), bool(bas)
+    has_ba = bool(bas)
 
     asked: list[Addr] = []  # the destination of the Binding Update being made (seq_step comes first)
     started: set[Addr] = set()
@@ -73,12 +83,12 @@ def captured_choices(subject: Subject, frames: Sequence[Frame]) -> Choices:
         will_create=d.will_create,
         grant_lifetime=grant if has_ba else d.grant_lifetime,
         refresh=refresh_of if has_ba else d.refresh,
-        send_br=lambda a: a in brs,
+        send_br=lambda a: a in brs,  # §7.6 MAY, and nothing obliges it
         answer_br=d.answer_br,
         private_binding=d.private_binding,
-        bu_to_cn=(lambda a: a in to) if has_bu else d.bu_to_cn,
+        bu_to_cn=d.bu_to_cn,
         cn_ack=lambda a: ack.get(a, d.cn_ack(a)),
-        prev_router_bu=(lambda a: a in to) if has_bu else d.prev_router_bu,
+        prev_router_bu=d.prev_router_bu,
         na_rexmit=lambda t: max(nas.get(t, 1) - 1, 0),
         mcast_via_ha=d.mcast_via_ha,
         select_prefix=d.select_prefix,

@@ -6,7 +6,7 @@ and decoded again (the codec both ways)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mip6check.model.addr import Addr, Prefix, fmt, is_link_local, is_multicast, link_local
@@ -105,7 +105,7 @@ def run_model(
         for f in mine:
             k = kind_of(f.packet, subject.own)
             if k == "data":
-                app = application_view(f.packet)
+                app = application_view(f.packet, config.profile.hao)
                 net.at(f.time_ms, lambda t, app=app: _originate(net, app, t, run))
     if subject.role == "mobile_node":
         _schedule_moves(net, node, subject, frames, run)
@@ -155,17 +155,16 @@ def _implied_interceptions(
     """A packet the home agent tunnelled (§8.4) that the capture never shows arriving (it was
     taken on another link): the tunnelled packet is what the home agent intercepted, so the model
     is handed it at the tunnel's time."""
-    seen: dict[bytes, int] = {}
+    seen: dict[bytes, list[int]] = {}
     for f in frames:
         if not subject.sent(f):
-            seen[_body(f.octets)] = f.time_ms
+            seen.setdefault(_body(f.octets), []).append(f.time_ms)
     for f in frames:
         inner = f.packet.payload
         if not subject.sent(f) or type(inner) is not IPv6Packet or inner.src in subject.own:
             continue
         octets = encode_packet(inner)
-        t = seen.get(_body(octets))
-        if t is not None and f.time_ms - 300 <= t <= f.time_ms:
+        if any(f.time_ms - 300 <= t <= f.time_ms for t in seen.get(_body(octets), ())):
             continue
         g = Frame(f.number, f.link, f.time_ns, f.time_ms, None, None, octets, inner)
         net.at(f.time_ms, lambda t, g=g: _inject(net, node, subject, g, run, implied=True))
@@ -181,8 +180,8 @@ def _schedule_first_updates(
 ) -> None:
     """§9.5, §9.6: a mobile node MAY send a Binding Update to a correspondent or its previous
     router; the first one to each such destination is that choice, taken from the capture: the
-    model is asked to send it then, unless it already has (a Binding Update List entry or one held
-    back by the rate limit for that destination)."""
+    model is asked then to send one (its own: its care-of address, lifetime, flags), unless it
+    already has (a Binding Update List entry or one held back by the rate limit there)."""
     from mip6check.model.roles.mn_movement import PendingBU
 
     role = node.mobility
@@ -193,14 +192,21 @@ def _schedule_first_updates(
         if not subject.sent(f) or type(o) is not BindingUpdate:
             continue
         dest = f.packet.dst
-        if dest in done or dest == subject.home_agent or (o.h and subject.home_agent is None):
-            continue
+        if dest in done or (o.h and home_address(f.packet) in (subject.address, None)):
+            continue  # §9.4: home registrations are the model's own decision
         done.add(dest)
-        home = home_address(f.packet) or f.packet.src
-        coa = o.care_of or f.packet.src
-        p = PendingBU(dest, home, coa, o.lifetime, o.h, o.a, o.id_length, f.packet.src, "9.5")
+        hao = home_address(f.packet) or f.packet.src
+        prev = hao in subject.coas  # §9.6: for the old care-of address, to the previous router
 
-        def ask(t: int, p: PendingBU = p) -> None:
+        def make(t: int, dest: Addr = dest, hao: Addr = hao, prev: bool = prev) -> PendingBU:
+            coa = role.primary or f.packet.src
+            if prev:
+                return PendingBU(dest, hao, coa, role.cn_lifetime, True, True, 0, coa, "9.6")
+            ack = role.choices.cn_ack(dest)
+            return PendingBU(dest, role.home, coa, role.cn_lifetime, False, ack, 0, coa, "9.5")
+
+        def ask(t: int, make: Callable[[int], PendingBU] = make) -> None:
+            p = make(t)
             if role.bul.get(p.destination, p.home) is not None:
                 return
             if (p.destination, p.home) in role.pending:
@@ -418,7 +424,8 @@ def _schedule_moves(
     """Movement as the capture shows it: the mobile node's first frame on another link moves the
     model there (its Router Solicitation then gets the captured answers); a care-of address used
     without a Router Advertisement of its prefix on that link seen first gets one from a stand-in
-    router at that moment (§9.2: a new default router is movement)."""
+    router at that moment (§9.2: a new default router is movement), and so does the home address
+    used again as a source after a care-of address (§9.13: back home)."""
     at = node.ifaces[MN_IFACE]
     del at
     current = None
@@ -429,6 +436,7 @@ def _schedule_moves(
                 current = f.link
                 net.at(f.time_ms, lambda t, link=f.link: _move(net, link, t, run, "seen there"))
     advertised: set[tuple[str, Addr]] = set()
+    away = False
     for f in frames:
         up = f.packet.payload
         if type(up) is RouterAdvertisement and not subject.sent(f):
@@ -438,7 +446,11 @@ def _schedule_moves(
         if not subject.sent(f):
             continue
         src = f.packet.src
-        if src in subject.coas and (f.link, src[:8]) not in advertised:
+        away = away or src in subject.coas
+        if (src in subject.coas or (away and src == subject.address)) and (
+            f.link,
+            src[:8],
+        ) not in advertised:
             advertised.add((f.link, src[:8]))
             ra = _stand_in_ra(Prefix(src[:8] + bytes(8), 64), len(advertised))
             net.at(
@@ -455,8 +467,11 @@ def _move(net: Network, link: str, t: int, run: Run, why: str) -> None:
 
 
 def _announce(net: Network, link: str, ra: IPv6Packet, t: int, run: Run) -> None:
-    if net.link_of(NAME, MN_IFACE) != link:
-        _move(net, link, t, run, "care-of address used there")
+    """A new care-of address with no Router Advertisement of its prefix in the capture: the node
+    moved (§9.2) to a link the capture records as `link` (a capture on one interface shows every
+    link the node visited as one): it is attached there anew, and the stand-in router announces."""
+    net.detach(NAME, MN_IFACE, t)
+    _move(net, link, t, run, "care-of address used there")
     src_mac = SYNTH_MAC[:5] + ra.src[15:16]
     net.inject(link, encode_packet(ra), t, dst_lla=b"\x33\x33\x00\x00\x00\x01", src_lla=src_mac)
     run.moves.append((t, link, "stand-in Router Advertisement"))

@@ -22,6 +22,7 @@ from mip6check.model.codec.values import (
     IPv6Packet,
     MalformedOption,
     NeighborAdvertisement,
+    NoNextHeader,
     PacketTooBig,
     ParamProblem,
     Redirect,
@@ -68,9 +69,10 @@ def kind_of(pkt: IPv6Packet, own: frozenset[Addr]) -> str | None:
     """The compared kind of a packet the node sent, or None when it is not compared (module doc).
     `own`: the sender's addresses (an unsolicited NA or one for another's address is compared)."""
     opt = mip6_option(pkt)
-    if opt is not None:
-        return MIP6.get(type(opt)) or getattr(opt, "kind", "BU")
     up = pkt.payload
+    carried = type(up) not in (NoNextHeader, IPv6Packet) and not isinstance(up, ND_OTHER)
+    if opt is not None and not (type(opt) is BindingRequest and carried):
+        return MIP6.get(type(opt)) or getattr(opt, "kind", "BU")  # a BR may ride on data (§5.3)
     if type(up) is IPv6Packet:
         return "tunnel"
     if isinstance(up, ERRORS):
@@ -105,28 +107,44 @@ def about(key: tuple[object, ...]) -> object:
     return key[-1]
 
 
-def application_view(pkt: IPv6Packet) -> IPv6Packet:
+def application_view(pkt: IPv6Packet, hao_type: int = 196) -> IPv6Packet:
     """The packet as the application handed it to the node: the Routing header to the final
-    destination, the Home Address option (its address back as the source) and a reverse tunnel
-    taken away (§6, §9.1, §10)."""
+    destination, the Home Address option (its address back as the source), Binding options riding
+    on it (§5.3) and a reverse tunnel taken away (§6, §9.1, §10). An option of 16 octets numbered as the Home Address option but for
+    its action bits (§5.4: they are part of the type) is taken as one the node meant to send."""
     if type(pkt.payload) is IPv6Packet and not any(type(h) is DestOptions for h in pkt.headers):
-        return application_view(pkt.payload)
+        return application_view(pkt.payload, hao_type)
     src, dst = pkt.src, final_destination(pkt)
     headers = []
     for h in pkt.headers:
         if type(h) is Routing0:
             continue
         if type(h) is DestOptions:
-            hao = [o for o in h.options if type(o) is HomeAddress]
+            hao = [o for o in h.options if type(o) is HomeAddress or _hao_like(o, hao_type)]
             if hao:
-                src = hao[0].home_address
-            rest = tuple(o for o in h.options if type(o) is not HomeAddress and not _pad(o))
+                first = hao[0]
+                src = first.home_address if type(first) is HomeAddress else first.data[:16]  # type: ignore[union-attr]
+            rest = tuple(
+                o for o in h.options if o not in hao and not _pad(o) and type(o) not in MIP6
+            )
             if not rest:
                 continue
             headers.append(dest_options(*rest))
             continue
         headers.append(h)
     return IPv6Packet(src, dst, tuple(headers), pkt.payload, pkt.hop_limit)
+
+
+def _hao_like(o: object, hao_type: int) -> bool:
+    data = getattr(o, "data", None)
+    kind = getattr(o, "opt_type", None)
+    return (
+        type(o).__name__ == "UnknownOption"
+        and isinstance(kind, int)
+        and isinstance(data, bytes)
+        and len(data) == 16
+        and kind & 0x1F == hao_type & 0x1F
+    )
 
 
 def _pad(o: object) -> bool:

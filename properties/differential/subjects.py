@@ -192,7 +192,7 @@ def _subject(
             serving = tuple(p for p in topo.home_prefixes if p.contains(a)) or (
                 Prefix(a[:8] + bytes(8), 64),
             )
-    macs, lls = _macs(frozenset(addrs), frames, others)
+    macs, lls = _macs(frozenset(addrs), frames, others, final_hops=role != "mobile_node")
     return Subject(
         role,
         a,
@@ -217,23 +217,48 @@ def _home_agent_of(home: Addr, frames: Sequence[Frame]) -> Addr | None:
 
 
 def _macs(
-    addrs: frozenset[Addr], frames: Sequence[Frame], others: frozenset[Addr]
+    addrs: frozenset[Addr],
+    frames: Sequence[Frame],
+    others: frozenset[Addr],
+    *,
+    final_hops: bool,
 ) -> tuple[frozenset[bytes], frozenset[Addr]]:
     """The node's Ethernet addresses and the other addresses it sends from (aliases, link-local).
 
     An Ethernet address is the node's when it first put on a link a packet from one of the node's
     addresses (a copy a router forwards later is not its own), or advertised one of them as its
-    router address (RFC 2461 R flag, §9.6). None is trusted when one of them also sends for another
+    router address (RFC 2461 R flag, §9.6), or (`final_hops`, not for a mobile node, whose home
+    address its home agent intercepts) took packets for them that nobody passed on. None is trusted when one of them also sends for another
     node of the cast (a capture whose Ethernet addresses do not tell nodes apart)."""
     firsts = _originals(frames)
     macs: set[bytes] = set()
     for f in firsts:
         if f.src_mac is not None and (f.packet.src in addrs or _router_address(f) in addrs):
             macs.add(f.src_mac)
+    if final_hops:
+        macs |= _final_hops(addrs, frames)
     srcs = {f.packet.src for f in firsts if f.src_mac in macs}
     if not macs or srcs & (others - addrs):
         return frozenset(), frozenset()
     return frozenset(macs), frozenset(a for a in srcs if any(a) and a not in addrs)
+
+
+def _final_hops(addrs: frozenset[Addr], frames: Sequence[Frame]) -> set[bytes]:
+    """Ethernet addresses that took a packet for one of `addrs` that nobody passed on (no copy of
+    it from another sender within 300 ms): the node's own interfaces, where it sent nothing from
+    those addresses (a home agent's interface on a core link)."""
+    sent: dict[bytes, list[tuple[int, bytes | None]]] = {}
+    for f in frames:
+        sent.setdefault(f.octets[:7] + f.octets[8:], []).append((f.time_ms, f.src_mac))
+    out: set[bytes] = set()
+    for f in frames:
+        m = f.dst_mac
+        if m is None or m[0] & 1 or f.packet.dst not in addrs or f.packet.src in addrs:
+            continue
+        copies = sent.get(f.octets[:7] + f.octets[8:], [])
+        if not any(mac != f.src_mac and f.time_ms <= t <= f.time_ms + 300 for t, mac in copies):
+            out.add(m)
+    return out
 
 
 def _originals(frames: Sequence[Frame]) -> list[Frame]:
