@@ -7,12 +7,13 @@ A `Mutant` replaces one or more functions of model.roles.kernel for the duration
             result = run_proof("BC-SEQ-MONOTONIC")   # expected VIOLATED if the ID is in m.catches
 
 `patched(replacements)` does the monkeypatching: it swaps the attribute on the kernel module and on
-every loaded model/ module that imported the same function object by name (`from model.roles.kernel
-import apply_bu`), and restores all of them on exit; a key 'module:Attr.path' patches any other model
-attribute (for role-level faults such as a home agent tunnelling link-local packets).
-Observers are not patched: properties/ judge with properties/spec/; a monitor that calls
-`kernel.seq_greater` itself would see the mutant too, and miss it. Kernel functions call
-each other through module globals, so a patched `seq_greater` is seen by `bu_check` and `apply_bu`.
+every loaded model/ module (`mip6check.model.*`) that imported the same function object by name
+(`from mip6check.model.roles.kernel import apply_bu`), and restores all of them on exit; a key
+'module:Attr.path' patches any other model attribute (for role-level faults such as a home agent
+tunnelling link-local packets). Observers are not patched: properties/ judge with properties/spec/; a
+monitor that calls `kernel.seq_greater` itself would see the mutant too, and miss it. Kernel functions
+call each other through module globals, so a patched `seq_greater` is seen by `bu_check` and
+`apply_bu`.
 Not thread-safe: apply one mutant at a time. Each engine (Z3, Hypothesis machines, monitors over
 simulations) can run the same catalogue; `catches` names the properties that must fail under it.
 
@@ -37,7 +38,10 @@ ORIGINAL = SimpleNamespace(**{n: getattr(K, n) for n in dir(K) if not n.startswi
 """The kernel as it was when this module was imported (mutant wrappers call through it)."""
 
 _INHERITED = object()  # undo marker: the patched class attribute was inherited, delete it on exit
-_PATCH_ROOTS = ("model.",)  # only the model is mutated; observers (properties/) keep their own view
+# only the model is mutated; observers (properties/) keep their own view. The model's package is
+# named from the kernel's own module ("mip6check.model"), the name it has installed and in a checkout
+_MODEL_PACKAGE = K.__name__.rsplit(".roles.", 1)[0]
+_PATCH_ROOTS = (_MODEL_PACKAGE + ".",)
 
 
 def _resolve(target: str) -> tuple[object, str]:
