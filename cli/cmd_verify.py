@@ -2,7 +2,7 @@
 
 Z3 proofs and bounded model checking, the scenario corpus with monitors and replay, stateful
 Hypothesis runs; a summary table (property, engine, status, time); exit 0 when nothing is violated.
-`verify --mutants` checks the checker instead (issue 5): the mutant kill table and kill rate, exit 0
+`verify --mutants` checks the checker instead: the mutant kill table and kill rate, exit 0
 only at 100% (properties/killrate.py).
 """
 

@@ -1,4 +1,4 @@
-"""The mutant kill rate across `verify`'s engines (issue 5, "The checker must itself be checked").
+"""The mutant kill rate across `verify`'s engines (the checker must itself be checked).
 
 For each mutant of properties/mutants.py (kernel and role faults), apply it and run the chosen engines
 through `properties.verify.run_verify`, restricted to the mutant's `catches` properties. The mutant is

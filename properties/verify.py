@@ -1,4 +1,4 @@
-"""`verify`: run every engine over the catalog and merge their results per property (issue 5).
+"""`verify`: run every engine over the catalog and merge their results per property.
 
 Engines are modules with `verify_engine(opts: VerifyOptions, progress: Progress) -> list[Result]`:
 Z3 proofs and bounded model checking, stateful Hypothesis runs, and the scenario corpus with the

@@ -37,7 +37,7 @@ _II = struct.Struct("!II")
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounds on absurd input (issue 7): exceeding one is a DecodeError naming it."""
+    """Bounds on absurd input: exceeding one is a DecodeError naming it."""
 
     max_tunnel_depth: int = 8
     max_ext_headers: int = 64

@@ -1,4 +1,4 @@
-"""The forwarding engine: deterministic scheduler, links, topology, capture and the event log (issue 4)."""
+"""The forwarding engine: deterministic scheduler, links, topology, capture and the event log."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Every Transmit is encoded with the codec, framed as Ethernet, captured and logged, then after the link's
 delay each receiving interface (matching link-layer address, or multicast) decodes the bytes itself:
-no object crosses a link (issue 4). A receiver's DecodeError is logged and handed to the node as
+no object crosses a link. A receiver's DecodeError is logged and handed to the node as
 malformed input. Operations taking `now` first run the scheduler up to `now`.
 """
 

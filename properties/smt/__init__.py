@@ -1,4 +1,4 @@
-"""The Z3 engine (issue 5): the decision kernel of model/roles/kernel.py run on Z3 terms.
+"""The Z3 engine: the decision kernel of model/roles/kernel.py run on Z3 terms.
 
 - `z3logic`: `Z3Logic` (the `Logic` protocol over Z3), `Sym` (symbolic kernel records with domains).
 - `induction`: `PROOFS` (property ID -> obligations), `run_proof(pid)` -> `Result` (proved / violated

@@ -169,7 +169,7 @@ def verify_engine(opts: Any, progress: Callable[[str], None]) -> list[Result]:
 
 def kill_table() -> dict[str, tuple[str, ...]]:
     """Mutant name -> the Z3 proofs (among its `catches`) that fail under it; empty = survived.
-    The Z3 kill rate is the share of non-empty rows (issue 5: target 100%)."""
+    The Z3 kill rate is the share of non-empty rows (target: 100%)."""
     from mip6check.properties.mutants import MUTANTS
 
     out: dict[str, tuple[str, ...]] = {}
