@@ -14,6 +14,8 @@ from mip6check.model.codec import decode_packet, encode_packet
 from mip6check.model.codec.values import (
     BindingUpdate,
     IPv6Packet,
+    NeighborAdvertisement,
+    TargetLLA,
     PrefixInfo,
     RouterAdvertisement,
 )
@@ -90,7 +92,7 @@ def run_model(
     else:
         node = _fixed_node(net, subject, frames, config, choices, capacity or 64)
     for src, dst, key in keys:
-        node.keys.add(src, dst, key, symmetric=False)
+        node.keys.add(src, dst, key)  # both directions unless the file gives the reverse one too
     run = Run(subject=subject, frames=frames)
     if subject.role == "mobile_node":
         _learn_neighbours(node, subject, frames, MN_IFACE, net.link_of(NAME, MN_IFACE))
@@ -241,6 +243,11 @@ def _learn_neighbours(
         src = f.packet.src
         if any(src) and not is_multicast(src):
             node.nc.learn(iface, src, f.src_mac, solicited=True, override=True)
+        up = f.packet.payload
+        if type(up) is NeighborAdvertisement:  # what the node's own resolutions were told
+            for o in up.options:
+                if type(o) is TargetLLA:
+                    node.nc.learn(iface, up.target, o.lla, solicited=True, override=True)
     node.nc.learn(iface, GATEWAY, GATEWAY_MAC, solicited=True, override=True, is_router=True)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from mip6check.model.addr import Addr, Prefix, is_link_local, is_multicast
 from mip6check.model.codec.values import BindingUpdate, IPv6Packet, PrefixInfo, RouterAdvertisement
+from mip6check.model.net.topology import INJECT_LLA
 from mip6check.properties.differential.capture import Frame
 from mip6check.properties.differential.kinds import home_address, mip6_option
 from mip6check.properties.replay import Topology
@@ -111,12 +112,17 @@ def select(
                 f"--model {text}: not a home agent, mobile node or correspondent of the capture"
             )
         chosen.setdefault(a, role)
-    everyone = frozenset(roles) | frozenset(owner)
     out: list[Subject] = []
     for a, role in chosen.items():
         if any(a in s.own for s in out):
             continue  # another address of a node already chosen
-        out.append(_subject(a, role, frames, topology, coas, everyone))
+        mine = {role, "care_of_address"} if role == "mobile_node" else {role}
+        others = frozenset(x for x, r in roles.items() if r - mine) | frozenset(
+            c for c, h in owner.items() if h != a
+        )
+        s = _subject(a, role, frames, topology, coas, others)
+        if not any(s.macs & o.macs for o in out):  # else the same node by its Ethernet address
+            out.append(s)
     return out
 
 
@@ -237,9 +243,10 @@ def _macs(
             macs.add(f.src_mac)
     if final_hops:
         macs |= _final_hops(addrs, frames)
+    macs.discard(INJECT_LLA)  # the engine's frames from outside any node (a replay, a forgery)
     srcs = {f.packet.src for f in firsts if f.src_mac in macs}
     if not macs or srcs & (others - addrs):
-        return frozenset(), frozenset()
+        return frozenset(), frozenset()  # one Ethernet address sending for several nodes
     return frozenset(macs), frozenset(a for a in srcs if any(a) and a not in addrs)
 
 
