@@ -40,6 +40,13 @@ class OptionExtensions(Enum):
     ALLOWED = "allowed"  # a longer option carries extensions (§4.2's MAY); no violation
 
 
+class FastCount(Enum):
+    """C14: what §9.8's "MAX_FAST_UPDATES consecutive Binding Updates" counts."""
+
+    TRANSMISSIONS = "transmissions"  # every Binding Update sent, retransmissions too (default)
+    UPDATES = "updates"  # new Binding Updates only; a §9.7 retransmission does not count
+
+
 class RetxAtMax(Enum):
     """C13: what retransmission does once its timeout reaches MAX_BINDACK_TIMEOUT (§9.4, §9.5, §9.7)."""
 
@@ -79,6 +86,7 @@ class Config:
     option_extensions: OptionExtensions = OptionExtensions.FIXED  # B13: BR/BA/HAO past 0/12/16
     pp2_pointer: PP2Pointer = PP2Pointer.IGNORED  # C17: does the error's Pointer name the BU?
     retx_at_max: RetxAtMax = RetxAtMax.BY_DESTINATION  # C13: home registrations past the cap
+    fast_count: FastCount = FastCount.TRANSMISSIONS  # C14: do retransmissions count (§9.8)?
     # §11 constants
     initial_bindack_timeout: int = 1_000
     max_bindack_timeout: int = 256_000

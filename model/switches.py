@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from mip6check.model.config import (
     AuthMode,
     BuCLength,
+    FastCount,
     OptionExtensions,
     PP2Pointer,
     RateScope,
@@ -103,6 +104,16 @@ SWITCHES: tuple[Switch, ...] = (
         "C13",
         "At MAX_BINDACK_TIMEOUT a home registration is retransmitted on (§9.4), a Binding Update to a "
         "correspondent is not (§9.5); stop: §9.7 read alone stops both.",
+    ),
+    Switch(
+        "fast_count",
+        "--fast-count",
+        tuple(m.value for m in FastCount),
+        "transmissions",
+        "§9.7, §9.8, §11",
+        "C14",
+        "MAX_FAST_UPDATES counts every Binding Update sent with one care-of address, retransmissions "
+        "too; updates: only new ones (a §9.7 retransmission does not count).",
     ),
     Switch(
         "rate_scope",

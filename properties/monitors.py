@@ -30,10 +30,12 @@ from mip6check.model.roles.events import (
     RoleEvent,
 )
 from mip6check.properties.spec import PY, Engine, declare, obligation
+from mip6check.properties.spec.binding_cache import Check72, Received, check_72
 from mip6check.properties.spec.home_agent import to_ha_anycast
 from mip6check.properties.spec.mobile_node import (
     ba_acceptable,
     backoff_after,
+    counts_as_fast,
     may_retransmit,
     min_gap,
 )
@@ -202,6 +204,8 @@ class MonitorSet:
             deletion = e.coa == e.home or e.lifetime == 0
             if ok and not e.cache_changed and deletion and (e.node, e.home) not in self._cache:
                 continue
+            if ok and not e.cache_changed and self._reacknowledged(e):
+                continue
             if ok != e.cache_changed:
                 self._flag(
                     "BC-BA-STATUS",
@@ -210,6 +214,13 @@ class MonitorSet:
                     f"Status {e.status} for the Binding Update from {fmt(e.home)} but the cache "
                     f"{'was' if e.cache_changed else 'was not'} changed",
                 )
+
+    def _reacknowledged(self, e: BindingProcessed) -> bool:
+        """§7.2 under `seq_equal_ack` (B4, B5): an identical retransmission of the stored Binding
+        Update is acknowledged again (Status 0) without changing the cache."""
+        stored = self._cache.get((e.node, e.home))
+        r = Received(True, True, True, e.seq, stored is not None, stored.seq if stored else 0)
+        return bool(check_72(PY, self.config, r) == int(Check72.EQUAL_REACK))
 
     # ------------------------------------------------------------------ per-event checks
 
@@ -347,7 +358,7 @@ class MonitorSet:
                 f"{t - prev.last_time} ms later (SLOW_UPDATE_RATE {cfg.slow_update_rate} ms)",
             )
         prev.last_time, prev.gap = t, timeout
-        prev.consecutive += 1
+        prev.consecutive += counts_as_fast(cfg, True)
 
     def _ba_acted_on(self, t: int, e: BindingAckReceived) -> None:
         """MN-BA-VALIDATE (§9.10): a Binding Acknowledgement the node acted on matches, by Sequence
@@ -442,6 +453,8 @@ class MonitorSet:
                     and entry is not None
                     and entry.seq == s.seq
                     and now > s.last_time + bound
+                    # C13: under retx_at_max=stop a wait reaching the cap ends retransmission
+                    and may_retransmit(PY, backoff_after(s.gap, self.config), True, self.config)
                 ):
                     self._flag_once(
                         "MN-HOME-RETX",

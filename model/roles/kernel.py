@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from mip6check.model.config import Config, RetxAtMax, SeqHalf
+from mip6check.model.config import Config, FastCount, RetxAtMax, SeqHalf
 from mip6check.model.roles.logic import Logic, Term
 
 SEQ_MOD = 1 << 16
@@ -443,7 +443,7 @@ def bul_retransmit(L: Logic, cfg: Config, b: BulEntry, now: Term) -> BulEntry:
         next_retx=now + nxt,
         retx_on=go_on,
         last_send=now,
-        fast_count=b.fast_count + 1,
+        fast_count=b.fast_count + (0 if cfg.fast_count is FastCount.UPDATES else 1),  # C14
         no_more_bu=b.no_more_bu,
     )
 

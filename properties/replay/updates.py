@@ -12,7 +12,13 @@ from mip6check.properties.replay.base import INF, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, malformed_seq
 from mip6check.properties.replay.state import Flow, Obligation, SeenBU
 from mip6check.properties.spec.logic import PY
-from mip6check.properties.spec.mobile_node import BAAction, may_retransmit, next_timeout, rate_ok
+from mip6check.properties.spec.mobile_node import (
+    BAAction,
+    counts_as_fast,
+    may_retransmit,
+    next_timeout,
+    rate_ok,
+)
 from mip6check.properties.spec.wire import SEQ_MOD, greater
 
 
@@ -197,9 +203,9 @@ class BindingUpdates(ObserverBase):
                     f"(SLOW_UPDATE_RATE {cfg.slow_update_rate / 1000:g} s)",
                     (prev.index,),
                 )
-        fl.fast_count = fast + 1
-        fl.last_coa = sb.coa
         same = same_coa and sb.a == prev.a and sb.h == prev.h
+        fl.fast_count = fast + counts_as_fast(cfg, same and sb.seq == prev.seq)
+        fl.last_coa = sb.coa
         if sb.seq == prev.seq:
             if same:
                 self._retransmission(fl, sb, prev, gap)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from mip6check.model.codec import option_offset
-from mip6check.model.config import Config, PP2Pointer, RetxAtMax
+from mip6check.model.config import Config, FastCount, PP2Pointer, RetxAtMax
 from mip6check.properties.spec.logic import Logic, Term
 from mip6check.properties.spec.registry import Bound, Observes, register
 from mip6check.properties.spec.wire import status_accepts
@@ -18,6 +18,13 @@ class BAAction(IntEnum):
     IGNORE = 0  # fails a validity test: silently ignored
     ACCEPTED = 1  # Status < 128: entry acknowledged, retransmission stops
     REJECTED = 2  # Status >= 128: entry deleted, retransmission stops
+
+
+def counts_as_fast(cfg: Config, retransmission: bool) -> int:
+    """§9.8 (C14): how much a Binding Update adds to the count of consecutive ones with one care-of
+    address that MAX_FAST_UPDATES bounds: 1 each, or under `fast_count=updates` 0 for a §9.7
+    retransmission (same Sequence Number)."""
+    return 0 if retransmission and cfg.fast_count is FastCount.UPDATES else 1
 
 
 def pp2_stops_updates(cfg: Config, pointer: int, invoking: bytes) -> bool:
