@@ -100,8 +100,12 @@ class Interception(ObserverBase):
         # the mobile node's own: from the home address, or the link-local address with its interface
         # identifier (no other node on the home link can hold that one)
         own = f.src == tgt or f.src == link_local(tgt)
-        if tgt in self.homes:
+        # every target, not only declared homes: a previous router serving an old care-of address
+        # as its temporary home agent (§9.6) may advertise it before its acknowledgement (§8.2)
+        if tgt in self.na_seen or len(self.na_seen) < self.o.limits.max_nodes:
             self.na_seen[tgt] = (f.src, self._t)
+        else:
+            self._hit("na_seen")
         if reg is not None and is_link_local(f.src) and not own:
             self._done(reg.dst, "gna", extra=tgt)  # the home agent may advertise from link-local
         if reg is not None and f.src == reg.dst:
