@@ -550,6 +550,56 @@ def ba_bad_length(c: Capture) -> None:
     c.expect("W-BA-LEN", i)
 
 
+@capture(
+    "conforming",
+    "home registration renewed before its granted Lifetime ends (§5.2), correspondent's Refresh = Lifetime",
+)
+def homereg_renewed(c: Capture) -> None:
+    registration(c, 0, lifetime=10)
+    c.at(5_000, udp(COA1, CN, 1, hao=HOME))
+    route_opt(c, 6_000, seq=1, lifetime=30)
+    registration(c, 9_000, seq=8, lifetime=10)
+    c.at(12_000, udp(COA1, CN, 2, hao=HOME))
+    registration(c, 18_000, seq=9, lifetime=10)
+    c.at(25_000, udp(COA1, CN, 3, hao=HOME))
+
+
+@capture(
+    "fault",
+    "mobile node keeps sending as its home address after the 10 s its home agent granted, not renewed (§5.2)",
+)
+def mn_homereg_lapsed(c: Capture) -> None:
+    registration(c, 0, lifetime=10)
+    c.at(5_000, udp(COA1, CN, 1, hao=HOME))
+    i = c.at(12_000, udp(COA1, CN, 2, hao=HOME))
+    c.at(13_000, udp(COA1, CN, 3, hao=HOME))
+    c.expect("MN-HOMEREG-RENEW", i)
+
+
+@capture("fault", "correspondent's Binding Acknowledgement with Refresh 10 s, Lifetime 30 s (§5.2)")
+def cn_refresh_not_lifetime(c: Capture) -> None:
+    registration(c, 0)
+    c.at(1_000, bu_pkt(COA1, CN, 1, 30))
+    ba = BindingAck(0, 1, 30, 10, b"", DRAFT04.ba)
+    i = c.at(
+        1_003, IPv6Packet(CN, COA1, (Routing0(1, (HOME,)), AH(0x200, 1, ICV), dest_options(ba)))
+    )
+    c.expect("BC-BA-REFRESH", i)
+
+
+@capture(
+    "fault",
+    "Binding Updates naming a care-of address another mobile node sends from, and a multicast one (§9.5)",
+)
+def mn_coa_not_in_use(c: Capture) -> None:
+    other_home, other_coa = a("2001:db8:1::200"), a("2001:db8:2::200")
+    c.at(0, udp(other_coa, CN, 1, hao=other_home))
+    i = c.at(10, bu_pkt(COA1, HA, 7, 60, h=True, care_of=other_coa))
+    c.expect("MN-COA-IN-USE", i)
+    j = c.at(2_000, bu_pkt(COA1, CN, 1, 30, care_of=a("ff02::1")))
+    c.expect("MN-COA-IN-USE", j)
+
+
 @capture("fault", "home registration without the A bit (§9.4)")
 def homereg_no_a(c: Capture) -> None:
     i = c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, a_bit=False))

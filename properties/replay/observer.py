@@ -34,6 +34,7 @@ from mip6check.model.codec.values import (
 from mip6check.properties.replay.acks import Acknowledgements
 from mip6check.properties.replay.facts import PacketFacts, facts_of, no_payload
 from mip6check.properties.replay.interception import Interception
+from mip6check.properties.replay.lifetimes import Lifetimes
 from mip6check.properties.replay.routing import Routing
 from mip6check.properties.replay.state import Obligation
 from mip6check.properties.replay.updates import BindingUpdates
@@ -52,7 +53,7 @@ UPPER_KIND: dict[type, int] = {
 MIP6_SHAPES = {"BU": (8, 24), "BA": (11,), "BR": (0,), "HAO": (16,)}
 
 
-class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
+class Observer(BindingUpdates, Acknowledgements, Interception, Routing, Lifetimes):
     """Feed decoded packets in capture order with `packet`; read `violations` afterwards."""
 
     JUDGES: ClassVar[tuple[str, ...]] = (
@@ -117,6 +118,8 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing):
                 self._on_ba(f, auth)
             if f.br is not None:
                 self._on_br(f)
+        if outer is None:
+            self._lifetimes(f, auth)  # §5.2, §9.5: Lifetime, Refresh, care-of address in use
         up = f.upper
         kind = UPPER_KIND.get(type(up), 0)
         if kind:

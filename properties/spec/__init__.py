@@ -35,7 +35,15 @@ How to register and judge an obligation
 from __future__ import annotations
 
 from mip6check.properties.catalog import CATALOG
-from mip6check.properties.spec import binding_cache, home_agent, ipv6, mobile_node, system, wire
+from mip6check.properties.spec import (
+    binding_cache,
+    home_agent,
+    ipv6,
+    lifetimes,
+    mobile_node,
+    system,
+    wire,
+)
 from mip6check.properties.spec.logic import PY, Logic, Term
 from mip6check.properties.spec.registry import (
     RUN_ENGINES,
@@ -79,6 +87,7 @@ __all__ = [
     "ipv6",
     "judged_by",
     "judged_in_runs",
+    "lifetimes",
     "mobile_node",
     "obligation",
     "obligations",
