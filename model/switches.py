@@ -140,7 +140,8 @@ SWITCHES: tuple[Switch, ...] = (
         "presence",
         "§4.2, §7.2",
         "§7 authentication",
-        "The §7.2 authentication test is 'AH or ESP present'; verify checks AH ICVs with keys (--sa).",
+        "The §7.2 authentication test is 'AH or ESP present'; verify checks AH ICVs with the pair's key "
+        "(the scenario's keys; replay: --sa).",
     ),
     Switch(
         "rh_strict_hop_limit",

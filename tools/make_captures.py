@@ -366,7 +366,9 @@ def esp_auth(c: Capture) -> None:
 
 
 @capture(
-    "conforming", "AH ICVs (HMAC-SHA1-96) verified with --sa keys", args=["--sa", "sa-keys.toml"]
+    "conforming",
+    "AH ICVs (HMAC-SHA1-96) verified with --sa keys",
+    args=["--sa", "sa-keys.toml", "--auth", "verify"],
 )
 def sa_verified(c: Capture) -> None:
     c.at(0, signed(bu_pkt(COA1, HA, 7, 60, h=True)))
@@ -885,7 +887,7 @@ def ha_adds_rh_after_cn_dereg(c: Capture) -> None:
 @capture(
     "fault",
     "bad AH ICV with --sa keys: the Binding Update is not authenticated",
-    args=["--sa", "sa-keys.toml"],
+    args=["--sa", "sa-keys.toml", "--auth", "verify"],
 )
 def sa_bad_icv(c: Capture) -> None:
     good = signed(bu_pkt(COA1, HA, 7, 60, h=True))
@@ -1389,7 +1391,9 @@ SIM_EXPECTED: dict[str, list[tuple[str, int]]] = {
         ("W-BU-NEEDS-AUTH", 48),
     ],
 }
-SIM_ARGS: dict[str, list[str]] = {"15-forged-bu-ignored": ["--sa", "sim-keys.toml"]}
+SIM_ARGS: dict[str, list[str]] = {
+    "15-forged-bu-ignored": ["--sa", "sim-keys.toml", "--auth", "verify"]
+}
 
 
 def simulations() -> list[dict[str, object]]:

@@ -17,6 +17,7 @@ from mip6check.model.addr import Addr, fmt
 from mip6check.model.codec import DecodeError, decode_packet
 from mip6check.model.codec.link import LINKTYPE_ETHERNET, decode_link
 from mip6check.model.codec.pcap import Record, RecordError, iter_file
+from mip6check.model.config import AuthMode
 from mip6check.properties.replay.facts import facts_of
 from mip6check.properties.replay.observer import Observer
 from mip6check.properties.replay.options import ReplayOptions
@@ -76,7 +77,7 @@ def replay_file(
 ) -> ReplayReport:
     """Replay one capture file. Raises model.errors.CaptureError when it is not a readable capture."""
     opts = opts or ReplayOptions()
-    keys = KeyRing(opts.sa_keys)
+    keys = KeyRing(opts.sa_keys, icv=opts.config.auth is AuthMode.VERIFY)
     obs = Observer(opts, keys)
     profile = opts.config.profile
     packets = decoded = undecodable = not_ipv6 = 0

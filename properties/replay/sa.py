@@ -138,9 +138,12 @@ def load_sa(path: str) -> tuple[SecurityAssociation, ...]:
 
 
 class KeyRing:
-    """Keys by address pair (both directions)."""
+    """Keys by address pair (both directions). `icv`: the §7.2 authentication test checks an AH ICV
+    (or the ESP ICV) where a key applies (`--auth verify`); without it AH or ESP present passes (the
+    default `presence` reading) and the keys only open ESP-NULL payloads."""
 
-    def __init__(self, sas: tuple[object, ...]) -> None:
+    def __init__(self, sas: tuple[object, ...], *, icv: bool = True) -> None:
+        self.icv = icv
         self._k: dict[tuple[Addr, Addr], SecurityAssociation] = {}
         self._spi: dict[int, SecurityAssociation] = {}
         for s in sas:
@@ -165,7 +168,10 @@ class KeyRing:
         return self._k.get((src, dst)) or self._k.get((pkt.src, pkt.dst))
 
     def check(self, pkt: IPv6Packet, f: PacketFacts, encode: Callable[[IPv6Packet], bytes]) -> bool:
-        """The §7.2 authentication test for this packet (AH/ESP presence when no key applies)."""
+        """The §7.2 authentication test for this packet (AH/ESP presence when no key applies, and
+        under the presence reading)."""
+        if not self.icv:
+            return f.auth
         sa = self._lookup(pkt)
         if sa is None:
             return f.auth
