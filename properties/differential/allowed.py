@@ -21,18 +21,22 @@ BY_FIELD: tuple[tuple[str, str, str], ...] = (
 """Differing field (suffix) -> the freedom and its section."""
 
 BY_KIND: dict[tuple[str, str], tuple[str, str]] = {
-    ("BU", "missing"): ("MAY send Binding Updates to correspondents / the previous router (Choices.bu_to_cn, prev_router_bu); rate limits (--rate-scope)", "§9.5, §9.6, §9.8"),
-    ("BU", "extra"): ("MAY send Binding Updates to correspondents / the previous router (Choices.bu_to_cn, prev_router_bu); rate limits (--rate-scope)", "§9.5, §9.6, §9.8"),
-    ("BA", "missing"): ("re-acknowledging a retransmission with an equal Sequence Number (--seq-equal-ack)", "§7.2, B4/B5"),
-    ("BA", "extra"): ("re-acknowledging a retransmission with an equal Sequence Number (--seq-equal-ack)", "§7.2, B4/B5"),
-    ("BR", "missing"): ("MAY send a Binding Request for an entry in use (Choices.send_br, --br-threshold, --br-min-interval)", "§7.6"),
-    ("BR", "extra"): ("MAY send a Binding Request for an entry in use (Choices.send_br, --br-threshold, --br-min-interval)", "§7.6"),
-    ("na", "missing"): ("MAY repeat the Neighbor Advertisements (Choices.na_rexmit)", "§8.2, §9.13"),
-    ("na", "extra"): ("MAY repeat the Neighbor Advertisements (Choices.na_rexmit)", "§8.2, §9.13"),
+    ("BU", "missing"): (
+        "MAY send a Binding Update to a correspondent or the previous router "
+        "(Choices.bu_to_cn, prev_router_bu)",
+        "§9.5, §9.6",
+    ),
+    ("BR", "missing"): ("MAY send a Binding Request (Choices.send_br, --br-threshold)", "§7.6"),
 }
+"""A packet only one side sent -> the freedom, when the packet is of that kind and (for a Binding
+Update) not a home registration (§9.4 obliges those)."""
+BY_KIND[("BU", "extra")] = BY_KIND[("BU", "missing")]
+BY_KIND[("BR", "extra")] = BY_KIND[("BR", "missing")]
 
 
-def allowed_by(packet_kind: str, kind: str, fields: Sequence[FieldDiff]) -> str | None:
+def allowed_by(
+    packet_kind: str, kind: str, fields: Sequence[FieldDiff], home_registration: bool = False
+) -> str | None:
     """The freedom that covers this divergence (with its section), or None."""
     if kind == "differs":
         names = []
@@ -46,7 +50,7 @@ def allowed_by(packet_kind: str, kind: str, fields: Sequence[FieldDiff]) -> str 
             else:
                 return None
         return "; ".join(dict.fromkeys(names)) or None
-    hit = BY_KIND.get((packet_kind, kind))
+    hit = None if home_registration else BY_KIND.get((packet_kind, kind))
     return f"{hit[0]} ({hit[1]})" if hit else None
 
 

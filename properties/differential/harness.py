@@ -110,6 +110,7 @@ def run_model(
                 app = application_view(f.packet, config.profile.hao)
                 net.at(f.time_ms, lambda t, app=app: _originate(net, app, t, run))
     if subject.role == "mobile_node":
+        _schedule_lifetimes(net, node, subject, frames)
         _schedule_moves(net, node, subject, frames, run)
         _schedule_first_updates(net, node, subject, frames, run)
     if subject.role == "home_agent":
@@ -175,6 +176,29 @@ def _implied_interceptions(
 def _body(octets: bytes) -> bytes:
     """A packet's octets without its Hop Limit (a forwarded copy differs only there)."""
     return octets[:7] + octets[8:]
+
+
+def _schedule_lifetimes(
+    net: Network, node: IPv6Node, subject: Subject, frames: Sequence[Frame]
+) -> None:
+    """§5.1: the Lifetime a mobile node requests is its own choice: before each Binding Update
+    the captured node sent, the model is set to request the same (home registrations and the rest
+    apart), so the field differs only when the model decides something else."""
+    role = node.mobility
+    assert isinstance(role, MobileNode)
+    for f in frames:
+        o = mip6_option(f.packet)
+        if not subject.sent(f) or type(o) is not BindingUpdate:
+            continue
+        own = o.h and home_address(f.packet) == subject.address
+
+        def choose(t: int, life: int = o.lifetime, own: bool = own) -> None:
+            if own:
+                role.home_lifetime = life
+            else:
+                role.cn_lifetime = life
+
+        net.at(max(f.time_ms - 250, 0), choose)
 
 
 def _schedule_first_updates(

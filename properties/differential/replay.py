@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mip6check.model.addr import fmt
-from mip6check.model.codec.values import IPv6Packet
+from mip6check.model.codec.values import BindingUpdate, IPv6Packet
 from mip6check.model.roles.events import NodeSnapshot
 from mip6check.properties.differential.allowed import allowed_by
 from mip6check.properties.differential.capture import Captured, Frame, read_capture
@@ -247,7 +247,7 @@ def _divergence(
         before = {n for n, (ms, _) in counter.times.items() if ms <= p.time_ms + tol}
         model_side = Side(None, None, t, about_absence(counter, node, t - tol / 1000, before))
     at_frame = p.frame.number if p.frame is not None else _next_frame(cap, p.time_ms, tol, cap_side)
-    verdict, allowed = _classify(p, cap_side, model_side)
+    verdict, allowed = _classify(p, cap_side, model_side, _home_registration(cap_side, model_side))
     return Divergence(p.kind, p.packet_kind, at_frame, cap_side, model_side, p.fields, state, verdict, allowed)
 
 
@@ -259,14 +259,33 @@ def _next_frame(cap: Captured, ms: int, tol: int, side: Side) -> int | None:
     return next((f.number for f in cap.frames if f.time_ms >= ms), None)
 
 
-def _classify(p: Pairing, cap: Side, model: Side) -> tuple[str, str | None]:
+def _home_registration(*sides: Side) -> bool:
+    """A Binding Update with H for the sender's own home address (§9.4), not a previous router's."""
+    for side in sides:
+        p = side.packet
+        if p is None:
+            continue
+        o = mip6_option(p)
+        if type(o) is BindingUpdate and o.h:
+            return not _is_previous_router_bu(p)
+    return False
+
+
+def _is_previous_router_bu(p: IPv6Packet) -> bool:
+    """§9.6: the Home Address option names the old care-of address, not a home address; told
+    apart by the destination being on that address's prefix (the previous router)."""
+    h = home_address(p)
+    return h is not None and h[:8] == p.dst[:8]
+
+
+def _classify(p: Pairing, cap: Side, model: Side, home_reg: bool = False) -> tuple[str, str | None]:
     if cap.verdict and not model.verdict:
         return IMPLEMENTATION_WRONG, None
     if model.verdict and not cap.verdict:
         return MODEL_WRONG, None
     if cap.verdict and model.verdict:
         return BOTH_WRONG, None
-    why = allowed_by(p.packet_kind, p.kind, p.fields)
+    why = allowed_by(p.packet_kind, p.kind, p.fields, home_reg)
     return (BOTH_ALLOWED, why) if why else (UNDECIDED, None)
 
 
