@@ -92,6 +92,7 @@ local W = {
   { "W-BU-NEEDS-AUTH", "§4.2, §5.1", expert.group.SECURITY, expert.severity.WARN },
   { "W-BA-NEEDS-AUTH", "§4.2, §5.2", expert.group.SECURITY, expert.severity.WARN },
   { "W-BA-MINLEN", "§9.10", expert.group.MALFORMED, expert.severity.ERROR },
+  { "W-BA-LEN", "§5.2", expert.group.PROTOCOL, expert.severity.NOTE },
   { "W-BA-VIA-RH", "§5.2, §7.5", expert.group.PROTOCOL, expert.severity.WARN },
   { "W-BA-REJECT-NOPAYLOAD", "§5.2", expert.group.PROTOCOL, expert.severity.WARN },
   { "W-BR-LEN", "§5.3", expert.group.PROTOCOL, expert.severity.NOTE },
@@ -399,6 +400,10 @@ local function judge(pk, frame, t)
   end
   if ba and ba.status >= 128 and pk.nh ~= 59 then
     flag("W-BA-REJECT-NOPAYLOAD", "rejecting Binding Acknowledgement (Status " .. ba.status .. ") carries a payload (Next Header " .. pk.nh .. ")")
+  end
+  -- W-BA-LEN (B13, mip6check's default --option-extensions fixed): longer than the stated 12
+  if ba and ba._len > 12 then
+    flag("W-BA-LEN", "Binding Acknowledgement with Option Length " .. ba._len .. " (must be 12)")
   end
   if pk.BR and pk.BR._len ~= 0 then
     flag("W-BR-LEN", "Binding Request with Option Length " .. pk.BR._len .. " (must be 0)")
