@@ -901,6 +901,29 @@ def sa_bad_icv(c: Capture) -> None:
 
 
 @capture(
+    "fault",
+    "AH ICVs that leave the Home Address option out: computed with it zeroed (§4.2, §5.4), and before "
+    "it was added (§9.1)",
+    args=["--sa", "sa-keys.toml", "--auth", "verify"],
+)
+def hao_not_covered(c: Capture) -> None:
+    c.at(0, signed(bu_pkt(COA1, HA, 7, 60, h=True)))
+    c.at(2, signed(ba_pkt(HA, COA1, 7)))
+
+    def sent(seq: int, icv: AH) -> IPv6Packet:
+        return IPv6Packet(COA1, HA, (icv, dest_options(HomeAddress(HOME))), NoNextHeader())
+
+    zeroed = IPv6Packet(
+        COA1, HA, (AH(0x100, 8, ICV), dest_options(HomeAddress(bytes(16)))), NoNextHeader()
+    )
+    i = c.at(500, sent(8, signed(zeroed).headers[0]))  # type: ignore[arg-type]
+    c.expect("W-HAO-AUTH-COVERED", i)
+    before = IPv6Packet(HOME, HA, (AH(0x100, 9, ICV),), NoNextHeader())
+    j = c.at(900, sent(9, signed(before).headers[0]))  # type: ignore[arg-type]
+    c.expect("MN-HAO-BEFORE-IPSEC", j)
+
+
+@capture(
     "fault", "Binding Update whose Option Length (6) is below the fixed part, acknowledged (§7.2)"
 )
 def bu_too_short(c: Capture) -> None:

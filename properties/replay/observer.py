@@ -33,6 +33,7 @@ from mip6check.model.codec.values import (
 )
 from mip6check.properties.replay.acks import Acknowledgements
 from mip6check.properties.replay.facts import PacketFacts, facts_of, no_payload
+from mip6check.properties.replay.hao_auth import HaoAuthentication
 from mip6check.properties.replay.interception import Interception
 from mip6check.properties.replay.lifetimes import Lifetimes
 from mip6check.properties.replay.routing import Routing
@@ -53,7 +54,9 @@ UPPER_KIND: dict[type, int] = {
 MIP6_SHAPES = {"BU": (8, 24), "BA": (11,), "BR": (0,), "HAO": (16,)}
 
 
-class Observer(BindingUpdates, Acknowledgements, Interception, Routing, Lifetimes):
+class Observer(
+    BindingUpdates, Acknowledgements, Interception, Routing, Lifetimes, HaoAuthentication
+):
     """Feed decoded packets in capture order with `packet`; read `violations` afterwards."""
 
     JUDGES: ClassVar[tuple[str, ...]] = (
@@ -120,6 +123,8 @@ class Observer(BindingUpdates, Acknowledgements, Interception, Routing, Lifetime
                 self._on_br(f)
         if outer is None:
             self._lifetimes(f, auth)  # §5.2, §9.5: Lifetime, Refresh, care-of address in use
+            if f.hao is not None:
+                self._hao_auth(pkt, f, auth)  # §4.2, §5.4, §9.1: the HAO under AH
         up = f.upper
         kind = UPPER_KIND.get(type(up), 0)
         if kind:

@@ -167,6 +167,10 @@ class KeyRing:
         src, dst = _endpoints(pkt)
         return self._k.get((src, dst)) or self._k.get((pkt.src, pkt.dst))
 
+    def association(self, pkt: IPv6Packet) -> SecurityAssociation | None:
+        """The association whose key applies to `pkt` (by SPI first, then by address pair), if any."""
+        return self._lookup(pkt)
+
     def check(self, pkt: IPv6Packet, f: PacketFacts, encode: Callable[[IPv6Packet], bytes]) -> bool:
         """The §7.2 authentication test for this packet (AH/ESP presence when no key applies, and
         under the presence reading)."""

@@ -37,6 +37,7 @@ from __future__ import annotations
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.spec import (
     binding_cache,
+    hao_auth,
     home_agent,
     ipv6,
     lifetimes,
@@ -83,6 +84,7 @@ __all__ = [
     "binding_cache",
     "declare",
     "engines_of",
+    "hao_auth",
     "home_agent",
     "ipv6",
     "judged_by",
