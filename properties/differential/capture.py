@@ -3,6 +3,7 @@ interface), time, link-layer addresses, octets and decoded packet (the shared co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mip6check.model.codec import DecodeError, decode_packet
@@ -37,8 +38,12 @@ class Captured:
     left_out: int  # records not IPv6, unreadable, or rejected by the codec
 
 
-def read_capture(path: str, profile: Profile) -> Captured:
-    """Read `path` (raises model.errors.CaptureError when it is not a readable capture)."""
+def read_capture(
+    path: str, profile: Profile, opener: Callable[[IPv6Packet], IPv6Packet | None] | None = None
+) -> Captured:
+    """Read `path` (raises model.errors.CaptureError when it is not a readable capture). `opener`
+    gives what an ESP-NULL payload carries when its key is known (replay's KeyRing.open_esp): the
+    packet is compared as opened, as replay judges it."""
     frames: list[Frame] = []
     left_out = 0
     start_ns: int | None = None
@@ -63,6 +68,8 @@ def read_capture(path: str, profile: Profile) -> Captured:
         except DecodeError:
             left_out += 1
             continue
+        if opener is not None:
+            pkt = opener(pkt) or pkt
         src_mac = link.src if link.src is not None and len(link.src) == 6 else None
         dst_mac = link.dst if link.dst is not None and len(link.dst) == 6 else None
         frames.append(

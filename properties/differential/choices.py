@@ -74,6 +74,8 @@ def captured_choices(subject: Subject, frames: Sequence[Frame]) -> Choices:
         return min(granted.popleft(), requested) if granted else d.grant_lifetime(requested, home_reg)
 
     def refresh_of(g: int, home_reg: bool) -> int:
+        if not home_reg:  # §5.2: a correspondent's Refresh SHOULD equal the Lifetime: no choice
+            return d.refresh(g, home_reg)
         return min(refresh.popleft(), g) if refresh else d.refresh(g, home_reg)
 
     return Choices(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from mip6check.model.addr import Addr
 from mip6check.properties.differential.capture import Frame
-from mip6check.properties.differential.fields import FieldDiff, compare
+from mip6check.properties.differential.fields import FieldDiff, IcvCheck, compare
 from mip6check.properties.differential.harness import Sent
 from mip6check.properties.differential.kinds import key_of, kind_of
 
@@ -33,9 +33,12 @@ def pair(
     model_own: frozenset[Addr],
     tolerance_ms: int,
     until_ms: int,
+    *,
+    icv: IcvCheck | None = None,
 ) -> list[Pairing]:
     """Every compared packet of both sides, paired in time order (module doc). `captured`: the
-    captured node's frames; model packets after `until_ms` are beyond the capture and left out."""
+    captured node's frames; model packets after `until_ms` are beyond the capture and left out.
+    `icv`: security associations were given: AH ICVs are compared by whether they verify."""
     mine = [(f, k) for f in captured if (k := kind_of(f.packet, own)) is not None]
     model = [
         (i, k)
@@ -57,7 +60,7 @@ def pair(
             out.append(Pairing("missing", k, f, None, f.time_ms))
             continue
         used.add(best)
-        diffs = tuple(compare(f.packet, sent[best].packet))
+        diffs = tuple(compare(f.packet, sent[best].packet, icv=icv))
         out.append(Pairing("differs" if diffs else "same", k, f, best, f.time_ms, diffs))
     for i, mk in model:
         if i not in used:

@@ -5,6 +5,7 @@ the sender are set aside, and the differences are listed in packet order."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mip6check.model.codec.values import IPv6Packet, NeighborAdvertisement
@@ -94,9 +95,12 @@ def _fields(v: object, path: str, out: dict[str, object]) -> None:
             out[path + f.name] = x
 
 
-def free_reason(name: str, pkt: IPv6Packet) -> str | None:
-    """Why the sender may choose this field freely, or None when it is compared."""
+def free_reason(name: str, pkt: IPv6Packet, *, icv: bool = False) -> str | None:
+    """Why the sender may choose this field freely, or None when it is compared (`icv`: keys were
+    given, so an AH ICV is what the key makes it, not free)."""
     nd = type(pkt.payload) is NeighborAdvertisement
+    if icv and name.split("#")[0].endswith("AH.icv"):
+        return None
     if name == "hop_limit" and nd:
         return None
     if name == "src" and nd:
@@ -119,14 +123,26 @@ def free_reason(name: str, pkt: IPv6Packet) -> str | None:
     return None
 
 
-def compare(captured: IPv6Packet, model: IPv6Packet) -> list[FieldDiff]:
-    """The fields that differ, free ones set aside, in the captured packet's order."""
+IcvCheck = Callable[[IPv6Packet], "bool | None"]
+
+
+def compare(
+    captured: IPv6Packet, model: IPv6Packet, *, icv: IcvCheck | None = None
+) -> list[FieldDiff]:
+    """The fields that differ, free ones set aside, in the captured packet's order. With `icv`
+    (security associations given) an AH ICV is compared by whether it verifies with the key, not
+    by its octets (they depend on the SPI and counter, which are free)."""
     a, b = flatten(captured), flatten(model)
+    if icv is not None:
+        for flat, pkt in ((a, captured), (b, model)):
+            if "AH.icv" in flat:
+                ok = icv(pkt)
+                flat["AH.icv"] = "no key" if ok is None else ("verifies" if ok else "does not verify")
     names = list(a) + [n for n in b if n not in a]
     out: list[FieldDiff] = []
     whole: list[str] = []  # a header or option only one side has: its fields are not listed
     for n in names:
-        if a.get(n) == b.get(n) or free_reason(n, captured) is not None:
+        if a.get(n) == b.get(n) or free_reason(n, captured, icv=icv is not None) is not None:
             continue
         if any(n.startswith(w + ".") for w in whole):
             continue

@@ -477,6 +477,8 @@ def _schedule_moves(
         if not subject.sent(f):
             continue
         src = f.packet.src
+        if kind_of(f.packet, subject.own) is None:
+            continue  # Neighbor Discovery says nothing of where the node is (RS from home: a fault)
         away = away or src in subject.coas
         if (src in subject.coas or (away and src == subject.address)) and (
             f.link,

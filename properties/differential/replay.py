@@ -3,11 +3,12 @@ node's, and each divergence judged on both sides by the spec (properties/differe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mip6check.model.addr import fmt
-from mip6check.model.codec.values import BindingUpdate, IPv6Packet
+from mip6check.model.codec import encode_packet
+from mip6check.model.codec.values import AH, BindingUpdate, IPv6Packet
 from mip6check.model.roles.events import NodeSnapshot
 from mip6check.properties.differential.allowed import allowed_by
 from mip6check.properties.differential.capture import Captured, Frame, read_capture
@@ -31,6 +32,7 @@ from mip6check.properties.differential.judge import (
 )
 from mip6check.properties.differential.subjects import Subject, select
 from mip6check.properties.replay import ReplayOptions, replay_file
+from mip6check.properties.replay.sa import KeyRing, verify_ah
 from mip6check.properties.verdict import Violation
 
 IMPLEMENTATION_WRONG = "implementation wrong"
@@ -99,7 +101,8 @@ def differential_replay(
     """Model each node `selectors` name (roles or addresses) in its own run; raises CaptureError
     for an unreadable capture and subjects.SelectionError for a selector naming no node."""
     cfg = opts.config
-    cap = read_capture(path, cfg.profile)
+    ring = KeyRing(opts.sa_keys)
+    cap = read_capture(path, cfg.profile, lambda p: ring.open_esp(p, cfg.profile))
     cast = replay_file(path, opts).nodes if cap.frames else ()
     subjects = select(selectors, cast, cap.frames, opts.topology)
     original = judge_captured(path, opts)
@@ -121,7 +124,7 @@ def _one(
     run = run_model(subject, frames, opts.config, until_ms=end + tol, keys=keys, capacity=capacity)
     model_own = subject.own | frozenset(a for s in run.sent for a in (s.packet.src,) if _own_src(s))
     mine = [f for f in frames if subject.sent(f)]
-    pairs = pair(mine, subject.own, run.sent, model_own, tol, end + tol)
+    pairs = pair(mine, subject.own, run.sent, model_own, tol, end + tol, icv=_icv_check(opts))
     rep = DiffReport(
         path,
         subject,
@@ -207,6 +210,23 @@ def _in_view(p: Pairing, run: Run, view: tuple[set[str], set[bytes]]) -> bool:
     kinds, addrs = view
     target = about(key_of(p.packet_kind, run.sent[p.model].packet))
     return p.packet_kind in kinds and (not isinstance(target, bytes) or target in addrs or target[0] == 0xFF)
+
+
+def _icv_check(opts: ReplayOptions) -> Callable[[IPv6Packet], bool | None] | None:
+    """Whether a packet's AH ICV verifies with the key of its association (None: no key applies),
+    as replay's KeyRing checks it; None when no security association was given."""
+    if not opts.sa_keys:
+        return None
+    ring = KeyRing(opts.sa_keys)
+
+    def check(pkt: IPv6Packet) -> bool | None:
+        sa = ring.association(pkt)
+        h = next((x for x in pkt.headers if type(x) is AH), None)
+        if sa is None or h is None:
+            return None
+        return verify_ah(pkt, h, sa, encode_packet)
+
+    return check
 
 
 def _own_src(_s: object) -> bool:
