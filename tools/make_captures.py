@@ -615,6 +615,25 @@ def rs_from_home(c: Capture) -> None:
     c.expect("W-AUTOCONF-LLSRC", i)
 
 
+@capture("fault", "Router Solicitation from the care-of address (§9.3: link-local only)")
+def rs_from_coa(c: Capture) -> None:
+    registration(c, 0)
+    i = c.at(5000, IPv6Packet(COA1, a("ff02::2"), (), RouterSolicitation(), hop_limit=255))
+    c.expect("W-AUTOCONF-LLSRC", i)
+
+
+@capture(
+    "fault",
+    "Binding Request answered with a Lifetime ending before the one already granted (§9.11)",
+)
+def mn_br_answer_shortens(c: Capture) -> None:
+    route_opt(c, 0, seq=5, lifetime=60)
+    c.at(20_000, br_pkt(CN, COA1))
+    i = c.at(20_400, bu_pkt(COA1, CN, 6, 30))
+    c.at(20_403, ba_pkt(CN, COA1, 6, lifetime=30))
+    c.expect("MN-BR-LIFETIME", i)
+
+
 @capture("fault", "home agent tunnels a packet for the mobile node's link-local address (§8.2)")
 def ha_tunnels_link_local(c: Capture) -> None:
     registration(c, 0)

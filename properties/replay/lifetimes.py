@@ -26,6 +26,7 @@ from mip6check.properties.spec import obligation
 from mip6check.properties.spec.lifetimes import (
     coa_in_use,
     coa_unusable,
+    extends_remaining,
     lapsed,
     refresh_as_required,
     renewal_deadline,
@@ -58,7 +59,12 @@ class _User:
 class Lifetimes(ObserverBase):
     """MN-HOMEREG-RENEW, BC-BA-REFRESH, MN-COA-IN-USE, judged at each outermost packet."""
 
-    JUDGES: ClassVar[tuple[str, ...]] = ("BC-BA-REFRESH", "MN-HOMEREG-RENEW", "MN-COA-IN-USE")
+    JUDGES: ClassVar[tuple[str, ...]] = (
+        "BC-BA-REFRESH",
+        "MN-HOMEREG-RENEW",
+        "MN-COA-IN-USE",
+        "MN-BR-LIFETIME",
+    )
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
     def __init__(self, opts: ReplayOptions, keys: KeyRing | None = None) -> None:
@@ -66,6 +72,9 @@ class Lifetimes(ObserverBase):
         self._grants: dict[Addr, _Grant] = {}  # home address -> its unrenewed grant
         self._users: dict[Addr, _User] = {}  # address -> its last user seen
         self._sent_from: dict[Addr, set[Addr]] = {}  # home address -> sources it sent from
+        self._requests: dict[
+            tuple[Addr, Addr], tuple[int, int]
+        ] = {}  # (home, peer) -> BR (packet, ms)
         bound = obligation("MN-HOMEREG-RENEW").bound
         assert bound is not None
         self._renew_tol = bound.ms(self.cfg)
@@ -75,6 +84,8 @@ class Lifetimes(ObserverBase):
         hao = f.hao
         if f.ba is not None:
             self._granted(f)
+        if f.br is not None:
+            self._requested(f)
         if f.bu is not None and hao is not None and auth:
             self._updated(f, hao.home_address)
         elif hao is not None and f.src != hao.home_address and f.bu is None:
@@ -141,6 +152,48 @@ class Lifetimes(ObserverBase):
             key=g.ba_index,
         )
 
+    # ------------------------------------------------------------ §9.11
+
+    def _requested(self, f: PacketFacts) -> None:
+        home = f.final_dst
+        if f.rh is None or f.rh.segments_left == 0:
+            home = self.coa_home.get(f.dst, f.dst)
+        if home in self.homes and len(self._requests) < self.o.limits.max_bindings:
+            self._requests[(home, f.src)] = (self._index, self._t)
+
+    def _answered(self, f: PacketFacts, home: Addr) -> None:
+        """§9.11: the Binding Update answering a Binding Request extends the lifetime remaining from
+        the previous one sent to that node (Lifetime 0, keeping the binding private, is exempt)."""
+        bu = f.bu
+        assert bu is not None
+        asked = self._requests.pop((home, f.dst), None)
+        if asked is None or self._t - asked[1] > self.o.answer_timeout or bu.lifetime == 0:
+            return
+        fl = self.flows.get((home, f.dst))
+        prev = None
+        if fl is not None:
+            prev = next(
+                (b for b in reversed(fl.bus) if b.auth and b.index < asked[0] and b.lifetime),
+                None,
+            )
+        if (
+            prev is None
+            or fl is None
+            or fl.gap
+            or extends_remaining(prev.t, prev.lifetime, self._t, bu.lifetime)
+        ):
+            return
+        self._flag(
+            "MN-BR-LIFETIME",
+            home,
+            f"Binding Update answering the Binding Request of packet {asked[0]} has Lifetime "
+            f"{bu.lifetime} s, ending at {(self._t + bu.lifetime * 1000) / 1000:.3f} s: it does not "
+            f"extend the lifetime of the Binding Update of packet {prev.index} to that node, which "
+            f"ends at {(prev.t + prev.lifetime * 1000) / 1000:.3f} s",
+            (prev.index, asked[0]),
+            section="9.11",
+        )
+
     # ------------------------------------------------------------ §9.5
 
     def _updated(self, f: PacketFacts, home: Addr) -> None:
@@ -149,6 +202,7 @@ class Lifetimes(ObserverBase):
         self._sent_from.setdefault(home, set()).add(f.src)
         if bu.h:
             self._grants.pop(home, None)  # renewed, de-registered, or registering elsewhere
+        self._answered(f, home)
         coa = bu.care_of if bu.care_of is not None else f.src
         why = coa_unusable(coa)
         related: tuple[int, ...] = ()

@@ -143,6 +143,13 @@ class Observer(
                     f"Router Solicitation sent from the home address {fmt(f.src)}; autoconfiguration "
                     "packets use a link-local source",
                 )
+            elif kind == 5 and f.src in self.coa_home:  # §9.3: any source but a link-local one
+                self._flag(
+                    "W-AUTOCONF-LLSRC",
+                    self.coa_home[f.src],
+                    f"Router Solicitation sent from the care-of address {fmt(f.src)}; a mobile "
+                    "node's autoconfiguration packets use a link-local source",
+                )
         inner = f.inner
         if inner is not None and depth < 8:
             fi = facts_of(inner)

@@ -5,6 +5,8 @@ care-of address a Binding Update may name.
   that home agent granted MUST send it a new Binding Update before that Lifetime ends.
 - BC-BA-REFRESH (§5.2): a node that accepts a Binding Update without serving as the mobile node's home
   agent SHOULD set the Refresh of its acknowledgement equal to its Lifetime.
+- MN-BR-LIFETIME (§9.11): the Binding Update answering a Binding Request extends the lifetime remaining
+  from the previous one sent to that node.
 - MN-COA-IN-USE (§9.5): the care-of address of a Binding Update (Care-of Address field, else the Source
   Address) is one of the care-of addresses the mobile node is using, or its home address.
 """
@@ -42,6 +44,19 @@ def refresh_as_required(home_agent: bool, lifetime_s: int, refresh_s: int) -> bo
     return home_agent or refresh_s == lifetime_s
 
 
+def extends_remaining(
+    prev_sent_ms: int, prev_lifetime_s: int, now_ms: int, lifetime_s: int
+) -> bool:
+    """§9.11: a Binding Update answering a Binding Request SHOULD carry "a new lifetime, extending any
+    current lifetime remaining from a previous Binding Update sent to this node": it ends later than the
+    previous one (infinity ends never: after an infinite one only infinity keeps it)."""
+    if prev_lifetime_s == INFINITE:
+        return lifetime_s == INFINITE
+    if lifetime_s == INFINITE:
+        return True
+    return now_ms + lifetime_s * 1000 > prev_sent_ms + prev_lifetime_s * 1000
+
+
 def coa_unusable(coa: Addr) -> str | None:
     """§9.5 with RFC 2373: why `coa` cannot be an address any node is using as its own (multicast,
     unspecified, loopback), else None."""
@@ -71,10 +86,12 @@ register(
 )
 register("BC-BA-REFRESH", Observes.PACKET)
 register("MN-COA-IN-USE", Observes.PACKET)
+register("MN-BR-LIFETIME", Observes.PACKET)
 
 __all__ = [
     "coa_in_use",
     "coa_unusable",
+    "extends_remaining",
     "lapsed",
     "refresh_as_required",
     "renewal_deadline",

@@ -13,9 +13,11 @@ from mip6check.model.codec import (
     AH,
     UDP,
     BindingAck,
+    BindingRequest,
     HomeAddress,
     IPv6Packet,
     NoNextHeader,
+    RouterSolicitation,
     Routing0,
     bu,
     dest_options,
@@ -25,7 +27,12 @@ from mip6check.model.codec.pcap import PcapWriter
 from mip6check.properties.engines import load
 from mip6check.properties.replay import ReplayOptions, replay_file
 from mip6check.properties.spec import Engine, engines_of, obligation
-from mip6check.properties.spec.lifetimes import coa_unusable, lapsed, renewal_deadline
+from mip6check.properties.spec.lifetimes import (
+    coa_unusable,
+    extends_remaining,
+    lapsed,
+    renewal_deadline,
+)
 
 HA = a("2001:db8:1::1")
 HOME = a("2001:db8:1::100")
@@ -104,7 +111,7 @@ def test_spec_deadline_and_lapse() -> None:
     ob = obligation("MN-HOMEREG-RENEW")
     assert ob.bound is not None and ob.bound.switch == "expiry_tolerance"
     load(runs_only=True)
-    for pid in ("MN-HOMEREG-RENEW", "BC-BA-REFRESH", "MN-COA-IN-USE"):
+    for pid in ("MN-HOMEREG-RENEW", "BC-BA-REFRESH", "MN-COA-IN-USE", "MN-BR-LIFETIME"):
         assert Engine.REPLAY in engines_of(pid)
 
 
@@ -221,3 +228,56 @@ def test_care_of_address_in_use_is_clean(tmp_path: Path) -> None:
         (6_000, bu_pkt(COA_OTHER, CN, 2, 30, care_of=COA_OTHER)),
     ]
     assert replay(tmp_path, packets) == []
+
+
+# ------------------------------------------------------------ MN-BR-LIFETIME (§9.11)
+
+
+def br_pkt(src: bytes, coa: bytes) -> IPv6Packet:
+    hs = (Routing0(1, (HOME,)), AH(0x400, 1, ICV), dest_options(BindingRequest()))
+    return IPv6Packet(src, coa, hs, NoNextHeader())
+
+
+def test_spec_extends_remaining() -> None:
+    assert extends_remaining(0, 60, 20_000, 41) and not extends_remaining(0, 60, 20_000, 40)
+    assert extends_remaining(0, 60, 20_000, 0xFFFFFFFF)
+    assert not extends_remaining(0, 0xFFFFFFFF, 20_000, 600)
+    assert extends_remaining(0, 0xFFFFFFFF, 20_000, 0xFFFFFFFF)
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "flagged"),
+    [(30, True), (40, True), (41, False), (0, False), (0xFFFFFFFF, False)],
+    ids=["shorter", "same-end", "extends", "private-zero", "infinite"],
+)
+def test_binding_request_answer_extends_the_lifetime(
+    tmp_path: Path, lifetime: int, flagged: bool
+) -> None:
+    packets = [
+        (0, bu_pkt(COA1, CN, 5, 60)),
+        (3, ba_pkt(CN, COA1, 5, 60)),
+        (20_000, br_pkt(CN, COA1)),
+        (20_000, bu_pkt(COA1, CN, 6, lifetime)),
+    ]
+    got = [v for v in replay(tmp_path, packets) if v[0] == "MN-BR-LIFETIME"]
+    assert got == ([("MN-BR-LIFETIME", 4)] if flagged else [])
+
+
+def test_update_without_a_request_is_not_judged(tmp_path: Path) -> None:
+    packets = [(0, bu_pkt(COA1, CN, 5, 60)), (3, ba_pkt(CN, COA1, 5, 60))]
+    packets += [(20_000, bu_pkt(COA1, CN, 6, 10)), (20_003, ba_pkt(CN, COA1, 6, 10))]
+    assert replay(tmp_path, packets) == []
+
+
+# ------------------------------------------------------------ W-AUTOCONF-LLSRC (§9.3)
+
+
+@pytest.mark.parametrize(
+    ("src", "flagged"),
+    [(HOME, True), (COA1, True), (a("fe80::100"), False), (bytes(16), False)],
+    ids=["home", "care-of", "link-local", "unspecified"],
+)
+def test_router_solicitation_source(tmp_path: Path, src: bytes, flagged: bool) -> None:
+    rs = IPv6Packet(src, a("ff02::2"), (), RouterSolicitation(), hop_limit=255)
+    got = replay(tmp_path, [*registered(60), (5_000, rs)])
+    assert got == ([("W-AUTOCONF-LLSRC", 3)] if flagged else [])
