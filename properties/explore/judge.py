@@ -8,7 +8,7 @@ from typing import Any
 from mip6check.model.codec.values import IPv6Packet, Routing0
 from mip6check.model.dsl import ast as A
 from mip6check.model.net import Kind
-from mip6check.model.roles.events import RoleEvent, Transmit
+from mip6check.model.roles.events import BindingProcessed, RoleEvent, Transmit
 from mip6check.properties.explore.coverage import Coverage
 from mip6check.properties.explore.driver import Runner
 from mip6check.properties.monitors import MonitorSet
@@ -46,6 +46,9 @@ class Judge:
         self._fed_frames: set[int] = set()
         self._fed_at: dict[object, int] = {}
         self._frame_of: dict[int, int] = {}  # observer packet number -> capture frame (1-based)
+        # injected Binding Updates claiming a mobile node's home, kept from the observers: (receiver,
+        # home, Sequence Number); one the receiver accepts changes a binding the observers never saw
+        self._spoofed: set[tuple[str, bytes, int]] = set()
 
     def frame(self, v: Violation) -> int | None:
         """The capture frame (1-based, as `decode` and `replay` count) an observer's verdict is about;
@@ -73,6 +76,15 @@ class Judge:
             if r.kind is Kind.EVENT and r.event is not None and hasattr(r.event, "node"):
                 ev: RoleEvent = r.event  # type: ignore[assignment]
                 self.monitors.feed(r.time, ev)
+                if (
+                    isinstance(ev, BindingProcessed)
+                    and ev.cache_changed
+                    and (ev.node, ev.home, ev.seq) in self._spoofed
+                ):
+                    # the observers' view of this binding no longer holds (§7.3, §7.4, §8.2, §8.3):
+                    # what follows for the home would be judged against a state they never saw
+                    self.stop_observing()
+                    obs = None
                 if cov is not None:
                     cov.event(ev, fast)
             elif r.kind is Kind.INJECT and r.frame is not None:
@@ -130,6 +142,8 @@ class Judge:
                     and f.bu is not None
                     and (f.hao is None or f.hao.home_address in self.homes)
                 ):
+                    if f.hao is not None and r.node is not None and len(self._spoofed) < 4096:
+                        self._spoofed.add((r.node, f.hao.home_address, f.bu.seq))
                     continue  # a forged BU would be taken as the mobile node's own (its HAO)
                 n = self._feed(obs, cov, r.frame, r.time, pkt)
                 if injected:
