@@ -39,6 +39,7 @@ from mip6check.properties.absences import RunFacts
 from mip6check.properties.logfacts import ba_of, bu_of, violation
 from mip6check.properties.spec import Deadlines, obligation
 from mip6check.properties.spec.ipv6 import RhError, hbh_not_first, reaches_upper_layer, rh0_hop
+from mip6check.properties.spec.mobile_node import pp2_stops_updates
 from mip6check.properties.verdict import Violation
 
 JUDGED: tuple[str, ...] = (
@@ -299,7 +300,13 @@ def cn_update(
         elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet) and r.node in facts.home_links:
             ev = r.event
             ba: BindingAck | None = ba_of(ev)
-            refused = isinstance(ev.payload, ParamProblem) and ev.payload.code == 2
+            # §9.9 (C17): a code 2 error ends the updates to that node (under --pp2-pointer read,
+            # only one whose Pointer designates the Binding Update option)
+            refused = (
+                isinstance(ev.payload, ParamProblem)
+                and ev.payload.code == 2
+                and pp2_stops_updates(config, ev.payload.pointer, ev.payload.invoking)
+            )
             if (ba is not None and ba.status >= 128) or refused:
                 lists.get(r.node or "", {}).pop(ev.src, None)
     out: list[Violation] = []
