@@ -355,8 +355,8 @@ CASES: dict[str, Flip] = {
         "at 16s: inject on foreign1 br from 2001:db8:1::1 to MN\nrun until 19s\n"
         "expect by 18s: MN sent bu to HA count 6\n",
         False,
-        # §9.11: the model answers its home agent's Binding Request with the correspondent
-        # Lifetime (300 s), shorter than the registration's 600 s; a rule of its own, not §9.8's
+        # §9.11: the model answers its home agent's Binding Request as a correspondent's (H clear,
+        # Lifetime 300 s, ending before the 600 s registration); a rule of its own, not §9.8's
         tolerated=("MN-BR-LIFETIME",),
     ),
     "rate_scope": Flip(
