@@ -90,6 +90,7 @@ class _Sent:
     lifetime: int
     gap: int | None = None  # the §9.7 timeout that scheduled the last retransmission
     settled: bool = False  # a Binding Acknowledgement the node acted on ended retransmission
+    rejected: bool = False  # that acknowledgement rejected it: §9.10 deletes the entry
     consecutive: int = 1  # Binding Updates to this destination with the same care-of address (§9.8)
 
 
@@ -397,6 +398,7 @@ class MonitorSet:
             )
         for s in peers:
             s.settled = True
+            s.rejected = e.outcome == "REJECTED"
 
     # ------------------------------------------------------------------ state checks
 
@@ -435,7 +437,9 @@ class MonitorSet:
                     )
             bul = {(b.destination, b.home): b for b in snap.bul}
             for (node, dest, home), s in self._sent.items():
-                if node != name or s.settled:
+                # §9.5: an accepted update stays listed until its lifetime ends (C9.5-06); a
+                # rejected one is deleted (§9.10)
+                if node != name or s.rejected:
                     continue
                 entry = bul.get((dest, home))
                 subject = dest + home + s.seq.to_bytes(2, "big")
@@ -447,6 +451,8 @@ class MonitorSet:
                         now,
                         f"Binding Update {s.seq} to {fmt(dest)} is not in the Binding Update List",
                     )
+                if s.settled:
+                    continue  # acknowledged: no retransmission is owed
                 bound = self.config.max_bindack_timeout + self.tolerance_ms
                 if (
                     s.home_reg
