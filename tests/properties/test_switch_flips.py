@@ -21,10 +21,12 @@ from mip6check.model.codec.values import (
     AH,
     DRAFT08,
     UDP,
+    BindingAck,
     BindingUpdate,
     DestUnreachable,
     HomeAddress,
     IPv6Packet,
+    MalformedOption,
     NoNextHeader,
     ParamProblem,
     Routing0,
@@ -511,3 +513,36 @@ def test_simulation_verdict_flips(key: str) -> None:
     default = _simulated(flip, "")
     switched = _simulated(flip, _set_line(key, flip.value))
     assert (default, switched) == (flip.holds_by_default, not flip.holds_by_default)
+
+
+def test_one_extension_policy_for_three_options(tmp_path: Path) -> None:
+    """B13: the Binding Request (0), Acknowledgement (12) and Home Address option (16), each longer
+    than the length it "MUST be set to", are judged alike: all flagged under `fixed`, none under
+    `allowed`; a Home Address option too short for its address is flagged under both."""
+    c = MC.Capture("flip-b13", "fault", "one extension policy")
+    c.at(0, MC.br_pkt(MC.CN, MC.COA1, ext=b"\0\0"))  # type: ignore[attr-defined]
+    c.at(100, MC.bu_pkt(MC.COA1, MC.HA, 7, 60, h=True))  # type: ignore[attr-defined]
+    ba = BindingAck(0, 7, 60, 60, b"\0\0", 2)
+    rh, ah = Routing0(1, (MC.HOME,)), AH(0x200, 7, bytes(12))
+    c.at(103, IPv6Packet(MC.HA, MC.COA1, (rh, ah, dest_options(ba)), NoNextHeader()))  # type: ignore[attr-defined]
+    long_hao = dest_options(HomeAddress(MC.HOME, bytes(8), 196))
+    c.at(2000, IPv6Packet(MC.COA1, MC.CN, (long_hao,), UDP(1, 2, b"x")))  # type: ignore[attr-defined]
+    MC.OUT = tmp_path
+    MC.write(c)
+    three = {"W-BR-LEN", "W-BA-LEN", "W-HAO-LEN"}
+    for reading, want in (("fixed", three), ("allowed", set())):
+        cfg = _switched("option_extensions", reading)
+        got = _replay_file(tmp_path / "flip-b13.pcapng", cfg)
+        assert got & three == want, reading
+    short = MC.Capture("flip-b13-short", "fault", "HAO too short")
+    short_hao = dest_options(MalformedOption(196, "HAO", bytes(8), "short"))
+    short.at(0, IPv6Packet(MC.COA1, MC.CN, (short_hao,), UDP(1, 2, b"x")))  # type: ignore[attr-defined]
+    MC.write(short)
+    for reading in ("fixed", "allowed"):
+        cfg = _switched("option_extensions", reading)
+        assert "W-HAO-LEN" in _replay_file(tmp_path / "flip-b13-short.pcapng", cfg), reading
+
+
+def _replay_file(path: Path, cfg: Config) -> set[str]:
+    rep = replay_file(str(path), ReplayOptions(config=cfg))
+    return {v.property for v in rep.violations}
