@@ -211,6 +211,16 @@ class Acknowledgements(ObserverBase):
         if bu is not None:
             if bu.coa == bu.home:
                 return  # de-registration at home: no care-of address to route by (B8)
+            if (
+                f.rh is not None
+                and f.rh.segments_left == 0
+                and f.dst == bu.home
+                and f.rh.addresses[-1:] == (bu.coa,)
+            ):
+                # the acknowledgement after its Routing header was processed at the care-of address
+                # (IPv6 §4.4: swapped, sent on to the home address): the copy a capture beyond the
+                # care-of address shows, routed as §5.2 asks, not a second sending
+                return
             if not routed:
                 self._flag(
                     "W-BA-VIA-RH",
