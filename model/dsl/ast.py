@@ -120,6 +120,22 @@ class Route:
 
 
 @dataclass(frozen=True, slots=True)
+class Choice:
+    """`choice NODE na-rexmit N`: one of a node's MAY choices (model/roles/choices.py) fixed for the
+    run, so a run that took it (an `explore` counterexample) replays under `simulate`. Known: `na-rexmit`
+    (§8.2, §9.13: repeat each Neighbor Advertisement N more times, 0..MAX_ADVERT_REXMIT)."""
+
+    node: str
+    name: str
+    value: int
+    pos: Pos = _pos()
+
+
+CHOICES = ("na-rexmit",)
+"""The choices a scenario can fix (`choice NODE NAME N`)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Key:
     """`key A B "secret"`: the AH HMAC-SHA1-96 key shared by a pair of nodes (§4.2, §7.2)."""
 
@@ -509,6 +525,8 @@ class Scenario:
     mutant: str | None = None
     """`mutant NAME`: the deliberately broken model the file was found under (a counterexample of
     `mip6check explore --mutant`); the model ignores it, `mip6check simulate` applies it."""
+    choices: tuple[Choice, ...] = ()
+    """`choice NODE NAME N` lines: MAY choices fixed per node (model/roles/choices.py)."""
 
     def node(self, name: str) -> Node | None:
         """The node declared with this name, if any."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO, Protocol
 
 from mip6check.model.addr import Addr, Prefix, fmt
@@ -50,6 +50,7 @@ from mip6check.model.dsl.switches import config_of
 from mip6check.model.errors import ModelUsageError
 from mip6check.model.net import Kind, LogRecord, Network
 from mip6check.model.roles import ah as ahmod
+from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
 from mip6check.model.roles.correspondent import Correspondent
 from mip6check.model.roles.events import (
     BindingAckReceived,
@@ -168,6 +169,14 @@ class _Builder:
                     net.add_key(k.a, x, k.b, y, secret)
         return net
 
+    def choices(self, node: str) -> Choices:
+        """The node's MAY choices: the default policy, with the scenario's `choice` lines for it."""
+        fixed = {c.name: c.value for c in self.s.choices if c.node == node}
+        if "na-rexmit" not in fixed:
+            return DEFAULT_CHOICES
+        n = fixed["na-rexmit"]
+        return replace(DEFAULT_CHOICES, na_rexmit=lambda _addr: n)
+
     def add_node(self, n: A.Node, cfg: Config) -> None:
         net = self.net
         if isinstance(n, A.Mobile):
@@ -177,7 +186,13 @@ class _Builder:
             net.add_host(
                 n.name,
                 MobileNode(
-                    n.name, cfg, home=n.home, home_prefix=hl.prefix, home_agent=ha, at_home=at_home
+                    n.name,
+                    cfg,
+                    home=n.home,
+                    home_prefix=hl.prefix,
+                    home_agent=ha,
+                    at_home=at_home,
+                    choices=self.choices(n.name),
                 ),
             )
             net.add_interface(n.name, MN_IFACE, addresses=[n.home])
@@ -195,10 +210,11 @@ class _Builder:
                 serving=serving,
                 iid_length=n.id_length if n.id_length is not None else 64,
                 capacity=n.capacity if n.capacity is not None else 64,
+                choices=self.choices(n.name),
             )
             net.add_router(n.name, role)
         elif isinstance(n, A.Router):
-            net.add_router(n.name, PreviousRouter(n.name, cfg))
+            net.add_router(n.name, PreviousRouter(n.name, cfg, choices=self.choices(n.name)))
         elif isinstance(n, A.Correspondent):
             if n.legacy:
                 net.add_host(n.name)

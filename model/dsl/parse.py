@@ -329,6 +329,10 @@ class _ToAst(Transformer[Token, A.Scenario]):
     def mutant(self, meta: Any, c: list[Any]) -> tuple[str, str, A.Pos]:
         return ("mutant", str(c[0]), _pos(meta))
 
+    @v_args(meta=True)
+    def choice(self, meta: Any, c: list[Any]) -> A.Choice:
+        return A.Choice(str(c[0]), str(c[1]), c[2], pos=_pos(meta))
+
     # timeline (actions get their time from the enclosing `at`)
     @v_args(meta=True)
     def at(self, meta: Any, c: list[Any]) -> A.Step:
@@ -512,8 +516,11 @@ class _ToAst(Transformer[Token, A.Scenario]):
         expectations: list[A.Expectation] = []
         seed: int | None = None
         mutant: str | None = None
+        choices: list[A.Choice] = []
         for it in items:
-            if isinstance(it, A.Link):
+            if isinstance(it, A.Choice):
+                choices.append(it)
+            elif isinstance(it, A.Link):
                 links.append(it)
             elif isinstance(it, A.Router | A.HomeAgent | A.Correspondent | A.Mobile | A.Attacker):
                 nodes.append(it)
@@ -545,6 +552,7 @@ class _ToAst(Transformer[Token, A.Scenario]):
             tuple(timeline),
             tuple(expectations),
             mutant=mutant,
+            choices=tuple(choices),
         )
 
 
@@ -600,7 +608,7 @@ _HINTS: dict[str, list[str]] = {
         "expect by 1s: delivered A B\n",
     ],
     "a statement starts with link, router, home-agent, correspondent, mobile, attacker, route, "
-    "key, set, seed, mutant, at, run or expect": [
+    "key, set, seed, mutant, choice, at, run or expect": [
         "foo\n",
         "MN move\n",
         "node X on L\n",
@@ -810,6 +818,9 @@ def _with_file(e: ScenarioError, filename: str) -> ScenarioError:
 # ---------------------------------------------------------------- the semantic check
 
 
+_MAX_ADVERT_REXMIT = 3
+"""§11 MAX_ADVERT_REXMIT: the most repeats `choice NODE na-rexmit N` may ask for (§8.2, §9.13)."""
+
 RESERVED = frozenset({"delivered", "discover"})
 """Words that cannot name a node or link because the grammar expects them where a name could start."""
 
@@ -958,6 +969,24 @@ class _Checker:
                     k.pos, f"a key for {k.a} and {k.b} is already given on line {pairs[pair].line}"
                 )
             pairs[pair] = k.pos
+        fixed: dict[tuple[str, str], A.Pos] = {}
+        for ch in s.choices:
+            kinds = (A.Mobile, A.HomeAgent, A.Router)
+            self.node(ch.pos, ch.node, kinds, "mobile node, home agent or router")
+            if ch.name not in A.CHOICES:
+                self.fail(
+                    ch.pos, f"unknown choice {ch.name!r}", ch.name, f"known: {', '.join(A.CHOICES)}"
+                )
+            if ch.value > _MAX_ADVERT_REXMIT:
+                self.fail(
+                    ch.pos,
+                    f"na-rexmit {ch.value} is larger than MAX_ADVERT_REXMIT ({_MAX_ADVERT_REXMIT})",
+                    str(ch.value),
+                )
+            if (ch.node, ch.name) in fixed:
+                line = fixed[(ch.node, ch.name)].line
+                self.fail(ch.pos, f"choice {ch.name} of {ch.node} already given on line {line}")
+            fixed[(ch.node, ch.name)] = ch.pos
         names: set[str] = set()
         for sw in s.switches:
             if sw.name not in SWITCHES:

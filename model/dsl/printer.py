@@ -233,7 +233,8 @@ def print_scenario(s: A.Scenario) -> str:
         [f"key {k.a} {k.b} {fmt_string(k.secret)}" for k in s.keys],
         [f"set {sw.name} {_value(sw.value)}" for sw in s.switches]
         + ([f"seed {s.seed}"] if s.seed is not None else [])
-        + ([f"mutant {s.mutant}"] if s.mutant is not None else []),
+        + ([f"mutant {s.mutant}"] if s.mutant is not None else [])
+        + [f"choice {c.node} {c.name} {c.value}" for c in s.choices],
         [print_step(st) for st in s.timeline],
         [print_expectation(e) for e in s.expectations],
     ]

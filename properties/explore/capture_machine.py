@@ -6,6 +6,8 @@ captured updates sent again byte for byte (replays, §7.2)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 
@@ -36,7 +38,7 @@ class CaptureMachine(MobilityMachine):
         start = self._start()
         self.setup = setup
         self.place = start.place
-        self.head = start.head
+        self.head = replace(start.head, choices=S.na_choices(start.head.nodes, setup))
         self.world = self._rec().make_world(self.head, None)
         self.judge = Judge(self.head, self.world, self._rec().only)
         self.mns = S.mobiles(self.head)

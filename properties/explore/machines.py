@@ -171,6 +171,7 @@ class MobilityMachine(RuleBasedStateMachine):
             keys=self.head.keys,
             switches=self.head.switches,
             seed=self.head.seed,
+            choices=self.head.choices,
             timeline=timeline,
             expectations=expect,
         )
@@ -397,10 +398,16 @@ class MobilityMachine(RuleBasedStateMachine):
         src: A.Endpoint = "X"
         lifetime = data.draw(S.lifetimes, label="lifetime")
         h = dst_name == "anycast" or data.draw(st.booleans(), label="h")
-        ack = data.draw(st.sampled_from((True, True, False)), label="a")
-        kw: dict[str, Any] = {"a": ack, "h": h}
+        # swarm over header variants: each run uses only some, so a rare one is drawn often in some
+        variant = data.draw(st.sampled_from(self.setup.bu_variants), label="variant")
+        kw: dict[str, Any] = {"a": variant != "no-ack", "h": h}
         if h:
-            kw["id_length"] = data.draw(st.sampled_from((64, 0, 48)), label="id-length")
+            idl = {"idlen-0": 0, "idlen-48": 48}.get(variant, 64)
+            kw["id_length"] = idl
+        if variant == "dereg":
+            lifetime = 0
+        elif variant in ("coa-field", "coa-is-home") and kind != "c-len-16":
+            kw["coa"] = home if variant == "coa-is-home" else coa
         if kind == "forged":
             kw["key"] = "attacker guess"
         elif kind == "no-auth":

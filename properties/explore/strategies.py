@@ -43,10 +43,13 @@ KEYS = (("MN", "HA", "mn-ha secret"), ("MN", "CN", "mn-cn secret"), ("MN2", "HA"
 ATTACKER_LINK = "LA"
 
 
-BU_KINDS = ("stale", "forged", "no-auth", "short", "c-len-16", "no-hao", "spoof")
+BU_KINDS = ("valid", "stale", "forged", "no-auth", "short", "c-len-16", "no-hao", "spoof")
 """Binding Updates the attacker injects (properties/explore/machines.py `inject_bu`)."""
 BA_KINDS = ("keyed", "forged", "no-auth", "short")
 """Binding Acknowledgements injected toward a mobile node (`inject_ba`)."""
+BU_VARIANTS = ("plain", "coa-field", "no-ack", "idlen-0", "idlen-48", "dereg", "coa-is-home")
+"""Header variants of an injected Binding Update (`inject_bu`): the Care-of Address field (C) set,
+A clear, ID Length 0 or an odd 48 for H (§8.2: 136), Lifetime 0 or care-of = home (§7.4, §8.3)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,11 @@ class Setup:
     # swarm testing: each run injects only some kinds, so a rare kind is drawn often in some runs
     bu_kinds: tuple[str, ...] = BU_KINDS
     ba_kinds: tuple[str, ...] = BA_KINDS
+    bu_variants: tuple[str, ...] = BU_VARIANTS
+    # MAY choices (model/roles/choices.py), stated as `choice NODE na-rexmit N` lines: how many times
+    # the home agent and the mobile nodes repeat their Neighbor Advertisements (§8.2, §9.13)
+    na_rexmit_ha: int = 0
+    na_rexmit_mn: int = 0
 
 
 setups = st.builds(
@@ -113,6 +121,11 @@ setups = st.builds(
     seed=st.integers(0, 3),
     bu_kinds=st.lists(st.sampled_from(BU_KINDS), min_size=1, max_size=3, unique=True).map(tuple),
     ba_kinds=st.lists(st.sampled_from(BA_KINDS), min_size=1, max_size=2, unique=True).map(tuple),
+    bu_variants=st.lists(st.sampled_from(BU_VARIANTS), min_size=1, max_size=3, unique=True).map(
+        tuple
+    ),
+    na_rexmit_ha=st.sampled_from((0, 0, 1, 3)),
+    na_rexmit_mn=st.sampled_from((0, 0, 1, 3)),
 )
 """Network setups; the simplest (shrunk) one is two foreign links, no impairments, default reading."""
 
@@ -158,7 +171,26 @@ def topology(s: Setup) -> A.Scenario:
         keys=keys,
         switches=tuple(switches),
         seed=s.seed,
+        choices=na_choices(nodes, s),
     )
+
+
+def na_choices(nodes: tuple[A.Node, ...] | list[A.Node], s: Setup) -> tuple[A.Choice, ...]:
+    """The setup's Neighbor Advertisement repeat counts (§8.2, §9.13 MAY) as `choice` lines: for every
+    home agent and every mobile node (none when the count is 0, the default policy)."""
+    out = [
+        A.Choice(n.name, "na-rexmit", k)
+        for n in nodes
+        for k in (
+            s.na_rexmit_ha
+            if isinstance(n, A.HomeAgent)
+            else s.na_rexmit_mn
+            if isinstance(n, A.Mobile)
+            else 0,
+        )
+        if k
+    ]
+    return tuple(out)
 
 
 def mobiles(s: A.Scenario) -> list[str]:
