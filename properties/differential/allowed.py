@@ -14,7 +14,6 @@ BY_FIELD: tuple[tuple[str, str, str], ...] = (
     ("BindingUpdate.lifetime", "the Lifetime the mobile node requests", "§5.1"),
     ("BindingAck.lifetime", "the Lifetime granted, at most the one requested (Choices.grant_lifetime)", "§5.2"),
     ("BindingAck.refresh", "the Refresh interval (Choices.refresh)", "§5.2"),
-    ("BindingUpdate.care_of", "alternate care-of address in the C field or the source (--bu-c-length)", "§5.1"),
     ("ext", "sub-options and extensions (--option-extensions)", "§4.2"),
     ("DestOptions.BindingRequest", "MAY send a Binding Request (Choices.send_br, --br-threshold)", "§7.6"),
 )
@@ -35,7 +34,10 @@ BY_KIND[("BR", "extra")] = BY_KIND[("BR", "missing")]
 
 
 def allowed_by(
-    packet_kind: str, kind: str, fields: Sequence[FieldDiff], home_registration: bool = False
+    packet_kind: str,
+    kind: str,
+    fields: Sequence[FieldDiff],
+    home_registration: bool = False,
 ) -> str | None:
     """The freedom that covers this divergence (with its section), or None."""
     if kind == "differs":

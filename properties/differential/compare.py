@@ -35,10 +35,12 @@ def pair(
     until_ms: int,
     *,
     icv: IcvCheck | None = None,
+    end_ms: int | None = None,
 ) -> list[Pairing]:
     """Every compared packet of both sides, paired in time order (module doc). `captured`: the
     captured node's frames; model packets after `until_ms` are beyond the capture and left out.
-    `icv`: security associations were given: AH ICVs are compared by whether they verify."""
+    `icv`: security associations were given: AH ICVs are compared by whether they verify. A model
+    packet after `end_ms` (the capture's last packet) pairs with a captured one but is no `extra`."""
     mine = [(f, k) for f in captured if (k := kind_of(f.packet, own)) is not None]
     model = [
         (i, k)
@@ -62,8 +64,9 @@ def pair(
         used.add(best)
         diffs = tuple(compare(f.packet, sent[best].packet, icv=icv))
         out.append(Pairing("differs" if diffs else "same", k, f, best, f.time_ms, diffs))
+    last = max((f.time_ms for f in captured), default=0) if end_ms is None else end_ms
     for i, mk in model:
-        if i not in used:
+        if i not in used and sent[i].time_ms <= last:  # after the capture's end: not seen either way
             out.append(Pairing("extra", mk, None, i, sent[i].time_ms))
     out.sort(key=lambda p: (p.time_ms, p.frame.number if p.frame else 1 << 40))
     return out

@@ -43,6 +43,11 @@ def flatten(pkt: IPv6Packet) -> dict[str, object]:
     `payload.UDP.payload`, `payload.IPv6Packet.dst` ...); padding options are left out."""
     out: dict[str, object] = {}
     _walk(pkt, "", out, top=True)
+    for name in [n for n in out if n.endswith("BindingUpdate.care_of") and "payload" not in n]:
+        if out[name] == out.get("src"):
+            # §5.1: the care-of address is the C field if present, else the source: the same
+            out[name] = None
+            out[name[: -len("care_of")] + "c"] = False
     return out
 
 

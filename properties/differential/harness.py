@@ -224,12 +224,14 @@ def _schedule_first_updates(
         hao = home_address(f.packet) or f.packet.src
         prev = hao in subject.coas  # §9.6: for the old care-of address, to the previous router
 
-        def make(t: int, dest: Addr = dest, hao: Addr = hao, prev: bool = prev) -> PendingBU:
+        def make(
+            t: int, dest: Addr = dest, hao: Addr = hao, prev: bool = prev, life: int = o.lifetime
+        ) -> PendingBU:
             coa = role.primary or f.packet.src
             if prev:
-                return PendingBU(dest, hao, coa, role.cn_lifetime, True, True, 0, coa, "9.6")
+                return PendingBU(dest, hao, coa, life, True, True, 0, coa, "9.6")
             ack = role.choices.cn_ack(dest)
-            return PendingBU(dest, role.home, coa, role.cn_lifetime, False, ack, 0, coa, "9.5")
+            return PendingBU(dest, role.home, coa, life, False, ack, 0, coa, "9.5")
 
         def ask(t: int, make: Callable[[int], PendingBU] = make) -> None:
             p = make(t)

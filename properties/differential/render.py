@@ -87,9 +87,9 @@ def _about(d: Divergence) -> set[Addr]:
     return out
 
 
-def side_json(side: Side, line: Line, *, captured: bool) -> dict[str, Any] | None:
-    if side.packet is None and not side.verdict:
-        return None
+def side_json(side: Side, line: Line, *, captured: bool) -> dict[str, Any]:
+    """One side: its packet (number for the captured one; `decoded` null when it sent nothing),
+    time, and the spec's violations on it (on the absence, for a side that sent nothing)."""
     out: dict[str, Any] = {}
     if captured:
         out["packet"] = side.frame

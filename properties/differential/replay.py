@@ -124,7 +124,9 @@ def _one(
     run = run_model(subject, frames, opts.config, until_ms=end + tol, keys=keys, capacity=capacity)
     model_own = subject.own | frozenset(a for s in run.sent for a in (s.packet.src,) if _own_src(s))
     mine = [f for f in frames if subject.sent(f)]
-    pairs = pair(mine, subject.own, run.sent, model_own, tol, end + tol, icv=_icv_check(opts))
+    pairs = pair(
+        mine, subject.own, run.sent, model_own, tol, end + tol, icv=_icv_check(opts), end_ms=end
+    )
     rep = DiffReport(
         path,
         subject,
