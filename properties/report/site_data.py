@@ -28,7 +28,17 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 """The folder holding `model/`, `properties/`, `cli/` (the repository in a checkout)."""
 
 NOT_JUDGES = frozenset(
-    {"mutants.py", "source_faults.py", "killrate.py", "coverage.py", "catalog.py", "verify.py"}
+    {
+        "mutants.py",
+        "mutants_kernel.py",
+        "mutants_roles.py",
+        "mutant_patch.py",
+        "source_faults.py",
+        "killrate.py",
+        "coverage.py",
+        "catalog.py",
+        "verify.py",
+    }
 )
 """Modules that name property IDs without judging them (fault lists, measurements, tables)."""
 

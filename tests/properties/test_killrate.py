@@ -112,8 +112,9 @@ def test_verify_mutants_cli_exit_1_on_a_survivor(
 ) -> None:
     """A fault no engine sees (here: one that changes nothing) makes `verify --mutants` exit 1."""
     import mip6check.properties.mutants as M
+    from mip6check.properties.mutants_roles import _r
 
-    inert = M._r("inert", "7.9", "changes nothing", {"BC-ROUTE-VIA-RH"}, lambda: {})
+    inert = _r("inert", "7.9", "changes nothing", {"BC-ROUTE-VIA-RH"}, lambda: {})
     monkeypatch.setattr(M, "ALL_MUTANTS", (inert,))
     code = main(["verify", "--mutants", "--engine", "z3"])
     out = capsys.readouterr().out
