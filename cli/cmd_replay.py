@@ -241,7 +241,9 @@ def _run_differential(args: argparse.Namespace, opts: object, single: bool) -> i
         return 1
     idle = [r for r in reports if r.compared == 0]
     if idle:
-        who = ", ".join(f"{r.subject.role.replace('_', '-')} {_addr(r.subject.address)}" for r in idle)
+        who = ", ".join(
+            f"{r.subject.role.replace('_', '-')} {_addr(r.subject.address)}" for r in idle
+        )
         return _fail(f"replay: {path}: --model compared nothing for {who}")
     return 0
 

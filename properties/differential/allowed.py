@@ -9,13 +9,25 @@ from collections.abc import Sequence
 from mip6check.properties.differential.fields import FieldDiff
 
 BY_FIELD: tuple[tuple[str, str, str], ...] = (
-    ("BindingUpdate.a", "MAY request an acknowledgement from a correspondent (Choices.cn_ack)", "§9.5"),
+    (
+        "BindingUpdate.a",
+        "MAY request an acknowledgement from a correspondent (Choices.cn_ack)",
+        "§9.5",
+    ),
     ("BindingUpdate.seq", "any greater Sequence Number (Choices.seq_step, initial_seq)", "§5.1"),
     ("BindingUpdate.lifetime", "the Lifetime the mobile node requests", "§5.1"),
-    ("BindingAck.lifetime", "the Lifetime granted, at most the one requested (Choices.grant_lifetime)", "§5.2"),
+    (
+        "BindingAck.lifetime",
+        "the Lifetime granted, at most the one requested (Choices.grant_lifetime)",
+        "§5.2",
+    ),
     ("BindingAck.refresh", "the Refresh interval (Choices.refresh)", "§5.2"),
     ("ext", "sub-options and extensions (--option-extensions)", "§4.2"),
-    ("DestOptions.BindingRequest", "MAY send a Binding Request (Choices.send_br, --br-threshold)", "§7.6"),
+    (
+        "DestOptions.BindingRequest",
+        "MAY send a Binding Request (Choices.send_br, --br-threshold)",
+        "§7.6",
+    ),
 )
 """Differing field (suffix) -> the freedom and its section."""
 

@@ -25,7 +25,11 @@ from mip6check.properties.differential.subjects import Subject
 def captured_choices(subject: Subject, frames: Sequence[Frame]) -> Choices:
     """A `Choices` whose answers are the captured node's (module doc)."""
     mine = [f for f in frames if subject.sent(f)]
-    bus = [(final_destination(f.packet), o) for f in mine if type(o := mip6_option(f.packet)) is BindingUpdate]
+    bus = [
+        (final_destination(f.packet), o)
+        for f in mine
+        if type(o := mip6_option(f.packet)) is BindingUpdate
+    ]
     bas = [o for f in mine if type(o := mip6_option(f.packet)) is BindingAck and o.status < 128]
     firsts: dict[Addr, int] = {}
     steps: dict[Addr, deque[int]] = {}
@@ -53,7 +57,9 @@ def captured_choices(subject: Subject, frames: Sequence[Frame]) -> Choices:
     d = DEFAULT_CHOICES
     has_ba = bool(bas)
 
-    asked: list[Addr] = []  # the destination of the Binding Update being made (seq_step comes first)
+    asked: list[
+        Addr
+    ] = []  # the destination of the Binding Update being made (seq_step comes first)
     started: set[Addr] = set()
 
     def initial_seq(rand: Callable[[int, int], int]) -> int:
@@ -71,7 +77,9 @@ def captured_choices(subject: Subject, frames: Sequence[Frame]) -> Choices:
         return step if 0 < step < 1 << 15 else d.seq_step(dest)  # §5.1: a step back is no choice
 
     def grant(requested: int, home_reg: bool) -> int:
-        return min(granted.popleft(), requested) if granted else d.grant_lifetime(requested, home_reg)
+        return (
+            min(granted.popleft(), requested) if granted else d.grant_lifetime(requested, home_reg)
+        )
 
     def refresh_of(g: int, home_reg: bool) -> int:
         if not home_reg:  # §5.2: a correspondent's Refresh SHOULD equal the Lifetime: no choice

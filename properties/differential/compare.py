@@ -66,7 +66,9 @@ def pair(
         out.append(Pairing("differs" if diffs else "same", k, f, best, f.time_ms, diffs))
     last = max((f.time_ms for f in captured), default=0) if end_ms is None else end_ms
     for i, mk in model:
-        if i not in used and sent[i].time_ms <= last:  # after the capture's end: not seen either way
+        if (
+            i not in used and sent[i].time_ms <= last
+        ):  # after the capture's end: not seen either way
             out.append(Pairing("extra", mk, None, i, sent[i].time_ms))
     out.sort(key=lambda p: (p.time_ms, p.frame.number if p.frame else 1 << 40))
     return out

@@ -142,7 +142,9 @@ def compare(
         for flat, pkt in ((a, captured), (b, model)):
             if "AH.icv" in flat:
                 ok = icv(pkt)
-                flat["AH.icv"] = "no key" if ok is None else ("verifies" if ok else "does not verify")
+                flat["AH.icv"] = (
+                    "no key" if ok is None else ("verifies" if ok else "does not verify")
+                )
     names = list(a) + [n for n in b if n not in a]
     out: list[FieldDiff] = []
     whole: list[str] = []  # a header or option only one side has: its fields are not listed

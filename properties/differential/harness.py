@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from mip6check.model.addr import Addr, Prefix, fmt, is_link_local, is_multicast, link_local
 from mip6check.model.codec import decode_packet, encode_packet
@@ -15,9 +16,9 @@ from mip6check.model.codec.values import (
     BindingUpdate,
     IPv6Packet,
     NeighborAdvertisement,
-    TargetLLA,
     PrefixInfo,
     RouterAdvertisement,
+    TargetLLA,
 )
 from mip6check.model.config import Config
 from mip6check.model.net import Kind, Network
@@ -102,13 +103,13 @@ def run_model(
     mine = [f for f in frames if subject.sent(f)]
     for f in frames:
         if subject.receives(f):
-            net.at(f.time_ms, lambda t, f=f: _inject(net, node, subject, f, run))
+            net.at(f.time_ms, partial(_inject_at, net, node, subject, f, run))
     if subject.role != "home_agent":
         for f in mine:
             k = kind_of(f.packet, subject.own)
             if k == "data":
                 app = application_view(f.packet, config.profile.hao)
-                net.at(f.time_ms, lambda t, app=app: _originate(net, app, t, run))
+                net.at(f.time_ms, partial(_originate, net, app, run))
     if subject.role == "mobile_node":
         _schedule_lifetimes(net, node, subject, frames)
         _schedule_moves(net, node, subject, frames, run)
@@ -116,7 +117,7 @@ def run_model(
     if subject.role == "home_agent":
         _implied_interceptions(net, node, subject, frames, run)
     for f in mine:
-        net.at(f.time_ms + 1, lambda t, n=f.number: run.state_at.__setitem__(n, node.snapshot(t)))
+        net.at(f.time_ms + 1, partial(_keep_state, run, node, f.number))
     seen = 0
     sim = net.sim
     while (nt := sim.next_time()) is not None and nt <= until_ms:
@@ -170,7 +171,7 @@ def _implied_interceptions(
         if any(f.time_ms - 300 <= t <= f.time_ms for t in seen.get(_body(octets), ())):
             continue
         g = Frame(f.number, f.link, f.time_ns, f.time_ms, None, None, octets, inner)
-        net.at(f.time_ms, lambda t, g=g: _inject(net, node, subject, g, run, implied=True))
+        net.at(f.time_ms, partial(_inject_at, net, node, subject, g, run, implied=True))
 
 
 def _body(octets: bytes) -> bytes:
@@ -225,9 +226,14 @@ def _schedule_first_updates(
         prev = hao in subject.coas  # §9.6: for the old care-of address, to the previous router
 
         def make(
-            t: int, dest: Addr = dest, hao: Addr = hao, prev: bool = prev, life: int = o.lifetime
+            t: int,
+            dest: Addr = dest,
+            hao: Addr = hao,
+            prev: bool = prev,
+            life: int = o.lifetime,
+            src: Addr = f.packet.src,
         ) -> PendingBU:
-            coa = role.primary or f.packet.src
+            coa = role.primary or src
             if prev:
                 return PendingBU(dest, hao, coa, life, True, True, 0, coa, "9.6")
             ack = role.choices.cn_ack(dest)
@@ -242,10 +248,40 @@ def _schedule_first_updates(
             net.apply(NAME, role.queue_bu(node, p, t), t)
             run.moves.append((t, "", f"first Binding Update to {fmt(p.destination)} (MAY)"))
 
-        net.at(f.time_ms, lambda t, ask=ask: net.at(t, ask))  # after what arrives at t
+        net.at(f.time_ms, partial(_later, net, ask))  # after what arrives at t
 
 
-def _originate(net: Network, app: IPv6Packet, t: int, run: Run) -> None:
+def _inject_at(
+    net: Network,
+    node: IPv6Node,
+    subject: Subject,
+    f: Frame,
+    run: Run,
+    t: int,
+    *,
+    implied: bool = False,
+) -> None:
+    del t  # the frame's own time
+    _inject(net, node, subject, f, run, implied=implied)
+
+
+def _keep_state(run: Run, node: IPv6Node, number: int, t: int) -> None:
+    run.state_at[number] = node.snapshot(t)
+
+
+def _later(net: Network, fn: Callable[[int], None], t: int) -> None:
+    net.at(t, fn)
+
+
+def _move_at(net: Network, link: str, run: Run, why: str, t: int) -> None:
+    _move(net, link, t, run, why)
+
+
+def _announce_at(net: Network, link: str, ra: IPv6Packet, run: Run, t: int) -> None:
+    _announce(net, link, ra, t, run)
+
+
+def _originate(net: Network, app: IPv6Packet, run: Run, t: int) -> None:
     net.originate(NAME, app, t)
     run.originated += 1
 
@@ -447,7 +483,9 @@ def _home_link(home: Addr, link: str, frames: Sequence[Frame], mine: Sequence[Fr
                 return True
     if seen:
         return False
-    first = next((f.packet for f in mine if not is_link_local(f.packet.src) and any(f.packet.src)), None)
+    first = next(
+        (f.packet for f in mine if not is_link_local(f.packet.src) and any(f.packet.src)), None
+    )
     return first is not None and first.src == home and home_address(first) is None
 
 
@@ -467,7 +505,7 @@ def _schedule_moves(
             current = current or f.link
             if f.link != current:
                 current = f.link
-                net.at(f.time_ms, lambda t, link=f.link: _move(net, link, t, run, "seen there"))
+                net.at(f.time_ms, partial(_move_at, net, f.link, run, "seen there"))
     advertised: set[tuple[str, Addr]] = set()
     away = False
     for f in frames:
@@ -488,16 +526,14 @@ def _schedule_moves(
         ) not in advertised:
             advertised.add((f.link, src[:8]))
             ra = _stand_in_ra(Prefix(src[:8] + bytes(8), 64), len(advertised))
-            net.at(
-                max(f.time_ms - 0, 0),
-                lambda t, link=f.link, ra=ra: _announce(net, link, ra, t, run),
-            )
+            net.at(f.time_ms, partial(_announce_at, net, f.link, ra, run))
 
 
 def _move(net: Network, link: str, t: int, run: Run, why: str) -> None:
     if net.link_of(NAME, MN_IFACE) != link:
         net.move(NAME, MN_IFACE, link, t)
         run.moves.append((t, link, why))
+        assert run.subject is not None
         _learn_neighbours(net.node(NAME), run.subject, run.frames, MN_IFACE, link)
 
 

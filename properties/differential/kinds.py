@@ -18,17 +18,18 @@ from mip6check.model.codec.values import (
     DestOptions,
     DestUnreachable,
     EchoReply,
+    ExtHeader,
     HomeAddress,
     IPv6Packet,
     MalformedOption,
     NeighborAdvertisement,
+    NeighborSolicitation,
     NoNextHeader,
     PacketTooBig,
     ParamProblem,
     Redirect,
     RouterAdvertisement,
     RouterSolicitation,
-    NeighborSolicitation,
     Routing0,
     TimeExceeded,
 )
@@ -115,7 +116,7 @@ def application_view(pkt: IPv6Packet, hao_type: int = 196) -> IPv6Packet:
     if type(pkt.payload) is IPv6Packet and not any(type(h) is DestOptions for h in pkt.headers):
         return application_view(pkt.payload, hao_type)
     src, dst = pkt.src, final_destination(pkt)
-    headers = []
+    headers: list[ExtHeader] = []
     for h in pkt.headers:
         if type(h) is Routing0:
             continue

@@ -40,7 +40,9 @@ def state_json(s: NodeSnapshot | None, about: set[Addr], start_s: float) -> dict
     (all of them when none is), times in capture seconds."""
     if s is None:
         return {}
-    cache = [e for e in s.binding_cache if e.home in about or e.coa in about] or list(s.binding_cache)
+    cache = [e for e in s.binding_cache if e.home in about or e.coa in about] or list(
+        s.binding_cache
+    )
     bul = [e for e in s.bul if e.destination in about or e.home in about] or list(s.bul)
     out: dict[str, Any] = {"time": _seconds(s.now, start_s)}
     out["binding_cache"] = [
@@ -81,7 +83,10 @@ def _about(d: Divergence) -> set[Addr]:
             out |= {p.src, p.dst}
             out |= {x for h in p.headers for x in getattr(h, "addresses", ())}
             out |= {
-                o.home_address for h in p.headers for o in getattr(h, "options", ()) if hasattr(o, "home_address")
+                o.home_address
+                for h in p.headers
+                for o in getattr(h, "options", ())
+                if hasattr(o, "home_address")
             }
             p = p.payload if type(p.payload) is IPv6Packet else None
     return out
@@ -139,7 +144,8 @@ def _verdicts(side: Side) -> list[str]:
     if not side.verdict:
         return ["spec: no violation"]
     return [
-        f"spec: {v.property} §{v.section} {v.level}: {v.message}" + (f" (packet {v.packet})" if v.packet else "")
+        f"spec: {v.property} §{v.section} {v.level}: {v.message}"
+        + (f" (packet {v.packet})" if v.packet else "")
         for v in side.verdict
     ]
 
@@ -174,7 +180,9 @@ def render_text(r: DiffReport, line: Line, shown: int) -> str:
         out.extend(f"    {x}" for x in _verdicts(cap))
         mod = d.model
         out.append(
-            f"  model      {mod.time_s:.6f} {line(mod.packet)}" if mod.packet is not None else "  model: nothing"
+            f"  model      {mod.time_s:.6f} {line(mod.packet)}"
+            if mod.packet is not None
+            else "  model: nothing"
         )
         out.extend(f"    {x}" for x in _verdicts(mod))
         if d.fields:
@@ -182,12 +190,18 @@ def render_text(r: DiffReport, line: Line, shown: int) -> str:
                 f"{f.field}: {_short(f.captured)} vs {_short(f.model)}" for f in d.fields[:6]
             ]
             more = len(d.fields) - len(shown_fields)
-            out.append("  fields (captured vs model): " + "; ".join(shown_fields) + (f"; {more} more" if more > 0 else ""))
+            out.append(
+                "  fields (captured vs model): "
+                + "; ".join(shown_fields)
+                + (f"; {more} more" if more > 0 else "")
+            )
         st = state_json(d.state, _about(d), start)
         if st:
             out.append("  model state at " + f"{st['time']:.6f}: " + _state_text(st))
     if n > shown:
-        out.append(f"({n - shown} more divergence{'s' if n - shown != 1 else ''}; --max-divergences N shows more)")
+        out.append(
+            f"({n - shown} more divergence{'s' if n - shown != 1 else ''}; --max-divergences N shows more)"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -205,7 +219,9 @@ def _state_text(st: dict[str, Any]) -> str:
     for e in st.get("binding_cache", []):
         exp = "never" if e["expires"] is None else f"{e['expires']:.3f}"
         kind = " home registration" if e["home_registration"] else ""
-        parts.append(f"Binding Cache {e['home']} -> {e['care_of']} seq {e['seq']}{kind} expires {exp}")
+        parts.append(
+            f"Binding Cache {e['home']} -> {e['care_of']} seq {e['seq']}{kind} expires {exp}"
+        )
     for e in st.get("binding_update_list", []):
         exp = "never" if e["expires"] is None else f"{e['expires']:.3f}"
         ack = "acknowledged" if e["acknowledged"] else "unacknowledged"

@@ -15,6 +15,13 @@ from mip6check.properties.differential.capture import Captured, Frame, read_capt
 from mip6check.properties.differential.compare import Pairing, pair
 from mip6check.properties.differential.fields import FieldDiff
 from mip6check.properties.differential.harness import Run, run_model
+from mip6check.properties.differential.judge import (
+    Judged,
+    about_absence,
+    at_packet,
+    judge_captured,
+    judge_model,
+)
 from mip6check.properties.differential.kinds import (
     about,
     final_destination,
@@ -23,16 +30,9 @@ from mip6check.properties.differential.kinds import (
     kind_of,
     mip6_option,
 )
-from mip6check.properties.differential.judge import (
-    Judged,
-    about_absence,
-    at_packet,
-    judge_captured,
-    judge_model,
-)
 from mip6check.properties.differential.subjects import Subject, select
 from mip6check.properties.replay import ReplayOptions, replay_file
-from mip6check.properties.replay.sa import KeyRing, verify_ah
+from mip6check.properties.replay.sa import KeyRing, SecurityAssociation, verify_ah
 from mip6check.properties.verdict import Violation
 
 IMPLEMENTATION_WRONG = "implementation wrong"
@@ -119,7 +119,7 @@ def _one(
 ) -> DiffReport:
     frames = cap.frames
     end = frames[-1].time_ms if frames else 0
-    keys = [(sa.src, sa.dst, sa.key) for sa in opts.sa_keys]
+    keys = [(sa.src, sa.dst, sa.key) for sa in opts.sa_keys if isinstance(sa, SecurityAssociation)]
     capacity = opts.topology.cache_capacity
     run = run_model(subject, frames, opts.config, until_ms=end + tol, keys=keys, capacity=capacity)
     model_own = subject.own | frozenset(a for s in run.sent for a in (s.packet.src,) if _own_src(s))
@@ -162,7 +162,9 @@ def _one(
     return rep
 
 
-def _view(frames: Sequence[Frame], mine: Sequence[Frame], subject: Subject) -> tuple[set[str], set[bytes]]:
+def _view(
+    frames: Sequence[Frame], mine: Sequence[Frame], subject: Subject
+) -> tuple[set[str], set[bytes]]:
     """What the capture shows: the kinds of packet the node sent, and every address in a packet."""
     kinds = {k for f in mine if (k := kind_of(f.packet, subject.own)) is not None}
     addrs: set[bytes] = set()
@@ -211,7 +213,9 @@ def _in_view(p: Pairing, run: Run, view: tuple[set[str], set[bytes]]) -> bool:
     assert p.model is not None
     kinds, addrs = view
     target = about(key_of(p.packet_kind, run.sent[p.model].packet))
-    return p.packet_kind in kinds and (not isinstance(target, bytes) or target in addrs or target[0] == 0xFF)
+    return p.packet_kind in kinds and (
+        not isinstance(target, bytes) or target in addrs or target[0] == 0xFF
+    )
 
 
 def _icv_check(opts: ReplayOptions) -> Callable[[IPv6Packet], bool | None] | None:
@@ -224,7 +228,7 @@ def _icv_check(opts: ReplayOptions) -> Callable[[IPv6Packet], bool | None] | Non
     def check(pkt: IPv6Packet) -> bool | None:
         sa = ring.association(pkt)
         h = next((x for x in pkt.headers if type(x) is AH), None)
-        if sa is None or h is None:
+        if sa is None or type(h) is not AH:
             return None
         return verify_ah(pkt, h, sa, encode_packet)
 
@@ -253,7 +257,10 @@ def _divergence(
     t = start + p.time_ms / 1000
     if p.frame is not None:
         cap_side = Side(
-            p.frame.packet, p.frame.number, p.frame.time_ns / 1e9, at_packet(original, p.frame.number, node)
+            p.frame.packet,
+            p.frame.number,
+            p.frame.time_ns / 1e9,
+            at_packet(original, p.frame.number, node),
         )
         state = run.state_at.get(p.frame.number)
     else:
@@ -263,14 +270,20 @@ def _divergence(
     if p.model is not None:
         s = run.sent[p.model]
         state = s.state
-        model_side = Side(s.packet, counter.model_number.get(p.model), start + s.time_ms / 1000,
-                          at_packet(counter, counter.model_number.get(p.model), node))
+        model_side = Side(
+            s.packet,
+            counter.model_number.get(p.model),
+            start + s.time_ms / 1000,
+            at_packet(counter, counter.model_number.get(p.model), node),
+        )
     else:
         before = {n for n, (ms, _) in counter.times.items() if ms <= p.time_ms + tol}
         model_side = Side(None, None, t, about_absence(counter, node, t - tol / 1000, before))
     at_frame = p.frame.number if p.frame is not None else _next_frame(cap, p.time_ms, tol, cap_side)
     verdict, allowed = _classify(p, cap_side, model_side, _home_registration(cap_side, model_side))
-    return Divergence(p.kind, p.packet_kind, at_frame, cap_side, model_side, p.fields, state, verdict, allowed)
+    return Divergence(
+        p.kind, p.packet_kind, at_frame, cap_side, model_side, p.fields, state, verdict, allowed
+    )
 
 
 def _next_frame(cap: Captured, ms: int, tol: int, side: Side) -> int | None:

@@ -75,7 +75,9 @@ def parse_selector(text: str) -> str | Addr:
         return ipaddress.IPv6Address(text).packed
     except ValueError:
         names = ", ".join(ROLES)
-        raise SelectionError(f"--model {text}: neither a role ({names}) nor an IPv6 address") from None
+        raise SelectionError(
+            f"--model {text}: neither a role ({names}) nor an IPv6 address"
+        ) from None
 
 
 def select(
@@ -106,12 +108,12 @@ def select(
         r = (roles.get(a, set()) or seen) - ({"home_agent"} if "not_home_agent" in seen else set())
         if seen and not r & {"home_agent", "mobile_node", "correspondent"}:
             r = r | {"correspondent"}  # §8.2: a node answering 132 is a correspondent
-        role = next((x for x in ("home_agent", "mobile_node", "correspondent") if x in r), None)
-        if role is None:
+        found = next((x for x in ("home_agent", "mobile_node", "correspondent") if x in r), None)
+        if found is None:
             raise SelectionError(
                 f"--model {text}: not a home agent, mobile node or correspondent of the capture"
             )
-        chosen.setdefault(a, role)
+        chosen.setdefault(a, found)
     out: list[Subject] = []
     for a, role in chosen.items():
         if any(a in s.own for s in out):

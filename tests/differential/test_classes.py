@@ -55,14 +55,21 @@ def test_a_home_registration_the_model_sends_is_not_a_may(tmp_path: Path) -> Non
 
 
 def test_text_shows_both_packets_state_and_verdicts() -> None:
-    code, out, _ = run("replay", str(CAPTURES / "cn-expired-binding.pcapng"), "--model", "correspondent")
+    code, out, _ = run(
+        "replay", str(CAPTURES / "cn-expired-binding.pcapng"), "--model", "correspondent"
+    )
     assert code == 1
     assert "the model as correspondent 2001:db8:4::5" in out
     assert "divergence 1 of 1: packet 4 t=1009.000000s: data differs: implementation wrong" in out
-    assert "captured #4 1009.000000 2001:db8:4::5 > 2001:db8:2::100 rh0[left=1 2001:db8:1::100]" in out
+    assert (
+        "captured #4 1009.000000 2001:db8:4::5 > 2001:db8:2::100 rh0[left=1 2001:db8:1::100]" in out
+    )
     assert "spec: BC-EXPIRE §4.3 MUST" in out
     assert "model      1009.000000 2001:db8:4::5 > 2001:db8:1::100 udp" in out
-    assert "fields (captured vs model): dst: 2001:db8:2::100 vs 2001:db8:1::100; Routing0: present vs absent" in out
+    assert (
+        "fields (captured vs model): dst: 2001:db8:2::100 vs 2001:db8:1::100; Routing0: present vs absent"
+        in out
+    )
     assert "model state at 1009.000000: Binding Cache and Binding Update List empty" in out
 
 
@@ -71,17 +78,35 @@ def test_json_object_fields() -> None:
     assert code == 1 and len(docs) == 1
     doc = docs[0]
     assert set(doc) >= {
-        "file", "model", "compared", "agreeing", "captured_packets", "model_packets",
-        "outside_capture", "time_tolerance", "inputs", "divergences_total", "divergences",
+        "file",
+        "model",
+        "compared",
+        "agreeing",
+        "captured_packets",
+        "model_packets",
+        "outside_capture",
+        "time_tolerance",
+        "inputs",
+        "divergences_total",
+        "divergences",
     }
     assert doc["model"] == {"role": "home_agent", "address": "2001:db8:1::1"}
     d = doc["divergences"][0]
-    assert d["packet"] == 7 and d["verdict"] == "implementation wrong" and d["packet_kind"] == "tunnel"
-    assert d["fields"] == [{"field": "dst", "captured": "2001:db8:2::100", "model": "2001:db8:3::100"}]
+    assert (
+        d["packet"] == 7 and d["verdict"] == "implementation wrong" and d["packet_kind"] == "tunnel"
+    )
+    assert d["fields"] == [
+        {"field": "dst", "captured": "2001:db8:2::100", "model": "2001:db8:3::100"}
+    ]
     cache = d["model_state"]["binding_cache"]
     assert cache == [
-        {"home": "2001:db8:1::100", "care_of": "2001:db8:3::100", "seq": 2,
-         "home_registration": True, "expires": 1070.0}
+        {
+            "home": "2001:db8:1::100",
+            "care_of": "2001:db8:3::100",
+            "seq": 2,
+            "home_registration": True,
+            "expires": 1070.0,
+        }
     ]
     assert [v["property"] for v in d["captured"]["violations"]] == ["HA-TUNNEL"]
 
@@ -99,7 +124,9 @@ def test_undecided_when_no_rule_tells_them_apart() -> None:
     _, docs = reports("replay", path, "--model", "2001:db8:5::7")
     first = docs[0]["divergences"][0]
     assert first["verdict"] == "undecided" and first["allowed_by"] is None
-    assert first["fields"] == [{"field": "payload.ParamProblem.pointer", "captured": 48, "model": 66}]
+    assert first["fields"] == [
+        {"field": "payload.ParamProblem.pointer", "captured": 48, "model": 66}
+    ]
 
 
 def test_exit_statuses_and_usage_errors(tmp_path: Path) -> None:

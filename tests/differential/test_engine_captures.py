@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mip6check.model.dsl import parse_scenario
 from mip6check.model.dsl import ast as A
+from mip6check.model.dsl import parse_scenario
 
 from ._run import reports, run
 
@@ -92,9 +92,7 @@ def _cast(pcap: Path, role: str) -> list[str]:
     return [n["address"] for n in json.loads(out)["nodes"] if role in n["roles"]]
 
 
-@pytest.mark.parametrize(
-    ("path", "role"), _cases(), ids=[f"{p.stem}-{r}" for p, r in _cases()]
-)
+@pytest.mark.parametrize(("path", "role"), _cases(), ids=[f"{p.stem}-{r}" for p, r in _cases()])
 def test_the_model_agrees_with_its_own_capture(path: Path, role: str, tmp_path: Path) -> None:
     pcap = tmp_path / "run.pcapng"
     code, _, err = run("simulate", str(path), "--pcap", str(pcap))
@@ -111,7 +109,9 @@ def test_the_model_agrees_with_its_own_capture(path: Path, role: str, tmp_path: 
     code, docs = reports("replay", str(pcap), "--model", role, *opts)
     assert docs, f"no report for {role}"
     for doc in docs:
-        shown = [(d["packet"], d["kind"], d["verdict"], d["fields"][:2]) for d in doc["divergences"]]
+        shown = [
+            (d["packet"], d["kind"], d["verdict"], d["fields"][:2]) for d in doc["divergences"]
+        ]
         assert doc["divergences_total"] == 0, (doc["model"], shown)
     assert sum(doc["compared"] for doc in docs) > 0
     assert code == (0 if all(doc["compared"] for doc in docs) else 2)

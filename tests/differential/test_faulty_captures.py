@@ -15,7 +15,9 @@ from ._run import reports, run
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT / "traces" / "captures"
 FAULTS = [
-    c for c in json.loads((CAPTURES / "manifest.json").read_text())["captures"] if c["kind"] == "fault"
+    c
+    for c in json.loads((CAPTURES / "manifest.json").read_text())["captures"]
+    if c["kind"] == "fault"
 ]
 NOT_COMPARED = {
     "rs-from-home.pcapng": "a Router Solicitation's source: RS/RA/NS are not compared (random timers)",
@@ -48,7 +50,9 @@ def test_first_divergence_is_the_implementations_fault(entry: dict[str, Any]) ->
         pytest.skip(NOT_COMPARED[entry["file"]])
     path = CAPTURES / entry["file"]
     node = _faulty_node(path, entry)
-    code, docs = reports("replay", str(path), "--model", node, *_args(entry), "--max-divergences", "1")
+    code, docs = reports(
+        "replay", str(path), "--model", node, *_args(entry), "--max-divergences", "1"
+    )
     assert code == 1 and len(docs) == 1
     doc = docs[0]
     assert doc["divergences_total"] >= 1 and doc["compared"] > 0
