@@ -615,6 +615,25 @@ def rs_from_home(c: Capture) -> None:
     c.expect("W-AUTOCONF-LLSRC", i)
 
 
+@capture(
+    "fault",
+    "home agent gets a Destination Unreachable for a packet it tunnelled and relays nothing to the "
+    "correspondent (§7.8, RFC 2473 §8)",
+)
+def ha_no_icmp_relay(c: Capture) -> None:
+    registration(c, 0)
+    original = udp(CN, HOME, 1)
+    tunnelled = encapsulate(original, HA, COA1)
+    c.at(1_000, original)
+    c.at(1_001, tunnelled)
+    i = c.at(
+        1_005, IPv6Packet(a("2001:db8:3::fe"), HA, (), DestUnreachable(3, encode_packet(tunnelled)))
+    )
+    j = c.at(7_000, encapsulate(udp(CN, HOME, 2), HA, COA1))
+    c.expect("BC-TUNNEL-ICMP-RELAY", j)
+    assert i < j
+
+
 @capture("fault", "Router Solicitation from the care-of address (§9.3: link-local only)")
 def rs_from_coa(c: Capture) -> None:
     registration(c, 0)

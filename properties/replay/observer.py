@@ -38,6 +38,7 @@ from mip6check.properties.replay.interception import Interception
 from mip6check.properties.replay.lifetimes import Lifetimes
 from mip6check.properties.replay.routing import Routing
 from mip6check.properties.replay.state import Obligation
+from mip6check.properties.replay.tunnel_errors import TunnelErrors
 from mip6check.properties.replay.updates import BindingUpdates
 from mip6check.properties.spec.binding_cache import bu_as_read
 from mip6check.properties.spec.logic import PY
@@ -55,7 +56,13 @@ MIP6_SHAPES = {"BU": (8, 24), "BA": (11,), "BR": (0,), "HAO": (16,)}
 
 
 class Observer(
-    BindingUpdates, Acknowledgements, Interception, Routing, Lifetimes, HaoAuthentication
+    BindingUpdates,
+    Acknowledgements,
+    Interception,
+    Routing,
+    Lifetimes,
+    HaoAuthentication,
+    TunnelErrors,
 ):
     """Feed decoded packets in capture order with `packet`; read `violations` afterwards."""
 
@@ -123,6 +130,7 @@ class Observer(
                 self._on_br(f)
         if outer is None:
             self._lifetimes(f, auth)  # §5.2, §9.5: Lifetime, Refresh, care-of address in use
+            self._tunnel_errors(f)  # §7.8: ICMP errors relayed by a tunnel entry point
             if f.hao is not None:
                 self._hao_auth(pkt, f, auth)  # §4.2, §5.4, §9.1: the HAO under AH
         up = f.upper

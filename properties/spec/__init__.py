@@ -43,6 +43,7 @@ from mip6check.properties.spec import (
     lifetimes,
     mobile_node,
     system,
+    tunnels,
     wire,
 )
 from mip6check.properties.spec.logic import PY, Logic, Term
@@ -95,6 +96,7 @@ __all__ = [
     "obligations",
     "register",
     "system",
+    "tunnels",
     "unregistered",
     "wire",
 ]
