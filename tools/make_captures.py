@@ -576,6 +576,7 @@ def mn_homereg_lapsed(c: Capture) -> None:
     i = c.at(12_000, udp(COA1, CN, 2, hao=HOME))
     c.at(13_000, udp(COA1, CN, 3, hao=HOME))
     c.expect("MN-HOMEREG-RENEW", i)
+    c.expect("MN-REFRESH", i)  # the home agent's Refresh equals its Lifetime here
 
 
 @capture("fault", "correspondent's Binding Acknowledgement with Refresh 10 s, Lifetime 30 s (§5.2)")

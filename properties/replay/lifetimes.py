@@ -64,6 +64,7 @@ class Lifetimes(ObserverBase):
         "MN-HOMEREG-RENEW",
         "MN-COA-IN-USE",
         "MN-BR-LIFETIME",
+        "MN-REFRESH",
     )
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
@@ -72,6 +73,8 @@ class Lifetimes(ObserverBase):
         self._grants: dict[Addr, _Grant] = {}  # home address -> its unrenewed grant
         self._users: dict[Addr, _User] = {}  # address -> its last user seen
         self._sent_from: dict[Addr, set[Addr]] = {}  # home address -> sources it sent from
+        # home address -> peer -> (the Refresh period it recommended, whether a home registration)
+        self._refresh: dict[Addr, dict[Addr, tuple[_Grant, bool]]] = {}
         self._requests: dict[
             tuple[Addr, Addr], tuple[int, int]
         ] = {}  # (home, peer) -> BR (packet, ms)
@@ -113,6 +116,14 @@ class Lifetimes(ObserverBase):
         ):
             return
         deletion = bu.lifetime == 0 or bu.coa == bu.home
+        due = None if deletion else renewal_deadline(self._t, ba.refresh)
+        peers = self._refresh.setdefault(home, {})
+        if due is None or not bu.h:
+            # a correspondent's binding: a mobile node may let it go (§9.5 MAY), so its packets
+            # with a Home Address option show no need to refresh it
+            peers.pop(r, None)
+        elif len(peers) < 64:
+            peers[r] = (_Grant(r, due, bu.coa, bu.index, self._index, ba.refresh), bu.h)
         if not bu.h:
             reg = self.reg.get(home)
             serving = reg is not None and reg.dst == r
@@ -134,6 +145,7 @@ class Lifetimes(ObserverBase):
 
     def _needs_service(self, f: PacketFacts, home: Addr) -> None:
         """A packet the mobile node sends away from home as `home`: it still needs its home agent."""
+        self._still_used(f, home)
         g = self._grants.get(home)
         if g is None or not lapsed(g.deadline, self._t, self._renew_tol + self.tol):
             return
@@ -151,6 +163,33 @@ class Lifetimes(ObserverBase):
             (g.bu_index, g.ba_index),
             key=g.ba_index,
         )
+
+    def _still_used(self, f: PacketFacts, home: Addr) -> None:
+        """§5.2 (MN-REFRESH): a packet sent as `home` after the Refresh period its home agent
+        recommended ran out unrenewed."""
+        peers = self._refresh.get(home)
+        if not peers:
+            return
+        for peer, (g, home_reg) in list(peers.items()):
+            if not (home_reg or f.final_dst == peer):
+                continue
+            if not lapsed(g.deadline, self._t, self._renew_tol + self.tol):
+                continue
+            del peers[peer]
+            fl = self.flows.get((home, peer))
+            if (fl is not None and fl.gap) or f.src != g.coa:
+                continue  # packets missing on the flow, or the node moved: a refresh may be unseen
+            whom = "home agent" if home_reg else "correspondent"
+            self._flag(
+                "MN-REFRESH",
+                home,
+                f"sends as {fmt(home)} from {fmt(f.src)} at {self._t / 1000:.3f} s, after the "
+                f"Refresh period of {g.lifetime} s recommended by {whom} {fmt(peer)} in packet "
+                f"{g.ba_index} ran out at {g.deadline / 1000:.3f} s, without a new Binding Update "
+                "to it",
+                (g.bu_index, g.ba_index),
+                key=g.ba_index,
+            )
 
     # ------------------------------------------------------------ §9.11
 
@@ -202,6 +241,7 @@ class Lifetimes(ObserverBase):
         self._sent_from.setdefault(home, set()).add(f.src)
         if bu.h:
             self._grants.pop(home, None)  # renewed, de-registered, or registering elsewhere
+        self._refresh.get(home, {}).pop(f.dst, None)  # refreshed (or deleted)
         self._answered(f, home)
         coa = bu.care_of if bu.care_of is not None else f.src
         why = coa_unusable(coa)

@@ -3,6 +3,8 @@ care-of address a Binding Update may name.
 
 - MN-HOMEREG-RENEW (§5.2): a mobile node that still needs its home agent's service after the Lifetime
   that home agent granted MUST send it a new Binding Update before that Lifetime ends.
+- MN-REFRESH (§5.2): a mobile node still using a binding sends a new Binding Update within the Refresh
+  period the acknowledgement recommended.
 - BC-BA-REFRESH (§5.2): a node that accepts a Binding Update without serving as the mobile node's home
   agent SHOULD set the Refresh of its acknowledgement equal to its Lifetime.
 - MN-BR-LIFETIME (§9.11): the Binding Update answering a Binding Request extends the lifetime remaining
@@ -82,6 +84,15 @@ register(
         "expiry_tolerance",
         "§5.2: before the expiration of the Lifetime granted in the home agent's acknowledgement "
         "(the bound is that Lifetime; the switch is how late past it a renewal may be seen)",
+    ),
+)
+register(
+    "MN-REFRESH",
+    Observes.ABSENCE,
+    Bound(
+        "expiry_tolerance",
+        "§5.2: the Refresh period an accepting acknowledgement recommends (the bound is that Refresh; "
+        "the switch is how late past it a refresh may be seen)",
     ),
 )
 register("BC-BA-REFRESH", Observes.PACKET)

@@ -115,9 +115,13 @@ def test_spec_deadline_and_lapse() -> None:
         assert Engine.REPLAY in engines_of(pid)
 
 
+def only(pid: str, got: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    return [v for v in got if v[0] == pid]
+
+
 def test_service_used_after_the_granted_lifetime_without_renewal(tmp_path: Path) -> None:
     got = replay(tmp_path, [*registered(), (5_000, data(COA1, CN, 1)), (12_000, data(COA1, CN, 2))])
-    assert got == [("MN-HOMEREG-RENEW", 4)]
+    assert got == [("MN-HOMEREG-RENEW", 4), ("MN-REFRESH", 4)]  # Refresh = Lifetime here
 
 
 def test_renewed_before_the_lifetime_ends_is_clean(tmp_path: Path) -> None:
@@ -138,7 +142,7 @@ def test_the_renewal_due_again_after_the_renewed_lifetime(tmp_path: Path) -> Non
         (9_002, ba_pkt(HA, COA1, 8, 10)),
         (19_100, data(COA1, CN, 3)),
     ]
-    assert replay(tmp_path, packets) == [("MN-HOMEREG-RENEW", 5)]
+    assert only("MN-HOMEREG-RENEW", replay(tmp_path, packets)) == [("MN-HOMEREG-RENEW", 5)]
 
 
 def test_renewal_bound_is_the_granted_lifetime_not_the_requested(tmp_path: Path) -> None:
@@ -148,7 +152,7 @@ def test_renewal_bound_is_the_granted_lifetime_not_the_requested(tmp_path: Path)
         (2, ba_pkt(HA, COA1, 7, 5)),
         (6_000, data(COA1, CN, 1)),
     ]
-    assert replay(tmp_path, packets) == [("MN-HOMEREG-RENEW", 3)]
+    assert only("MN-HOMEREG-RENEW", replay(tmp_path, packets)) == [("MN-HOMEREG-RENEW", 3)]
 
 
 @pytest.mark.parametrize(
@@ -157,7 +161,7 @@ def test_renewal_bound_is_the_granted_lifetime_not_the_requested(tmp_path: Path)
     ids=["at-expiry", "within-clock-tolerance", "past-it"],
 )
 def test_the_bound_is_the_lifetime_plus_tolerance(tmp_path: Path, t: int, flagged: bool) -> None:
-    got = replay(tmp_path, [*registered(), (t, data(COA1, CN, 1))])
+    got = only("MN-HOMEREG-RENEW", replay(tmp_path, [*registered(), (t, data(COA1, CN, 1))]))
     assert got == ([("MN-HOMEREG-RENEW", 3)] if flagged else [])
 
 
@@ -171,6 +175,35 @@ def test_not_judged_without_evidence(tmp_path: Path) -> None:
     assert replay(tmp_path, [*registered(), (30_000, data(COA2, CN, 1))]) == []
     to_home = IPv6Packet(CN, HOME, (), UDP(7, 5000, b"reply"))
     assert replay(tmp_path, [*registered(), (30_000, to_home)]) == []
+
+
+# ------------------------------------------------------------ MN-REFRESH (§5.2)
+
+
+def test_home_agent_refresh_period_not_kept(tmp_path: Path) -> None:
+    """Lifetime 60 s, Refresh 10 s: service used at 12 s without a new update breaks the SHOULD only."""
+    got = replay(tmp_path, [*registered(60, refresh=10), (12_000, data(COA1, CN, 1))])
+    assert got == [("MN-REFRESH", 3)]
+
+
+def test_home_agent_refresh_period_kept(tmp_path: Path) -> None:
+    packets = [
+        *registered(60, refresh=10),
+        (9_000, bu_pkt(COA1, HA, 8, 60, h=True)),
+        (9_002, ba_pkt(HA, COA1, 8, 60, 10)),
+        (12_000, data(COA1, CN, 1)),
+    ]
+    assert replay(tmp_path, packets) == []
+
+
+def test_correspondent_refresh_not_judged(tmp_path: Path) -> None:
+    """A mobile node may let a correspondent's binding go (§9.5): its packets show no need."""
+    packets = [
+        (0, bu_pkt(COA1, CN, 1, 10)),
+        (3, ba_pkt(CN, COA1, 1, 10)),
+        (12_000, data(COA1, CN, 1)),
+    ]
+    assert replay(tmp_path, packets) == []
 
 
 # ------------------------------------------------------------ BC-BA-REFRESH (§5.2)
