@@ -158,3 +158,23 @@ def test_several_models_one_line_each() -> None:
     code, docs = reports("replay", path, "--model", "home-agent", "--model", "correspondent")
     assert [d["model"]["role"] for d in docs] == ["home_agent", "correspondent"]
     assert code == (1 if any(d["divergences_total"] for d in docs) else 0)
+
+
+def test_a_fault_planted_in_the_model_is_model_wrong() -> None:
+    """retx-backoff (a conforming mobile node) against a model whose retransmissions change the
+    Sequence Number (mutant retx-new-seq): the first divergence is the model's, judged by the spec
+    on the counterfactual capture, not by the model's code."""
+    from mip6check.properties.differential import MODEL_WRONG, differential_replay
+    from mip6check.properties.mutants import BY_NAME
+    from mip6check.properties.replay import ReplayOptions
+
+    path = str(CAPTURES / "retx-backoff.pcapng")
+    with BY_NAME["retx-new-seq"].applied():
+        rep = differential_replay(path, ["mobile-node"], ReplayOptions())[0]
+    first = rep.divergences[0]
+    assert first.kind == "differs" and first.at_frame == 2 and first.verdict == MODEL_WRONG
+    assert [f.field for f in first.fields] == ["DestOptions.BindingUpdate.seq"]
+    assert [v.property for v in first.model.verdict] == ["MN-RETX-SAME-SEQ"]
+    assert first.captured.verdict == ()
+    clean = differential_replay(path, ["mobile-node"], ReplayOptions())[0]
+    assert clean.divergences == [] and clean.compared == 4
