@@ -2,8 +2,8 @@
 
     python bench/bigfile.py [--size-mb 2100] [--mobiles 500] [--keep PATH] [--json]
 
-Builds a pcap of at least `--size-mb` MB, streamed to a temporary file (never held in memory): a few
-thousand distinct frames made with the codec (per mobile node: home registration and its
+Builds a pcap of at least `--size-mb` MB, streamed to a temporary file (never held in memory) by
+bench/_corpus.py's `build`: a few thousand distinct frames made with the codec (per mobile node: home registration and its
 acknowledgement, a tunnelled packet, a Binding Update to a correspondent and its acknowledgement,
 Routing-header traffic, Home Address option traffic, plain UDP), repeated with timestamps 3 ms apart
 and the Sequence Numbers of each repetition patched in place, so the run stays conforming. Then it
@@ -21,113 +21,15 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from mip6check.model.codec import (  # noqa: E402
-    AH,
-    UDP,
-    BindingAck,
-    HomeAddress,
-    IPv6Packet,
-    Routing0,
-    bu,
-    dest_options,
-    encapsulate,
-    encode_packet,
-)
-from mip6check.model.codec.link import encode_ethernet  # noqa: E402
-from mip6check.model.codec.pcap import PcapWriter  # noqa: E402
+from bench._corpus import STEP_US, build, templates  # noqa: E402
 
-MAC1, MAC2 = bytes.fromhex("00005e005301"), bytes.fromhex("00005e005302")
-HA = bytes.fromhex("20010db8000100000000000000000001")
-CN = bytes.fromhex("20010db8000400000000000000000005")
-STEP_US = (
-    3000  # a frame every 3 ms: with 500 mobile nodes a refresh every 12 s (SLOW_UPDATE_RATE 10 s)
-)
-
-
-def _addr(prefix_hi: int, host: int) -> bytes:
-    return ((0x20010DB8 << 96) | (prefix_hi << 80) | host).to_bytes(16, "big")
-
-
-def _seq_offsets(make: Callable[[int], bytes]) -> list[int]:
-    """Offsets of the 16-bit Sequence Number in the frame `make(seq)` builds (found by a diff)."""
-    x, y = make(0x0102), make(0xFEFD)
-    diff = [i for i in range(len(x)) if x[i] != y[i]]
-    assert len(x) == len(y) and len(diff) == 2 and diff[1] == diff[0] + 1, diff
-    return [diff[0]]
-
-
-def templates(mobiles: int) -> list[tuple[bytes, list[int]]]:
-    """The distinct frames of one repetition, each with the offsets of its Sequence Number field."""
-    out: list[tuple[bytes, list[int]]] = []
-    big = b"x" * 1000
-    for m in range(mobiles):
-        home, coa = _addr(1, 0x1000 + m), _addr(2, 0x1000 + m)
-        hao = HomeAddress(home)
-
-        def bu_ha(seq: int, home: bytes = home, coa: bytes = coa, hao: HomeAddress = hao) -> bytes:
-            opts = dest_options(bu(seq, 600, a=True, h=True, id_length=64), hao)
-            return encode_ethernet(
-                MAC1, MAC2, encode_packet(IPv6Packet(coa, HA, (AH(1, 1, bytes(12)), opts)))
-            )
-
-        def ba(seq: int, src: bytes, home: bytes = home, coa: bytes = coa) -> bytes:
-            ext = (
-                Routing0(1, (home,)),
-                AH(2, 1, bytes(12)),
-                dest_options(BindingAck(0, seq, 600, 600)),
-            )
-            return encode_ethernet(MAC2, MAC1, encode_packet(IPv6Packet(src, coa, ext)))
-
-        def bu_cn(seq: int, coa: bytes = coa, hao: HomeAddress = hao) -> bytes:
-            opts = dest_options(bu(seq, 600, a=True), hao)
-            return encode_ethernet(
-                MAC1, MAC2, encode_packet(IPv6Packet(coa, CN, (AH(1, 1, bytes(12)), opts)))
-            )
-
-        data = [
-            encapsulate(IPv6Packet(CN, home, (), UDP(7, 5000, big)), HA, coa),
-            IPv6Packet(CN, coa, (Routing0(1, (home,)),), UDP(7, 5000, big)),
-            IPv6Packet(coa, CN, (dest_options(hao),), UDP(5000, 7, big)),
-            IPv6Packet(CN, HA, (), UDP(80, 5000, b"w" * 200)),
-        ]
-        fixed = [encode_ethernet(MAC1, MAC2, encode_packet(p)) for p in data]
-        out.append((bu_ha(0), _seq_offsets(bu_ha)))
-        out.append((ba(0, HA), _seq_offsets(lambda s, ba=ba: ba(s, HA))))
-        out.append((fixed[0], []))
-        out.append((bu_cn(0), _seq_offsets(bu_cn)))
-        out.append((ba(0, CN), _seq_offsets(lambda s, ba=ba: ba(s, CN))))
-        out += [(f, []) for f in fixed[1:]]
-    return out
-
-
-def build(path: Path, size: int, mobiles: int = 500) -> int:
-    """Stream a pcap of at least `size` octets to `path`; return the number of packets written."""
-    tpl = templates(mobiles)
-    frames = [bytearray(f) for f, _ in tpl]
-    n = 0
-    written = 24
-    rep = 0
-    with path.open("wb", buffering=1 << 20) as f:
-        w = PcapWriter(f, linktype=1, nanosecond=False)
-        while written < size:
-            seq = (rep + 1) & 0xFFFF
-            hi, lo = seq >> 8, seq & 0xFF
-            for fr, (_, offs) in zip(frames, tpl, strict=True):
-                for o in offs:
-                    fr[o] = hi
-                    fr[o + 1] = lo
-                w.write(bytes(fr), time_us=n * STEP_US)
-                n += 1
-                written += 16 + len(fr)
-            rep += 1
-    return n
+__all__ = ["STEP_US", "build", "templates"]  # the frames come from bench/_corpus.py
 
 
 def _status(field: str) -> float:
