@@ -635,6 +635,19 @@ def ha_no_icmp_relay(c: Capture) -> None:
     assert i < j
 
 
+@capture(
+    "fault",
+    "mobile node answers the home agent's tunnel with Parameter Problem code 1 (§6: it MUST decapsulate)",
+)
+def mn_refuses_tunnel(c: Capture) -> None:
+    registration(c, 0)
+    tunnelled = encapsulate(udp(CN, HOME, 1), HA, COA1)
+    c.at(1_000, udp(CN, HOME, 1))
+    c.at(1_001, tunnelled)
+    i = c.at(1_002, IPv6Packet(COA1, HA, (), ParamProblem(1, 6, encode_packet(tunnelled))))
+    c.expect("MN-DECAP", i)
+
+
 @capture("fault", "Router Solicitation from the care-of address (§9.3: link-local only)")
 def rs_from_coa(c: Capture) -> None:
     registration(c, 0)

@@ -1,4 +1,7 @@
-"""ICMP errors relayed by a tunnel entry point (§7.8, RFC 2473 §8): the home agent tunnelling an
+"""Tunnels and their ICMP errors. MN-DECAP (§6): every mobile node decapsulates IPv6-in-IPv6, so one
+answering a tunnelled packet with a Parameter Problem code 1 (Next Header 41 unrecognised) breaks it.
+
+ICMP errors relayed by a tunnel entry point (§7.8, RFC 2473 §8): the home agent tunnelling an
 intercepted packet (§8.4) or a previous default router tunnelling to a new care-of address (§9.6) gets
 the ICMP errors the tunnelled packet causes, and MUST relay them to the packet's original sender, so a
 correspondent learns of an unreachable mobile node (what BC-ICMP-UNREACH then acts on).
@@ -49,9 +52,9 @@ class _Owed:
 
 
 class TunnelErrors(ObserverBase):
-    """BC-TUNNEL-ICMP-RELAY, judged at each outermost packet."""
+    """BC-TUNNEL-ICMP-RELAY and MN-DECAP, judged at each outermost packet."""
 
-    JUDGES: ClassVar[tuple[str, ...]] = ("BC-TUNNEL-ICMP-RELAY",)
+    JUDGES: ClassVar[tuple[str, ...]] = ("BC-TUNNEL-ICMP-RELAY", "MN-DECAP")
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
     def __init__(self, opts: ReplayOptions, keys: KeyRing | None = None) -> None:
@@ -74,6 +77,8 @@ class TunnelErrors(ObserverBase):
             times.append(self._t)
             if isinstance(up, RELAYED):
                 self._error_for_tunnel(f, up)
+            elif isinstance(up, ParamProblem) and up.code == 1:
+                self._refused_tunnel(f, up)
         elif f.inner is None:
             key = (f.src, f.final_dst)
             self._native[key] = self._t
@@ -101,6 +106,23 @@ class TunnelErrors(ObserverBase):
             self._owed.append(
                 _Owed(entry, sender, inner.dst, self._index, self._t + self._relay_ms)
             )
+
+    def _refused_tunnel(self, f: PacketFacts, up: ParamProblem) -> None:
+        """§6 (MN-DECAP): a mobile node answering a packet tunnelled to it with "unrecognised Next
+        Header" did not decapsulate it."""
+        node = self.coa_home.get(f.src, f.src)
+        if node not in self.homes:
+            return
+        outer, _ = invoking_packet(up.invoking, self.cfg.profile)
+        if outer is None or not isinstance(outer.payload, IPv6Packet) or outer.dst != f.src:
+            return
+        self._flag(
+            "MN-DECAP",
+            node,
+            f"answered the IPv6-in-IPv6 packet from {fmt(outer.src)} to {fmt(f.src)} with a "
+            "Parameter Problem code 1 (Next Header unrecognised): every mobile node decapsulates",
+            section="6",
+        )
 
     def _settle(self, f: PacketFacts, up: object) -> None:
         keep: list[_Owed] = []

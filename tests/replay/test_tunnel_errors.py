@@ -24,7 +24,7 @@ from mip6check.model.codec import (
     encode_packet,
 )
 from mip6check.model.codec.pcap import PcapWriter
-from mip6check.model.codec.values import TimeExceeded
+from mip6check.model.codec.values import ParamProblem, TimeExceeded
 from mip6check.properties.replay import ReplayOptions, replay_file
 
 HA = a("2001:db8:1::1")
@@ -109,3 +109,31 @@ def test_no_relay_owed(tmp_path: Path) -> None:
     elsewhere = IPv6Packet(ROUTER, CN, (), DestUnreachable(3, encode_packet(TUNNELLED)))
     packets = [*registered(), *reported(1_000)[:2], (1_005, elsewhere), later(7_000)]
     assert replay(tmp_path, packets) == []
+
+
+# ------------------------------------------------------------ MN-DECAP (§6)
+
+
+def refused(by: bytes) -> IPv6Packet:
+    """A Parameter Problem code 1 about the tunnelled packet, pointing at its Next Header (41)."""
+    return IPv6Packet(by, HA, (), ParamProblem(1, 6, encode_packet(TUNNELLED)))
+
+
+@pytest.mark.parametrize(
+    ("by", "flagged"), [(COA, True), (ROUTER, False)], ids=["mobile-node", "router"]
+)
+def test_mobile_node_refusing_a_tunnel(tmp_path: Path, by: bytes, flagged: bool) -> None:
+    packets = [*registered(), (1_000, ORIGINAL), (1_001, TUNNELLED), (1_002, refused(by))]
+    got = [v for v in replay_all(tmp_path, packets) if v[0] == "MN-DECAP"]
+    assert got == ([("MN-DECAP", 5)] if flagged else [])
+
+
+def replay_all(tmp_path: Path, packets: Packets) -> list[tuple[str, int]]:
+    path = tmp_path / "d.pcap"
+    with path.open("wb") as f:
+        w = PcapWriter(f, linktype=229)
+        for t, pkt in packets:
+            w.write(encode_packet(pkt), time_ms=1_000_000 + t)
+    return sorted(
+        (v.property, v.packet) for v in replay_file(str(path), ReplayOptions()).violations
+    )
