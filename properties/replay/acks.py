@@ -73,6 +73,10 @@ def _statuses(
     return frozenset(out)
 
 
+PROCESSED_COPY_MS = 2000
+"""An acknowledgement seen again this soon with its Routing header processed is that same one."""
+
+
 class Acknowledgements(ObserverBase):
     """BC-*, HA-* Status rules and W-BA-VIA-RH, judged at each Binding Acknowledgement."""
 
@@ -120,6 +124,22 @@ class Acknowledgements(ObserverBase):
             self._from_wrong_peer(r, home, seq)
         fl = known or self._flow(home, r)
         if fl is None:
+            return
+        if (
+            f.rh is not None
+            and f.rh.segments_left == 0
+            and f.rh.addresses
+            and f.dst == home
+            and any(
+                a.seq == seq
+                and a.status == (status if status is not None else -1)
+                and 0 <= self._t - a.t <= PROCESSED_COPY_MS
+                for a in fl.bas
+            )
+        ):
+            # the same acknowledgement after its Routing header was processed at the care-of address
+            # (IPv6 §4.4: sent on to the home address, Segments Left 0), as a capture beyond the
+            # care-of address shows it: judged once, when it was sent (§5.2)
             return
         chain = fl.chain_first
         acceptable = ba_acceptable(
