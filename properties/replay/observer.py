@@ -36,6 +36,7 @@ from mip6check.properties.replay.facts import PacketFacts, facts_of, no_payload
 from mip6check.properties.replay.hao_auth import HaoAuthentication
 from mip6check.properties.replay.interception import Interception
 from mip6check.properties.replay.lifetimes import Lifetimes
+from mip6check.properties.replay.neighbor_ads import NeighborAds
 from mip6check.properties.replay.routing import Routing
 from mip6check.properties.replay.state import Obligation
 from mip6check.properties.replay.tunnel_errors import TunnelErrors
@@ -63,6 +64,7 @@ class Observer(
     Lifetimes,
     HaoAuthentication,
     TunnelErrors,
+    NeighborAds,
 ):
     """Feed decoded packets in capture order with `packet`; read `violations` afterwards."""
 
@@ -131,6 +133,7 @@ class Observer(
         if outer is None:
             self._lifetimes(f, auth)  # §5.2, §9.5: Lifetime, Refresh, care-of address in use
             self._tunnel_errors(f)  # §7.8: ICMP errors relayed by a tunnel entry point
+            self._neighbor_ads(f)  # §8.2, §9.13: the option and the set of advertisements
             if f.hao is not None:
                 self._hao_auth(pkt, f, auth)  # §4.2, §5.4, §9.1: the HAO under AH
         up = f.upper
@@ -190,6 +193,15 @@ class Observer(
             keep = []
             for ob in obs:
                 if ob.done:
+                    continue
+                if (
+                    ob.kind in ("br-answer", "tunnel-bu")
+                    and f.bu is not None
+                    and f.final_dst == ob.extra
+                ):
+                    # this packet is the Binding Update asked for, late: the node sent nothing
+                    # before it (else that packet had judged it), e.g. no route yet (§9.5, §9.11)
+                    keep.append(ob)
                     continue
                 if self._t > ob.deadline + self.tol:
                     self._judge_obligation(w, ob)
