@@ -16,6 +16,9 @@ from mip6check.properties.explore.machines import (
     Outcome,
     explore,
 )
+from mip6check.properties.hypothesis_pin import pin
+
+pin()  # a seed walks the same wherever the package is installed (hypothesis_pin.py)
 
 __all__ = [
     "BUDGETS",
