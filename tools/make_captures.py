@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mip6check.model.addr import ALL_NODES, a, link_local  # noqa: E402
+from mip6check.model.addr import ALL_NODES, a, link_local, site_local  # noqa: E402
 from mip6check.model.codec import (  # noqa: E402
     AH,
     DRAFT08,
@@ -194,6 +194,13 @@ def ra(src: bytes, prefix: bytes) -> IPv6Packet:
     )
 
 
+def ha_nas(c: Capture, t: int) -> None:
+    """§8.2: the home agent's unsolicited advertisements for a home registration with ID Length 64:
+    the home address, and the link-local and site-local addresses it covers."""
+    for target in (HOME, link_local(HOME), site_local(HOME)):
+        c.at(t, na(HA, target))
+
+
 def signed(pkt: IPv6Packet, key: bytes = SA_KEY) -> IPv6Packet:
     return ahmod.sign(pkt, key, encode_packet)
 
@@ -335,7 +342,7 @@ def pp2_stop(c: Capture) -> None:
 )
 def proxy_ns(c: Capture) -> None:
     registration(c, 0)
-    c.at(10, na(HA, HOME))
+    ha_nas(c, 10)
     c.at(5000, ns(ROUTER_HOME, HOME))
     c.at(5001, na(HA, HOME, s=True, o=True, dst=ROUTER_HOME))
     c.at(7000, udp(HA, ROUTER_HOME, 1))
@@ -804,6 +811,8 @@ def ha_tunnel_wrong_source(c: Capture) -> None:
 def mn_home_without_dereg(c: Capture) -> None:
     registration(c, 0, seq=3)
     c.at(30_010, na(HOME, HOME))
+    c.at(30_011, na(link_local(HOME), link_local(HOME)))
+    c.at(30_012, na(link_local(HOME), site_local(HOME)))
     c.at(31_000, udp(HOME, CN, 1))
     i = c.at(40_000, udp(HOME, CN, 2))
     c.expect("MN-RETURN-HOME", i)
@@ -839,7 +848,7 @@ def cn_answers_hao_at_home(c: Capture) -> None:
 )
 def ha_na_before_ba(c: Capture) -> None:
     c.at(0, bu_pkt(COA1, HA, 7, 60, h=True))
-    c.at(1, na(HA, HOME))
+    ha_nas(c, 1)
     c.at(2, ba_pkt(HA, COA1, 7, lifetime=60))
     c.at(6000, encapsulate(udp(CN, HOME, 1), HA, COA1))
 
@@ -851,7 +860,7 @@ def ha_na_before_ba(c: Capture) -> None:
 )
 def ha_ns_during_dereg(c: Capture) -> None:
     registration(c, 0, seq=3)
-    c.at(10, na(HA, HOME))
+    ha_nas(c, 10)
     c.at(30_000, bu_pkt(HOME, HA, 4, 0, h=True))
     c.at(30_001, ns(link_local(HA), HOME))
     c.at(30_003, ba_pkt(HA, HOME, 4, lifetime=0))
@@ -1128,7 +1137,7 @@ def dhaad_accepted(c: Capture) -> None:
 )
 def ha_no_proxy(c: Capture) -> None:
     registration(c, 0)
-    c.at(10, na(HA, HOME))
+    ha_nas(c, 10)
     c.at(5000, ns(ROUTER_HOME, HOME))
     i = c.at(7000, encapsulate(udp(CN, HOME, 1), HA, COA1))
     c.at(7500, bu_pkt(COA1, CN, 1, 60))
