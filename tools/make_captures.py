@@ -317,10 +317,13 @@ def retx_backoff(c: Capture) -> None:
 
 
 @capture(
-    "conforming", "home address off the home agent's link: Status 133, no payload, via the care-of"
+    "fault",
+    "home address off the home agent's link: the home agent answers Status 133, no payload, via the "
+    "care-of (conforming); the mobile node sent its home registration off its home subnet (§5.1)",
 )
 def reject_133(c: Capture) -> None:
-    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
+    i = c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
+    c.expect("MN-HOMEREG-DEST", i)
     c.at(3, ba_pkt(HA, COA1, 1, status=133, lifetime=0, home=OFFLINK_HOME))
 
 
@@ -459,7 +462,7 @@ def cn_expired_binding(c: Capture) -> None:
 
 @capture("fault", "rejecting Binding Acknowledgement carried in a packet with a payload (§5.2)")
 def reject_with_payload(c: Capture) -> None:
-    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
+    c.expect("MN-HOMEREG-DEST", c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME)))
     i = c.at(
         3,
         ba_pkt(
@@ -505,7 +508,7 @@ def ba_wrong_seq(c: Capture) -> None:
 
 @capture("fault", "home agent accepts a home address that is not on its link (§8.2: Status 133)")
 def ha_accepts_offlink(c: Capture) -> None:
-    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
+    c.expect("MN-HOMEREG-DEST", c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME)))
     i = c.at(3, ba_pkt(HA, COA1, 1, home=OFFLINK_HOME))
     c.expect("HA-NOT-HOME-133", i)
 
@@ -1020,10 +1023,11 @@ def mn_accepts_unauth_ba(c: Capture) -> None:
 
 @capture("fault", "mobile node retransmits after a rejecting acknowledgement (§9.10)")
 def mn_retx_after_reject(c: Capture) -> None:
-    c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
+    c.expect("MN-HOMEREG-DEST", c.at(0, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME)))
     c.at(3, ba_pkt(HA, COA1, 1, status=133, lifetime=0, home=OFFLINK_HOME))
     i = c.at(1000, bu_pkt(COA1, HA, 1, 60, h=True, home=OFFLINK_HOME))
     c.expect("MN-BA-REJECTED", i)
+    c.expect("MN-HOMEREG-DEST", i)
 
 
 @capture("fault", "a Home Address option sent with action bits 010 instead of 110 (§5.4)")
@@ -1115,9 +1119,9 @@ def ha_reject_130(c: Capture) -> None:
     "fault", "a node that answered 132 (no home agent) later accepts a home registration (§8.2)"
 )
 def not_ha_accepts(c: Capture) -> None:
-    c.at(0, bu_pkt(COA1, CN, 1, 60, h=True))
+    c.expect("MN-HOMEREG-DEST", c.at(0, bu_pkt(COA1, CN, 1, 60, h=True)))
     c.at(3, ba_pkt(CN, COA1, 1, status=132, lifetime=0))
-    c.at(5000, bu_pkt(COA2, CN, 1, 60, h=True, home=a("2001:db8:4::200")))
+    c.at(5000, bu_pkt(COA2, CN, 1, 60, h=True, home=a("2001:db8:4::200")))  # on CN's subnet
     i = c.at(5003, ba_pkt(CN, COA2, 1, home=a("2001:db8:4::200")))
     c.expect("HA-NOT-HA-132", i)
 

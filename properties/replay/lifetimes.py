@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from mip6check.model.addr import Addr, fmt
+from mip6check.model.addr import Addr, Prefix, fmt
 from mip6check.properties.replay.base import ObserverBase
 from mip6check.properties.replay.facts import PacketFacts
 from mip6check.properties.replay.options import ReplayOptions
@@ -65,6 +65,7 @@ class Lifetimes(ObserverBase):
         "MN-COA-IN-USE",
         "MN-BR-LIFETIME",
         "MN-REFRESH",
+        "MN-HOMEREG-DEST",
     )
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
@@ -191,6 +192,36 @@ class Lifetimes(ObserverBase):
                 key=g.ba_index,
             )
 
+    # ------------------------------------------------------------ §5.1
+
+    def _home_prefix(self, home: Addr) -> Prefix:
+        """The subnet prefix of `home`: the topology's home prefixes or a home agent's on-link
+        prefixes when one holds it, else its /64."""
+        known = [
+            *self.o.topology.home_prefixes,
+            *(p for ps in self.ha_prefixes.values() for p in ps),
+        ]
+        held = [p for p in known if p.contains(home)]
+        if held:
+            return max(held, key=lambda p: p.length)
+        return Prefix(home[:8] + bytes(8), 64)
+
+    def _home_subnet_dest(self, f: PacketFacts, home: Addr) -> None:
+        """§5.1 (C5.1-01, the sender's side): a Binding Update with the H bit goes to a router sharing
+        the subnet prefix of the home address (a §9.6 update's home address is the old care-of
+        address, whose previous router shares it)."""
+        dest = f.final_dst
+        prefix = self._home_prefix(home)
+        if prefix.contains(dest):
+            return
+        self._flag(
+            "MN-HOMEREG-DEST",
+            home,
+            f"Binding Update with the H bit sent to {fmt(dest)}, outside the subnet "
+            f"{fmt(prefix.network)}/{prefix.length} of the home address {fmt(home)}",
+            section="5.1",
+        )
+
     # ------------------------------------------------------------ §9.11
 
     def _requested(self, f: PacketFacts) -> None:
@@ -241,6 +272,7 @@ class Lifetimes(ObserverBase):
         self._sent_from.setdefault(home, set()).add(f.src)
         if bu.h:
             self._grants.pop(home, None)  # renewed, de-registered, or registering elsewhere
+            self._home_subnet_dest(f, home)
         self._refresh.get(home, {}).pop(f.dst, None)  # refreshed (or deleted)
         self._answered(f, home)
         coa = bu.care_of if bu.care_of is not None else f.src

@@ -97,6 +97,7 @@ register(
 )
 register("BC-BA-REFRESH", Observes.PACKET)
 register("MN-COA-IN-USE", Observes.PACKET)
+register("MN-HOMEREG-DEST", Observes.PACKET)
 register("MN-BR-LIFETIME", Observes.PACKET)
 
 __all__ = [

@@ -314,3 +314,27 @@ def test_router_solicitation_source(tmp_path: Path, src: bytes, flagged: bool) -
     rs = IPv6Packet(src, a("ff02::2"), (), RouterSolicitation(), hop_limit=255)
     got = replay(tmp_path, [*registered(60), (5_000, rs)])
     assert got == ([("W-AUTOCONF-LLSRC", 3)] if flagged else [])
+
+
+# ------------------------------------------------------------ MN-HOMEREG-DEST (§5.1)
+
+
+@pytest.mark.parametrize(
+    ("dst", "home", "flagged"),
+    [
+        (HA, HOME, False),
+        (a("2001:db8:1:0:fdff:ffff:ffff:fffe"), HOME, False),  # Home-Agents anycast (§8.1)
+        (a("2001:db8:2::1"), COA1, False),  # §9.6: the previous router, home = old care-of
+        (CN, HOME, True),
+        (HA, a("2001:db8:9::100"), True),
+    ],
+    ids=["home-agent", "anycast", "previous-router", "correspondent", "off-link-home"],
+)
+def test_home_registration_destination(
+    tmp_path: Path, dst: bytes, home: bytes, flagged: bool
+) -> None:
+    src = COA2 if home == COA1 else COA1
+    got = only(
+        "MN-HOMEREG-DEST", replay(tmp_path, [(0, bu_pkt(src, dst, 7, 60, h=True, home=home))])
+    )
+    assert got == ([("MN-HOMEREG-DEST", 1)] if flagged else [])
