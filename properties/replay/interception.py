@@ -277,9 +277,14 @@ class Interception(ObserverBase):
         ):
             fl2 = self.flows.get((h2, fi.src))
             last = fl2.last_bu() if fl2 is not None else None
+            # the correspondent already holds the node's current care-of address: the one this tunnel
+            # reached, or the one of the node's latest home registration (a tunnel to an older
+            # address comes from a previous router's binding, §9.6, not from a missing one)
+            home_reg = self.reg.get(h2)
+            primary = home_reg.last_mn_bu() if home_reg is not None else None
             already = (
                 last is not None
-                and last.coa == d
+                and (last.coa == d or (primary is not None and last.coa == primary.coa))
                 and last.lifetime > 0
                 and (last.lifetime == INF or self._t < last.t + last.lifetime * 1000)
             )
