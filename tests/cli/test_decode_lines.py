@@ -21,6 +21,7 @@ from mip6check.cli.main import main
 from mip6check.cli.render import option_json, packet_json, record_json
 from mip6check.model.addr import a
 from mip6check.model.codec import (
+    PROFILES,
     BindingUpdate,
     DestOptions,
     HomeAddress,
@@ -49,11 +50,12 @@ def test_there_are_captures_to_compare() -> None:
     assert len(CAPTURES) >= 100
 
 
-def test_every_repository_capture_byte_for_byte() -> None:
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_every_repository_capture_byte_for_byte(profile: str) -> None:
     records = 0
     for path in CAPTURES:
         try:
-            items = list(decode_path(str(path)))
+            items = list(decode_path(str(path), PROFILES[profile]))
         except Exception:  # noqa: BLE001 - a capture made to be unreadable: nothing to render
             continue
         for d in items:
