@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 from mip6check.model.addr import Addr, Prefix
 from mip6check.model.dsl import ast as A
 from mip6check.model.net import Kind
-from mip6check.model.roles.events import BindingUpdateSent, NodeSnapshot
+from mip6check.model.roles.events import BindingProcessed, BindingUpdateSent, NodeSnapshot
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.explore import strategies as S
 from mip6check.properties.explore.coverage import JUDGED, Coverage
@@ -398,16 +398,16 @@ class MobilityMachine(RuleBasedStateMachine):
         src: A.Endpoint = "X"
         lifetime = data.draw(S.lifetimes, label="lifetime")
         h = dst_name == "anycast" or data.draw(st.booleans(), label="h")
-        # swarm over header variants: each run uses only some, so a rare one is drawn often in some
-        variant = data.draw(st.sampled_from(self.setup.bu_variants), label="variant")
-        kw: dict[str, Any] = {"a": variant != "no-ack", "h": h}
+        # swarm over header variants: each run enables only some, each applied or not per update,
+        # so a rare one (and a rare pair: an H de-registration with ID Length 48) is drawn often
+        on = {v for v in self.setup.bu_variants if data.draw(st.booleans(), label=v)}
+        kw: dict[str, Any] = {"a": "no-ack" not in on, "h": h}
         if h:
-            idl = {"idlen-0": 0, "idlen-48": 48}.get(variant, 64)
-            kw["id_length"] = idl
-        if variant == "dereg":
+            kw["id_length"] = 48 if "idlen-48" in on else 0 if "idlen-0" in on else 64
+        if "dereg" in on:
             lifetime = 0
-        elif variant in ("coa-field", "coa-is-home") and kind != "c-len-16":
-            kw["coa"] = home if variant == "coa-is-home" else coa
+        if kind != "c-len-16" and on & {"coa-field", "coa-is-home"}:
+            kw["coa"] = home if "coa-is-home" in on else coa
         if kind == "forged":
             kw["key"] = "attacker guess"
         elif kind == "no-auth":
@@ -479,19 +479,24 @@ class MobilityMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         """Steer generation (`hypothesis.target`) toward the edges the draft's rules turn on: long
-        retransmission runs (§9.7 back-off, §9.8 slow rate), Sequence Numbers at the 2^16 wrap
-        (§4.3), full Binding Caches (§7.7) and entries about to expire."""
+        retransmission runs (§9.7 back-off, §9.8 slow rate), many distinct acknowledgement statuses
+        (§5.2), Sequence Numbers at the 2^16 wrap (§4.3), full Binding Caches (§7.7) and entries
+        about to expire."""
         if self.world is None:
             return
         net = self.world.net
-        retx = sum(
-            1
-            for r in net.log.records
-            if r.kind is Kind.EVENT
-            and isinstance(r.event, BindingUpdateSent)
-            and r.event.retransmission
-        )
+        retx = 0
+        statuses: set[int] = set()
+        for r in net.log.records:
+            if r.kind is not Kind.EVENT:
+                continue
+            if isinstance(r.event, BindingUpdateSent) and r.event.retransmission:
+                retx += 1
+            elif isinstance(r.event, BindingProcessed) and r.event.ack_sent:
+                statuses.add(r.event.status)
         target(float(retx), label="retransmissions")
+        # every rejection code a receiver chose (§5.2, §7.5, §8.1, §8.2): the tests behind them differ
+        target(float(len(statuses)), label="distinct statuses")
         snaps = net.log.snapshots(net.now)
         seqs = [b.seq for s in snaps.values() for b in s.bul]
         target(float(max((x for x in seqs if x >= 0xF000), default=0)), label="seq near 2^16")
