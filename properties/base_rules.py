@@ -205,12 +205,19 @@ def _unrecognised(pkt: IPv6Packet) -> bool:
     return unrecognised_next_header(pkt)
 
 
+_MIN_MTU = 1280  # RFC 2460 §5
+_ICMP_ERROR_HEAD = 48  # the error's IPv6 and ICMPv6 headers
+_MTU_SLACK = 64  # room for extension headers of the error itself (an Authentication Header)
+
+
 def _invoked_by(err: IPv6Packet, data: bytes) -> bool:
     """The error carries this packet: same source, same octets from the upper layer on (a node may
     have swapped the destination and a Routing header address before it refused the packet)."""
     inv = err.payload.invoking if isinstance(err.payload, ParamProblem | DestUnreachable) else b""
-    if inv[8:24] != data[8:24]:
-        return False
+    if inv[4:7] != data[4:7] or inv[8:24] != data[8:24]:
+        return False  # another Payload Length, Next Header or source: another packet
+    if len(inv) < len(data) and len(inv) + _ICMP_ERROR_HEAD + _MTU_SLACK < _MIN_MTU:
+        return False  # cut short below what fits: RFC 2463 §2.4 (c) carries as much as fits
     exts, _ = field_offsets(data)
     upper = 40 if not exts else _end_of(data, exts[-1])
     return (

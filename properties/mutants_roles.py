@@ -543,6 +543,20 @@ ROLE_MUTANTS: tuple[Mutant, ...] = (
         _src(_NODE + ":ext_offsets", "if nh == 44:", "if nh <= 44:", _ICMP + ":ext_offsets"),
     ),
     _r(
+        "pp-hbh-first-not-walked",
+        "6",
+        "a leading Hop-by-Hop header is not taken for an extension header when the Parameter Problem"
+        " pointer is placed, so the error owed behind it is never sent (found by the cosmic-ray"
+        " sample, bench/mutation.py)",
+        {"IPV6-UNKNOWN-NH"},
+        _src(
+            _NODE + ":ext_offsets",
+            "while nh in EXT_NUMBERS and",
+            "while nh in EXT_NUMBERS[1:] and",
+            _ICMP + ":ext_offsets",
+        ),
+    ),
+    _r(
         "pp-hbh-not-first-pointer",
         "6",
         "the Parameter Problem for a Hop-by-Hop header that is not first points two headers on"
