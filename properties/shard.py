@@ -67,6 +67,8 @@ GLOBAL: frozenset[str] = frozenset(
         "HA-NOT-HOME-133",
         "HA-DHAAD-135",
         "HA-IDLEN-136",
+        # §9.5: whether a care-of address is another node's shows in that node's own signalling
+        "MN-COA-IN-USE",
     }
 )
 

@@ -602,11 +602,12 @@ def cn_refresh_not_lifetime(c: Capture) -> None:
 
 @capture(
     "fault",
-    "Binding Updates naming a care-of address another mobile node sends from, and a multicast one (§9.5)",
+    "Binding Updates naming a care-of address another mobile node sends its updates from, and a "
+    "multicast one (§9.5)",
 )
 def mn_coa_not_in_use(c: Capture) -> None:
     other_home, other_coa = a("2001:db8:1::200"), a("2001:db8:2::200")
-    c.at(0, udp(other_coa, CN, 1, hao=other_home))
+    c.at(0, bu_pkt(other_coa, CN, 1, 60, home=other_home))
     i = c.at(10, bu_pkt(COA1, HA, 7, 60, h=True, care_of=other_coa))
     c.expect("MN-COA-IN-USE", i)
     j = c.at(2_000, bu_pkt(COA1, CN, 1, 30, care_of=a("ff02::1")))

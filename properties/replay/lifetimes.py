@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from mip6check.model.addr import Addr, Prefix, fmt
+from mip6check.model.addr import Addr, fmt
 from mip6check.properties.replay.base import ObserverBase
 from mip6check.properties.replay.facts import PacketFacts
 from mip6check.properties.replay.options import ReplayOptions
@@ -194,31 +194,21 @@ class Lifetimes(ObserverBase):
 
     # ------------------------------------------------------------ §5.1
 
-    def _home_prefix(self, home: Addr) -> Prefix:
-        """The subnet prefix of `home`: the topology's home prefixes or a home agent's on-link
-        prefixes when one holds it, else its /64."""
-        known = [
-            *self.o.topology.home_prefixes,
-            *(p for ps in self.ha_prefixes.values() for p in ps),
-        ]
-        held = [p for p in known if p.contains(home)]
-        if held:
-            return max(held, key=lambda p: p.length)
-        return Prefix(home[:8] + bytes(8), 64)
-
     def _home_subnet_dest(self, f: PacketFacts, home: Addr) -> None:
         """§5.1 (C5.1-01, the sender's side): a Binding Update with the H bit goes to a router sharing
-        the subnet prefix of the home address (a §9.6 update's home address is the old care-of
-        address, whose previous router shares it)."""
+        the subnet prefix of the home address: one with that prefix on-link (the topology's, or
+        `--home-prefix`, or the /64 of its address, as the §8.2 on-link test reads it). A §9.6
+        update's home address is the old care-of address, whose previous router shares it."""
         dest = f.final_dst
-        prefix = self._home_prefix(home)
-        if prefix.contains(dest):
+        on_link = self._prefixes_of(self.alias.get(dest, dest)) or set()
+        if any(p.contains(home) for p in on_link):
             return
+        shown = ", ".join(f"{fmt(p.network)}/{p.length}" for p in sorted(on_link, key=str))
         self._flag(
             "MN-HOMEREG-DEST",
             home,
-            f"Binding Update with the H bit sent to {fmt(dest)}, outside the subnet "
-            f"{fmt(prefix.network)}/{prefix.length} of the home address {fmt(home)}",
+            f"Binding Update with the H bit sent to {fmt(dest)}, a node whose on-link prefixes "
+            f"({shown or 'none known'}) do not hold the home address {fmt(home)}",
             section="5.1",
         )
 
@@ -301,14 +291,17 @@ class Lifetimes(ObserverBase):
         return owner == home or owner in self._sent_from.get(home, ())
 
     def _note_users(self, f: PacketFacts) -> None:
+        """Who uses which address, from signalling alone (a mobile node's Binding Updates, the
+        senders of acknowledgements and requests): what `replay --shard-by mn`'s global pass also
+        holds, so MN-COA-IN-USE reaches the same verdicts sharded or not (docs/scale.md)."""
         hao = f.hao
         i = self._index
-        if hao is not None:
+        if hao is not None and f.bu is not None:
             h = hao.home_address
             self._users[h] = _User(h, f"the home address of the mobile node {fmt(h)}", i)
             if f.src != h:
                 self._users[f.src] = _User(
-                    h, f"the care-of address the mobile node {fmt(h)} sends from", i
+                    h, f"the care-of address the mobile node {fmt(h)} sends its updates from", i
                 )
                 self._sent_from.setdefault(h, set()).add(f.src)
         elif (f.ba is not None or f.br is not None) and f.src not in self.coa_home:

@@ -239,7 +239,7 @@ def test_care_of_address_no_node_can_use(tmp_path: Path, bad: bytes) -> None:
 
 def test_care_of_address_another_node_is_using(tmp_path: Path) -> None:
     packets = [
-        (0, data(COA_OTHER, CN, 1, home=HOME2)),  # another mobile node sends from COA_OTHER
+        (0, bu_pkt(COA_OTHER, CN, 9, 30, home=HOME2)),  # another mobile node's update from there
         (10, bu_pkt(COA1, HA, 7, 60, h=True, care_of=COA_OTHER)),
         (500, bu_pkt(COA1, CN, 1, 30)),
         (503, ba_pkt(CN, COA1, 1, 30)),
