@@ -11,12 +11,19 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 
-from mip6check.cli.json_lines import record_line
+from mip6check.cli.json_lines import packet_line, record_line
 from mip6check.cli.main import fail, one_line
 from mip6check.cli.render import Decoded, record_text
-from mip6check.model.codec import DRAFT04, PROFILES, DecodeError, Profile, decode_partial
+from mip6check.model.codec import (
+    DRAFT04,
+    PROFILES,
+    DecodeError,
+    IPv6Packet,
+    Profile,
+    decode_partial,
+)
 from mip6check.model.codec.buffer import maker
-from mip6check.model.codec.link import decode_link
+from mip6check.model.codec.link import LinkFrame, decode_link
 from mip6check.model.codec.pcap import Note, Record, RecordError, iter_file
 from mip6check.model.errors import CaptureError
 
@@ -39,15 +46,48 @@ def decode_record(rec: Record | RecordError, profile: Profile = DRAFT04) -> Deco
     link = decode_link(rec.linktype, rec.data)
     off = link.ipv6_offset
     if off is None:
-        if link.truncated:
-            err = DecodeError(len(rec.data), "link", "header", link.reason)
-            err.frame_index = rec.index
-            return Decoded(rec, link, None, err)
-        return Decoded(rec, link)
+        return _not_ipv6(rec, link)
+    pkt, error = _decode_at(rec, off, profile)
+    return _mk_decoded(rec, link, pkt, error)
+
+
+def _not_ipv6(rec: Record, link: LinkFrame) -> Decoded:
+    """A record whose link layer holds no IPv6 packet (or is cut short before one)."""
+    if link.truncated:
+        err = DecodeError(len(rec.data), "link", "header", link.reason)
+        err.frame_index = rec.index
+        return Decoded(rec, link, None, err)
+    return Decoded(rec, link)
+
+
+def _decode_at(
+    rec: Record, off: int, profile: Profile
+) -> tuple[IPv6Packet | None, DecodeError | None]:
     pkt, error = decode_partial(rec.data[off:], profile, base_offset=off)
     if error is not None:
         error.frame_index = rec.index  # DESIGN principle 5: the reader adds the frame index
-    return _mk_decoded(rec, link, pkt, error)
+    return pkt, error
+
+
+def json_lines(
+    records: Iterator[Record | RecordError], profile: Profile = DRAFT04
+) -> Iterator[str]:
+    """`record_line(decode_record(r))` of each record, the common one (an IPv6 packet decoded without
+    error) rendered straight from its parts, without the Decoded value between."""
+    for rec in records:
+        if type(rec) is Record:
+            link = decode_link(rec.linktype, rec.data)
+            off = link.ipv6_offset
+            if off is None:
+                yield record_line(_not_ipv6(rec, link))
+                continue
+            pkt, error = _decode_at(rec, off, profile)
+            if error is None and pkt is not None and not link.vlans and not rec.note:
+                yield packet_line(rec, link, pkt)
+            else:
+                yield record_line(_mk_decoded(rec, link, pkt, error))
+        else:
+            yield record_line(decode_record(rec, profile))
 
 
 _mk_decoded = maker(Decoded)  # the same value as Decoded(...), built faster (one per record)
@@ -85,9 +125,11 @@ def run(args: argparse.Namespace) -> int:
     profile = PROFILES[args.profile]
     notes: list[Note] = []
     try:
-        items = decode_path(args.file, profile, notes)
-        render = record_line if args.json else record_text
-        _write_lines(map(render, items), sys.stdout.write)
+        if args.json:
+            lines = json_lines(iter_file(args.file, notes), profile)
+        else:
+            lines = map(record_text, decode_path(args.file, profile, notes))
+        _write_lines(lines, sys.stdout.write)
     except CaptureError as e:
         sys.stdout.flush()
         return fail(f"{e.path}: {e.reason} (at byte {e.offset})")

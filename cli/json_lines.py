@@ -55,7 +55,7 @@ from mip6check.model.codec import (
     wire_checksum_ok,
 )
 from mip6check.model.codec.compile import CompiledOption
-from mip6check.model.codec.link import LINKTYPE_NAMES
+from mip6check.model.codec.link import LINKTYPE_NAMES, LinkFrame
 from mip6check.model.codec.options import BY_VALUE
 from mip6check.model.codec.pcap import Record
 
@@ -379,8 +379,14 @@ def record_line(d: Decoded) -> str:
         or r.note
     ):
         return _dumps(record_json(d))
+    return packet_line(r, link, pkt)
+
+
+def packet_line(r: Record, link: LinkFrame, pkt: IPv6Packet) -> str:
+    """record_line of a record whose IPv6 packet (at `link.ipv6_offset`, no VLAN tags, no note on the
+    record) decoded without error: what most records of a capture are."""
     try:
-        checksum = _CHECKSUM_JSON[wire_checksum_ok(r.data, pkt, link.ipv6_offset)]
+        checksum = _CHECKSUM_JSON[wire_checksum_ok(r.data, pkt, link.ipv6_offset)]  # type: ignore[arg-type]
     except IndexError:  # as _record_checksum: a packet value not decoded from these octets
         checksum = _CHECKSUM_JSON[_record_checksum(r, link, pkt)]
     lt = _LINKS.get(r.linktype) or _LINKS.setdefault(

@@ -34,7 +34,6 @@ from mip6check.model.codec import (
     TargetLLA,
     dest_options,
 )
-from mip6check.model.codec.link import encode_ethernet
 from mip6check.model.codec.pcap import PcapWriter, Record, iter_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,10 +188,14 @@ def test_the_command_prints_the_same_as_the_dictionaries(tmp_path: Path) -> None
         w = PcapWriter(f, linktype=1, nanosecond=False)
         for i, fr in enumerate(frames(700)):  # more lines than one write's batch
             w.write(fr, time_us=i * 1000)
-        w.write(encode_ethernet(b"\x00" * 6, b"\x01" * 6, b"\x45" + bytes(30)), time_us=1)
+        ipv4 = b"\x01" * 6 + b"\x00" * 6 + b"\x08\x00" + b"\x45" + bytes(30)  # Ethernet, IPv4
+        w.write(ipv4, time_us=1)
+        for fr in _mutilated(9, 300):  # errors and truncations through the command's own loop
+            w.write(fr, time_us=2)
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         assert main(["decode", "--json", str(path)]) == 0
     want = "".join(json.dumps(record_json(d)) + "\n" for d in decode_path(str(path)))
     assert out.getvalue() == want
-    assert len(list(iter_file(str(path)))) == want.count("\n") == 701
+    assert len(list(iter_file(str(path)))) == want.count("\n") == 1001
+    assert '"error": {"offset"' in want and '"not_ipv6": {' in want
