@@ -102,6 +102,7 @@ def judge_scenario(
     """Run `scenario` with monitors and a capture (to `capture_path`, else a temporary file, copied to
     `capture` when given), replay the capture, run the whole-log checks, and judge every expectation
     from what the run's judges saw."""
+    from mip6check.properties.run_keys import scenario_sas
     from mip6check.properties.scenarios import replay_topology
 
     monitors: list[MonitorSet] = []
@@ -123,7 +124,11 @@ def judge_scenario(
             )
         report = replay_file(
             cap,
-            ReplayOptions(config=run.network.config, topology=replay_topology(run)),
+            ReplayOptions(
+                config=run.network.config,
+                topology=replay_topology(run),
+                sa_keys=scenario_sas(run.scenario, run.network),  # `key` lines, as `--sa` does
+            ),
             display_name=scenario.filename or None,
         )
         if capture is not None:
