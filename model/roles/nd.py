@@ -70,6 +70,10 @@ class NeighborCache:
             self._e[(iface, addr)] = e
             self._pending[(iface, addr)] = e
         if packet is not None and e.state is NState.INCOMPLETE:
+            if packet in e.queue:
+                # the same packet again (a Binding Update retransmitted, §9.7, while the first copy
+                # still waits here): both would leave in one instant, two updates 0 s apart (§9.8)
+                return e
             if len(e.queue) >= MAX_QUEUE:
                 e.queue.pop(0)  # §7.2.2: oldest packets are replaced first
             e.queue.append(packet)
