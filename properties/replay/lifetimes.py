@@ -76,6 +76,7 @@ class Lifetimes(ObserverBase):
         self._sent_from: dict[Addr, set[Addr]] = {}  # home address -> sources it sent from
         # home address -> peer -> (the Refresh period it recommended, whether a home registration)
         self._refresh: dict[Addr, dict[Addr, tuple[_Grant, bool]]] = {}
+        self._dest_ok: set[tuple[Addr, Addr]] = set()  # (destination, home) on the home subnet
         self._requests: dict[
             tuple[Addr, Addr], tuple[int, int]
         ] = {}  # (home, peer) -> BR (packet, ms)
@@ -94,7 +95,8 @@ class Lifetimes(ObserverBase):
             self._updated(f, hao.home_address)
         elif hao is not None and f.src != hao.home_address and f.bu is None:
             self._needs_service(f, hao.home_address)
-        self._note_users(f)
+        if (hao is not None and f.bu is not None) or f.ba is not None or f.br is not None:
+            self._note_users(f)
 
     # ------------------------------------------------------------ §5.2
 
@@ -200,8 +202,12 @@ class Lifetimes(ObserverBase):
         `--home-prefix`, or the /64 of its address, as the §8.2 on-link test reads it). A §9.6
         update's home address is the old care-of address, whose previous router shares it."""
         dest = f.final_dst
+        if (dest, home) in self._dest_ok:
+            return
         on_link = self._prefixes_of(self.alias.get(dest, dest)) or set()
         if any(p.contains(home) for p in on_link):
+            if len(self._dest_ok) < self.o.limits.max_bindings:
+                self._dest_ok.add((dest, home))
             return
         shown = ", ".join(f"{fmt(p.network)}/{p.length}" for p in sorted(on_link, key=str))
         self._flag(

@@ -131,7 +131,8 @@ class Observer(
             if f.br is not None:
                 self._on_br(f)
         if outer is None:
-            self._lifetimes(f, auth)  # §5.2, §9.5: Lifetime, Refresh, care-of address in use
+            if bu or ba or f.br or f.hao:
+                self._lifetimes(f, auth)  # §5.2, §9.5: Lifetime, Refresh, care-of address in use
             self._tunnel_errors(f)  # §7.8: ICMP errors relayed by a tunnel entry point
             self._neighbor_ads(f)  # §8.2, §9.13: the option and the set of advertisements
             if f.hao is not None:

@@ -79,7 +79,9 @@ class TunnelErrors(ObserverBase):
                 self._error_for_tunnel(f, up)
             elif isinstance(up, ParamProblem) and up.code == 1:
                 self._refused_tunnel(f, up)
-        elif f.inner is None:
+        elif f.inner is None and (f.final_dst in self.homes or f.final_dst in self.coa_home):
+            # a packet for a mobile node on its way: what a home agent (§8.4) or a previous
+            # router (§9.6) may tunnel
             key = (f.src, f.final_dst)
             self._native[key] = self._t
             self._native.move_to_end(key)
