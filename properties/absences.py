@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mip6check.model.addr import Addr, fmt, is_multicast
+from mip6check.model.codec import encode_packet, option_offset
 from mip6check.model.codec.values import (
     DestOptions,
     DestUnreachable,
@@ -288,17 +289,34 @@ def parameter_problem(
         if t + bound > end:
             continue
         sent = errors.get(node, [])
-        if any(
-            t <= tt <= t + bound
+        # the Pointer designates the first option it cannot recognise (IPv6 §4.2, RFC 2463 §3.4)
+        want = option_offset(encode_packet(pkt), _eleven_options(pkt)[0])
+        answers = [
+            e.payload.pointer
+            for tt, e in sent
+            if t <= tt <= t + bound
             and isinstance(e.payload, ParamProblem)
             and e.payload.code == 2
             and e.dst == pkt.src
-            for tt, e in sent
-        ):
+        ]
+        if want in answers:
+            continue
+        types = ", ".join(str(x) for x in _eleven_options(pkt))
+        if answers:
+            out.append(
+                violation(
+                    "W-UNKNOWN-OPT-11X",
+                    node,
+                    t,
+                    f"{node} received option type {types} (high bits 11) from {fmt(pkt.src)} and "
+                    f"sent Parameter Problem code 2 with Pointer {sorted(set(answers))}, not {want}"
+                    " (the option's Option Type octet)",
+                    step,
+                )
+            )
             continue
         if sum(t - 1000 < tt <= t for tt, _ in sent) >= deadlines.icmp_error_burst:
             continue  # RFC 2463 §2.4 (f): rate limited
-        types = ", ".join(str(x) for x in _eleven_options(pkt))
         out.append(
             violation(
                 "W-UNKNOWN-OPT-11X",

@@ -557,6 +557,19 @@ ROLE_MUTANTS: tuple[Mutant, ...] = (
         ),
     ),
     _r(
+        "pp2-pointer-padn-misread",
+        "5.1",
+        "a Parameter Problem code 2 points past a PadN option by reading its length one octet too far"
+        " (found by the cosmic-ray sample, bench/mutation.py)",
+        {"W-UNKNOWN-OPT-11X"},
+        _src(
+            _NODE + ":option_offset",
+            "2 + data[p + 1]",
+            "2 + data[p + 2]",
+            _ICMP + ":option_offset",
+        ),
+    ),
+    _r(
         "pp-hbh-not-first-pointer",
         "6",
         "the Parameter Problem for a Hop-by-Hop header that is not first points two headers on"

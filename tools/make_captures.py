@@ -48,6 +48,7 @@ from mip6check.model.codec import (  # noqa: E402
     dest_options,
     encapsulate,
     encode_packet,
+    option_offset,
 )
 from mip6check.model.codec.link import encode_ethernet  # noqa: E402
 from mip6check.model.codec.pcap import PcapngWriter, PcapWriter  # noqa: E402
@@ -327,6 +328,15 @@ def reject_133(c: Capture) -> None:
     c.at(3, ba_pkt(HA, COA1, 1, status=133, lifetime=0, home=OFFLINK_HOME))
 
 
+def pp2_about(b: IPv6Packet) -> ParamProblem:
+    """The Parameter Problem code 2 a node without Mobile IPv6 sends about `b`: its Pointer at the
+    Binding Update's Option Type octet (IPv6 §4.2)."""
+    data = encode_packet(b)
+    ptr = option_offset(data, DRAFT04.bu)
+    assert ptr is not None
+    return ParamProblem(2, ptr, data[:1232])
+
+
 @capture(
     "conforming", "a correspondent without Mobile IPv6: Parameter Problem code 2; no more BUs to it"
 )
@@ -334,7 +344,7 @@ def pp2_stop(c: Capture) -> None:
     registration(c, 0)
     b = bu_pkt(COA1, CN2, 1, 60)
     c.at(1000, b)
-    c.at(1003, IPv6Packet(CN2, COA1, (), ParamProblem(2, 48, encode_packet(b)[:1232])))
+    c.at(1003, IPv6Packet(CN2, COA1, (), pp2_about(b)))
     c.at(2000, udp(COA1, CN2, 1, hao=HOME))
     c.at(9000, udp(COA1, CN2, 2, hao=HOME))
 
@@ -528,7 +538,7 @@ def ha_idlen(c: Capture) -> None:
 def mn_ignores_pp2(c: Capture) -> None:
     b = bu_pkt(COA1, CN2, 1, 60)
     c.at(0, b)
-    c.at(3, IPv6Packet(CN2, COA1, (), ParamProblem(2, 48, encode_packet(b)[:1232])))
+    c.at(3, IPv6Packet(CN2, COA1, (), pp2_about(b)))
     i = c.at(5000, bu_pkt(COA1, CN2, 2, 60))
     c.expect("MN-ICMP-PP2-STOP", i)
 

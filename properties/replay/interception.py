@@ -25,6 +25,7 @@ from mip6check.model.codec.values import (
 from mip6check.properties.replay.base import EVERY, INF, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, facts_of
 from mip6check.properties.replay.state import Flow, Obligation
+from mip6check.properties.spec.ipv6 import option_types_at
 from mip6check.properties.spec.mobile_node import pp2_stops_updates
 
 
@@ -78,6 +79,16 @@ class Interception(ObserverBase):
                 f.src,
                 "ICMP Parameter Problem sent for a packet to a multicast destination; an unknown "
                 "option of type 11xxxxxx is discarded silently there",
+                section="5.1",
+            )
+        at = option_types_at(pp.invoking).get(pp.pointer)
+        if at is None or at >> 6 < 2:
+            what = "no option" if at is None else f"option type {at}, skipped when unknown"
+            self._flag(
+                "W-UNKNOWN-OPT-11X",
+                f.src,
+                f"ICMP Parameter Problem code 2 with Pointer {pp.pointer}, which designates {what}; "
+                "code 2 points at an unrecognised option of type 10xxxxxx or 11xxxxxx (IPv6 §4.2)",
                 section="5.1",
             )
         if fi.bu is None and not any(u.opt_type >> 6 == 3 for u in fi.unknown):

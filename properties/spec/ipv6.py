@@ -152,3 +152,27 @@ __all__ = [
     "rh0_hop",
     "unrecognised_next_header",
 ]
+
+
+def option_types_at(data: bytes) -> dict[int, int]:
+    """Offset -> Option Type of every option of the Hop-by-Hop and Destination Options headers of an
+    encoded packet (as an ICMP error carries it, maybe cut short): the octets a Parameter Problem code
+    2 may designate (§4.2, RFC 2463 §3.4)."""
+    out: dict[int, int] = {}
+    if len(data) < 40:
+        return out
+    nh, pos = data[6], 40
+    while pos + 2 <= len(data) and nh in (0, 60, 43, 44, 51):
+        if nh == 44:
+            size = 8
+        elif nh == 51:
+            size = (data[pos + 1] + 2) * 4
+        else:
+            size = (data[pos + 1] + 1) * 8
+        if nh in (0, 60):
+            end, p = min(pos + size, len(data)), pos + 2
+            while p < end:
+                out[p] = data[p]
+                p += 1 if data[p] == 0 else 2 + (data[p + 1] if p + 1 < end else 0)
+        nh, pos = data[pos], pos + size
+    return out
