@@ -162,7 +162,7 @@ def render_text(r: DiffReport, line: Line, shown: int) -> str:
         f"time tolerance {r.tolerance_ms / 1000:g} s",
         f"inputs: {r.injected} captured packets injected, {r.originated} originated data packets"
         + (f", {r.implied} implied by tunnels" if r.implied else "")
-        + (f"; {r.unseen} model packets outside what the capture shows" if r.unseen else ""),
+        + (f"; {r.unseen} packets about what the capture does not show" if r.unseen else ""),
     ]
     for i, d in enumerate(r.divergences[:shown], start=1):
         where = f"packet {d.at_frame}" if d.at_frame is not None else "after the last packet"

@@ -86,7 +86,7 @@ class DiffReport:
     injected: int = 0
     originated: int = 0
     implied: int = 0
-    unseen: int = 0  # packets only the model sent, outside what the capture shows (_in_view)
+    unseen: int = 0  # packets only one side sent about what the capture does not show (not compared)
     moves: list[tuple[int, str, str]] = field(default_factory=list)
     divergences: list[Divergence] = field(default_factory=list)
 
@@ -155,10 +155,13 @@ def _one(
             or (p.kind == "missing" and not _prompted(p, frames, subject))
         ):
             rep.unseen += 1
+            rep.compared -= 1
+            if p.kind == "extra":
+                rep.model_packets -= 1
+            else:
+                rep.captured_packets -= 1
             continue
         rep.divergences.append(d)
-    rep.compared -= rep.unseen
-    rep.model_packets -= rep.unseen
     return rep
 
 
