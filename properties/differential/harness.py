@@ -68,6 +68,7 @@ class Run:
     injected: int = 0
     originated: int = 0
     implied: int = 0  # packets the capture implies the node received (a tunnel's content)
+    own: frozenset[Addr] = frozenset()  # the model's addresses while it sent (care-of addresses too)
     moves: list[tuple[int, str, str]] = field(default_factory=list)  # (ms, link, why)
     subject: Subject | None = None
     frames: Sequence[Frame] = ()
@@ -128,6 +129,7 @@ def run_model(
                 octets = encode_packet(r.event.packet)
                 pkt = decode_packet(octets, config.profile)
                 run.sent.append(Sent(r.time, r.link or "", octets, pkt, node.snapshot(r.time)))
+                run.own |= frozenset(node.addresses())
         seen = len(recs)
     return run
 

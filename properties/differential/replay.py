@@ -122,7 +122,7 @@ def _one(
     keys = [(sa.src, sa.dst, sa.key) for sa in opts.sa_keys if isinstance(sa, SecurityAssociation)]
     capacity = opts.topology.cache_capacity
     run = run_model(subject, frames, opts.config, until_ms=end + tol, keys=keys, capacity=capacity)
-    model_own = subject.own | frozenset(a for s in run.sent for a in (s.packet.src,) if _own_src(s))
+    model_own = subject.own | run.own
     mine = [f for f in frames if subject.sent(f)]
     pairs = pair(
         mine, subject.own, run.sent, model_own, tol, end + tol, icv=_icv_check(opts), end_ms=end
@@ -236,10 +236,6 @@ def _icv_check(opts: ReplayOptions) -> Callable[[IPv6Packet], bool | None] | Non
         return verify_ah(pkt, h, sa, encode_packet)
 
     return check
-
-
-def _own_src(_s: object) -> bool:
-    return True
 
 
 def _divergence(
