@@ -49,6 +49,9 @@ class Judge:
         # injected Binding Updates claiming a mobile node's home, kept from the observers: (receiver,
         # home, Sequence Number); one the receiver accepts changes a binding the observers never saw
         self._spoofed: set[tuple[str, bytes, int]] = set()
+        self._delivered: dict[
+            object, int
+        ] = {}  # packet key -> observer number, once it reached its end
 
     def frame(self, v: Violation) -> int | None:
         """The capture frame (1-based, as `decode` and `replay` count) an observer's verdict is about;
@@ -124,6 +127,8 @@ class Judge:
                     self._unconsumed.pop(key, None)  # it reached a node: the next hop, or its end
                 if obs is None or not consumed(self.world, r.node, pkt):
                     continue
+                if key in self._origin:
+                    self._remember(self._delivered, key, self._origin[key])
                 if not injected and key in self._origin:
                     continue  # judged when it was sent
                 if r.frame in self._fed_frames:
@@ -153,6 +158,7 @@ class Judge:
         found = list(self.monitors.violations)
         if obs is not None:
             pending = set(self._unconsumed.values())
+            delivered = set(self._delivered.values())
             found += [
                 v
                 for v in obs.violations
@@ -161,6 +167,7 @@ class Judge:
                 # the sender's own conduct is judged on what it sent; a verdict resting on a packet
                 # having reached its addressee (an acknowledgement lost, or not there yet) is not
                 and not any(p in self._lost_packets or p in pending for p in v.related)
+                and (v.property not in RECEIPT_RULES or all(p in delivered for p in v.related))
                 and v.property not in OBSERVER_GAPS
             ]
         return found
@@ -185,6 +192,11 @@ class Judge:
         obs.packet(self._packets, time * 1_000_000, pkt)
         return self._packets
 
+
+RECEIPT_RULES = frozenset({"MN-ICMP-PP2-STOP"})
+"""Rules on what a node does after it received a packet (§9.9: a Parameter Problem code 2): charged
+only when that packet reached the node, not when a router still held it (or dropped it) because the
+node had left the link it was addressed to."""
 
 DUP_WINDOW_MS = 100
 """Identical packets closer than this are link duplicates (a retransmission is >= 1 s later, §9.7)."""
