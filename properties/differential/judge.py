@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mip6check.model.codec.pcap import PcapngWriter
-from mip6check.properties.differential.capture import Captured, read_capture
+from mip6check.properties.differential.capture import Captured
 from mip6check.properties.differential.harness import Sent
 from mip6check.properties.differential.subjects import Subject
 from mip6check.properties.replay import ReplayOptions, replay_file
@@ -29,9 +29,8 @@ class Judged:
     times: dict[int, tuple[int, int]]  # packet number -> (ms after the start, captured frame or -1)
 
 
-def judge_captured(path: str, opts: ReplayOptions) -> Judged:
-    """The replay observer's verdicts on the capture itself."""
-    cap = read_capture(path, opts.config.profile)
+def judge_captured(path: str, cap: Captured, opts: ReplayOptions) -> Judged:
+    """The replay observer's verdicts on the capture itself (`cap`: the same file, as read)."""
     times = {f.number: (f.time_ms, f.number) for f in cap.frames}
     return Judged(replay_file(path, opts).violations, {}, times)
 

@@ -105,7 +105,7 @@ def differential_replay(
     cap = read_capture(path, cfg.profile, lambda p: ring.open_esp(p, cfg.profile))
     cast = replay_file(path, opts).nodes if cap.frames else ()
     subjects = select(selectors, cast, cap.frames, opts.topology)
-    original = judge_captured(path, opts)
+    original = judge_captured(path, cap, opts)
     return [_one(path, cap, s, opts, original, tolerance_ms) for s in subjects]
 
 
