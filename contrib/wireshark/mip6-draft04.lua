@@ -97,6 +97,8 @@ local W = {
   { "W-BA-REJECT-NOPAYLOAD", "§5.2", expert.group.PROTOCOL, expert.severity.WARN },
   { "W-BR-LEN", "§5.3", expert.group.PROTOCOL, expert.severity.NOTE },
   { "W-HAO-LEN", "§5.4", expert.group.PROTOCOL, expert.severity.NOTE },
+  -- needs the security associations to compute the ICV (replay --auth verify --sa): never raised here
+  { "W-HAO-AUTH-COVERED", "§4.2, §5.4, §13.2", expert.group.SECURITY, expert.severity.WARN },
   { "W-OPT-ACTION-BITS", "§5.1-§5.4", expert.group.PROTOCOL, expert.severity.WARN },
   { "W-UNKNOWN-OPT-11X", "§5.1, §9.9", expert.group.PROTOCOL, expert.severity.WARN },
   { "W-AUTOCONF-LLSRC", "§9.3", expert.group.PROTOCOL, expert.severity.WARN },
