@@ -29,10 +29,11 @@ class Judged:
     times: dict[int, tuple[int, int]]  # packet number -> (ms after the start, captured frame or -1)
 
 
-def judge_captured(path: str, cap: Captured, opts: ReplayOptions) -> Judged:
-    """The replay observer's verdicts on the capture itself (`cap`: the same file, as read)."""
+def judge_captured(violations: tuple[Violation, ...], cap: Captured) -> Judged:
+    """The replay observer's verdicts on the capture itself (`violations`: replay_file's on the
+    file `cap` was read from)."""
     times = {f.number: (f.time_ms, f.number) for f in cap.frames}
-    return Judged(replay_file(path, opts).violations, {}, times)
+    return Judged(violations, {}, times)
 
 
 def judge_model(

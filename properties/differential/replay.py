@@ -103,9 +103,10 @@ def differential_replay(
     cfg = opts.config
     ring = KeyRing(opts.sa_keys)
     cap = read_capture(path, cfg.profile, lambda p: ring.open_esp(p, cfg.profile))
-    cast = replay_file(path, opts).nodes if cap.frames else ()
+    report = replay_file(path, opts)
+    cast = report.nodes if cap.frames else ()
     subjects = select(selectors, cast, cap.frames, opts.topology)
-    original = judge_captured(path, cap, opts)
+    original = judge_captured(report.violations, cap)
     return [_one(path, cap, s, opts, original, tolerance_ms) for s in subjects]
 
 
