@@ -23,6 +23,7 @@ from typing import ClassVar
 from mip6check.model.addr import (
     ALL_NODES,
     Addr,
+    Prefix,
     fmt,
     iid_of,
     is_link_local,
@@ -194,7 +195,12 @@ class NeighborAds(ObserverBase):
         self._back.discard(home)
         if bu.id_length == 0:
             return
-        prefixes = self._prefixes_of(r) or set()
+        # the advertisements go "onto the home link" (§8.2): the prefixes on-link there count, not
+        # those of the home agent's other links, where the cast gives it an address of its own on
+        # another interface (an address of another link's prefix resolves nothing on the home link)
+        prefixes = {
+            p for p in self._prefixes_of(r) or set() if not self._other_link_prefix(r, p, home)
+        }
         iid = iid_of(home, bu.id_length)
         targets = {link_local(home, bu.id_length), site_local(home, 0, bu.id_length)}
         targets |= {p.with_iid(iid) for p in prefixes if p.length + bu.id_length == 128}
@@ -220,6 +226,16 @@ class NeighborAds(ObserverBase):
                     self._t + self.o.answer_timeout,
                 )
             )
+
+    def _other_link_prefix(self, r: Addr, p: Prefix, home: Addr) -> bool:
+        """Is `p` the prefix of another link of home agent `r`: the cast gives `r` an address there on
+        another interface (an alias), and neither `r`'s home-link address nor the home is in it?"""
+        for spec in self.o.topology.home_agents:
+            if r == spec.address or r in spec.aliases:
+                if p.contains(spec.address) or p.contains(home):
+                    return False
+                return any(p.contains(x) for x in spec.aliases)
+        return False
 
     def _judge_due(self, f: PacketFacts) -> None:
         keep: list[_Due] = []
