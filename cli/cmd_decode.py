@@ -3,13 +3,22 @@
 Every record gets exactly one line: a decoded packet, a frame that is not IPv6 (`not_ipv6`), or a
 packet or record in error (`error` with its offset). A readable capture exits 0 even when packets are
 malformed; a file that cannot be read as a capture exits 2 with one stderr line.
+
+`--workers N` (default: one per core) renders chunks of records in N local processes while this one
+reads the capture and writes the lines in capture order: the output is byte for byte the same as with
+`--workers 1` (in this process), and so are errors, Ctrl-C (the lines before it, exit 130) and notes.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from operator import attrgetter
 
 from mip6check.cli.json_lines import packet_line, record_line
 from mip6check.cli.main import fail, one_line
@@ -24,8 +33,11 @@ from mip6check.model.codec import (
 )
 from mip6check.model.codec.buffer import maker
 from mip6check.model.codec.link import LinkFrame, decode_link
-from mip6check.model.codec.pcap import Note, Record, RecordError, iter_file
+from mip6check.model.codec.pcap import Note, Record, RecordError, _mk_record, iter_file
 from mip6check.model.errors import CaptureError
+from mip6check.properties.parallel import default_workers
+
+CHUNK = 2048  # records per job: large enough that sending them costs little beside rendering them
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -36,6 +48,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=sorted(PROFILES),
         default=DRAFT04.name,
         help="option-type numbering (default: the draft's own, draft04)",
+    )
+    p.add_argument(
+        "--workers",
+        metavar="N",
+        type=int,
+        default=None,
+        help=f"records rendered in N local processes (default: the number of cores, "
+        f"{default_workers()} here); 1 renders them in this process; the output is the same",
     )
 
 
@@ -121,15 +141,121 @@ def _write_lines(lines: Iterator[str], write: Callable[[str], object], batch: in
             write("\n".join(chunk))
 
 
+def render_lines(
+    records: Iterable[Record | RecordError], profile: Profile, as_json: bool
+) -> Iterator[str]:
+    """The output line of each record, in order (JSON Lines or text)."""
+    if as_json:
+        return json_lines(iter(records), profile)
+    return (record_text(decode_record(r, profile)) for r in records)
+
+
+# A record travels to a worker as the tuple of its fields (a third of the cost of pickling it)
+_FIELDS = attrgetter(
+    "index", "time_ns", "linktype", "data", "orig_len", "iface", "file_offset", "note"
+)
+_Wire = tuple[int, int, int, bytes, int, int, int, str] | RecordError
+
+
+def _to_wire(rec: Record | RecordError) -> _Wire:
+    return _FIELDS(rec) if type(rec) is Record else rec  # type: ignore[return-value]
+
+
+def render_chunk(
+    items: list[_Wire], profile_name: str, as_json: bool
+) -> tuple[str, BaseException | None]:
+    """A worker's job: the lines of a chunk of records, each ended by a newline, and the exception
+    that stopped it (None): the lines before a failure are written as in one process."""
+    recs = [_mk_record(*x) if type(x) is tuple else x for x in items]
+    done: list[str] = []
+    try:
+        done.extend(render_lines(recs, PROFILES[profile_name], as_json))  # type: ignore[arg-type]
+    except Exception as e:  # noqa: BLE001 - raised again by the reader, after the lines before it
+        return "".join(line + "\n" for line in done), e
+    done.append("")
+    return "\n".join(done), None
+
+
+def _take(
+    records: Iterator[Record | RecordError],
+) -> tuple[list[Record | RecordError], CaptureError | None]:
+    """The next CHUNK records, and the CaptureError that ended the capture among them (None)."""
+    chunk: list[Record | RecordError] = []
+    try:
+        chunk.extend(islice(records, CHUNK))
+    except CaptureError as e:  # the records before it are written first
+        return chunk, e
+    return chunk, None
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C is the reading process's to handle: it stops the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _write_parallel(
+    records: Iterator[Record | RecordError],
+    profile: Profile,
+    as_json: bool,
+    workers: int,
+    write: Callable[[str], object],
+) -> None:
+    """Render in `workers` processes, CHUNK records per job, at most two jobs per worker in flight,
+    and write each chunk's lines in capture order. An error of the reader (CaptureError) is raised
+    after the lines of every record read before it; a capture of one chunk is rendered here."""
+    first, late = _take(records)
+    if len(first) < CHUNK:
+        _write_lines(render_lines(first, profile, as_json), write)
+        if late is not None:
+            raise late
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
+    inflight: deque[Future[tuple[str, BaseException | None]]] = deque()
+
+    def drain_one() -> None:
+        text, err = inflight.popleft().result()
+        write(text)
+        if err is not None:
+            raise err
+
+    try:
+        chunk: list[Record | RecordError] = first
+        while chunk:
+            inflight.append(
+                pool.submit(render_chunk, list(map(_to_wire, chunk)), profile.name, as_json)
+            )
+            while len(inflight) > 2 * workers or (inflight and inflight[0].done()):
+                drain_one()
+            if late is not None:
+                break
+            chunk, late = _take(records)
+        while inflight:
+            drain_one()
+    except BaseException:
+        # Ctrl-C or a failure: the workers stop now, not after their jobs
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    if late is not None:
+        raise late
+
+
 def run(args: argparse.Namespace) -> int:
     profile = PROFILES[args.profile]
     notes: list[Note] = []
+    workers = default_workers() if args.workers is None else args.workers
+    if workers < 1:
+        return fail("--workers must be at least 1")
     try:
-        if args.json:
-            lines = json_lines(iter_file(args.file, notes), profile)
+        if workers == 1:
+            _write_lines(
+                render_lines(iter_file(args.file, notes), profile, args.json), sys.stdout.write
+            )
         else:
-            lines = map(record_text, decode_path(args.file, profile, notes))
-        _write_lines(lines, sys.stdout.write)
+            records = iter_file(args.file, notes)
+            _write_parallel(records, profile, args.json, workers, sys.stdout.write)
     except CaptureError as e:
         sys.stdout.flush()
         return fail(f"{e.path}: {e.reason} (at byte {e.offset})")

@@ -203,7 +203,7 @@ def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cmd, "decode_path", boom)
+    monkeypatch.setattr(cmd, "decode_record", boom)
     code, _, err = run("decode", str(EXAMPLE))
     assert code == 2 and err.strip() == "mip6check: decode: internal error: RuntimeError: boom"
 
