@@ -203,7 +203,10 @@ class MonitorSet:
             # an accepted deletion (§7.4) of an entry that does not exist changes nothing and is
             # still acknowledged with Status 0 (wire-formats B8)
             deletion = e.coa == e.home or e.lifetime == 0
-            if ok and not e.cache_changed and deletion and (e.node, e.home) not in self._cache:
+            now = self._cache.get((e.node, e.home))
+            # (an entry there now was made by another update of this same instant: the cache
+            # changes are applied before these decisions are checked, and a deletion creates none)
+            if ok and not e.cache_changed and deletion and (now is None or now.granted_at == t):
                 continue
             if ok and not e.cache_changed and self._reacknowledged(e):
                 continue
