@@ -103,13 +103,17 @@ def settled(mn: MobileNode) -> bool:
 
 
 def answer_waiting_brs(mn: MobileNode, core: NodeCore, now: int) -> list[Action]:
-    """Binding Requests that arrived while the MN was between links, answered now (§9.11)."""
-    if not mn.br_waiting or not settled(mn):
+    """Binding Requests that arrived while the MN was between links, answered now (§9.11), and the
+    Binding Updates tunnelled packets asked for then (§9.5), sent now."""
+    if not (mn.br_waiting or mn.trigger_waiting) or not settled(mn):
         return []
     out: list[Action] = []
     waiting, mn.br_waiting = mn.br_waiting, {}
     for sender, home in waiting.items():
         out += answer_br(mn, core, sender, home, now)
+    triggers, mn.trigger_waiting = mn.trigger_waiting, {}
+    for dst, home in triggers:
+        out += _trigger_bu(mn, core, dst, home, now)
     return out
 
 
@@ -147,6 +151,16 @@ def tunnel_trigger(mn: MobileNode, core: NodeCore, rx: Received, now: int) -> li
         return []
     if not mn.choices.bu_to_cn(dst):
         return [Note(mn.name, "binding-private", fmt(dst), "9.5")]
+    if not settled(mn):  # link changed, no router yet: the update would find no route; later
+        mn.trigger_waiting[(dst, home)] = None
+        return [Note(mn.name, "tunnel-trigger-deferred", fmt(dst), "9.5")]
+    return _trigger_bu(mn, core, dst, home, now)
+
+
+def _trigger_bu(mn: MobileNode, core: NodeCore, dst: Addr, home: Addr, now: int) -> list[Action]:
+    """The §9.5 Binding Update to correspondent `dst` for `home` from the primary care-of address."""
+    if mn.at_home or mn.primary is None:
+        return []
     p = PendingBU(
         dst, home, mn.primary, mn.cn_lifetime, False, mn.choices.cn_ack(dst), 0, mn.primary, "9.5"
     )

@@ -94,6 +94,8 @@ class MobileNode(Correspondent):
         self.bul = BindingUpdateList(name, config)
         self.pending: dict[tuple[Addr, Addr], PendingBU] = {}
         self.br_waiting: dict[Addr, Addr] = {}  # BR sender -> home address, while between links
+        # §9.5 tunnel triggers while between links: (correspondent, home address), sent once settled
+        self.trigger_waiting: dict[tuple[Addr, Addr], None] = {}
         self.na_left: dict[Addr, tuple[str, int]] = {}
 
     @property
