@@ -12,12 +12,14 @@ reads the capture and writes the lines in capture order: the output is byte for 
 from __future__ import annotations
 
 import argparse
+import itertools
+import multiprocessing
 import signal
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from operator import attrgetter
 
 from mip6check.cli.json_lines import packet_line, record_line
@@ -188,9 +190,15 @@ def _take(
     return chunk, None
 
 
-def _quiet_worker() -> None:
-    """Ctrl-C is the reading process's to handle: it stops the workers."""
+def _worker(conn: Connection) -> None:
+    """A worker process: render each chunk it is sent until it is sent None. Ctrl-C is the reading
+    process's to handle: it stops the workers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        job = conn.recv()
+        if job is None:
+            return
+        conn.send(render_chunk(*job))
 
 
 def _write_parallel(
@@ -200,44 +208,59 @@ def _write_parallel(
     workers: int,
     write: Callable[[str], object],
 ) -> None:
-    """Render in `workers` processes, CHUNK records per job, at most two jobs per worker in flight,
-    and write each chunk's lines in capture order. An error of the reader (CaptureError) is raised
-    after the lines of every record read before it; a capture of one chunk is rendered here."""
+    """Render in `workers` processes, CHUNK records per job, chunk i by worker i mod N, one job per
+    worker at a time, and write each chunk's lines in capture order. An error of the reader
+    (CaptureError) is raised after the lines of every record read before it; a capture of one chunk
+    is rendered here. No threads: pipes are read and written by this thread only, so a Ctrl-C that
+    stops the workers part-way through a message cannot leave a thread waiting for its end."""
     first, late = _take(records)
     if len(first) < CHUNK:
         _write_lines(render_lines(first, profile, as_json), write)
         if late is not None:
             raise late
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
-    inflight: deque[Future[tuple[str, BaseException | None]]] = deque()
-
-    def drain_one() -> None:
-        text, err = inflight.popleft().result()
-        write(text)
-        if err is not None:
-            raise err
-
+    ctx = multiprocessing.get_context()
+    procs: list[tuple[BaseProcess, Connection]] = []
     try:
+        for _ in range(workers):
+            mine, theirs = ctx.Pipe()
+            started: BaseProcess = ctx.Process(target=_worker, args=(theirs,), daemon=True)
+            started.start()
+            theirs.close()
+            procs.append((started, mine))
+        sent = 0  # chunks sent; chunk i goes to worker i % workers
         chunk: list[Record | RecordError] = first
-        while chunk:
-            inflight.append(
-                pool.submit(render_chunk, list(map(_to_wire, chunk)), profile.name, as_json)
-            )
-            while len(inflight) > 2 * workers or (inflight and inflight[0].done()):
-                drain_one()
-            if late is not None:
+        for _, conn in procs:
+            if not chunk:
                 break
-            chunk, late = _take(records)
-        while inflight:
-            drain_one()
-    except BaseException:
-        # Ctrl-C or a failure: the workers stop now, not after their jobs
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+            conn.send((list(map(_to_wire, chunk)), profile.name, as_json))
+            sent += 1
+            chunk, late = ([], late) if late is not None else _take(records)
+        for i in itertools.count():
+            if i == sent:
+                break
+            proc, conn = procs[i % workers]
+            try:
+                text, err = conn.recv()
+            except EOFError:
+                raise RuntimeError(f"a decode worker stopped (exit code {proc.exitcode})") from None
+            if chunk:  # the next chunk to this worker, now idle, before writing
+                conn.send((list(map(_to_wire, chunk)), profile.name, as_json))
+                sent += 1
+                chunk, late = ([], late) if late is not None else _take(records)
+            write(text)
+            if err is not None:
+                raise err
+        for _, conn in procs:
+            conn.send(None)
+        for proc, _ in procs:
+            proc.join()
+    finally:  # Ctrl-C or a failure: the workers stop now, not after their jobs
+        for proc, conn in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+            conn.close()
     if late is not None:
         raise late
 

@@ -160,9 +160,12 @@ def test_renderer_failure_part_way_same_as_in_process(
     assert one[0] == 2 and one[1].count("\n") == 10 and "made to fail" in one[2]
 
 
-def test_ctrl_c_stops_workers_and_keeps_order(tmp_path: Path) -> None:
-    """SIGINT to the process group part-way: exit 130, the interrupted line on stderr, and stdout a
-    prefix of the full output made of whole lines; no worker outlives the command."""
+@pytest.mark.parametrize("after_octets", [1, 100_000, 3_000_000])
+def test_ctrl_c_stops_workers_and_keeps_order(tmp_path: Path, after_octets: int) -> None:
+    """SIGINT to the process group part-way (at the first output, or later): exit 130 within a
+    minute (a worker stopped in the middle of a large message must not leave the command waiting
+    for its end), the interrupted line on stderr, stdout whole lines in capture order that equal the
+    in-process lines of the same records; no worker outlives the command."""
     path = tmp_path / "long.pcap"
     fs = list(frames(500))
     with open(path, "wb") as f:
@@ -179,14 +182,14 @@ def test_ctrl_c_stops_workers_and_keeps_order(tmp_path: Path) -> None:
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
-        while out_path.stat().st_size < 100_000 and time.monotonic() < deadline:
+        while out_path.stat().st_size < after_octets and time.monotonic() < deadline:
             time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert b"interrupted" in err and b"Traceback" not in err
     text = out_path.read_text()
-    assert text and text.endswith("\n")
+    assert text.endswith("\n")
     got = text.splitlines()
     assert 0 < len(got) < 400_000
     assert [int(x.split(",", 1)[0].removeprefix('{"index": ')) for x in got] == list(
