@@ -249,6 +249,8 @@ def _macs(
     srcs = {f.packet.src for f in firsts if f.src_mac in macs}
     if not macs or srcs & (others - addrs):
         return frozenset(), frozenset()  # one Ethernet address sending for several nodes
+    if len({f.src_mac for f in frames}) < 2:
+        return frozenset(), frozenset()  # one made-up sender for every packet
     return frozenset(macs), frozenset(a for a in srcs if any(a) and a not in addrs)
 
 
