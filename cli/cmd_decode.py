@@ -14,13 +14,16 @@ from __future__ import annotations
 import argparse
 import itertools
 import multiprocessing
+import queue
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from operator import attrgetter
+from typing import Any
 
 from mip6check.cli.json_lines import packet_line, record_line
 from mip6check.cli.main import fail, one_line
@@ -191,13 +194,21 @@ def _take(
 
 
 def _worker(conn: Connection) -> None:
-    """A worker process: render each chunk it is sent until it is sent None. Ctrl-C is the reading
-    process's to handle: it stops the workers."""
+    """A worker process: render each chunk it is sent until it is sent None. A thread takes the jobs
+    off the pipe as they come, so the reading process never waits to send one while this process
+    waits to send a result. Ctrl-C is the reading process's to handle: it stops the workers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while True:
-        job = conn.recv()
-        if job is None:
-            return
+    jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def take() -> None:
+        while True:
+            job = conn.recv()
+            jobs.put(job)
+            if job is None:
+                return
+
+    threading.Thread(target=take, daemon=True).start()
+    while (job := jobs.get()) is not None:
         conn.send(render_chunk(*job))
 
 
@@ -208,7 +219,7 @@ def _write_parallel(
     workers: int,
     write: Callable[[str], object],
 ) -> None:
-    """Render in `workers` processes, CHUNK records per job, chunk i by worker i mod N, one job per
+    """Render in `workers` processes, CHUNK records per job, chunk i by worker i mod N, two jobs per
     worker at a time, and write each chunk's lines in capture order. An error of the reader
     (CaptureError) is raised after the lines of every record read before it; a capture of one chunk
     is rendered here. No threads: pipes are read and written by this thread only, so a Ctrl-C that
@@ -230,7 +241,7 @@ def _write_parallel(
             procs.append((started, mine))
         sent = 0  # chunks sent; chunk i goes to worker i % workers
         chunk: list[Record | RecordError] = first
-        for _, conn in procs:
+        for _, conn in procs * 2:
             if not chunk:
                 break
             conn.send((list(map(_to_wire, chunk)), profile.name, as_json))
@@ -244,7 +255,7 @@ def _write_parallel(
                 text, err = conn.recv()
             except EOFError:
                 raise RuntimeError(f"a decode worker stopped (exit code {proc.exitcode})") from None
-            if chunk:  # the next chunk to this worker, now idle, before writing
+            if chunk:  # the next chunk to this worker, before writing
                 conn.send((list(map(_to_wire, chunk)), profile.name, as_json))
                 sent += 1
                 chunk, late = ([], late) if late is not None else _take(records)
