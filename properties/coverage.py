@@ -44,6 +44,8 @@ DESCRIPTIVE: dict[str, str] = {
     "SPEC-BU-LEN-C": "§5.1 Option Length description (no keyword)",
     "SPEC-TENTATIVE-TYPES": "§5.1-§5.4 give the tentative Option Types ('???') without a keyword",
     "IPV6-UNKNOWN-NH": "a rule of the IPv6 specification [5] §4 the roles rely on; no sentence of the draft",
+    "IPV6-NO-ERROR-ON-ERROR": "RFC 2463 §2.4 (e.1), which every ICMP error path relies on; no sentence of the draft",
+    "IPV6-ICMP-RATE": "RFC 2463 §2.4 (f), which every ICMP error path relies on; no sentence of the draft",
 }
 
 

@@ -570,6 +570,19 @@ ROLE_MUTANTS: tuple[Mutant, ...] = (
         ),
     ),
     _r(
+        "icmp-error-behind-headers-unseen",
+        "6",
+        "an ICMP error behind extension headers is not recognised as one (the header walk stops at"
+        " once), so a malformed one draws a Parameter Problem (found by the cosmic-ray sample,"
+        " bench/mutation.py)",
+        {"IPV6-NO-ERROR-ON-ERROR"},
+        _src(
+            _ICMP + ":upper_of",
+            "while nh in EXT_NUMBERS and pos + 2 <= len(data):",
+            "while nh in EXT_NUMBERS and pos ** 2 <= len(data):",
+        ),
+    ),
+    _r(
         "pp-hbh-not-first-pointer",
         "6",
         "the Parameter Problem for a Hop-by-Hop header that is not first points two headers on"

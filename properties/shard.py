@@ -69,6 +69,8 @@ GLOBAL: frozenset[str] = frozenset(
         "HA-IDLEN-136",
         # §9.5: whether a care-of address is another node's shows in that node's own signalling
         "MN-COA-IN-USE",
+        # RFC 2463 §2.4 (f): a node's ICMP errors about many mobile nodes' packets add up to its rate
+        "IPV6-ICMP-RATE",
     }
 )
 

@@ -543,6 +543,24 @@ def mn_ignores_pp2(c: Capture) -> None:
     c.expect("MN-ICMP-PP2-STOP", i)
 
 
+@capture("fault", "a router answers an ICMP error with another ICMP error (RFC 2463 §2.4 (e.1))")
+def icmp_error_on_error(c: Capture) -> None:
+    err = IPv6Packet(CN, COA1, (), DestUnreachable(3, encode_packet(udp(COA1, CN, 1))))
+    c.at(0, err)
+    i = c.at(2, IPv6Packet(a("2001:db8:4::fe"), CN, (), DestUnreachable(0, encode_packet(err))))
+    c.expect("IPV6-NO-ERROR-ON-ERROR", i)
+
+
+@capture("fault", "a node sends 101 ICMP errors within one second (RFC 2463 §2.4 (f))")
+def icmp_rate(c: Capture) -> None:
+    last = 0
+    for n in range(101):
+        bad = udp(CN2, CN, n)
+        c.at(n * 5, bad)
+        last = c.at(n * 5 + 1, IPv6Packet(CN, CN2, (), DestUnreachable(4, encode_packet(bad))))
+    c.expect("IPV6-ICMP-RATE", last)
+
+
 @capture("fault", "gratuitous Neighbor Advertisement with S = 1 and O = 0 (§8.2)")
 def ha_bad_gratuitous_na(c: Capture) -> None:
     registration(c, 0)

@@ -34,6 +34,7 @@ from mip6check.model.codec.values import (
 from mip6check.properties.replay.acks import Acknowledgements
 from mip6check.properties.replay.facts import PacketFacts, facts_of, no_payload
 from mip6check.properties.replay.hao_auth import HaoAuthentication
+from mip6check.properties.replay.icmp_rules import IcmpRules
 from mip6check.properties.replay.interception import Interception
 from mip6check.properties.replay.lifetimes import Lifetimes
 from mip6check.properties.replay.neighbor_ads import NeighborAds
@@ -65,6 +66,7 @@ class Observer(
     HaoAuthentication,
     TunnelErrors,
     NeighborAds,
+    IcmpRules,
 ):
     """Feed decoded packets in capture order with `packet`; read `violations` afterwards."""
 
@@ -134,6 +136,7 @@ class Observer(
             if bu or ba or f.br or f.hao:
                 self._lifetimes(f, auth)  # §5.2, §9.5: Lifetime, Refresh, care-of address in use
             self._tunnel_errors(f)  # §7.8: ICMP errors relayed by a tunnel entry point
+            self._icmp_rules(f)  # RFC 2463 §2.4: no error about an error, a rate limit
             self._neighbor_ads(f)  # §8.2, §9.13: the option and the set of advertisements
             if f.hao is not None:
                 self._hao_auth(pkt, f, auth)  # §4.2, §5.4, §9.1: the HAO under AH

@@ -133,6 +133,8 @@ register(
     Observes.ABSENCE,
     Bound("answer_timeout", "[5] §4.4: the Destination Unreachable is due; no time is given"),
 )
+register("IPV6-NO-ERROR-ON-ERROR", Observes.PACKET)
+register("IPV6-ICMP-RATE", Observes.PACKET)
 register(
     "MN-CN-UPDATE",
     Observes.ABSENCE,
@@ -176,3 +178,16 @@ def option_types_at(data: bytes) -> dict[int, int]:
                 p += 1 if data[p] == 0 else 2 + (data[p + 1] if p + 1 < end else 0)
         nh, pos = data[pos], pos + size
     return out
+
+
+def carries_icmp_error(data: bytes) -> bool:
+    """Does an encoded packet (as an ICMP error carries it, maybe cut short or malformed past its
+    extension headers) hold an ICMPv6 error message (type below 128)? Walked by the headers' own
+    lengths, so a Routing header the codec refuses still counts (RFC 2463 §2.4 (e.1))."""
+    if len(data) < 40:
+        return False
+    nh, pos = data[6], 40
+    while nh in (0, 43, 44, 51, 60) and pos + 2 <= len(data):
+        size = 8 if nh == 44 else (data[pos + 1] + 2) * 4 if nh == 51 else (data[pos + 1] + 1) * 8
+        nh, pos = data[pos], pos + size
+    return nh == 58 and pos < len(data) and data[pos] < 128
