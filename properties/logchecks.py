@@ -90,15 +90,25 @@ class _Mobile:
 
 
 def delivery(records: Sequence[LogRecord], deadline_ms: int = 2_000) -> list[Violation]:
-    """SYS-DELIVERY under its premises: registration acknowledged, no movement since, no loss."""
+    """SYS-DELIVERY under its premises: registration acknowledged, no movement since, no loss, and
+    no Binding Update for the home address put on a link by an attacker (injected) around it: one
+    the receiver may accept (without `--auth verify`, §4.2) ends the registration (§7.4)."""
     mobiles: dict[str, _Mobile] = {}
     owner: dict[Addr, str] = {}
     lossy: list[int] = []  # times of lost or undecodable frames
     moves: dict[str, list[int]] = {}
     due: list[tuple[int, str, int, Addr, int]] = []  # (time, mobile, flow, home, step)
     delivered: dict[tuple[str, int], list[int]] = {}
+    injected: set[int] = set()  # frames put on a link from outside any node
+    forged: dict[Addr, list[int]] = {}  # home address -> times an injected update for it arrived
     for r in records:
         ev = r.event
+        if r.kind is Kind.INJECT and r.frame is not None:
+            injected.add(r.frame)
+        elif r.kind is Kind.RX and r.frame in injected and isinstance(ev, IPv6Packet):
+            claimed = _bu_of(ev)
+            if claimed is not None:
+                forged.setdefault(claimed[1], []).append(r.time)
         if r.kind in (Kind.LOST, Kind.DECODE_ERROR):
             lossy.append(r.time)
         elif r.kind is Kind.MOVE and r.node is not None:
@@ -135,8 +145,10 @@ def delivery(records: Sequence[LogRecord], deadline_ms: int = 2_000) -> list[Vio
     for t, node, flow, home, step in due:
         if t + deadline_ms > end:
             continue  # the run ended before the deadline
-        if _within(lossy, t, t + deadline_ms) or _within(
-            moves.get(node, no_moves), t, t + deadline_ms
+        if (
+            _within(lossy, t, t + deadline_ms)
+            or _within(moves.get(node, no_moves), t, t + deadline_ms)
+            or _within(forged.get(home, no_moves), t - deadline_ms, t + deadline_ms)
         ):
             continue  # a premise does not hold
         pool = pools.get((node, flow))

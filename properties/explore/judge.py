@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mip6check.model.codec.values import IPv6Packet, Routing0
+from mip6check.model.codec.values import IPv6Packet
 from mip6check.model.dsl import ast as A
 from mip6check.model.net import Kind
 from mip6check.model.roles.events import BindingProcessed, RoleEvent, Transmit
 from mip6check.properties.explore.coverage import Coverage
 from mip6check.properties.explore.driver import Runner
 from mip6check.properties.monitors import MonitorSet
+from mip6check.properties.receipt import RECEIPT_RULES, packet_key
 from mip6check.properties.replay.facts import facts_of
 from mip6check.properties.replay.observer import Observer
 from mip6check.properties.replay.options import ReplayOptions
@@ -193,20 +194,8 @@ class Judge:
         return self._packets
 
 
-RECEIPT_RULES = frozenset({"MN-ICMP-PP2-STOP"})
-"""Rules on what a node does after it received a packet (§9.9: a Parameter Problem code 2): charged
-only when that packet reached the node, not when a router still held it (or dropped it) because the
-node had left the link it was addressed to."""
-
 DUP_WINDOW_MS = 100
 """Identical packets closer than this are link duplicates (a retransmission is >= 1 s later, §9.7)."""
-
-
-def packet_key(pkt: IPv6Packet) -> object:
-    """What identifies a packet across hops: source, headers other than Routing, and payload (the hop
-    limit and a Routing header's swap change on the way). Used to follow injected packets."""
-    hs = tuple(h for h in pkt.headers if not isinstance(h, Routing0))
-    return (pkt.src, hs, pkt.payload)
 
 
 def originated(world: Runner, node: str, pkt: IPv6Packet) -> bool:

@@ -429,7 +429,14 @@ class Acknowledgements(ObserverBase):
             self._role(r, "home_agent")
         if asks_delete(PY, bu.lifetime, bu.coa == bu.home):
             fl.known = "absent"
-            if self.reg.get(bu.home) is fl:
+            reg = self.reg.get(bu.home)
+            # §7.4, §8.3: the entry is gone, also when the update reached another address of the
+            # same home agent (topology aliases)
+            if reg is fl or (
+                reg is not None and self.alias.get(r, r) == self.alias.get(reg.dst, reg.dst)
+            ):
+                if reg is not fl:
+                    reg.known = "absent"
                 del self.reg[bu.home]
         else:
             was = fl.known

@@ -160,13 +160,17 @@ def replay_file(
 
 
 COPY_WINDOW_NS = 300_000_000  # a packet seen again within 300 ms on another interface is one packet
+FORWARD_WINDOW_NS = 3_500_000_000
+"""A packet seen again with a smaller Hop Limit is a router's copy if within this: a router may hold
+it for address resolution up to MAX_MULTICAST_SOLICIT x RETRANS_TIMER = 3 s (RFC 2461 §7.2.2, §10)."""
 
 
 def _is_copy(
     seen: OrderedDict[bytes, tuple[int, int, int]], rec: Record, raw: bytes, cap: int
 ) -> bool:
     """True when this IPv6 packet is an earlier one seen again: the same octets apart from the Hop
-    Limit, within COPY_WINDOW_NS, on another capture interface or with a smaller Hop Limit (forwarded).
+    Limit, within COPY_WINDOW_NS on another capture interface, or within FORWARD_WINDOW_NS with a
+    smaller Hop Limit (forwarded, perhaps after address resolution).
     Captures taken on several links at once (pcapng, one interface per link) show each hop's copy."""
     if len(raw) < 40:
         return False
@@ -176,7 +180,10 @@ def _is_copy(
     seen[key] = (rec.time_ns, rec.iface, hop)
     if prev is not None:
         t0, iface0, hop0 = prev
-        if rec.time_ns - t0 <= COPY_WINDOW_NS and (rec.iface != iface0 or hop < hop0):
+        dt = rec.time_ns - t0
+        if (dt <= COPY_WINDOW_NS and rec.iface != iface0) or (
+            hop < hop0 and dt <= FORWARD_WINDOW_NS
+        ):
             return True
     elif len(seen) > cap:
         seen.popitem(last=False)

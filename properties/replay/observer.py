@@ -286,6 +286,8 @@ class Observer(
             )
         elif ob.kind == "tunnel" and fl is not None and fl.k_bu is not None:
             kb = fl.k_bu
+            if fl.known != "present":
+                return  # deleted before the tunnel was due (§7.4, §8.3): nothing left to tunnel by
             if any(b.t > kb.t and b.seq != kb.seq for b in fl.bus) or self._unseen_bu_possible(
                 fl, kb.t, self._t
             ):
