@@ -121,6 +121,7 @@ def topology_of(network: Network, scenario: A.Scenario) -> Topology:
             mns.extend((h, role.ha, name) for h in role.homes)
         elif type(role) is Correspondent:
             not_has.extend(mine)
+
     def agent(name: str, known: bytes | None) -> bytes | None:
         """The mobile node's home agent: as the scenario declares it, else as the node knows it."""
         decl = scenario.node(name)

@@ -830,7 +830,7 @@ _MAX = {
     "lifetime": 0xFFFFFFFF,
     "length": 0xFF,
     "id_length": 128,
-    # bounded work on hostile files (issue 7): simulated time in ms (24 h) and packets per `send`
+    # bounded work on hostile files: simulated time in ms (24 h) and packets per `send`
     "time": 86_400_000,
     "count": 100_000,
 }

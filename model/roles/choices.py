@@ -1,4 +1,4 @@
-"""MAY choices of the draft as inputs (issue 3): every role takes a `Choices`; the default policy is
+"""MAY choices of the draft as inputs: every role takes a `Choices`; the default policy is
 deterministic, and Hypothesis / the simulator may replace any field to explore every allowed behaviour.
 """
 

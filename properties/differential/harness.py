@@ -68,7 +68,9 @@ class Run:
     injected: int = 0
     originated: int = 0
     implied: int = 0  # packets the capture implies the node received (a tunnel's content)
-    own: frozenset[Addr] = frozenset()  # the model's addresses while it sent (care-of addresses too)
+    own: frozenset[Addr] = (
+        frozenset()
+    )  # the model's addresses while it sent (care-of addresses too)
     moves: list[tuple[int, str, str]] = field(default_factory=list)  # (ms, link, why)
     subject: Subject | None = None
     frames: Sequence[Frame] = ()

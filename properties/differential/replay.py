@@ -86,7 +86,9 @@ class DiffReport:
     injected: int = 0
     originated: int = 0
     implied: int = 0
-    unseen: int = 0  # packets only one side sent about what the capture does not show (not compared)
+    unseen: int = (
+        0  # packets only one side sent about what the capture does not show (not compared)
+    )
     moves: list[tuple[int, str, str]] = field(default_factory=list)
     divergences: list[Divergence] = field(default_factory=list)
 

@@ -1,4 +1,4 @@
-"""What a failure looks like (issue 5): a shrunk failing run written as three files in one directory.
+"""What a failure looks like: a shrunk failing run written as three files in one directory.
 
 - `counterexample.scenario`: the run printed with the DSL printer (topology, switches, seed, timeline,
   and `expect: property ID holds`, the claim the run breaks), so `mip6check simulate` replays it;

@@ -1,4 +1,4 @@
-"""Stateful Hypothesis over the forwarding engine (issue 5, "Stateful Hypothesis").
+"""Stateful Hypothesis over the forwarding engine.
 
 `MobilityMachine` builds one small network per example (home link with the home agent, two or three
 foreign links, a correspondent and maybe a legacy one, one or two mobile nodes, an off-path attacker)

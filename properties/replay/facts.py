@@ -54,7 +54,7 @@ class PacketFacts:
     other_rh: bool  # a Routing header other than type 0 (e.g. RFC 6275 type 2)
 
 
-_mk_facts = maker(PacketFacts)  # positional, every field: one per packet and level (issue 6 speed)
+_mk_facts = maker(PacketFacts)  # positional, every field: one per packet and level (for speed)
 _PADDING = (Pad1, PadN)
 _OTHER_RH = (Routing2, RoutingOther)
 

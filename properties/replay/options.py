@@ -54,11 +54,9 @@ class Topology:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounded tracking (issue 7): beyond these, new nodes/bindings are not tracked (and it is reported)."""
+    """Bounded tracking: beyond these, new nodes/bindings are not tracked (and it is reported)."""
 
-    max_nodes: int = (
-        50_000  # 100,000 measured ~370 MB; half keeps hostile captures under 300 MB (issue 7)
-    )
+    max_nodes: int = 50_000  # 100,000 measured ~370 MB; half keeps hostile captures under 300 MB
     max_bindings: int = 50_000
     recent_packets: int = 4_096  # packets remembered to match intercepted and forwarded copies
     max_violations: int = 100_000  # violations kept (further ones are counted as a limit hit)
