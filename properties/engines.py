@@ -19,13 +19,11 @@ def load(*, runs_only: bool = False) -> None:
         _loaded.add("runs")
     if runs_only or "all" in _loaded:
         return
-    from mip6check.properties.explore.coverage import AFTER_RENUMBERING
     from mip6check.properties.explore.machines import JUDGED, OBSERVER_GAPS
     from mip6check.properties.smt.run import covered
 
     if not judged_by(Engine.HYPOTHESIS):
-        skip = {*OBSERVER_GAPS, *AFTER_RENUMBERING}
-        declare(Engine.HYPOTHESIS, [p for p in JUDGED if p not in skip])
+        declare(Engine.HYPOTHESIS, [p for p in JUDGED if p not in OBSERVER_GAPS])
     if not judged_by(Engine.SMT):
         declare(Engine.SMT, covered())
     _loaded.add("all")

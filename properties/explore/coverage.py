@@ -30,16 +30,20 @@ from mip6check.properties.replay.facts import facts_of
 
 INFINITE = 0xFFFFFFFF
 
-JUDGED: tuple[str, ...] = tuple([*MONITORED, *(p for p in CHECKED if p not in MONITORED)])
-"""Every property a machine run judges: the runtime monitors, then the replay observers' rows."""
-
 AFTER_RENUMBERING: dict[str, str] = {
     "HA-RA-TUNNEL": "judged on the Router Advertisements a home agent tunnels after its home link is"
     " renumbered (§8.5), when the machines' observers have stopped: their cast is the old prefix's"
     " (Judge.stop_observing); the scenario corpus (scenario 26) and replay judge it",
 }
-"""Rows a machine run can never judge, with the reason: not declared for the Hypothesis engine, so
-`verify` does not report them `unknown` there."""
+"""Rows a machine run can never judge, with the reason: left out of JUDGED, so the Hypothesis engine
+does not declare them and `verify` does not report them `unknown` there."""
+
+JUDGED: tuple[str, ...] = tuple(
+    p
+    for p in [*MONITORED, *(p for p in CHECKED if p not in MONITORED)]
+    if p not in AFTER_RENUMBERING
+)
+"""Every property a machine run judges: the runtime monitors, then the replay observers' rows."""
 
 OBSERVED_KIND: dict[str, str] = {
     "W-BR-LEN": "br",
