@@ -8,8 +8,11 @@ not depend on how many workers ran it.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -52,6 +55,22 @@ class InlineExecutor(Executor):
         return fut
 
 
+def die_with_parent() -> None:
+    """In a worker: be killed when the process that started it ends, however it ends (Linux
+    PR_SET_PDEATHSIG), so a run stopped by its watchdog or killed outright leaves no worker behind
+    still computing a job nobody will read."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the request took effect
+        os._exit(1)
+
+
 @contextmanager
 def executor(workers: int, cluster: str | None = None) -> Iterator[Executor]:
     """An executor for `workers` local processes, or for the Dask cluster at `cluster`.
@@ -64,7 +83,7 @@ def executor(workers: int, cluster: str | None = None) -> Iterator[Executor]:
     if workers <= 1:
         yield InlineExecutor()
         return
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent)
     try:
         yield pool
     except BaseException:
