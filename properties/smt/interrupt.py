@@ -16,6 +16,7 @@ import z3
 
 _state: dict[str, Any] = {"installed": False}
 _SIGINT = bytes([signal.SIGINT])
+_SIGALRM = signal.SIGALRM if hasattr(signal, "SIGALRM") else None  # the watchdog's (watchdog.py)
 
 
 def _watch(fd: int) -> None:
@@ -28,14 +29,19 @@ def _watch(fd: int) -> None:
             return
         if _SIGINT[0] in got:
             _state["hit"] = True
-            try:
-                z3.main_ctx().interrupt()
-            except Exception:  # noqa: BLE001, S110 - no context yet: nothing runs to stop
-                pass
+        elif _SIGALRM is None or _SIGALRM not in got:
+            continue
+        # Ctrl-C, or a watchdog ringing while Z3 computes: its Python handler only runs once the
+        # check returns, so the check is stopped here (it then answers `unknown`)
+        try:
+            z3.main_ctx().interrupt()
+        except Exception:  # noqa: BLE001, S110 - no context yet: nothing runs to stop
+            pass
 
 
 def install() -> None:
-    """Route SIGINT to the running Z3 check (once; only from the main thread, where signals go)."""
+    """Route SIGINT, and a watchdog's SIGALRM, to the running Z3 check (once; only from the main
+    thread, where signals go)."""
     if _state["installed"] or threading.current_thread() is not threading.main_thread():
         return
     handler = signal.getsignal(signal.SIGINT)
