@@ -20,6 +20,7 @@ from mip6check.model.roles.events import BindingAckReceived, BindingUpdateSent, 
 from mip6check.model.roles.hooks import DATA_PORT, data_payload, flow_of
 from mip6check.properties import logchecks
 from mip6check.properties.logchecks import _Mobile, delivery
+from mip6check.properties.logfacts import bu_of
 from mip6check.properties.verdict import Violation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +37,16 @@ def scan_delivery(records: Sequence[LogRecord], deadline_ms: int = 2_000) -> lis
     moves: dict[str, list[int]] = {}
     due: list[tuple[int, str, int, Addr, int]] = []
     delivered: dict[tuple[str, int], list[int]] = {}
+    injected: set[int] = set()
+    forged: dict[Addr, list[int]] = {}  # an attacker's update for the home address (a premise)
     for r in records:
         ev = r.event
+        if r.kind is Kind.INJECT and r.frame is not None:
+            injected.add(r.frame)
+        elif r.kind is Kind.RX and r.frame in injected and isinstance(ev, IPv6Packet):
+            claimed = bu_of(ev)
+            if claimed is not None:
+                forged.setdefault(claimed[1], []).append(r.time)
         if r.kind in (Kind.LOST, Kind.DECODE_ERROR):
             lossy.append(r.time)
         elif r.kind is Kind.MOVE and r.node is not None:
@@ -69,8 +78,10 @@ def scan_delivery(records: Sequence[LogRecord], deadline_ms: int = 2_000) -> lis
     for t, node, flow, home, step in due:
         if t + deadline_ms > end:
             continue
-        if any(t <= x <= t + deadline_ms for x in lossy) or any(
-            t <= x <= t + deadline_ms for x in moves.get(node, ())
+        if (
+            any(t <= x <= t + deadline_ms for x in lossy)
+            or any(t <= x <= t + deadline_ms for x in moves.get(node, ()))
+            or any(t - deadline_ms <= x <= t + deadline_ms for x in forged.get(home, ()))
         ):
             continue
         times = delivered.get((node, flow), [])

@@ -75,7 +75,7 @@ ALLOWED_IMPORT_MODULE = {
     "properties/parallel.py": "the constant name 'distributed' (the optional cluster extra)",
     "cli/main.py": "mip6check.cli.cmd_<name> for a name in COMMANDS (checked before the import)",
     "properties/verify.py": "engine modules of the constant ENGINES table",
-    "properties/mutants.py": "targets of the built-in mutant table (--mutant NAME is a key of it)",
+    "properties/mutant_patch.py": "targets of the built-in mutant table (--mutant NAME is a key of it)",
     "properties/source_faults.py": "the module of a target of the built-in mutant table or a test",
 }
 
@@ -210,6 +210,10 @@ WRITE_SITES = {
         "properties/explore/engine.py",
         "_crashed",
     ): "fixed name crash/counterexample.scenario in --out",
+    (
+        "properties/differential/judge.py",
+        "judge_model",
+    ): "tempfile.mkstemp() counterfactual capture, removed after it is replayed",
 }
 
 
