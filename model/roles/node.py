@@ -729,7 +729,8 @@ class IPv6Node(NeighborDiscovery):
             ]
         if is_error(up):
             self._mob_dirty = True
-            return self.mobility.on_icmp_error(self, up, rx, now)  # type: ignore[arg-type]
+            relay = self._tunnel_error_relay(iface, up, now)
+            return [*relay, *self.mobility.on_icmp_error(self, up, rx, now)]  # type: ignore[arg-type]
         if tu is NeighborSolicitation:
             assert isinstance(up, NeighborSolicitation)
             return self._on_ns(iface, pkt, up, now)
@@ -750,6 +751,21 @@ class IPv6Node(NeighborDiscovery):
             return self.originate(reply, now)
         self._mob_dirty = True
         return self.mobility.on_receive(self, rx, now)
+
+    def _tunnel_error_relay(self, iface: str, err: object, now: int) -> list[Action]:
+        """§7.8, RFC 2473 §8.2: an ICMP Destination Unreachable or Time Exceeded about a packet this
+        node tunnelled (IPv6 in IPv6, outer source its own) is relayed to the original sender as a
+        Destination Unreachable, code 3, carrying the original packet."""
+        if not isinstance(err, DestUnreachable | TimeExceeded):
+            return []
+        data = err.invoking
+        if len(data) < 80 or data[6] != 41 or data[8:24] not in self._addr_iface:
+            return []
+        inner = data[40:]
+        to = inner[8:24]
+        if to in self._addr_iface or is_error_bytes(inner):
+            return []  # our own packet, or an error about an error (RFC 2463 §2.4 (e))
+        return self._error_to(iface, to, inner[24:40], inner, lambda d: DestUnreachable(3, d), now)
 
     def _options(
         self,

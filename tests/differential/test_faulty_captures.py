@@ -26,8 +26,6 @@ NOT_COMPARED = {
 }
 """Faults in packets the differential replay does not compare, with the reason (docs/differential.md)."""
 MODEL_LACKS = {
-    "ha-no-icmp-relay.pcapng": "the model's home agent relays no ICMP error for a tunnelled packet "
-    "(RFC 2473 §8) either, so it agrees with the fault",
     "reject-133.pcapng": "the fault is the mobile node's configuration (a home agent off its home "
     "subnet, §5.1), which the model is given from the capture",
 }

@@ -778,3 +778,37 @@ def test_rh_strict_hop_limit_switch() -> None:
     assert [type(t.packet.payload) for t in tx(out)] == [TimeExceeded]
     ok = n.receive("e0", wire(replace(p, hop_limit=2)), 0)
     assert any(isinstance(x, Delivered) and x.via == "rh" for x in ok)
+
+
+def test_tunnel_entry_point_relays_errors_about_its_tunnel() -> None:
+    """§7.8, RFC 2473 §8.2: an error about a packet this node tunnelled goes back to the original
+    sender as Destination Unreachable code 3 carrying the original packet; not for an error about
+    an error, not for another node's tunnel."""
+    from mip6check.model.codec import encapsulate
+    from mip6check.model.codec.values import TimeExceeded
+
+    r = router()
+    learn(r, "e1", H1, MAC_H)
+    learn(r, "e2", B2, MAC_X)
+    original = data_packet(B2, FAR, 1)  # from B2, tunnelled by R toward H1
+    tunnelled = encapsulate(original, R1, H1)
+    (du,) = tx(
+        r.receive(
+            "e1", wire(IPv6Packet(H1, R1, (), DestUnreachable(3, encode_packet(tunnelled)))), 0
+        )
+    )
+    assert du.packet.dst == B2 and isinstance(du.packet.payload, DestUnreachable)
+    assert du.packet.payload.code == 3 and du.packet.payload.invoking == encode_packet(original)
+    (te,) = tx(
+        r.receive("e1", wire(IPv6Packet(H1, R1, (), TimeExceeded(0, encode_packet(tunnelled)))), 10)
+    )
+    assert te.packet.dst == B2
+    foreign = encapsulate(original, H1, R1)  # not this node's tunnel
+    assert (
+        tx(
+            r.receive(
+                "e1", wire(IPv6Packet(H1, R1, (), DestUnreachable(3, encode_packet(foreign)))), 20
+            )
+        )
+        == []
+    )
