@@ -29,8 +29,10 @@ def _watch(fd: int) -> None:
             return
         if _SIGINT[0] in got:
             _state["hit"] = True
-        elif _SIGALRM is None or _SIGALRM not in got:
-            continue
+        elif _SIGALRM is None or _SIGALRM not in got or not _state.get("checking"):
+            continue  # an alarm with no check running: an idle context would cancel the next one
+        else:
+            _state["alarm"] = True
         # Ctrl-C, or a watchdog ringing while Z3 computes: its Python handler only runs once the
         # check returns, so the check is stopped here (it then answers `unknown`)
         try:
@@ -65,8 +67,14 @@ def install() -> None:
 def check(solver: Any, *assumptions: Any) -> Any:
     """`solver.check(...)`; Ctrl-C / SIGINT stops it and raises KeyboardInterrupt."""
     install()
-    r = solver.check(*assumptions)
+    _state["checking"] = True
+    try:
+        r = solver.check(*assumptions)
+    finally:
+        _state["checking"] = False
     if r == z3.unknown:
+        if _state.pop("alarm", False) and not _state.get("hit"):
+            return r  # a watchdog stopped it: its handler raises BudgetExceeded next
         raise_if_interrupted(solver)
     return r
 

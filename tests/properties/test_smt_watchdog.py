@@ -25,3 +25,25 @@ def test_watchdog_interrupts_a_running_check() -> None:
         with wall_clock(1.0, "a hard check"):
             check(s)
     assert time.monotonic() - started < 5.0
+
+
+def test_an_alarm_between_checks_cancels_nothing() -> None:
+    """A watchdog ringing while no check runs (its block ended, or an outer bound re-armed) must not
+    cancel the next check: an idle context keeps an interrupt for whatever runs next."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    x = z3.Int("x")
+    s = z3.Solver()
+    s.add(x > 1)
+    assert check(s) == z3.sat  # the watcher is installed
+    outer = signal.signal(signal.SIGALRM, lambda *_: None)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.01)
+        time.sleep(0.3)  # the alarm rings and reaches the watcher while nothing is checked
+    finally:
+        signal.signal(signal.SIGALRM, outer)
+    t = z3.Solver()
+    t.add(x > 2)
+    assert check(t) == z3.sat
