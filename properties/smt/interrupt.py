@@ -16,7 +16,6 @@ import z3
 
 _state: dict[str, Any] = {"installed": False}
 _SIGINT = bytes([signal.SIGINT])
-_SIGALRM = signal.SIGALRM if hasattr(signal, "SIGALRM") else None  # the watchdog's (watchdog.py)
 
 
 def _watch(fd: int) -> None:
@@ -29,21 +28,14 @@ def _watch(fd: int) -> None:
             return
         if _SIGINT[0] in got:
             _state["hit"] = True
-        elif _SIGALRM is None or _SIGALRM not in got or not _state.get("checking"):
-            continue  # an alarm with no check running: an idle context would cancel the next one
-        else:
-            _state["alarm"] = True
-        # Ctrl-C, or a watchdog ringing while Z3 computes: its Python handler only runs once the
-        # check returns, so the check is stopped here (it then answers `unknown`)
-        try:
-            z3.main_ctx().interrupt()
-        except Exception:  # noqa: BLE001, S110 - no context yet: nothing runs to stop
-            pass
+            try:
+                z3.main_ctx().interrupt()
+            except Exception:  # noqa: BLE001, S110 - no context yet: nothing runs to stop
+                pass
 
 
 def install() -> None:
-    """Route SIGINT, and a watchdog's SIGALRM, to the running Z3 check (once; only from the main
-    thread, where signals go)."""
+    """Route SIGINT to the running Z3 check (once; only from the main thread, where signals go)."""
     if _state["installed"] or threading.current_thread() is not threading.main_thread():
         return
     handler = signal.getsignal(signal.SIGINT)
@@ -67,14 +59,8 @@ def install() -> None:
 def check(solver: Any, *assumptions: Any) -> Any:
     """`solver.check(...)`; Ctrl-C / SIGINT stops it and raises KeyboardInterrupt."""
     install()
-    _state["checking"] = True
-    try:
-        r = solver.check(*assumptions)
-    finally:
-        _state["checking"] = False
+    r = solver.check(*assumptions)
     if r == z3.unknown:
-        if _state.pop("alarm", False) and not _state.get("hit"):
-            return r  # a watchdog stopped it: its handler raises BudgetExceeded next
         raise_if_interrupted(solver)
     return r
 
