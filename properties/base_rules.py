@@ -38,7 +38,13 @@ from mip6check.model.roles.events import Transmit
 from mip6check.properties.absences import RunFacts
 from mip6check.properties.logfacts import ba_of, bu_of, violation
 from mip6check.properties.spec import Deadlines, obligation
-from mip6check.properties.spec.ipv6 import RhError, hbh_not_first, reaches_upper_layer, rh0_hop
+from mip6check.properties.spec.ipv6 import (
+    RhError,
+    hbh_not_first,
+    header_walk,
+    reaches_upper_layer,
+    rh0_hop,
+)
 from mip6check.properties.spec.mobile_node import pp2_stops_updates
 from mip6check.properties.verdict import Violation
 
@@ -51,20 +57,13 @@ JUDGED: tuple[str, ...] = (
 )
 """The rows these judges decide (declared with the other whole-log checks, properties/logchecks.py)."""
 
-_EXT = {0: "hbh", 43: "routing", 60: "dstopts"}  # extension headers with (len + 1) * 8 octets
 
 
 def field_offsets(data: bytes) -> tuple[list[tuple[int, int]], int]:
     """([(type, offset)] of each extension header, offset of the last Next Header field) of an
     encoded packet, read from the octets as [5] §4 lays them out."""
-    nh, off, last = data[6], 40, 6
-    out: list[tuple[int, int]] = []
-    while off + 2 <= len(data) and (nh in _EXT or nh in (44, 51)):
-        out.append((nh, off))
-        last = off
-        size = 8 if nh == 44 else (data[off + 1] + 2) * 4 if nh == 51 else (data[off + 1] + 1) * 8
-        nh, off = data[off], off + size
-    return out, last
+    exts = header_walk(data)[0]
+    return [(t, off) for t, off, _ in exts], exts[-1][1] if exts else 6
 
 
 def _tx(r: LogRecord) -> IPv6Packet | None:

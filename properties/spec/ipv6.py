@@ -156,27 +156,35 @@ __all__ = [
 ]
 
 
+EXTENSION_HEADERS = (0, 43, 44, 51, 60)  # Hop-by-Hop, Routing, Fragment, AH, Destination Options
+
+
+def header_walk(data: bytes) -> tuple[list[tuple[int, int, int]], int, int]:
+    """([(type, offset, size)] of each extension header, the Next Header value after them and its
+    offset) of an encoded packet, read from the octets by each header's own length ([5] §4), so a
+    packet cut short (as an ICMP error carries it) or one the codec refuses is still walked."""
+    out: list[tuple[int, int, int]] = []
+    if len(data) < 40:
+        return out, 59, len(data)
+    nh, pos = data[6], 40
+    while nh in EXTENSION_HEADERS and pos + 2 <= len(data):
+        size = 8 if nh == 44 else (data[pos + 1] + 2) * 4 if nh == 51 else (data[pos + 1] + 1) * 8
+        out.append((nh, pos, size))
+        nh, pos = data[pos], pos + size
+    return out, nh, pos
+
+
 def option_types_at(data: bytes) -> dict[int, int]:
     """Offset -> Option Type of every option of the Hop-by-Hop and Destination Options headers of an
     encoded packet (as an ICMP error carries it, maybe cut short): the octets a Parameter Problem code
     2 may designate (§4.2, RFC 2463 §3.4)."""
     out: dict[int, int] = {}
-    if len(data) < 40:
-        return out
-    nh, pos = data[6], 40
-    while pos + 2 <= len(data) and nh in (0, 60, 43, 44, 51):
-        if nh == 44:
-            size = 8
-        elif nh == 51:
-            size = (data[pos + 1] + 2) * 4
-        else:
-            size = (data[pos + 1] + 1) * 8
+    for nh, pos, size in header_walk(data)[0]:
         if nh in (0, 60):
             end, p = min(pos + size, len(data)), pos + 2
             while p < end:
                 out[p] = data[p]
                 p += 1 if data[p] == 0 else 2 + (data[p + 1] if p + 1 < end else 0)
-        nh, pos = data[pos], pos + size
     return out
 
 
@@ -184,10 +192,5 @@ def carries_icmp_error(data: bytes) -> bool:
     """Does an encoded packet (as an ICMP error carries it, maybe cut short or malformed past its
     extension headers) hold an ICMPv6 error message (type below 128)? Walked by the headers' own
     lengths, so a Routing header the codec refuses still counts (RFC 2463 §2.4 (e.1))."""
-    if len(data) < 40:
-        return False
-    nh, pos = data[6], 40
-    while nh in (0, 43, 44, 51, 60) and pos + 2 <= len(data):
-        size = 8 if nh == 44 else (data[pos + 1] + 2) * 4 if nh == 51 else (data[pos + 1] + 1) * 8
-        nh, pos = data[pos], pos + size
+    _, nh, pos = header_walk(data)
     return nh == 58 and pos < len(data) and data[pos] < 128
