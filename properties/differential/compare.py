@@ -11,7 +11,7 @@ from mip6check.model.addr import Addr
 from mip6check.properties.differential.capture import Frame
 from mip6check.properties.differential.fields import FieldDiff, IcvCheck, compare
 from mip6check.properties.differential.harness import Sent
-from mip6check.properties.differential.kinds import key_of, kind_of
+from mip6check.properties.differential.kinds import key_of, kind_of, window_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +52,9 @@ def pair(
     for f, k in mine:
         key = key_of(k, f.packet)
         best = None
+        window = window_ms(k, tolerance_ms)
         for i, mk in model:
-            if i in used or mk != k or abs(sent[i].time_ms - f.time_ms) > tolerance_ms:
+            if i in used or mk != k or abs(sent[i].time_ms - f.time_ms) > window:
                 continue
             if key_of(mk, sent[i].packet) == key:
                 best = i

@@ -8,7 +8,13 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mip6check.model.codec.values import IPv6Packet, NeighborAdvertisement
+from mip6check.model.codec.values import (
+    IPv6Packet,
+    NeighborAdvertisement,
+    NeighborSolicitation,
+    RouterAdvertisement,
+    RouterSolicitation,
+)
 
 FREE: tuple[tuple[str, str], ...] = (
     ("hop_limit", "RFC 2460 §3: a node's own Hop Limit (not Neighbor Discovery's 255)"),
@@ -27,6 +33,28 @@ FREE: tuple[tuple[str, str], ...] = (
 """Field names (or prefixes ending in '.') the sender chooses freely, with where that freedom is."""
 
 NA_SOURCE = "RFC 2461 §7.2.4: any address of the interface"
+NS_SOURCE = "RFC 2461 §7.2.2: the prompting packet's source, else any address of the interface"
+RA_CONFIG = (
+    "RFC 2461 §6.2.1: a router configuration variable (AdvCurHopLimit, AdvDefaultLifetime ...)"
+)
+RA_FREE = (
+    "payload.RouterAdvertisement.cur_hop_limit",
+    "payload.RouterAdvertisement.managed",
+    "payload.RouterAdvertisement.other",
+    "payload.RouterAdvertisement.router_lifetime",
+    "payload.RouterAdvertisement.reachable_time",
+    "payload.RouterAdvertisement.retrans_timer",
+    "payload.RouterAdvertisement.MTUOption",
+    "payload.RouterAdvertisement.PrefixInfo.valid_lifetime",
+    "payload.RouterAdvertisement.PrefixInfo.preferred_lifetime",
+)
+"""An RA's fields RFC 2461 leaves to the router's configuration (its flags H and R, its prefixes and
+the draft's options are compared: they carry Mobile IPv6's decisions)."""
+ND_LLA = (
+    "RFC 2461 §4.6.1: the sending interface's link-layer address, the link's (the differential "
+    "replay gives the model one interface per link)"
+)
+ND = (NeighborAdvertisement, NeighborSolicitation, RouterSolicitation, RouterAdvertisement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +131,21 @@ def _fields(v: object, path: str, out: dict[str, object]) -> None:
 def free_reason(name: str, pkt: IPv6Packet, *, icv: bool = False) -> str | None:
     """Why the sender may choose this field freely, or None when it is compared (`icv`: keys were
     given, so an AH ICV is what the key makes it, not free)."""
-    nd = type(pkt.payload) is NeighborAdvertisement
+    up = type(pkt.payload)
     if icv and name.split("#")[0].endswith("AH.icv"):
         return None
-    if name == "hop_limit" and nd:
-        return None
-    if name == "src" and nd:
+    if name == "hop_limit" and up in ND:
+        return None  # RFC 2461 §6.1, §7.1: 255, checked by every receiver
+    if name == "src" and up is NeighborAdvertisement:
         return NA_SOURCE
+    if name == "src" and up is NeighborSolicitation and any(pkt.src):
+        return NS_SOURCE  # the unspecified source of DAD (RFC 2462 §5.4.2) is compared
+    if up in ND[1:] and name.split("#")[0].endswith("SourceLLA.lla"):
+        return ND_LLA
+    if up is RouterAdvertisement:
+        bare = ".".join(part.split("#")[0] for part in name.split("."))  # PrefixInfo#2 too
+        if any(bare == f or bare.startswith(f + ".") for f in RA_FREE):
+            return RA_CONFIG
     last = name.split(".")[-1].split("#")[0]
     for free, why in FREE:
         if free.endswith("."):

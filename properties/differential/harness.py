@@ -13,11 +13,14 @@ from functools import partial
 from mip6check.model.addr import Addr, Prefix, fmt, is_link_local, is_multicast, link_local
 from mip6check.model.codec import decode_packet, encode_packet
 from mip6check.model.codec.values import (
+    UDP,
     BindingUpdate,
+    DestUnreachable,
     IPv6Packet,
     NeighborAdvertisement,
     PrefixInfo,
     RouterAdvertisement,
+    RouterSolicitation,
     TargetLLA,
 )
 from mip6check.model.config import Config
@@ -30,7 +33,9 @@ from mip6check.model.roles.node import IPv6Node
 from mip6check.properties.differential.capture import Frame
 from mip6check.properties.differential.choices import captured_choices
 from mip6check.properties.differential.kinds import (
+    ND_WINDOW_MS,
     application_view,
+    final_destination,
     home_address,
     kind_of,
     mip6_option,
@@ -117,23 +122,70 @@ def run_model(
         _schedule_lifetimes(net, node, subject, frames)
         _schedule_moves(net, node, subject, frames, run)
         _schedule_first_updates(net, node, subject, frames, run)
+        _schedule_solicitations(net, node, subject, frames, run)
     if subject.role == "home_agent":
         _implied_interceptions(net, node, subject, frames, run)
     for f in mine:
         net.at(f.time_ms + 1, partial(_keep_state, run, node, f.number))
+    closed = _closed_ports(subject, frames, config)
     seen = 0
     sim = net.sim
     while (nt := sim.next_time()) is not None and nt <= until_ms:
         sim.step()
         recs = net.log.records
-        for r in recs[seen:]:
+        while seen < len(recs):  # what the transport answers below is logged as it goes
+            r = recs[seen]
+            seen += 1
             if r.kind is Kind.TX and r.node == NAME and isinstance(r.event, Transmit):
                 octets = encode_packet(r.event.packet)
                 pkt = decode_packet(octets, config.profile)
                 run.sent.append(Sent(r.time, r.link or "", octets, pkt, node.snapshot(r.time)))
                 run.own |= frozenset(node.addresses())
-        seen = len(recs)
+            elif closed and r.kind is Kind.RX and r.node == NAME:
+                _port_unreachable(net, node, closed, r.event, r.link, r.time)
     return run
+
+
+def _closed_ports(
+    subject: Subject, frames: Sequence[Frame], config: Config
+) -> set[tuple[Addr, int]]:
+    """(address, UDP port) the captured node answered with Destination Unreachable code 4: no
+    listener there (RFC 2463 §3.1). Which ports have one is the node's configuration, not the
+    draft's: the model's hosts hand every datagram to the application, and the harness, standing in
+    for the transport, answers these ones through the model's own ICMP error path (its rate limit,
+    RFC 2463 §2.4 (f), and its choice of the invoking packet's octets)."""
+    from mip6check.model.codec.ipv6 import invoking_packet
+
+    out: set[tuple[Addr, int]] = set()
+    for f in frames:
+        up = f.packet.payload
+        if not subject.sent(f) or type(up) is not DestUnreachable or up.code != 4:
+            continue
+        inv, _ = invoking_packet(up.invoking, config.profile)
+        if inv is not None and type(inv.payload) is UDP:
+            out.add((final_destination(inv), inv.payload.dport))
+    return out
+
+
+def _port_unreachable(
+    net: Network,
+    node: IPv6Node,
+    closed: set[tuple[Addr, int]],
+    pkt: object,
+    link: str | None,
+    t: int,
+) -> None:
+    """A datagram the model took for itself, to a port with no listener: the transport's answer."""
+    if type(pkt) is not IPv6Packet or type(pkt.payload) is not UDP or link is None:
+        return
+    dst = final_destination(pkt)
+    if (dst, pkt.payload.dport) not in closed or dst not in node.addresses():
+        return
+    iface = _iface_on(net, node, link)
+    if iface is None:
+        return
+    err = node._icmp_error(iface, pkt, partial(DestUnreachable, 4), t)  # noqa: SLF001
+    net.apply(NAME, err, t)
 
 
 def _inject(
@@ -251,6 +303,32 @@ def _schedule_first_updates(
                 return
             net.apply(NAME, role.queue_bu(node, p, t), t)
             run.moves.append((t, "", f"first Binding Update to {fmt(p.destination)} (MAY)"))
+
+        net.at(f.time_ms, partial(_later, net, ask))  # after what arrives at t
+
+
+def _schedule_solicitations(
+    net: Network, node: IPv6Node, subject: Subject, frames: Sequence[Frame], run: Run
+) -> None:
+    """§9.2: a mobile node MAY send a Router Solicitation at any time; one the captured node sent is
+    that choice, taken from the capture: the model is given then what prompts its own, a lower-layer
+    indication of a link change (§9.2: it SHOULD then solicit), unless it has just solicited (a
+    move) within RFC 2461's MAX_RTR_SOLICITATION_DELAY. The Solicitation it sends is its own."""
+    window = ND_WINDOW_MS["rs"]
+    for f in frames:
+        if not subject.sent(f) or kind_of(f.packet, subject.own) != "rs":
+            continue
+
+        def ask(t: int) -> None:
+            if any(
+                type(s.packet.payload) is RouterSolicitation and t - s.time_ms <= window
+                for s in reversed(run.sent[-16:])
+            ):
+                return
+            role = node.mobility
+            assert isinstance(role, MobileNode)
+            net.apply(NAME, role.moved(node, MN_IFACE, t), t)
+            run.moves.append((t, "", "Router Solicitation (MAY, §9.2)"))
 
         net.at(f.time_ms, partial(_later, net, ask))  # after what arrives at t
 
@@ -521,7 +599,7 @@ def _schedule_moves(
         if not subject.sent(f):
             continue
         src = f.packet.src
-        if kind_of(f.packet, subject.own) is None:
+        if kind_of(f.packet, subject.own) in (None, *ND_WINDOW_MS):
             continue  # Neighbor Discovery says nothing of where the node is (RS from home: a fault)
         away = away or src in subject.coas
         if (src in subject.coas or (away and src == subject.address)) and (

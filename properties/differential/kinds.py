@@ -3,9 +3,11 @@ tunnels, ICMPv6 errors, unsolicited or proxy Neighbor Advertisements, data it or
 that pairs a captured packet with the model's, and the application's view of an originated packet
 (before the node's Mobile IPv6 layer added a Routing header, a Home Address option or a tunnel).
 
-Not compared (RFC 2461 leaves their timing to random timers, and they carry no Mobile IPv6 decision):
-Router Solicitations and Advertisements, Neighbor Solicitations, solicited Neighbor Advertisements
-for the sender's own address, MLD, Redirects; and packets a router forwards for others."""
+Router Solicitations, Router Advertisements and Neighbor Solicitations are compared too (a mobile
+node's RS source is §9.3's, a home agent's RA carries §7.x flags and options), paired within the
+window RFC 2461 gives their random timers (ND_WINDOW_MS). Not compared (no Mobile IPv6 decision):
+solicited Neighbor Advertisements for the sender's own address, MLD, Redirects; and packets a
+router forwards for others."""
 
 from __future__ import annotations
 
@@ -36,6 +38,13 @@ from mip6check.model.codec.values import (
 
 ERRORS = (DestUnreachable, PacketTooBig, TimeExceeded, ParamProblem)
 ND_OTHER = (RouterSolicitation, RouterAdvertisement, NeighborSolicitation, Redirect)
+ND_KINDS = {RouterSolicitation: "rs", RouterAdvertisement: "ra", NeighborSolicitation: "ns"}
+ND_WINDOW_MS = {
+    "rs": 1_000,  # RFC 2461 §6.3.7: a random delay of up to MAX_RTR_SOLICITATION_DELAY (1 s)
+    "ra": 500,  # RFC 2461 §6.2.6: a solicited RA after a random delay up to MAX_RA_DELAY_TIME
+    "ns": 1_000,  # RFC 2461 §7.2.2, RFC 2462 §5.4.2: RetransTimer, MAX_RTR_SOLICITATION_DELAY
+}
+"""The pairing window of a Neighbor Discovery kind, when wider than `--time-tolerance`."""
 MIP6 = {BindingUpdate: "BU", BindingAck: "BA", BindingRequest: "BR"}
 
 
@@ -82,6 +91,9 @@ def kind_of(pkt: IPv6Packet, own: frozenset[Addr]) -> str | None:
         if not up.solicited or up.target not in own:
             return "na"
         return None
+    nd = ND_KINDS.get(type(up))
+    if nd is not None:
+        return nd
     if isinstance(up, ND_OTHER) or type(up).__name__ == "ICMPv6Other":
         return None
     if pkt.src not in own and home_address(pkt) not in own:
@@ -100,11 +112,25 @@ def key_of(kind: str, pkt: IPv6Packet) -> tuple[object, ...]:
         up = pkt.payload
         assert type(up) is NeighborAdvertisement
         return (kind, up.target)
+    if kind == "ns":
+        ns = pkt.payload
+        assert type(ns) is NeighborSolicitation
+        return (kind, ns.target)
+    if kind == "ra":
+        return (kind, pkt.src)  # the advertising interface (its link-local address), any group
     return (kind, final_destination(pkt))
 
 
+def window_ms(kind: str, tolerance_ms: int) -> int:
+    """How far apart in time a captured and a model packet of `kind` may pair."""
+    return max(tolerance_ms, ND_WINDOW_MS.get(kind, 0))
+
+
 def about(key: tuple[object, ...]) -> object:
-    """The address a key is about (final destination, tunnelled packet's destination, NA target)."""
+    """The address a key is about (final destination, tunnelled packet's destination, NA target);
+    None for Neighbor Discovery's RS, RA and NS, which are about the link, not an address."""
+    if key[0] in ND_WINDOW_MS:
+        return None
     return key[-1]
 
 
@@ -152,4 +178,13 @@ def _pad(o: object) -> bool:
     return type(o).__name__ in ("Pad1", "PadN")
 
 
-__all__ = ["about", "application_view", "final_destination", "home_address", "key_of", "kind_of"]
+__all__ = [
+    "ND_WINDOW_MS",
+    "about",
+    "application_view",
+    "final_destination",
+    "home_address",
+    "key_of",
+    "kind_of",
+    "window_ms",
+]

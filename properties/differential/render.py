@@ -133,6 +133,7 @@ def report_json(r: DiffReport, line: Line, shown: int) -> dict[str, Any]:
         "captured_packets": r.captured_packets,
         "model_packets": r.model_packets,
         "outside_capture": r.unseen,
+        "nd_timers": r.nd_unpaired,
         "time_tolerance": r.tolerance_ms / 1000,
         "inputs": {"injected": r.injected, "originated": r.originated, "implied": r.implied},
         "divergences_total": len(r.divergences),
@@ -162,7 +163,12 @@ def render_text(r: DiffReport, line: Line, shown: int) -> str:
         f"time tolerance {r.tolerance_ms / 1000:g} s",
         f"inputs: {r.injected} captured packets injected, {r.originated} originated data packets"
         + (f", {r.implied} implied by tunnels" if r.implied else "")
-        + (f"; {r.unseen} packets about what the capture does not show" if r.unseen else ""),
+        + (f"; {r.unseen} packets about what the capture does not show" if r.unseen else "")
+        + (
+            f"; {r.nd_unpaired} RS/RA/NS only one side sent, both allowed (RFC 2461 timers)"
+            if r.nd_unpaired
+            else ""
+        ),
     ]
     for i, d in enumerate(r.divergences[:shown], start=1):
         where = f"packet {d.at_frame}" if d.at_frame is not None else "after the last packet"

@@ -23,6 +23,7 @@ from mip6check.properties.differential.judge import (
     judge_model,
 )
 from mip6check.properties.differential.kinds import (
+    ND_WINDOW_MS,
     about,
     final_destination,
     home_address,
@@ -89,6 +90,7 @@ class DiffReport:
     unseen: int = (
         0  # packets only one side sent about what the capture does not show (not compared)
     )
+    nd_unpaired: int = 0  # RS, RA, NS only one side sent, neither judged wrong (RFC 2461 timers)
     moves: list[tuple[int, str, str]] = field(default_factory=list)
     divergences: list[Divergence] = field(default_factory=list)
 
@@ -153,6 +155,14 @@ def _one(
     for p in bad:
         d = _divergence(p, cap, frames, run, original, counter, node, tol)
         quiet = not d.captured.verdict and not d.model.verdict
+        if quiet and p.kind != "differs" and p.packet_kind in ND_WINDOW_MS:
+            rep.nd_unpaired += 1  # both allowed: RFC 2461's random timers and cache state
+            rep.compared -= 1
+            if p.kind == "extra":
+                rep.model_packets -= 1
+            else:
+                rep.captured_packets -= 1
+            continue
         if quiet and (
             (p.kind == "extra" and not _in_view(p, run, view))
             or (p.kind == "missing" and not _prompted(p, frames, subject))
@@ -257,6 +267,7 @@ def _divergence(
     assert isinstance(run, Run)
     start = cap.start_ns / 1e9
     t = start + p.time_ms / 1000
+    nd = p.packet_kind in ND_WINDOW_MS  # no obligation of the draft asks for an RS, RA or NS
     if p.frame is not None:
         cap_side = Side(
             p.frame.packet,
@@ -267,7 +278,9 @@ def _divergence(
         state = run.state_at.get(p.frame.number)
     else:
         before = {f.number for f in frames if isinstance(f, Frame) and f.time_ms <= p.time_ms + tol}
-        cap_side = Side(None, None, t, about_absence(original, node, t - tol / 1000, before))
+        cap_side = Side(
+            None, None, t, () if nd else about_absence(original, node, t - tol / 1000, before)
+        )
         state = None
     if p.model is not None:
         s = run.sent[p.model]
@@ -280,7 +293,9 @@ def _divergence(
         )
     else:
         before = {n for n, (ms, _) in counter.times.items() if ms <= p.time_ms + tol}
-        model_side = Side(None, None, t, about_absence(counter, node, t - tol / 1000, before))
+        model_side = Side(
+            None, None, t, () if nd else about_absence(counter, node, t - tol / 1000, before)
+        )
     at_frame = p.frame.number if p.frame is not None else _next_frame(cap, p.time_ms, tol, cap_side)
     verdict, allowed = _classify(p, cap_side, model_side, _home_registration(cap_side, model_side))
     return Divergence(

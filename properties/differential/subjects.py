@@ -191,6 +191,8 @@ def _subject(
     if role == "mobile_node":
         addrs |= set(coas.get(a, ()))
         ha = dict(topo.mobile_nodes).get(a) or _home_agent_of(a, frames)
+        if ha is not None and not _on_home_subnet(ha, a, topo):
+            ha = None  # §9.4: no home agent known on the home link: the model discovers one (§8.1)
     if role == "home_agent":
         spec = next((s for s in topo.home_agents if s.address == a), None)
         if spec is not None:
@@ -212,6 +214,17 @@ def _subject(
         serving=serving,
         id_length=id_length,
     )
+
+
+def _on_home_subnet(ha: Addr, home: Addr, topo: Topology) -> bool:
+    """§5.1: a home registration goes to a router sharing the subnet prefix of the home address:
+    the home agent is on a prefix the topology gives it (or the /64 of its address) that holds the
+    home address, as replay's MN-HOMEREG-DEST reads it."""
+    spec = next((s for s in topo.home_agents if s.address == ha), None)
+    own = spec.prefixes if spec is not None and spec.prefixes else ()
+    prefixes = own or tuple(p for p in topo.home_prefixes if p.contains(ha))
+    prefixes = prefixes or (Prefix(ha[:8] + bytes(8), 64),)
+    return any(p.contains(home) for p in prefixes)
 
 
 def _home_agent_of(home: Addr, frames: Sequence[Frame]) -> Addr | None:
