@@ -13,9 +13,11 @@ import importlib
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -69,6 +71,110 @@ def die_with_parent() -> None:
         return
     if os.getppid() != parent:  # the parent ended before the request took effect
         os._exit(1)
+
+
+class ChildKilled(Exception):
+    """`in_child`: the child outlived its deadline and was killed; `why` says what it had reached."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+class ChildDied(Exception):
+    """`in_child`: the child ended without an answer (a signal, a hard exit, memory exhausted)."""
+
+
+def can_fork() -> bool:
+    """Whether `in_child` can run work in a forked child here (POSIX fork)."""
+    return hasattr(os, "fork") and sys.platform != "win32"
+
+
+Send = Callable[[Any], None]
+
+
+def in_child(
+    work: Callable[[Send], R],
+    on_message: Callable[[Any], None],
+    deadline: Callable[[], float | None],
+    on_kill: Callable[[], str],
+) -> R:
+    """`work(send)` in a forked child (it inherits this process's state, patches included) whose
+    messages `send(m)` reach `on_message(m)` here; its return value is returned, its exception
+    raised here. When `deadline()` (time.monotonic, asked again after every message) has passed,
+    the child is killed (SIGKILL) and ChildKilled(on_kill()) raised: a child stuck inside one C
+    call still ends. Ctrl-C here (or any exception) kills the child before it propagates. The child
+    ignores SIGINT (the terminal sends it to the whole group; this process decides) and dies with
+    this process (PR_SET_PDEATHSIG)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(r)
+        _child(work, Connection(w, readable=False))
+    os.close(w)
+    conn = Connection(r, writable=False)
+    reaped = False
+    try:
+        while True:
+            due = deadline()
+            wait_s = 1.0 if due is None else min(1.0, max(0.0, due - time.monotonic()))
+            if conn.poll(wait_s):
+                try:
+                    kind, body = conn.recv()
+                except EOFError:
+                    _, status = os.waitpid(pid, 0)
+                    reaped = True
+                    raise ChildDied(_how_it_ended(status)) from None
+                if kind == "message":
+                    on_message(body)
+                elif kind == "result":
+                    return body  # type: ignore[no-any-return]
+                elif kind == "raised":
+                    raise body
+            elif due is not None and time.monotonic() >= due:
+                raise ChildKilled(on_kill())
+    finally:
+        conn.close()
+        if not reaped:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+
+
+def _child(work: Callable[[Send], Any], conn: Connection) -> None:
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        die_with_parent()
+
+        def send(m: Any) -> None:
+            conn.send(("message", m))
+
+        try:
+            out: tuple[str, Any] = ("result", work(send))
+        except BaseException as e:  # noqa: BLE001 - handed to the parent, which raises it
+            out = ("raised", e)
+        try:
+            conn.send(out)
+        except Exception as e:  # noqa: BLE001 - an answer that does not pickle: say so
+            conn.send(("raised", RuntimeError(f"the child's answer cannot be sent: {e}")))
+    except BaseException:  # noqa: BLE001 - the parent sees EOF and reports the child dead
+        code = 1
+    finally:
+        os._exit(code)  # no atexit handlers, no flushing of buffers inherited from the parent
+
+
+def _how_it_ended(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = str(sig)
+        return f"the worker process was ended by signal {name}"
+    return f"the worker process exited with status {os.waitstatus_to_exitcode(status)} unanswered"
 
 
 @contextmanager

@@ -6,6 +6,11 @@ runtime monitors. Every catalog row ends with at least one result; a row no engi
 as `unknown` with that reason, never silently passed. An engine that raises (a model that crashes
 where the engine did not catch it nearer) or outlives its watchdog reports `error` or `timeout` on
 every row it covers: never `passed`, never `unknown`.
+
+Each engine runs in a child process (properties/parallel.py `in_child`), so its watchdogs hold even
+when a run is stuck inside one C call (a Z3 check, a big-integer power) where SIGALRM never reaches
+Python: the parent kills the child once the bound it last armed has passed by a grace period, and
+reports `timeout` on the engine's rows with what it had reached.
 """
 
 from __future__ import annotations
@@ -16,12 +21,20 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mip6check.model.config import DEFAULT, Config
 from mip6check.properties.catalog import CATALOG, get
-from mip6check.properties.parallel import run_ordered
+from mip6check.properties.parallel import ChildDied, ChildKilled, can_fork, in_child, run_ordered
 from mip6check.properties.verdict import Result, Status
-from mip6check.properties.watchdog import BudgetExceeded, crash_line, crash_text, wall_clock
+from mip6check.properties.watchdog import (
+    BudgetExceeded,
+    HardBound,
+    crash_line,
+    crash_text,
+    report_bounds,
+    wall_clock,
+)
 
 # name -> module holding verify_engine; order = run order (cheap and decisive first)
 ENGINES: tuple[tuple[str, str], ...] = (
@@ -106,8 +119,34 @@ def run_engine(
     name: str, module: str, opts: VerifyOptions, progress: Progress = _quiet
 ) -> list[Result]:
     """One engine's results on the selected rows (`timeout`/`error` on every row it covers when it
-    outlives its watchdog or raises). A plain function of picklable values: it runs in a worker too."""
+    outlives its watchdog or raises), computed in a child process this one kills when a watchdog
+    of the engine has passed and the child did not stop itself. A plain function of picklable
+    values: it runs in a worker too."""
     engine = importlib.import_module(module)
+    if not can_fork():
+        return _run_here(name, engine, opts, progress)
+    bound = HardBound()
+
+    def watch(msg: tuple[object, ...]) -> None:
+        bound.message(msg)
+        if msg[0] == "progress":
+            progress(str(msg[1]))
+
+    def work(send: Callable[[object], None]) -> list[Result]:
+        report_bounds(send)
+        return _run_here(name, engine, opts, lambda m: send(("progress", m)))
+
+    try:
+        return in_child(work, watch, bound.deadline, bound.expired)
+    except ChildKilled as e:
+        return _stopped(name, engine, opts, Status.TIMEOUT, f"{name} engine: {e.why}", None)
+    except ChildDied as e:
+        detail = f"{name} engine stopped: {e} (a model that exhausts memory, or a crash in C code)"
+        return _stopped(name, engine, opts, Status.ERROR, detail, None)
+
+
+def _run_here(name: str, engine: Any, opts: VerifyOptions, progress: Progress) -> list[Result]:
+    """One engine in this process, under its in-process watchdog."""
     try:
         with wall_clock(_engine_bound(opts), f"{name} engine"):
             return [r for r in engine.verify_engine(opts, progress) if opts.wants(r.property)]
