@@ -134,7 +134,7 @@ def _guarded(
     """`work()` under a watchdog; `error` (model raised) or `timeout` on `pids` instead of a verdict."""
     started = time.monotonic()
     try:
-        with wall_clock(max(wall * 2, wall + 30.0), f"{engine} {', '.join(pids)}"):
+        with wall_clock(wall + min(wall, 30.0), f"{engine} {', '.join(pids)}"):
             return work()
     except BudgetExceeded as e:
         took = time.monotonic() - started
