@@ -9,8 +9,9 @@ stderr is a terminal and `--json` is off.
 
 `--model ROLE|ADDRESS` (repeatable) is the differential replay of one FILE (properties/differential):
 the model plays the chosen nodes, and the first divergences from the captured packets are shown with
-the spec's verdict on each side. Exit 0 no divergence over at least one compared packet, 1 a
-divergence, 2 could not run or compared nothing.
+the spec's verdict on each side. Each node is a run of its own: `--workers N` (or `--cluster`) runs
+them in parallel, reports in the same order and bytes as in this process. Exit 0 no divergence over
+at least one compared packet, 1 a divergence, 2 could not run or compared nothing.
 """
 
 from __future__ import annotations
@@ -208,8 +209,10 @@ def run(args: argparse.Namespace) -> int:
 def _run_differential(args: argparse.Namespace, opts: object, single: bool) -> int:
     """`--model`: the differential replay of one capture, one report (JSON object) per node."""
     from mip6check.cli.render import packet_text
-    from mip6check.properties.differential import SelectionError, differential_replay
+    from mip6check.properties.differential import SelectionError
     from mip6check.properties.differential.render import render_text, report_json
+    from mip6check.properties.differential.replay import plan, run_job
+    from mip6check.properties.parallel import ClusterError, run_ordered
     from mip6check.properties.replay import ReplayOptions
 
     assert isinstance(opts, ReplayOptions)
@@ -224,13 +227,18 @@ def _run_differential(args: argparse.Namespace, opts: object, single: bool) -> i
         return _fail("replay: --max-divergences must be positive")
     path = args.inputs[0]
     try:
-        reports = differential_replay(
-            path, args.model, opts, tolerance_ms=round(args.time_tolerance * 1000)
-        )
+        jobs = plan(path, args.model, opts, tolerance_ms=round(args.time_tolerance * 1000))
+        if len(jobs) > 1 and worker_count(args) > 1 or args.cluster:
+            with open_executor(args) as ex:  # one job per modelled node, output in cast order
+                reports = list(run_ordered(ex, run_job, jobs))
+        else:
+            reports = [run_job(j) for j in jobs]  # one node: nothing to split
     except CaptureError as e:
         return _fail(f"{e.path}: {e.reason} (at byte {e.offset})")
     except SelectionError as e:
         return _fail(f"replay: {path}: {e}")
+    except ClusterError as e:
+        return _fail(f"replay: {e}")
     for r in reports:
         if args.json:
             doc = report_json(r, packet_text, args.max_divergences)

@@ -95,6 +95,37 @@ class DiffReport:
     divergences: list[Divergence] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DiffJob:
+    """One modelled node's run, as sent to a worker process (picklable): the capture is read again
+    there, and the replay observer's verdicts on it travel with the job."""
+
+    path: str
+    subject: Subject
+    opts: ReplayOptions
+    violations: tuple[Violation, ...]
+    tolerance_ms: int
+
+
+def plan(
+    path: str, selectors: Sequence[str], opts: ReplayOptions, *, tolerance_ms: int = 250
+) -> list[DiffJob]:
+    """The runs `selectors` ask for (roles or addresses), one per node, in cast order; raises
+    CaptureError for an unreadable capture and subjects.SelectionError for one naming no node."""
+    cap = _read(path, opts)
+    report = replay_file(path, opts)
+    cast = report.nodes if cap.frames else ()
+    subjects = select(selectors, cast, cap.frames, opts.topology)
+    return [DiffJob(path, s, opts, report.violations, tolerance_ms) for s in subjects]
+
+
+def run_job(job: DiffJob) -> DiffReport:
+    """One node's differential replay: the same in any process (the engine's seed is fixed)."""
+    cap = _read(job.path, job.opts)
+    original = judge_captured(job.violations, cap)
+    return _one(job.path, cap, job.subject, job.opts, original, job.tolerance_ms)
+
+
 def differential_replay(
     path: str,
     selectors: Sequence[str],
@@ -102,16 +133,15 @@ def differential_replay(
     *,
     tolerance_ms: int = 250,
 ) -> list[DiffReport]:
-    """Model each node `selectors` name (roles or addresses) in its own run; raises CaptureError
-    for an unreadable capture and subjects.SelectionError for a selector naming no node."""
+    """Model each node `selectors` name (roles or addresses) in its own run, in this process
+    (plan() and run_job() split it for workers); raises as plan() does."""
+    return [run_job(j) for j in plan(path, selectors, opts, tolerance_ms=tolerance_ms)]
+
+
+def _read(path: str, opts: ReplayOptions) -> Captured:
     cfg = opts.config
     ring = KeyRing(opts.sa_keys)
-    cap = read_capture(path, cfg.profile, lambda p: ring.open_esp(p, cfg.profile))
-    report = replay_file(path, opts)
-    cast = report.nodes if cap.frames else ()
-    subjects = select(selectors, cast, cap.frames, opts.topology)
-    original = judge_captured(report.violations, cap)
-    return [_one(path, cap, s, opts, original, tolerance_ms) for s in subjects]
+    return read_capture(path, cfg.profile, lambda p: ring.open_esp(p, cfg.profile))
 
 
 def _one(
@@ -347,8 +377,11 @@ __all__ = [
     "IMPLEMENTATION_WRONG",
     "MODEL_WRONG",
     "UNDECIDED",
+    "DiffJob",
     "DiffReport",
     "Divergence",
     "Side",
     "differential_replay",
+    "plan",
+    "run_job",
 ]
