@@ -271,13 +271,16 @@ def cn_update(
 ) -> list[Violation]:
     """MN-CN-UPDATE (§9.5): on each home registration of a new primary care-of address, each
     correspondent with an unexpired list entry (not deleted, not rejected, not refused by ICMP code 2)
-    gets a Binding Update with a different care-of address (the new one, or a deletion) in the bound."""
+    gets a Binding Update with a different care-of address (the new one, or a deletion) in the bound.
+    A Binding Update with H to a previous default router (§9.6: its home address is a care-of address
+    the node used before) registers no primary care-of address."""
     ob = obligation("MN-CN-UPDATE")
     assert ob.bound is not None
     bound = ob.bound.ms(config, deadlines)
     end = records[-1].time if records else 0
     lists: dict[str, dict[Addr, _Entry]] = {}
     home_coa: dict[str, Addr] = {}
+    used: dict[str, set[Addr]] = {}  # care-of addresses each node named in its Binding Updates
     due: list[tuple[int, str, Addr, Addr, int]] = []  # (time, node, correspondent, old coa, step)
     sends: dict[tuple[str, Addr], list[tuple[int, Addr]]] = {}
     for r in records:
@@ -292,6 +295,12 @@ def cn_update(
             assert node is not None
             sends.setdefault((node, pkt.dst), []).append((r.time, coa))
             mine = lists.setdefault(node, {})
+            mine_coas = used.setdefault(node, set())
+            previous_router = home in mine_coas  # §9.6: its home is an old care-of address
+            if coa != home and len(mine_coas) < 4096:  # a de-registration names no care-of
+                mine_coas.add(coa)
+            if bu.h and previous_router:
+                continue  # no home registration: no new primary care-of address for §9.5
             if bu.h:
                 if bu.lifetime and coa != home and home_coa.get(node) != coa:
                     for cn, e in mine.items():

@@ -1,14 +1,45 @@
 """Which packets reached their addressee: the run judges (simulate, the scenario corpus) and the
-Hypothesis judge excuse a verdict resting on a packet that never arrived."""
+Hypothesis judge excuse a verdict resting on a packet that never arrived (or, sent, never left its
+sender: its own address resolution failed)."""
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
+
+from mip6check.model.addr import fmt
 from mip6check.model.codec.values import IPv6Packet, Routing0
+from mip6check.model.net.log import Kind, LogRecord
+from mip6check.model.roles.events import BindingUpdateSent, Dropped, Transmit
+from mip6check.model.roles.nd import MAX_MULTICAST_SOLICIT, RETRANS_TIMER
+from mip6check.properties.replay.facts import facts_of
 
 RECEIPT_RULES = frozenset({"MN-ICMP-PP2-STOP"})
 """Rules on what a node does after it received a packet (§9.9: a Parameter Problem code 2): charged
 only when that packet reached the node, not when a router still held it (or dropped it) because the
 node had left the link it was addressed to."""
+
+UNSENT_RULES = frozenset({"MN-TUNNEL-TRIGGERS-BU", "MN-BR-ANSWER", "MN-HOME-RETX"})
+"""Rules on a Binding Update a mobile node owes (§9.4, §9.5, §9.11). One it sent that its address
+resolution then dropped (RFC 2461 §7.2.2: the link lost every solicitation) never reached a link:
+lost like a lost frame, and its absence is not charged."""
+
+UNRESOLVED = "nd-unreachable"  # the Dropped reason of a packet whose address resolution failed
+RESOLUTION_MS = MAX_MULTICAST_SOLICIT * RETRANS_TIMER  # how long a packet waits before it fails
+
+OWN_BU_RULES = frozenset(
+    {
+        "MN-SEQ-INCREASE",
+        "MN-RETX-SAME-SEQ",
+        "MN-BACKOFF",
+        "MN-CN-RETX-STOP",
+        "MN-RATE-LIMIT",
+        "MN-SLOW-RATE",
+    }
+)
+"""Rules judging a mobile node's Binding Update against its earlier ones (§5.1, §9.5, §9.7, §9.8): a
+copy someone else put on a link (forged or replayed, §4.2) is none of the node's, and a verdict
+comparing with one is not the node's conduct."""
 
 
 def packet_key(pkt: IPv6Packet) -> object:
@@ -18,4 +49,93 @@ def packet_key(pkt: IPv6Packet) -> object:
     return (pkt.src, hs, pkt.payload)
 
 
-__all__ = ["RECEIPT_RULES", "packet_key"]
+_Key = tuple[str, bytes, bytes, int]  # (node, home address, destination, Sequence Number)
+
+
+class SenderQueue:
+    """The Binding Updates each mobile node sent (its `BindingUpdateSent` events), against the frames
+    that carried them: which never left (RFC 2461 §7.2.2: dropped from the queue of an address
+    resolution that failed). Fed log records in order."""
+
+    def __init__(self) -> None:
+        self._sent: dict[_Key, deque[int]] = {}  # sent, not yet on a link: times (ms)
+        self._dropped: dict[_Key, deque[int]] = {}  # dropped by failed address resolution
+        self.frame_time: dict[int, int] = {}  # capture frame (1-based) -> time put on a link
+        self.frame_addrs: dict[int, frozenset[bytes]] = {}  # capture frame -> its addresses
+
+    def feed(self, r: LogRecord) -> None:
+        """Take one log record into account."""
+        ev = r.event
+        if r.kind is Kind.EVENT and isinstance(ev, BindingUpdateSent):
+            key = (ev.node, ev.home, ev.destination, ev.seq)
+            if key in self._sent or len(self._sent) < 4096:
+                self._sent.setdefault(key, deque(maxlen=64)).append(r.time)
+        elif r.kind is Kind.EVENT and isinstance(ev, Dropped) and ev.reason == UNRESOLVED:
+            # what the failed resolution held was queued at most its solicitations' time ago; an
+            # older update still unsent was replaced in a queue by a newer one (not lost)
+            since = r.time - RESOLUTION_MS
+            for key in [k for k in self._sent if k[0] == ev.node]:
+                recent = [t for t in self._sent.pop(key) if t >= since]
+                if recent:
+                    self._dropped.setdefault(key, deque(maxlen=64)).extend(recent)
+                if len(self._dropped) > 4096:
+                    self._dropped.pop(next(iter(self._dropped)))
+        elif (
+            r.kind is Kind.TX
+            and isinstance(ev, Transmit)
+            and r.frame is not None
+            and r.node is not None
+        ):
+            self._transmitted(r.node, r.frame + 1, r.time, ev.packet)
+
+    def _transmitted(self, node: str, frame: int, t: int, pkt: IPv6Packet) -> None:
+        if len(self.frame_time) > 8192:
+            old = next(iter(self.frame_time))
+            self.frame_time.pop(old)
+            self.frame_addrs.pop(old, None)
+        self.frame_time[frame] = t
+        f = facts_of(pkt)
+        addrs = {f.src, f.final_dst}
+        if f.inner is not None:
+            fi = facts_of(f.inner)
+            addrs |= {fi.src, fi.final_dst}
+        self.frame_addrs[frame] = frozenset(addrs)
+        if f.bu is None:
+            return
+        home = f.hao.home_address if f.hao is not None else f.src
+        key = (node, home, f.final_dst, f.bu.seq)
+        for table in (self._sent, self._dropped):
+            q = table.get(key)
+            if q:
+                q.popleft()
+                if not q:
+                    del table[key]
+                return
+
+    def dropped_answer(self, home: str, frames: Iterable[int | None], until: int | None) -> bool:
+        """Did the mobile node with home address `home` (as a verdict names it) send a Binding Update
+        to an address of one of these frames, at or after the first of them and before `until` (the
+        verdict's frame), that its failed address resolution then dropped?"""
+        known = [f for f in frames if f is not None and f in self.frame_time]
+        if not known:
+            return False
+        since = min(self.frame_time[f] for f in known)
+        end = self.frame_time.get(until) if until is not None else None
+        peers: set[bytes] = set()
+        for f in known:
+            peers |= self.frame_addrs.get(f, frozenset())
+        return any(
+            fmt(h) == home
+            and dst in peers
+            and any(since <= t and (end is None or t <= end) for t in q)
+            for (_n, h, dst, _s), q in self._dropped.items()
+        )
+
+
+__all__ = [
+    "OWN_BU_RULES",
+    "RECEIPT_RULES",
+    "SenderQueue",
+    "UNSENT_RULES",
+    "packet_key",
+]

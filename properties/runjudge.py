@@ -8,9 +8,11 @@ registry); each judges its own evidence (a state change, an absence in the log, 
 verdict per property comes of them. An `expect: property` line is decided by that verdict.
 
 A violation shown by a frame injected from outside the model (a forged, replayed or malformed packet
-of the scenario) is the scenario's intent, not a model fault, and is excused; so is a replay verdict
-resting on a frame the link then lost (the capture taps the sender's side), and any verdict on a
-property the scenario announces as `violated`.
+of the scenario) is the scenario's intent, not a model fault, and is excused, as is a verdict comparing
+a mobile node's Binding Update with such a copy; so is a replay verdict resting on a frame the link
+then lost (the capture taps the sender's side) or on a Binding Update the sender's own failed
+address resolution dropped (properties/receipt.py), and any verdict on a property the scenario
+announces as `violated`.
 """
 
 from __future__ import annotations
@@ -34,7 +36,13 @@ from mip6check.properties.absences import RunFacts
 from mip6check.properties.logchecks import check_log
 from mip6check.properties.monitors import JUDGED as MONITORED
 from mip6check.properties.monitors import MonitorSet
-from mip6check.properties.receipt import RECEIPT_RULES, packet_key
+from mip6check.properties.receipt import (
+    OWN_BU_RULES,
+    RECEIPT_RULES,
+    UNSENT_RULES,
+    SenderQueue,
+    packet_key,
+)
 from mip6check.properties.replay import ReplayOptions, replay_file
 from mip6check.properties.spec import RUN_ENGINES, Engine, engines_of
 from mip6check.properties.verdict import Violation
@@ -55,6 +63,7 @@ class JudgedRun:
     monitor: MonitorSet
     violations: tuple[Violation, ...]  # kept: each from its property's run judge, not excused
     excused: int
+    premises: tuple[tuple[str, int], ...] = ()  # replay's count of premises met, per row
 
     @property
     def network(self) -> Network:
@@ -119,6 +128,12 @@ def _never_received(run: Run) -> set[int]:
     return {f for f, key in frames.items() if key not in received}
 
 
+def _sender_queue_excuses(v: Violation, queue: SenderQueue) -> bool:
+    """RFC 2461 §7.2.2 at the mobile node itself: a Binding Update it owed (§9.4, §9.5, §9.11) and
+    sent, which its address resolution then dropped, was lost before any link: not charged."""
+    return v.property in UNSENT_RULES and queue.dropped_answer(v.node, v.related, v.packet)
+
+
 def judge_scenario(
     scenario: A.Scenario, capture_path: str | None = None, capture: BinaryIO | None = None
 ) -> JudgedRun:
@@ -165,6 +180,9 @@ def judge_scenario(
     injected = {r.frame + 1 for r in records if r.kind is Kind.INJECT and r.frame is not None}
     lost = {r.frame + 1 for r in records if r.kind is Kind.LOST and r.frame is not None}
     undelivered = _never_received(run)
+    queue = SenderQueue()
+    for rec in records:
+        queue.feed(rec)
     props = [e for e in scenario.expectations if isinstance(e, A.ExpectProperty)]
     announced = {e.property_id for e in props if not e.holds}
     by_engine = {
@@ -185,6 +203,8 @@ def judge_scenario(
                 or (v.packet is not None and v.packet in injected)
                 or any(r in lost for r in v.related)
                 or (v.property in RECEIPT_RULES and any(r in undelivered for r in v.related))
+                or (v.property in OWN_BU_RULES and any(r in injected for r in v.related))
+                or (engine is Engine.REPLAY and _sender_queue_excuses(v, queue))
             ):
                 excused += 1
             else:
@@ -213,7 +233,7 @@ def judge_scenario(
         ok = held == e.holds
         detail = "" if ok else ("violated" if not held else "held throughout the run")
         results.append(ExpectationResult(r.line, text, ok, detail))
-    return JudgedRun(run, tuple(results), ms, tuple(kept), excused)
+    return JudgedRun(run, tuple(results), ms, tuple(kept), excused, report.inputs)
 
 
 __all__ = ["JudgedRun", "judge_scenario", "run_judges"]

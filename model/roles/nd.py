@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from mip6check.model.addr import Addr
-from mip6check.model.codec.values import IPv6Packet
+from mip6check.model.codec.values import (
+    BindingUpdate,
+    DestOptions,
+    HomeAddress,
+    IPv6Packet,
+    NoNextHeader,
+)
 
 RETRANS_TIMER = 1_000  # RFC 2461 §10 RetransTimer (ms)
 MAX_MULTICAST_SOLICIT = 3  # RFC 2461 §10
@@ -44,6 +50,31 @@ class Resolution:
     packets: tuple[IPv6Packet, ...]
 
 
+def _update_of(p: IPv6Packet) -> tuple[BindingUpdate, Addr] | None:
+    """(Binding Update, home address) of a packet that carries only a Binding Update (no upper layer)."""
+    if not isinstance(p.payload, NoNextHeader):
+        return None
+    bu: BindingUpdate | None = None
+    home = p.src
+    for h in p.headers:
+        if isinstance(h, DestOptions):
+            for o in h.options:
+                if isinstance(o, BindingUpdate):
+                    bu = o
+                elif isinstance(o, HomeAddress):
+                    home = o.home_address
+    return (bu, home) if bu is not None else None
+
+
+def supersedes(new: IPv6Packet, old: IPv6Packet) -> bool:
+    """Is `new` a later Binding Update (another Sequence Number) for the binding `old` updates: same
+    source, destination and home address, both packets nothing but the update (§9.5)?"""
+    if new.src != old.src or new.dst != old.dst:
+        return False
+    a, b = _update_of(new), _update_of(old)
+    return a is not None and b is not None and a[1] == b[1] and a[0].seq != b[0].seq
+
+
 class NeighborCache:
     """(iface, address) -> NEntry with the RFC 2461 §7.2.5 update rules (Override flag)."""
 
@@ -74,6 +105,9 @@ class NeighborCache:
                 # the same packet again (a Binding Update retransmitted, §9.7, while the first copy
                 # still waits here): both would leave in one instant, two updates 0 s apart (§9.8)
                 return e
+            # a newer Binding Update for the same binding replaces one still waiting (§9.5: the list
+            # entry already reflects it); both would leave in one instant, 0 s apart (§9.8)
+            e.queue = [q for q in e.queue if not supersedes(packet, q)]
             if len(e.queue) >= MAX_QUEUE:
                 e.queue.pop(0)  # §7.2.2: oldest packets are replaced first
             e.queue.append(packet)

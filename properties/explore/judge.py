@@ -8,11 +8,16 @@ from typing import Any
 from mip6check.model.codec.values import IPv6Packet
 from mip6check.model.dsl import ast as A
 from mip6check.model.net import Kind
-from mip6check.model.roles.events import BindingProcessed, RoleEvent, Transmit
+from mip6check.model.roles.events import BindingProcessed, BindingUpdateSent, RoleEvent, Transmit
 from mip6check.properties.explore.coverage import Coverage
 from mip6check.properties.explore.driver import Runner
 from mip6check.properties.monitors import MonitorSet
-from mip6check.properties.receipt import RECEIPT_RULES, packet_key
+from mip6check.properties.receipt import (
+    RECEIPT_RULES,
+    UNSENT_RULES,
+    SenderQueue,
+    packet_key,
+)
 from mip6check.properties.replay.facts import facts_of
 from mip6check.properties.replay.observer import Observer
 from mip6check.properties.replay.options import ReplayOptions
@@ -41,6 +46,10 @@ class Judge:
         self._injected_packets: set[int] = set()
         self._lost_packets: set[int] = set()  # observer numbers of packets the link lost
         self.homes = {n.home for n in head.nodes if isinstance(n, A.Mobile)}
+        # every address a mobile node named in its Binding Updates (homes, care-of addresses, a
+        # previous care-of address as the home of a §9.6 update): a forged BU claiming one is not its own
+        self._mn_addresses: set[bytes] = set(self.homes)
+        self._queue = SenderQueue()  # the BUs each node sent that never left it
         self._sent_unicast: dict[int, int] = {}  # frame -> observer number of the packet it carries
         self._unconsumed: dict[object, int] = {}  # packet key -> observer number, until it arrives
         self._origin: dict[object, int] = {}  # packet key -> observer number of its last sending
@@ -77,9 +86,12 @@ class Judge:
         fast = net.config.max_fast_updates
         obs = self.observer
         for r in recs[self._fed :]:
+            self._queue.feed(r)
             if r.kind is Kind.EVENT and r.event is not None and hasattr(r.event, "node"):
                 ev: RoleEvent = r.event  # type: ignore[assignment]
                 self.monitors.feed(r.time, ev)
+                if isinstance(ev, BindingUpdateSent) and len(self._mn_addresses) < 4096:
+                    self._mn_addresses |= {ev.home, ev.coa}
                 if (
                     isinstance(ev, BindingProcessed)
                     and ev.cache_changed
@@ -146,7 +158,7 @@ class Judge:
                 if (
                     injected
                     and f.bu is not None
-                    and (f.hao is None or f.hao.home_address in self.homes)
+                    and (f.hao is None or f.hao.home_address in self._mn_addresses)
                 ):
                     if f.hao is not None and r.node is not None and len(self._spoofed) < 4096:
                         self._spoofed.add((r.node, f.hao.home_address, f.bu.seq))
@@ -170,8 +182,18 @@ class Judge:
                 and not any(p in self._lost_packets or p in pending for p in v.related)
                 and (v.property not in RECEIPT_RULES or all(p in delivered for p in v.related))
                 and v.property not in OBSERVER_GAPS
+                and not self._sender_queue_excuses(v)
             ]
         return found
+
+    def _sender_queue_excuses(self, v: Violation) -> bool:
+        """RFC 2461 §7.2.2 at the mobile node itself: a Binding Update it owed (§9.4, §9.5, §9.11)
+        and sent, which its address resolution then dropped (the link lost every solicitation), was
+        lost before any link: its absence is not charged."""
+        if v.property not in UNSENT_RULES:
+            return False
+        at = self._frame_of.get(v.packet) if v.packet is not None else None
+        return self._queue.dropped_answer(v.node, [self._frame_of.get(p) for p in v.related], at)
 
     @staticmethod
     def _remember(table: dict[Any, int], key: Any, n: int) -> None:

@@ -168,6 +168,8 @@ class Acknowledgements(ObserverBase):
         if bu is not None and self._t - bu.t > self.cfg.max_bindack_timeout * 2:
             bu = None
         self._ba_routing(f, fl, bu, status)
+        if bu is None and self._anycast_bu(home, seq) is not None:
+            return  # §8.1: it answers an update to the Home-Agents anycast address, from the unicast one
         if bu is None:
             last = fl.last_bu()
             if (
@@ -197,6 +199,18 @@ class Acknowledgements(ObserverBase):
                 (bu.index,),
                 section="7.2",
             )
+
+    def _anycast_bu(self, home: Addr, seq: int) -> SeenBU | None:
+        """§8.1: a recent Binding Update for `home` with Sequence Number `seq` sent to a Home-Agents
+        anycast address; a home agent answers it from one of its unicast addresses, so the answer
+        falls in another flow than the update."""
+        for fl in self.by_home.get(home, ()):
+            if not self._anycast(fl.dst):
+                continue
+            b = fl.bu_with_seq(seq)
+            if b is not None and 0 <= self._t - b.t <= self.cfg.max_bindack_timeout * 2:
+                return b
+        return None
 
     def _from_wrong_peer(self, r: Addr, home: Addr, seq: int) -> None:
         """§9.10: a Binding Acknowledgement answers only a Binding Update "sent by the mobile node to

@@ -271,6 +271,8 @@ class BindingUpdates(ObserverBase):
             return False
         if any(ob.kind in ("br-answer", "tunnel-bu") for ob in self.oblig.get(sb.home, ())):
             return False
+        if self._moved_between(fl, prev, sb):
+            return False
         if prev.lifetime != INF and gap * 2 >= prev.lifetime * 1000:
             return False
         if fl.exact:
@@ -281,6 +283,19 @@ class BindingUpdates(ObserverBase):
             if abs(gap - iv) <= self.tol:
                 return True
             iv = next_timeout(PY, iv, self.cfg) if iv < self.cfg.max_bindack_timeout else iv + 1
+        return False
+
+    def _moved_between(self, fl: Flow, prev: SeenBU, sb: SeenBU) -> bool:
+        """§9.4, §9.7: did the mobile node send a Binding Update with another care-of address between
+        `prev` and `sb` (it moved, or came home)? Retransmitting `prev` ended there ("until it begins
+        attempting to register a different primary care-of address"): `sb`, though for the same binding
+        again, is a new Binding Update. The node is the owner of the flow's home address, or of the
+        old care-of address a §9.6 update to a previous router names as its home."""
+        owner = self.coa_home.get(fl.home, fl.home)
+        for other in self.by_home.get(owner, ()):
+            for b in other.bus:
+                if prev.t < b.t < sb.t and b.auth and b.coa != sb.coa:
+                    return True
         return False
 
     def _new_chain(self, fl: Flow, sb: SeenBU, *, exact: bool) -> None:
