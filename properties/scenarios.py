@@ -11,7 +11,9 @@ model fault: state expectations count against SYS-CONVERGE, delivery ones agains
 
 A scenario whose run raises out of the model, or outlives its watchdog, is a failure of every
 property the corpus judges (`error` or `timeout`, with the scenario, the traceback or the time it had
-reached), never a pass: the corpus did not check what it claims to.
+reached), never a pass: the corpus did not check what it claims to. A property passes only on the
+inputs its judges had over the corpus (properties/evidence.py), never on the number of scenarios
+that ran: one whose judges saw no input in any scenario is `unknown`, with the reason.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class ScenarioOutcome:
     seconds: float
     crash: str | None = None  # the traceback when the model raised while running it
     timeout: str | None = None  # what the watchdog said when the run was stuck
+    inputs: tuple[tuple[str, int], ...] = ()  # (row, inputs its run judges had), rows with some
 
 
 def scenario_files(dirs: Collection[Path] = DEFAULT_DIRS) -> list[Path]:
@@ -59,11 +62,14 @@ def scenario_files(dirs: Collection[Path] = DEFAULT_DIRS) -> list[Path]:
 def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
     """Run one scenario file with its run judges (properties/runjudge: the same judgement as
     `simulate`), and keep its failed expectations and the violations the judges reported."""
+    from mip6check.properties.evidence import judge_inputs
     from mip6check.properties.runjudge import judge_scenario
 
     started = time.monotonic()
     scenario = parse_scenario(path.read_text(encoding="utf-8"), str(path))
     judged = judge_scenario(scenario)
+    net = judged.run.network
+    seen = judge_inputs(net.log.records, judged.premises, covered(), net.config.max_fast_updates)
     failed = tuple((r.line, r.text, r.detail) for r in judged.results if not r.ok)
     mon = tuple(v for v in judged.violations if v.step is not None and v.packet is None)
     rep = tuple(v for v in judged.violations if v not in mon)
@@ -75,6 +81,7 @@ def run_one(path: Path) -> tuple[ScenarioOutcome, Run, MonitorSet]:
         judged.excused,
         judged.run.network.frames,
         time.monotonic() - started,
+        inputs=tuple((pid, n) for pid, n in sorted(seen.items()) if n),
     )
     return outcome, judged.run, judged.monitor
 
@@ -182,7 +189,12 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
     where_from = (Path(dirs),) if dirs else DEFAULT_DIRS
     from mip6check.properties.verify import run_bound
 
-    runs = list(outcomes(where_from, progress, run_bound(opts)))
+    return results_of(list(outcomes(where_from, progress, run_bound(opts))), where_from)
+
+
+def results_of(runs: list[ScenarioOutcome], where_from: Collection[Path]) -> list[Result]:
+    """The corpus's verdict per row from its scenarios' outcomes: violated, error, timeout, or
+    passed on the inputs its judges had (unknown when they had none)."""
     crashed = [o for o in runs if o.crash is not None]
     stuck = [o for o in runs if o.timeout is not None]
     done = len(runs) - len(crashed) - len(stuck)
@@ -221,6 +233,12 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
             )
             where.setdefault(pid, o.path)
     judged = {pid for pid in CATALOG if judged_in_runs(pid)} | set(bad)
+    inputs: dict[str, int] = {}
+    exercised: dict[str, int] = {}  # row -> scenarios that gave its judges an input
+    for o in runs:
+        for pid, n in o.inputs:
+            inputs[pid] = inputs.get(pid, 0) + n
+            exercised[pid] = exercised.get(pid, 0) + 1
     results = []
     for pid in CATALOG:
         if pid not in judged or CATALOG[pid].kind == "spec":
@@ -264,6 +282,18 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
                     counterexample={"scenario": str(stuck[0].path)},
                 )
             )
+        elif not inputs.get(pid):
+            results.append(
+                Result(
+                    pid,
+                    "scenarios",
+                    Status.UNKNOWN,
+                    None,
+                    f"not exercised: its judges had no input in any of the {len(runs)} scenarios"
+                    f" ({_wanted(pid)})",
+                    examples=0,
+                )
+            )
         else:
             results.append(
                 Result(
@@ -271,12 +301,29 @@ def verify_engine(opts: object, progress: Callable[[str], None]) -> list[Result]
                     "scenarios",
                     Status.PASSED,
                     None,
-                    f"{len(runs)} scenarios, judged by monitors, whole-log checks and replay of "
-                    "their captures",
-                    examples=len(runs),
+                    f"{inputs[pid]} {_measure(pid)} in {exercised[pid]} of {len(runs)} scenarios,"
+                    " judged by monitors, whole-log checks and replay of their captures",
+                    examples=inputs[pid],
                 )
             )
     return results
+
+
+def _measure(pid: str) -> str:
+    """What a row's evidence count counts (properties/evidence.py)."""
+    from mip6check.properties.evidence import COUNTED
+
+    return "premises met" if pid in COUNTED else "judge inputs"
+
+
+def _wanted(pid: str) -> str:
+    from mip6check.properties.evidence import COUNTED, LOG_KINDS
+
+    if pid in COUNTED:
+        return "its replay judge counts the times its premise held"
+    if pid in LOG_KINDS:
+        return f"its whole-log judge reads {LOG_KINDS[pid]} packets"
+    return "role events its monitor takes or packets of the kind its replay judge reads"
 
 
 def covered() -> set[str]:

@@ -31,6 +31,16 @@ class ObserverBase:
 
     JUDGES: ClassVar[tuple[str, ...]] = ("BC-BA-ON-A",)
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
+    COUNTS: ClassVar[tuple[str, ...]] = ()
+    """The rows whose premises this family counts in `inputs` (`_saw`): for them a verdict of
+    "held" rests on that count, not on the packets of their kind (properties/evidence.py)."""
+
+    @classmethod
+    def counted(cls) -> tuple[str, ...]:
+        """Every row whose premises the observer's families count, gathered from their `COUNTS`."""
+        return tuple(
+            dict.fromkeys(p for k in reversed(cls.__mro__) for p in vars(k).get("COUNTS", ()))
+        )
 
     @classmethod
     def judged(cls) -> tuple[str, ...]:
@@ -45,6 +55,7 @@ class ObserverBase:
         self.tol = opts.clock_tolerance
         self.keys = keys or KeyRing(())
         self.violations: list[Violation] = []
+        self.inputs: dict[str, int] = {}  # row -> how often its judge met its premise
         self._flagged: set[tuple[str, int, str]] = set()
         self.flows: dict[tuple[Addr, Addr], Flow] = {}
         self.by_home: dict[Addr, list[Flow]] = {}  # home address -> its flows, in creation order
@@ -156,6 +167,10 @@ class ObserverBase:
         return fl
 
     # ------------------------------------------------------------ verdicts
+
+    def _saw(self, pid: str) -> None:
+        """The judge of `pid` met its premise once (what it judges happened): its evidence count."""
+        self.inputs[pid] = self.inputs.get(pid, 0) + 1
 
     def _flag(
         self,

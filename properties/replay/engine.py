@@ -46,6 +46,7 @@ class ReplayReport:
     limits_hit: tuple[tuple[str, int], ...]
     errors: tuple[tuple[int, str], ...]  # (packet, reason) of the first undecodable records
     explain: tuple[str, ...] = ()
+    inputs: tuple[tuple[str, int], ...] = ()  # (row, premises its judge met): ObserverBase._saw
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -156,6 +157,7 @@ def replay_file(
         limits_hit=tuple(sorted(obs.limits_hit.items())),
         errors=tuple(errors),
         explain=tuple(explained),
+        inputs=tuple(sorted(obs.inputs.items())),
     )
 
 

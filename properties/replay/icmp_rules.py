@@ -38,18 +38,23 @@ class IcmpRules(ObserverBase):
 
     JUDGES: ClassVar[tuple[str, ...]] = ("IPV6-NO-ERROR-ON-ERROR", "IPV6-ICMP-RATE")
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
+    COUNTS: ClassVar[tuple[str, ...]] = ("IPV6-NO-ERROR-ON-ERROR", "IPV6-ICMP-RATE")
+    """Counted: each ICMPv6 error judged (no error about an error); each second in which a node
+    sent `icmp_error_burst` errors, i.e. ran into the limit (a rate never approached tests none)."""
 
     def __init__(self, opts: ReplayOptions, keys: KeyRing | None = None) -> None:
         super().__init__(opts, keys)
         self._burst = Deadlines().icmp_error_burst
         self._sent: dict[Addr, deque[int]] = {}  # node -> times (ms) of its last errors
         self._quiet_until: dict[Addr, int] = {}  # node -> end of the window already flagged
+        self._at_limit_until: dict[Addr, int] = {}  # node -> end of the window already counted
 
     def _icmp_rules(self, f: PacketFacts) -> None:
         """Observe one outermost packet."""
         up = f.upper
         if not is_icmp_error(up):
             return
+        self._saw("IPV6-NO-ERROR-ON-ERROR")
         if carries_icmp_error(getattr(up, "invoking", b"")):
             self._flag(
                 "IPV6-NO-ERROR-ON-ERROR",
@@ -62,6 +67,13 @@ class IcmpRules(ObserverBase):
             return
         times = self._sent.setdefault(f.src, deque(maxlen=self._burst + 1))
         times.append(self._t)
+        if (
+            len(times) >= self._burst
+            and self._t - times[-self._burst] < WINDOW_MS
+            and self._t >= self._at_limit_until.get(f.src, 0)
+        ):  # at the limit: one more error within this second would break it
+            self._at_limit_until[f.src] = self._t + WINDOW_MS
+            self._saw("IPV6-ICMP-RATE")
         if (
             len(times) > self._burst
             and self._t - times[0] < WINDOW_MS

@@ -56,6 +56,8 @@ class TunnelErrors(ObserverBase):
 
     JUDGES: ClassVar[tuple[str, ...]] = ("BC-TUNNEL-ICMP-RELAY", "MN-DECAP")
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
+    COUNTS: ClassVar[tuple[str, ...]] = ("BC-TUNNEL-ICMP-RELAY",)
+    """Counted: each ICMP error about a packet an entry point tunnelled (a relay owed)."""
 
     def __init__(self, opts: ReplayOptions, keys: KeyRing | None = None) -> None:
         super().__init__(opts, keys)
@@ -104,6 +106,7 @@ class TunnelErrors(ObserverBase):
         seen = self._native.get((sender, inner.dst))
         if seen is None or self._t - seen > SEEN_WINDOW:
             return
+        self._saw("BC-TUNNEL-ICMP-RELAY")
         if len(self._owed) < 4096:
             self._owed.append(
                 _Owed(entry, sender, inner.dst, self._index, self._t + self._relay_ms)
@@ -128,10 +131,12 @@ class TunnelErrors(ObserverBase):
 
     def _settle(self, f: PacketFacts, up: object) -> None:
         keep: list[_Owed] = []
+        src = self.alias.get(f.src, f.src)  # the entry point may relay from another address
         for o in self._owed:
-            if f.src == o.entry and isinstance(up, ERRORS) and f.dst == o.sender:
+            entry = self.alias.get(o.entry, o.entry)
+            if src == entry and isinstance(up, ERRORS) and f.dst == o.sender:
                 continue  # relayed
-            if f.src == o.entry and self._t > o.deadline + self.tol:
+            if src == entry and self._t > o.deadline + self.tol:
                 if not self._rate_limited(o):
                     self._flag(
                         "BC-TUNNEL-ICMP-RELAY",
