@@ -102,6 +102,9 @@ class Config:
     unreach_persist: int = (
         3  # §7.8 "persistent": Destination Unreachables before the entry is deleted
     )
+    # RFC 2463 §2.4 (f): a node limits the ICMPv6 errors it originates; the RFC asks for a
+    # configurable limit and fixes no number: at most this many in any second
+    icmp_error_limit: int = 100
 
     def with_switches(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]

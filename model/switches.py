@@ -179,4 +179,13 @@ SWITCHES: tuple[Switch, ...] = (
         "—",
         "This many ICMP Destination Unreachable errors for packets routed by a binding count as 'persistent' and delete it.",
     ),
+    Switch(
+        "icmp_error_limit",
+        "--icmp-error-limit",
+        ("N",),
+        "100",
+        "§6, §7.8 (RFC 2463 §2.4 (f))",
+        "—",
+        "A node sends at most this many ICMPv6 errors in any second; RFC 2463 asks for a configurable limit and gives no number.",
+    ),
 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mip6check.model.addr import ALL_NODES, Addr, fmt
 from mip6check.model.codec.values import (
@@ -458,7 +458,8 @@ def check_log(
 ) -> list[Violation]:
     """Every whole-log check. `facts` (the run's home links and node addresses) enables the judges
     that need them; without it MN-RETURN-HOME judges only the Neighbor Advertisements."""
-    d = deadlines or Deadlines()
+    # RFC 2463 §2.4 (f): the error limit is the configuration's (--icmp-error-limit)
+    d = replace(deadlines or Deadlines(), icmp_error_burst=config.icmp_error_limit)
     f = facts or RunFacts()
     out = [
         *hao_substitution(records),

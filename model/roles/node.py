@@ -14,7 +14,8 @@ Readings taken here (documented choices, wire-formats.md §5 C11 and ND details)
   Neighbor Solicitations with O=0; a conflict seen within RetransTimer removes it (Note "dad-failed");
 * Router Advertisements carry the router's global address with the R bit (RFC 3775 §7.2), the only
   way a mobile node can address its previous router (§9.6); `ra_router_address=False` turns it off;
-* ICMPv6 errors are rate limited (RFC 2463 §2.4 (f), `icmp_limit`); see docs/engine.md.
+* ICMPv6 errors are rate limited (RFC 2463 §2.4 (f)): `Config.icmp_error_limit` a second, the switch
+  `--icmp-error-limit` (`icmp_limit` overrides it); see docs/engine.md.
 * under AuthMode.VERIFY a failed or unkeyed AH ICV does not drop the packet: it reaches the mobility
   role with `auth=False`, so §7.2's first test rejects it observably (BindingIgnored).
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from types import EllipsisType
 
 from mip6check.model.addr import (
     ALL_NODES,
@@ -190,7 +192,7 @@ class IPv6Node(NeighborDiscovery):
         keys: ahmod.KeyTable | None = None,
         ra_interval: tuple[int, int] = (1_000, 3_000),
         encode: Callable[[IPv6Packet], bytes] = encode_packet,
-        icmp_limit: tuple[int, int] | None = (100, 1_000),
+        icmp_limit: tuple[int, int] | None | EllipsisType = ...,
         ra_router_address: bool = True,
     ) -> None:
         if ra_interval[0] < 0 or ra_interval[0] > ra_interval[1]:
@@ -206,7 +208,10 @@ class IPv6Node(NeighborDiscovery):
         )
         self._rng = rng
         self._encode = encode
-        self.icmp_limit = RateLimit(icmp_limit)  # RFC 2463 §2.4 (f)
+        # RFC 2463 §2.4 (f): by default `icmp_error_limit` errors a second (the switch); None: no limit
+        self.icmp_limit = RateLimit(
+            (config.icmp_error_limit, 1_000) if icmp_limit is ... else icmp_limit
+        )
         self.ifaces: dict[str, Interface] = {}
         self.routes = RoutingTable()
         self.nc = NeighborCache()

@@ -1,8 +1,8 @@
 """What RFC 2463 §2.4 asks of every node that originates ICMPv6 errors, which the draft's error paths
 (§7.8, §9.9, the IPV6-* rows) rest on. IPV6-NO-ERROR-ON-ERROR (§2.4 (e.1)): no error about an ICMPv6
-error. IPV6-ICMP-RATE (§2.4 (f)): a node limits the rate of its errors; the RFC fixes no number, so
-the limit is the spec's `icmp_error_burst` errors in any second (the same bound that excuses a missing
-error elsewhere)."""
+error. IPV6-ICMP-RATE (§2.4 (f)): a node limits the rate of its errors; the RFC asks for a
+configurable limit and fixes no number, so the limit is the switch `--icmp-error-limit` (errors in any
+second, default 100; the same bound that excuses a missing error elsewhere)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from mip6check.properties.replay.base import ObserverBase
 from mip6check.properties.replay.facts import PacketFacts
 from mip6check.properties.replay.options import ReplayOptions
 from mip6check.properties.replay.sa import KeyRing
-from mip6check.properties.spec import Deadlines
 from mip6check.properties.spec.ipv6 import carries_icmp_error
 
 ERRORS = (DestUnreachable, PacketTooBig, TimeExceeded, ParamProblem)
@@ -40,11 +39,11 @@ class IcmpRules(ObserverBase):
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
     COUNTS: ClassVar[tuple[str, ...]] = ("IPV6-NO-ERROR-ON-ERROR", "IPV6-ICMP-RATE")
     """Counted: each ICMPv6 error judged (no error about an error); each second in which a node
-    sent `icmp_error_burst` errors, i.e. ran into the limit (a rate never approached tests none)."""
+    sent `icmp_error_limit` errors, i.e. ran into the limit (a rate never approached tests none)."""
 
     def __init__(self, opts: ReplayOptions, keys: KeyRing | None = None) -> None:
         super().__init__(opts, keys)
-        self._burst = Deadlines().icmp_error_burst
+        self._burst = self.cfg.icmp_error_limit  # --icmp-error-limit
         self._sent: dict[Addr, deque[int]] = {}  # node -> times (ms) of its last errors
         self._quiet_until: dict[Addr, int] = {}  # node -> end of the window already flagged
         self._at_limit_until: dict[Addr, int] = {}  # node -> end of the window already counted
@@ -84,7 +83,7 @@ class IcmpRules(ObserverBase):
                 "IPV6-ICMP-RATE",
                 f.src,
                 f"{len(times)} ICMPv6 errors within {(self._t - times[0]) / 1000:.3f} s, above the"
-                f" limit of {self._burst} a second (icmp_error_burst; RFC 2463 §2.4 (f))",
+                f" limit of {self._burst} a second (--icmp-error-limit; RFC 2463 §2.4 (f))",
             )
 
 

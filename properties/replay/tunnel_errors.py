@@ -10,7 +10,7 @@ Judged for Destination Unreachable and Time Exceeded (RFC 2473 §8.2 answers bot
 the original source): the entry point owes the original sender an ICMP error within the answer bound.
 Judged only when the capture saw the original packet on its way to the entry point (so it sees the
 path a relay takes), at the entry point's first packet after the bound, and not when it had sent
-`icmp_error_burst` ICMP errors in the second before (RFC 2463 §2.4 (f) lets it rate-limit). No relay is
+`icmp_error_limit` ICMP errors in the second before (RFC 2463 §2.4 (f) lets it rate-limit). No relay is
 owed for an error about an ICMP error (RFC 2463 §2.4 (e)).
 """
 
@@ -67,7 +67,7 @@ class TunnelErrors(ObserverBase):
         bound = obligation("BC-TUNNEL-ICMP-RELAY").bound
         assert bound is not None
         self._relay_ms = bound.ms(self.cfg, Deadlines(answer_timeout=opts.answer_timeout))
-        self._burst = Deadlines().icmp_error_burst
+        self._burst = self.cfg.icmp_error_limit  # --icmp-error-limit
 
     def _tunnel_errors(self, f: PacketFacts) -> None:
         """Observe one outermost packet."""
@@ -153,7 +153,7 @@ class TunnelErrors(ObserverBase):
         self._owed = keep
 
     def _rate_limited(self, o: _Owed) -> bool:
-        """RFC 2463 §2.4 (f): the entry point sent `icmp_error_burst` errors within a second."""
+        """RFC 2463 §2.4 (f): the entry point sent `icmp_error_limit` errors within a second."""
         times = self._errors_sent.get(o.entry, ())
         start = o.deadline - self._relay_ms - 1_000
         return sum(1 for t in times if start <= t <= o.deadline) >= self._burst

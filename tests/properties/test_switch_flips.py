@@ -163,6 +163,23 @@ def cap_ha_anycast(c: object) -> None:
     c.at(2, MC.ba_pkt(_ip(HA_ANYCAST), MC.COA1, 7))  # type: ignore[attr-defined]
 
 
+def cap_icmp_error_limit(c: object) -> None:
+    """150 Parameter Problems from one node within 150 ms (each about an unknown Next Header)."""
+    node, peer = _ip("2001:db8:3::3"), _ip("2001:db8:3::4")
+    bad = encode_packet(IPv6Packet(peer, node, (), NoNextHeader()))
+    for k in range(150):
+        c.at(1_000 + k, IPv6Packet(node, peer, (), ParamProblem(1, 6, bad)))  # type: ignore[attr-defined]
+
+
+def _unknown_next_headers(n: int) -> str:
+    """`n` packets from X to CN with Next Header 253, 1 ms apart from 2 s, as `inject raw` lines."""
+    raw = (
+        "6000 0000 0008 fd40 2001 0db8 0003 0000 0000 0000 0000 0004 "
+        "2001 0db8 0003 0000 0000 0000 0000 0003 0000 0000 0000 0000"
+    )
+    return "".join(f'at {2_000 + k}ms: inject on core raw "{raw}"\n' for k in range(n))
+
+
 def cap_unreach_persist(c: object) -> None:
     """Two Destination Unreachable errors for packets routed by a binding, then the binding used again."""
     MC.route_opt(c, 0, seq=1)
@@ -388,6 +405,15 @@ CASES: dict[str, Flip] = {
         f'at 2100ms: inject on core raw "{_raw_unreachable()}"\n'
         "run until 4s\nexpect at 3s: CN cache has 2001:db8:1::100\n",
         True,
+    ),
+    "icmp_error_limit": Flip(
+        "200",
+        cap_icmp_error_limit,
+        "IPV6-ICMP-RATE",
+        True,
+        _unknown_next_headers(150)
+        + "run until 4s\nexpect by 3s: CN sent param-problem count 101\n",
+        False,
     ),
     "auth": Flip(
         "verify",
