@@ -131,6 +131,32 @@ def mutated_source(tree: Path, m: Mutation) -> str | None:
     return str(code)
 
 
+def _changed_line(tree: Path, m: Mutation) -> tuple[str, str]:
+    """(the line as written, the line as mutated) at the mutation's line."""
+    old = (tree / m.path).read_text(encoding="utf-8").splitlines()
+    new = (mutated_source(tree, m) or "").splitlines()
+    return old[m.line - 1].strip(), (new[m.line - 1].strip() if m.line <= len(new) else "")
+
+
+def translate(
+    old_tree: Path, old: dict[str, Mutation], new_tree: Path, mid: str, mutations: list[Mutation]
+) -> str:
+    """The id, in `new_tree`, of mutation `mid` of `old_tree`: the same operator in the same file
+    making the same change to a line that reads the same (lines and occurrence numbers move when the
+    file is edited above the mutation); `old` is every mutation of `old_tree` by id. `mid` itself
+    when nothing matches (then reported as missing)."""
+    m = old.get(mid)
+    if m is None:
+        return mid
+    change = _changed_line(old_tree, m)
+    text = (new_tree / m.path).read_text(encoding="utf-8").splitlines()
+    for c in mutations:
+        if c.path == m.path and c.operator == m.operator and text[c.line - 1].strip() == change[0]:
+            if _changed_line(new_tree, c) == change:
+                return c.id
+    return mid
+
+
 def _git(*args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True
@@ -205,6 +231,10 @@ def measure(args: argparse.Namespace) -> None:
         args.ids
     ):  # named mutants instead of the sample (e.g. a sample's survivors, at a later commit)
         wanted = args.ids.split(",")
+        if args.ids_from:
+            old_tree = snapshot(_git("rev-parse", args.ids_from))
+            old = {m.id: m for m in enumerate_mutations(old_tree)}
+            wanted = [translate(old_tree, old, pristine, i, mutations) for i in wanted]
         by_id = {m.id: m for m in mutations}
         missing = [i for i in wanted if i not in by_id]
         if missing:
@@ -332,6 +362,11 @@ def main() -> None:
     p.add_argument("--diff", action="store_true", help="with --report: each survivor's diff")
     p.add_argument("--list", action="store_true", help="print the sample and stop")
     p.add_argument("--ids", help="comma-separated mutation IDs to run instead of the sample")
+    p.add_argument(
+        "--ids-from",
+        metavar="COMMIT",
+        help="with --ids: the IDs are those of COMMIT; each is run as the same change at --commit",
+    )
     args = p.parse_args()
     if args.list:
         commit = args.commit or _git("rev-parse", "HEAD")

@@ -73,7 +73,9 @@ class Interception(ObserverBase):
         if inner is None:
             return
         fi = facts_of(inner)
-        if is_multicast(fi.dst):
+        at = option_types_at(pp.invoking).get(pp.pointer)
+        if is_multicast(fi.dst) and at is not None and at >> 6 == 3:
+            # a 10xxxxxx option draws code 2 whatever the destination (IPv6 §4.2, RFC 2463 §2.4 (e.3))
             self._flag(
                 "W-UNKNOWN-OPT-11X",
                 f.src,
@@ -81,7 +83,6 @@ class Interception(ObserverBase):
                 "option of type 11xxxxxx is discarded silently there",
                 section="5.1",
             )
-        at = option_types_at(pp.invoking).get(pp.pointer)
         if at is None or at >> 6 < 2:
             what = "no option" if at is None else f"option type {at}, skipped when unknown"
             self._flag(
