@@ -1,6 +1,6 @@
 """Which packets reached their addressee: the run judges (simulate, the scenario corpus) and the
 Hypothesis judge excuse a verdict resting on a packet that never arrived (or, sent, never left its
-sender: its own address resolution failed)."""
+sender: no route, or its address resolution failed)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,23 @@ only when that packet reached the node, not when a router still held it (or drop
 node had left the link it was addressed to."""
 
 UNSENT_RULES = frozenset({"MN-TUNNEL-TRIGGERS-BU", "MN-BR-ANSWER", "MN-HOME-RETX"})
-"""Rules on a Binding Update a mobile node owes (§9.4, §9.5, §9.11). One it sent that its address
-resolution then dropped (RFC 2461 §7.2.2: the link lost every solicitation) never reached a link:
-lost like a lost frame, and its absence is not charged."""
+"""Rules on a Binding Update a mobile node owes (§9.4, §9.5, §9.11). One it sent that never reached a
+link - its address resolution failed (RFC 2461 §7.2.2: the link lost every solicitation), or it had
+just re-attached and knew no router yet (§9.2; IPv6 §4: no route), or it left the link while the
+update waited for resolution - was lost like a lost frame, and its absence is not charged."""
 
-UNRESOLVED = "nd-unreachable"  # the Dropped reason of a packet whose address resolution failed
+HELD_RULES = frozenset({"MN-RATE-LIMIT", "MN-SLOW-RATE"})
+"""Rules on the gap between a mobile node's Binding Updates (§9.8). When the earlier one waited in the
+node's own address-resolution queue (RFC 2461 §7.2.2) and the later one did not, the gap on the wire
+is shorter than the one the node kept by the wait it could not see; replay's verdict is then left to
+the runtime monitor, which judges the same rule at the times the node sent them. Two updates leaving
+that queue together (the later queued behind the earlier) stay replay's to judge."""
+
+QUEUE_DROPS = frozenset({"nd-unreachable", "nd-detached"})
+"""Dropped reasons of packets a node's address-resolution queue held (RFC 2461 §7.2.2): resolution
+failed, or the interface left its link."""
+ROUTE_DROPS = frozenset({"no-route", "no-interface"})
+"""Dropped reasons of a packet a node could not send at all, in the instant it sent it (IPv6 §4)."""
 RESOLUTION_MS = MAX_MULTICAST_SOLICIT * RETRANS_TIMER  # how long a packet waits before it fails
 
 OWN_BU_RULES = frozenset(
@@ -54,12 +66,16 @@ _Key = tuple[str, bytes, bytes, int]  # (node, home address, destination, Sequen
 
 class SenderQueue:
     """The Binding Updates each mobile node sent (its `BindingUpdateSent` events), against the frames
-    that carried them: which never left (RFC 2461 §7.2.2: dropped from the queue of an address
-    resolution that failed). Fed log records in order."""
+    that carried them: which left later than sent (held by its address resolution, RFC 2461 §7.2.2)
+    and which never left it (dropped there, or for lack of a route, IPv6 §4). Fed log records in
+    order."""
 
     def __init__(self) -> None:
         self._sent: dict[_Key, deque[int]] = {}  # sent, not yet on a link: times (ms)
         self._dropped: dict[_Key, deque[int]] = {}  # dropped by failed address resolution
+        self.held: set[int] = (
+            set()
+        )  # capture frames (1-based) of updates that left after being sent
         self.frame_time: dict[int, int] = {}  # capture frame (1-based) -> time put on a link
         self.frame_addrs: dict[int, frozenset[bytes]] = {}  # capture frame -> its addresses
 
@@ -70,10 +86,14 @@ class SenderQueue:
             key = (ev.node, ev.home, ev.destination, ev.seq)
             if key in self._sent or len(self._sent) < 4096:
                 self._sent.setdefault(key, deque(maxlen=64)).append(r.time)
-        elif r.kind is Kind.EVENT and isinstance(ev, Dropped) and ev.reason == UNRESOLVED:
-            # what the failed resolution held was queued at most its solicitations' time ago; an
-            # older update still unsent was replaced in a queue by a newer one (not lost)
-            since = r.time - RESOLUTION_MS
+        elif (
+            r.kind is Kind.EVENT
+            and isinstance(ev, Dropped)
+            and ev.reason in QUEUE_DROPS | ROUTE_DROPS
+        ):
+            # a queue held it at most its solicitations' time (an older update still unsent was
+            # replaced there by a newer one, not lost); a route failure drops it the instant it is sent
+            since = r.time - RESOLUTION_MS if ev.reason in QUEUE_DROPS else r.time
             for key in [k for k in self._sent if k[0] == ev.node]:
                 recent = [t for t in self._sent.pop(key) if t >= since]
                 if recent:
@@ -107,10 +127,16 @@ class SenderQueue:
         for table in (self._sent, self._dropped):
             q = table.get(key)
             if q:
-                q.popleft()
+                if q.popleft() < t:
+                    self.held.add(frame)
                 if not q:
                     del table[key]
                 return
+
+    def held_before(self, later: int | None, earlier: Iterable[int]) -> bool:
+        """Did an earlier Binding Update (1-based frames) wait in its sender's address-resolution queue,
+        and the `later` one leave when it was sent?"""
+        return later not in self.held and any(f in self.held for f in earlier)
 
     def dropped_answer(self, home: str, frames: Iterable[int | None], until: int | None) -> bool:
         """Did the mobile node with home address `home` (as a verdict names it) send a Binding Update
@@ -133,6 +159,7 @@ class SenderQueue:
 
 
 __all__ = [
+    "HELD_RULES",
     "OWN_BU_RULES",
     "RECEIPT_RULES",
     "SenderQueue",

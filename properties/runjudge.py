@@ -10,9 +10,9 @@ verdict per property comes of them. An `expect: property` line is decided by tha
 A violation shown by a frame injected from outside the model (a forged, replayed or malformed packet
 of the scenario) is the scenario's intent, not a model fault, and is excused, as is a verdict comparing
 a mobile node's Binding Update with such a copy; so is a replay verdict resting on a frame the link
-then lost (the capture taps the sender's side) or on a Binding Update the sender's own failed
-address resolution dropped (properties/receipt.py), and any verdict on a property the scenario
-announces as `violated`.
+then lost (the capture taps the sender's side), on a Binding Update that never left its sender, or on
+a §9.8 gap its address resolution shortened (properties/receipt.py), and any verdict on a property
+the scenario announces as `violated`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from mip6check.properties.logchecks import check_log
 from mip6check.properties.monitors import JUDGED as MONITORED
 from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.receipt import (
+    HELD_RULES,
     OWN_BU_RULES,
     RECEIPT_RULES,
     UNSENT_RULES,
@@ -129,8 +130,11 @@ def _never_received(run: Run) -> set[int]:
 
 
 def _sender_queue_excuses(v: Violation, queue: SenderQueue) -> bool:
-    """RFC 2461 §7.2.2 at the mobile node itself: a Binding Update it owed (§9.4, §9.5, §9.11) and
-    sent, which its address resolution then dropped, was lost before any link: not charged."""
+    """The mobile node's own sending (properties/receipt.py): a Binding Update it owed (§9.4, §9.5,
+    §9.11) and sent that never left it was lost; a §9.8 gap shortened by the earlier update's wait in
+    its address-resolution queue is the runtime monitor's to judge (RFC 2461 §7.2.2)."""
+    if v.property in HELD_RULES:
+        return queue.held_before(v.packet, v.related)
     return v.property in UNSENT_RULES and queue.dropped_answer(v.node, v.related, v.packet)
 
 

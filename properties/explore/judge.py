@@ -13,6 +13,7 @@ from mip6check.properties.explore.coverage import Coverage
 from mip6check.properties.explore.driver import Runner
 from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.receipt import (
+    HELD_RULES,
     RECEIPT_RULES,
     UNSENT_RULES,
     SenderQueue,
@@ -49,7 +50,7 @@ class Judge:
         # every address a mobile node named in its Binding Updates (homes, care-of addresses, a
         # previous care-of address as the home of a §9.6 update): a forged BU claiming one is not its own
         self._mn_addresses: set[bytes] = set(self.homes)
-        self._queue = SenderQueue()  # the BUs each node sent that never left it
+        self._queue = SenderQueue()  # the BUs each node sent that left it late, or never
         self._sent_unicast: dict[int, int] = {}  # frame -> observer number of the packet it carries
         self._unconsumed: dict[object, int] = {}  # packet key -> observer number, until it arrives
         self._origin: dict[object, int] = {}  # packet key -> observer number of its last sending
@@ -187,13 +188,17 @@ class Judge:
         return found
 
     def _sender_queue_excuses(self, v: Violation) -> bool:
-        """RFC 2461 §7.2.2 at the mobile node itself: a Binding Update it owed (§9.4, §9.5, §9.11)
-        and sent, which its address resolution then dropped (the link lost every solicitation), was
-        lost before any link: its absence is not charged."""
-        if v.property not in UNSENT_RULES:
-            return False
+        """The mobile node's own sending (properties/receipt.py): a Binding Update it owed (§9.4, §9.5,
+        §9.11) and sent that never left it (no route; address resolution failed, RFC 2461 §7.2.2) was
+        lost; a §9.8 gap shortened by the earlier update's wait in its address-resolution queue is
+        the runtime monitor's to judge, at the times the node sent them."""
         at = self._frame_of.get(v.packet) if v.packet is not None else None
-        return self._queue.dropped_answer(v.node, [self._frame_of.get(p) for p in v.related], at)
+        related = [self._frame_of.get(p) for p in v.related]
+        if v.property in HELD_RULES:
+            return self._queue.held_before(at, [f for f in related if f is not None])
+        if v.property in UNSENT_RULES:
+            return self._queue.dropped_answer(v.node, related, at)
+        return False
 
     @staticmethod
     def _remember(table: dict[Any, int], key: Any, n: int) -> None:

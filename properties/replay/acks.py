@@ -463,9 +463,9 @@ class Acknowledgements(ObserverBase):
             fl.k_expiry = None if infinite(PY, granted) else self._t + granted * 1000
             if bu.h:
                 seen = self.na_seen.get(bu.home)
-                early = (
+                early = (  # since the update's first copy: the home agent accepted that one
                     seen is not None
-                    and seen[1] >= bu.t
+                    and seen[1] >= fl.first_sent(bu)
                     and (seen[0] == r or is_link_local(seen[0]))
                 )
                 if was != "present" and not fl.gap and not early:  # NAs may precede the BA (§8.2)

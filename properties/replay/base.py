@@ -277,8 +277,10 @@ class ObserverBase:
             fl.effect = self._index
         # BC-BA-ON-A (§7.5): Binding Updates with A that the receiver visibly used, none acknowledged.
         # One acknowledgement missing from the capture (or lost, with §7.2 ignoring the identical
-        # retransmissions) explains one; two distinct ones used and unanswered do not.
-        if not last.a or fl.gap or fl.ba_for(last.seq, last.t) is not None:
+        # retransmissions) explains one; two distinct ones used and unanswered do not. A copy of an
+        # update the receiver acknowledged since its first copy owes nothing: §7.2 ignores it (its
+        # number is not greater), and the acknowledgement was lost on its way.
+        if not last.a or fl.gap or fl.ba_for(last.seq, fl.first_sent(last)) is not None:
             return
         if any(a.t >= last.t for a in fl.bas):
             return

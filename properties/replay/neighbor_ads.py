@@ -212,8 +212,12 @@ class NeighborAds(ObserverBase):
         owed = set()
         for tgt in targets:
             seen = self.na_seen.get(tgt)
-            if seen is not None and seen[1] >= bu.t and (seen[0] == r or is_link_local(seen[0])):
-                continue  # advertised between the update and its acknowledgement (§8.2)
+            if (
+                seen is not None
+                and seen[1] >= fl.first_sent(bu)
+                and (seen[0] == r or is_link_local(seen[0]))
+            ):
+                continue  # advertised between the update (its first copy) and its acknowledgement
             owed.add(tgt)
         if owed:
             self._owe(

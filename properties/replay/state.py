@@ -120,6 +120,11 @@ class Flow:
                 return b
         return None
 
+    def first_sent(self, bu: SeenBU) -> int:
+        """When the first kept copy of `bu` (same Sequence Number and care-of address: it and its §9.7
+        retransmissions) was seen; the receiver may have acted on that one."""
+        return min((b.t for b in self.bus if b.seq == bu.seq and b.coa == bu.coa), default=bu.t)
+
     def ba_for(self, seq: int, since: int) -> SeenBA | None:
         for a in reversed(self.bas):
             if a.seq == seq and a.t >= since:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mip6check.model.addr import fmt
+from mip6check.model.addr import Addr, fmt
 from mip6check.model.codec.values import BindingUpdate
 from mip6check.model.config import RateScope, RetxAtMax
 from mip6check.properties.replay.base import INF, ObserverBase
@@ -286,17 +286,28 @@ class BindingUpdates(ObserverBase):
         return False
 
     def _moved_between(self, fl: Flow, prev: SeenBU, sb: SeenBU) -> bool:
-        """§9.4, §9.7: did the mobile node send a Binding Update with another care-of address between
-        `prev` and `sb` (it moved, or came home)? Retransmitting `prev` ended there ("until it begins
-        attempting to register a different primary care-of address"): `sb`, though for the same binding
-        again, is a new Binding Update. The node is the owner of the flow's home address, or of the
-        old care-of address a §9.6 update to a previous router names as its home."""
+        """§9.4, §9.7: did the mobile node, between `prev` and `sb`, send a Binding Update with another
+        care-of address, or register another primary care-of address than the one it had when it sent
+        `prev` (it moved, or came home)? Retransmitting `prev` ended there ("until it begins attempting
+        to register a different primary care-of address"): `sb`, though for the same binding again, is
+        a new Binding Update. The node is the owner of the flow's home address, or of the old care-of
+        address a §9.6 update to a previous router names as its home."""
         owner = self.coa_home.get(fl.home, fl.home)
+        primary: Addr | None = None  # its primary care-of address when `prev` was sent (§9.4)
+        since = -1
+        later: list[SeenBU] = []
         for other in self.by_home.get(owner, ()):
             for b in other.bus:
-                if prev.t < b.t < sb.t and b.auth and b.coa != sb.coa:
-                    return True
-        return False
+                if not b.auth:
+                    continue
+                if prev.t < b.t < sb.t and b.coa != sb.coa:
+                    return True  # it used another care-of address in between
+                if b.h and b.home == owner and b.coa != owner:  # a home registration
+                    if since <= b.t <= prev.t:
+                        primary, since = b.coa, b.t
+                    elif prev.t < b.t <= sb.t:
+                        later.append(b)
+        return primary is not None and any(b.coa != primary for b in later)
 
     def _new_chain(self, fl: Flow, sb: SeenBU, *, exact: bool) -> None:
         fl.chain_first = sb
