@@ -25,12 +25,13 @@ link - its address resolution failed (RFC 2461 §7.2.2: the link lost every soli
 just re-attached and knew no router yet (§9.2; IPv6 §4: no route), or it left the link while the
 update waited for resolution - was lost like a lost frame, and its absence is not charged."""
 
-HELD_RULES = frozenset({"MN-RATE-LIMIT", "MN-SLOW-RATE"})
-"""Rules on the gap between a mobile node's Binding Updates (§9.8). When the earlier one waited in the
-node's own address-resolution queue (RFC 2461 §7.2.2) and the later one did not, the gap on the wire
-is shorter than the one the node kept by the wait it could not see; replay's verdict is then left to
-the runtime monitor, which judges the same rule at the times the node sent them. Two updates leaving
-that queue together (the later queued behind the earlier) stay replay's to judge."""
+HELD_RULES = frozenset({"MN-RATE-LIMIT", "MN-SLOW-RATE", "MN-BACKOFF"})
+"""Rules on the gap between a mobile node's Binding Updates (§9.7, §9.8). When the earlier one waited
+in the node's own address-resolution queue (RFC 2461 §7.2.2) and had left before the node sent the
+later one, the gap on the wire is shorter than the one the node kept by a wait it could not see;
+replay's verdict is then left to the runtime monitor, which judges the same rule at the times the
+node sent them. Two updates leaving that queue together (the later queued behind the earlier) stay
+replay's."""
 
 QUEUE_DROPS = frozenset({"nd-unreachable", "nd-detached"})
 """Dropped reasons of packets a node's address-resolution queue held (RFC 2461 §7.2.2): resolution
@@ -73,9 +74,8 @@ class SenderQueue:
     def __init__(self) -> None:
         self._sent: dict[_Key, deque[int]] = {}  # sent, not yet on a link: times (ms)
         self._dropped: dict[_Key, deque[int]] = {}  # dropped by failed address resolution
-        self.held: set[int] = (
-            set()
-        )  # capture frames (1-based) of updates that left after being sent
+        self.held: set[int] = set()  # capture frames (1-based) of updates that left late
+        self.sent_at: dict[int, int] = {}  # capture frame of an update -> when its node sent it
         self.frame_time: dict[int, int] = {}  # capture frame (1-based) -> time put on a link
         self.frame_addrs: dict[int, frozenset[bytes]] = {}  # capture frame -> its addresses
 
@@ -127,16 +127,24 @@ class SenderQueue:
         for table in (self._sent, self._dropped):
             q = table.get(key)
             if q:
-                if q.popleft() < t:
+                sent = q.popleft()
+                if sent < t:
                     self.held.add(frame)
+                self.sent_at[frame] = sent
+                if len(self.sent_at) > 8192:
+                    self.sent_at.pop(next(iter(self.sent_at)))
                 if not q:
                     del table[key]
                 return
 
     def held_before(self, later: int | None, earlier: Iterable[int]) -> bool:
-        """Did an earlier Binding Update (1-based frames) wait in its sender's address-resolution queue,
-        and the `later` one leave when it was sent?"""
-        return later not in self.held and any(f in self.held for f in earlier)
+        """Did an earlier Binding Update (1-based frames) wait in its sender's address-resolution queue
+        and leave before the node sent the `later` one? (Not when the later one was sent while the
+        earlier still waited: the two then leave together, the node's own burst.)"""
+        if later is None or later not in self.sent_at:
+            return False
+        sent = self.sent_at[later]
+        return any(f in self.held and self.frame_time.get(f, sent + 1) <= sent for f in earlier)
 
     def dropped_answer(self, home: str, frames: Iterable[int | None], until: int | None) -> bool:
         """Did the mobile node with home address `home` (as a verdict names it) send a Binding Update

@@ -234,7 +234,7 @@ class Acknowledgements(ObserverBase):
                 continue
             fl.invalid_ba = self._index
             if not any(ob.kind == "retx" and ob.flow is fl for ob in self.oblig.get(home, ())):
-                interval = fl.interval if fl.exact else self.cfg.max_bindack_timeout
+                interval = self._retx_wait(fl)
                 self._oblige(
                     home, Obligation("retx", last.t + interval, fl, last.index, (last.index,))
                 )

@@ -16,6 +16,7 @@ from mip6check.properties.replay.state import Flow, Obligation, SeenBU
 from mip6check.properties.spec import Deadlines
 from mip6check.properties.spec.binding_cache import evictable
 from mip6check.properties.spec.logic import PY
+from mip6check.properties.spec.mobile_node import min_gap
 from mip6check.properties.spec.wire import INFINITE
 from mip6check.properties.verdict import Violation
 
@@ -244,6 +245,14 @@ class ObserverBase:
             assert fl.k_seq is not None
             return "present", fl.k_seq
         return "absent", 0
+
+    def _retx_wait(self, fl: Flow) -> int:
+        """§9.7, §9.8: how long after its last Binding Update the mobile node may wait before the next
+        retransmission: the back-off timeout (exact when the whole chain was seen, else at most
+        MAX_BINDACK_TIMEOUT), held to the §9.8 gap once MAX_FAST_UPDATES consecutive updates carried
+        one care-of address (a retransmission keeps both rules by waiting for the later of the two)."""
+        timeout = fl.interval if fl.exact else self.cfg.max_bindack_timeout
+        return max(timeout, int(min_gap(PY, fl.fast_count, self.cfg)))
 
     def _oblige(self, node: Addr, ob: Obligation) -> None:
         lst = self.oblig.get(node)

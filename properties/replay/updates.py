@@ -122,7 +122,7 @@ class BindingUpdates(ObserverBase):
             self._same_ha_first(fl, sb)
         fl.bus.append(sb)
         if sb.a and (sb.h or fl.invalid_ba is not None) and self._retx_due(fl, sb):
-            interval = fl.interval if fl.exact else self.cfg.max_bindack_timeout
+            interval = self._retx_wait(fl)
             self._oblige(home, Obligation("retx", t + interval, fl, self._index, (self._index,)))
 
     def _retx_due(self, fl: Flow, sb: SeenBU) -> bool:
