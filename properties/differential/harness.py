@@ -6,7 +6,9 @@ and decoded again (the codec both ways)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import heapq
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -31,7 +33,7 @@ from mip6check.model.roles.home_agent import HomeAgent
 from mip6check.model.roles.mobile_node import MobileNode
 from mip6check.model.roles.node import IPv6Node
 from mip6check.properties.differential.capture import Frame
-from mip6check.properties.differential.choices import captured_choices
+from mip6check.properties.differential.choices import CapturedChoices
 from mip6check.properties.differential.kinds import (
     ND_WINDOW_MS,
     application_view,
@@ -61,12 +63,14 @@ class Sent:
     octets: bytes
     packet: IPv6Packet
     state: NodeSnapshot
+    serial: int = 0  # 1, 2, ... in the order sent
 
 
 @dataclass
 class Run:
-    """What one differential run produced: the model's packets, its state at the captured node's
-    packets (by frame number), and the inputs it was given."""
+    """What one differential run produced so far: the model's packets not yet taken by the caller,
+    its state at the captured node's packets (by frame number, until taken), and the inputs it was
+    given."""
 
     sent: list[Sent] = field(default_factory=list)
     state_at: dict[int, NodeSnapshot] = field(default_factory=dict)
@@ -78,76 +82,207 @@ class Run:
     )  # the model's addresses while it sent (care-of addresses too)
     moves: list[tuple[int, str, str]] = field(default_factory=list)  # (ms, link, why)
     subject: Subject | None = None
-    frames: Sequence[Frame] = ()
+    neighbours: dict[str, dict[Addr, bytes]] = field(default_factory=dict)  # per link
+    serial: int = 0
+    last_rs_ms: int | None = None
 
 
-def run_model(
-    subject: Subject,
-    frames: Sequence[Frame],
-    config: Config,
-    *,
-    until_ms: int,
-    keys: Sequence[tuple[Addr, Addr, bytes]] = (),
-    capacity: int | None = None,
-) -> Run:
-    """Run the engine with the model as `subject` over the capture's `frames` (module doc)."""
-    net = Network(seed=0, config=config)
-    links = list(dict.fromkeys(f.link for f in frames))
-    for name in links:
-        net.add_link(name, (), delay=0)
-    choices = captured_choices(subject, frames)
-    if subject.role == "mobile_node":
-        node = _mobile_node(net, subject, frames, config, choices)
-    else:
-        node = _fixed_node(net, subject, frames, config, choices, capacity or 64)
-    for src, dst, key in keys:
-        node.keys.add(src, dst, key)  # both directions unless the file gives the reverse one too
-    run = Run(subject=subject, frames=frames)
-    if subject.role == "mobile_node":
-        _learn_neighbours(node, subject, frames, MN_IFACE, net.link_of(NAME, MN_IFACE))
-    else:
-        for name in node.ifaces:
-            _learn_neighbours(node, subject, frames, name, name)
-    mine = [f for f in frames if subject.sent(f)]
-    for f in frames:
+LOOKAHEAD_MS = 300
+"""How far the capture is read ahead of the engine's clock: the events of a frame (a Lifetime
+chosen 250 ms before its Binding Update, a tunnel's implied interception) are scheduled before the
+clock reaches them."""
+
+_CATEGORY = 1 << 40
+"""Events of the capture are ordered as if all were scheduled at the start, by kind then frame
+(inject, originate, lifetime, move, stand-in RA, first update, solicitation, interception, state),
+before any the engine schedules itself at the same millisecond."""
+INJECT, ORIGINATE, LIFETIME, MOVE, ANNOUNCE, FIRST_BU, SOLICIT, IMPLIED, STATE = range(1, 10)
+
+
+class ModelRun:
+    """The engine with the model as `subject`, driven window by window: `feed` each captured frame
+    in file order (its events are scheduled), `advance(t)` runs the engine to t (collecting what the
+    model sends into `run.sent`, which the caller empties), `close()` after the last frame. The
+    capture is walked a few times first for what a node knows from the start (its interfaces,
+    routes, neighbours, choices); the engine's log is emptied as it goes."""
+
+    def __init__(
+        self,
+        subject: Subject,
+        frames: Iterable[Frame],
+        config: Config,
+        *,
+        keys: Sequence[tuple[Addr, Addr, bytes]] = (),
+        capacity: int | None = None,
+    ) -> None:
+        self.subject = subject
+        self.config = config
+        self.net = net = Network(seed=0, config=config)
+        links = list(dict.fromkeys(f.link for f in frames))
+        for name in links:
+            net.add_link(name, (), delay=0)
+        self.chosen = CapturedChoices(subject, frames)
+        choices = self.chosen.choices()
+        if subject.role == "mobile_node":
+            node = _mobile_node(net, subject, frames, config, choices)
+        else:
+            node = _fixed_node(net, subject, frames, config, choices, capacity or 64)
+        self.node = node
+        for src, dst, key in keys:
+            node.keys.add(src, dst, key)  # both directions unless the file gives the reverse too
+        self.run = run = Run(subject=subject, neighbours=_neighbours(subject, frames))
+        if subject.role == "mobile_node":
+            _learn_neighbours(node, run, MN_IFACE, net.link_of(NAME, MN_IFACE))
+        else:
+            for name in node.ifaces:
+                _learn_neighbours(node, run, name, name)
+        self.closed = _closed_ports(subject, frames, config)
+        self.sim = net.sim
+        self._base = self.sim._seq  # noqa: SLF001 (the scheduler's counter, see _at)
+        self.sim._seq = self._base + 16 * _CATEGORY  # noqa: SLF001 (the engine's own come after)
+        self._index = 0
+        self._current: str | None = None  # the link the mobile node was last seen sending on
+        self._advertised: set[tuple[str, Addr]] = set()
+        self._away = False
+        self._asked: set[Addr] = set()
+        self._recent: deque[tuple[int, bytes]] = deque()  # others' packets of the last 300 ms
+        self._recent_count: dict[bytes, int] = {}
+        self._tunnels: deque[Frame] = deque()  # tunnels whose interception is still to decide
+        self._fed_ms = 0
+        self._seen = 0
+
+    def _at(self, t: int, category: int, fn: Callable[[int], None]) -> None:
+        """Schedule at t in the order of (category, frame index) (module doc of _CATEGORY)."""
+        seq = self._base + category * _CATEGORY + self._index
+        heapq.heappush(self.sim._heap, (t, seq, fn))  # noqa: SLF001
+
+    def feed(self, f: Frame) -> None:
+        """Schedule what this captured frame brings (its time must be LOOKAHEAD_MS ahead of the
+        engine's clock, which `advance` keeps)."""
+        net, node, subject, run = self.net, self.node, self.subject, self.run
+        self._index += 1
+        self._decide(f.time_ms)
+        self.chosen.feed(f)
+        sent = subject.sent(f)
         if subject.receives(f):
-            net.at(f.time_ms, partial(_inject_at, net, node, subject, f, run))
-    if subject.role != "home_agent":
-        for f in mine:
-            k = kind_of(f.packet, subject.own)
-            if k == "data":
-                app = application_view(f.packet, config.profile.hao)
-                net.at(f.time_ms, partial(_originate, net, app, run))
-    if subject.role == "mobile_node":
-        _schedule_lifetimes(net, node, subject, frames)
-        _schedule_moves(net, node, subject, frames, run)
-        _schedule_first_updates(net, node, subject, frames, run)
-        _schedule_solicitations(net, node, subject, frames, run)
-    if subject.role == "home_agent":
-        _implied_interceptions(net, node, subject, frames, run)
-    for f in mine:
-        net.at(f.time_ms + 1, partial(_keep_state, run, node, f.number))
-    closed = _closed_ports(subject, frames, config)
-    seen = 0
-    sim = net.sim
-    while (nt := sim.next_time()) is not None and nt <= until_ms:
-        sim.step()
-        recs = net.log.records
-        while seen < len(recs):  # what the transport answers below is logged as it goes
-            r = recs[seen]
-            seen += 1
-            if r.kind is Kind.TX and r.node == NAME and isinstance(r.event, Transmit):
-                octets = encode_packet(r.event.packet)
-                pkt = decode_packet(octets, config.profile)
-                run.sent.append(Sent(r.time, r.link or "", octets, pkt, node.snapshot(r.time)))
-                run.own |= frozenset(node.addresses())
-            elif closed and r.kind is Kind.RX and r.node == NAME:
-                _port_unreachable(net, node, closed, r.event, r.link, r.time)
-    return run
+            self._at(f.time_ms, INJECT, partial(_inject_at, net, node, subject, f, run))
+        if sent:  # data the node originated, a home agent's own included
+            if kind_of(f.packet, subject.own) == "data":
+                app = application_view(f.packet, self.config.profile.hao)
+                self._at(f.time_ms, ORIGINATE, partial(_originate, net, app, run))
+        if subject.role == "mobile_node":
+            self._mobile(f, sent)
+        if subject.role == "home_agent":
+            if sent:
+                self._tunnels.append(f)
+            else:
+                body = _body(f.octets)
+                self._recent.append((f.time_ms, body))
+                self._recent_count[body] = self._recent_count.get(body, 0) + 1
+            self._forget((self._tunnels[0].time_ms if self._tunnels else f.time_ms) - 300)
+        if sent and kind_of(f.packet, subject.own) is not None:  # compared: its state is shown
+            self._at(f.time_ms + 1, STATE, partial(_keep_state, run, node, f.number))
+        self._fed_ms = max(self._fed_ms, f.time_ms)
+
+    def close(self) -> None:
+        """No frame follows: the interceptions still undecided are decided."""
+        self._decide(None)
+
+    def advance(self, until_ms: int) -> None:
+        """Run the engine to `until_ms`: every event at or before it."""
+        net, node, run, sim = self.net, self.node, self.run, self.sim
+        profile = self.config.profile
+        while (nt := sim.next_time()) is not None and nt <= until_ms:
+            sim.step()
+            recs = net.log.records
+            while self._seen < len(recs):  # what the transport answers below is logged as it goes
+                r = recs[self._seen]
+                self._seen += 1
+                if r.kind is Kind.TX and r.node == NAME and isinstance(r.event, Transmit):
+                    octets = encode_packet(r.event.packet)
+                    pkt = decode_packet(octets, profile)
+                    run.serial += 1
+                    run.sent.append(
+                        Sent(r.time, r.link or "", octets, pkt, node.snapshot(r.time), run.serial)
+                    )
+                    if type(pkt.payload) is RouterSolicitation:
+                        run.last_rs_ms = r.time
+                    run.own |= frozenset(node.addresses())
+                elif self.closed and r.kind is Kind.RX and r.node == NAME:
+                    _port_unreachable(net, node, self.closed, r.event, r.link, r.time)
+            if self._seen > 256:  # what is read is not kept (the records' numbers start again)
+                del recs[: self._seen]
+                self._seen = 0
+
+    # ------------------------------------------------------------ per frame
+
+    def _mobile(self, f: Frame, sent: bool) -> None:
+        """A mobile node's choices and movement as the frame shows them (the functions below)."""
+        if not sent:
+            up = f.packet.payload
+            if type(up) is RouterAdvertisement:
+                for opt in up.options:
+                    if type(opt) is PrefixInfo:
+                        self._advertised.add((f.link, opt.prefix[:8]))
+            return
+        net, node, subject, run = self.net, self.node, self.subject, self.run
+        o = mip6_option(f.packet)
+        if type(o) is BindingUpdate:
+            self._at(max(f.time_ms - 250, 0), LIFETIME, _lifetime_choice(node, subject, f, o))
+        self._current = self._current or f.link
+        if f.link != self._current:
+            self._current = f.link
+            self._at(f.time_ms, MOVE, partial(_move_at, net, f.link, run, "seen there"))
+        k = kind_of(f.packet, subject.own)
+        if k not in (None, *ND_WINDOW_MS):  # ND says nothing of where the node is (RS from home)
+            src = f.packet.src
+            self._away = self._away or src in subject.coas
+            at = (f.link, src[:8])
+            if (src in subject.coas or (self._away and src == subject.address)) and (
+                at not in self._advertised
+            ):
+                self._advertised.add(at)
+                ra = _stand_in_ra(Prefix(src[:8] + bytes(8), 64), len(self._advertised))
+                self._at(f.time_ms, ANNOUNCE, partial(_announce_at, net, f.link, ra, run))
+        if type(o) is BindingUpdate:
+            ask = _first_update(net, node, subject, f, o, run, self._asked)
+            if ask is not None:
+                self._at(f.time_ms, FIRST_BU, partial(_later, net, ask))
+        if k == "rs":
+            self._at(f.time_ms, SOLICIT, partial(_later, net, partial(_solicit, net, node, run)))
+
+    def _forget(self, before_ms: int) -> None:
+        while self._recent and self._recent[0][0] < before_ms:
+            _, old = self._recent.popleft()
+            n = self._recent_count[old] - 1
+            if n:
+                self._recent_count[old] = n
+            else:
+                del self._recent_count[old]
+
+    def _decide(self, now_ms: int | None) -> None:
+        """§8.4: a tunnel of the home agent's whose inner packet the capture does not show arriving
+        within 300 ms before it (taken on another link) hands the model that packet: decided once
+        every frame up to the tunnel's millisecond is read."""
+        while self._tunnels and (now_ms is None or self._tunnels[0].time_ms < now_ms):
+            f = self._tunnels.popleft()
+            self._forget(f.time_ms - 300)
+            inner = f.packet.payload
+            if type(inner) is not IPv6Packet or inner.src in self.subject.own:
+                continue
+            octets = encode_packet(inner)
+            if _body(octets) in self._recent_count:
+                continue
+            g = Frame(f.number, f.link, f.time_ns, f.time_ms, None, None, octets, inner)
+            inject: Callable[[int], None] = partial(
+                _inject_at, self.net, self.node, self.subject, g, self.run, implied=True
+            )
+            seq = self._base + IMPLIED * _CATEGORY + f.number
+            heapq.heappush(self.sim._heap, (f.time_ms, seq, inject))  # noqa: SLF001
 
 
 def _closed_ports(
-    subject: Subject, frames: Sequence[Frame], config: Config
+    subject: Subject, frames: Iterable[Frame], config: Config
 ) -> set[tuple[Addr, int]]:
     """(address, UDP port) the captured node answered with Destination Unreachable code 4: no
     listener there (RFC 2463 §3.1). Which ports have one is the node's configuration, not the
@@ -209,58 +344,39 @@ def _inject(
     run.implied += implied
 
 
-def _implied_interceptions(
-    net: Network, node: IPv6Node, subject: Subject, frames: Sequence[Frame], run: Run
-) -> None:
-    """A packet the home agent tunnelled (§8.4) that the capture never shows arriving (it was
-    taken on another link): the tunnelled packet is what the home agent intercepted, so the model
-    is handed it at the tunnel's time."""
-    seen: dict[bytes, list[int]] = {}
-    for f in frames:
-        if not subject.sent(f):
-            seen.setdefault(_body(f.octets), []).append(f.time_ms)
-    for f in frames:
-        inner = f.packet.payload
-        if not subject.sent(f) or type(inner) is not IPv6Packet or inner.src in subject.own:
-            continue
-        octets = encode_packet(inner)
-        if any(f.time_ms - 300 <= t <= f.time_ms for t in seen.get(_body(octets), ())):
-            continue
-        g = Frame(f.number, f.link, f.time_ns, f.time_ms, None, None, octets, inner)
-        net.at(f.time_ms, partial(_inject_at, net, node, subject, g, run, implied=True))
-
-
 def _body(octets: bytes) -> bytes:
     """A packet's octets without its Hop Limit (a forwarded copy differs only there)."""
     return octets[:7] + octets[8:]
 
 
-def _schedule_lifetimes(
-    net: Network, node: IPv6Node, subject: Subject, frames: Sequence[Frame]
-) -> None:
+def _lifetime_choice(
+    node: IPv6Node, subject: Subject, f: Frame, o: BindingUpdate
+) -> Callable[[int], None]:
     """§5.1: the Lifetime a mobile node requests is its own choice: before each Binding Update
     the captured node sent, the model is set to request the same (home registrations and the rest
     apart), so the field differs only when the model decides something else."""
     role = node.mobility
     assert isinstance(role, MobileNode)
-    for f in frames:
-        o = mip6_option(f.packet)
-        if not subject.sent(f) or type(o) is not BindingUpdate:
-            continue
-        own = o.h and home_address(f.packet) == subject.address
+    own = o.h and home_address(f.packet) == subject.address
 
-        def choose(t: int, life: int = o.lifetime, own: bool = own) -> None:
-            if own:
-                role.home_lifetime = life
-            else:
-                role.cn_lifetime = life
+    def choose(t: int, life: int = o.lifetime, own: bool = own) -> None:
+        if own:
+            role.home_lifetime = life
+        else:
+            role.cn_lifetime = life
 
-        net.at(max(f.time_ms - 250, 0), choose)
+    return choose
 
 
-def _schedule_first_updates(
-    net: Network, node: IPv6Node, subject: Subject, frames: Sequence[Frame], run: Run
-) -> None:
+def _first_update(
+    net: Network,
+    node: IPv6Node,
+    subject: Subject,
+    f: Frame,
+    o: BindingUpdate,
+    run: Run,
+    done: set[Addr],
+) -> Callable[[int], None] | None:
     """§9.5, §9.6: a mobile node MAY send a Binding Update to a correspondent or its previous
     router; the first one to each such destination is that choice, taken from the capture: the
     model is asked then to send one (its own: its care-of address, lifetime, flags), unless it
@@ -269,68 +385,44 @@ def _schedule_first_updates(
 
     role = node.mobility
     assert isinstance(role, MobileNode)
-    done: set[Addr] = set()
-    for f in frames:
-        o = mip6_option(f.packet)
-        if not subject.sent(f) or type(o) is not BindingUpdate:
-            continue
-        dest = f.packet.dst
-        if dest in done or (o.h and home_address(f.packet) in (subject.address, None)):
-            continue  # §9.4: home registrations are the model's own decision
-        done.add(dest)
-        hao = home_address(f.packet) or f.packet.src
-        prev = hao in subject.coas  # §9.6: for the old care-of address, to the previous router
+    dest = f.packet.dst
+    if dest in done or (o.h and home_address(f.packet) in (subject.address, None)):
+        return None  # §9.4: home registrations are the model's own decision
+    done.add(dest)
+    hao = home_address(f.packet) or f.packet.src
+    prev = hao in subject.coas  # §9.6: for the old care-of address, to the previous router
+    life, src = o.lifetime, f.packet.src
 
-        def make(
-            t: int,
-            dest: Addr = dest,
-            hao: Addr = hao,
-            prev: bool = prev,
-            life: int = o.lifetime,
-            src: Addr = f.packet.src,
-        ) -> PendingBU:
-            coa = role.primary or src
-            if prev:
-                return PendingBU(dest, hao, coa, life, True, True, 0, coa, "9.6")
-            ack = role.choices.cn_ack(dest)
-            return PendingBU(dest, role.home, coa, life, False, ack, 0, coa, "9.5")
+    def make() -> PendingBU:
+        coa = role.primary or src
+        if prev:
+            return PendingBU(dest, hao, coa, life, True, True, 0, coa, "9.6")
+        ack = role.choices.cn_ack(dest)
+        return PendingBU(dest, role.home, coa, life, False, ack, 0, coa, "9.5")
 
-        def ask(t: int, make: Callable[[int], PendingBU] = make) -> None:
-            p = make(t)
-            if role.bul.get(p.destination, p.home) is not None:
-                return
-            if (p.destination, p.home) in role.pending:
-                return
-            net.apply(NAME, role.queue_bu(node, p, t), t)
-            run.moves.append((t, "", f"first Binding Update to {fmt(p.destination)} (MAY)"))
+    def ask(t: int) -> None:
+        p = make()
+        if role.bul.get(p.destination, p.home) is not None:
+            return
+        if (p.destination, p.home) in role.pending:
+            return
+        net.apply(NAME, role.queue_bu(node, p, t), t)
+        run.moves.append((t, "", f"first Binding Update to {fmt(p.destination)} (MAY)"))
 
-        net.at(f.time_ms, partial(_later, net, ask))  # after what arrives at t
+    return ask  # after what arrives at t
 
 
-def _schedule_solicitations(
-    net: Network, node: IPv6Node, subject: Subject, frames: Sequence[Frame], run: Run
-) -> None:
-    """§9.2: a mobile node MAY send a Router Solicitation at any time; one the captured node sent is
-    that choice, taken from the capture: the model is given then what prompts its own, a lower-layer
-    indication of a link change (§9.2: it SHOULD then solicit), unless it has just solicited (a
-    move) within RFC 2461's MAX_RTR_SOLICITATION_DELAY. The Solicitation it sends is its own."""
-    window = ND_WINDOW_MS["rs"]
-    for f in frames:
-        if not subject.sent(f) or kind_of(f.packet, subject.own) != "rs":
-            continue
-
-        def ask(t: int) -> None:
-            if any(
-                type(s.packet.payload) is RouterSolicitation and t - s.time_ms <= window
-                for s in reversed(run.sent[-16:])
-            ):
-                return
-            role = node.mobility
-            assert isinstance(role, MobileNode)
-            net.apply(NAME, role.moved(node, MN_IFACE, t), t)
-            run.moves.append((t, "", "Router Solicitation (MAY, §9.2)"))
-
-        net.at(f.time_ms, partial(_later, net, ask))  # after what arrives at t
+def _solicit(net: Network, node: IPv6Node, run: Run, t: int) -> None:
+    """§9.2: a mobile node MAY send a Router Solicitation at any time; one the captured node sent
+    is that choice, taken from the capture: the model is given then what prompts its own, a
+    lower-layer indication of a link change (§9.2: it SHOULD then solicit), unless it has just
+    solicited (a move) within RFC 2461's MAX_RTR_SOLICITATION_DELAY. The RS it sends is its own."""
+    if run.last_rs_ms is not None and t - run.last_rs_ms <= ND_WINDOW_MS["rs"]:
+        return
+    role = node.mobility
+    assert isinstance(role, MobileNode)
+    net.apply(NAME, role.moved(node, MN_IFACE, t), t)
+    run.moves.append((t, "", "Router Solicitation (MAY, §9.2)"))
 
 
 def _inject_at(
@@ -375,30 +467,38 @@ def _iface_on(net: Network, node: IPv6Node, link: str) -> str | None:
     return None
 
 
-def _learn_neighbours(
-    node: IPv6Node, subject: Subject, frames: Sequence[Frame], iface: str, link: str | None
-) -> None:
-    """Every captured source's Ethernet address on `link`, into the model's neighbour cache for
-    `iface` (the captured node knew its neighbours; a resolution of the model's would wait for
-    answers the capture never holds), and the stand-in next hop GATEWAY."""
+def _neighbours(subject: Subject, frames: Iterable[Frame]) -> dict[str, dict[Addr, bytes]]:
+    """Per link, every captured source's Ethernet address and every Neighbor Advertisement's
+    target link-layer address (what the node's own resolutions were told), the last one seen."""
+    out: dict[str, dict[Addr, bytes]] = {}
     for f in frames:
-        if f.src_mac is None or subject.sent(f) or f.link != link:
+        if f.src_mac is None or subject.sent(f):
             continue
+        table = out.setdefault(f.link, {})
         src = f.packet.src
         if any(src) and not is_multicast(src):
-            node.nc.learn(iface, src, f.src_mac, solicited=True, override=True)
+            table[src] = f.src_mac
         up = f.packet.payload
-        if type(up) is NeighborAdvertisement:  # what the node's own resolutions were told
+        if type(up) is NeighborAdvertisement:
             for o in up.options:
                 if type(o) is TargetLLA:
-                    node.nc.learn(iface, up.target, o.lla, solicited=True, override=True)
+                    table[up.target] = o.lla
+    return out
+
+
+def _learn_neighbours(node: IPv6Node, run: Run, iface: str, link: str | None) -> None:
+    """Every captured neighbour on `link` (_neighbours), into the model's neighbour cache for
+    `iface` (the captured node knew its neighbours; a resolution of the model's would wait for
+    answers the capture never holds), and the stand-in next hop GATEWAY."""
+    for addr, mac in run.neighbours.get(link or "", {}).items():
+        node.nc.learn(iface, addr, mac, solicited=True, override=True)
     node.nc.learn(iface, GATEWAY, GATEWAY_MAC, solicited=True, override=True, is_router=True)
 
 
 def _fixed_node(
     net: Network,
     subject: Subject,
-    frames: Sequence[Frame],
+    frames: Iterable[Frame],
     config: Config,
     choices: object,
     capacity: int,
@@ -429,7 +529,7 @@ def _fixed_node(
 
 
 def _interfaces(
-    subject: Subject, frames: Sequence[Frame]
+    subject: Subject, frames: Iterable[Frame]
 ) -> list[tuple[str, list[Addr], list[Prefix], bytes]]:
     """(link, addresses, on-link prefixes, Ethernet address) of each interface the node had: a
     link it sent on (or, when Ethernet addresses do not tell nodes apart, where it was addressed).
@@ -456,7 +556,7 @@ def _interfaces(
         elif not subject.macs and subject.receives(f):
             sent_on.setdefault(f.link, None)
     if not sent_on:
-        sent_on[frames[0].link if frames else "L0"] = None
+        sent_on[next((f.link for f in frames), "L0")] = None
     links = list(sent_on)
     place: dict[str, list[Addr]] = {name: [] for name in links}
     for a in [subject.address, *sorted(subject.addresses - {subject.address}), *first_from]:
@@ -486,7 +586,7 @@ def _interfaces(
     return out
 
 
-def _without_mobile_ipv6(subject: Subject, frames: Sequence[Frame]) -> bool:
+def _without_mobile_ipv6(subject: Subject, frames: Iterable[Frame]) -> bool:
     """The node answered a Binding Update with Parameter Problem code 2 (§5.1: the option type is
     unrecognised): it has no Mobile IPv6, and the model plays it as a plain IPv6 node."""
     from mip6check.model.codec.values import ParamProblem
@@ -501,7 +601,7 @@ def _mac(i: int) -> bytes:
     return bytes.fromhex("020000fe00") + bytes([i & 0xFF])
 
 
-def _routes(node: IPv6Node, subject: Subject, frames: Sequence[Frame]) -> None:
+def _routes(node: IPv6Node, subject: Subject, frames: Iterable[Frame]) -> None:
     """Host routes to every off-link destination the captured node sent to, via the link it used,
     and a default route via the first link (all through GATEWAY)."""
     done: set[Addr] = set()
@@ -519,7 +619,7 @@ def _routes(node: IPv6Node, subject: Subject, frames: Sequence[Frame]) -> None:
 
 
 def _mobile_node(
-    net: Network, subject: Subject, frames: Sequence[Frame], config: Config, choices: object
+    net: Network, subject: Subject, frames: Iterable[Frame], config: Config, choices: object
 ) -> IPv6Node:
     """A mobile node with its home address, home agent, the lifetimes and ID Length its Binding
     Updates requested, at home or away as its first packet shows; attached where it first sent."""
@@ -527,12 +627,25 @@ def _mobile_node(
 
     assert isinstance(choices, Choices)
     home = subject.address
-    mine = [f for f in frames if subject.sent(f)]
-    bus = [(f, o) for f in mine if type(o := mip6_option(f.packet)) is BindingUpdate]
-    home_bu = next((o for f, o in bus if o.h), None)
-    cn_bu = next((o for f, o in bus if not o.h and o.lifetime), None)
-    first_link = mine[0].link if mine else (frames[0].link if frames else "L0")
-    at_home = _home_link(home, first_link, frames, mine)
+    home_bu: BindingUpdate | None = None
+    cn_bu: BindingUpdate | None = None
+    first_link: str | None = None
+    mac: bytes | None = None
+    any_link: str | None = None
+    for f in frames:
+        any_link = any_link or f.link
+        if not subject.sent(f):
+            continue
+        first_link = first_link or f.link
+        mac = mac or f.src_mac
+        o = mip6_option(f.packet)
+        if type(o) is BindingUpdate:
+            if o.h and home_bu is None:
+                home_bu = o
+            if not o.h and o.lifetime and cn_bu is None:
+                cn_bu = o
+    first_link = first_link or any_link or "L0"
+    at_home = _home_link(home, first_link, frames, subject)
     role = MobileNode(
         NAME,
         config,
@@ -546,77 +659,37 @@ def _mobile_node(
         choices=choices,
     )
     node = net.add_host(NAME, role)
-    mac = next((f.src_mac for f in mine if f.src_mac is not None), None) if subject.macs else None
+    mac = mac if subject.macs else None
     net.add_interface(NAME, MN_IFACE, addresses=[home], lla=mac or _mac(1))
     net.attach(NAME, MN_IFACE, first_link, 0)
     return node
 
 
-def _home_link(home: Addr, link: str, frames: Sequence[Frame], mine: Sequence[Frame]) -> bool:
+def _home_link(home: Addr, link: str, frames: Iterable[Frame], subject: Subject) -> bool:
     """The mobile node starts at home when a Router Advertisement on its first link announces the
     home prefix (§9.13), or, with none there, when its first global source is the home address
     without a Home Address option."""
     seen = False
+    first: IPv6Packet | None = None
     for f in frames:
         up = f.packet.payload
         if f.link == link and type(up) is RouterAdvertisement:
             seen = True
             if any(type(o) is PrefixInfo and o.prefix[:8] == home[:8] for o in up.options):
                 return True
+        p = f.packet
+        if first is None and subject.sent(f) and not is_link_local(p.src) and any(p.src):
+            first = p
     if seen:
         return False
-    first = next(
-        (f.packet for f in mine if not is_link_local(f.packet.src) and any(f.packet.src)), None
-    )
     return first is not None and first.src == home and home_address(first) is None
-
-
-def _schedule_moves(
-    net: Network, node: IPv6Node, subject: Subject, frames: Sequence[Frame], run: Run
-) -> None:
-    """Movement as the capture shows it: the mobile node's first frame on another link moves the
-    model there (its Router Solicitation then gets the captured answers); a care-of address used
-    without a Router Advertisement of its prefix on that link seen first gets one from a stand-in
-    router at that moment (§9.2: a new default router is movement), and so does the home address
-    used again as a source after a care-of address (§9.13: back home)."""
-    at = node.ifaces[MN_IFACE]
-    del at
-    current = None
-    for f in frames:
-        if subject.sent(f):
-            current = current or f.link
-            if f.link != current:
-                current = f.link
-                net.at(f.time_ms, partial(_move_at, net, f.link, run, "seen there"))
-    advertised: set[tuple[str, Addr]] = set()
-    away = False
-    for f in frames:
-        up = f.packet.payload
-        if type(up) is RouterAdvertisement and not subject.sent(f):
-            for o in up.options:
-                if type(o) is PrefixInfo:
-                    advertised.add((f.link, o.prefix[:8]))
-        if not subject.sent(f):
-            continue
-        src = f.packet.src
-        if kind_of(f.packet, subject.own) in (None, *ND_WINDOW_MS):
-            continue  # Neighbor Discovery says nothing of where the node is (RS from home: a fault)
-        away = away or src in subject.coas
-        if (src in subject.coas or (away and src == subject.address)) and (
-            f.link,
-            src[:8],
-        ) not in advertised:
-            advertised.add((f.link, src[:8]))
-            ra = _stand_in_ra(Prefix(src[:8] + bytes(8), 64), len(advertised))
-            net.at(f.time_ms, partial(_announce_at, net, f.link, ra, run))
 
 
 def _move(net: Network, link: str, t: int, run: Run, why: str) -> None:
     if net.link_of(NAME, MN_IFACE) != link:
         net.move(NAME, MN_IFACE, link, t)
         run.moves.append((t, link, why))
-        assert run.subject is not None
-        _learn_neighbours(net.node(NAME), run.subject, run.frames, MN_IFACE, link)
+        _learn_neighbours(net.node(NAME), run, MN_IFACE, link)
 
 
 def _announce(net: Network, link: str, ra: IPv6Packet, t: int, run: Run) -> None:
@@ -648,4 +721,4 @@ def _stand_in_ra(p: Prefix, i: int) -> IPv6Packet:
     )
 
 
-__all__ = ["GATEWAY", "Run", "Sent", "run_model"]
+__all__ = ["GATEWAY", "LOOKAHEAD_MS", "ModelRun", "Run", "Sent"]

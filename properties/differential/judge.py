@@ -5,15 +5,17 @@ written as pcapng and replayed exactly as `mip6check replay` does (copies across
 
 from __future__ import annotations
 
+import heapq
 import os
 import tempfile
+from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mip6check.model.codec.pcap import PcapngWriter
-from mip6check.properties.differential.capture import Captured
+from mip6check.properties.differential.capture import Captured, Frame
 from mip6check.properties.differential.harness import Sent
-from mip6check.properties.differential.subjects import Subject
 from mip6check.properties.replay import ReplayOptions, replay_file
 from mip6check.properties.verdict import Violation
 
@@ -26,46 +28,101 @@ class Judged:
 
     violations: tuple[Violation, ...]
     model_number: dict[int, int]  # index in Run.sent -> packet number in the counterfactual file
-    times: dict[int, tuple[int, int]]  # packet number -> (ms after the start, captured frame or -1)
+    times: dict[int, tuple[int, int]]  # unused (the packets' times are Numbering's)
 
 
 def judge_captured(violations: tuple[Violation, ...], cap: Captured) -> Judged:
     """The replay observer's verdicts on the capture itself (`violations`: replay_file's on the
     file `cap` was read from)."""
-    times = {f.number: (f.time_ms, f.number) for f in cap.frames}
-    return Judged(violations, {}, times)
+    del cap
+    return Judged(violations, {}, {})
 
 
-def judge_model(
-    cap: Captured, subject: Subject, sent: Sequence[Sent], opts: ReplayOptions
-) -> Judged:
-    """The replay observer's verdicts on the counterfactual capture (module doc)."""
-    items: list[tuple[int, int, int, str, bytes, int]] = []  # (t_ns, side, order, link, frame, i)
-    for f in cap.frames:
-        if subject.sent(f):
-            continue
+class Numbering:
+    """(ms, packet number) of packets in the order written, forgotten below a floor the caller
+    moves up: the last number at or before a time, and the first at or after one."""
+
+    def __init__(self) -> None:
+        self.ms: deque[int] = deque()
+        self.numbers: deque[int] = deque()
+        self.dropped = 0  # the last number forgotten
+
+    def add(self, ms: int, number: int) -> None:
+        self.ms.append(ms)
+        self.numbers.append(number)
+
+    def forget(self, floor_ms: int) -> None:
+        while len(self.ms) > 1 and self.ms[0] < floor_ms:
+            self.ms.popleft()
+            self.dropped = self.numbers.popleft()
+
+    def upto(self, ms: int) -> int:
+        """The last number at or before `ms` (0: none)."""
+        i = bisect_right(self.ms, ms)
+        return self.numbers[i - 1] if i else self.dropped
+
+    def from_(self, ms: int) -> int | None:
+        """The first number at or after `ms` (None: none yet)."""
+        i = bisect_left(self.ms, ms)
+        return self.numbers[i] if i < len(self.ms) else None
+
+
+class Counterfactual:
+    """The counterfactual capture (module doc) written as the run goes: every other node's frame
+    as captured and every model packet, in time order (a captured packet before a model one at
+    the same instant), to a temporary pcapng; `judge()` replays it as `replay` does."""
+
+    def __init__(self, start_ns: int, links: Sequence[str], opts: ReplayOptions) -> None:
+        self.start_ns = start_ns
+        self.opts = opts
+        fd, self.tmp = tempfile.mkstemp(suffix=".pcapng", prefix="mip6check-differential-")
+        self.fh = os.fdopen(fd, "wb")
+        self.w = PcapngWriter(self.fh)
+        self.ids = {name: self.w.add_interface(name, linktype=1, tsresol=9) for name in links}
+        self.heap: list[tuple[int, int, int, str, bytes, int]] = []
+        self.written = 0
+        self.numbers: dict[int, int] = {}  # model packet serial -> packet number, until forgotten
+        self.times = Numbering()
+
+    def captured(self, f: Frame) -> None:
         frame = (f.dst_mac or b"\x33\x33\x00\x00\x00\x01") + (f.src_mac or bytes(6)) + b"\x86\xdd"
-        items.append((f.time_ns, 0, f.number, f.link, frame + f.octets, -1))
-    for i, s in enumerate(sent):
+        heapq.heappush(self.heap, (f.time_ns, 0, f.number, f.link, frame + f.octets, -1))
+
+    def sent(self, s: Sent, *, numbered: bool = True) -> None:
+        """A model packet; `numbered`: its packet number is kept (until forgotten) for a verdict."""
         frame = b"\x33\x33\x00\x00\x00\x01" + MODEL_SRC_MAC + b"\x86\xdd" + s.octets
-        items.append((cap.start_ns + s.time_ms * 1_000_000, 1, i, s.link, frame, i))
-    items.sort(key=lambda x: (x[0], x[1], x[2]))
-    links = list(dict.fromkeys([f.link for f in cap.frames] + [s.link for s in sent]))
-    numbers: dict[int, int] = {}
-    times: dict[int, tuple[int, int]] = {}
-    fd, tmp = tempfile.mkstemp(suffix=".pcapng", prefix="mip6check-differential-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            w = PcapngWriter(fh)
-            ids = {name: w.add_interface(name, linktype=1, tsresol=9) for name in links}
-            for n, (t_ns, _side, _o, link, frame, i) in enumerate(items, start=1):
-                w.write(ids[link], frame, time_ns=t_ns)
-                times[n] = ((t_ns - cap.start_ns) // 1_000_000, -1 if i >= 0 else _o)
-                if i >= 0:
-                    numbers[i] = n
-        return Judged(replay_file(tmp, opts).violations, numbers, times)
-    finally:
-        os.unlink(tmp)
+        t_ns = self.start_ns + s.time_ms * 1_000_000
+        heapq.heappush(self.heap, (t_ns, 1, s.serial, s.link, frame, s.serial if numbered else -1))
+
+    def flush(self, upto_ms: int | None) -> None:
+        """Write what is due up to `upto_ms` (None: everything)."""
+        limit = None if upto_ms is None else self.start_ns + upto_ms * 1_000_000
+        while self.heap and (limit is None or self.heap[0][0] <= limit):
+            t_ns, _side, _o, link, frame, serial = heapq.heappop(self.heap)
+            if link not in self.ids:
+                self.ids[link] = self.w.add_interface(link, linktype=1, tsresol=9)
+            self.w.write(self.ids[link], frame, time_ns=t_ns)
+            self.written += 1
+            self.times.add((t_ns - self.start_ns) // 1_000_000, self.written)
+            if serial >= 0:
+                self.numbers[serial] = self.written
+
+    def judge(self, replay: bool) -> Judged:
+        """The observer's verdicts on the counterfactual capture (`replay` False: none needed, the
+        file is only removed)."""
+        try:
+            self.flush(None)
+            self.fh.close()
+            found = replay_file(self.tmp, self.opts).violations if replay else ()
+            return Judged(found, dict(self.numbers), {})
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Close and remove the file (again: nothing; a run stopped part-way calls it too)."""
+        self.fh.close()
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
 
 
 def at_packet(j: Judged, number: int | None, node: frozenset[str]) -> tuple[Violation, ...]:
@@ -80,18 +137,25 @@ def at_packet(j: Judged, number: int | None, node: frozenset[str]) -> tuple[Viol
 
 
 def about_absence(
-    j: Judged, node: frozenset[str], start_s: float, before: set[int]
+    j: Judged, node: frozenset[str], start_s: float, before: int
 ) -> tuple[Violation, ...]:
     """What the observer finds when a packet the node should have sent is missing: the node's
     first violation judged from `start_s` on (absences are judged at a later packet) that rests on
-    a packet of `before` (what came before the missing one)."""
+    a packet numbered up to `before` (what came before the missing one)."""
     for v in j.violations:
         if v.node in node and v.time is not None and v.time >= start_s:
-            if v.packet in before or before.intersection(v.related):
+            if (v.packet is not None and v.packet <= before) or any(r <= before for r in v.related):
                 return (v,)
             if v.packet is not None and not v.related:
                 return (v,)
     return ()
 
 
-__all__ = ["Judged", "about_absence", "at_packet", "judge_captured", "judge_model"]
+__all__ = [
+    "Counterfactual",
+    "Judged",
+    "Numbering",
+    "about_absence",
+    "at_packet",
+    "judge_captured",
+]

@@ -11,16 +11,17 @@ from mip6check.model.codec import encode_packet
 from mip6check.model.codec.values import AH, BindingUpdate, IPv6Packet
 from mip6check.model.roles.events import NodeSnapshot
 from mip6check.properties.differential.allowed import allowed_by
-from mip6check.properties.differential.capture import Captured, Frame, read_capture
-from mip6check.properties.differential.compare import Pairing, pair
+from mip6check.properties.differential.capture import CACHE_FRAMES, Captured, Frame, read_capture
+from mip6check.properties.differential.compare import Pairer, Pairing
 from mip6check.properties.differential.fields import FieldDiff
-from mip6check.properties.differential.harness import Run, run_model
+from mip6check.properties.differential.harness import LOOKAHEAD_MS, ModelRun, Sent
 from mip6check.properties.differential.judge import (
+    Counterfactual,
     Judged,
+    Numbering,
     about_absence,
     at_packet,
     judge_captured,
-    judge_model,
 )
 from mip6check.properties.differential.kinds import (
     ND_WINDOW_MS,
@@ -105,23 +106,29 @@ class DiffJob:
     opts: ReplayOptions
     violations: tuple[Violation, ...]
     tolerance_ms: int
+    cache: int = CACHE_FRAMES  # frames kept in memory at most (capture.Frames)
 
 
 def plan(
-    path: str, selectors: Sequence[str], opts: ReplayOptions, *, tolerance_ms: int = 250
+    path: str,
+    selectors: Sequence[str],
+    opts: ReplayOptions,
+    *,
+    tolerance_ms: int = 250,
+    cache: int = CACHE_FRAMES,
 ) -> list[DiffJob]:
     """The runs `selectors` ask for (roles or addresses), one per node, in cast order; raises
     CaptureError for an unreadable capture and subjects.SelectionError for one naming no node."""
-    cap = _read(path, opts)
+    cap = _read(path, opts, cache)
     report = replay_file(path, opts)
     cast = report.nodes if cap.frames else ()
     subjects = select(selectors, cast, cap.frames, opts.topology)
-    return [DiffJob(path, s, opts, report.violations, tolerance_ms) for s in subjects]
+    return [DiffJob(path, s, opts, report.violations, tolerance_ms, cache) for s in subjects]
 
 
 def run_job(job: DiffJob) -> DiffReport:
     """One node's differential replay: the same in any process (the engine's seed is fixed)."""
-    cap = _read(job.path, job.opts)
+    cap = _read(job.path, job.opts, job.cache)
     original = judge_captured(job.violations, cap)
     return _one(job.path, cap, job.subject, job.opts, original, job.tolerance_ms)
 
@@ -132,16 +139,32 @@ def differential_replay(
     opts: ReplayOptions,
     *,
     tolerance_ms: int = 250,
+    cache: int = CACHE_FRAMES,
 ) -> list[DiffReport]:
     """Model each node `selectors` name (roles or addresses) in its own run, in this process
-    (plan() and run_job() split it for workers); raises as plan() does."""
-    return [run_job(j) for j in plan(path, selectors, opts, tolerance_ms=tolerance_ms)]
+    (plan() and run_job() split it for workers); raises as plan() does. `cache`: a capture of
+    more frames than this is streamed from the file at every walk (capture.Frames)."""
+    jobs = plan(path, selectors, opts, tolerance_ms=tolerance_ms, cache=cache)
+    return [run_job(j) for j in jobs]
 
 
-def _read(path: str, opts: ReplayOptions) -> Captured:
+def _read(path: str, opts: ReplayOptions, cache: int) -> Captured:
     cfg = opts.config
     ring = KeyRing(opts.sa_keys)
-    return read_capture(path, cfg.profile, lambda p: ring.open_esp(p, cfg.profile))
+    return read_capture(path, cfg.profile, lambda p: ring.open_esp(p, cfg.profile), cache=cache)
+
+
+@dataclass
+class _Held:
+    """A pair that is not `same`, held until the end, when both sides are judged: what its
+    divergence needs (the model packet, the model's state, where the packet numbers stood)."""
+
+    pairing: Pairing
+    sent: Sent | None
+    state: NodeSnapshot | None
+    captured_before: int  # the last captured packet up to the pair's time + tolerance
+    model_before: int  # the same in the counterfactual capture
+    next_frame: int | None  # the first captured packet at or after the pair's time
 
 
 def _one(
@@ -152,74 +175,125 @@ def _one(
     original: Judged,
     tol: int,
 ) -> DiffReport:
+    """The model as `subject` over the capture, window by window (module doc of harness.py): the
+    capture is read as a stream, compared pairs that agree are let go at once, the others held
+    until the end, when the counterfactual capture written along the way is judged."""
     frames = cap.frames
-    end = frames[-1].time_ms if frames else 0
+    end = frames.last.time_ms if frames.last is not None else 0
     keys = [(sa.src, sa.dst, sa.key) for sa in opts.sa_keys if isinstance(sa, SecurityAssociation)]
     capacity = opts.topology.cache_capacity
-    run = run_model(subject, frames, opts.config, until_ms=end + tol, keys=keys, capacity=capacity)
-    model_own = subject.own | run.own
-    mine = [f for f in frames if subject.sent(f)]
-    pairs = pair(
-        mine, subject.own, run.sent, model_own, tol, end + tol, icv=_icv_check(opts), end_ms=end
+    engine = ModelRun(subject, frames, opts.config, keys=keys, capacity=capacity)
+    run = engine.run
+    links = list(dict.fromkeys([f.link for f in frames] + list(engine.node.ifaces)))
+    counter_file = Counterfactual(cap.start_ns, links, opts)
+    seen_frames = Numbering()  # the captured packets' numbers by time
+    rep = DiffReport(path, subject, tol, start_ns=cap.start_ns, moves=run.moves)
+    held: list[_Held] = []
+    view_kinds: set[str] = set()
+    view_addrs: set[bytes] = set()
+    received: dict[bytes, int] = {}  # address -> when the node first received a packet about it
+
+    def done(p: Pairing, s: Sent | None) -> None:
+        state = run.state_at.pop(p.frame.number, None) if p.frame is not None else None
+        rep.compared += 1
+        rep.agreeing += p.kind == "same"
+        rep.captured_packets += p.frame is not None
+        rep.model_packets += s is not None
+        if p.kind == "same":
+            if s is not None:
+                counter_file.numbers.pop(s.serial, None)
+            return
+        x = p.time_ms + tol
+        held.append(
+            _Held(
+                p,
+                s,
+                s.state if s is not None else state,
+                seen_frames.upto(x),
+                counter_file.times.upto(x),
+                p.frame.number if p.frame is not None else seen_frames.from_(p.time_ms),
+            )
+        )
+
+    pairer = Pairer(subject.own, tol, done, icv=_icv_check(opts))
+    read_ms = 0
+
+    def step(clock: int) -> None:
+        engine.advance(clock)
+        for s in run.sent:
+            counter_file.sent(s, numbered=pairer.sent(s, subject.own | run.own))
+        run.sent.clear()
+        counter_file.flush(clock)
+        pairer.settle(clock, read_ms)
+        floor = min(
+            [read_ms - pairer.reach - tol]
+            + [f.time_ms - tol for f, _ in pairer.waiting][:1]
+            + [s.time_ms - tol for s, _ in pairer.model][:1]
+        )
+        seen_frames.forget(floor)
+        counter_file.times.forget(floor)
+
+    try:
+        for f in frames:
+            engine.feed(f)
+            seen_frames.add(f.time_ms, f.number)
+            read_ms = max(read_ms, f.time_ms)
+            view_addrs |= _addresses(f)
+            if subject.sent(f):
+                pairer.captured(f)
+                k = kind_of(f.packet, subject.own)
+                if k is not None:
+                    view_kinds.add(k)
+            else:
+                counter_file.captured(f)
+                if subject.receives(f):
+                    for a in _addresses(f):
+                        received.setdefault(a, f.time_ms)
+            if f.time_ms - LOOKAHEAD_MS > engine.sim.now:
+                step(f.time_ms - LOOKAHEAD_MS)
+        engine.close()
+        step(end + tol)
+        pairer.close(end)
+        counter_file.flush(None)
+    except BaseException:
+        counter_file.discard()  # an unreadable record part-way, Ctrl-C: no file left behind
+        raise
+    rep.injected, rep.originated, rep.implied = run.injected, run.originated, run.implied
+    held.sort(
+        key=lambda h: (h.pairing.time_ms, h.pairing.frame.number if h.pairing.frame else 1 << 40)
     )
-    rep = DiffReport(
-        path,
-        subject,
-        tol,
-        start_ns=cap.start_ns,
-        injected=run.injected,
-        originated=run.originated,
-        implied=run.implied,
-        moves=run.moves,
-    )
-    rep.compared = len(pairs)
-    rep.agreeing = sum(p.kind == "same" for p in pairs)
-    rep.captured_packets = sum(p.frame is not None for p in pairs)
-    rep.model_packets = sum(p.model is not None for p in pairs)
-    bad = [p for p in pairs if p.kind != "same"]
-    if not bad:
+    counter = counter_file.judge(replay=bool(held))
+    if not held:
         return rep
-    counter = judge_model(cap, subject, run.sent, opts)
     node = frozenset(fmt(a) for a in subject.own)
-    view = _view(frames, mine, subject)
-    for p in bad:
-        d = _divergence(p, cap, frames, run, original, counter, node, tol)
+    for h in held:
+        p = h.pairing
+        d = _divergence(h, cap, original, counter, node, tol)
         quiet = not d.captured.verdict and not d.model.verdict
         if quiet and p.kind != "differs" and p.packet_kind in ND_WINDOW_MS:
             rep.nd_unpaired += 1  # both allowed: RFC 2461's random timers and cache state
-            rep.compared -= 1
-            if p.kind == "extra":
-                rep.model_packets -= 1
-            else:
-                rep.captured_packets -= 1
+            _uncount(rep, p)
             continue
         if quiet and (
-            (p.kind == "extra" and not _in_view(p, run, view))
-            or (p.kind == "missing" and not _prompted(p, frames, subject))
+            (p.kind == "extra" and not _in_view(p, h.sent, view_kinds, view_addrs))
+            or (p.kind == "missing" and not _prompted(p, received))
         ):
             rep.unseen += 1
-            rep.compared -= 1
-            if p.kind == "extra":
-                rep.model_packets -= 1
-            else:
-                rep.captured_packets -= 1
+            _uncount(rep, p)
             continue
         rep.divergences.append(d)
     return rep
 
 
-def _view(
-    frames: Sequence[Frame], mine: Sequence[Frame], subject: Subject
-) -> tuple[set[str], set[bytes]]:
-    """What the capture shows: the kinds of packet the node sent, and every address in a packet."""
-    kinds = {k for f in mine if (k := kind_of(f.packet, subject.own)) is not None}
-    addrs: set[bytes] = set()
-    for f in frames:
-        addrs |= _addresses(f)
-    return kinds, addrs
+def _uncount(rep: DiffReport, p: Pairing) -> None:
+    rep.compared -= 1
+    if p.kind == "extra":
+        rep.model_packets -= 1
+    else:
+        rep.captured_packets -= 1
 
 
-def _prompted(p: Pairing, frames: Sequence[Frame], subject: Subject) -> bool:
+def _prompted(p: Pairing, received: dict[bytes, int]) -> bool:
     """A packet only the captured node sent is explained by the capture when some packet the node
     received before it is about the same address; otherwise it answers what the capture does not
     show (state from before it started, another link) and the model cannot be asked for it."""
@@ -227,11 +301,9 @@ def _prompted(p: Pairing, frames: Sequence[Frame], subject: Subject) -> bool:
     target = about(key_of(p.packet_kind, p.frame.packet))
     if not isinstance(target, bytes) or target[0] == 0xFF:
         return True
-    for f in frames:
-        if f.time_ms > p.time_ms:
-            break
-        if subject.receives(f) and target in _addresses(f):
-            return True
+    first = received.get(target)
+    if first is not None and first <= p.time_ms:
+        return True
     return p.packet_kind == "data"
 
 
@@ -253,12 +325,11 @@ def _addresses(f: Frame) -> set[bytes]:
     return out
 
 
-def _in_view(p: Pairing, run: Run, view: tuple[set[str], set[bytes]]) -> bool:
+def _in_view(p: Pairing, s: Sent | None, kinds: set[str], addrs: set[bytes]) -> bool:
     """A packet only the model sent is outside the capture's view when the capture shows no packet
     of its kind from the node, or nothing about the address it is about (another link, not taken)."""
-    assert p.model is not None
-    kinds, addrs = view
-    target = about(key_of(p.packet_kind, run.sent[p.model].packet))
+    assert s is not None
+    target = about(key_of(p.packet_kind, s.packet))
     return p.packet_kind in kinds and (
         not isinstance(target, bytes) or target in addrs or target[0] == 0xFF
     )
@@ -282,19 +353,14 @@ def _icv_check(opts: ReplayOptions) -> Callable[[IPv6Packet], bool | None] | Non
 
 
 def _divergence(
-    p: Pairing,
+    h: _Held,
     cap: Captured,
-    frames: Sequence[object],
-    run: object,
     original: Judged,
     counter: Judged,
     node: frozenset[str],
     tol: int,
 ) -> Divergence:
-    from mip6check.properties.differential.capture import Frame
-    from mip6check.properties.differential.harness import Run
-
-    assert isinstance(run, Run)
+    p = h.pairing
     start = cap.start_ns / 1e9
     t = start + p.time_ms / 1000
     nd = p.packet_kind in ND_WINDOW_MS  # no obligation of the draft asks for an RS, RA or NS
@@ -305,40 +371,28 @@ def _divergence(
             p.frame.time_ns / 1e9,
             at_packet(original, p.frame.number, node),
         )
-        state = run.state_at.get(p.frame.number)
     else:
-        before = {f.number for f in frames if isinstance(f, Frame) and f.time_ms <= p.time_ms + tol}
-        cap_side = Side(
-            None, None, t, () if nd else about_absence(original, node, t - tol / 1000, before)
-        )
-        state = None
-    if p.model is not None:
-        s = run.sent[p.model]
-        state = s.state
+        absent = () if nd else about_absence(original, node, t - tol / 1000, h.captured_before)
+        cap_side = Side(None, None, t, absent)
+    s = h.sent
+    if s is not None:
+        number = counter.model_number.get(s.serial)
         model_side = Side(
-            s.packet,
-            counter.model_number.get(p.model),
-            start + s.time_ms / 1000,
-            at_packet(counter, counter.model_number.get(p.model), node),
+            s.packet, number, start + s.time_ms / 1000, at_packet(counter, number, node)
         )
     else:
-        before = {n for n, (ms, _) in counter.times.items() if ms <= p.time_ms + tol}
-        model_side = Side(
-            None, None, t, () if nd else about_absence(counter, node, t - tol / 1000, before)
-        )
-    at_frame = p.frame.number if p.frame is not None else _next_frame(cap, p.time_ms, tol, cap_side)
+        absent = () if nd else about_absence(counter, node, t - tol / 1000, h.model_before)
+        model_side = Side(None, None, t, absent)
+    if p.frame is not None:
+        at_frame: int | None = p.frame.number
+    elif cap_side.verdict and cap_side.verdict[0].packet is not None:
+        at_frame = cap_side.verdict[0].packet  # where the observer judged the absence
+    else:
+        at_frame = h.next_frame
     verdict, allowed = _classify(p, cap_side, model_side, _home_registration(cap_side, model_side))
     return Divergence(
-        p.kind, p.packet_kind, at_frame, cap_side, model_side, p.fields, state, verdict, allowed
+        p.kind, p.packet_kind, at_frame, cap_side, model_side, p.fields, h.state, verdict, allowed
     )
-
-
-def _next_frame(cap: Captured, ms: int, tol: int, side: Side) -> int | None:
-    """Where in the capture a packet only the model sent belongs: the packet the observer judged the
-    absence at, else the first captured packet after it."""
-    if side.verdict and side.verdict[0].packet is not None:
-        return side.verdict[0].packet
-    return next((f.number for f in cap.frames if f.time_ms >= ms), None)
 
 
 def _home_registration(*sides: Side) -> bool:

@@ -5,7 +5,8 @@ address, home agent and the care-of addresses the capture shows it using."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from mip6check.model.addr import Addr, Prefix, is_link_local, is_multicast
@@ -83,7 +84,7 @@ def parse_selector(text: str) -> str | Addr:
 def select(
     selectors: Sequence[str],
     cast: Sequence[tuple[str, tuple[str, ...]]],
-    frames: Sequence[Frame],
+    frames: Iterable[Frame],
     topology: Topology,
 ) -> list[Subject]:
     """The subjects the selectors name, in cast order, each once (SelectionError if one names none)."""
@@ -128,7 +129,7 @@ def select(
     return out
 
 
-def _roles_seen(a: Addr, frames: Sequence[Frame]) -> set[str]:
+def _roles_seen(a: Addr, frames: Iterable[Frame]) -> set[str]:
     """A role for an address replay's cast leaves without one (a malformed or unanswered Binding
     Update): home agent if it got a home registration or sent an acknowledgement, mobile node if
     its Binding Updates or Home Address options name it, else correspondent if it sent anything."""
@@ -151,7 +152,7 @@ def _roles_seen(a: Addr, frames: Sequence[Frame]) -> set[str]:
     return out
 
 
-def _care_of_addresses(frames: Sequence[Frame]) -> dict[Addr, list[Addr]]:
+def _care_of_addresses(frames: Iterable[Frame]) -> dict[Addr, list[Addr]]:
     """Home address -> care-of addresses, from Binding Updates (source and C field) and Home Address
     options, in the order first seen."""
     out: dict[Addr, list[Addr]] = {}
@@ -179,7 +180,7 @@ def _c_field(pkt: IPv6Packet) -> Addr | None:
 def _subject(
     a: Addr,
     role: str,
-    frames: Sequence[Frame],
+    frames: Iterable[Frame],
     topo: Topology,
     coas: dict[Addr, list[Addr]],
     others: frozenset[Addr],
@@ -227,7 +228,7 @@ def _on_home_subnet(ha: Addr, home: Addr, topo: Topology) -> bool:
     return any(p.contains(home) for p in prefixes)
 
 
-def _home_agent_of(home: Addr, frames: Sequence[Frame]) -> Addr | None:
+def _home_agent_of(home: Addr, frames: Iterable[Frame]) -> Addr | None:
     """The destination of the first home registration (a BU with H) for this home address."""
     for f in frames:
         o = mip6_option(f.packet)
@@ -239,7 +240,7 @@ def _home_agent_of(home: Addr, frames: Sequence[Frame]) -> Addr | None:
 
 def _macs(
     addrs: frozenset[Addr],
-    frames: Sequence[Frame],
+    frames: Iterable[Frame],
     others: frozenset[Addr],
     *,
     final_hops: bool,
@@ -251,15 +252,14 @@ def _macs(
     router address (RFC 2461 R flag, §9.6), or (`final_hops`, not for a mobile node, whose home
     address its home agent intercepts) took packets for them that nobody passed on. None is trusted when one of them also sends for another
     node of the cast (a capture whose Ethernet addresses do not tell nodes apart)."""
-    firsts = _originals(frames)
     macs: set[bytes] = set()
-    for f in firsts:
+    for f in _originals(frames):
         if f.src_mac is not None and (f.packet.src in addrs or _router_address(f) in addrs):
             macs.add(f.src_mac)
     if final_hops:
         macs |= _final_hops(addrs, frames)
     macs.discard(INJECT_LLA)  # the engine's frames from outside any node (a replay, a forgery)
-    srcs = {f.packet.src for f in firsts if f.src_mac in macs}
+    srcs = {f.packet.src for f in _originals(frames) if f.src_mac in macs}
     if not macs or srcs & (others - addrs):
         return frozenset(), frozenset()  # one Ethernet address sending for several nodes
     if len({f.src_mac for f in frames}) < 2:
@@ -267,36 +267,61 @@ def _macs(
     return frozenset(macs), frozenset(a for a in srcs if any(a) and a not in addrs)
 
 
-def _final_hops(addrs: frozenset[Addr], frames: Sequence[Frame]) -> set[bytes]:
+def _final_hops(addrs: frozenset[Addr], frames: Iterable[Frame]) -> set[bytes]:
     """Ethernet addresses that took a packet for one of `addrs` that nobody passed on (no copy of
     it from another sender within 300 ms): the node's own interfaces, where it sent nothing from
-    those addresses (a home agent's interface on a core link)."""
-    sent: dict[bytes, list[tuple[int, bytes | None]]] = {}
-    for f in frames:
-        sent.setdefault(f.octets[:7] + f.octets[8:], []).append((f.time_ms, f.src_mac))
+    those addresses (a home agent's interface on a core link). One walk, 300 ms remembered."""
+    recent: dict[bytes, deque[tuple[int, bytes | None]]] = {}
+    order: deque[tuple[int, bytes]] = deque()
+    waiting: deque[tuple[int, bytes, bytes | None, bytes]] = deque()  # (t, body, sender, receiver)
     out: set[bytes] = set()
+
+    def decide(until: int | None) -> None:
+        while waiting and (until is None or waiting[0][0] + COPY_MS < until):
+            t, body, sender, m = waiting.popleft()
+            copies = recent.get(body, ())
+            if not any(mac != sender and t <= tc <= t + COPY_MS for tc, mac in copies):
+                out.add(m)
+
     for f in frames:
+        decide(f.time_ms)
+        while order and order[0][0] < f.time_ms - 2 * COPY_MS:
+            _, old = order.popleft()
+            q = recent.get(old)
+            if q is not None:
+                q.popleft()
+                if not q:
+                    del recent[old]
+        body = f.octets[:7] + f.octets[8:]
+        recent.setdefault(body, deque()).append((f.time_ms, f.src_mac))
+        order.append((f.time_ms, body))
         m = f.dst_mac
         if m is None or m[0] & 1 or f.packet.dst not in addrs or f.packet.src in addrs:
             continue
-        copies = sent.get(f.octets[:7] + f.octets[8:], [])
-        if not any(mac != f.src_mac and f.time_ms <= t <= f.time_ms + 300 for t, mac in copies):
-            out.add(m)
+        waiting.append((f.time_ms, body, f.src_mac, m))
+    decide(None)
     return out
 
 
-def _originals(frames: Sequence[Frame]) -> list[Frame]:
+COPY_MS = 300
+"""A packet seen again within this is the same transmission (a copy on another link, forwarded)."""
+
+
+def _originals(frames: Iterable[Frame]) -> Iterator[Frame]:
     """Frames that are not a copy of an earlier one (same packet but for the Hop Limit, within
-    300 ms: the same transmission forwarded or seen on another link)."""
-    seen: dict[bytes, int] = {}
-    out = []
+    300 ms: the same transmission forwarded or seen on another link); 300 ms remembered."""
+    seen: OrderedDict[bytes, int] = OrderedDict()
     for f in frames:
+        while seen:
+            oldest = next(iter(seen.values()))
+            if oldest >= f.time_ms - COPY_MS:
+                break
+            seen.popitem(last=False)
         body = f.octets[:7] + f.octets[8:]
-        t = seen.get(body)
+        t = seen.pop(body, None)
         seen[body] = f.time_ms
-        if t is None or f.time_ms - t > 300:
-            out.append(f)
-    return out
+        if t is None or f.time_ms - t > COPY_MS:
+            yield f
 
 
 def _router_address(f: Frame) -> Addr | None:

@@ -212,8 +212,12 @@ WRITE_SITES = {
     ): "fixed name crash/counterexample.scenario in --out",
     (
         "properties/differential/judge.py",
-        "judge_model",
-    ): "tempfile.mkstemp() counterfactual capture, removed after it is replayed",
+        "__init__",
+    ): "tempfile.mkstemp() counterfactual capture, written as the run goes (Counterfactual)",
+    (
+        "properties/differential/judge.py",
+        "discard",
+    ): "closes and removes that counterfactual capture (replayed, or the run stopped part-way)",
 }
 
 
