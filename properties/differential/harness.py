@@ -154,6 +154,7 @@ class ModelRun:
     def _at(self, t: int, category: int, fn: Callable[[int], None]) -> None:
         """Schedule at t in the order of (category, frame index) (module doc of _CATEGORY)."""
         seq = self._base + category * _CATEGORY + self._index
+        t = max(t, self.sim.now)  # a frame more than LOOKAHEAD_MS out of time order: now
         heapq.heappush(self.sim._heap, (t, seq, fn))  # noqa: SLF001
 
     def feed(self, f: Frame) -> None:
@@ -278,7 +279,8 @@ class ModelRun:
                 _inject_at, self.net, self.node, self.subject, g, self.run, implied=True
             )
             seq = self._base + IMPLIED * _CATEGORY + f.number
-            heapq.heappush(self.sim._heap, (f.time_ms, seq, inject))  # noqa: SLF001
+            at = max(f.time_ms, self.sim.now)
+            heapq.heappush(self.sim._heap, (at, seq, inject))  # noqa: SLF001
 
 
 def _closed_ports(
