@@ -5,7 +5,7 @@ node did not send (`extra`), and a pair whose compared fields differ (`differs`)
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mip6check.model.addr import Addr
@@ -104,53 +104,4 @@ class Pairer:
                 self.done(Pairing("extra", k, None, s.serial, s.time_ms), s)
 
 
-def pair(
-    captured: Sequence[Frame],
-    own: frozenset[Addr],
-    sent: Sequence[Sent],
-    model_own: frozenset[Addr],
-    tolerance_ms: int,
-    until_ms: int,
-    *,
-    icv: IcvCheck | None = None,
-    end_ms: int | None = None,
-) -> list[Pairing]:
-    """Every compared packet of both sides, paired in time order (module doc). `captured`: the
-    captured node's frames; model packets after `until_ms` are beyond the capture and left out.
-    `icv`: security associations were given: AH ICVs are compared by whether they verify. A model
-    packet after `end_ms` (the capture's last packet) pairs with a captured one but is no `extra`."""
-    mine = [(f, k) for f in captured if (k := kind_of(f.packet, own)) is not None]
-    model = [
-        (i, k)
-        for i, s in enumerate(sent)
-        if s.time_ms <= until_ms and (k := kind_of(s.packet, model_own)) is not None
-    ]
-    used: set[int] = set()
-    out: list[Pairing] = []
-    for f, k in mine:
-        key = key_of(k, f.packet)
-        best = None
-        window = window_ms(k, tolerance_ms)
-        for i, mk in model:
-            if i in used or mk != k or abs(sent[i].time_ms - f.time_ms) > window:
-                continue
-            if key_of(mk, sent[i].packet) == key:
-                best = i
-                break
-        if best is None:
-            out.append(Pairing("missing", k, f, None, f.time_ms))
-            continue
-        used.add(best)
-        diffs = tuple(compare(f.packet, sent[best].packet, icv=icv))
-        out.append(Pairing("differs" if diffs else "same", k, f, best, f.time_ms, diffs))
-    last = max((f.time_ms for f in captured), default=0) if end_ms is None else end_ms
-    for i, mk in model:
-        if (
-            i not in used and sent[i].time_ms <= last
-        ):  # after the capture's end: not seen either way
-            out.append(Pairing("extra", mk, None, i, sent[i].time_ms))
-    out.sort(key=lambda p: (p.time_ms, p.frame.number if p.frame else 1 << 40))
-    return out
-
-
-__all__ = ["Pairer", "Pairing", "pair"]
+__all__ = ["Pairer", "Pairing"]

@@ -118,7 +118,7 @@ class ModelRun:
         self.subject = subject
         self.config = config
         self.net = net = Network(seed=0, config=config)
-        links = list(dict.fromkeys(f.link for f in frames))
+        self.links = links = list(dict.fromkeys(f.link for f in frames))
         for name in links:
             net.add_link(name, (), delay=0)
         self.chosen = CapturedChoices(subject, frames)

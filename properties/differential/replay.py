@@ -184,7 +184,7 @@ def _one(
     capacity = opts.topology.cache_capacity
     engine = ModelRun(subject, frames, opts.config, keys=keys, capacity=capacity)
     run = engine.run
-    links = list(dict.fromkeys([f.link for f in frames] + list(engine.node.ifaces)))
+    links = engine.links  # a link only the model sends on is added when it first does
     counter_file = Counterfactual(cap.start_ns, links, opts)
     seen_frames = Numbering()  # the captured packets' numbers by time
     rep = DiffReport(path, subject, tol, start_ns=cap.start_ns, moves=run.moves)
