@@ -84,7 +84,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="(home address, destination) bindings tracked at most (default 50000)",
     )
     p.add_argument("--explain", metavar="N", type=int, help="print the model state after packet N")
-    add_worker_arguments(p, "captures")
+    add_worker_arguments(p, "captures (with --model: the modelled nodes' runs)")
     p.add_argument(
         "--shard-by",
         choices=["mn"],
