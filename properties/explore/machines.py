@@ -40,6 +40,7 @@ from mip6check.model.net import Kind
 from mip6check.model.roles.events import BindingProcessed, BindingUpdateSent, NodeSnapshot
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.explore import strategies as S
+from mip6check.properties.explore.attacks import AttackRules
 from mip6check.properties.explore.coverage import JUDGED, Coverage
 from mip6check.properties.explore.driver import Runner, default_world
 from mip6check.properties.explore.judge import OBSERVER_GAPS, Judge
@@ -129,8 +130,9 @@ class Recorder:
 # ---------------------------------------------------------------- the machine
 
 
-class MobilityMachine(RuleBasedStateMachine):
-    """One network per example; rules are timeline steps; the monitors are the invariants."""
+class MobilityMachine(AttackRules, RuleBasedStateMachine):
+    """One network per example; rules are timeline steps and targeted plans (AttackRules); the
+    monitors are the invariants."""
 
     recorder: Recorder = Recorder(None)
 
@@ -145,11 +147,15 @@ class MobilityMachine(RuleBasedStateMachine):
         self.renumbered = True  # set False once the network is built
         self.setup = S.Setup()
         self.place = S.DEFAULT_PLACE
+        self._fresh = 0
 
     # ------------------------------------------------------------ plumbing
 
     def _rec(self) -> Recorder:
         return type(self).recorder
+
+    def _aimed(self) -> frozenset[str] | None:
+        return self._rec().only
 
     def _fail(
         self, violation: Violation | None, error: str | None, trace: str | None = None

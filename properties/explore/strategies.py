@@ -50,6 +50,21 @@ BA_KINDS = ("keyed", "forged", "no-auth", "short")
 BU_VARIANTS = ("coa-field", "no-ack", "idlen-0", "idlen-48", "dereg", "coa-is-home")
 """Header variants of an injected Binding Update (`inject_bu`): the Care-of Address field (C) set,
 A clear, ID Length 0 or an odd 48 for H (§8.2: 136), Lifetime 0 or care-of = home (§7.4, §8.3)."""
+ATTACK_KINDS = (
+    "seq-pair",
+    "not-ha",
+    "off-link",
+    "idlen",
+    "dereg-idlen",
+    "anycast",
+    "full-cache",
+    "bind-use",
+    "expiry-edge",
+    "icmp-unreach",
+    "bad-ba",
+    "blackout",
+)
+"""Targeted plans of several steps (properties/explore/attacks.py), swarmed per run like the rules."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +113,7 @@ class Setup:
     bu_kinds: tuple[str, ...] = BU_KINDS
     ba_kinds: tuple[str, ...] = BA_KINDS
     bu_variants: tuple[str, ...] = BU_VARIANTS
+    attacks: tuple[str, ...] = ATTACK_KINDS
     # MAY choices (model/roles/choices.py), stated as `choice NODE na-rexmit N` lines: how many times
     # the home agent and the mobile nodes repeat their Neighbor Advertisements (§8.2, §9.13)
     na_rexmit_ha: int = 0
@@ -116,12 +132,13 @@ setups = st.builds(
     loss=st.sampled_from((0.0, 0.1, 0.3)),
     dup=st.sampled_from((0.0, 0.2)),
     reorder=st.sampled_from((0, 30)),
-    verify_auth=st.booleans(),
-    seq_half_accept=st.booleans(),
+    verify_auth=st.sampled_from((False, False, False, True)),  # most plans need updates accepted
+    seq_half_accept=st.sampled_from((False, False, True)),
     seed=st.integers(0, 3),
     bu_kinds=st.lists(st.sampled_from(BU_KINDS), min_size=1, max_size=3, unique=True).map(tuple),
     ba_kinds=st.lists(st.sampled_from(BA_KINDS), min_size=1, max_size=2, unique=True).map(tuple),
     bu_variants=st.lists(st.sampled_from(BU_VARIANTS), max_size=3, unique=True).map(tuple),
+    attacks=st.lists(st.sampled_from(ATTACK_KINDS), min_size=2, max_size=6, unique=True).map(tuple),
     na_rexmit_ha=st.sampled_from((0, 0, 1, 3)),
     na_rexmit_mn=st.sampled_from((0, 0, 1, 3)),
 )
