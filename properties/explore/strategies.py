@@ -52,6 +52,7 @@ BU_VARIANTS = ("coa-field", "no-ack", "idlen-0", "idlen-48", "dereg", "coa-is-ho
 A clear, ID Length 0 or an odd 48 for H (§8.2: 136), Lifetime 0 or care-of = home (§7.4, §8.3)."""
 ATTACK_KINDS = (
     "seq-pair",
+    "malformed",
     "not-ha",
     "off-link",
     "idlen",
