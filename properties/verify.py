@@ -9,8 +9,10 @@ every row it covers: never `passed`, never `unknown`.
 
 Each engine runs in a child process (properties/parallel.py `in_child`), so its watchdogs hold even
 when a run is stuck inside one C call (a Z3 check, a big-integer power) where SIGALRM never reaches
-Python: the parent kills the child once the bound it last armed has passed by a grace period, and
-reports `timeout` on the engine's rows with what it had reached.
+Python: the parent kills the child once the bound it last armed has passed by a grace period. The
+child tells the parent each row as its run decides it (properties/engines.py `streamed`), so a kill
+loses only what was not finished: the rows decided before it keep their verdict and evidence, the
+stuck run's rows are `timeout` naming it, and the rows not reached are `timeout` saying so.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from mip6check.model.config import DEFAULT, Config
 from mip6check.properties.catalog import CATALOG, get
+from mip6check.properties.engines import row_groups, streamed
 from mip6check.properties.parallel import ChildDied, ChildKilled, can_fork, in_child, run_ordered
 from mip6check.properties.verdict import Result, Status
 from mip6check.properties.watchdog import (
@@ -115,34 +118,85 @@ def _quiet(_msg: str) -> None:
     pass
 
 
+@dataclass
+class Decided:
+    """What an engine's child process has told of its rows: those decided, in run order, and the
+    run it started since (engine name and rows), which is the one stuck when the child is killed."""
+
+    rows: list[Result] = field(default_factory=list)
+    unit: tuple[str, tuple[str, ...]] | None = None
+
+    def message(self, msg: tuple[object, ...]) -> None:
+        """Take one message of the child: ("unit", engine, pids) or ("rows", [Result, ...])."""
+        if msg[0] == "unit" and isinstance(msg[2], tuple):
+            self.unit = (str(msg[1]), tuple(str(p) for p in msg[2]))
+        elif msg[0] == "rows" and isinstance(msg[1], list):
+            self.rows.extend(r for r in msg[1] if isinstance(r, Result))
+            self.unit = None
+
+    def with_rest(
+        self, name: str, module: str, engine: object, opts: VerifyOptions, status: Status, why: str
+    ) -> list[Result]:
+        """The rows decided, then `status` on the stuck run's rows (saying `why`) and on every row
+        of the engine not reached (saying so; `why` itself when no run was under way)."""
+        out = [r for r in self.rows if opts.wants(r.property)]
+        done = {(r.property, r.engine) for r in out}
+        if self.unit is not None:
+            label, pids = self.unit
+            stuck = [p for p in CATALOG if p in pids and opts.wants(p) and (p, label) not in done]
+            during = f"{label} {', '.join(pids)}"
+            if status is Status.TIMEOUT:  # `why` names the stuck run: its bound, then ": ..."
+                here, at = why, why.split(": ", 1)[0]
+                rest = f"not reached: the {name} engine's process was killed, stuck in {at}"
+            else:
+                here, rest = f"{why}, during {during}", f"not reached: {why}, during {during}"
+            out.extend(Result(p, label, status, detail=here) for p in stuck)
+            done |= {(p, label) for p in stuck}
+        else:
+            rest = why
+        groups = row_groups(module)
+        if groups is None:
+            covered = getattr(engine, "covered", None)
+            groups = {name: frozenset(covered() if callable(covered) else CATALOG)}
+        for pid in CATALOG:
+            for label, group in groups.items():
+                if pid in group and opts.wants(pid) and (pid, label) not in done:
+                    out.append(Result(pid, label, status, detail=rest))
+        return out
+
+
 def run_engine(
     name: str, module: str, opts: VerifyOptions, progress: Progress = _quiet
 ) -> list[Result]:
     """One engine's results on the selected rows (`timeout`/`error` on every row it covers when it
     outlives its watchdog or raises), computed in a child process this one kills when a watchdog
-    of the engine has passed and the child did not stop itself. A plain function of picklable
-    values: it runs in a worker too."""
+    of the engine has passed and the child did not stop itself; the rows the child had decided
+    before then keep their verdict. A plain function of picklable values: it runs in a worker too."""
     engine = importlib.import_module(module)
     if not can_fork():
         return _run_here(name, engine, opts, progress)
     bound = HardBound()
+    decided = Decided()
 
     def watch(msg: tuple[object, ...]) -> None:
         bound.message(msg)
+        decided.message(msg)
         if msg[0] == "progress":
             progress(str(msg[1]))
 
     def work(send: Callable[[object], None]) -> list[Result]:
         report_bounds(send)
-        return _run_here(name, engine, opts, lambda m: send(("progress", m)))
+        with streamed(module, send):
+            return _run_here(name, engine, opts, lambda m: send(("progress", m)))
 
     try:
         return in_child(work, watch, bound.deadline, bound.expired)
     except ChildKilled as e:
-        return _stopped(name, engine, opts, Status.TIMEOUT, f"{name} engine: {e.why}", None)
+        why = f"{name} engine: {e.why}" if decided.unit is None else e.why
+        return decided.with_rest(name, module, engine, opts, Status.TIMEOUT, why)
     except ChildDied as e:
         detail = f"{name} engine stopped: {e} (a model that exhausts memory, or a crash in C code)"
-        return _stopped(name, engine, opts, Status.ERROR, detail, None)
+        return decided.with_rest(name, module, engine, opts, Status.ERROR, detail)
 
 
 def _run_here(name: str, engine: Any, opts: VerifyOptions, progress: Progress) -> list[Result]:

@@ -1,0 +1,110 @@
+"""A child process killed in the middle of an engine loses only what was not finished: the rows its
+runs had decided before the stuck one keep their verdict and evidence, the stuck run's rows are
+`timeout` naming it, and the rows not reached are `timeout` saying so; exit 1, and the rows come in
+the order an unkilled run gives them."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from mip6check.cli.main import main
+from mip6check.properties.catalog import CATALOG
+from mip6check.properties.engines import SMT_MODULE, row_groups
+from mip6check.properties.mutants import patched
+from mip6check.properties.smt.induction import run_proof
+from mip6check.properties.verdict import Result, Status
+from mip6check.properties.verify import Decided, VerifyOptions, run_verify
+from mip6check.properties.watchdog import grace
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+
+FIRST, STUCK, LAST = "BC-STALE-IGNORED", "BC-HAO-NO-STATE", "BC-DELETE"
+"""Three Z3 proofs, in the engine's order, none of them also a bounded model check."""
+SLACK = 25.0
+"""Seconds allowed above the bound for the first proof, forking and a loaded machine."""
+
+
+def _hang_second(pid: str, budget_s: float = 5.0) -> Result:
+    """The Z3 engine's proof step, stuck inside one C call (`sum` over 10^13) for the second proof."""
+    if pid == STUCK:
+        sum(range(10**13))
+    return run_proof(pid, budget_s)
+
+
+@contextmanager
+def second_proof_hangs() -> Iterator[None]:
+    with patched({"mip6check.properties.smt.run:run_proof": _hang_second}):
+        yield
+
+
+def _rows(capsys: pytest.CaptureFixture[str], workers: int) -> tuple[int, list[dict[str, Any]]]:
+    argv = ["verify", "--engine", "z3", "--property", FIRST, STUCK, LAST, "--watchdog", "1"]
+    started = time.monotonic()
+    rc = main([*argv, "--no-timing", "--json", "--workers", str(workers)])
+    took = time.monotonic() - started
+    # the bound of one proof run: 1 s, doubled by the engine's guard, then the grace period
+    assert took < 2.0 + grace(2.0) + SLACK, took
+    return rc, list(json.loads(capsys.readouterr().out)["results"])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_proof_before_a_stuck_one_stays_proved(
+    capsys: pytest.CaptureFixture[str], workers: int
+) -> None:
+    with second_proof_hangs():
+        rc, rows = _rows(capsys, workers)
+    by = {r["property"]: r for r in rows}
+    assert rc == 1 and [r["property"] for r in rows] == [FIRST, STUCK, LAST], rows
+    assert by[FIRST]["status"] == "proved" and by[FIRST]["engine"] == "z3"
+    assert by[STUCK]["status"] == "timeout" and by[LAST]["status"] == "timeout"
+    stuck, rest = by[STUCK]["detail"], by[LAST]["detail"]
+    assert stuck.startswith(f"z3 {STUCK}: no verdict within 2 s") and "killed" in stuck
+    assert rest.startswith("not reached") and f"stuck in z3 {STUCK}" in rest
+    # the proof's own evidence went with it, as an unkilled run reports it
+    rc_clean = main(["verify", "--engine", "z3", "--property", FIRST, "--no-timing", "--json"])
+    clean = json.loads(capsys.readouterr().out)["results"]
+    assert rc_clean == 0 and clean == [by[FIRST]]
+
+
+def test_rows_keep_the_order_of_an_unkilled_run() -> None:
+    """Every row of the engine, the Z3 proofs and the bounded model checks sharing IDs: killed in
+    the second proof, the report has the same (property, engine) rows, in the same order."""
+    some = frozenset({FIRST, STUCK, LAST, "BC-SEQ-MONOTONIC", "SYS-CONVERGE", "SPEC-SEQ-HALF"})
+    opts = VerifyOptions(engines=("z3",), properties=some, run_wall_s=1.0)
+    with second_proof_hangs():
+        killed = run_verify(opts)
+    keys = [(r.property, r.engine) for r in killed]
+    groups = row_groups(SMT_MODULE)
+    assert groups is not None
+    order = list(CATALOG)
+    whole = sorted(
+        ((p, e) for p in some for e, pids in groups.items() if p in pids),
+        key=lambda k: (order.index(k[0]), k[1]),
+    )
+    assert keys == whole and ("BC-SEQ-MONOTONIC", "z3-bmc") in keys
+    status = {k: r.status for k, r in zip(keys, killed, strict=True)}
+    assert status[("BC-SEQ-MONOTONIC", "z3")] is Status.PROVED  # the first proof of all
+    assert status[(FIRST, "z3")] is Status.PROVED
+    rest = {status[k] for k in keys if k not in {("BC-SEQ-MONOTONIC", "z3"), (FIRST, "z3")}}
+    assert rest == {Status.TIMEOUT}
+
+
+def test_decided_rows_without_a_run_under_way() -> None:
+    """Killed between runs (the engine's own bound): every row not decided carries the kill text."""
+    d = Decided()
+    d.message(("unit", "z3", (FIRST,)))
+    d.message(("rows", [Result(FIRST, "z3", Status.PROVED, examples=3)]))
+    d.message(("progress", "z3 x"))
+    opts = VerifyOptions(engines=("z3",), properties=frozenset({FIRST, LAST}))
+    got = d.with_rest("z3", "mip6check.properties.smt.run", None, opts, Status.TIMEOUT, "why")
+    assert [(r.property, r.status, r.detail) for r in got] == [
+        (FIRST, Status.PROVED, None),
+        (LAST, Status.TIMEOUT, "why"),
+    ]
