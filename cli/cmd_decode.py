@@ -25,7 +25,7 @@ from multiprocessing.process import BaseProcess
 from operator import attrgetter
 from typing import Any
 
-from mip6check.cli.json_lines import packet_line, record_line
+from mip6check.cli.json_lines import decoded_line, record_line
 from mip6check.cli.main import fail, one_line
 from mip6check.cli.render import Decoded, record_text
 from mip6check.model.codec import (
@@ -108,7 +108,7 @@ def json_lines(
                 continue
             pkt, error = _decode_at(rec, off, profile)
             if error is None and pkt is not None and not link.vlans and not rec.note:
-                yield packet_line(rec, link, pkt)
+                yield decoded_line(rec, link, pkt)
             else:
                 yield record_line(_mk_decoded(rec, link, pkt, error))
         else:

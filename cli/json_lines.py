@@ -397,3 +397,153 @@ def packet_line(r: Record, link: LinkFrame, pkt: IPv6Packet) -> str:
         f'"error": null, "link": {lt}, "checksum_ok": {checksum}, '
         f'"orig_len": {r.orig_len}, "caplen": {len(r.data)}}}'
     )
+
+
+# ---------------------------------------------------------------- shapes compiled to one expression
+#
+# A capture repeats few packet shapes (the header types, the option types in each options header, the
+# upper-layer type). For a packet the codec has just decoded, the fields of each type are of the
+# types its tables give (flags bool, numbers int, addresses bytes or None where conditional), so the
+# members of one shape are written by one generated f-string: packet_fields' loops and type tests
+# are done once per shape instead of once per packet. Anything the generator does not know (an option
+# or header outside the tables, a Mobility Header or ICMPv6 error body, a subclass) is left to
+# packet_fields; tests compare both with the dictionaries on every capture of the repository.
+
+_Shape = tuple[type, ...]
+_Writer = Callable[[IPv6Packet], "str | None"]
+_SHAPES: dict[_Shape, _Writer | None] = {}
+_OPTION_HEADERS = (DestOptions, HopByHop)
+
+
+def _shape(pkt: IPv6Packet) -> _Shape:
+    """The payload type, the header types, then each options header's option types after a None."""
+    hs = pkt.headers
+    key: _Shape = (type(pkt.payload), *map(type, hs))
+    if DestOptions in key or HopByHop in key:
+        for h in hs:
+            if type(h) in _OPTION_HEADERS:
+                key += (None, *map(type, h.options))  # type: ignore[arg-type,union-attr]
+    return key
+
+
+def decoded_fields(pkt: IPv6Packet) -> str:
+    """packet_fields(pkt) of a packet the codec decoded (so its fields are of its tables' types)."""
+    key = _shape(pkt)
+    try:
+        w = _SHAPES[key]
+    except KeyError:
+        w = _SHAPES[key] = _compile_shape(pkt)
+    if w is not None:
+        s = w(pkt)
+        if s is not None:
+            return s
+        del _SHAPES[key]  # an option table registered again: compiled anew by the next packet
+    return packet_fields(pkt)
+
+
+def _f(text: str) -> str:
+    """Constant text inside the generated f-string."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _compile_shape(pkt: IPv6Packet) -> _Writer | None:
+    """The writer of `pkt`'s shape (None: a shape packet_fields alone writes)."""
+    ns: dict[str, Any] = {
+        "A": addr_json,
+        "R": _routing,
+        "T": "true",
+        "F": "false",
+        "N": "null",
+        "G": BY_VALUE.get,
+        "FIELDS": decoded_fields,
+    }
+    pre: list[str] = []  # statements before the return
+    checks: list[str] = []  # the writer holds while its option tables are the codec's
+    headers = pkt.headers
+    u = pkt.payload
+    tu = type(u)
+    names = []
+    for x in (*headers, u):
+        name = _CHAIN_NAMES.get(type(x))
+        if name is None:
+            return None
+        names.append(name)
+    if headers:
+        pre.append(f" {''.join(f'h{i}, ' for i in range(len(headers)))}= p.headers")
+    mip6: list[str] = []
+    routing: str | None = None
+    for i, h in enumerate(headers):
+        th = type(h)
+        if th not in _HEADER_TYPES:
+            return None
+        if th in _OPTION_HEADERS:
+            where = "dstopts" if th is DestOptions else "hbh"
+            opts = h.options  # type: ignore[union-attr]
+            pre.append(f" {''.join(f'o{i}_{j}, ' for j in range(len(opts)))}= h{i}.options")
+            for j, o in enumerate(opts):
+                t = type(o)
+                if t in _NO_JSON:
+                    continue
+                c = BY_VALUE.get(t)
+                if c is None or c.layout.kind == "PadN":
+                    return None
+                ns[f"T{i}_{j}"], ns[f"C{i}_{j}"] = t, c
+                checks.append(f"G(T{i}_{j}) is not C{i}_{j}")
+                mip6.append(_option_expr(c, f"o{i}_{j}", where, ns))
+        elif th in _ROUTING_TYPES and routing is None:
+            routing = f"{{R(h{i})}}"
+    if tu is IPv6Packet:
+        rest = '"icmpv6": null, "inner": {{{FIELDS(u)}}}, "mh": null'
+    elif tu in _NOT_ICMP:
+        rest = '"icmpv6": null, "inner": null, "mh": null'
+    elif tu in _ICMP:
+        ns["ICMP"] = _ICMP[tu]
+        rest = '"icmpv6": {ICMP(u, True)}, "inner": null, "mh": null'
+    else:
+        return None
+    text = (
+        f'"src": {{A(p.src)}}, "dst": {{A(p.dst)}}, "chain": {_f(_dumps(names))}, '
+        f'"mip6": [{", ".join(mip6)}], "routing": {routing or "null"}, {rest}, '
+        f'"hop_limit": {{p.hop_limit}}'
+    )
+    if "'" in text or "\\" in text:  # not expected of the tables' names; packet_fields writes it
+        return None
+    guard = f" if {' or '.join(checks)}:\n  return None\n" if checks else ""
+    src = "def write(p):\n" + guard + "\n".join(pre) + "\n u = p.payload\n return f'" + text + "'\n"
+    exec(src, ns)  # noqa: S102 - text made above from the option tables' names only
+    write: _Writer = ns["write"]
+    return write
+
+
+def _option_expr(c: CompiledOption, var: str, where: str, ns: dict[str, Any]) -> str:
+    """option_line(var, where) as f-string text, for a value of c's table."""
+    parts = [_f('{"type": ' + _quote(c.layout.kind))]
+    for f in c.layout.fields:
+        if not f.shown:
+            continue
+        key = _f(f", {_quote(f.name)}: ")
+        v = f"{var}.{f.name}"
+        if f.is_address:
+            parts.append(f"{key}{{A({v}) if {v} is not None else N}}")
+        elif f.is_flag:
+            parts.append(f"{key}{{T if {v} else F}}")
+        else:
+            parts.append(f"{key}{{{v}}}")
+    parts.append(f', "opt_type": {{{var}.opt_type}}, "in": "{where}"}}}}')
+    return "".join(parts)
+
+
+def decoded_line(r: Record, link: LinkFrame, pkt: IPv6Packet) -> str:
+    """packet_line(r, link, pkt) of a packet the codec has just decoded from `r` (as decoded_fields)."""
+    try:
+        checksum = _CHECKSUM_JSON[wire_checksum_ok(r.data, pkt, link.ipv6_offset)]  # type: ignore[arg-type]
+    except IndexError:  # as _record_checksum: a packet value not decoded from these octets
+        checksum = _CHECKSUM_JSON[_record_checksum(r, link, pkt)]
+    lt = _LINKS.get(r.linktype) or _LINKS.setdefault(
+        r.linktype, _dumps(LINKTYPE_NAMES.get(r.linktype, r.linktype))
+    )
+    return (
+        f'{{"index": {r.index}, "time": {float.__repr__(r.time)}, {decoded_fields(pkt)}, '
+        f'"error": null, "link": {lt}, "checksum_ok": {checksum}, '
+        f'"orig_len": {r.orig_len}, "caplen": {len(r.data)}}}'
+    )

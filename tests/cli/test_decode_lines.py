@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mip6check.cli import json_lines, render
+from mip6check.cli import cmd_decode, json_lines, render
 from mip6check.cli.cmd_decode import _write_lines, decode_path, decode_record
 from mip6check.cli.json_lines import option_line, packet_fields, record_line
 from mip6check.cli.main import main
@@ -199,3 +199,58 @@ def test_the_command_prints_the_same_as_the_dictionaries(tmp_path: Path) -> None
     assert out.getvalue() == want
     assert len(list(iter_file(str(path)))) == want.count("\n") == 1001
     assert '"error": {"offset"' in want and '"not_ipv6": {' in want
+
+
+def _command_lines(records: list[Record], profile: str = "draft04") -> list[str]:
+    return list(cmd_decode.json_lines(iter(records), PROFILES[profile]))
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_the_command_loop_byte_for_byte_on_every_repository_capture(profile: str) -> None:
+    """The command's own loop (shapes compiled to one f-string each) against the dictionaries."""
+    records = 0
+    for path in CAPTURES:
+        try:
+            recs = list(iter_file(str(path)))
+        except Exception:  # noqa: BLE001 - a capture made to be unreadable: nothing to render
+            continue
+        want = [json.dumps(record_json(decode_record(r, PROFILES[profile]))) for r in recs]
+        assert _command_lines(recs, profile) == want, path.name  # type: ignore[arg-type]
+        records += len(recs)
+    assert records > 1000
+
+
+def test_the_command_loop_compiles_the_benchmark_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every shape of the benchmark traffic is written by its compiled writer (packet_fields and the
+    dictionaries unused), and the same as the dictionaries; so are mutilated packets."""
+    recs = [Record(i + 1, i * 1_000_003, 1, fr, len(fr)) for i, fr in enumerate(frames(600))]
+    mutilated = [Record(i + 1, i, 1, fr, len(fr)) for i, fr in enumerate(_mutilated(11, 1500))]
+    want = [json.dumps(record_json(decode_record(r))) for r in recs]
+    want_mutilated = [json.dumps(record_json(decode_record(r))) for r in mutilated]
+
+    def no(*args: object, **kwargs: object) -> object:
+        raise AssertionError("not the compiled writer")
+
+    monkeypatch.setattr(json_lines, "_SHAPES", {})
+    with monkeypatch.context() as m:
+        for name in ("packet_fields", "record_json", "packet_json", "option_json", "mh_json"):
+            m.setattr(json_lines, name, no)
+        assert _command_lines(recs) == want
+    assert len(json_lines._SHAPES) >= 7 and None not in json_lines._SHAPES.values()
+    assert _command_lines(mutilated) == want_mutilated
+
+
+def test_a_compiled_shape_sees_a_renamed_option_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shape's writer checks that its option tables are still the codec's: a table registered
+    again is written with its new kind, as option_line does."""
+    recs = [Record(i + 1, i, 1, fr, len(fr)) for i, fr in enumerate(frames(12))]
+    first = _command_lines(recs)
+    c = json_lines.BY_VALUE[HomeAddress]
+    renamed = type(c)(
+        type(c.layout)(**{**_fields(c.layout), "kind": "HOME"}), *list(_fields(c).values())[1:]
+    )
+    monkeypatch.setitem(json_lines.BY_VALUE, HomeAddress, renamed)
+    monkeypatch.setitem(render.BY_VALUE, HomeAddress, renamed)
+    again = _command_lines(recs)
+    assert again == [json.dumps(record_json(decode_record(r))) for r in recs]
+    assert again != first and '"type": "HOME"' in "".join(again)
