@@ -118,16 +118,23 @@ def answer_waiting_brs(mn: MobileNode, core: NodeCore, now: int) -> list[Action]
 
 
 def answer_br(mn: MobileNode, core: NodeCore, sender: Addr, home: Addr, now: int) -> list[Action]:
+    """§9.11: the Binding Update answering a Binding Request; its Lifetime extends what remains of
+    the previous one to that node (the list entry's: a home registration answers as one, with its
+    own lifetime, §9.4), or is 0 to keep the binding private."""
+    prev = mn.bul.get(sender, home)
+    h, ack, idl = False, mn.choices.cn_ack(sender), 0
     if mn.at_home or mn.primary is None:
         coa, src, life = home, home, 0
     else:
         private = mn.choices.private_binding(sender)
-        coa, src, life = (
-            (home if private else mn.primary),
-            mn.primary,
-            (0 if private else mn.cn_lifetime),
-        )
-    p = PendingBU(sender, home, coa, life, False, mn.choices.cn_ack(sender), 0, src, "9.11")
+        life = mn.cn_lifetime
+        if prev is not None and not private:
+            # a new lifetime from now at least as long as the previous one's ends later (§9.11)
+            life = max(life, prev.lifetime)
+            if prev.home_reg:
+                h, ack, idl = True, True, prev.id_length
+        coa, src, life = (home if private else mn.primary), mn.primary, (0 if private else life)
+    p = PendingBU(sender, home, coa, life, h, ack, idl, src, "9.11")
     return mn.queue_bu(core, p, now)
 
 
