@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import multiprocessing
-import queue
-import signal
+import os
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mip6check.cli.json_lines import decoded_line, record_line
 from mip6check.cli.main import fail, one_line
@@ -40,9 +35,21 @@ from mip6check.model.codec.buffer import maker
 from mip6check.model.codec.link import LinkFrame, decode_link
 from mip6check.model.codec.pcap import Note, Record, RecordError, _mk_record, iter_file
 from mip6check.model.errors import CaptureError
-from mip6check.properties.parallel import default_workers
+
+if TYPE_CHECKING:  # the process machinery is imported only when workers are started
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 CHUNK = 2048  # records per job: large enough that sending them costs little beside rendering them
+
+
+def default_workers() -> int:
+    """The number of cores this process may run on (as properties.parallel counts them, without
+    importing its pools: start-up is part of what a user waits for on every decode)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -197,6 +204,10 @@ def _worker(conn: Connection) -> None:
     """A worker process: render each chunk it is sent until it is sent None. A thread takes the jobs
     off the pipe as they come, so the reading process never waits to send one while this process
     waits to send a result. Ctrl-C is the reading process's to handle: it stops the workers."""
+    import queue
+    import signal
+    import threading
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
@@ -230,6 +241,8 @@ def _write_parallel(
         if late is not None:
             raise late
         return
+    import multiprocessing
+
     ctx = multiprocessing.get_context()
     procs: list[tuple[BaseProcess, Connection]] = []
     try:
