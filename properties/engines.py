@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from mip6check.properties.spec import Engine, declare, judged_by
@@ -37,6 +38,7 @@ def load(*, runs_only: bool = False) -> None:
 
 
 SMT_MODULE = "mip6check.properties.smt.run"
+SCENARIOS_MODULE = "mip6check.properties.scenarios"
 
 Tell = Callable[[tuple[object, ...]], None]
 
@@ -56,29 +58,69 @@ def row_groups(module: str) -> dict[str, frozenset[str]] | None:
 
 @contextmanager
 def streamed(module: str, tell: Tell) -> Iterator[None]:
-    """While an engine runs in its child process: `tell(("unit", engine, pids))` as each of its
-    guarded runs starts (a proof, a finding, an unrolling) and `tell(("rows", [Result, ...]))` with
-    the rows that run decided, as soon as it returns. The Z3 engine's runs all go through one
-    guard (`_guarded`: watchdog, error and timeout rows), which is wrapped here; an engine with no
-    such guard streams nothing, and its rows are known only when it returns."""
-    if module != SMT_MODULE:
+    """While an engine runs in its child process, tell the parent what it has finished, as soon as
+    it has: the Z3 engine's runs (a proof, a finding, an unrolling) all go through one guard
+    (`_guarded`: watchdog, error and timeout rows), so `tell(("unit", engine, pids))` as each starts
+    and `tell(("rows", [Result, ...]))` with the rows it decided; the scenario corpus's rows rest on
+    every scenario, so `tell(("outcome", ScenarioOutcome))` after each scenario (`after_kill` turns
+    them into rows). Other engines tell nothing: their rows are known only when they return."""
+    if module == SMT_MODULE:
+        from mip6check.properties.smt import run
+
+        inner: Callable[..., Any] = run._guarded
+
+        def guarded(engine: str, pids: tuple[str, ...], *rest: Any) -> Any:
+            tell(("unit", engine, tuple(pids)))
+            rows = inner(engine, pids, *rest)
+            tell(("rows", list(rows)))
+            return rows
+
+        with _replaced(run, "_guarded", guarded):
+            yield
+    elif module == SCENARIOS_MODULE:
+        from mip6check.properties import scenarios
+
+        each: Callable[..., Iterator[Any]] = scenarios.outcomes
+
+        def outcomes(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            for o in each(*args, **kwargs):
+                tell(("outcome", o))
+                yield o
+
+        with _replaced(scenarios, "outcomes", outcomes):
+            yield
+    else:
         yield
-        return
-    from mip6check.properties.smt import run
 
-    inner: Callable[..., Any] = run._guarded
 
-    def guarded(engine: str, pids: tuple[str, ...], *rest: Any) -> Any:
-        tell(("unit", engine, tuple(pids)))
-        rows = inner(engine, pids, *rest)
-        tell(("rows", list(rows)))
-        return rows
-
-    setattr(run, "_guarded", guarded)  # noqa: B010 - a module attribute, restored below
+@contextmanager
+def _replaced(owner: object, name: str, new: object) -> Iterator[None]:
+    old = getattr(owner, name)
+    setattr(owner, name, new)
     try:
         yield
     finally:
-        setattr(run, "_guarded", inner)  # noqa: B010
+        setattr(owner, name, old)
 
 
-__all__ = ["load", "row_groups", "streamed"]
+def after_kill(module: str, opts: Any, told: list[Any], why: str) -> list[Any] | None:
+    """The rows of an engine whose child was killed, from the outcomes it had told (`streamed`), or
+    None when they cannot say: for the scenario corpus, its rows over the scenarios that ran to the
+    end and the next one, stuck (`timeout` saying `why`), as its own watchdog would have reported."""
+    if module != SCENARIOS_MODULE:
+        return None
+    from mip6check.properties import scenarios as S
+
+    load(runs_only=True)  # which rows the runs judge (the child loaded it, this process may not)
+    runs = [o for o in told if isinstance(o, S.ScenarioOutcome)]
+    root = getattr(opts, "roots", {}).get("scenarios")  # as scenarios.verify_engine reads it
+    where_from = (Path(root),) if root else S.DEFAULT_DIRS
+    seen = {o.path for o in runs}
+    stuck = next((p for p in S.scenario_files(where_from) if p not in seen), None)
+    if stuck is None:  # every scenario had run: the corpus's judgement itself was stuck
+        return None
+    last = S.ScenarioOutcome(stuck, (), (), (), 0, 0, 0.0, timeout=why)
+    return S.results_of([*runs, last], where_from)
+
+
+__all__ = ["after_kill", "load", "row_groups", "streamed"]

@@ -27,7 +27,7 @@ from typing import Any
 
 from mip6check.model.config import DEFAULT, Config
 from mip6check.properties.catalog import CATALOG, get
-from mip6check.properties.engines import row_groups, streamed
+from mip6check.properties.engines import SCENARIOS_MODULE, after_kill, row_groups, streamed
 from mip6check.properties.parallel import ChildDied, ChildKilled, can_fork, in_child, run_ordered
 from mip6check.properties.verdict import Result, Status
 from mip6check.properties.watchdog import (
@@ -125,6 +125,7 @@ class Decided:
 
     rows: list[Result] = field(default_factory=list)
     unit: tuple[str, tuple[str, ...]] | None = None
+    outcomes: list[object] = field(default_factory=list)  # runs whose rows rest on them all
 
     def message(self, msg: tuple[object, ...]) -> None:
         """Take one message of the child: ("unit", engine, pids) or ("rows", [Result, ...])."""
@@ -133,12 +134,19 @@ class Decided:
         elif msg[0] == "rows" and isinstance(msg[1], list):
             self.rows.extend(r for r in msg[1] if isinstance(r, Result))
             self.unit = None
+        elif msg[0] == "outcome":
+            self.outcomes.append(msg[1])
 
     def with_rest(
         self, name: str, module: str, engine: object, opts: VerifyOptions, status: Status, why: str
     ) -> list[Result]:
         """The rows decided, then `status` on the stuck run's rows (saying `why`) and on every row
-        of the engine not reached (saying so; `why` itself when no run was under way)."""
+        of the engine not reached (saying so; `why` itself when no run was under way). An engine
+        whose rows rest on all its runs (the scenario corpus) judges the runs it had finished."""
+        if status is Status.TIMEOUT:
+            judged = after_kill(module, opts, self.outcomes, why)
+            if judged is not None:
+                return [r for r in judged if isinstance(r, Result) and opts.wants(r.property)]
         out = [r for r in self.rows if opts.wants(r.property)]
         done = {(r.property, r.engine) for r in out}
         if self.unit is not None:
@@ -192,7 +200,8 @@ def run_engine(
     try:
         return in_child(work, watch, bound.deadline, bound.expired)
     except ChildKilled as e:
-        why = f"{name} engine: {e.why}" if decided.unit is None else e.why
+        told = decided.unit is not None or module == SCENARIOS_MODULE  # names the stuck run
+        why = e.why if told else f"{name} engine: {e.why}"
         return decided.with_rest(name, module, engine, opts, Status.TIMEOUT, why)
     except ChildDied as e:
         detail = f"{name} engine stopped: {e} (a model that exhausts memory, or a crash in C code)"

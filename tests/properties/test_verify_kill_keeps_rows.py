@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +21,10 @@ from mip6check.cli.main import main
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.engines import SMT_MODULE, row_groups
 from mip6check.properties.mutants import patched
+from mip6check.properties.parallel import executor
+from mip6check.properties.scenarios import DEFAULT_DIRS, run_one
 from mip6check.properties.smt.induction import run_proof
-from mip6check.properties.verdict import Result, Status
+from mip6check.properties.verdict import Result, Status, Violation
 from mip6check.properties.verify import Decided, VerifyOptions, run_verify
 from mip6check.properties.watchdog import grace
 
@@ -27,6 +32,9 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
 
 FIRST, STUCK, LAST = "BC-STALE-IGNORED", "BC-HAO-NO-STATE", "BC-DELETE"
 """Three Z3 proofs, in the engine's order, none of them also a bounded model check."""
+WALL = 3.0
+"""`--watchdog`: long enough for the runs before the stuck one on a loaded machine (one Z3 proof
+takes about 0.2 s, one scenario about 0.5 s on an idle core)."""
 SLACK = 25.0
 """Seconds allowed above the bound for the first proof, forking and a loaded machine."""
 
@@ -45,27 +53,27 @@ def second_proof_hangs() -> Iterator[None]:
 
 
 def _rows(capsys: pytest.CaptureFixture[str], workers: int) -> tuple[int, list[dict[str, Any]]]:
-    argv = ["verify", "--engine", "z3", "--property", FIRST, STUCK, LAST, "--watchdog", "1"]
+    argv = ["verify", "--engine", "z3", "--property", FIRST, STUCK, LAST, "--watchdog", str(WALL)]
     started = time.monotonic()
     rc = main([*argv, "--no-timing", "--json", "--workers", str(workers)])
     took = time.monotonic() - started
-    # the bound of one proof run: 1 s, doubled by the engine's guard, then the grace period
-    assert took < 2.0 + grace(2.0) + SLACK, took
+    # the bound of one proof run, doubled by the engine's guard, then the grace period
+    assert took < 2 * WALL + grace(2 * WALL) + SLACK, took
     return rc, list(json.loads(capsys.readouterr().out)["results"])
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_the_proof_before_a_stuck_one_stays_proved(
-    capsys: pytest.CaptureFixture[str], workers: int
-) -> None:
+def test_the_proof_before_a_stuck_one_stays_proved(capsys: pytest.CaptureFixture[str]) -> None:
+    """With the engine in this process's child (1 worker) or in a pool worker's (2 workers): the
+    same bytes both times."""
     with second_proof_hangs():
-        rc, rows = _rows(capsys, workers)
+        rc, rows = _rows(capsys, 1)
+        assert (rc, rows) == _rows(capsys, 2)
     by = {r["property"]: r for r in rows}
     assert rc == 1 and [r["property"] for r in rows] == [FIRST, STUCK, LAST], rows
     assert by[FIRST]["status"] == "proved" and by[FIRST]["engine"] == "z3"
     assert by[STUCK]["status"] == "timeout" and by[LAST]["status"] == "timeout"
     stuck, rest = by[STUCK]["detail"], by[LAST]["detail"]
-    assert stuck.startswith(f"z3 {STUCK}: no verdict within 2 s") and "killed" in stuck
+    assert stuck.startswith(f"z3 {STUCK}: no verdict within {2 * WALL:g} s") and "killed" in stuck
     assert rest.startswith("not reached") and f"stuck in z3 {STUCK}" in rest
     # the proof's own evidence went with it, as an unkilled run reports it
     rc_clean = main(["verify", "--engine", "z3", "--property", FIRST, "--no-timing", "--json"])
@@ -77,7 +85,7 @@ def test_rows_keep_the_order_of_an_unkilled_run() -> None:
     """Every row of the engine, the Z3 proofs and the bounded model checks sharing IDs: killed in
     the second proof, the report has the same (property, engine) rows, in the same order."""
     some = frozenset({FIRST, STUCK, LAST, "BC-SEQ-MONOTONIC", "SYS-CONVERGE", "SPEC-SEQ-HALF"})
-    opts = VerifyOptions(engines=("z3",), properties=some, run_wall_s=1.0)
+    opts = VerifyOptions(engines=("z3",), properties=some, run_wall_s=WALL)
     with second_proof_hangs():
         killed = run_verify(opts)
     keys = [(r.property, r.engine) for r in killed]
@@ -108,3 +116,72 @@ def test_decided_rows_without_a_run_under_way() -> None:
         (FIRST, Status.PROVED, None),
         (LAST, Status.TIMEOUT, "why"),
     ]
+
+
+FIRST_S, STUCK_S = "01-first-registration.scenario", "02-handoff-foreign-links.scenario"
+CORPUS = (FIRST_S, STUCK_S, "03-return-home.scenario")
+PLANTED = "MN-SEQ-INCREASE"
+
+
+def _corpus(tmp_path: Path) -> dict[str, Path]:
+    for name in CORPUS:
+        src = next(d / name for d in DEFAULT_DIRS if (d / name).exists())
+        shutil.copy(src, tmp_path / name)
+    return {"scenarios": tmp_path}
+
+
+def _planted(stuck: Callable[[], object]) -> Callable[[Path], Any]:
+    """`run_one` with a planted violation in the first scenario and the second one stuck."""
+
+    def run(path: Path) -> Any:
+        if path.name == STUCK_S:
+            stuck()
+        got = run_one(path)
+        if path.name != FIRST_S:
+            return got
+        seen = Violation(PLANTED, "§10.7", "MUST", "MN", "planted")
+        return (replace(got[0], monitor_violations=(seen,)), *got[1:])
+
+    return run
+
+
+def _in_c() -> object:
+    return sum(range(10**13))
+
+
+def _in_python() -> object:
+    while True:
+        time.sleep(0.01)
+
+
+def _corpus_rows(tmp_path: Path, stuck: Callable[[], object], workers: int) -> list[Result]:
+    opts = VerifyOptions(engines=("scenarios",), roots=_corpus(tmp_path), run_wall_s=WALL)
+    with patched({"mip6check.properties.scenarios:run_one": _planted(stuck)}):
+        if workers == 1:
+            return run_verify(opts)
+        with executor(workers) as ex:
+            return run_verify(opts, executor=ex)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_killed_corpus_keeps_what_its_finished_scenarios_found(
+    tmp_path: Path, workers: int
+) -> None:
+    """The second of three scenarios stuck in C: the violation the first one found stands, the rest
+    is `timeout` on one scenario of three, as when the run's own watchdog stops it in Python."""
+    started = time.monotonic()
+    killed = _corpus_rows(tmp_path, _in_c, workers)
+    assert time.monotonic() - started < WALL + grace(WALL) + SLACK
+    by = {r.property: r for r in killed if r.engine == "scenarios"}
+    assert by[PLANTED].status is Status.VIOLATED and "planted" in (by[PLANTED].detail or "")
+    rest = [r for r in by.values() if r.property != PLANTED]
+    assert rest and {r.status for r in rest} == {Status.TIMEOUT}
+    detail = rest[0].detail or ""
+    assert f"scenario {STUCK_S}: no verdict within {WALL:g} s" in detail and "killed" in detail
+    assert "1 of 3 scenarios ran to the end" in detail
+    assert rest[0].counterexample == {"scenario": str(tmp_path / STUCK_S)}
+    if workers == 1:  # the same rows as the in-process watchdog gives a run stuck in Python
+        here = _corpus_rows(tmp_path, _in_python, 1)
+        assert [(r.property, r.engine, r.status) for r in here] == [
+            (r.property, r.engine, r.status) for r in killed
+        ]
