@@ -185,3 +185,24 @@ def test_a_killed_corpus_keeps_what_its_finished_scenarios_found(
         assert [(r.property, r.engine, r.status) for r in here] == [
             (r.property, r.engine, r.status) for r in killed
         ]
+
+
+def _die_second(pid: str, budget_s: float = 5.0) -> Result:
+    """The second proof's process ends outright (as memory exhausted, or a crash in C code would)."""
+    if pid == STUCK:
+        os._exit(3)
+    return run_proof(pid, budget_s)
+
+
+def test_a_child_that_dies_keeps_the_rows_before() -> None:
+    opts = VerifyOptions(engines=("z3",), properties=frozenset({FIRST, STUCK, LAST}))
+    with patched({"mip6check.properties.smt.run:run_proof": _die_second}):
+        got = run_verify(opts)
+    assert [(r.property, r.status) for r in got] == [
+        (FIRST, Status.PROVED),
+        (STUCK, Status.ERROR),
+        (LAST, Status.ERROR),
+    ]
+    stuck, rest = got[1].detail or "", got[2].detail or ""
+    assert "exited with status 3" in stuck and stuck.endswith(f"during z3 {STUCK}")
+    assert rest.startswith("not reached: ") and "exited with status 3" in rest
