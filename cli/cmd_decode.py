@@ -108,15 +108,18 @@ def json_lines(
     error) rendered straight from its parts, without the Decoded value between."""
     for rec in records:
         if type(rec) is Record:
-            link = decode_link(rec.linktype, rec.data)
+            data = rec.data
+            link = decode_link(rec.linktype, data)
             off = link.ipv6_offset
             if off is None:
                 yield record_line(_not_ipv6(rec, link))
                 continue
-            pkt, error = _decode_at(rec, off, profile)
+            pkt, error = decode_partial(data[off:], profile, base_offset=off)  # as _decode_at
             if error is None and pkt is not None and not link.vlans and not rec.note:
                 yield decoded_line(rec, link, pkt)
             else:
+                if error is not None:
+                    error.frame_index = rec.index
                 yield record_line(_mk_decoded(rec, link, pkt, error))
         else:
             yield record_line(decode_record(rec, profile))

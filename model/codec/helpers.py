@@ -154,8 +154,17 @@ def wire_checksum_ok(data: bytes, pkt: IPv6Packet, start: int = 0) -> bool | Non
     its checksum is verified over those octets with the pseudo-header of `pseudo_addresses` (§9.1,
     §7.9). For such a packet the encoder reproduces the upper layer byte for byte, so the answer is
     the same as `checksum_ok(pkt)`'s."""
-    while True:
-        _, p, end = header_offsets(data, pkt, start)
+    while True:  # header_offsets' walk, without its list of offsets
+        p = start + 40
+        end = p + (data[start + 4] << 8 | data[start + 5])
+        for h in pkt.headers:
+            t = type(h)
+            if t is AH:
+                p += (data[p + 1] + 2) * 4
+            elif t is Fragment:
+                p += 8
+            else:
+                p += (data[p + 1] + 1) * 8
         u = pkt.payload
         if type(u) is not IPv6Packet:
             break
