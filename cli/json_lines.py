@@ -415,20 +415,14 @@ _SHAPES: dict[_Shape, _Writer | None] = {}
 _OPTION_HEADERS = (DestOptions, HopByHop)
 
 
-def _shape(pkt: IPv6Packet) -> _Shape:
-    """The payload type, the header types, then each options header's option types after a None."""
+def decoded_fields(pkt: IPv6Packet) -> str:
+    """packet_fields(pkt) of a packet the codec decoded (so its fields are of its tables' types)."""
     hs = pkt.headers
-    key: _Shape = (type(pkt.payload), *map(type, hs))
+    key: _Shape = (type(pkt.payload), *map(type, hs))  # the shape: payload, headers, options
     if DestOptions in key or HopByHop in key:
         for h in hs:
             if type(h) in _OPTION_HEADERS:
                 key += (None, *map(type, h.options))  # type: ignore[arg-type,union-attr]
-    return key
-
-
-def decoded_fields(pkt: IPv6Packet) -> str:
-    """packet_fields(pkt) of a packet the codec decoded (so its fields are of its tables' types)."""
-    key = _shape(pkt)
     try:
         w = _SHAPES[key]
     except KeyError:
@@ -450,6 +444,7 @@ def _compile_shape(pkt: IPv6Packet) -> _Writer | None:
     """The writer of `pkt`'s shape (None: a shape packet_fields alone writes)."""
     ns: dict[str, Any] = {
         "A": addr_json,
+        "AD": _ADDR.get,
         "R": _routing,
         "T": "true",
         "F": "false",
@@ -502,7 +497,7 @@ def _compile_shape(pkt: IPv6Packet) -> _Writer | None:
     else:
         return None
     text = (
-        f'"src": {{A(p.src)}}, "dst": {{A(p.dst)}}, "chain": {_f(_dumps(names))}, '
+        f'"src": {{AD(p.src) or A(p.src)}}, "dst": {{AD(p.dst) or A(p.dst)}}, "chain": {_f(_dumps(names))}, '
         f'"mip6": [{", ".join(mip6)}], "routing": {routing or "null"}, {rest}, '
         f'"hop_limit": {{p.hop_limit}}'
     )
@@ -524,7 +519,7 @@ def _option_expr(c: CompiledOption, var: str, where: str, ns: dict[str, Any]) ->
         key = _f(f", {_quote(f.name)}: ")
         v = f"{var}.{f.name}"
         if f.is_address:
-            parts.append(f"{key}{{A({v}) if {v} is not None else N}}")
+            parts.append(f"{key}{{(AD({v}) or A({v})) if {v} is not None else N}}")
         elif f.is_flag:
             parts.append(f"{key}{{T if {v} else F}}")
         else:
