@@ -169,9 +169,11 @@ def malformed(c: Ctx, d: st.DataObject) -> Steps:
         kw["auth"] = False
     elif how == "short":
         kw["length"] = d.draw(S.bad_bu_lengths, "length")
-    else:
+    coa = c.addr("X")
+    if how == "no HAO":  # its home is then its source, the attacker's: another care-of address
         kw["hao"] = False
-    yield _bu(c, node, home, 7, coa=c.addr("X"), **kw)
+        coa = S.addr_in(c.place.attacker_prefix, 0x7D00 + c.fresh)
+    yield _bu(c, node, home, 7, coa=coa, **kw)
     yield c.at()
     yield c.raw(R.echo(home, c.addr(node), 6, c.fresh))
     yield c.at()
