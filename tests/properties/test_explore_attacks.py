@@ -1,0 +1,107 @@
+"""The targeted plans of the exploring machine (properties/explore/attacks.py), driven with fixed draws:
+each reaches the edge it is written for (a planted fault is flagged by the row it aims at) and leaves
+the clean model unflagged; the raw packets decode through the codec; aimed searches weight them."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any
+
+import pytest
+
+from mip6check.model.codec.ipv6 import decode_packet
+from mip6check.model.codec.values import DestUnreachable, EchoRequest, Routing0
+from mip6check.model.dsl import ast as A
+from mip6check.properties.explore import attacks as K
+from mip6check.properties.explore import raw as R
+from mip6check.properties.explore import strategies as S
+from mip6check.properties.explore.driver import default_world
+from mip6check.properties.explore.judge import Judge
+from mip6check.properties.mutants import BY_NAME
+from mip6check.properties.verdict import Violation
+
+
+class FixedDraws:
+    """A stand-in for Hypothesis's `data` object: every draw a plan makes is named by its label."""
+
+    def __init__(self, choices: dict[str, Any]) -> None:
+        self.choices = choices
+
+    def draw(self, _strategy: object, label: str | None = None) -> Any:
+        assert label is not None and label in self.choices, f"no choice for {label!r}"
+        return self.choices[label]
+
+
+def run_plan(
+    kind: str, choices: dict[str, Any], mutant: str | None, only: frozenset[str]
+) -> list[Violation]:
+    """Settle, then the plan's steps one by one, judged after each; the first violations found."""
+    head = S.topology(S.Setup())
+    ctx = BY_NAME[mutant].applied() if mutant else nullcontext()
+    with ctx:
+        world = default_world(head, None)
+        judge = Judge(head, world, only)
+        world.apply(A.RunUntil(1000))
+        c = K.Ctx(world, S.DEFAULT_PLACE, 1000, S.mobiles(head), 0, aimed=only)
+        for step in K.PLANS[kind](c, FixedDraws(choices)):  # type: ignore[arg-type]
+            world.apply(step)
+            found = judge.step()
+            if found:
+                return found
+    return []
+
+
+SEQ = frozenset({"BC-SEQ-MONOTONIC", "BC-STALE-IGNORED", "BC-BA-STATUS"})
+
+
+@pytest.mark.parametrize(
+    ("mutant", "first", "delta"),
+    [("seq-no-wrap", 0, S.HALF + 1), ("seq-half-accept", 1, S.HALF), ("seq-ge", 5, 0)],
+)
+def test_seq_pair_reaches_the_modular_edges(mutant: str, first: int, delta: int) -> None:
+    choices = {"first": first, "delta": delta, "to HA": False}
+    assert [v.property for v in run_plan("seq-pair", choices, mutant, SEQ)][:1] == [
+        "BC-SEQ-MONOTONIC"
+    ]
+    assert run_plan("seq-pair", choices, None, SEQ) == []
+
+
+def test_persistent_unreachable_errors_are_acted_on() -> None:
+    """§7.8: three Destination Unreachable quoting replies routed by a binding; a correspondent that
+    keeps routing by it is flagged, the clean one is not."""
+    only = frozenset({"BC-ICMP-UNREACH"})
+    choices = {"receiver": "CN", "errors": 3}
+    found = run_plan("icmp-unreach", choices, "icmp-never-deletes", only)
+    assert [v.property for v in found][:1] == ["BC-ICMP-UNREACH"]
+    assert run_plan("icmp-unreach", choices, None, only) == []
+
+
+def test_home_registrations_a_receiver_must_reject() -> None:
+    only = frozenset({"HA-NOT-HA-132", "HA-NOT-HOME-133", "BC-BA-STATUS"})
+    assert [v.property for v in run_plan("not-ha", {"seq": 3}, "not-ha-accepts", only)][:1] == [
+        "HA-NOT-HA-132"
+    ]
+    assert [v.property for v in run_plan("off-link", {"seq": 3}, "offlink-accepted", only)][:1] == [
+        "HA-NOT-HOME-133"
+    ]
+    assert run_plan("not-ha", {"seq": 3}, None, only) == []
+    assert run_plan("off-link", {"seq": 3}, None, only) == []
+
+
+def test_raw_packets_decode_through_the_codec() -> None:
+    home, cn, coa = S.HOMES["MN"], S.addr_in(S.PREFIXES["LN"], 2), S.addr_in(S.PREFIXES["LA"], 9)
+    echo = decode_packet(R.echo(home, cn, 1, 2))
+    assert echo.src == home and echo.dst == cn and isinstance(echo.payload, EchoRequest)
+    quoted = R.routed_reply(cn, coa, home, 1, 2)
+    routed = decode_packet(quoted)
+    assert routed.dst == coa and isinstance(routed.headers[0], Routing0)
+    err = decode_packet(R.unreachable(coa, cn, quoted))
+    assert isinstance(err.payload, DestUnreachable) and err.payload.invoking == quoted
+
+
+def test_an_aimed_search_draws_the_kinds_that_feed_its_properties_more_often() -> None:
+    kinds = ("seq-pair", "icmp-unreach")
+    assert K.weighted(kinds, None) == list(kinds)
+    aimed = K.weighted(kinds, frozenset({"BC-ICMP-UNREACH"}))
+    assert aimed.count("icmp-unreach") == K.AIMED_WEIGHT and aimed.count("seq-pair") == 1
+    assert set(K.PLANS) == set(S.ATTACK_KINDS)
