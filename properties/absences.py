@@ -102,6 +102,7 @@ def return_home_deregistration(
     regs: dict[tuple[str, Addr], _Registration] = {}
     due: list[tuple[int, str, Addr, int]] = []  # (attached at, node, home, log step)
     deregs: dict[str, list[tuple[int, Addr]]] = {}
+    left: dict[str, list[int]] = {}  # node -> times it detached from a home link
     for r in records:
         pkt = _tx(r)
         if pkt is not None and r.node is not None:
@@ -121,6 +122,9 @@ def return_home_deregistration(
                     if n == r.node and reg.seq == ba.seq and reg.acked_at is None:
                         reg.acked_at = r.time
                         reg.lifetime = min(reg.lifetime, ba.lifetime)
+        elif r.kind is Kind.MOVE and r.node is not None and "detached from" in r.detail:
+            if r.link in facts.home_links.get(r.node, frozenset()):
+                left.setdefault(r.node, []).append(r.time)
         elif r.kind is Kind.MOVE and r.node is not None and "attached to" in r.detail:
             if r.link not in facts.home_links.get(r.node, frozenset()):
                 continue
@@ -136,6 +140,8 @@ def return_home_deregistration(
             continue  # the run ended before the bound
         if any(t <= tt <= t + bound and h == home for tt, h in deregs.get(node, [])):
             continue
+        if any(t <= tt < t + bound for tt in left.get(node, [])):
+            continue  # it left the home link again first (a move, §9.2): it registers from there
         out.append(
             violation(
                 "MN-RETURN-HOME",

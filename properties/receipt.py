@@ -19,6 +19,11 @@ RECEIPT_RULES = frozenset({"MN-ICMP-PP2-STOP"})
 only when that packet reached the node, not when a router still held it (or dropped it) because the
 node had left the link it was addressed to."""
 
+ANSWER_RULES = frozenset({"MN-TUNNEL-TRIGGERS-BU", "MN-BR-ANSWER"})
+"""Rules on the Binding Update a mobile node owes a packet it received (§9.5: a tunnelled packet,
+§9.11: a Binding Request): in runs not charged when that packet reached no host (sent to a care-of
+address the node had left); the Hypothesis judge leaves out verdicts on packets not arrived."""
+
 UNSENT_RULES = frozenset({"MN-TUNNEL-TRIGGERS-BU", "MN-BR-ANSWER", "MN-HOME-RETX"})
 """Rules on a Binding Update a mobile node owes (§9.4, §9.5, §9.11). One it sent that never reached a
 link - its address resolution failed (RFC 2461 §7.2.2: the link lost every solicitation), or it had
@@ -167,6 +172,7 @@ class SenderQueue:
 
 
 __all__ = [
+    "ANSWER_RULES",
     "HELD_RULES",
     "OWN_BU_RULES",
     "RECEIPT_RULES",

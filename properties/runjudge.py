@@ -37,6 +37,7 @@ from mip6check.properties.logchecks import check_log
 from mip6check.properties.monitors import JUDGED as MONITORED
 from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.receipt import (
+    ANSWER_RULES,
     HELD_RULES,
     OWN_BU_RULES,
     RECEIPT_RULES,
@@ -207,6 +208,7 @@ def judge_scenario(
                 or (v.packet is not None and v.packet in injected)
                 or any(r in lost for r in v.related)
                 or (v.property in RECEIPT_RULES and any(r in undelivered for r in v.related))
+                or (v.property in ANSWER_RULES and v.related and set(v.related) <= undelivered)
                 or (v.property in OWN_BU_RULES and any(r in injected for r in v.related))
                 or (engine is Engine.REPLAY and _sender_queue_excuses(v, queue))
             ):

@@ -52,7 +52,9 @@ class Judge:
         self._mn_addresses: set[bytes] = set(self.homes)
         self._queue = SenderQueue()  # the BUs each node sent that left it late, or never
         self._sent_unicast: dict[int, int] = {}  # frame -> observer number of the packet it carries
-        self._unconsumed: dict[object, int] = {}  # packet key -> observer number, until it arrives
+        # packet key -> observer numbers of its sendings not yet arrived (identical packets, e.g. one
+        # datagram sent three times, each wait for an arrival of their own)
+        self._unconsumed: dict[object, list[int]] = {}
         self._origin: dict[object, int] = {}  # packet key -> observer number of its last sending
         self._fed_frames: set[int] = set()
         self._fed_at: dict[object, int] = {}
@@ -122,7 +124,8 @@ class Judge:
                         continue  # else judged where it ends
                     n = self._feed(obs, cov, r.frame, r.time, pkt)
                     self._remember(self._sent_unicast, r.frame, n)
-                    self._remember(self._unconsumed, key, n)
+                    waiting = self._unconsumed.pop(key, [])
+                    self._remember(self._unconsumed, key, [*waiting[-15:], n])
                     self._remember(self._origin, key, n)
                 else:  # multicast is judged as sent (a link with no listener still carries it)
                     self._feed(obs, cov, r.frame, r.time, pkt)
@@ -138,7 +141,11 @@ class Judge:
                 if injected:
                     self._injected_keys.add(key)  # a tunnelled or forwarded copy of one
                 if not injected:
-                    self._unconsumed.pop(key, None)  # it reached a node: the next hop, or its end
+                    arrived = self._unconsumed.get(key)
+                    if arrived:  # one of them reached a node: the next hop, or its end
+                        arrived.pop(0)
+                        if not arrived:
+                            del self._unconsumed[key]
                 if obs is None or not consumed(self.world, r.node, pkt):
                     continue
                 if key in self._origin:
@@ -171,7 +178,7 @@ class Judge:
         self.monitors.check_state(net.now, net.log.snapshots(net.now))
         found = list(self.monitors.violations)
         if obs is not None:
-            pending = set(self._unconsumed.values())
+            pending = {n for ns in self._unconsumed.values() for n in ns}
             delivered = set(self._delivered.values())
             found += [
                 v
@@ -201,7 +208,7 @@ class Judge:
         return False
 
     @staticmethod
-    def _remember(table: dict[Any, int], key: Any, n: int) -> None:
+    def _remember(table: dict[Any, Any], key: Any, n: Any) -> None:
         """Keep `key -> n` in a bounded table (oldest entries go first)."""
         table.pop(key, None)
         table[key] = n

@@ -106,6 +106,11 @@ class Interception(ObserverBase):
         self._add(self.nd_senders, f.src, "nd_senders")
         tgt = na.target
         self._done(f.src, "proxy-ns", extra=tgt)
+        home_reg = self.reg.get(tgt)
+        if home_reg is not None and f.src in (tgt, link_local(tgt)):
+            # the mobile node answers for its home address itself: it is back on the home link
+            # (§9.13), where a proxy answer from its home agent (§8.2) would only contend with it
+            self._done(home_reg.dst, "proxy-ns", extra=tgt)
         if not (is_multicast(f.dst) or f.dst == ALL_NODES):
             return
         reg = self.reg.get(tgt)
