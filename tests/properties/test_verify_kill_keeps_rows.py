@@ -21,7 +21,6 @@ from mip6check.cli.main import main
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.engines import SMT_MODULE, row_groups
 from mip6check.properties.mutants import patched
-from mip6check.properties.parallel import executor
 from mip6check.properties.scenarios import DEFAULT_DIRS, run_one
 from mip6check.properties.smt.induction import run_proof
 from mip6check.properties.verdict import Result, Status, Violation
@@ -52,8 +51,13 @@ def second_proof_hangs() -> Iterator[None]:
         yield
 
 
+SOME = (FIRST, STUCK, LAST, "BC-SEQ-MONOTONIC", "SYS-CONVERGE", "SPEC-SEQ-HALF")
+"""The three proofs, the first proof of all (its ID also a bounded model check), a bounded model
+check only, and a finding: every kind of Z3 row, before and after the stuck proof."""
+
+
 def _rows(capsys: pytest.CaptureFixture[str], workers: int) -> tuple[int, list[dict[str, Any]]]:
-    argv = ["verify", "--engine", "z3", "--property", FIRST, STUCK, LAST, "--watchdog", str(WALL)]
+    argv = ["verify", "--engine", "z3", "--property", *SOME, "--watchdog", str(WALL)]
     started = time.monotonic()
     rc = main([*argv, "--no-timing", "--json", "--workers", str(workers)])
     took = time.monotonic() - started
@@ -62,46 +66,32 @@ def _rows(capsys: pytest.CaptureFixture[str], workers: int) -> tuple[int, list[d
     return rc, list(json.loads(capsys.readouterr().out)["results"])
 
 
-def test_the_proof_before_a_stuck_one_stays_proved(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_proofs_before_a_stuck_one_stay_proved(capsys: pytest.CaptureFixture[str]) -> None:
     """With the engine in this process's child (1 worker) or in a pool worker's (2 workers): the
-    same bytes both times."""
+    same bytes both times, and the (property, engine) rows of an unkilled run in its order."""
     with second_proof_hangs():
         rc, rows = _rows(capsys, 1)
         assert (rc, rows) == _rows(capsys, 2)
-    by = {r["property"]: r for r in rows}
-    assert rc == 1 and [r["property"] for r in rows] == [FIRST, STUCK, LAST], rows
-    assert by[FIRST]["status"] == "proved" and by[FIRST]["engine"] == "z3"
-    assert by[STUCK]["status"] == "timeout" and by[LAST]["status"] == "timeout"
-    stuck, rest = by[STUCK]["detail"], by[LAST]["detail"]
+    groups = row_groups(SMT_MODULE)
+    assert groups is not None and rc == 1
+    order = list(CATALOG)
+    whole = sorted(
+        ((p, e) for p in SOME for e, pids in groups.items() if p in pids),
+        key=lambda k: (order.index(k[0]), k[1]),
+    )
+    assert [(r["property"], r["engine"]) for r in rows] == whole
+    status = {(r["property"], r["engine"]): r["status"] for r in rows}
+    proved = {("BC-SEQ-MONOTONIC", "z3"), (FIRST, "z3")}  # the first two proofs of the engine
+    assert {status[k] for k in proved} == {"proved"}
+    assert {status[k] for k in whole if k not in proved} == {"timeout"}
+    by = {(r["property"], r["engine"]): r for r in rows}
+    stuck, rest = by[(STUCK, "z3")]["detail"], by[(LAST, "z3")]["detail"]
     assert stuck.startswith(f"z3 {STUCK}: no verdict within {2 * WALL:g} s") and "killed" in stuck
     assert rest.startswith("not reached") and f"stuck in z3 {STUCK}" in rest
     # the proof's own evidence went with it, as an unkilled run reports it
     rc_clean = main(["verify", "--engine", "z3", "--property", FIRST, "--no-timing", "--json"])
     clean = json.loads(capsys.readouterr().out)["results"]
-    assert rc_clean == 0 and clean == [by[FIRST]]
-
-
-def test_rows_keep_the_order_of_an_unkilled_run() -> None:
-    """Every row of the engine, the Z3 proofs and the bounded model checks sharing IDs: killed in
-    the second proof, the report has the same (property, engine) rows, in the same order."""
-    some = frozenset({FIRST, STUCK, LAST, "BC-SEQ-MONOTONIC", "SYS-CONVERGE", "SPEC-SEQ-HALF"})
-    opts = VerifyOptions(engines=("z3",), properties=some, run_wall_s=WALL)
-    with second_proof_hangs():
-        killed = run_verify(opts)
-    keys = [(r.property, r.engine) for r in killed]
-    groups = row_groups(SMT_MODULE)
-    assert groups is not None
-    order = list(CATALOG)
-    whole = sorted(
-        ((p, e) for p in some for e, pids in groups.items() if p in pids),
-        key=lambda k: (order.index(k[0]), k[1]),
-    )
-    assert keys == whole and ("BC-SEQ-MONOTONIC", "z3-bmc") in keys
-    status = {k: r.status for k, r in zip(keys, killed, strict=True)}
-    assert status[("BC-SEQ-MONOTONIC", "z3")] is Status.PROVED  # the first proof of all
-    assert status[(FIRST, "z3")] is Status.PROVED
-    rest = {status[k] for k in keys if k not in {("BC-SEQ-MONOTONIC", "z3"), (FIRST, "z3")}}
-    assert rest == {Status.TIMEOUT}
+    assert rc_clean == 0 and clean == [by[(FIRST, "z3")]]
 
 
 def test_decided_rows_without_a_run_under_way() -> None:
@@ -154,23 +144,17 @@ def _in_python() -> object:
         time.sleep(0.01)
 
 
-def _corpus_rows(tmp_path: Path, stuck: Callable[[], object], workers: int) -> list[Result]:
+def _corpus_rows(tmp_path: Path, stuck: Callable[[], object]) -> list[Result]:
     opts = VerifyOptions(engines=("scenarios",), roots=_corpus(tmp_path), run_wall_s=WALL)
     with patched({"mip6check.properties.scenarios:run_one": _planted(stuck)}):
-        if workers == 1:
-            return run_verify(opts)
-        with executor(workers) as ex:
-            return run_verify(opts, executor=ex)
+        return run_verify(opts)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_killed_corpus_keeps_what_its_finished_scenarios_found(
-    tmp_path: Path, workers: int
-) -> None:
+def test_a_killed_corpus_keeps_what_its_finished_scenarios_found(tmp_path: Path) -> None:
     """The second of three scenarios stuck in C: the violation the first one found stands, the rest
     is `timeout` on one scenario of three, as when the run's own watchdog stops it in Python."""
     started = time.monotonic()
-    killed = _corpus_rows(tmp_path, _in_c, workers)
+    killed = _corpus_rows(tmp_path, _in_c)
     assert time.monotonic() - started < WALL + grace(WALL) + SLACK
     by = {r.property: r for r in killed if r.engine == "scenarios"}
     assert by[PLANTED].status is Status.VIOLATED and "planted" in (by[PLANTED].detail or "")
@@ -180,11 +164,11 @@ def test_a_killed_corpus_keeps_what_its_finished_scenarios_found(
     assert f"scenario {STUCK_S}: no verdict within {WALL:g} s" in detail and "killed" in detail
     assert "1 of 3 scenarios ran to the end" in detail
     assert rest[0].counterexample == {"scenario": str(tmp_path / STUCK_S)}
-    if workers == 1:  # the same rows as the in-process watchdog gives a run stuck in Python
-        here = _corpus_rows(tmp_path, _in_python, 1)
-        assert [(r.property, r.engine, r.status) for r in here] == [
-            (r.property, r.engine, r.status) for r in killed
-        ]
+    # the same rows as the in-process watchdog gives a run stuck in Python
+    here = _corpus_rows(tmp_path, _in_python)
+    assert [(r.property, r.engine, r.status) for r in here] == [
+        (r.property, r.engine, r.status) for r in killed
+    ]
 
 
 def _die_second(pid: str, budget_s: float = 5.0) -> Result:
