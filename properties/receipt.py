@@ -38,6 +38,13 @@ replay's verdict is then left to the runtime monitor, which judges the same rule
 node sent them. Two updates leaving that queue together (the later queued behind the earlier) stay
 replay's."""
 
+COUNTED_RULES = frozenset({"MN-HOME-RETX"})
+"""Of UNSENT_RULES, those whose deadline depends on how many updates the node sent (§9.8: after
+MAX_FAST_UPDATES consecutive ones with one care-of address a retransmission waits SLOW_UPDATE_RATE):
+an earlier update that never left the node counts there though no capture shows it, so any such one
+to that destination before the verdict excuses it (the runtime monitor judges the rule from the
+node's own count)."""
+
 QUEUE_DROPS = frozenset({"nd-unreachable", "nd-detached"})
 """Dropped reasons of packets a node's address-resolution queue held (RFC 2461 §7.2.2): resolution
 failed, or the interface left its link."""
@@ -151,14 +158,16 @@ class SenderQueue:
         sent = self.sent_at[later]
         return any(f in self.held and self.frame_time.get(f, sent + 1) <= sent for f in earlier)
 
-    def dropped_answer(self, home: str, frames: Iterable[int | None], until: int | None) -> bool:
+    def dropped_answer(
+        self, home: str, frames: Iterable[int | None], until: int | None, counted: bool = False
+    ) -> bool:
         """Did the mobile node with home address `home` (as a verdict names it) send a Binding Update
-        to an address of one of these frames, at or after the first of them and before `until` (the
-        verdict's frame), that its failed address resolution then dropped?"""
+        to an address of one of these frames, at or after the first of them (`counted`: at any time
+        before) and before `until` (the verdict's frame), that never left it?"""
         known = [f for f in frames if f is not None and f in self.frame_time]
         if not known:
             return False
-        since = min(self.frame_time[f] for f in known)
+        since = -1 if counted else min(self.frame_time[f] for f in known)
         end = self.frame_time.get(until) if until is not None else None
         peers: set[bytes] = set()
         for f in known:
@@ -173,6 +182,7 @@ class SenderQueue:
 
 __all__ = [
     "ANSWER_RULES",
+    "COUNTED_RULES",
     "HELD_RULES",
     "OWN_BU_RULES",
     "RECEIPT_RULES",

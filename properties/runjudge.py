@@ -38,6 +38,7 @@ from mip6check.properties.monitors import JUDGED as MONITORED
 from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.receipt import (
     ANSWER_RULES,
+    COUNTED_RULES,
     HELD_RULES,
     OWN_BU_RULES,
     RECEIPT_RULES,
@@ -136,7 +137,9 @@ def _sender_queue_excuses(v: Violation, queue: SenderQueue) -> bool:
     its address-resolution queue is the runtime monitor's to judge (RFC 2461 §7.2.2)."""
     if v.property in HELD_RULES:
         return queue.held_before(v.packet, v.related)
-    return v.property in UNSENT_RULES and queue.dropped_answer(v.node, v.related, v.packet)
+    return v.property in UNSENT_RULES and queue.dropped_answer(
+        v.node, v.related, v.packet, v.property in COUNTED_RULES
+    )
 
 
 def judge_scenario(

@@ -13,6 +13,7 @@ from mip6check.properties.explore.coverage import Coverage
 from mip6check.properties.explore.driver import Runner
 from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.receipt import (
+    COUNTED_RULES,
     HELD_RULES,
     RECEIPT_RULES,
     UNSENT_RULES,
@@ -204,7 +205,7 @@ class Judge:
         if v.property in HELD_RULES:
             return self._queue.held_before(at, [f for f in related if f is not None])
         if v.property in UNSENT_RULES:
-            return self._queue.dropped_answer(v.node, related, at)
+            return self._queue.dropped_answer(v.node, related, at, v.property in COUNTED_RULES)
         return False
 
     @staticmethod
