@@ -102,7 +102,8 @@ class HardBound:
     killed: tuple[str, float] | None = None  # (what, seconds) of the bound the child outlived
 
     def message(self, msg: tuple[object, ...]) -> None:
-        """Take one message of the child: ("arm", what, s), ("disarm",) or ("progress", text)."""
+        """Take one message of the child: ("arm", what, s), ("disarm",) or ("progress", text); a new
+        run's start ("unit", ...) forgets the progress of the runs before it (they are reported)."""
         if msg[0] == "arm":
             what, seconds = str(msg[1]), float(msg[2])  # type: ignore[arg-type]
             self.armed.append((what, seconds, time.monotonic() + seconds))
@@ -110,6 +111,8 @@ class HardBound:
             self.armed.pop()
         elif msg[0] == "progress":
             self.last = str(msg[1])
+        elif msg[0] == "unit":
+            self.last = ""
 
     def deadline(self) -> float | None:
         """When to kill the child (time.monotonic), or None while it runs unbounded."""

@@ -87,6 +87,7 @@ def test_the_proofs_before_a_stuck_one_stay_proved(capsys: pytest.CaptureFixture
     by = {(r["property"], r["engine"]): r for r in rows}
     stuck, rest = by[(STUCK, "z3")]["detail"], by[(LAST, "z3")]["detail"]
     assert stuck.startswith(f"z3 {STUCK}: no verdict within {2 * WALL:g} s") and "killed" in stuck
+    assert "last progress" not in stuck  # that of the proofs before, which are reported
     assert rest.startswith("not reached") and f"stuck in z3 {STUCK}" in rest
     # the proof's own evidence went with it, as an unkilled run reports it
     rc_clean = main(["verify", "--engine", "z3", "--property", FIRST, "--no-timing", "--json"])
