@@ -22,9 +22,11 @@ from mip6check.model.codec.values import (
     IPv6Packet,
     NeighborAdvertisement,
     NeighborSolicitation,
+    NoNextHeader,
     Option,
     PacketTooBig,
     ParamProblem,
+    Raw,
     Redirect,
     RouterAdvertisement,
     RouterSolicitation,
@@ -53,6 +55,7 @@ _CHECKSUMMED = (
     ICMPv6Other,
 )
 _CHECKSUMMED_TYPES = frozenset(_CHECKSUMMED)
+_NO_CHECKSUM = frozenset((NoNextHeader, ESP, Raw))  # upper layers without one: nothing to walk
 
 
 def mobility_options(pkt: IPv6Packet) -> tuple[Option, ...]:
@@ -154,6 +157,8 @@ def wire_checksum_ok(data: bytes, pkt: IPv6Packet, start: int = 0) -> bool | Non
     its checksum is verified over those octets with the pseudo-header of `pseudo_addresses` (§9.1,
     §7.9). For such a packet the encoder reproduces the upper layer byte for byte, so the answer is
     the same as `checksum_ok(pkt)`'s."""
+    if type(pkt.payload) in _NO_CHECKSUM:
+        return None
     while True:  # header_offsets' walk, without its list of offsets
         p = start + 40
         end = p + (data[start + 4] << 8 | data[start + 5])
