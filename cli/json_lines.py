@@ -423,6 +423,8 @@ def decoded_fields(pkt: IPv6Packet) -> str:
         for h in hs:
             if type(h) in _OPTION_HEADERS:
                 key += (None, *map(type, h.options))  # type: ignore[arg-type,union-attr]
+    if key[0] in _ND_HEADS:
+        key += (None, *map(type, pkt.payload.options))  # type: ignore[arg-type,union-attr]
     try:
         w = _SHAPES[key]
     except KeyError:
@@ -491,6 +493,11 @@ def _compile_shape(pkt: IPv6Packet) -> _Writer | None:
         rest = '"icmpv6": null, "inner": {{{FIELDS(u)}}}, "mh": null'
     elif tu in _NOT_ICMP:
         rest = '"icmpv6": null, "inner": null, "mh": null'
+    elif tu in _ND_HEADS or tu in _ECHO:
+        icmp = _icmp_expr(u, ns)
+        if icmp is None:
+            return None
+        rest = '"icmpv6": ' + icmp + ', "inner": null, "mh": null'
     elif tu in _ICMP:
         ns["ICMP"] = _ICMP[tu]
         rest = '"icmpv6": {ICMP(u, True)}, "inner": null, "mh": null'
@@ -526,6 +533,76 @@ def _option_expr(c: CompiledOption, var: str, where: str, ns: dict[str, Any]) ->
             parts.append(f"{key}{{{v}}}")
     parts.append(f', "opt_type": {{{var}.opt_type}}, "in": "{where}"}}}}')
     return "".join(parts)
+
+
+_ECHO = {EchoRequest: 128, EchoReply: 129}
+# The members before the options of each Neighbor Discovery message, as _ICMP writes them: (name,
+# kind) with kind "n" a number, "f" a flag, "a" an address.
+_ND_HEADS: dict[type, tuple[int, tuple[tuple[str, str], ...]]] = {
+    RouterSolicitation: (133, (("code", "n"),)),
+    RouterAdvertisement: (
+        134,
+        (
+            ("code", "n"),
+            ("cur_hop_limit", "n"),
+            ("managed", "f"),
+            ("other", "f"),
+            ("home_agent", "f"),
+            ("router_lifetime", "n"),
+            ("reachable_time", "n"),
+            ("retrans_timer", "n"),
+        ),
+    ),
+    NeighborSolicitation: (135, (("code", "n"), ("target", "a"))),
+    NeighborAdvertisement: (
+        136,
+        (("code", "n"), ("target", "a"), ("solicited", "f"), ("override", "f"), ("router", "f")),
+    ),
+    Redirect: (137, (("code", "n"), ("target", "a"), ("destination", "a"))),
+}
+_ND_OPTIONS = (SourceLLA, TargetLLA, MTUOption, PrefixInfo)
+
+
+def _icmp_expr(u: object, ns: dict[str, Any]) -> str | None:
+    """The icmpv6 member of an Echo or Neighbor Discovery message of u's shape (its type and, for ND,
+    its option types) as f-string text, as _ICMP's writers give it; None: left to them."""
+    tu = type(u)
+    if tu in _ECHO:
+        return f'{{{{"type": {_ECHO[tu]}, "code": {{u.code}}, "ident": {{u.ident}}, "seq": {{u.seq}}}}}}'
+    number, head = _ND_HEADS[tu]
+    parts = [f'"type": {number}']
+    for name, kind in head:
+        v = f"u.{name}"
+        if kind == "a":
+            parts.append(f'"{name}": {{AD({v}) or A({v})}}')
+        elif kind == "f":
+            parts.append(f'"{name}": {{T if {v} else F}}')
+        else:
+            parts.append(f'"{name}": {{{v}}}')
+    ns["Q"], ns["MAC"] = _quote, fmt_mac
+    shown: dict[str, str] = {}  # a repeated member keeps its first place and its last value
+    prefixes: list[str] = []
+    for j, o in enumerate(u.options):  # type: ignore[attr-defined]
+        t, v = type(o), f"u.options[{j}]"
+        if t is SourceLLA or t is TargetLLA:
+            shown["slla" if t is SourceLLA else "tlla"] = f"{{Q(MAC({v}.lla))}}"
+        elif t is MTUOption:
+            shown["mtu"] = f"{{{v}.mtu}}"
+        elif t is PrefixInfo:
+            shown.setdefault("prefixes", "")
+            prefixes.append(
+                f'{{{{"prefix": {{AD({v}.prefix) or A({v}.prefix)}}, '
+                f'"length": {{{v}.prefix_length}}, "on_link": {{T if {v}.on_link else F}}, '
+                f'"autonomous": {{T if {v}.autonomous else F}}, '
+                f'"valid_lifetime": {{{v}.valid_lifetime}}, '
+                f'"preferred_lifetime": {{{v}.preferred_lifetime}}}}}}'
+            )
+        elif isinstance(o, _ND_OPTIONS):  # a subclass: _nd_tail's general path
+            return None
+    if prefixes:
+        shown["prefixes"] = "[" + ", ".join(prefixes) + "]"
+    parts.extend(f'"{k}": {v}' for k, v in shown.items())
+    return "{{" + ", ".join(parts) + "}}"
 
 
 def decoded_line(r: Record, link: LinkFrame, pkt: IPv6Packet) -> str:

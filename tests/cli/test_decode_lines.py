@@ -254,3 +254,59 @@ def test_a_compiled_shape_sees_a_renamed_option_table(monkeypatch: pytest.Monkey
     again = _command_lines(recs)
     assert again == [json.dumps(record_json(decode_record(r))) for r in recs]
     assert again != first and '"type": "HOME"' in "".join(again)
+
+
+def test_the_command_loop_on_neighbor_discovery_and_echo_shapes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ND messages (repeated options keep their first place and last value, prefixes in order, an
+    MTU), Redirect and Echo, through the compiled writers only, the same as the dictionaries."""
+    from mip6check.model.codec import (
+        EchoReply,
+        EchoRequest,
+        MTUOption,
+        Redirect,
+        RouterSolicitation,
+        encode_packet,
+    )
+    from mip6check.model.codec.link import encode_ethernet
+
+    lla1, lla2 = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
+    ra = RouterAdvertisement(
+        cur_hop_limit=64,
+        managed=True,
+        home_agent=True,
+        router_lifetime=1800,
+        reachable_time=7,
+        retrans_timer=9,
+        options=(
+            SourceLLA(lla1),
+            _prefix("2001:db8:1::", 64),
+            MTUOption(1280),
+            SourceLLA(lla2),
+            _prefix("2001:db8:7::", 48),
+        ),
+    )
+    bodies = [
+        ra,
+        RouterSolicitation(options=(SourceLLA(lla1),)),
+        NeighborAdvertisement(a("2001:db8::1"), solicited=True, router=True, options=()),
+        Redirect(a("2001:db8::2"), a("2001:db8:9::3"), options=(TargetLLA(lla2),)),
+        EchoRequest(ident=7, seq=65535),
+        EchoReply(ident=0, seq=1),
+    ]
+    frames_ = [
+        encode_ethernet(lla1, lla2, encode_packet(IPv6Packet(a("fe80::1"), a("ff02::1"), (), u)))  # type: ignore[arg-type]
+        for u in bodies
+    ]
+    recs = [Record(i + 1, i, 1, fr, len(fr)) for i, fr in enumerate(frames_)]
+    want = [json.dumps(record_json(decode_record(r))) for r in recs]
+
+    def no(*args: object, **kwargs: object) -> object:
+        raise AssertionError("not the compiled writer")
+
+    monkeypatch.setattr(json_lines, "_SHAPES", {})
+    for name in ("packet_fields", "record_json", "packet_json", "icmpv6_json", "_nd_tail"):
+        monkeypatch.setattr(json_lines, name, no)
+    assert _command_lines(recs) == want
+    assert '"slla": "02:00:00:00:00:02", "prefixes": [' in want[0] and '"mtu": 1280' in want[0]
