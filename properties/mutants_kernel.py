@@ -417,6 +417,27 @@ MUTANTS: tuple[Mutant, ...] = (
         lambda o: {"bu_allowed": _with_kw(o.bu_allowed, no_more_bu=False)},
     ),
     _m(
+        "route-ignores-expiry",
+        "7.9",
+        "a packet is routed by a binding whose lifetime ran out",
+        {"BC-ROUTE-VIA-RH"},
+        lambda o: {"binding_route": lambda L, e, now: (e.present, e.coa)},
+    ),
+    _m(
+        "tunnel-any-binding",
+        "8.4",
+        "the home agent intercepts and tunnels for any binding, not only a home registration",
+        {"HA-TUNNEL"},
+        lambda o: {"tunnel_route": lambda L, e, now: o.binding_route(L, e, now)},
+    ),
+    _m(
+        "ack-via-cache",
+        "5.2",
+        "a rejecting Binding Acknowledgement is routed by the cached entry when there is one",
+        {"BC-REJECT-NO-CACHE"},
+        lambda o: {"ack_route": lambda L, status, e, bu_coa: L.ite(e.present, e.coa, bu_coa)},
+    ),
+    _m(
         "coa-rate-off",
         "9.3",
         "new care-of addresses formed without the MAX_UPDATE_RATE limit",

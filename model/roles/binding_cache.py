@@ -103,15 +103,26 @@ class BindingCache:
 
     def lookup(self, home: Addr, now: int) -> CacheRecord | None:
         """§4.3, §7.9: the entry used to route a packet to `home`; marks its last use. An expired entry
-        is never used (BC-EXPIRE): it is deleted first."""
+        is never used (BC-EXPIRE)."""
+        found = self.route(home, now)
+        return found[0] if found is not None else None
+
+    def route(
+        self, home: Addr, now: int, *, home_registration: bool = False
+    ) -> tuple[CacheRecord, Addr] | None:
+        """(entry, care-of address) a packet for `home` is routed by, as the kernel decides it
+        (kernel.binding_route, §7.9; kernel.tunnel_route with `home_registration`, §8.2, §8.4), or
+        None; marks the entry's last use."""
         rec = self._entries.get(home)
         if rec is None:
             return None
-        if not K.expire_entry(PY, rec.kernel(), now).present:
+        decide = K.tunnel_route if home_registration else K.binding_route
+        use, coa = decide(PY, rec.kernel(), now)
+        if not use:
             return None
         rec = replace(rec, last_used=max(rec.last_used, now))
         self._entries[home] = rec
-        return rec
+        return rec, coa
 
     def note_br(self, home: Addr, now: int) -> None:
         rec = self._entries.get(home)

@@ -24,7 +24,7 @@ from mip6check.model.codec.values import (
 )
 from mip6check.model.config import BuCLength, Config
 from mip6check.model.roles import kernel as K
-from mip6check.model.roles.binding_cache import BindingCache, BuDecision
+from mip6check.model.roles.binding_cache import ABSENT, BindingCache, BuDecision
 from mip6check.model.roles.choices import DEFAULT_CHOICES, Choices
 from mip6check.model.roles.events import (
     Action,
@@ -119,10 +119,11 @@ class Correspondent:
         §7.6: near expiry of an entry in use, a Binding Request rides along (rate-limited, MAY)."""
         if has_routing(packet) or is_multicast(packet.dst):
             return packet
-        rec = self.cache.lookup(packet.dst, now)
-        if rec is None:
+        found = self.cache.route(packet.dst, now)
+        if found is None:
             return packet
-        out = add_routing(packet, rec.coa)
+        rec, via = found
+        out = add_routing(packet, via)
         near = not rec.infinite and rec.expiry - now < self.config.br_threshold
         fresh = rec.br_sent is None or now - rec.br_sent >= self.config.br_min_interval
         if near and fresh and self.choices.send_br(rec.home):
@@ -293,8 +294,8 @@ class Correspondent:
         granted = lifetime if ok else 0
         refresh = min(self.choices.refresh(granted, bu.h), granted) if ok else 0
         ba = BindingAck(status, bu.seq, granted, refresh, opt_type=self.config.profile.ba)
-        rec = self.cache.get(home) if ok else None
-        via = rec.coa if rec is not None else coa
+        rec = self.cache.get(home)
+        via = K.ack_route(PY, status, rec.kernel() if rec is not None else ABSENT, coa)
         src = self._ba_source(core, rx, home, to_anycast)
         return core.send(ba_packet(src, via, home, ba), now)
 

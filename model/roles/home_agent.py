@@ -177,10 +177,11 @@ class HomeAgent(Correspondent):
         home = self._home_of(packet.dst)
         if home is None:
             return None
-        rec = self.cache.lookup(home, now)
-        if rec is None or not rec.home_reg:
+        found = self.cache.route(home, now, home_registration=True)
+        if found is None:
             self._set_covered(home, None)
             return None
+        _, via = found
         if is_link_local(packet.dst) or is_site_local(packet.dst):
             out: list[Action] = [
                 Intercepted(self.name, home, "drop", None, "8.2"),
@@ -192,8 +193,8 @@ class HomeAgent(Correspondent):
             return out
         if packet.hop_limit <= 1:
             return [Dropped(self.name, "hop-limit", "8.4")]
-        outer = tunnel(packet, self._unicast(core, home), rec.coa)
-        return [Intercepted(self.name, home, "tunnel", rec.coa, "8.4"), *core.send(outer, now)]
+        outer = tunnel(packet, self._unicast(core, home), via)
+        return [Intercepted(self.name, home, "tunnel", via, "8.4"), *core.send(outer, now)]
 
     # ------------------------------------------------------------ §8.5 renumbering
     def advertise_prefixes(

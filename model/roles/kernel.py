@@ -500,6 +500,27 @@ def icmp_unreach_entry(L: Logic, e: Entry, count: Term, limit: Term) -> Entry:
     )
 
 
+def binding_route(L: Logic, e: Entry, now: Term) -> tuple[Term, Term]:
+    """§7.9, §4.3: (use, care-of address): a packet for e.home goes by its binding, via the care-of
+    address in a Routing header, iff the entry is present and its lifetime has not run out."""
+    use = L.and_(e.present, L.not_(expired(L, now, e.expiry, e.infinite)))
+    return use, e.coa
+
+
+def tunnel_route(L: Logic, e: Entry, now: Term) -> tuple[Term, Term]:
+    """§8.2, §8.4: (intercept, tunnel destination): a home agent intercepts packets for e.home only
+    while it holds a live home registration for it, and tunnels them to its primary care-of address."""
+    use, coa = binding_route(L, e, now)
+    return L.and_(use, e.home_reg), coa
+
+
+def ack_route(L: Logic, status: Term, e: Entry, bu_coa: Term) -> Term:
+    """§5.2, §7.5: the care-of address a Binding Acknowledgement is routed via: an accepted one by the
+    entry its Binding Update left (none after a deletion: the update's own care-of address); a
+    rejected one always via the update's care-of address, never by a cached entry."""
+    return L.ite(L.and_(accepted(L, status), e.present), e.coa, bu_coa)
+
+
 def bul_param_problem(L: Logic, b: BulEntry) -> BulEntry:
     """§4.3, §9.9: ICMP Parameter Problem code 2 after a BU sets "no more BUs" and stops retransmission."""
     return BulEntry(

@@ -8,7 +8,8 @@ trace's instant plus one second (the network settles first), with the trace's Se
 Lifetime, without the A bit (the receiver's cache does the same; its acknowledgement would be one
 more packet, to an attacker that forwards it on). Steps of the mobile node's own list (send, retransmit, acknowledgements, moves) leave no
 mark at a receiver and are dropped; cache pressure (`evict`) has no one-step equivalent in a scenario,
-so a trace that needs it is not translated (None).
+and a packet to the trace's home address cannot be stated either (`send` names nodes, and that
+address belongs to no node), so a trace that needs either is not translated (None).
 """
 
 from __future__ import annotations
@@ -46,14 +47,16 @@ def scenario_of(steps: Sequence[Mapping[str, Any]]) -> A.Scenario | None:
     end = SETTLE_MS
     for st in steps:
         kind = st["kind"]
-        if kind == "evict":
+        if kind in ("evict", "send_data"):
             return None
         if kind != "deliver" or st.get("message") != "bu":
             continue
         at = SETTLE_MS + int(st["now"])
         end = max(end, at)
         life = "infinity" if int(st["lifetime"]) == INFINITE else str(int(st["lifetime"]))
-        to, flags = ("HA", " flags h id-length 64") if st["to"] == "ha" else ("CN", "")
+        to = "HA" if st["to"] == "ha" else "CN"
+        idlen = int(st.get("id_length", 0)) or 64  # 0 and 64 both pass the §8.2 test here
+        flags = f" flags h id-length {idlen}" if st.get("h", st["to"] == "ha") else ""
         lines.append(
             f"at {fmt_time(at)}: inject on LA bu from X to {to} home {HOME} seq {int(st['seq'])}"
             f" lifetime {life}{flags}"

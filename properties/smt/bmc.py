@@ -16,10 +16,20 @@ slots holding Binding Updates and Acknowledgements in flight. One step is one of
   evict       cache pressure at `to`: kernel.evict_entry (§7.7)
   param_problem  ICMP Parameter Problem code 2 from `to` for a BU (kernel.bul_param_problem, §9.9)
 
+After every step the correspondent may send a packet to the home address (`send_data`, a step that
+changes no state, so it is checked in every state rather than unrolled): by its binding if
+kernel.binding_route says so (§7.9), else to the home link, where the home agent intercepts and
+tunnels it if kernel.tunnel_route says so (§8.2, §8.4). A counterexample to those checks ends with it.
+
+A Binding Update to the home agent carries H or not (the mobile node may also treat its home agent
+as a correspondent, §9.5), and ID Length 0 or 48 (48 draws the home agent's Status 136, §8.2); a
+retransmission keeps H (the list's entry) and draws ID Length again (the list does not keep it).
+Every acknowledgement carries the care-of address it is routed via (kernel.ack_route, §5.2).
+
 Delivery picks any slot, so reordering is built in. Inputs of every step are symbolic (Sequence Number
 step 1..2^15-1 and initial value, Lifetime, delays, slot choices). The run is unrolled incrementally
-(one solver, push/pop per depth), checking the bad states of `CHECKS` at the newest step only (each
-shorter prefix was checked at its own depth).
+(one solver, push/pop per depth and check), checking the bad states of `CHECKS` at the newest step
+only (each shorter prefix was checked at its own depth), one query per check.
 
 Checked (bad state = the negation, evaluated on the step's pre/post state):
   BC-SEQ-MONOTONIC   a delivered BU changes a present cache entry only with a greater Sequence Number
@@ -27,6 +37,12 @@ Checked (bad state = the negation, evaluated on the step's pre/post state):
   MN-RETX-SAME-SEQ   a retransmitted BU carries the entry's Sequence Number
   MN-SEQ-INCREASE    a new BU's Sequence Number is greater than the previous one to that peer
   MN-ICMP-PP2-STOP   no BU (new or retransmitted) goes to a peer after its Parameter Problem code 2
+  BC-ROUTE-VIA-RH    the correspondent's packet goes by its binding exactly while the spec says the
+                     entry is present and unexpired, and then to the entry's care-of address
+  HA-TUNNEL          a packet reaching the home link is intercepted exactly while the home agent holds
+                     an unexpired home registration, and tunnelled to its care-of address
+  BC-REJECT-NO-CACHE an acknowledgement goes via the care-of address spec.routing.acknowledged_via
+                     names: a rejected update's own, never the cached entry's
   SYS-CONVERGE       safety form: once the home registration is acknowledged, the home agent's entry
                      (while present) holds the acknowledged care-of address. Checked only on runs where
                      the mobile node steps its Sequence Number by 1 and asks for infinite lifetimes
@@ -43,7 +59,9 @@ names above and `fields` its concrete values; every step has `now` (ms, after th
   send_bu     to ("ha"/"cn"), seq, coa, lifetime (s; 0xFFFFFFFF infinite), slot
   retransmit  to, seq, coa, lifetime, slot
   deliver     slot, message ("bu"/"ba"), seq; for a BU: to, coa, lifetime, check (kernel.Check name),
-              status; for a BA: to "mn", peer ("ha"/"cn"), status
+              status, h, id_length, via (the acknowledgement's care-of address, when one is sent);
+              for a BA: to "mn", peer ("ha"/"cn"), status
+  send_data   route ("binding", "tunnel" or "home"), via (the care-of address, or 0)
   duplicate   slot, into          lose  slot          advance  delta (ms)          evict  at
   param_problem  peer
 
@@ -53,53 +71,41 @@ A scenario writer replays them in order (slots only tie a delivery to the send i
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import z3
 
 from mip6check.model.config import DEFAULT, Config
 from mip6check.model.roles import kernel as K
+from mip6check.properties.smt.bmc_trace import PEERS as PEERS
+from mip6check.properties.smt.bmc_trace import STEP_KINDS as STEP_KINDS
+from mip6check.properties.smt.bmc_trace import TRACE_KINDS as TRACE_KINDS
+from mip6check.properties.smt.bmc_trace import BmcStep as BmcStep
+from mip6check.properties.smt.bmc_trace import data_step, decode_step
 from mip6check.properties.smt.interrupt import check
 from mip6check.properties.smt.obligations import describe, spec_expired, spec_greater, spec_valid
-from mip6check.properties.smt.z3logic import LIFETIME_MAX, Z3, R, Sym, ite_record, same, to_py
+from mip6check.properties.smt.z3logic import LIFETIME_MAX, Z3, R, Sym, ite_record, same
+from mip6check.properties.spec import routing as SR
 from mip6check.properties.verdict import Result, Status
 
 ENGINE = "z3-bmc"
 HOME = 1
 FIRST_COA = 100
-PEERS = ("ha", "cn")
-STEP_KINDS = (
-    "move",
-    "send_bu",
-    "retransmit",
-    "deliver",
-    "duplicate",
-    "lose",
-    "advance",
-    "evict",
-    "param_problem",
-)
 (MOVE, SEND, RETX, DELIVER, DUP, LOSE, ADVANCE, EVICT, PP2) = range(len(STEP_KINDS))
+DATA_CHECKS = ("BC-ROUTE-VIA-RH", "HA-TUNNEL")  # judged on a packet sent in the step's post-state
+BAD_ID_LENGTH = 48  # neither 0 nor the home agent's 64: Status 136 (§8.2)
 CHECKS = (
     "BC-SEQ-MONOTONIC",
     "BC-HOMEREG-NOEVICT",
     "MN-RETX-SAME-SEQ",
     "MN-SEQ-INCREASE",
     "MN-ICMP-PP2-STOP",
+    "BC-ROUTE-VIA-RH",
+    "HA-TUNNEL",
+    "BC-REJECT-NO-CACHE",
     "SYS-CONVERGE",
 )
-
-
-@dataclass(frozen=True)
-class BmcStep:
-    """One step of a counterexample: its kind (one of STEP_KINDS) and concrete values."""
-
-    kind: str
-    fields: dict[str, int | bool | str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self.fields}
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,9 @@ class Msg:
     coa: Any
     lifetime: Any
     status: Any
+    h: Any = False  # a BU's H bit
+    id_length: Any = 0  # a BU's ID Length
+    via: Any = 0  # a BA's route: the care-of address it goes via
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,8 @@ class StepVars:
     initial_seq: Any
     lifetime: Any
     delta: Any
+    h: Any  # a new BU to the home agent asks for home registration
+    bad_id_length: Any  # the BU carries ID Length 48
 
 
 def _select(xs: list[R], idx: Any) -> R:
@@ -163,6 +174,9 @@ def _no_msg() -> Msg:
         z3.IntVal(0),
         z3.IntVal(0),
         z3.IntVal(0),
+        z3.IntVal(0),
+        z3.IntVal(0),
+        z3.BoolVal(False),
         z3.IntVal(0),
         z3.IntVal(0),
     )
@@ -208,12 +222,12 @@ def initial(cfg: Config, n_slots: int) -> State:
     )
 
 
-def _env(to: Any) -> K.NodeEnv:
+def _env(to: Any, id_length: Any) -> K.NodeEnv:
     """The home agent serves the home link (§8.2); the correspondent is no home agent. Caches have room."""
     return K.NodeEnv(
         is_home_agent=to == 0,
         home_on_link=True,
-        id_length=0,
+        id_length=id_length,
         ha_id_length=64,
         to_anycast=False,
         cache_full=False,
@@ -237,7 +251,7 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
         step=v.step,
         initial_seq=v.initial_seq,
         coa=pre.coa,
-        home_reg=to == 0,
+        home_reg=z3.And(to == 0, v.h),
         ack=True,
     )
     may_send = K.bu_allowed(
@@ -262,14 +276,15 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
         auth=True,
         length_ok=True,
         has_hao=True,
-        h=d == 0,
+        h=m.h,
         seq=m.seq,
         lifetime=m.lifetime,
         home=HOME,
         coa=m.coa,
     )
-    e_post, check, _, status = K.apply_bu(Z3, cfg, e_pre, bu, _env(d), pre.now)
+    e_post, check, _, status = K.apply_bu(Z3, cfg, e_pre, bu, _env(d, m.id_length), pre.now)
     reply = z3.Or(check == int(K.Check.VALID), check == int(K.Check.EQUAL_SEQ_REACK))
+    ba_status = z3.If(check == int(K.Check.VALID), status, 0)
     ba = Msg(
         z3.BoolVal(True),
         z3.BoolVal(True),
@@ -277,7 +292,8 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
         m.seq,
         m.coa,
         m.lifetime,
-        z3.If(check == int(K.Check.VALID), status, 0),
+        ba_status,
+        via=K.ack_route(Z3, ba_status, e_post, m.coa),
     )
     b_ba_pre = _select(pre.bul, d)
     b_ba, _ = K.bul_on_ba(Z3, cfg, b_ba_pre, auth=True, opt_len=11, ba_seq=m.seq, status=m.status)
@@ -298,6 +314,8 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
             z3.If(kind == SEND, b_new.coa, b_retx.coa),
             z3.If(kind == SEND, v.lifetime, life_pre),
             0,
+            h=z3.If(kind == SEND, b_new.home_reg, b_retx.home_reg),
+            id_length=z3.If(v.bad_id_length, BAD_ID_LENGTH, 0),
         )
         x = pre.msgs[i]
         on_deliver = ite_record(m.is_ba, _no_msg(), ite_record(reply, ba, _no_msg()))
@@ -343,7 +361,10 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
             ),
         )
 
-    tame_step = z3.Implies(kind == SEND, z3.And(v.step == 1, v.lifetime == K.INFINITE_LIFETIME))
+    tame_step = z3.And(
+        z3.Implies(kind == SEND, z3.And(v.step == 1, v.lifetime == K.INFINITE_LIFETIME, v.h)),
+        z3.Implies(z3.Or(kind == SEND, kind == RETX), z3.Not(v.bad_id_length)),
+    )
     post = State(
         now=z3.If(kind == ADVANCE, now_adv, pre.now),
         coa=z3.If(kind == MOVE, pre.coa + 1, pre.coa),
@@ -354,6 +375,9 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
         tame=z3.And(pre.tame, tame_step),
     )
     guard = z3.And(
+        # the choices a step does not read are fixed (one model per distinct run)
+        z3.Implies(z3.Or(kind != SEND, to != 0), z3.Not(v.h)),
+        z3.Implies(z3.And(kind != SEND, kind != RETX), z3.Not(v.bad_id_length)),
         z3.Implies(kind == SEND, g_send),
         z3.Implies(kind == RETX, g_retx),
         z3.Implies(kind == DELIVER, g_deliver),
@@ -366,6 +390,13 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
     by_valid_bu = z3.And(delivered_bu, d == 0, spec_valid(bu, ha_pre, cfg))
     by_expiry = z3.And(kind == ADVANCE, spec_expired(ha_pre, now_adv))
     b0 = post.bul[0]
+    # send_data after the step: the correspondent's route (§7.9), then the home agent's (§8.2, §8.4)
+    cn_e, ha_e = post.cache[1], post.cache[0]
+    cn_use, cn_via = K.binding_route(Z3, cn_e, post.now)
+    ha_use, ha_via = K.tunnel_route(Z3, ha_e, post.now)
+    spec_cn = SR.routes_by_binding(Z3, cn_e.present, spec_expired(cn_e, post.now))
+    spec_ha = SR.intercepts(Z3, ha_e.present, spec_expired(ha_e, post.now), ha_e.home_reg)
+    registered = z3.If(e_post.present, e_post.coa, m.coa)
     bad = {
         "BC-SEQ-MONOTONIC": z3.And(
             delivered_bu,
@@ -378,6 +409,13 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
         "MN-ICMP-PP2-STOP": z3.And(z3.Or(kind == SEND, kind == RETX), b_pre.no_more_bu),
         "MN-SEQ-INCREASE": z3.And(
             kind == SEND, b_pre.present, z3.Not(spec_greater(b_new.seq, b_pre.seq, cfg))
+        ),
+        "BC-ROUTE-VIA-RH": z3.Or(cn_use != spec_cn, z3.And(cn_use, cn_via != cn_e.coa)),
+        "HA-TUNNEL": z3.And(
+            z3.Not(cn_use), z3.Or(ha_use != spec_ha, z3.And(ha_use, ha_via != ha_e.coa))
+        ),
+        "BC-REJECT-NO-CACHE": z3.And(
+            delivered_bu, reply, ba.via != SR.acknowledged_via(Z3, ba_status, m.coa, registered)
         ),
         "SYS-CONVERGE": z3.And(
             post.tame, b0.present, b0.acked, ha_post.present, ha_post.coa != b0.coa
@@ -402,8 +440,31 @@ def step(cfg: Config, pre: State, v: StepVars) -> tuple[State, Any, dict[str, An
         "msg_status": m.status,
         "check": check,
         "status": status,
+        "msg_h": m.h,
+        "msg_id_length": m.id_length,
+        "reply": reply,
+        "ba_via": ba.via,
+        "route": z3.If(cn_use, 1, z3.If(ha_use, 2, 0)),
+        "data_via": z3.If(cn_use, cn_via, z3.If(ha_use, ha_via, 0)),
     }
     return post, guard, bad, observed
+
+
+def _named(st: State, prefix: str) -> tuple[State, list[Any]]:
+    """`st` with every field a fresh constant equal to its term: the unrolled state stays a set of
+    small equations instead of terms nested through every earlier step (Z3 refutes them far faster)."""
+    eqs: list[Any] = []
+
+    def name(x: Any, n: str) -> Any:
+        if hasattr(x, "__dataclass_fields__"):
+            return type(x)(**{f.name: name(getattr(x, f.name), f"{n}.{f.name}") for f in fields(x)})
+        if isinstance(x, list):
+            return [name(y, f"{n}[{i}]") for i, y in enumerate(x)]
+        c = z3.Const(prefix + n, x.sort())
+        eqs.append(c == x)
+        return c
+
+    return name(st, "s"), eqs
 
 
 def _step_vars(s: Sym, t: int, n_slots: int) -> StepVars:
@@ -417,46 +478,9 @@ def _step_vars(s: Sym, t: int, n_slots: int) -> StepVars:
         initial_seq=s.seq(p + "initial_seq"),
         lifetime=s.int_(p + "lifetime", 0, LIFETIME_MAX),
         delta=s.int_(p + "delta", 1),
+        h=s.bool_(p + "h"),
+        bad_id_length=s.bool_(p + "bad_id_length"),
     )
-
-
-def _decode(model: Any, obs: dict[str, Any]) -> BmcStep:
-    val = {k: to_py(model.eval(x, model_completion=True)) for k, x in obs.items()}
-    kind = STEP_KINDS[int(val["kind"])]
-    f: dict[str, int | bool | str] = {"now": val["now"]}
-    if kind == "move":
-        f["coa"] = int(val["coa"]) + 1
-    elif kind in ("send_bu", "retransmit"):
-        f.update(
-            to=PEERS[int(val["to"])],
-            seq=val["send_seq"],
-            coa=val["send_coa"],
-            lifetime=val["lifetime"],
-            slot=val["slot"],
-        )
-    elif kind == "deliver":
-        f.update(slot=val["slot"], message="ba" if val["msg_is_ba"] else "bu", seq=val["msg_seq"])
-        if val["msg_is_ba"]:
-            f.update(to="mn", peer=PEERS[int(val["msg_to"])], status=val["msg_status"])
-        else:
-            f.update(
-                to=PEERS[int(val["msg_to"])],
-                coa=val["msg_coa"],
-                lifetime=val["msg_lifetime"],
-                check=K.Check(int(val["check"])).name,
-                status=val["status"],
-            )
-    elif kind == "duplicate":
-        f.update(slot=val["slot"], into=val["slot2"])
-    elif kind == "lose":
-        f.update(slot=val["slot"])
-    elif kind == "advance":
-        f.update(delta=val["delta"])
-    elif kind == "evict":
-        f.update(at=PEERS[int(val["to"])])
-    elif kind == "param_problem":
-        f.update(peer=PEERS[int(val["to"])])
-    return BmcStep(kind, f)
 
 
 @dataclass
@@ -495,7 +519,8 @@ def bmc(
         s = Sym()
         v = _step_vars(s, t, n_slots)
         post, guard, bad, obs = step(cfg, state, v)
-        solver.add(*s.domain, guard)
+        post, names = _named(post, f"t{t}.")
+        solver.add(*s.domain, guard, *names)
         if max_delta_ms is not None:
             solver.add(v.delta <= max_delta_ms)
         if tame:
@@ -504,27 +529,26 @@ def bmc(
             solver.add(post.tame, v.to == 0)
         observed.append(obs)
         state = post
-        while active:
+        for p in sorted(active):  # one query per check: the Or of all of them is far slower to refute
+            if p not in active:
+                continue  # a model found for an earlier check at this depth already broke it
             left = budget_s - (time.monotonic() - t0)
             if left <= 0:
                 return BmcReport(depth, time.monotonic() - t0, cex, checks, False, describe(cfg))
             solver.push()
             solver.set(timeout=int(left * 1000))
-            solver.add(z3.Or(*[bad[p] for p in sorted(active)]))
+            solver.add(bad[p])
             r = check(solver)  # Ctrl-C stops the run (never reported as a budget limit)
             if r == z3.sat:
                 model = solver.model()
-                trace = [_decode(model, o) for o in observed]
-                for p in sorted(active):
-                    if z3.is_true(model.eval(bad[p], model_completion=True)):
-                        cex[p] = trace
-                        active.discard(p)
-                solver.pop()
-                continue
+                trace = [decode_step(model, o) for o in observed]
+                for q in sorted(active):
+                    if z3.is_true(model.eval(bad[q], model_completion=True)):
+                        cex[q] = trace + [data_step(model, obs)] if q in DATA_CHECKS else trace
+                active -= set(cex)
             solver.pop()
             if r == z3.unknown:
                 return BmcReport(depth, time.monotonic() - t0, cex, checks, False, describe(cfg))
-            break
         depth = t + 1
     return BmcReport(depth, time.monotonic() - t0, cex, checks, True, describe(cfg))
 

@@ -55,6 +55,7 @@ from mip6check.properties.smt.goals_cache import (
     w_bu_needs_auth,
     w_bu_needs_hao,
 )
+from mip6check.properties.smt.goals_routes import ack_via, bc_route_via_rh, ha_tunnel
 from mip6check.properties.smt.obligations import Obligation, prove
 from mip6check.properties.verdict import Result
 
@@ -64,7 +65,8 @@ PROOFS: dict[str, Callable[[], list[Obligation]]] = {
     "BC-HAO-NO-STATE": bc_hao_no_state,
     "BC-HOMEREG-NOEVICT": bc_homereg_noevict,
     "BC-BA-STATUS": bc_ba_status,
-    "BC-REJECT-NO-CACHE": bc_reject_no_cache,
+    "BC-REJECT-NO-CACHE": lambda: [*bc_reject_no_cache(), *ack_via()],
+    "BC-ROUTE-VIA-RH": bc_route_via_rh,
     "BC-DELETE": bc_delete,
     "BC-CREATE": bc_create,
     "BC-INFINITE": bc_infinite,
@@ -78,6 +80,7 @@ PROOFS: dict[str, Callable[[], list[Obligation]]] = {
     "HA-DHAAD-135": ha_dhaad_135,
     "HA-HOMEREG-MARK": ha_homereg_mark,
     "HA-DEREG": ha_dereg,
+    "HA-TUNNEL": ha_tunnel,
     "W-BU-MINLEN": w_bu_minlen,
     "W-BU-NEEDS-HAO": w_bu_needs_hao,
     "W-BU-NEEDS-AUTH": w_bu_needs_auth,

@@ -344,6 +344,8 @@ def test_bmc_real_kernel_shallow() -> None:
         ("homereg-evictable", "BC-HOMEREG-NOEVICT"),
         ("seq-ge", "BC-SEQ-MONOTONIC"),
         ("no-more-bu-ignored", "MN-ICMP-PP2-STOP"),
+        ("tunnel-any-binding", "HA-TUNNEL"),
+        ("ack-via-cache", "BC-REJECT-NO-CACHE"),
     ],
 )
 def test_bmc_finds_mutant_with_replayable_steps(mutant: str, check: str) -> None:
@@ -352,7 +354,7 @@ def test_bmc_finds_mutant_with_replayable_steps(mutant: str, check: str) -> None
     with BY_NAME[mutant].applied():
         rep = B.bmc(DEFAULT, max_depth=6, budget_s=20, checks=(check,))
     steps = rep.counterexamples[check]
-    assert steps and all(s.kind in B.STEP_KINDS for s in steps)
+    assert steps and all(s.kind in B.TRACE_KINDS for s in steps)
     res = B.results(rep)[0]
     assert res.status is Status.VIOLATED and res.counterexample == [s.to_json() for s in steps]
     if check == "MN-RETX-SAME-SEQ":
@@ -360,6 +362,25 @@ def test_bmc_finds_mutant_with_replayable_steps(mutant: str, check: str) -> None
         assert steps[-1].kind == "retransmit" and steps[-1].fields["seq"] != sent.fields["seq"]
     if check == "BC-HOMEREG-NOEVICT":
         assert steps[-1].kind == "evict"
+    if check == "HA-TUNNEL":  # a binding without H at the home agent, then a packet tunnelled by it
+        assert steps[-1].kind == "send_data" and steps[-1].fields["route"] == "tunnel"
+        assert any(s.kind == "deliver" and s.fields.get("h") is False for s in steps)
+    if check == "BC-REJECT-NO-CACHE":  # a rejected update acknowledged via the cached care-of address
+        last = steps[-1].fields
+        assert steps[-1].kind == "deliver" and int(last["status"]) >= 128
+        assert last["via"] != last["coa"]
+
+
+def test_bmc_sees_the_route_decisions_only_where_they_differ_on_a_run() -> None:
+    """A binding used past its lifetime (route-ignores-expiry) is caught by the Z3 goal over every
+    entry, and is no fault on any run BMC unrolls: the caches' expiry runs at each advance of time,
+    as the roles' timers do, so no expired entry is ever routed by."""
+    from mip6check.properties.mutants import BY_NAME
+
+    with BY_NAME["route-ignores-expiry"].applied():
+        rep = B.bmc(DEFAULT, max_depth=6, budget_s=60, checks=("BC-ROUTE-VIA-RH",))
+        assert run_proof("BC-ROUTE-VIA-RH").status is Status.VIOLATED
+    assert rep.complete and not rep.counterexamples
 
 
 def test_run_all_selected_properties_shape() -> None:
