@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+from collections.abc import Callable
 from dataclasses import replace
 
 from mip6check.model.codec.values import PROFILES
@@ -20,6 +21,22 @@ def _ipv6_address(text: str) -> str:
     return text
 
 
+def _at_least(low: int, unit: str) -> Callable[[str], int]:
+    """argparse type: a whole number >= `low` (a negative time or a limit of no errors is a usage
+    error, one line, exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{text!r}: {unit} must be at least {low}")
+        return value
+
+    return parse
+
+
 def add_switch_arguments(p: argparse.ArgumentParser, *, profile: bool = True) -> None:
     """Add one option per reading of the draft (--seq-half, --ba-min-length, ...)."""
     g = p.add_argument_group("readings of the draft (see README: ambiguity switches)")
@@ -32,8 +49,9 @@ def add_switch_arguments(p: argparse.ArgumentParser, *, profile: bool = True) ->
         elif s.choices == ("ADDRESS",):
             g.add_argument(s.flag, metavar="ADDRESS", type=_ipv6_address, help=text)
         elif s.choices in (("MS",), ("N",)):
+            kind = _at_least(0, "milliseconds") if s.choices == ("MS",) else _at_least(1, "a count")
             g.add_argument(
-                s.flag, type=int, metavar=s.choices[0], default=int(s.default), help=text
+                s.flag, type=kind, metavar=s.choices[0], default=int(s.default), help=text
             )
         elif s.field == "ba_min_length":
             g.add_argument(s.flag, type=int, choices=(11, 12), default=11, help=text)

@@ -64,6 +64,30 @@ def test_bad_value_is_rejected() -> None:
         parse("--seq-half", "maybe")
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--icmp-error-limit", "-1"),  # once accepted: the clean model then sent no error at all
+        ("--icmp-error-limit", "0"),
+        ("--unreach-persist", "0"),
+        ("--br-threshold", "-5"),
+        ("--br-min-interval", "ten"),
+    ],
+)
+def test_numeric_switches_reject_values_no_reading_has(
+    argv: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as e:
+        parse(*argv)
+    assert e.value.code == 2
+    assert argv[1] in capsys.readouterr().err
+
+
+def test_numeric_switches_take_their_lowest_value() -> None:
+    assert config_from_args(parse("--br-threshold", "0")).br_threshold == 0
+    assert config_from_args(parse("--icmp-error-limit", "1")).icmp_error_limit == 1
+
+
 def test_every_switch_is_a_config_field() -> None:
     fields = set(DEFAULT.switch_names())
     assert {s.field for s in SWITCHES} <= fields
