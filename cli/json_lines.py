@@ -447,7 +447,7 @@ def _compile_shape(pkt: IPv6Packet) -> _Writer | None:
     ns: dict[str, Any] = {
         "A": addr_json,
         "AD": _ADDR.get,
-        "R": _routing,
+        "J": ", ".join,
         "T": "true",
         "F": "false",
         "N": "null",
@@ -487,8 +487,16 @@ def _compile_shape(pkt: IPv6Packet) -> _Writer | None:
                 ns[f"T{i}_{j}"], ns[f"C{i}_{j}"] = t, c
                 checks.append(f"G(T{i}_{j}) is not C{i}_{j}")
                 mip6.append(_option_expr(c, f"o{i}_{j}", where, ns))
-        elif th in _ROUTING_TYPES and routing is None:
-            routing = f"{{R(h{i})}}"
+        elif th in _ROUTING_TYPES and routing is None:  # _routing(h), inline
+            seg = f'"segments_left": {{h{i}.segments_left}}'
+            if th is Routing0:
+                addrs = f"[{{J([AD(x) or A(x) for x in h{i}.addresses])}}]"
+                routing = f'{{{{"type": 0, {seg}, "addresses": {addrs}}}}}'
+            elif th is Routing2:
+                addr = f"{{AD(h{i}.home_address) or A(h{i}.home_address)}}"
+                routing = f'{{{{"type": 2, {seg}, "addresses": [{addr}]}}}}'
+            else:
+                routing = f'{{{{"type": {{h{i}.routing_type}}, {seg}, "addresses": []}}}}'
     if tu is IPv6Packet:
         rest = '"icmpv6": null, "inner": {{{FIELDS(u)}}}, "mh": null'
     elif tu in _NOT_ICMP:

@@ -56,6 +56,9 @@ _CHECKSUMMED = (
 )
 _CHECKSUMMED_TYPES = frozenset(_CHECKSUMMED)
 _NO_CHECKSUM = frozenset((NoNextHeader, ESP, Raw))  # upper layers without one: nothing to walk
+# header_number of the checksummed types whose number is their type's (a Mobility Header's is not)
+_NUMBERS: dict[type, int] = {t: 17 if t is UDP else 6 if t is TCP else 58 for t in _CHECKSUMMED}
+del _NUMBERS[_mh.MobilityHeader]
 
 
 def mobility_options(pkt: IPv6Packet) -> tuple[Option, ...]:
@@ -179,4 +182,5 @@ def wire_checksum_ok(data: bytes, pkt: IPv6Packet, start: int = 0) -> bool | Non
     if u.checksum is None:  # type: ignore[union-attr]
         return None
     src, dst = pseudo_addresses(pkt) if pkt.headers else (pkt.src, pkt.dst)
-    return verify_checksum(src, dst, header_number(u), data[p:end])
+    nh = _NUMBERS.get(type(u))
+    return verify_checksum(src, dst, header_number(u) if nh is None else nh, data[p:end])

@@ -310,3 +310,41 @@ def test_the_command_loop_on_neighbor_discovery_and_echo_shapes(
         monkeypatch.setattr(json_lines, name, no)
     assert _command_lines(recs) == want
     assert '"slla": "02:00:00:00:00:02", "prefixes": [' in want[0] and '"mtu": 1280' in want[0]
+
+
+def test_the_command_loop_on_every_routing_header_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Type 0 (no, one and three addresses), type 2 and an unknown type, each first of two Routing
+    headers (only the first is shown), through the compiled writers only, as the dictionaries."""
+    from mip6check.model.codec import UDP, Routing0, Routing2, RoutingOther, encode_packet
+    from mip6check.model.codec.link import encode_ethernet
+
+    addrs = [a(f"2001:db8:{i}::1") for i in range(1, 4)]
+    firsts = [
+        Routing0(0, ()),
+        Routing0(1, (addrs[0],)),
+        Routing0(2, tuple(addrs)),
+        Routing2(1, addrs[1]),
+        RoutingOther(7, 3, bytes(4)),
+    ]
+    frames_ = [
+        encode_ethernet(
+            b"\x02" * 6,
+            b"\x04" * 6,
+            encode_packet(
+                IPv6Packet(addrs[0], addrs[2], (h, Routing2(0, addrs[0])), UDP(1, 2, b"x"))
+            ),
+        )
+        for h in firsts
+    ]
+    recs = [Record(i + 1, i, 1, fr, len(fr)) for i, fr in enumerate(frames_)]
+    want = [json.dumps(record_json(decode_record(r))) for r in recs]
+
+    def no(*args: object, **kwargs: object) -> object:
+        raise AssertionError("not the compiled writer")
+
+    monkeypatch.setattr(json_lines, "_SHAPES", {})
+    for name in ("packet_fields", "record_json", "packet_json", "_routing"):
+        monkeypatch.setattr(json_lines, name, no)
+    assert _command_lines(recs) == want
+    assert '"routing": {"type": 7, "segments_left": 3, "addresses": []}' in want[4]
+    assert '"routing": {"type": 2, "segments_left": 1, "addresses": ["2001:db8:2::1"]}' in want[3]
