@@ -65,6 +65,9 @@ ALLOWED_CALLS = {
     "the codec's own option field tables (layout.py); never from input",
     ("model/codec/buffer.py", "exec"): "maker(): source text built from the field names of the "
     "project's own dataclasses at import time; never from input",
+    ("cli/json_lines.py", "exec"): "_compile_shape(): one writer per packet shape, its source "
+    "built from the codec's option tables, the chain names and constant member names; packet "
+    "values are read by the generated code at run time, never written into its source",
     ("properties/source_faults.py", "compile"): "rewritten(): a model function's own source with "
     "one expression replaced, for a planted fault (the mutant table, tests); never from input",
     ("properties/source_faults.py", "exec"): "rewritten(): runs that compiled definition in the "
