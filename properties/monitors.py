@@ -242,13 +242,8 @@ class MonitorSet:
             self._cache[(e.node, e.home)] = _Grant(e.seq, e.home_reg, t, e.lifetime)
         elif isinstance(e, CacheDeleted):
             old = self._cache.pop((e.node, e.home), None)
-            if e.reason == "evict" and (e.home_reg or (old is not None and old.home_reg)):
-                self._flag(
-                    "BC-HOMEREG-NOEVICT",
-                    e.node,
-                    t,
-                    f"home registration for {fmt(e.home)} removed by cache replacement (§7.7)",
-                )
+            if e.home_reg or (old is not None and old.home_reg):
+                self._home_registration_left(t, e, old)
             if e.reason == "expiry" and old is not None and old.lifetime == INFINITE:
                 self._flag(
                     "BC-INFINITE",
@@ -260,6 +255,29 @@ class MonitorSet:
             self._bu_sent(t, e)
         elif isinstance(e, BindingAckReceived) and e.outcome in ("ACCEPTED", "REJECTED"):
             self._ba_acted_on(t, e)
+
+    def _home_registration_left(self, t: int, e: CacheDeleted, old: _Grant | None) -> None:
+        """BC-HOMEREG-NOEVICT (§4.3, §7.7, §8.2): a home registration leaves only when its Lifetime
+        runs out or by a Binding Update; never by replacement, an ICMP error (§7.8 deletes other
+        entries only), nor "expiry" before the Lifetime granted has run out."""
+        if e.reason not in ("expiry", "bu"):
+            why = {"evict": "cache replacement (§7.7)", "icmp": "ICMP Destination Unreachable (§7.8)"}
+            self._flag(
+                "BC-HOMEREG-NOEVICT",
+                e.node,
+                t,
+                f"home registration for {fmt(e.home)} removed by {why.get(e.reason, e.reason)}",
+            )
+        elif e.reason == "expiry" and old is not None:
+            if not ran_out(PY, old.granted_at, old.lifetime, t + self.tolerance_ms):
+                self._flag(
+                    "BC-HOMEREG-NOEVICT",
+                    e.node,
+                    t,
+                    f"home registration for {fmt(e.home)} removed as expired "
+                    f"{old.granted_at + old.lifetime * 1000 - t} ms before the Lifetime granted "
+                    f"({old.lifetime} s at {old.granted_at} ms) ran out",
+                )
 
     def _bu_sent(self, t: int, e: BindingUpdateSent) -> None:
         """§5.1, §9.4, §9.5, §9.7, §9.8: a Binding Update the node sent, against the ones before."""

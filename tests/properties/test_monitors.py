@@ -104,6 +104,26 @@ def test_eviction_and_infinity() -> None:
     assert ids(inf) == ["BC-INFINITE"]
 
 
+def test_home_registration_leaves_only_by_its_lifetime_or_an_update() -> None:
+    """BC-HOMEREG-NOEVICT: an ICMP error deletes no home registration (§7.7, §7.8), and "expiry"
+    before the Lifetime granted has run out is a removal like any other."""
+    granted = [
+        (0, BindingProcessed("HA", HOME, COA, 7, 0, True, True)),
+        (0, CacheUpdated("HA", HOME, COA, 7, 60, True, True)),
+    ]
+    assert ids([*granted, (10, CacheDeleted("HA", HOME, "icmp", True))]) == ["BC-HOMEREG-NOEVICT"]
+    early = [*granted, (59_000, CacheDeleted("HA", HOME, "expiry", True))]
+    assert ids(early) == ["BC-HOMEREG-NOEVICT"]
+    assert ids([*granted, (60_000, CacheDeleted("HA", HOME, "expiry", True))]) == []
+    # a correspondent's entry may go early on an ICMP error (§7.8) and is not a home registration
+    cn = [
+        (0, BindingProcessed("CN", HOME, COA, 7, 0, True, True)),
+        (0, CacheUpdated("CN", HOME, COA, 7, 60, False, True)),
+        (10, CacheDeleted("CN", HOME, "icmp", False)),
+    ]
+    assert ids(cn) == []
+
+
 def test_correspondent_retransmission_stops_at_cap() -> None:
     t, log = 0, [bu(0, 7, dest=CN, home_reg=False)]
     gap = 1000
