@@ -27,8 +27,12 @@ from mip6check.model.roles.events import (
 from mip6check.properties.monitors import MONITORED
 from mip6check.properties.replay.checked import CHECKED
 from mip6check.properties.replay.facts import facts_of
+from mip6check.properties.replay.observer import Observer
 
 INFINITE = 0xFFFFFFFF
+COUNTED: frozenset[str] = frozenset(Observer.counted())
+"""Rows whose replay judges count their own premise (an ICMP error about a tunnelled packet, a node
+at its error limit, ...): their inputs are those counts, not packets of a kind."""
 
 AFTER_RENUMBERING: dict[str, str] = {
     "HA-RA-TUNNEL": "judged on the Router Advertisements a home agent tunnels after its home link is"
@@ -87,7 +91,9 @@ class Coverage:
     ba_outcomes: Counter[str] = field(default_factory=Counter)
     inputs: Counter[str] = field(default_factory=Counter)
     packets: Counter[str] = field(default_factory=Counter)
+    premises: Counter[str] = field(default_factory=Counter)
     _sent: Counter[tuple[str, bytes]] = field(default_factory=Counter)
+    _premises_now: dict[str, int] = field(default_factory=dict)
 
     def event(self, e: RoleEvent, config_fast: int) -> None:
         """Count one role event toward the properties it is an input of."""
@@ -102,7 +108,7 @@ class Coverage:
             if e.home_reg:
                 inp["HA-HOMEREG-MARK"] += 1
         elif isinstance(e, CacheDeleted):
-            if e.reason == "evict":
+            if e.home_reg:  # every removal of a home registration is judged (§7.7)
                 inp["BC-HOMEREG-NOEVICT"] += 1
             if e.reason == "expiry":
                 inp["BC-EXPIRE"] += 1
@@ -168,17 +174,30 @@ class Coverage:
         elif isinstance(up, RouterAdvertisement) and f.inner is not None:
             kinds["ra-tunnel"] += 1
 
+    def premises_met(self, counts: dict[str, int]) -> None:
+        """The replay judges' premise counts of this run so far (`Observer.inputs`): add what grew."""
+        now = self._premises_now
+        for pid, n in counts.items():
+            grew = n - now.get(pid, 0)
+            if grew > 0:
+                self.premises[pid] += grew
+                now[pid] = n
+
     def saw(self, pid: str) -> int:
-        """How many inputs the property's judges saw: role events for the runtime monitors, packets of
-        the kind it is about for the replay observers (a coarse but honest measure)."""
+        """How many inputs the property's judges saw: role events for the runtime monitors; for the
+        replay observers, the premises met where their judge counts them (COUNTED), else packets of
+        the kind the row is about (a coarse but honest measure)."""
         n = self.inputs.get(pid, 0) if pid in MONITORED else 0
-        if pid in CHECKED:
+        if pid in COUNTED:
+            n += self.premises.get(pid, 0)
+        elif pid in CHECKED:
             n += self.packets.get(OBSERVED_KIND.get(pid, _default_kind(pid)), 0)
         return n
 
     def new_example(self) -> None:
         self.examples += 1
         self._sent.clear()
+        self._premises_now.clear()  # each run's observer counts from zero
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -226,6 +226,8 @@ class Judge:
         if cov is not None:
             cov.packet(pkt)
         obs.packet(self._packets, time * 1_000_000, pkt)
+        if cov is not None and obs.inputs:
+            cov.premises_met(obs.inputs)
         return self._packets
 
 
