@@ -176,7 +176,14 @@ def test_binding_used_past_the_lifetime_granted(monkeypatch: pytest.MonkeyPatch)
     scenario = parse_scenario(ISLAND, "island.scenario")
     clean = judge_scenario(scenario)
     assert clean.ok and flagged(clean, "BC-EXPIRE") == []
-    monkeypatch.setattr(bc.BindingCache, "lookup", lambda self, home, now: self._entries.get(home))
+
+    def route(self: Any, home: bytes, now: int, *, home_registration: bool = False) -> Any:
+        rec = self._entries.get(home)  # every entry held, expired or not
+        if rec is None or (home_registration and not rec.home_reg):
+            return None
+        return rec, rec.coa
+
+    monkeypatch.setattr(bc.BindingCache, "route", route)
     monkeypatch.setattr(bc.BindingCache, "expire", lambda self, now: [])
     monkeypatch.setattr(bc.BindingCache, "next_deadline", lambda self: None)
     msgs = flagged(judge_scenario(scenario), "BC-EXPIRE")
