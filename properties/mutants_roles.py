@@ -97,12 +97,13 @@ def _ha_tunnels_local_scope() -> dict[str, Any]:
 
     def intercept(self: Any, core: Any, packet: Any, iface: str, now: int) -> Any:
         home = self._home_of(packet.dst)
-        rec = self.cache.lookup(home, now) if home is not None else None
+        found = self.cache.route(home, now, home_registration=True) if home is not None else None
         local = is_link_local(packet.dst) or is_site_local(packet.dst)
-        if rec is None or not rec.home_reg or not local:
+        if found is None or not local:
             return real(self, core, packet, iface, now)
-        outer = tunnel(packet, self._unicast(core, home), rec.coa)
-        return [Intercepted(self.name, home, "tunnel", rec.coa, "8.4"), *core.send(outer, now)]
+        _, via = found
+        outer = tunnel(packet, self._unicast(core, home), via)
+        return [Intercepted(self.name, home, "tunnel", via, "8.4"), *core.send(outer, now)]
 
     return {target: intercept}
 
