@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from mip6check.model.addr import Addr, Prefix, fmt, home_agents_anycast, is_link_local, is_multicast
+from mip6check.model.codec.values import IPv6Packet
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.replay.options import ReplayOptions
 from mip6check.properties.replay.sa import KeyRing
@@ -92,7 +93,11 @@ class ObserverBase:
         self._direct: dict[tuple[Addr, Addr], int] = {}  # (home, sender) -> packet sent without RH
         self._tunnels: OrderedDict[tuple[Addr, Addr, object], tuple[Addr, Addr, int, int]] = (
             OrderedDict()
-        )  # (home, sender) -> packet sent without RH
+        )  # (inner source, inner destination, upper layer) -> the tunnel that carried it
+        # a Mobile IPv6 message (Hop Limit aside) -> (packet, ms) where it was first seen: a copy
+        # inside a tunnel is the same message forwarded, judged once (§8.4, §9.6)
+        self._messages: OrderedDict[IPv6Packet, tuple[int, int]] = OrderedDict()
+        self.looped: set[int] = set()  # packets first seen there whose copies a tunnel loop carried
         self._index = 0
         self._t = 0
         self._time_s = 0.0
@@ -252,7 +257,7 @@ class ObserverBase:
         MAX_BINDACK_TIMEOUT), held to the §9.8 gap once MAX_FAST_UPDATES consecutive updates carried
         one care-of address (a retransmission keeps both rules by waiting for the later of the two)."""
         timeout = fl.interval if fl.exact else self.cfg.max_bindack_timeout
-        return max(timeout, int(min_gap(PY, fl.fast_count, self.cfg)))
+        return max(timeout, int(min_gap(PY, fl.fast_max, self.cfg)))
 
     def _oblige(self, node: Addr, ob: Obligation) -> None:
         lst = self.oblig.get(node)

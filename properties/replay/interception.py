@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from mip6check.model.addr import (
@@ -307,7 +308,7 @@ class Interception(ObserverBase):
             )
             if (fl2 is None or fl2.pp2 is None) and not already:
                 wait = self.o.answer_timeout
-                if fl2 is not None and fl2.fast_count >= self.cfg.max_fast_updates:
+                if fl2 is not None and fl2.fast_max >= self.cfg.max_fast_updates:
                     wait = max(wait, self.cfg.slow_update_rate)
                 if not any(
                     ob.kind == "tunnel-bu" and ob.extra == fi.src for ob in self.oblig.get(h2, ())
@@ -380,6 +381,7 @@ class Interception(ObserverBase):
             inner = payload if isinstance(payload, IPv6Packet) else None
             depth += 1
         if f.dst in dsts and not is_multicast(f.dst):
+            self._mark_looped(f)
             self._flag(
                 "SYS-NO-LOOP",
                 f.src,
@@ -394,6 +396,7 @@ class Interception(ObserverBase):
         except TypeError:
             return
         if prev is not None and prev[0] == f.dst and prev[1] == f.src and self._t - prev[3] <= 2000:
+            self._mark_looped(f)
             self._flag(
                 "SYS-NO-LOOP",
                 f.src,
@@ -405,6 +408,16 @@ class Interception(ObserverBase):
         self._tunnels[key] = (f.src, f.dst, self._index, self._t)
         if len(self._tunnels) > self.o.limits.recent_packets:
             self._tunnels.popitem(last=False)
+
+    def _mark_looped(self, f: PacketFacts) -> None:
+        """The innermost packet of a tunnel loop goes round, not to its destination: a Binding
+        Acknowledgement in it never reached the mobile node (§9.10 judges what it received)."""
+        pkt = f.inner
+        while pkt is not None and isinstance(pkt.payload, IPv6Packet):
+            pkt = pkt.payload
+        first = self._messages.get(replace(pkt, hop_limit=0)) if pkt is not None else None
+        if first is not None:
+            self.looped.add(first[0])
 
     def _ha_tunnel(self, f: PacketFacts, fi: PacketFacts, fl: Flow) -> None:
         """HA-TUNNEL (§8.4): outer destination = the primary care-of address; HA-DEREG (§8.3)."""

@@ -54,6 +54,9 @@ UPPER_KIND: dict[type, int] = {
     DestUnreachable: 4,
     RouterSolicitation: 5,
 }
+FORWARDED_COPY_MS = 3500
+"""A message seen again inside a tunnel within this many ms is the first one forwarded (a router may
+hold it for address resolution up to 3 s first, as replay.engine.FORWARD_WINDOW_NS allows)."""
 MIP6_SHAPES = {"BU": (8, 24), "BA": (11,), "BR": (0,), "HAO": (16,)}
 
 
@@ -124,7 +127,9 @@ class Observer(
                 mal = tuple(m for m in mal if m.kind != "BU")
                 f = replace(f, bu=whole, malformed=mal)
                 bu = whole
-        if bu or ba or f.br or mal or f.hao or f.unknown:
+        if (bu or ba or f.br or mal) and self._forwarded_copy(pkt, outer):
+            bu = ba = None  # judged where first seen; what carries it is judged below
+        elif bu or ba or f.br or mal or f.hao or f.unknown:
             self._wire(f, auth)
             if bu is not None or (mal and any(m.kind == "BU" for m in mal)):
                 self._on_bu(f, auth)
@@ -172,6 +177,20 @@ class Observer(
             self._level(inner, fi, f, depth + 1)
         elif bu is None and ba is None and outer is None:
             self._on_data(f)
+
+    def _forwarded_copy(self, pkt: IPv6Packet, outer: PacketFacts | None) -> bool:
+        """Is this Mobile IPv6 message one already seen, now inside a tunnel (§8.4, §9.6: a node with
+        a binding for its destination intercepted it and tunnelled it on)? One message is one
+        decision of its sender, judged once; a copy may differ only in the Hop Limit."""
+        key = replace(pkt, hop_limit=0)
+        first = self._messages.get(key)
+        if outer is not None and first is not None and self._t - first[1] <= FORWARDED_COPY_MS:
+            return True
+        self._messages[key] = (self._index, self._t)
+        self._messages.move_to_end(key)
+        if len(self._messages) > self.o.limits.recent_packets:
+            self._messages.popitem(last=False)
+        return False
 
     def _auth(self, pkt: IPv6Packet, f: PacketFacts) -> bool:
         """§4.2/§7.2 test: AH or ESP present; with --sa keys for the pair, the AH ICV must verify."""

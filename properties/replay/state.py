@@ -58,6 +58,7 @@ class Flow:
         "interval",
         "exact",
         "fast_count",
+        "fast_max",
         "last_coa",
         "invalid_ba",
         "pp2",
@@ -86,6 +87,7 @@ class Flow:
         self.interval = 0  # lower bound of the current retransmission timeout (ms)
         self.exact = False  # the whole chain was seen, so `interval` is exact
         self.fast_count = 0  # lower bound of consecutive BUs with the same care-of address
+        self.fast_max = 0  # upper bound of the same, counting updates the capture may have missed
         self.last_coa: Addr | None = None
         self.invalid_ba: int | None = None  # a BA the MN had to ignore since the last BU (§9.10)
         self.pp2: int | None = None  # ICMP Parameter Problem code 2 for a BU (§9.9)

@@ -179,12 +179,18 @@ class BindingUpdates(ObserverBase):
         prev = fl.last_mn_bu()
         if prev is None:
             self._new_chain(fl, sb, exact=False)
-            fl.fast_count, fl.last_coa = 1, sb.coa
+            fl.fast_count, fl.fast_max, fl.last_coa = 1, 1, sb.coa
             return
         gap = sb.t - prev.t
         same_coa = sb.coa == prev.coa
-        # §9.8 rate limits (B14): observed gaps only shrink if BUs are missing; fast_count is a lower bound
-        fast = fl.fast_count if same_coa else 0
+        # §9.8 rate limits (B14): observed gaps only shrink if BUs are missing; fast_count is a lower
+        # bound unless a Binding Update the capture missed fits between the two (a Sequence Number
+        # skipped, room for it at MAX_UPDATE_RATE on both sides): its care-of address is unknown, so
+        # it may have ended the run of consecutive ones with this care-of address
+        skipped = (sb.seq - prev.seq - 1) % SEQ_MOD if sb.seq != prev.seq else 0
+        hidden = min(skipped, max(0, gap + 2 * tol) // cfg.max_update_rate - 1)
+        fast = fl.fast_count if same_coa and hidden <= 0 else 0
+        fast_max = (fl.fast_max if same_coa else 0) + max(0, hidden)  # they may have had it too
         if not rate_ok(PY, sb.t + tol, prev.t, fast, cfg):
             if gap < cfg.max_update_rate - tol:
                 self._flag(
@@ -205,6 +211,7 @@ class BindingUpdates(ObserverBase):
                 )
         same = same_coa and sb.a == prev.a and sb.h == prev.h
         fl.fast_count = fast + counts_as_fast(cfg, same and sb.seq == prev.seq)
+        fl.fast_max = fast_max + counts_as_fast(cfg, same and sb.seq == prev.seq)
         fl.last_coa = sb.coa
         if sb.seq == prev.seq:
             if same:
@@ -322,7 +329,12 @@ class BindingUpdates(ObserverBase):
         fl.copies += 1
         ack = None
         for a in fl.bas:
-            if a.seq == sb.seq and a.t >= first.t and a.outcome != int(BAAction.IGNORE):
+            if (
+                a.seq == sb.seq
+                and a.t >= first.t
+                and a.outcome != int(BAAction.IGNORE)
+                and a.index not in self.looped  # it went round a tunnel loop, never delivered
+            ):
                 ack = a
         if ack is not None and not cfg.seq_equal_ack and self._on_schedule(fl, first, sb, gap):
             pid = "MN-BA-ACCEPTED" if ack.outcome == int(BAAction.ACCEPTED) else "MN-BA-REJECTED"
