@@ -244,6 +244,8 @@ class MonitorSet:
             old = self._cache.pop((e.node, e.home), None)
             if e.home_reg or (old is not None and old.home_reg):
                 self._home_registration_left(t, e, old)
+            if e.reason == "expiry" and old is not None:
+                self._expired_early(t, e, old)
             if e.reason == "expiry" and old is not None and old.lifetime == INFINITE:
                 self._flag(
                     "BC-INFINITE",
@@ -278,6 +280,25 @@ class MonitorSet:
                     f"{old.granted_at + old.lifetime * 1000 - t} ms before the Lifetime granted "
                     f"({old.lifetime} s at {old.granted_at} ms) ran out",
                 )
+
+    def _expired_early(self, t: int, e: CacheDeleted, old: _Grant) -> None:
+        """BC-EXPIRE (§4.3, §7.3, §7.7), the early side: an entry's timer is set to the Lifetime of the
+        Binding Update that created or last updated it, and the entry is deleted when that timer
+        expires; one deleted as expired before the Lifetime granted ran out was cut short (an entry
+        may also go by replacement, §7.7, or §7.8, but those are not its lifetime running out). An
+        infinite Lifetime never runs out: BC-INFINITE judges that one."""
+        if old.lifetime == INFINITE or ran_out(
+            PY, old.granted_at, old.lifetime, t + self.tolerance_ms
+        ):
+            return
+        end = old.granted_at + old.lifetime * 1000
+        self._flag(
+            "BC-EXPIRE",
+            e.node,
+            t,
+            f"entry for {fmt(e.home)} deleted as expired {end - t} ms before the lifetime granted "
+            f"({old.lifetime} s at {old.granted_at / 1000:.3f} s) ran out",
+        )
 
     def _bu_sent(self, t: int, e: BindingUpdateSent) -> None:
         """§5.1, §9.4, §9.5, §9.7, §9.8: a Binding Update the node sent, against the ones before."""

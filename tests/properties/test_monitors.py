@@ -113,7 +113,8 @@ def test_home_registration_leaves_only_by_its_lifetime_or_an_update() -> None:
     ]
     assert ids([*granted, (10, CacheDeleted("HA", HOME, "icmp", True))]) == ["BC-HOMEREG-NOEVICT"]
     early = [*granted, (59_000, CacheDeleted("HA", HOME, "expiry", True))]
-    assert ids(early) == ["BC-HOMEREG-NOEVICT"]
+    # its timer cut short too (BC-EXPIRE's early side)
+    assert ids(early) == ["BC-HOMEREG-NOEVICT", "BC-EXPIRE"]
     assert ids([*granted, (60_000, CacheDeleted("HA", HOME, "expiry", True))]) == []
     # a correspondent's entry may go early on an ICMP error (§7.8) and is not a home registration
     cn = [
@@ -249,3 +250,27 @@ def test_ba_acted_on_only_from_the_peer() -> None:
     assert ids(unmatched) == ["MN-BA-VALIDATE"]
     ignored = [bu(0, 7), (100, BindingAckReceived("MN", CN, 9, 0, "IGNORED"))]
     assert ids(ignored) == []
+
+
+def test_entry_deleted_as_expired_before_its_lifetime() -> None:
+    """BC-EXPIRE (§4.3, §7.3, §7.7), the early side: the timer is set to the Lifetime granted, so an
+    entry deleted as expired before it ran out was cut short; at the Lifetime it is on time, and a
+    replacement (§7.7) is no expiry."""
+    granted = [
+        (0, BindingProcessed("CN", HOME, COA, 7, 0, True, True)),
+        (0, CacheUpdated("CN", HOME, COA, 7, 60, False, True)),
+    ]
+    early = ids([*granted, (59_000, CacheDeleted("CN", HOME, "expiry", False))])
+    assert early == ["BC-EXPIRE"]
+    assert ids([*granted, (600, CacheDeleted("CN", HOME, "expiry", False))]) == ["BC-EXPIRE"]
+    assert ids([*granted, (60_000, CacheDeleted("CN", HOME, "expiry", False))]) == []
+    assert ids([*granted, (10, CacheDeleted("CN", HOME, "evict", False))]) == []
+    # a refresh restarts the timer: judged from the last update
+    refreshed = [
+        *granted,
+        (50_000, BindingProcessed("CN", HOME, COA, 8, 0, True, True)),
+        (50_000, CacheUpdated("CN", HOME, COA, 8, 60, False, False)),
+    ]
+    assert ids([*refreshed, (70_000, CacheDeleted("CN", HOME, "expiry", False))]) == ["BC-EXPIRE"]
+    assert ids([*refreshed, (110_000, CacheDeleted("CN", HOME, "expiry", False))]) == []
+

@@ -1,0 +1,77 @@
+"""The judges see a fault nobody planted in the judge itself: runs that exercise a mutant's fault are
+flagged under the mutant by the row it breaks, and the same run on the clean model is not.
+
+- BC-EXPIRE (§4.3, §7.3, §7.7), the early side: an entry deleted as expired before the Lifetime
+  granted ran out (a timer one second short; an expiry computed in seconds, not milliseconds).
+- MN-BA-REJECTED (§5.2, §9.10): the Binding Update List entry of a Binding Update whose acknowledgement
+  rejected it (Status >= 128, 128 included) is deleted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mip6check.model.dsl import parse_scenario
+from mip6check.properties.mutants import BY_NAME
+from mip6check.properties.runjudge import judge_scenario
+
+EXPIRY = """\
+link home prefix 2001:db8:1::/64
+link core prefix 2001:db8:3::/64 silent
+home-agent HA on home, core
+correspondent CN on core
+attacker X on core
+seed 3
+
+at 2s: inject on core bu from X to CN home 2001:db8:9::1 seq 5 lifetime 2 coa 2001:db8:3::3
+at 3.5s: inject on core bu from X to CN home 2001:db8:9::2 seq 5 lifetime 2 coa 2001:db8:3::3
+run until 8s
+expect: property BC-EXPIRE holds
+"""
+"""Two correspondent bindings of 2 s; the second update, 0.5 s before the first one's end, makes the
+correspondent purge what it takes for expired (§7.7)."""
+
+# The home agent's acknowledgement of the update sent on the move never comes (the update is lost on
+# its first hop); a Binding Acknowledgement with the STATUS of the test, matching it, comes at 10.5 s.
+WAITING = """\
+link home prefix 2001:db8:1::/64
+link foreign1 prefix 2001:db8:2::/64
+link foreign2 prefix 2001:db8:4::/64
+link core prefix 2001:db8:3::/64
+home-agent HA on home, core
+router R1 on foreign1, core
+router R2 on foreign2, core
+correspondent CN on core
+attacker X on core
+mobile MN home 2001:db8:1::100 agent HA on foreign1
+seed 17
+
+at 10s: move MN to foreign2
+at 10.119s: drop next 2 on foreign2
+at 10.5s: inject on foreign2 ba from 2001:db8:1::1 to MN status STATUS seq 4809 lifetime 600
+run until 13s
+expect by 10.2s: MN sent bu to 2001:db8:1::1 seq 4809
+"""
+
+
+def _flagged(text: str, name: str, mutant: str | None) -> set[str]:
+    scenario = parse_scenario(text, name)
+    if mutant is None:
+        run = judge_scenario(scenario)
+    else:
+        with BY_NAME[mutant].applied():
+            run = judge_scenario(scenario)
+    assert all(r.ok for r in run.results if "property" not in r.text), run.results
+    return {v.property for v in run.violations}
+
+
+@pytest.mark.parametrize(
+    ("mutant", "text", "pid"),
+    [
+        ("expiry-in-seconds", EXPIRY, "BC-EXPIRE"),
+        ("expire-1s-early", EXPIRY, "BC-EXPIRE"),
+    ],
+)
+def test_fault_flagged_and_clean_model_not(mutant: str, text: str, pid: str) -> None:
+    assert pid not in _flagged(text, f"{mutant}.scenario", None)
+    assert pid in _flagged(text, f"{mutant}.scenario", mutant)
