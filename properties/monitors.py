@@ -90,7 +90,8 @@ class _Sent:
     lifetime: int
     gap: int | None = None  # the §9.7 timeout that scheduled the last retransmission
     settled: bool = False  # a Binding Acknowledgement the node acted on ended retransmission
-    rejected: bool = False  # that acknowledgement rejected it: §9.10 deletes the entry
+    rejected: bool = False  # it rejected it (Status >= 128): §9.10 deletes the entry
+    rejected_at: int = 0  # when the acknowledgement acted on arrived
     consecutive: int = 1  # Binding Updates to this destination with the same care-of address (§9.8)
 
 
@@ -440,12 +441,15 @@ class MonitorSet:
             )
         for s in peers:
             s.settled = True
-            s.rejected = e.outcome == "REJECTED"
+            # §5.2, §9.10: the Status decides what acting on it means, not the node's reading of it
+            s.rejected = not status_accepts(PY, e.status)
+            s.rejected_at = t
 
     # ------------------------------------------------------------------ state checks
 
     def check_state(self, now: int, snapshots: Mapping[str, NodeSnapshot]) -> None:
-        """Over frozen snapshots: BC-UNIQUE, BC-EXPIRE, HA-HOMEREG-MARK, MN-BUL-RECORD, MN-HOME-RETX."""
+        """Over frozen snapshots: BC-UNIQUE, BC-EXPIRE, HA-HOMEREG-MARK, MN-BUL-RECORD, MN-BA-REJECTED,
+        MN-HOME-RETX."""
         self.flush()
         late = self.tolerance_ms + self.deadlines.expiry_tolerance
         for name, snap in snapshots.items():
@@ -481,10 +485,22 @@ class MonitorSet:
             for (node, dest, home), s in self._sent.items():
                 # §9.5: an accepted update stays listed until its lifetime ends (C9.5-06); a
                 # rejected one is deleted (§9.10)
-                if node != name or s.rejected:
+                if node != name:
                     continue
                 entry = bul.get((dest, home))
                 subject = dest + home + s.seq.to_bytes(2, "big")
+                if s.rejected:
+                    if entry is not None and entry.seq == s.seq:
+                        self._flag_once(
+                            "MN-BA-REJECTED",
+                            name,
+                            subject,
+                            now,
+                            f"Binding Update {s.seq} to {fmt(dest)} still in the Binding Update "
+                            f"List after the rejecting Binding Acknowledgement acted on at "
+                            f"{s.rejected_at / 1000:.3f} s (§9.10: the entry is deleted)",
+                        )
+                    continue
                 if entry is None and not ran_out(PY, s.first_time, s.lifetime, now):
                     self._flag_once(
                         "MN-BUL-RECORD",

@@ -70,6 +70,8 @@ def _flagged(text: str, name: str, mutant: str | None) -> set[str]:
     [
         ("expiry-in-seconds", EXPIRY, "BC-EXPIRE"),
         ("expire-1s-early", EXPIRY, "BC-EXPIRE"),
+        ("status128-accepted", WAITING.replace("STATUS", "128"), "MN-BA-REJECTED"),
+        ("ba-reject-keeps-entry", WAITING.replace("STATUS", "129"), "MN-BA-REJECTED"),
     ],
 )
 def test_fault_flagged_and_clean_model_not(mutant: str, text: str, pid: str) -> None:

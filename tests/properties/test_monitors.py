@@ -274,3 +274,29 @@ def test_entry_deleted_as_expired_before_its_lifetime() -> None:
     assert ids([*refreshed, (70_000, CacheDeleted("CN", HOME, "expiry", False))]) == ["BC-EXPIRE"]
     assert ids([*refreshed, (110_000, CacheDeleted("CN", HOME, "expiry", False))]) == []
 
+
+def test_rejecting_acknowledgement_deletes_the_list_entry() -> None:
+    """MN-BA-REJECTED (§5.2, §9.10): a Binding Acknowledgement with Status >= 128 acted on deletes the
+    Binding Update List entry, whatever the node called it: kept after Status 129, or Status 128
+    read as an acceptance (listed, acknowledged), is a breach; deleted, it is not."""
+    kept = BulEntryView(HA, HOME, COA, 7, 60000, True, True, 1000, 1000, 0, 1, False)
+
+    def judged(status: int, outcome: str, bul: tuple[BulEntryView, ...]) -> list[str]:
+        ms = MonitorSet()
+        ms.feed(*bu(0, 7))
+        ms.feed(100, BindingAckReceived("MN", HA, 7, status, outcome))
+        ms.check_state(200, {"MN": NodeSnapshot("MN", 200, bul=bul)})
+        return [v.property for v in ms.violations]
+
+    assert judged(129, "REJECTED", (kept,)) == ["MN-BA-REJECTED"]
+    assert judged(128, "ACCEPTED", (kept,)) == ["MN-BA-REJECTED"]
+    assert judged(129, "REJECTED", ()) == []
+    assert judged(0, "ACCEPTED", (kept,)) == []
+    # a new Binding Update to the same node after the rejection (e.g. after 136) is a new entry
+    ms = MonitorSet()
+    ms.feed(*bu(0, 7))
+    ms.feed(1000, BindingAckReceived("MN", HA, 7, 136, "REJECTED"))
+    ms.feed(*bu(1000, 8))
+    renewed = BulEntryView(HA, HOME, COA, 8, 60000, True, False, 1000, 1000, 0, 1, False)
+    ms.check_state(1100, {"MN": NodeSnapshot("MN", 1100, bul=(renewed,))})
+    assert ms.violations == []
