@@ -385,20 +385,21 @@ def record_line(d: Decoded) -> str:
 def packet_line(r: Record, link: LinkFrame, pkt: IPv6Packet) -> str:
     """record_line of a record whose IPv6 packet (at `link.ipv6_offset`, no VLAN tags, no note on the
     record) decoded without error: what most records of a capture are."""
-    return _line(r, link, pkt, packet_fields(pkt))
+    return _line(r, link.ipv6_offset, pkt, packet_fields(pkt))  # type: ignore[arg-type]
 
 
-def _line(r: Record, link: LinkFrame, pkt: IPv6Packet, fields: str) -> str:
-    """The record's JSON object around `fields`, the packet's members (packet_fields' text)."""
+def _line(r: Record, off: int, pkt: IPv6Packet, fields: str) -> str:
+    """The record's JSON object around `fields`, the packet's members (packet_fields' text), for a
+    packet at `off` in the record."""
     try:
-        checksum = _CHECKSUM_JSON[wire_checksum_ok(r.data, pkt, link.ipv6_offset)]  # type: ignore[arg-type]
+        checksum = _CHECKSUM_JSON[wire_checksum_ok(r.data, pkt, off)]
     except IndexError:  # as _record_checksum: a packet value not decoded from these octets
-        checksum = _CHECKSUM_JSON[_record_checksum(r, link, pkt)]
+        checksum = _CHECKSUM_JSON[_record_checksum(r, None, pkt)]
     lt = _LINKS.get(r.linktype) or _LINKS.setdefault(
         r.linktype, _dumps(LINKTYPE_NAMES.get(r.linktype, r.linktype))
     )
     return (
-        f'{{"index": {r.index}, "time": {float.__repr__(r.time)}, {fields}, '
+        f'{{"index": {r.index}, "time": {float.__repr__(r.time_ns / 1e9)}, {fields}, '
         f'"error": null, "link": {lt}, "checksum_ok": {checksum}, '
         f'"orig_len": {r.orig_len}, "caplen": {len(r.data)}}}'
     )
@@ -620,4 +621,9 @@ def _icmp_expr(u: object, ns: dict[str, Any]) -> str | None:
 
 def decoded_line(r: Record, link: LinkFrame, pkt: IPv6Packet) -> str:
     """packet_line(r, link, pkt) of a packet the codec has just decoded from `r` (as decoded_fields)."""
-    return _line(r, link, pkt, decoded_fields(pkt))
+    return _line(r, link.ipv6_offset, pkt, decoded_fields(pkt))  # type: ignore[arg-type]
+
+
+def decoded_line_at(r: Record, off: int, pkt: IPv6Packet) -> str:
+    """decoded_line(r, link, pkt) where `off` is the link's ipv6_offset (the LinkFrame not built)."""
+    return _line(r, off, pkt, decoded_fields(pkt))

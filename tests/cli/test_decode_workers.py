@@ -146,14 +146,14 @@ def test_renderer_failure_part_way_same_as_in_process(
     exit 2, with or without workers (the workers are forked with the fault in place)."""
     path = _mixed(tmp_path / "f.pcap", 30)
     monkeypatch.setattr(cmd_decode, "CHUNK", 4)
-    real = json_lines.decoded_line
+    real = json_lines.decoded_line_at
 
-    def faulty(r, link, pkt):  # type: ignore[no-untyped-def]
+    def faulty(r, off, pkt):  # type: ignore[no-untyped-def]
         if r.index == 11:
             raise RuntimeError("made to fail")
-        return real(r, link, pkt)
+        return real(r, off, pkt)
 
-    monkeypatch.setattr(cmd_decode, "decoded_line", faulty)
+    monkeypatch.setattr(cmd_decode, "decoded_line_at", faulty)
     one = run("decode", "--json", str(path), "--workers", "1")
     two = run("decode", "--json", str(path), "--workers", "2")
     assert one == two

@@ -68,6 +68,10 @@ ALLOWED_CALLS = {
     ("cli/json_lines.py", "exec"): "_compile_shape(): one writer per packet shape, its source "
     "built from the codec's option tables, the chain names and constant member names; packet "
     "values are read by the generated code at run time, never written into its source",
+    ("model/codec/shapes.py", "exec"): "make_plan(): one decoder per packet shape, its source "
+    "the offsets and steering octets (integers) of the general decoder's walk and the names of the "
+    "codec's own decoders; other packet octets are compared or read at run time, never written into "
+    "its source (tests/codec/test_shapes.py checks every constant of it is an integer)",
     ("properties/source_faults.py", "compile"): "rewritten(): a model function's own source with "
     "one expression replaced, for a planted fault (the mutant table, tests); never from input",
     ("properties/source_faults.py", "exec"): "rewritten(): runs that compiled definition in the "
