@@ -21,7 +21,10 @@ prefix or off every link) is used by each plan, so that what the judges see of i
 - `bad-ba`: a Binding Acknowledgement for the update the mobile node waits on, short, unsigned,
   forged or rejecting (§9.10);
 - `blackout`: the mobile node's link loses the next frames while time runs toward the 256 s
-  back-off cap (§9.4, §9.5, §9.7).
+  back-off cap (§9.4, §9.5, §9.7);
+- `br-burst`: Binding Requests to a registered mobile node faster than it may answer them (3 or 8,
+  0.2-1.5 s apart): its answers must keep MAX_UPDATE_RATE, and SLOW_UPDATE_RATE after
+  MAX_FAST_UPDATES (§9.8, §9.11).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
-from mip6check.model.addr import Addr
+from mip6check.model.addr import Addr, Prefix
 from mip6check.model.dsl import ast as A
 from mip6check.properties.explore import raw as R
 from mip6check.properties.explore import strategies as S
@@ -64,6 +67,7 @@ AIMS: dict[str, frozenset[str]] = {
         {"MN-BA-VALIDATE", "W-BA-MINLEN", "MN-BA-REJECTED", "MN-BA-ACCEPTED", "MN-BUL-RECORD"}
     ),
     "blackout": frozenset({"MN-BACKOFF", "MN-CN-RETX-STOP", "MN-HOME-RETX"}),
+    "br-burst": frozenset({"MN-RATE-LIMIT", "MN-SLOW-RATE", "MN-BR-ANSWER"}),
 }
 """Each kind and the properties whose judges it feeds (what a search aimed at them draws more of)."""
 
@@ -108,6 +112,13 @@ class Ctx:
     def addr(self, node: str) -> Addr:
         return self.world.address(node)
 
+    def ha(self) -> Addr:
+        """The home agent's address on the home link (the address a mobile node registers with)."""
+        for a in self.world.addresses("HA"):
+            if Prefix.parse(self.place.home_prefix).contains(a):
+                return a
+        return self.addr("HA")
+
     def at(self, dt: int = GAP_MS) -> A.RunUntil:
         """Let the network run `dt` ms."""
         self.now += dt
@@ -129,10 +140,21 @@ class Ctx:
 Steps = Iterator[A.Step]
 
 
-def _bu(c: Ctx, dst: A.Endpoint, home: Addr, seq: int, *args: int, **kw: Any) -> A.Inject:
-    """An update from the attacker (its address as source, answers reach it), A set."""
+def _bu(
+    c: Ctx,
+    dst: A.Endpoint,
+    home: Addr,
+    seq: int,
+    *args: int,
+    link: str | None = None,
+    **kw: Any,
+) -> A.Inject:
+    """An update from the attacker (its address as source, answers reach it), A set, put on the
+    attacker's link (or `link`). A home registration goes to the home agent's address on the home
+    link, as a mobile node addresses its home agent (§8.2: the home subnet is that link's)."""
     kw.setdefault("a", True)
-    link = c.place.home_link if isinstance(dst, bytes) else None
+    if dst == "HA" and kw.get("h"):
+        dst = c.ha()
     lifetime = args[0] if args else 300
     return c.inject(A.InjectBU("X", dst, home, seq % S.SEQ_MOD, lifetime, **kw), link)
 
@@ -209,7 +231,8 @@ def dereg_idlen(c: Ctx, d: st.DataObject) -> Steps:
 
 
 def anycast(c: Ctx, d: st.DataObject) -> Steps:
-    yield _bu(c, c.place.anycast, c.home(), d.draw(st.integers(0, 9), "seq"), **_h())
+    seq = d.draw(st.integers(0, 9), "seq")
+    yield _bu(c, c.place.anycast, c.home(), seq, link=c.place.home_link, **_h())
     yield c.at()
 
 
@@ -235,12 +258,12 @@ def bind_use(c: Ctx, d: st.DataObject) -> Steps:
     yield c.at()
     then = d.draw(st.sampled_from(("none", "rejected", "lifetime 0", "coa = home")), "then")
     other = S.addr_in(c.place.attacker_prefix, 0x7F00 + c.fresh)
-    if then == "rejected":  # §7.2: not greater; or §8.1: H to a correspondent
+    if then == "rejected":  # §7.2: not greater; then one rejected with a Status (§5.2, §7.5)
         yield _bu(c, node, home, 9, coa=other, **kw)
         yield c.at()
-        if node == "CN":
-            yield _bu(c, node, home, 11, coa=other, **_h())
-            yield c.at()
+        # §8.1: H to a correspondent (132); §8.2: an ID Length not the home agent's (136)
+        yield _bu(c, node, home, 11, coa=other, **_h(id_length=64 if node == "CN" else 48))
+        yield c.at()
     elif then == "lifetime 0":
         yield _bu(c, node, home, 11, 0, coa=x, **kw)
         yield c.at()
@@ -349,6 +372,28 @@ def blackout(c: Ctx, d: st.DataObject) -> Steps:
         yield c.at(100_000)
 
 
+def br_burst(c: Ctx, d: st.DataObject) -> Steps:
+    """A registered mobile node asked for fresh updates (§9.11) faster than §9.8 lets it send them:
+    each answer waits for MAX_UPDATE_RATE after the last update to that node, and for
+    SLOW_UPDATE_RATE once MAX_FAST_UPDATES went out."""
+    mn = d.draw(st.sampled_from(c.mns), "mn")
+    link = d.draw(st.sampled_from(c.foreign), "link")
+    yield A.Move(c.now, mn, link)
+    yield c.at(3000)  # registered (§9.4)
+    peer = d.draw(st.sampled_from(("CN", "HA")), "peer")
+    if peer == "HA" and c.judged("MN-BR-LIFETIME"):
+        peer = "CN"  # the finding noted at `blackout`: asked only when that row is not judged
+    if peer == "CN":  # a binding at the correspondent first (§9.5)
+        yield A.Send(c.now, "CN", mn, count=1)
+        yield c.at(3000)
+    n = d.draw(st.sampled_from((3, 8)), "requests")
+    gap = d.draw(st.sampled_from((200, 600, 1500)), "gap")
+    for _ in range(n):
+        yield c.inject(A.InjectBR(c.addr(peer), mn), link)
+        yield c.at(gap)
+    yield c.at(12_000)  # the answers held back by the slow rate go out
+
+
 def _link_of(world: Runner, node: str, default: str) -> str:
     n = world.net.node(node)
     for iface in sorted(n.ifaces):
@@ -439,5 +484,6 @@ PLANS = {
     "icmp-unreach": icmp_unreach,
     "bad-ba": bad_ba,
     "blackout": blackout,
+    "br-burst": br_burst,
 }
 assert set(PLANS) == set(AIMS) == set(S.ATTACK_KINDS)

@@ -18,6 +18,7 @@ from mip6check.model.dsl import build as B
 from mip6check.model.dsl.switches import config_of
 from mip6check.model.errors import ModelUsageError
 from mip6check.model.net import Network
+from mip6check.model.roles.node import IPv6Node
 
 
 class Runner(Protocol):
@@ -30,6 +31,34 @@ class Runner(Protocol):
     def addresses(self, node: str) -> tuple[Addr, ...]: ...
 
 
+TIMER_FIRES_PER_INSTANT = 10_000
+"""A node's timer firing this often at one simulated instant means the model's clock cannot move on
+(a deadline in the past that its handler never clears); a sound run fires a handful per instant."""
+
+
+class ModelLivelock(RuntimeError):
+    """The model fired timers at one instant without end: a run that would never return."""
+
+
+def guard_timers(net: Network, limit: int = TIMER_FIRES_PER_INSTANT) -> None:
+    """Make `net` raise ModelLivelock instead of hanging when its timers keep firing at one instant
+    (the network arms each node's timer through its `_fire` method; the guard wraps it)."""
+    fire = net._fire
+    at, count = [-1], [0]
+
+    def guarded(node: IPv6Node, t: int) -> None:
+        if t != at[0]:
+            at[0], count[0] = t, 0
+        count[0] += 1
+        if count[0] > limit:
+            raise ModelLivelock(
+                f"timers fired {limit} times at {t} ms without the clock moving on (last: {node.name})"
+            )
+        fire(node, t)
+
+    net._fire = guarded  # type: ignore[method-assign]
+
+
 class BuildWorld:
     """The scenario language's own builder (`model.dsl.build`), driven one timeline step at a time:
     the same addressing, routes, keys and step semantics as `mip6check simulate`, so a machine run and
@@ -39,6 +68,7 @@ class BuildWorld:
         self.s = scenario
         self.b = B._Builder(scenario, config_of(scenario), capture)
         self.net = self.b.build()
+        guard_timers(self.net)
 
     def apply(self, step: A.Step) -> None:
         b = self.b

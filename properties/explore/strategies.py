@@ -64,6 +64,7 @@ ATTACK_KINDS = (
     "icmp-unreach",
     "bad-ba",
     "blackout",
+    "br-burst",
 )
 """Targeted plans of several steps (properties/explore/attacks.py), swarmed per run like the rules."""
 

@@ -33,7 +33,7 @@ class FixedDraws:
 
 
 def run_plan(
-    kind: str, choices: dict[str, Any], mutant: str | None, only: frozenset[str]
+    kind: str, choices: dict[str, Any], mutant: str | None, only: frozenset[str] | None
 ) -> list[Violation]:
     """Settle, then the plan's steps one by one, judged after each; the first violations found."""
     head = S.topology(S.Setup())
@@ -105,3 +105,59 @@ def test_an_aimed_search_draws_the_kinds_that_feed_its_properties_more_often() -
     aimed = K.weighted(kinds, frozenset({"BC-ICMP-UNREACH"}))
     assert aimed.count("icmp-unreach") == K.AIMED_WEIGHT and aimed.count("seq-pair") == 1
     assert set(K.PLANS) == set(S.ATTACK_KINDS)
+
+
+def test_a_home_registration_is_sent_to_the_home_agents_home_link_address() -> None:
+    """§8.2's ID Length test is the home agent's for its home link: the plans register with the
+    address a mobile node uses (the home agent's on the home link), where the judges know its ID
+    Length; a home agent that ignores ID Length is flagged, the clean one not."""
+    only = frozenset({"HA-IDLEN-136"})
+    for n in (48, 128):
+        found = run_plan("idlen", {"id length": n}, "idlen-ignored", only)
+        assert [v.property for v in found][:1] == ["HA-IDLEN-136"]
+        assert run_plan("idlen", {"id length": n}, None, only) == []
+
+
+@pytest.mark.parametrize("receiver", ["CN", "HA"])
+def test_a_rejection_is_answered_via_the_updates_care_of_address(receiver: str) -> None:
+    """§5.2, §7.5: after a binding, an update naming another care-of address rejected with a
+    Status (132 at a correspondent, 136 at the home agent) is acknowledged via that address, never
+    by the cached entry."""
+    only = frozenset({"BC-REJECT-NO-CACHE"})
+    choices = {"receiver": receiver, "then": "rejected"}
+    found = run_plan("bind-use", choices, "ack-via-cache", only)
+    assert [v.property for v in found][:1] == ["BC-REJECT-NO-CACHE"]
+    assert run_plan("bind-use", choices, None, only) == []
+
+
+@pytest.mark.parametrize("gap", [200, 600])
+def test_binding_requests_faster_than_the_rate_limit(gap: int) -> None:
+    """§9.8, §9.11: requests 0.2 s or 0.6 s apart are answered no faster than MAX_UPDATE_RATE."""
+    only = frozenset({"MN-RATE-LIMIT", "MN-SLOW-RATE"})
+    choices = {"mn": "MN", "link": "LA", "peer": "CN", "requests": 8, "gap": gap}
+    found = run_plan("br-burst", choices, "rate-limit-1s-short", only)
+    assert [v.property for v in found][:1] == ["MN-RATE-LIMIT"]
+    assert run_plan("br-burst", choices, None, None) == []  # every judge, clean model
+
+
+def test_a_model_whose_timers_never_clear_is_stopped_not_waited_for() -> None:
+    """never-expires leaves an entry whose deadline has passed: the node's timer fires again at the
+    same instant without end. The driver raises ModelLivelock after TIMER_FIRES_PER_INSTANT fires
+    instead of hanging, and the kill table counts it as a crash (no property named)."""
+    from mip6check.properties.explore.driver import ModelLivelock
+    from mip6check.properties.explore.killrate import try_mutant
+
+    head = S.topology(S.Setup())
+    with BY_NAME["never-expires"].applied():
+        world = default_world(head, None)
+        world.apply(A.RunUntil(1000))
+        c = K.Ctx(world, S.DEFAULT_PLACE, 1000, S.mobiles(head), 0)
+        steps = K.PLANS["expiry-edge"](
+            c, FixedDraws({"lifetime": 1, "receiver": "CN", "edge": 1000})
+        )  # type: ignore[arg-type]
+        with pytest.raises(ModelLivelock):
+            for step in steps:
+                world.apply(step)
+    k = try_mutant(BY_NAME["never-expires"], "test", bound=120)
+    assert k.outcome == "crash" and k.error is not None and "ModelLivelock" in k.error
+    assert not k.killed and k.crashed
