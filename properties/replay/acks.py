@@ -22,7 +22,12 @@ from mip6check.properties.spec.binding_cache import (
 )
 from mip6check.properties.spec.home_agent import HomeAgentView
 from mip6check.properties.spec.logic import PY
-from mip6check.properties.spec.mobile_node import BAAction, ba_acceptable, ba_action
+from mip6check.properties.spec.mobile_node import (
+    BAAction,
+    ba_acceptable,
+    ba_action,
+    may_retransmit,
+)
 from mip6check.properties.spec.wire import SEQ_MOD, Status, greater, infinite, status_accepts
 
 HA_STATUS_PROPERTY = {
@@ -160,6 +165,7 @@ class Acknowledgements(ObserverBase):
         if outcome == int(BAAction.IGNORE):
             short = opt_len < self.cfg.ba_min_length
             fl.invalid_ba = -self._index if short else self._index
+            self._ignored_ba_leaves_retx(fl, home, seq)
         else:
             for ob in self.oblig.get(home, ()):
                 if ob.flow is fl and ob.kind == "retx":
@@ -199,6 +205,27 @@ class Acknowledgements(ObserverBase):
                 (bu.index,),
                 section="7.2",
             )
+
+    def _ignored_ba_leaves_retx(self, fl: Flow, home: Addr, seq: int) -> None:
+        """§9.10: a Binding Acknowledgement the mobile node must ignore (unauthenticated, too short)
+        leaves the Binding Update it names outstanding, so its retransmission (§9.7) is still owed: the
+        node acting on it instead (no longer retransmitting) is MN-BA-VALIDATE or W-BA-MINLEN, judged by
+        the retransmission obligation. A home registration owes one already (§9.4); an update with A
+        to a correspondent owes one while the next wait stays below MAX_BINDACK_TIMEOUT (§9.5)."""
+        last = fl.last_mn_bu()
+        if (
+            last is None
+            or last.seq != seq
+            or not last.a
+            or self._t - last.t > self.cfg.max_bindack_timeout * 2
+            or any(ob.kind == "retx" and ob.flow is fl for ob in self.oblig.get(home, ()))
+        ):
+            return
+        if not last.h and not (fl.exact and may_retransmit(PY, fl.interval, False, self.cfg)):
+            return
+        self._oblige(
+            home, Obligation("retx", last.t + self._retx_wait(fl), fl, last.index, (last.index,))
+        )
 
     def _anycast_bu(self, home: Addr, seq: int) -> SeenBU | None:
         """§8.1: a recent Binding Update for `home` with Sequence Number `seq` sent to a Home-Agents

@@ -250,7 +250,9 @@ class Observer(
                     f"after the Binding Acknowledgement in packet {ba_i}, which §9.10 says to ignore, "
                     f"the Binding Update of packet {last.index} (seq {last.seq}) was no longer "
                     "retransmitted; no valid acknowledgement appears in the capture",
-                    (last.index, ba_i),
+                    # the verdict rests on that acknowledgement having reached the node; the update
+                    # itself is owed again whether or not it reached its destination (§9.7)
+                    (ba_i,),
                     section="9.10",
                 )
             elif last.h and (fl.bas or fl.effect is not None):

@@ -5,6 +5,9 @@ flagged under the mutant by the row it breaks, and the same run on the clean mod
   granted ran out (a timer one second short; an expiry computed in seconds, not milliseconds).
 - MN-BA-REJECTED (§5.2, §9.10): the Binding Update List entry of a Binding Update whose acknowledgement
   rejected it (Status >= 128, 128 included) is deleted.
+- MN-BA-VALIDATE (§9.10): after an acknowledgement it must ignore (here unauthenticated), the mobile
+  node still retransmits its update (§9.7); replay charges the missing retransmission though the
+  update itself was lost,.
 """
 
 from __future__ import annotations
@@ -48,10 +51,15 @@ seed 17
 
 at 10s: move MN to foreign2
 at 10.119s: drop next 2 on foreign2
-at 10.5s: inject on foreign2 ba from 2001:db8:1::1 to MN status STATUS seq 4809 lifetime 600
-run until 13s
+at 10.5s: inject on foreign2 ba from 2001:db8:1::1 to MN status STATUS seq 4809 lifetime 600 OPTIONS
+at 14s: send CN -> MN count 3 every 1s flow 1
+run until 17s
 expect by 10.2s: MN sent bu to 2001:db8:1::1 seq 4809
 """
+
+
+def _waiting(status: str, options: str = "") -> str:
+    return WAITING.replace("STATUS", status).replace(" OPTIONS", f" {options}" if options else "")
 
 
 def _flagged(text: str, name: str, mutant: str | None) -> set[str]:
@@ -70,10 +78,12 @@ def _flagged(text: str, name: str, mutant: str | None) -> set[str]:
     [
         ("expiry-in-seconds", EXPIRY, "BC-EXPIRE"),
         ("expire-1s-early", EXPIRY, "BC-EXPIRE"),
-        ("status128-accepted", WAITING.replace("STATUS", "128"), "MN-BA-REJECTED"),
-        ("ba-reject-keeps-entry", WAITING.replace("STATUS", "129"), "MN-BA-REJECTED"),
+        ("status128-accepted", _waiting("128"), "MN-BA-REJECTED"),
+        ("ba-reject-keeps-entry", _waiting("129"), "MN-BA-REJECTED"),
+        ("ba-auth-unchecked", _waiting("0", "no-auth"), "MN-BA-VALIDATE"),
     ],
 )
 def test_fault_flagged_and_clean_model_not(mutant: str, text: str, pid: str) -> None:
     assert pid not in _flagged(text, f"{mutant}.scenario", None)
     assert pid in _flagged(text, f"{mutant}.scenario", mutant)
+
