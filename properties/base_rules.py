@@ -12,6 +12,10 @@ correspondents after a move (each with its time bound from the spec registry):
 - MN-CN-UPDATE (§9.5): after a home registration of a new primary care-of address, every correspondent
   the mobile node's list holds an unexpired entry for gets a Binding Update within the bound.
 
+The error owed is the one that carries the packet as RFC 2463 §2.4 (c) says: as much of it as fits
+without the error, measured whole as sent (its own extension headers too), exceeding the minimum
+IPv6 MTU; an error cut shorter, or longer than that, is named in the violation.
+
 What a node owes is computed by properties/spec/ipv6.py from the decoded packet; who is a neighbor of
 whom comes from the links the run's log shows each node on. Nothing here reads the model's roles.
 """
@@ -40,6 +44,7 @@ from mip6check.properties.logfacts import ba_of, bu_of, violation
 from mip6check.properties.spec import Deadlines, obligation
 from mip6check.properties.spec.ipv6 import (
     RhError,
+    error_size_fault,
     hbh_not_first,
     header_walk,
     reaches_upper_layer,
@@ -56,7 +61,6 @@ JUDGED: tuple[str, ...] = (
     "IPV6-RH-STRICT",
 )
 """The rows these judges decide (declared with the other whole-log checks, properties/logchecks.py)."""
-
 
 
 def field_offsets(data: bytes) -> tuple[list[tuple[int, int]], int]:
@@ -162,8 +166,13 @@ def ipv6_errors(
         ]
         kind = ParamProblem if d.pointer is not None else DestUnreachable
         same = [e for e in window if isinstance(e.payload, kind) and e.payload.code == d.code]
-        if d.pointer is not None and same:
-            ptrs = {e.payload.pointer for e in same if isinstance(e.payload, ParamProblem)}
+        faults = [f for e in same if (f := _size_fault(e, data)) is not None]
+        fits = [e for e in same if _size_fault(e, data) is None]
+        if same and not fits:
+            # RFC 2463 §2.4 (c): the error owed carries as much of the packet as fits the minimum MTU
+            msg = f"sent {kind.__name__} code {d.code}, but {faults[0]}"
+        elif d.pointer is not None and fits:
+            ptrs = {e.payload.pointer for e in fits if isinstance(e.payload, ParamProblem)}
             if d.pointer in ptrs:
                 continue
             msg = (
@@ -204,19 +213,13 @@ def _unrecognised(pkt: IPv6Packet) -> bool:
     return unrecognised_next_header(pkt)
 
 
-_MIN_MTU = 1280  # RFC 2460 §5
-_ICMP_ERROR_HEAD = 48  # the error's IPv6 and ICMPv6 headers
-_MTU_SLACK = 64  # room for extension headers of the error itself (an Authentication Header)
-
-
 def _invoked_by(err: IPv6Packet, data: bytes) -> bool:
-    """The error carries this packet: same source, same octets from the upper layer on (a node may
-    have swapped the destination and a Routing header address before it refused the packet)."""
+    """The error carries this packet, maybe cut short: same source, same octets from the upper layer
+    on (a node may have swapped the destination and a Routing header address before it refused the
+    packet). Whether it carries as much as it must is _size_fault's question."""
     inv = err.payload.invoking if isinstance(err.payload, ParamProblem | DestUnreachable) else b""
     if inv[4:7] != data[4:7] or inv[8:24] != data[8:24]:
         return False  # another Payload Length, Next Header or source: another packet
-    if len(inv) < len(data) and len(inv) + _ICMP_ERROR_HEAD + _MTU_SLACK < _MIN_MTU:
-        return False  # cut short below what fits: RFC 2463 §2.4 (c) carries as much as fits
     exts, _ = field_offsets(data)
     upper = 40 if not exts else _end_of(data, exts[-1])
     return (
@@ -224,6 +227,13 @@ def _invoked_by(err: IPv6Packet, data: bytes) -> bool:
         if len(inv) < len(data)
         else inv[upper:] == data[upper:]
     )
+
+
+def _size_fault(err: IPv6Packet, data: bytes) -> str | None:
+    """RFC 2463 §2.4 (c) for an error carrying `data`: the error measured whole as it was sent, its
+    own extension headers (an Authentication Header, a Home Address option) counted octet for octet."""
+    inv = err.payload.invoking if isinstance(err.payload, ParamProblem | DestUnreachable) else b""
+    return error_size_fault(len(encode_packet(err)), len(inv), len(data))
 
 
 def _end_of(data: bytes, ext: tuple[int, int]) -> int:
