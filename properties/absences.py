@@ -53,6 +53,7 @@ from mip6check.model.roles.events import (
     Transmit,
 )
 from mip6check.properties.logfacts import ba_of, bu_of, violation
+from mip6check.properties.receipt import RESOLUTION_MS
 from mip6check.properties.spec import PY, Deadlines, obligation
 from mip6check.properties.spec.wire import ran_out, status_accepts
 from mip6check.properties.verdict import Violation
@@ -70,11 +71,14 @@ _ND = (
 @dataclass(frozen=True)
 class RunFacts:
     """What a run's driver states about its cast: the links whose prefix holds each mobile node's home
-    address, and each node's own addresses."""
+    address, each node's own addresses, and each mobile node's home addresses."""
 
     home_links: Mapping[str, frozenset[str]] = field(default_factory=dict)
     addresses: Mapping[str, frozenset[Addr]] = field(default_factory=dict)
     no_mobility: frozenset[str] = frozenset()  # nodes that recognise no Mobile IPv6 option
+    homes: Mapping[str, frozenset[Addr]] = field(
+        default_factory=dict
+    )  # each mobile node's home addresses
 
 
 @dataclass
@@ -94,7 +98,9 @@ def return_home_deregistration(
     records: Sequence[LogRecord], facts: RunFacts, deadlines: Deadlines, config: Config
 ) -> list[Violation]:
     """MN-RETURN-HOME (§9.13), the de-registration: after attaching to a home link while a home
-    registration is in force, the node sends a Binding Update with H set asking for deletion."""
+    registration of its home address is in force, the node sends a Binding Update with H set asking
+    for deletion. A §9.6 binding at a previous router (H set, an old care-of address as the "home")
+    is not one: it ends with its own Lifetime."""
     ob = obligation("MN-RETURN-HOME")
     assert ob.bound is not None
     bound = ob.bound.ms(config, deadlines)
@@ -109,6 +115,8 @@ def return_home_deregistration(
             got = bu_of(pkt)
             if got is not None and got[0].h:
                 bu, home = got
+                if home not in facts.homes.get(r.node, frozenset((home,))):
+                    continue  # §9.6: a previous router's binding for an old care-of address
                 coa = bu.care_of if bu.care_of is not None else pkt.src
                 if bu.lifetime == 0 or coa == home:
                     deregs.setdefault(r.node, []).append((r.time, home))
@@ -179,7 +187,8 @@ def ha_tunnel(
 ) -> list[Violation]:
     """HA-TUNNEL (§8.4): each packet a node receives for a home address it holds an unexpired home
     registration for is tunnelled within the bound, outer source its own, outer destination the
-    registered care-of address."""
+    registered care-of address; while its solicitations resolve the care-of address the tunnel may
+    wait for them, and it is lost with them when no advertisement answers (RFC 2461 §7.2.2)."""
     ob = obligation("HA-TUNNEL")
     assert ob.bound is not None
     bound = ob.bound.ms(config, deadlines)
@@ -187,8 +196,13 @@ def ha_tunnel(
     held: dict[tuple[str, Addr], _Held] = {}
     pending: list[tuple[int, str, IPv6Packet, _Held, int]] = []
     sent: dict[str, list[tuple[int, IPv6Packet, int]]] = {}
+    solicited: dict[str, list[tuple[int, Addr]]] = {}  # node -> (ms, target) of its solicitations
+    resolved: dict[str, list[tuple[int, Addr]]] = {}  # node -> (ms, target) of advertisements to it
     for r in records:
         ev = r.event
+        if r.kind is Kind.RX and isinstance(ev, IPv6Packet) and r.node is not None:
+            if isinstance(ev.payload, NeighborAdvertisement):
+                resolved.setdefault(r.node, []).append((r.time, ev.payload.target))
         if isinstance(ev, CacheUpdated):
             if ev.home_reg:
                 held[(ev.node, ev.home)] = _Held(ev.coa, r.time, ev.lifetime)
@@ -210,14 +224,43 @@ def ha_tunnel(
         pkt = _tx(r)
         if pkt is not None and r.node is not None and isinstance(pkt.payload, IPv6Packet):
             sent.setdefault(r.node, []).append((r.time, pkt, r.seq))
+        elif (
+            pkt is not None and r.node is not None and isinstance(pkt.payload, NeighborSolicitation)
+        ):
+            solicited.setdefault(r.node, []).append((r.time, pkt.payload.target))
     out: list[Violation] = []
     for t, node, inner, h, step in pending:
-        if t + bound > end:
+        # RFC 2461 §7.2.2: while the node resolves the care-of address (its solicitations on the
+        # wire), the tunnelled packet waits in the queue: until an advertisement answers, or it is
+        # discarded when the attempt's solicitations all go unanswered
+        attempt = min(
+            (
+                tt
+                for tt, tg in solicited.get(node, [])
+                if tg == h.coa and t - RESOLUTION_MS <= tt <= t + bound
+            ),
+            default=None,
+        )
+        due = t + bound
+        if attempt is not None:
+            answer = min(
+                (
+                    tt
+                    for tt, tg in resolved.get(node, [])
+                    if tg == h.coa and attempt <= tt <= attempt + RESOLUTION_MS
+                ),
+                default=None,
+            )
+            if answer is None:
+                if attempt + RESOLUTION_MS <= end:
+                    continue  # resolution failed: the queued tunnel was discarded (a lost frame)
+                due = end + 1  # the run ended while it waited
+            else:
+                due = max(due, answer + bound)
+        if due > end:
             continue
         tunnels = [
-            p
-            for tt, p, _s in sent.get(node, [])
-            if t <= tt <= t + bound and _same(inner, p.payload)
+            p for tt, p, _s in sent.get(node, []) if t <= tt <= due and _same(inner, p.payload)
         ]
         mine = facts.addresses.get(node, frozenset())
         if not tunnels:
@@ -227,7 +270,7 @@ def ha_tunnel(
                     node,
                     t,
                     f"a packet from {fmt(inner.src)} for {fmt(inner.dst)}, whose home registration "
-                    f"{node} holds (care-of {fmt(h.coa)}), was not tunnelled within {bound} ms",
+                    f"{node} holds (care-of {fmt(h.coa)}), was not tunnelled within {due - t} ms",
                     step,
                 )
             )

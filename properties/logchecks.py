@@ -17,7 +17,7 @@ that neither a role event nor a capture shows alone:
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from mip6check.model.addr import ALL_NODES, Addr, fmt
@@ -405,27 +405,44 @@ def proxy_ns(records: Sequence[LogRecord]) -> list[Violation]:
     return out
 
 
-def return_home_na(records: Sequence[LogRecord]) -> list[Violation]:
+def return_home_na(
+    records: Sequence[LogRecord], home_links: Mapping[str, frozenset[str]] | None = None
+) -> list[Violation]:
     """MN-RETURN-HOME (§9.13): a mobile node that de-registers (H = 1, care-of address = home
-    address) has multicast to all-nodes, since it last attached to a link and at the latest
-    ND_WINDOW_MS after that Binding Update, an NA with S = 0, O = 1 for the home address and for its
-    link-local address (64-bit interface identifier)."""
+    address) has multicast to all-nodes, since it came back to its home link (from another link:
+    leaving and rejoining the same link tells its neighbors nothing new; where the home links are
+    not known, since it last attached to another link) and at the latest ND_WINDOW_MS after that
+    Binding Update, an NA with S = 0, O = 1 for the home address and for its link-local address
+    (64-bit interface identifier). A node that leaves again before it notices still owes the
+    de-registration its return called for, not a new advertisement."""
     nas = _nas(records)
-    moved: dict[str, int] = {}
+    homes = home_links or {}
+    returns: dict[str, list[int]] = {}  # node -> times it came (back) to a home link
+    on: dict[str, str | None] = {}  # node -> the link it last attached to
+    away: dict[str, int] = {}  # node -> its last home registration from a care-of address
     out: list[Violation] = []
     for r in records:
         ev = r.event
         if r.kind is Kind.MOVE and r.node is not None:
-            moved[r.node] = r.time
+            if "attached to" in r.detail:
+                home = homes.get(r.node)
+                if on.get(r.node) != r.link and (home is None or r.link in home):
+                    returns.setdefault(r.node, []).append(r.time)
+                on[r.node] = r.link
+            elif r.node not in on:
+                returns.setdefault(r.node, []).append(r.time)
             continue
-        if not (
-            isinstance(ev, BindingUpdateSent)
-            and ev.home_reg
-            and ev.coa == ev.home
-            and not ev.retransmission
-        ):
+        if not isinstance(ev, BindingUpdateSent) or not ev.home_reg:
             continue
-        since = moved.get(ev.node, 0)
+        if ev.coa != ev.home:
+            away[ev.node] = r.time
+            continue
+        if ev.retransmission:
+            continue
+        # the return it answers: any since it last registered from away (it may not have noticed
+        # a later one before it sent this)
+        back = [t for t in returns.get(ev.node, []) if t >= away.get(ev.node, -1)]
+        since = back[0] if back else (returns.get(ev.node) or [0])[-1]
         for a in (ev.home, _link_local(ev.home)):
             if a is None:
                 continue
@@ -467,7 +484,7 @@ def check_log(
         *route_via_rh(records),
         *gratuitous_na(records),
         *proxy_ns(records),
-        *return_home_na(records),
+        *return_home_na(records, f.home_links),
         *ha_tunnel(records, f, d, config),
     ]
     out += binding_ack(records, f, d, config)

@@ -84,12 +84,13 @@ class JudgedRun:
 
 def run_facts(run: Run) -> RunFacts:
     """What the scenario states about its cast, for the whole-log judges: each mobile node's home
-    links (the links whose prefix holds one of its home addresses), each node's own addresses, and the
-    nodes without Mobile IPv6."""
+    links (the links whose prefix holds one of its home addresses) and home addresses, each node's own
+    addresses, and the nodes without Mobile IPv6."""
     from mip6check.model.roles.mobile_node import MobileNode
     from mip6check.model.roles.node import NoMobility
 
     home_links: dict[str, frozenset[str]] = {}
+    homes: dict[str, frozenset[Addr]] = {}
     addresses: dict[str, frozenset[Addr]] = {}
     legacy: set[str] = set()
     for name, node in run.network.nodes.items():
@@ -98,12 +99,13 @@ def run_facts(run: Run) -> RunFacts:
         if isinstance(role, NoMobility):
             legacy.add(name)
         if isinstance(role, MobileNode):
+            homes[name] = frozenset(role.homes)
             home_links[name] = frozenset(
                 lk.name
                 for lk in run.scenario.links
                 if any(lk.prefix.contains(h) for h in role.homes)
             )
-    return RunFacts(home_links, addresses, frozenset(legacy))
+    return RunFacts(home_links, addresses, frozenset(legacy), homes)
 
 
 def _flagged(m: PropertyMonitor) -> Collection[str]:
