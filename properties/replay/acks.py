@@ -194,8 +194,13 @@ class Acknowledgements(ObserverBase):
             else:
                 fl.gap = True
             return
+        if auth and (r in self.ba_signers or len(self.ba_signers) < self.o.limits.max_nodes):
+            self.ba_signers.add(r)
         if status is not None and bu.length_ok:
-            self._judge_ba(f, fl, bu, status, ba)
+            # §4.2, §5.2: an acknowledgement without a valid AH from a node seen authenticating its
+            # acknowledgements is not that node's word: its Status is judged (a verdict on this
+            # packet), but the receiver's cache is not taken from it
+            self._judge_ba(f, fl, bu, status, ba, trusted=auth or r not in self.ba_signers)
         elif not bu.length_ok:
             self._flag(
                 "W-BU-MINLEN",
@@ -365,7 +370,14 @@ class Acknowledgements(ObserverBase):
         )
 
     def _judge_ba(
-        self, f: PacketFacts, fl: Flow, bu: SeenBU, status: int, ba: BindingAck | None
+        self,
+        f: PacketFacts,
+        fl: Flow,
+        bu: SeenBU,
+        status: int,
+        ba: BindingAck | None,
+        *,
+        trusted: bool = True,
     ) -> None:
         """BC-STALE-IGNORED, BC-SEQ-MONOTONIC, BC-BA-STATUS, HA-*, BC-HOMEREG-FULL-131 (§7.2-§8.3)."""
         cfg, r = self.cfg, f.src
@@ -456,6 +468,8 @@ class Acknowledgements(ObserverBase):
                 + (" (<128 = accepted)" if accepts else ""),
                 (bu.index,),
             )
+        if not trusted:
+            return
         if to_anycast:
             self._role(r, "home_agent")
         if not acc:

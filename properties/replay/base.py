@@ -81,6 +81,7 @@ class ObserverBase:
         self.ha_idlen: dict[Addr, int] = {}
         self.reg: dict[Addr, Flow] = {}  # home address -> its home-registration flow
         self.nd_senders: set[Addr] = set()
+        self.ba_signers: set[Addr] = set()  # nodes seen authenticating their acknowledgements (§5.2)
         self.no_recog: dict[Addr, int] = {}  # node -> PP2 packet saying it does not know the BU
         self.oblig: dict[Addr, list[Obligation]] = {}
         self.recent: OrderedDict[tuple[Addr, Addr, object], tuple[int, int]] = OrderedDict()

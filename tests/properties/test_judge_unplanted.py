@@ -7,7 +7,7 @@ flagged under the mutant by the row it breaks, and the same run on the clean mod
   rejected it (Status >= 128, 128 included) is deleted.
 - MN-BA-VALIDATE (§9.10): after an acknowledgement it must ignore (here unauthenticated), the mobile
   node still retransmits its update (§9.7); replay charges the missing retransmission though the
-  update itself was lost,.
+  update itself was lost, and a forged acknowledgement is not taken as the home agent's word.
 """
 
 from __future__ import annotations
@@ -87,3 +87,14 @@ def test_fault_flagged_and_clean_model_not(mutant: str, text: str, pid: str) -> 
     assert pid not in _flagged(text, f"{mutant}.scenario", None)
     assert pid in _flagged(text, f"{mutant}.scenario", mutant)
 
+
+def test_forged_acknowledgement_is_not_the_home_agents_word() -> None:
+    """§4.2, §5.2: an unauthenticated acknowledgement with the home agent's address, injected between
+    the mobile node's update and the home agent's own (authenticated) one, is not the home agent's
+    account of its cache: its real acknowledgement of the same update is no Sequence Number reuse."""
+    forged = WAITING.replace("at 10.119s: drop next 2 on foreign2\n", "").replace(
+        "at 10.5s: inject", "at 10.121s: inject"
+    )
+    forged = forged.replace("STATUS", "0").replace("OPTIONS", "no-auth")
+    flagged = _flagged(forged, "forged-ba.scenario", None)
+    assert not flagged & {"BC-SEQ-MONOTONIC", "HA-TUNNEL", "BC-STALE-IGNORED"}, flagged
