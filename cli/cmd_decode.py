@@ -20,7 +20,8 @@ from itertools import islice
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from mip6check.cli.json_lines import decoded_line, decoded_line_at, record_line
+from mip6check.cli.json_fused import FusedWriters
+from mip6check.cli.json_lines import decoded_line, decoded_line_at, record_line, wrapped
 from mip6check.cli.main import fail, one_line
 from mip6check.cli.render import Decoded, record_text
 from mip6check.model.codec import (
@@ -109,14 +110,23 @@ def json_lines(
     error) rendered straight from its parts, without the Decoded value between; packets are decoded
     by a ShapeDecoder (the same values and errors as decode_partial, faster on repeated shapes)."""
     decode = ShapeDecoder(profile).decode
+    fused = FusedWriters(profile)
+    write = fused.write
     for rec in records:
         if type(rec) is Record:
             data = rec.data
             # decode_link's untagged Ethernet IPv6 frame (no VLAN tag), without its LinkFrame
             if rec.linktype == LINKTYPE_ETHERNET and data[12:14] == b"\x86\xdd" and not rec.note:
-                pkt, error = decode(data[14:], 14)
+                d = data[14:]
+                got = write(d)  # a shape seen before, written from its octets
+                if got is not None:
+                    yield wrapped(rec, *got)
+                    continue
+                pkt, error = decode(d, 14)
                 if error is None and pkt is not None:
-                    yield decoded_line_at(rec, 14, pkt)
+                    line = decoded_line_at(rec, 14, pkt)
+                    fused.learn(d, pkt, line)
+                    yield line
                     continue
             yield _general_line(rec, decode)
         else:

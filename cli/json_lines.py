@@ -395,6 +395,12 @@ def _line(r: Record, off: int, pkt: IPv6Packet, fields: str) -> str:
         checksum = _CHECKSUM_JSON[wire_checksum_ok(r.data, pkt, off)]
     except IndexError:  # as _record_checksum: a packet value not decoded from these octets
         checksum = _CHECKSUM_JSON[_record_checksum(r, None, pkt)]
+    return wrapped(r, fields, checksum)
+
+
+def wrapped(r: Record, fields: str, checksum: str) -> str:
+    """The record's JSON object around `fields` (the packet's members), its checksum_ok `checksum`
+    (JSON text), for a packet decoded without error."""
     lt = _LINKS.get(r.linktype) or _LINKS.setdefault(
         r.linktype, _dumps(LINKTYPE_NAMES.get(r.linktype, r.linktype))
     )
@@ -533,19 +539,25 @@ def _compile_shape(pkt: IPv6Packet) -> _Writer | None:
 
 def _option_expr(c: CompiledOption, var: str, where: str, ns: dict[str, Any]) -> str:
     """option_line(var, where) as f-string text, for a value of c's table."""
+    return option_text(c, lambda name: f"{var}.{name}", f"{var}.opt_type", where)
+
+
+def option_text(c: CompiledOption, get: Callable[[str], str], opt_type: str, where: str) -> str:
+    """option_line's text for an option of c's table as f-string text, each field's value the
+    expression `get(name)` (an address may be None), the Option Type `opt_type`'s."""
     parts = [_f('{"type": ' + _quote(c.layout.kind))]
     for f in c.layout.fields:
         if not f.shown:
             continue
         key = _f(f", {_quote(f.name)}: ")
-        v = f"{var}.{f.name}"
+        v = get(f.name)
         if f.is_address:
             parts.append(f"{key}{{(AD({v}) or A({v})) if {v} is not None else N}}")
         elif f.is_flag:
             parts.append(f"{key}{{T if {v} else F}}")
         else:
             parts.append(f"{key}{{{v}}}")
-    parts.append(f', "opt_type": {{{var}.opt_type}}, "in": "{where}"}}}}')
+    parts.append(f', "opt_type": {{{opt_type}}}, "in": "{where}"}}}}')
     return "".join(parts)
 
 

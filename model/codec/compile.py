@@ -115,17 +115,76 @@ class CompiledOption:
     encode: Callable[[Any], bytes]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldReads:
+    """Where each field of an option table is read, as expressions over the option data in a buffer:
+    `ints` unpacks the whole-word integers (into names `words`), `exprs` reads each unconditional
+    field from them or slices it from the buffer, `cond` each conditional field (present when
+    `flag`'s expression is true and the data reaches `full` octets); `fixed` is the fixed part."""
+
+    ints: struct.Struct
+    words: tuple[str, ...]
+    exprs: dict[str, str]
+    cond: dict[str, str]
+    flag: str | None
+    fixed: int
+    full: int
+
+
+def field_reads(layout: OptionLayout, b: str = "b", p: str = "p", w: str = "w") -> FieldReads:
+    """The reads of `layout`'s fields from buffer `b` with the option data at `p` (expressions),
+    the integers unpacked into `w0, w1, ...`: what the generated decoder runs, for other generated
+    code to read the same octets the same way."""
+    base = tuple(f for f in layout.fields if f.present_if is None)
+    cond = tuple(f for f in layout.fields if f.present_if is not None)
+    if layout.fields[: len(base)] != base:
+        raise ModelUsageError(f"{layout.kind}: conditional fields must come last")
+    ws = words(base)
+    exprs: dict[str, str] = {}
+    ints: list[Word] = []
+    at = 0
+    for wd in ws:
+        if wd.code == "16s":
+            lo = f"{p} + {at}" if at else p
+            exprs[wd.parts[0][0].name] = f"{b}[{lo}:{p} + {at + 16}]"
+        else:
+            exprs.update(_read(wd, f"{w}{len(ints)}"))
+            ints.append(wd)
+        at += wd.bits // 8
+    fixed = at
+    cond_expr: dict[str, str] = {}
+    flag: str | None = None
+    if cond:
+        f0 = layout.condition()
+        assert f0 is not None
+        flag = exprs[f0.name]
+        for f in cond:
+            if f.bits % 8:
+                raise ModelUsageError(
+                    f"{layout.kind}: conditional field {f.name} is not whole octets"
+                )
+            cond_expr[f.name] = f"{b}[{p} + {at}:{p} + {at + f.bits // 8}]"
+            at += f.bits // 8
+    return FieldReads(
+        struct.Struct("!" + "".join(wd.code for wd in ints)),
+        tuple(f"{w}{i}" for i in range(len(ints))),
+        exprs,
+        cond_expr,
+        flag,
+        fixed,
+        at,
+    )
+
+
 def compile_option(layout: OptionLayout, malformed: type[Any]) -> CompiledOption:
     """Generate the decoder and encoder of one option table.
 
     Data shorter than the fixed part decodes as `malformed(opt_type, kind, data, reason)` (§7.2, §9.10
     say to ignore such an option); a conditional field must follow every unconditional one."""
     cls = value_type(layout)
-    base = tuple(f for f in layout.fields if f.present_if is None)
+    reads = field_reads(layout)
     cond = tuple(f for f in layout.fields if f.present_if is not None)
-    if layout.fields[: len(base)] != base:
-        raise ModelUsageError(f"{layout.kind}: conditional fields must come last")
-    ws = words(base)
+    ws = words(tuple(f for f in layout.fields if f.present_if is None))
     st = struct.Struct("!" + "".join(w.code for w in ws))
     n0 = st.size
     names = [f.name for f in dataclasses.fields(cls)]
@@ -133,19 +192,15 @@ def compile_option(layout: OptionLayout, malformed: type[Any]) -> CompiledOption
     if set(names) - {"opt_type"} != known:
         raise ModelUsageError(f"{cls.__name__} fields {names} do not match the {layout.kind} table")
     # addresses are sliced out of the buffer; the other words are read by one unpack_from
-    exprs: dict[str, str] = {}
-    ints: list[Word] = []
-    at = 0
-    for w in ws:
-        if w.code == "16s":
-            lo = f"p + {at}" if at else "p"
-            exprs[w.parts[0][0].name] = f"b[{lo}:p + {at + 16}]"
-        else:
-            exprs.update(_read(w, f"w{len(ints)}"))
-            ints.append(w)
-        at += w.bits // 8
-    ist = struct.Struct("!" + "".join(w.code for w in ints))
-    ns: dict[str, Any] = {"S": ist, "P": st, "mk": maker(cls), "Mal": malformed, "K": layout.kind}
+    exprs = reads.exprs
+    ints = reads.words
+    ns: dict[str, Any] = {
+        "S": reads.ints,
+        "P": st,
+        "mk": maker(cls),
+        "Mal": malformed,
+        "K": layout.kind,
+    }
     lines = ["def dec(t, b, p, q):\n"]
     if n0:
         lines.append(
@@ -153,7 +208,7 @@ def compile_option(layout: OptionLayout, malformed: type[Any]) -> CompiledOption
             f"        return Mal(t, K, b[p:q], f'Option Length {{q - p}} < {n0}')\n"
         )
     if ints:
-        var = ", ".join(f"w{i}" for i in range(len(ints))) + ("," if len(ints) == 1 else "")
+        var = ", ".join(ints) + ("," if len(ints) == 1 else "")
         lines.append(f"    {var} = S.unpack_from(b, p)\n")
 
     def build(present: bool, end: int) -> str:
@@ -169,18 +224,11 @@ def compile_option(layout: OptionLayout, malformed: type[Any]) -> CompiledOption
                 args.append(cond_expr[nm] if present else "None")
         return f"mk({', '.join(args)})"
 
-    cond_expr: dict[str, str] = {}
+    cond_expr = reads.cond
     if cond:
         flag = layout.condition()
         assert flag is not None
-        at = n0
-        for f in cond:
-            if f.bits % 8:
-                raise ModelUsageError(
-                    f"{layout.kind}: conditional field {f.name} is not whole octets"
-                )
-            cond_expr[f.name] = f"b[p + {at}:p + {at + f.bits // 8}]"
-            at += f.bits // 8
+        at = reads.full
         lines.append(f"    if {exprs[flag.name]}:\n")
         lines.append(
             f"        if q - p < {at}:\n            return Mal(t, K, b[p:q], "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from mip6check.model.codec import icmpv6 as _icmp
@@ -47,6 +48,15 @@ MAX_PER_KEY = 8
 _EXT = _ip._EXT
 
 
+def shape_key(data: bytes) -> int:
+    """The key plans are filed under: the packet's first Next Header, and when that is an extension
+    header, its own Next Header and length too (`data` has at least 48 octets)."""
+    key = data[6]
+    if key in _EXT:
+        key |= data[40] << 8 | data[41] << 16
+    return key
+
+
 class ShapeDecoder:
     """`decode_partial` under one profile and the default limits, by plans of the shapes seen
     (module docstring). The plans follow the option registry: when it changes, they are dropped."""
@@ -73,7 +83,7 @@ class ShapeDecoder:
         if len(data) < 48:
             return _ip.decode_partial(data, self.profile, base_offset=base_offset)
         key = data[6]
-        if key in _EXT:  # the first extension header's Next Header and length too
+        if key in _EXT:  # shape_key
             key |= data[40] << 8 | data[41] << 16
         tried = self.by_key.get(key)
         if tried is not None:
@@ -279,11 +289,17 @@ class _Writer:
         return f"RAW({nh}, d[{p}:{pend}])"
 
 
-def plan_source(data: bytes, table: Decoders) -> tuple[str, dict[str, Any]] | None:
-    """The source of the plan of the shape of `data` (an IPv6 packet the general codec decodes
-    without error under the default limits with the option decoders `table`) and the namespace it
-    runs in; None for a shape left to the codec. The source holds offsets and this packet's steering
-    octets, integers all, never its other contents (the octets to compare are in the namespace)."""
+@dataclass(frozen=True, slots=True)
+class Steering:
+    """The steering octets of a shape: `check.unpack_from(packet, 0) == octets` for a packet of at
+    least `need` octets says it takes the same path through the general decoder."""
+
+    check: struct.Struct
+    octets: tuple[int, ...]
+    need: int
+
+
+def _walk(data: bytes, table: Decoders) -> tuple[_Writer, str, Steering] | None:
     w = _Writer(data, table)
     try:
         value = w.packet(0, None, 0)
@@ -294,12 +310,31 @@ def plan_source(data: bytes, table: Decoders) -> tuple[str, dict[str, Any]] | No
     for off, _ in steer:
         fmt += f"{off - at}xB" if off > at else "B"
         at = off + 1
-    w.ns["S"] = struct.Struct(fmt)
-    w.ns["E"] = tuple(v for _, v in steer)
+    return w, value, Steering(struct.Struct(fmt), tuple(v for _, v in steer), w.need)
+
+
+def steering(data: bytes, table: Decoders) -> Steering | None:
+    """The steering octets of the shape of `data` (as plan_source), None for a shape left to the
+    codec: for other generated readers of the same shapes."""
+    walked = _walk(data, table)
+    return None if walked is None else walked[2]
+
+
+def plan_source(data: bytes, table: Decoders) -> tuple[str, dict[str, Any]] | None:
+    """The source of the plan of the shape of `data` (an IPv6 packet the general codec decodes
+    without error under the default limits with the option decoders `table`) and the namespace it
+    runs in; None for a shape left to the codec. The source holds offsets and this packet's steering
+    octets, integers all, never its other contents (the octets to compare are in the namespace)."""
+    walked = _walk(data, table)
+    if walked is None:
+        return None
+    w, value, steer = walked
+    w.ns["S"] = steer.check
+    w.ns["E"] = steer.octets
     src = (
         "def plan(d, base):\n"
         " n = len(d)\n"
-        f" if n < {w.need} or S.unpack_from(d, 0) != E: return None\n"
+        f" if n < {steer.need} or S.unpack_from(d, 0) != E: return None\n"
         + "\n".join(w.lines)
         + f"\n return {value}\n"
     )

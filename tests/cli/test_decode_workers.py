@@ -146,14 +146,20 @@ def test_renderer_failure_part_way_same_as_in_process(
     exit 2, with or without workers (the workers are forked with the fault in place)."""
     path = _mixed(tmp_path / "f.pcap", 30)
     monkeypatch.setattr(cmd_decode, "CHUNK", 4)
-    real = json_lines.decoded_line_at
+    real, real_wrapped = json_lines.decoded_line_at, json_lines.wrapped
 
     def faulty(r, off, pkt):  # type: ignore[no-untyped-def]
         if r.index == 11:
             raise RuntimeError("made to fail")
         return real(r, off, pkt)
 
+    def faulty_wrapped(r, fields, checksum):  # type: ignore[no-untyped-def]
+        if r.index == 11:  # a record of a shape seen before: written by a fused writer
+            raise RuntimeError("made to fail")
+        return real_wrapped(r, fields, checksum)
+
     monkeypatch.setattr(cmd_decode, "decoded_line_at", faulty)
+    monkeypatch.setattr(cmd_decode, "wrapped", faulty_wrapped)
     one = run("decode", "--json", str(path), "--workers", "1")
     two = run("decode", "--json", str(path), "--workers", "2")
     assert one == two

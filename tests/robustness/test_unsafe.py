@@ -72,6 +72,10 @@ ALLOWED_CALLS = {
     "the offsets and steering octets (integers) of the general decoder's walk and the names of the "
     "codec's own decoders; other packet octets are compared or read at run time, never written into "
     "its source (tests/codec/test_shapes.py checks every constant of it is an integer)",
+    ("cli/json_fused.py", "exec"): "compile_fused(): one writer per packet shape, its source the "
+    "offsets and path-selecting octets (integers) of the codec's walk and the option tables' names; "
+    "the packet's other octets are read at run time, never written into its source "
+    "(tests/cli/test_json_fused.py checks its constants)",
     ("properties/source_faults.py", "compile"): "rewritten(): a model function's own source with "
     "one expression replaced, for a planted fault (the mutant table, tests); never from input",
     ("properties/source_faults.py", "exec"): "rewritten(): runs that compiled definition in the "
