@@ -100,6 +100,7 @@ class Acknowledgements(ObserverBase):
         "HA-IDLEN-136",
         "HA-DHAAD-135",
         "HA-DEREG",
+        "BC-CREATE",
     )
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
@@ -230,6 +231,47 @@ class Acknowledgements(ObserverBase):
             return
         self._oblige(
             home, Obligation("retx", last.t + self._retx_wait(fl), fl, last.index, (last.index,))
+        )
+
+    def _refused_with_room(self, fl: Flow, bu: SeenBU, r: Addr) -> None:
+        """BC-CREATE (§7.3, §7.7): a valid Binding Update without H SHOULD create the entry; Status 131
+        (insufficient resources) is the answer of a cache with no room that can be made. With the
+        cache capacity stated (topology) and fewer bindings at the receiver than that, every one of
+        them seen being granted and none of its flows with unseen updates, there was room."""
+        cap = self.o.topology.cache_capacity
+        if cap is None or asks_delete(PY, bu.lifetime, bu.coa == bu.home):
+            return
+        me = self.alias.get(r, r)
+        held = 0
+        for other in self.flows.values():
+            if self.alias.get(other.dst, other.dst) != me or other is fl:
+                continue
+            if other.gap:
+                return  # an update the capture did not show may have filled it
+            held += self._may_hold(other)
+        if held >= cap:
+            return
+        self._flag(
+            "BC-CREATE",
+            r,
+            f"Status 131 (insufficient resources) for the Binding Update in packet {bu.index}, "
+            f"with at most {held} of its {cap} Binding Cache entries held: it had room to create "
+            "the entry",
+            (bu.index,),
+            section="7.3",
+        )
+
+    def _may_hold(self, fl: Flow) -> bool:
+        """Could the receiver of `fl` hold an entry for its home now (counted generously: any update
+        asking for a binding whose lifetime has not run out, unless a later deletion was granted)?"""
+        if fl.known == "present" and (fl.k_expiry is None or fl.k_expiry > self._t - self.tol):
+            return True
+        deleted_at = fl.k_bu.t if fl.known == "absent" and fl.k_bu is not None else -1
+        return any(
+            b.t > deleted_at
+            and not asks_delete(PY, b.lifetime, b.coa == b.home)
+            and (infinite(PY, b.lifetime) or b.t + b.lifetime * 1000 > self._t - self.tol)
+            for b in fl.bus
         )
 
     def _anycast_bu(self, home: Addr, seq: int) -> SeenBU | None:
@@ -468,6 +510,8 @@ class Acknowledgements(ObserverBase):
                 + (" (<128 = accepted)" if accepts else ""),
                 (bu.index,),
             )
+        if status == int(Status.INSUFFICIENT_RESOURCES) and not bu.h:
+            self._refused_with_room(fl, bu, r)
         if not trusted:
             return
         if to_anycast:
