@@ -424,6 +424,11 @@ class Acknowledgements(ObserverBase):
         """BC-STALE-IGNORED, BC-SEQ-MONOTONIC, BC-BA-STATUS, HA-*, BC-HOMEREG-FULL-131 (§7.2-§8.3)."""
         cfg, r = self.cfg, f.src
         state, eseq = self._entry(fl, bu)
+        if fl.k_bu is bu:
+            # the entry known is this very copy's own doing (an earlier acknowledgement of it, or one
+            # forged in its name): a second acknowledgement of one processing says nothing of the
+            # entry before it
+            state, eseq = "unknown", 0
         entries = {"present": [(True, eseq)], "absent": [(False, 0)]}.get(
             state, [(False, 0), (True, (bu.seq + SEQ_MOD // 2) % SEQ_MOD)]
         )

@@ -112,7 +112,7 @@ def test_forged_acknowledgement_is_not_the_home_agents_word() -> None:
     forged = WAITING.replace("at 10.119s: drop next 2 on foreign2\n", "").replace(
         "at 10.5s: inject", "at 10.121s: inject"
     )
-    for options in ("no-auth",):
+    for options in ("no-auth", 'key "attacker guess"'):
         text = forged.replace("STATUS", "0").replace("OPTIONS", options)
         flagged = _flagged(text, "forged-ba.scenario", None)
         assert not flagged & {"BC-SEQ-MONOTONIC", "HA-TUNNEL", "BC-STALE-IGNORED"}, (options, flagged)
