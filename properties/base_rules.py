@@ -7,6 +7,9 @@ correspondents after a move (each with its time bound from the spec registry):
   addresses draws a Parameter Problem code 0 pointing at its Hdr Ext Len field.
 - IPV6-RH-STRICT ([5] §4.4): a hop whose Strict/Loose bit is 1 toward an address that is not a neighbor
   is not forwarded and draws an ICMP Destination Unreachable code 2.
+- IPV6-ICMP-ERROR-SIZE (RFC 2463 §2.4 (c)): no ICMPv6 error a node originates exceeds the minimum
+  IPv6 MTU, measured whole as sent (its own extension headers too); that it carries as much as fits
+  is judged with the error owed (the three rows above).
 - HA-RA-TUNNEL (§8.5), its scope: a home agent tunnels a Router Advertisement of a home link only to
   mobile nodes homed on that link (one serving two home links must not send one link's to the other's).
 - MN-CN-UPDATE (§9.5): after a home registration of a new primary care-of address, every correspondent
@@ -30,11 +33,14 @@ from mip6check.model.codec import encode_packet
 from mip6check.model.codec.values import (
     BindingAck,
     DestUnreachable,
+    ICMPv6Other,
     IPv6Packet,
+    PacketTooBig,
     ParamProblem,
     PrefixInfo,
     RouterAdvertisement,
     Routing0,
+    TimeExceeded,
 )
 from mip6check.model.config import Config
 from mip6check.model.net.log import Kind, LogRecord
@@ -59,6 +65,7 @@ JUDGED: tuple[str, ...] = (
     "IPV6-UNKNOWN-NH",
     "IPV6-RH-HDR-EXT-LEN",
     "IPV6-RH-STRICT",
+    "IPV6-ICMP-ERROR-SIZE",
 )
 """The rows these judges decide (declared with the other whole-log checks, properties/logchecks.py)."""
 
@@ -403,15 +410,67 @@ def _prefixes(ra: RouterAdvertisement) -> frozenset[bytes]:
     return frozenset(o.prefix[:8] for o in ra.options if isinstance(o, PrefixInfo))
 
 
+_ERRORS = (DestUnreachable, PacketTooBig, TimeExceeded, ParamProblem)
+
+
+def _originated_errors(pkt: IPv6Packet, own: frozenset[Addr]) -> Iterator[IPv6Packet]:
+    """The ICMPv6 errors (type below 128) in a packet a node sends from its own address: the packet
+    itself, or the inner packet of a tunnel it builds (the outer one may exceed the MTU, RFC 2473)."""
+    if pkt.src not in own:
+        return  # forwarded: the error is its originator's
+    up = pkt.payload
+    if isinstance(up, _ERRORS) or (isinstance(up, ICMPv6Other) and up.icmp_type < 128):
+        yield pkt
+    elif isinstance(up, IPv6Packet):
+        yield from _originated_errors(up, own)
+
+
+def error_sizes(records: Sequence[LogRecord], facts: RunFacts) -> list[Violation]:
+    """IPV6-ICMP-ERROR-SIZE: every ICMPv6 error a node originates is at most the minimum IPv6 MTU,
+    its octets counted as they leave the node (RFC 2463 §2.4 (c))."""
+    out: list[Violation] = []
+    for r in records:
+        p = _tx(r)
+        if p is None or r.node is None:
+            continue
+        for err in _originated_errors(p, facts.addresses.get(r.node, frozenset())):
+            size = len(encode_packet(err))
+            carried = getattr(err.payload, "invoking", b"")
+            # only the upper bound: whether it carries as much as fits needs the packet it is about
+            # (ipv6_errors, with the error owed)
+            fault = error_size_fault(size, len(carried), len(carried))
+            if fault is not None:
+                out.append(
+                    violation(
+                        "IPV6-ICMP-ERROR-SIZE",
+                        r.node,
+                        r.time,
+                        f"{r.node} sent {fmt(err.dst)} an ICMPv6 {type(err.payload).__name__}"
+                        f" carrying {len(carried)} octets of its invoking packet: {fault}",
+                        r.seq,
+                    )
+                )
+    return out
+
+
 def check(
     records: Sequence[LogRecord], facts: RunFacts, deadlines: Deadlines, config: Config
 ) -> list[Violation]:
     """Every judge of this module (the whole-log checks call it when the run's facts are known)."""
     return [
         *ipv6_errors(records, facts, deadlines, config),
+        *error_sizes(records, facts),
         *cn_update(records, facts, deadlines, config),
         *ra_tunnel_scope(records, facts),
     ]
 
 
-__all__ = ["JUDGED", "check", "cn_update", "field_offsets", "ipv6_errors", "ra_tunnel_scope"]
+__all__ = [
+    "JUDGED",
+    "check",
+    "cn_update",
+    "error_sizes",
+    "field_offsets",
+    "ipv6_errors",
+    "ra_tunnel_scope",
+]

@@ -46,6 +46,7 @@ DESCRIPTIVE: dict[str, str] = {
     "IPV6-UNKNOWN-NH": "a rule of the IPv6 specification [5] §4 the roles rely on; no sentence of the draft",
     "IPV6-NO-ERROR-ON-ERROR": "RFC 2463 §2.4 (e.1), which every ICMP error path relies on; no sentence of the draft",
     "IPV6-ICMP-RATE": "RFC 2463 §2.4 (f), which every ICMP error path relies on; no sentence of the draft",
+    "IPV6-ICMP-ERROR-SIZE": "RFC 2463 §2.4 (c), which every ICMP error path relies on; no sentence of the draft",
 }
 
 

@@ -135,6 +135,7 @@ register(
 )
 register("IPV6-NO-ERROR-ON-ERROR", Observes.PACKET)
 register("IPV6-ICMP-RATE", Observes.PACKET)
+register("IPV6-ICMP-ERROR-SIZE", Observes.PACKET)
 register(
     "MN-CN-UPDATE",
     Observes.ABSENCE,

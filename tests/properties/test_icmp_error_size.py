@@ -1,7 +1,8 @@
 """RFC 2463 §2.4 (c), judged exactly: an ICMPv6 error carries as much of the invoking packet as fits
 without exceeding the minimum IPv6 MTU, measured on the whole error as sent (its own extension
 headers too), so an error cut one octet short, or one octet too long, is not the error owed
-(IPV6-UNKNOWN-NH in scenario 30). Scenario 31: a care-of address whose Duplicate Address Detection
+(IPV6-UNKNOWN-NH in scenario 30); no error a node originates exceeds it (IPV6-ICMP-ERROR-SIZE:
+the home agent's Destination Unreachable about a long packet, scenario 33). Scenario 31: a care-of address whose Duplicate Address Detection
 fails is given up without the node ceasing to answer for its other addresses (RFC 2461 §7.2.1)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from mip6check.model.addr import a
 from mip6check.model.codec import encode_packet
 from mip6check.model.codec.values import AH, IPv6Packet, ParamProblem, Raw
 from mip6check.model.roles import node as node_module
+from mip6check.model.roles import packets as packets_module
 from mip6check.properties.base_rules import _size_fault
 from mip6check.properties.scenarios import DEFAULT_DIRS
 from mip6check.properties.spec.ipv6 import ICMP_ERROR_MAX, error_size_fault
@@ -152,3 +154,26 @@ def test_the_bound_is_a_parameter_for_the_rfc_1885_reading() -> None:
     assert error_size_fault(576, 528, 1300, mtu=576) is None
     assert error_size_fault(1280, 1232, 1300, mtu=576) is not None
     assert error_size_fault(575, 527, 1300, mtu=576) is not None
+
+
+LONG = "33-link-local-long-error.scenario"
+
+
+def test_home_agent_error_about_a_long_packet_fits(tmp_path: Path) -> None:
+    status, detail = _scenario(tmp_path, LONG, "IPV6-ICMP-ERROR-SIZE")
+    assert status is Status.PASSED, detail
+
+
+def test_home_agent_error_carrying_the_whole_packet_is_flagged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Destination Unreachable code 3 of §8.2 carrying all 1300 octets: 1348, above 1280."""
+    monkeypatch.setattr(packets_module, "ICMP_INVOKING_MAX", 1 << 20)
+    status, detail = _scenario(tmp_path, LONG, "IPV6-ICMP-ERROR-SIZE")
+    assert status is Status.VIOLATED, detail
+    assert "1348 octets" in detail
+
+
+def test_every_error_of_the_corpus_scenario_30_fits(tmp_path: Path) -> None:
+    status, detail = _scenario(tmp_path, SIZE, "IPV6-ICMP-ERROR-SIZE")
+    assert status is Status.PASSED, detail
