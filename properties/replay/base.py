@@ -81,7 +81,8 @@ class ObserverBase:
         self.ha_idlen: dict[Addr, int] = {}
         self.reg: dict[Addr, Flow] = {}  # home address -> its home-registration flow
         self.nd_senders: set[Addr] = set()
-        self.ba_signers: set[Addr] = set()  # nodes seen authenticating their acknowledgements (§5.2)
+        # nodes seen authenticating their acknowledgements (§5.2)
+        self.ba_signers: set[Addr] = set()
         self.no_recog: dict[Addr, int] = {}  # node -> PP2 packet saying it does not know the BU
         self.oblig: dict[Addr, list[Obligation]] = {}
         self.recent: OrderedDict[tuple[Addr, Addr, object], tuple[int, int]] = OrderedDict()
@@ -98,7 +99,15 @@ class ObserverBase:
         # a Mobile IPv6 message (Hop Limit aside) -> (packet, ms) where it was first seen: a copy
         # inside a tunnel is the same message forwarded, judged once (§8.4, §9.6)
         self._messages: OrderedDict[IPv6Packet, tuple[int, int]] = OrderedDict()
-        self.looped: set[int] = set()  # packets first seen there whose copies a tunnel loop carried
+        # packets first seen there that never reached their addressee: a tunnel loop carried them,
+        # or an ICMP Destination Unreachable quotes them (or a tunnel carrying them)
+        self.undelivered: set[int] = set()
+        # address resolution on the last hop (RFC 2461 §7.2.2): acknowledgements by destination,
+        # and those a router's multicast solicitation for that destination shows queued ->
+        # when an advertisement for it released them (None: not yet)
+        self._ba_to: dict[Addr, list[tuple[int, int]]] = {}
+        self.held: dict[int, int | None] = {}
+        self._resolving: dict[int, Addr] = {}  # acknowledgement held -> the router resolving for it
         self._index = 0
         self._t = 0
         self._time_s = 0.0

@@ -29,6 +29,10 @@ from mip6check.properties.replay.state import Flow, Obligation
 from mip6check.properties.spec.ipv6 import option_types_at
 from mip6check.properties.spec.mobile_node import pp2_stops_updates
 
+QUEUED_AFTER_MS = 1000
+"""A multicast solicitation for an acknowledgement's destination this soon after it shows the
+acknowledgement queued for address resolution at the last hop."""
+
 
 class Interception(ObserverBase):
     """HA-TUNNEL, HA-DEREG, HA-PROXY-NS, HA-GRATUITOUS-NA, SYS-NO-LOOP and the obligations they start."""
@@ -107,6 +111,9 @@ class Interception(ObserverBase):
         self._add(self.nd_senders, f.src, "nd_senders")
         tgt = na.target
         self._done(f.src, "proxy-ns", extra=tgt)
+        for idx, _t in self._ba_to.get(tgt, ()):
+            if idx in self.held and self.held[idx] is None and self._resolving[idx] != f.src:
+                self.held[idx] = self._t  # answered: the queued acknowledgement goes on now
         home_reg = self.reg.get(tgt)
         if home_reg is not None and f.src in (tgt, link_local(tgt)):
             # the mobile node answers for its home address itself: it is back on the home link
@@ -176,6 +183,8 @@ class Interception(ObserverBase):
     def _on_ns(self, f: PacketFacts, ns: NeighborSolicitation) -> None:
         if f.src != bytes(16):
             self._add(self.nd_senders, f.src, "nd_senders")
+            if is_multicast(f.dst):  # address resolution, not a unicast reachability probe
+                self._queued_for(ns.target, f.src)
         reg = self.reg.get(ns.target)
         if reg is None or reg.known != "present":
             return
@@ -409,6 +418,15 @@ class Interception(ObserverBase):
         if len(self._tunnels) > self.o.limits.recent_packets:
             self._tunnels.popitem(last=False)
 
+    def _queued_for(self, target: Addr, router: Addr) -> None:
+        """A router resolves `target` just after an acknowledgement to it passed: it had no
+        neighbor entry, so the acknowledgement waits in its queue (RFC 2461 §7.2.2) and reaches
+        the mobile node only when an advertisement answers (§9.10 judges what it received)."""
+        for idx, t in self._ba_to.get(target, ()):
+            if 0 <= self._t - t <= QUEUED_AFTER_MS and idx not in self.held:
+                self.held[idx] = None
+                self._resolving[idx] = router  # its own advertisement (a proxy) answers nothing
+
     def _mark_looped(self, f: PacketFacts) -> None:
         """The innermost packet of a tunnel loop goes round, not to its destination: a Binding
         Acknowledgement in it never reached the mobile node (§9.10 judges what it received)."""
@@ -417,7 +435,7 @@ class Interception(ObserverBase):
             pkt = pkt.payload
         first = self._messages.get(replace(pkt, hop_limit=0)) if pkt is not None else None
         if first is not None:
-            self.looped.add(first[0])
+            self.undelivered.add(first[0])
 
     def _ha_tunnel(self, f: PacketFacts, fi: PacketFacts, fl: Flow) -> None:
         """HA-TUNNEL (§8.4): outer destination = the primary care-of address; HA-DEREG (§8.3)."""

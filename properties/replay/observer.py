@@ -135,6 +135,10 @@ class Observer(
                 self._on_bu(f, auth)
             if ba is not None or (mal and any(m.kind == "BA" for m in mal)):
                 self._on_ba(f, auth)
+                if outer is None:
+                    sent = self._ba_to.setdefault(f.dst, [])
+                    sent.append((self._index, self._t))
+                    del sent[:-8]
             if f.br is not None:
                 self._on_br(f)
         if outer is None:

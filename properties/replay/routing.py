@@ -3,6 +3,7 @@ way out, and packets sent to a home address without a Routing header."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from mip6check.model.addr import Addr, fmt, is_link_local, is_multicast
@@ -12,6 +13,7 @@ from mip6check.model.codec.values import (
     DestUnreachable,
     EchoReply,
     EchoRequest,
+    IPv6Packet,
     NeighborAdvertisement,
     NeighborSolicitation,
     RouterAdvertisement,
@@ -352,6 +354,7 @@ class Routing(ObserverBase):
         inner, _ = invoking_packet(du.invoking, self.cfg.profile)
         if inner is None:
             return
+        self._dropped(inner)
         fi = facts_of(inner)
         if fi.rh is None:
             return
@@ -359,6 +362,15 @@ class Routing(ObserverBase):
         if fl is not None and fl.known == "present" and fi.dst == fl.k_coa:
             fl.unreach.append(self._index)
             del fl.unreach[: -max(8, self.cfg.unreach_persist)]
+
+    def _dropped(self, pkt: IPv6Packet) -> None:
+        """§7.8, RFC 2463 §3.1: the packet this error quotes (or the one inside the tunnel it
+        quotes) was not delivered; a message first seen earlier is remembered as undelivered."""
+        while isinstance(pkt.payload, IPv6Packet):
+            pkt = pkt.payload
+        first = self._messages.get(replace(pkt, hop_limit=0))
+        if first is not None:
+            self.undelivered.add(first[0])
 
     def _reject_used(self, f: PacketFacts, fl: Flow) -> None:
         """BC-REJECT-NO-CACHE: a rejected BU's care-of address must not be used for routing."""

@@ -292,6 +292,14 @@ class BindingUpdates(ObserverBase):
             iv = next_timeout(PY, iv, self.cfg) if iv < self.cfg.max_bindack_timeout else iv + 1
         return False
 
+    def _released(self, index: int, t: int) -> bool:
+        """Had the acknowledgement of packet `index` left the last hop's address-resolution queue
+        by `t` (or never waited in one)?"""
+        if index not in self.held:
+            return True
+        at = self.held[index]
+        return at is not None and at <= t
+
     def _moved_between(self, fl: Flow, prev: SeenBU, sb: SeenBU) -> bool:
         """§9.4, §9.7: did the mobile node, between `prev` and `sb`, send a Binding Update with another
         care-of address, or register another primary care-of address than the one it had when it sent
@@ -333,7 +341,9 @@ class BindingUpdates(ObserverBase):
                 a.seq == sb.seq
                 and a.t >= first.t
                 and a.outcome != int(BAAction.IGNORE)
-                and a.index not in self.looped  # it went round a tunnel loop, never delivered
+                # received: not looped, not dropped with an error, not still queued for resolution
+                and a.index not in self.undelivered
+                and self._released(a.index, sb.t)
             ):
                 ack = a
         if ack is not None and not cfg.seq_equal_ack and self._on_schedule(fl, first, sb, gap):
