@@ -109,9 +109,8 @@ def json_lines(
     """`record_line(decode_record(r))` of each record, the common one (an IPv6 packet decoded without
     error) rendered straight from its parts, without the Decoded value between; packets are decoded
     by a ShapeDecoder (the same values and errors as decode_partial, faster on repeated shapes)."""
-    decode = ShapeDecoder(profile).decode
-    fused = FusedWriters(profile)
-    write = fused.write
+    shaped, fused = _readers(profile)
+    decode, write = shaped.decode, fused.write
     for rec in records:
         if type(rec) is Record:
             data = rec.data
@@ -131,6 +130,18 @@ def json_lines(
             yield _general_line(rec, decode)
         else:
             yield record_line(decode_record(rec, profile))
+
+
+_READERS: dict[Profile, tuple[ShapeDecoder, FusedWriters]] = {}
+
+
+def _readers(profile: Profile) -> tuple[ShapeDecoder, FusedWriters]:
+    """This process's shape decoder and fused writers of `profile`: kept from one call of json_lines
+    to the next (a worker renders many chunks; the shapes are learnt once)."""
+    got = _READERS.get(profile)
+    if got is None:
+        got = _READERS[profile] = (ShapeDecoder(profile), FusedWriters(profile))
+    return got
 
 
 def _general_line(

@@ -124,6 +124,7 @@ class _Gen:
         self.d = d
         self.table = table
         self.lines: list[str] = []
+        self.guards: list[str] = []
         self.k = 0
         self.ns: dict[str, Any] = {
             "H": _HDR,
@@ -135,6 +136,7 @@ class _Gen:
             "N": "null",
             "V": verify_checksum,
             "CK": _CHECKSUM_JSON,
+            "G": BY_VALUE.get,
         }
 
     def fresh(self) -> int:
@@ -219,6 +221,8 @@ class _Gen:
             if c is None or c.layout.kind == "PadN" or self.table.get(t) is not c.decode_at:
                 raise _Declined  # a malformed option, a subclass
             k = self.fresh()
+            self.ns[f"T{k}"], self.ns[f"C{k}"] = to, c
+            self.guards.append(f"G(T{k}) is not C{k}")  # the table is still the codec's
             r = field_reads(c.layout, "d", str(a + 2), f"w{k}_")
             if n < r.fixed:
                 raise _Declined
@@ -315,6 +319,7 @@ def fused_source(d: bytes, pkt: IPv6Packet, table: Decoders) -> tuple[str, dict[
     src = (
         "def write(d):\n n = len(d)\n"
         f" if n < {st.need} or S.unpack_from(d, 0) != E: return None\n"
+        + "".join(f" if {x}: return None\n" for x in g.guards)
         + "\n".join(g.lines)
         + f"\n return f'{text}', {checksum}\n"
     )

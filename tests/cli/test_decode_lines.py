@@ -232,6 +232,7 @@ def test_the_command_loop_compiles_the_benchmark_shapes(monkeypatch: pytest.Monk
         raise AssertionError("not the compiled writer")
 
     monkeypatch.setattr(json_lines, "_SHAPES", {})
+    monkeypatch.setattr(cmd_decode, "_READERS", {})  # each shape's first packet: its typed writer
     with monkeypatch.context() as m:
         for name in ("packet_fields", "record_json", "packet_json", "option_json", "mh_json"):
             m.setattr(json_lines, name, no)

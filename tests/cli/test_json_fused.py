@@ -48,7 +48,8 @@ MAC = bytes.fromhex("020000000001")
 
 
 def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """[records the fused writers wrote, records offered to them]."""
+    """[records the fused writers wrote, records offered to them], from writers made anew."""
+    monkeypatch.setattr(cmd_decode, "_READERS", {})
     seen = [0, 0]
     real = FusedWriters.write
 
@@ -169,7 +170,7 @@ def test_another_icmp_type_declines(monkeypatch: pytest.MonkeyPatch) -> None:
         other = bytearray(fr)
         other[14 + 40] = t
         _twice_then(fr, bytes(other))
-    assert seen[0] == 2
+    assert seen == [3, 6]  # the second copy, then both copies; never the other types
 
 
 def test_the_checksum_of_the_home_address(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -206,6 +207,7 @@ def test_a_fused_source_holds_no_octet_of_the_packet_but_integers() -> None:
 def test_writers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """At most MAX_WRITERS compilations, a few per key; then the typed path writes, the same."""
     monkeypatch.setattr(json_fused, "MAX_WRITERS", 2)
+    monkeypatch.setattr(cmd_decode, "_READERS", {})
     recs: list[Record | RecordError] = [
         Record(i + 1, i, 1, fr, len(fr)) for i, fr in enumerate(frames(300, 2))
     ]
