@@ -97,6 +97,12 @@ def _flagged(text: str, name: str, mutant: str | None) -> set[str]:
         ("ba-reject-keeps-entry", _waiting("129"), "MN-BA-REJECTED"),
         ("never-create", ROOM, "BC-CREATE"),
         ("ba-auth-unchecked", _waiting("0", "no-auth"), "MN-BA-VALIDATE"),
+        # B2 read literally (12 octets): an Option Length of 11 decodes, and must still be ignored
+        (
+            "ba-length-unchecked",
+            _waiting("0", "length 11").replace("seed 17\n", "seed 17\nset ba-min-length 12\n"),
+            "W-BA-MINLEN",
+        ),
     ],
 )
 def test_fault_flagged_and_clean_model_not(mutant: str, text: str, pid: str) -> None:
