@@ -177,3 +177,30 @@ def test_home_agent_error_carrying_the_whole_packet_is_flagged(
 def test_every_error_of_the_corpus_scenario_30_fits(tmp_path: Path) -> None:
     status, detail = _scenario(tmp_path, SIZE, "IPV6-ICMP-ERROR-SIZE")
     assert status is Status.PASSED, detail
+
+
+SPENT = "34-auth-behind-spent-rh.scenario"
+
+
+def test_icv_behind_a_spent_routing_header_verifies(tmp_path: Path) -> None:
+    status, detail = _scenario(tmp_path, SPENT, "BC-CREATE")
+    assert status is Status.PASSED, detail
+
+
+def test_icv_input_misreading_a_spent_routing_header_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The final form's split point computed as n % Segments Left: a spent header divides by zero
+    and the run stops with an error instead of accepting the update."""
+    from mip6check.model.codec.values import Routing0
+    from mip6check.model.roles import ah as ah_module
+
+    def misread(rh: Routing0, dst: bytes) -> tuple[Routing0, bytes]:
+        n = len(rh.addresses)
+        k = max(0, min(n, n % rh.segments_left))
+        full = (*rh.addresses[:k], dst, *rh.addresses[k:])
+        return Routing0(0, full[:-1], rh.reserved, rh.bitmap), full[-1]
+
+    monkeypatch.setattr(ah_module, "rh0_final_form", misread)
+    status, detail = _scenario(tmp_path, SPENT, "BC-CREATE")
+    assert status is Status.ERROR, detail
