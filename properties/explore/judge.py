@@ -13,6 +13,7 @@ from mip6check.properties.explore.coverage import Coverage
 from mip6check.properties.explore.driver import Runner
 from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.receipt import (
+    ACK_RULES,
     COUNTED_RULES,
     HELD_RULES,
     RECEIPT_RULES,
@@ -63,6 +64,7 @@ class Judge:
         # injected Binding Updates claiming a mobile node's home, kept from the observers: (receiver,
         # home, Sequence Number); one the receiver accepts changes a binding the observers never saw
         self._spoofed: set[tuple[str, bytes, int]] = set()
+        self._withheld: dict[object, bool] = {}  # packet keys of their answers, not judged either
         self._delivered: dict[
             object, int
         ] = {}  # packet key -> observer number, once it reached its end
@@ -123,6 +125,10 @@ class Judge:
                         if key in self._origin:  # a forwarded copy: its loss is the original's
                             self._remember(self._sent_unicast, r.frame, self._origin[key])
                         continue  # else judged where it ends
+                    if self._answers_withheld(r.node, pkt):
+                        # its update was kept from the observers: so is the answer, on every hop
+                        self._remember(self._withheld, key, True)
+                        continue
                     n = self._feed(obs, cov, r.frame, r.time, pkt)
                     self._remember(self._sent_unicast, r.frame, n)
                     waiting = self._unconsumed.pop(key, [])
@@ -147,7 +153,7 @@ class Judge:
                         arrived.pop(0)
                         if not arrived:
                             del self._unconsumed[key]
-                if obs is None or not consumed(self.world, r.node, pkt):
+                if obs is None or not consumed(self.world, r.node, pkt) or key in self._withheld:
                     continue
                 if key in self._origin:
                     self._remember(self._delivered, key, self._origin[key])
@@ -190,10 +196,21 @@ class Judge:
                 # having reached its addressee (an acknowledgement lost, or not there yet) is not
                 and not any(p in self._lost_packets or p in pending for p in v.related)
                 and (v.property not in RECEIPT_RULES or all(p in delivered for p in v.related))
+                and (v.property not in ACK_RULES or not v.related or v.related[-1] in delivered)
                 and v.property not in OBSERVER_GAPS
                 and not self._sender_queue_excuses(v)
             ]
         return found
+
+    def _answers_withheld(self, node: str, pkt: IPv6Packet) -> bool:
+        """A Binding Acknowledgement `node` sent for an injected update the observers were not given
+        (one claiming a mobile node's home, `_spoofed`): fed alone, it would look like an answer to no
+        update (BC-BA-SEQ) or to the mobile node's own."""
+        if not self._spoofed:
+            return False
+        inner = pkt.payload if isinstance(pkt.payload, IPv6Packet) else pkt
+        f = facts_of(inner)
+        return f.ba is not None and (node, f.final_dst, f.ba.seq) in self._spoofed
 
     def _sender_queue_excuses(self, v: Violation) -> bool:
         """The mobile node's own sending (properties/receipt.py): a Binding Update it owed (§9.4, §9.5,

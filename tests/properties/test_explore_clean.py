@@ -151,10 +151,25 @@ run until 5.001s
 )
 
 
+# seed 9, ci budget: the attacker's update for the mobile node's home (Lifetime 0, nothing cached, so
+# the cache is unchanged) is kept from the observers, but the correspondent's acknowledgement of it was
+# fed to them: an acknowledgement answering no update (BC-BA-SEQ)
+SPOOFED_ANSWER = (
+    _HEAD.format(lb="link LB prefix 2001:db8:3::/64 delay 1ms", cn2="")
+    + """seed 1
+run until 1s
+at 1s: inject on LH br from CN to MN
+run until 1.001s
+at 1.001s: inject on LA bu from X to CN home 2001:db8:1::100 seq 0 lifetime 0 flags a
+run until 11.001s
+"""
+)
+
+
 @pytest.mark.parametrize(
     "text",
-    [LINK_DELAY, ROUTER_QUEUE, REPLAYED_BU, REORDERED],
-    ids=["link-delay", "router-queue", "replayed-bu", "reordered"],
+    [LINK_DELAY, ROUTER_QUEUE, REPLAYED_BU, REORDERED, SPOOFED_ANSWER],
+    ids=["link-delay", "router-queue", "replayed-bu", "reordered", "spoofed-answer"],
 )
 def test_once_flagged_clean_runs_are_clean(text: str) -> None:
     assert confirm(SimpleNamespace(scenario=parse_scenario(text))) == []
