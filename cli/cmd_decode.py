@@ -106,9 +106,11 @@ def _decode_at(
 def json_lines(
     records: Iterator[Record | RecordError], profile: Profile = DRAFT04
 ) -> Iterator[str]:
-    """`record_line(decode_record(r))` of each record, the common one (an IPv6 packet decoded without
-    error) rendered straight from its parts, without the Decoded value between; packets are decoded
-    by a ShapeDecoder (the same values and errors as decode_partial, faster on repeated shapes)."""
+    """`record_line(decode_record(r))` of each record. The common one (an IPv6 packet decoded without
+    error) is written by the fused writer of its shape when one has been made (json_fused.py: from
+    its octets, no value built), else decoded by the ShapeDecoder (the same values and errors as
+    decode_partial, faster on repeated shapes) and rendered straight from its parts, without the
+    Decoded value between."""
     shaped, fused = _readers(profile)
     decode, write = shaped.decode, fused.write
     for rec in records:
@@ -127,7 +129,7 @@ def json_lines(
                     fused.learn(d, pkt, line)
                     yield line
                     continue
-            yield _general_line(rec, decode)
+            yield _general_line(rec, shaped, fused)
         else:
             yield record_line(decode_record(rec, profile))
 
@@ -144,18 +146,24 @@ def _readers(profile: Profile) -> tuple[ShapeDecoder, FusedWriters]:
     return got
 
 
-def _general_line(
-    rec: Record, decode: Callable[[bytes, int], tuple[IPv6Packet | None, DecodeError | None]]
-) -> str:
+def _general_line(rec: Record, shaped: ShapeDecoder, fused: FusedWriters) -> str:
     """json_lines' line of a record other than an error-free untagged Ethernet IPv6 frame."""
     data = rec.data
     link = decode_link(rec.linktype, data)
     off = link.ipv6_offset
     if off is None:
         return record_line(_not_ipv6(rec, link))
-    pkt, error = decode(data[off:], off)  # as _decode_at
-    if error is None and pkt is not None and not link.vlans and not rec.note:
-        return decoded_line(rec, link, pkt)
+    d = data[off:]
+    plain = not link.vlans and not rec.note
+    if plain:
+        got = fused.write(d)
+        if got is not None:
+            return wrapped(rec, *got)
+    pkt, error = shaped.decode(d, off)  # as _decode_at
+    if error is None and pkt is not None and plain:
+        line = decoded_line(rec, link, pkt)
+        fused.learn(d, pkt, line)
+        return line
     if error is not None:
         error.frame_index = rec.index
     return record_line(_mk_decoded(rec, link, pkt, error))
