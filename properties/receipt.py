@@ -19,6 +19,12 @@ RECEIPT_RULES = frozenset({"MN-ICMP-PP2-STOP"})
 only when that packet reached the node, not when a router still held it (or dropped it) because the
 node had left the link it was addressed to."""
 
+ACK_RULES = frozenset({"MN-BA-ACCEPTED", "MN-BA-REJECTED"})
+"""Rules on what a mobile node does after a Binding Acknowledgement (§9.10: it stops retransmitting,
+a rejection deletes the entry): charged only when that acknowledgement (the verdict's last related
+packet) reached the node, not when a capture upstream saw it and a later hop lost it, held it in an
+address-resolution queue that failed (RFC 2461 §7.2.2), or tunnelled it elsewhere."""
+
 ANSWER_RULES = frozenset({"MN-TUNNEL-TRIGGERS-BU", "MN-BR-ANSWER"})
 """Rules on the Binding Update a mobile node owes a packet it received (§9.5: a tunnelled packet,
 §9.11: a Binding Request): in runs not charged when that packet reached no host (sent to a care-of
@@ -186,6 +192,7 @@ __all__ = [
     "HELD_RULES",
     "OWN_BU_RULES",
     "RECEIPT_RULES",
+    "ACK_RULES",
     "SenderQueue",
     "UNSENT_RULES",
     "packet_key",

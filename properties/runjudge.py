@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -37,6 +37,7 @@ from mip6check.properties.logchecks import check_log
 from mip6check.properties.monitors import JUDGED as MONITORED
 from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.receipt import (
+    ACK_RULES,
     ANSWER_RULES,
     COUNTED_RULES,
     HELD_RULES,
@@ -113,12 +114,13 @@ def _flagged(m: PropertyMonitor) -> Collection[str]:
     return {v.property for v in m.violations}
 
 
-def _never_received(run: Run) -> set[int]:
-    """Capture frames (1-based) whose packet reached no host and no node it was addressed to: a
-    router held it for address resolution, or dropped it, after its addressee left the link."""
+def _received_at(run: Run) -> dict[int, int | None]:
+    """Capture frames (1-based) -> when (ms) their packet first reached a host or a node it was
+    addressed to; None when it never did (a router held it for address resolution, or dropped it,
+    after its addressee left the link)."""
     net = run.network
     frames: dict[int, object] = {}
-    received: set[object] = set()
+    received: dict[object, int] = {}
     for r in net.log.records:
         ev = r.event
         pkt = ev.packet if isinstance(ev, Transmit) else ev
@@ -126,11 +128,17 @@ def _never_received(run: Run) -> set[int]:
             continue
         key = packet_key(pkt)
         frames.setdefault(r.frame + 1, key)
-        if r.kind is Kind.RX and r.node is not None:
+        if r.kind is Kind.RX and r.node is not None and key not in received:
             node = net.node(r.node)
             if not node.is_router or pkt.dst in node.addresses():
-                received.add(key)
-    return {f for f, key in frames.items() if key not in received}
+                received[key] = r.time
+    return {f: received.get(key) for f, key in frames.items()}
+
+
+def _not_received_by(arrivals: Mapping[int, int | None], frame: int, t_s: float | None) -> bool:
+    """Had the packet of `frame` not reached its addressee by `t_s` seconds (a verdict's time)?"""
+    at = arrivals.get(frame)
+    return at is None or (t_s is not None and at > t_s * 1000)
 
 
 def _sender_queue_excuses(v: Violation, queue: SenderQueue) -> bool:
@@ -189,7 +197,8 @@ def judge_scenario(
     records = run.network.log.records
     injected = {r.frame + 1 for r in records if r.kind is Kind.INJECT and r.frame is not None}
     lost = {r.frame + 1 for r in records if r.kind is Kind.LOST and r.frame is not None}
-    undelivered = _never_received(run)
+    arrivals = _received_at(run)
+    undelivered = {f for f, at in arrivals.items() if at is None}
     queue = SenderQueue()
     for rec in records:
         queue.feed(rec)
@@ -214,6 +223,11 @@ def judge_scenario(
                 or any(r in lost for r in v.related)
                 or (v.property in RECEIPT_RULES and any(r in undelivered for r in v.related))
                 or (v.property in ANSWER_RULES and v.related and set(v.related) <= undelivered)
+                or (
+                    v.property in ACK_RULES
+                    and bool(v.related)
+                    and _not_received_by(arrivals, v.related[-1], v.time)
+                )
                 or (v.property in OWN_BU_RULES and any(r in injected for r in v.related))
                 or (engine is Engine.REPLAY and _sender_queue_excuses(v, queue))
             ):
