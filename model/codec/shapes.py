@@ -44,7 +44,8 @@ MAX_PLANS = 512
 """Plans one decoder makes, at most (a capture of endless odd shapes is decoded by the general codec
 once they are made: each plan costs a compilation)."""
 MAX_PER_KEY = 8
-"""Plans tried for one key (the first steering octets), the most recent success first."""
+"""Plans made for one key (the first steering octets), at most; tried the most recent success
+first."""
 _EXT = _ip._EXT
 
 
@@ -61,17 +62,16 @@ class ShapeDecoder:
     """`decode_partial` under one profile and the default limits, by plans of the shapes seen
     (module docstring). The plans follow the option registry: when it changes, they are dropped."""
 
-    __slots__ = ("profile", "table", "by_key", "made")
+    __slots__ = ("profile", "table", "by_key", "tries", "made")
 
     def __init__(self, profile: Profile = DRAFT04) -> None:
         self.profile = profile
-        self.table = option_decoders(profile)
-        self.by_key: dict[int, list[_Plan]] = {}
-        self.made = 0
+        self._renew()
 
     def _renew(self) -> None:
         self.table = option_decoders(self.profile)
-        self.by_key = {}
+        self.by_key: dict[int, list[_Plan]] = {}
+        self.tries: dict[int, int] = {}  # plans tried to make per key (a Fragment's never succeed)
         self.made = 0
 
     def decode(self, data: bytes, base_offset: int = 0) -> _Result:
@@ -90,7 +90,7 @@ class ShapeDecoder:
             try:
                 pkt = tried[0](data, base_offset)
             except DecodeError:
-                return self._general(data, base_offset, key, tried)
+                return self._general(data, base_offset, key)
             if pkt is not None:
                 return pkt, None
             for i in range(1, len(tried)):  # the other plans of this key
@@ -101,21 +101,16 @@ class ShapeDecoder:
                 if pkt is not None:
                     tried.insert(0, tried.pop(i))  # the most recent success first
                     return pkt, None
-        return self._general(data, base_offset, key, tried)
+        return self._general(data, base_offset, key)
 
-    def _general(
-        self, data: bytes, base_offset: int, key: int, tried: list[_Plan] | None
-    ) -> _Result:
+    def _general(self, data: bytes, base_offset: int, key: int) -> _Result:
         """The general codec's result, and a plan of this packet's shape when it has none yet."""
         got = _ip.decode_partial(data, self.profile, base_offset=base_offset)
         pkt = got[0]
-        if (
-            got[1] is None
-            and pkt is not None
-            and self.made < MAX_PLANS
-            and (tried is None or len(tried) < MAX_PER_KEY)
-        ):
+        tries = self.tries.get(key, 0)
+        if got[1] is None and pkt is not None and self.made < MAX_PLANS and tries < MAX_PER_KEY:
             self.made += 1
+            self.tries[key] = tries + 1
             plan = make_plan(data, self.table)
             if plan is not None and _agrees(plan, data, base_offset, pkt):
                 self.by_key.setdefault(key, []).insert(0, plan)

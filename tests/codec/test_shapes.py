@@ -14,7 +14,9 @@ import pytest
 
 from mip6check.model.codec import (
     PROFILES,
+    UDP,
     DecodeError,
+    Fragment,
     IPv6Packet,
     Profile,
     UnknownOption,
@@ -196,6 +198,19 @@ def test_plans_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for data, off in items * 2:
         _same(dec.decode(data, off), _ip.decode_partial(data, base_offset=off), data)
     assert [len(v) for v in dec.by_key.values()] == [MAX_PER_KEY]
+    frags = [  # a Fragment's shape is never planned: tried MAX_PER_KEY times, then left be
+        (
+            encode_packet(
+                IPv6Packet(bytes(16), bytes(16), (Fragment(0, False, i),), UDP(1, 2, b"x"))
+            ),
+            0,
+        )
+        for i in range(3 * MAX_PER_KEY)
+    ]
+    dec = ShapeDecoder()
+    for data, off in frags:
+        _same(dec.decode(data, off), _ip.decode_partial(data, base_offset=off), data)
+    assert dec.made == MAX_PER_KEY and not dec.by_key
     monkeypatch.setattr(shapes, "MAX_PLANS", 3)
     dec = ShapeDecoder()
     for data, off in [*items, *_traffic(100, 4)] * 2:
