@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from bisect import bisect_left
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -43,6 +44,7 @@ from mip6check.properties.receipt import (
     HELD_RULES,
     OWN_BU_RULES,
     RECEIPT_RULES,
+    RESOLUTION_MS,
     UNSENT_RULES,
     SenderQueue,
     packet_key,
@@ -114,25 +116,36 @@ def _flagged(m: PropertyMonitor) -> Collection[str]:
     return {v.property for v in m.violations}
 
 
+ARRIVAL_MS = RESOLUTION_MS + 1000
+"""How long after it was sent a packet may still arrive: its last hop's address resolution
+(RFC 2461 §7.2.2) plus the links' delays."""
+
+
 def _received_at(run: Run) -> dict[int, int | None]:
     """Capture frames (1-based) -> when (ms) their packet first reached a host or a node it was
-    addressed to; None when it never did (a router held it for address resolution, or dropped it,
-    after its addressee left the link)."""
+    addressed to, within ARRIVAL_MS of being sent; None when it did not (a router held it for
+    address resolution, or dropped it, after its addressee left the link). Identical packets sent
+    again later (the same flow's payload) are other transmissions: their arrivals do not count."""
     net = run.network
-    frames: dict[int, object] = {}
-    received: dict[object, int] = {}
+    frames: dict[int, tuple[object, int]] = {}
+    received: dict[object, list[int]] = {}
     for r in net.log.records:
         ev = r.event
         pkt = ev.packet if isinstance(ev, Transmit) else ev
         if r.frame is None or not isinstance(pkt, IPv6Packet):
             continue
         key = packet_key(pkt)
-        frames.setdefault(r.frame + 1, key)
-        if r.kind is Kind.RX and r.node is not None and key not in received:
+        frames.setdefault(r.frame + 1, (key, r.time))
+        if r.kind is Kind.RX and r.node is not None:
             node = net.node(r.node)
             if not node.is_router or pkt.dst in node.addresses():
-                received[key] = r.time
-    return {f: received.get(key) for f, key in frames.items()}
+                received.setdefault(key, []).append(r.time)
+    out: dict[int, int | None] = {}
+    for f, (key, sent) in frames.items():
+        times = received.get(key, [])
+        i = bisect_left(times, sent)
+        out[f] = times[i] if i < len(times) and times[i] <= sent + ARRIVAL_MS else None
+    return out
 
 
 def _not_received_by(arrivals: Mapping[int, int | None], frame: int, t_s: float | None) -> bool:

@@ -14,6 +14,7 @@ from mip6check.properties.explore.driver import Runner
 from mip6check.properties.monitors import MonitorSet
 from mip6check.properties.receipt import (
     ACK_RULES,
+    ANSWER_RULES,
     COUNTED_RULES,
     HELD_RULES,
     RECEIPT_RULES,
@@ -196,6 +197,8 @@ class Judge:
                 # having reached its addressee (an acknowledgement lost, or not there yet) is not
                 and not any(p in self._lost_packets or p in pending for p in v.related)
                 and (v.property not in RECEIPT_RULES or all(p in delivered for p in v.related))
+                # a packet owed an answer that reached a router and no further was not received
+                and (v.property not in ANSWER_RULES or any(p in delivered for p in v.related))
                 and (v.property not in ACK_RULES or not v.related or v.related[-1] in delivered)
                 and v.property not in OBSERVER_GAPS
                 and not self._sender_queue_excuses(v)
