@@ -182,6 +182,54 @@ def _same(a: IPv6Packet, b: object) -> bool:
     )
 
 
+class _Resolution:
+    """RFC 2461 §7.2.2 as the log shows it: each node's multicast solicitations and the
+    advertisements it received, to tell how long a packet it sent may wait for address resolution."""
+
+    def __init__(self, records: Sequence[LogRecord]) -> None:
+        self.solicited: dict[str, list[tuple[int, Addr]]] = {}  # node -> (ms, target)
+        self.resolved: dict[str, list[tuple[int, Addr]]] = {}  # node -> (ms, target) answered
+        for r in records:
+            ev = r.event
+            if r.node is None:
+                continue
+            if r.kind is Kind.RX and isinstance(ev, IPv6Packet):
+                if isinstance(ev.payload, NeighborAdvertisement):
+                    self.resolved.setdefault(r.node, []).append((r.time, ev.payload.target))
+                continue
+            pkt = _tx(r)
+            if pkt is not None and isinstance(pkt.payload, NeighborSolicitation):
+                if is_multicast(pkt.dst) and any(pkt.src):  # resolution, not DAD or a probe
+                    self.solicited.setdefault(r.node, []).append((r.time, pkt.payload.target))
+
+    def due(self, node: str, target: Addr, t: int, bound: int, end: int) -> int | None:
+        """By when a packet `node` owed at `t` (within `bound`) toward `target` must be on the wire:
+        while `node` resolves `target` the packet waits in its queue until an advertisement answers
+        (then `bound` more), and is discarded (None) when the attempt's solicitations all go
+        unanswered; past the run's `end` when the run ended while it waited."""
+        attempt = min(
+            (
+                tt
+                for tt, tg in self.solicited.get(node, [])
+                if tg == target and t - RESOLUTION_MS <= tt <= t + bound
+            ),
+            default=None,
+        )
+        if attempt is None:
+            return t + bound
+        answer = min(
+            (
+                tt
+                for tt, tg in self.resolved.get(node, [])
+                if tg == target and attempt <= tt <= attempt + RESOLUTION_MS
+            ),
+            default=None,
+        )
+        if answer is not None:
+            return max(t + bound, answer + bound)
+        return None if attempt + RESOLUTION_MS <= end else end + 1
+
+
 def ha_tunnel(
     records: Sequence[LogRecord], facts: RunFacts, deadlines: Deadlines, config: Config
 ) -> list[Violation]:
@@ -196,13 +244,9 @@ def ha_tunnel(
     held: dict[tuple[str, Addr], _Held] = {}
     pending: list[tuple[int, str, IPv6Packet, _Held, int]] = []
     sent: dict[str, list[tuple[int, IPv6Packet, int]]] = {}
-    solicited: dict[str, list[tuple[int, Addr]]] = {}  # node -> (ms, target) of its solicitations
-    resolved: dict[str, list[tuple[int, Addr]]] = {}  # node -> (ms, target) of advertisements to it
+    resolution = _Resolution(records)
     for r in records:
         ev = r.event
-        if r.kind is Kind.RX and isinstance(ev, IPv6Packet) and r.node is not None:
-            if isinstance(ev.payload, NeighborAdvertisement):
-                resolved.setdefault(r.node, []).append((r.time, ev.payload.target))
         if isinstance(ev, CacheUpdated):
             if ev.home_reg:
                 held[(ev.node, ev.home)] = _Held(ev.coa, r.time, ev.lifetime)
@@ -224,39 +268,11 @@ def ha_tunnel(
         pkt = _tx(r)
         if pkt is not None and r.node is not None and isinstance(pkt.payload, IPv6Packet):
             sent.setdefault(r.node, []).append((r.time, pkt, r.seq))
-        elif (
-            pkt is not None and r.node is not None and isinstance(pkt.payload, NeighborSolicitation)
-        ):
-            solicited.setdefault(r.node, []).append((r.time, pkt.payload.target))
     out: list[Violation] = []
     for t, node, inner, h, step in pending:
-        # RFC 2461 §7.2.2: while the node resolves the care-of address (its solicitations on the
-        # wire), the tunnelled packet waits in the queue: until an advertisement answers, or it is
-        # discarded when the attempt's solicitations all go unanswered
-        attempt = min(
-            (
-                tt
-                for tt, tg in solicited.get(node, [])
-                if tg == h.coa and t - RESOLUTION_MS <= tt <= t + bound
-            ),
-            default=None,
-        )
-        due = t + bound
-        if attempt is not None:
-            answer = min(
-                (
-                    tt
-                    for tt, tg in resolved.get(node, [])
-                    if tg == h.coa and attempt <= tt <= attempt + RESOLUTION_MS
-                ),
-                default=None,
-            )
-            if answer is None:
-                if attempt + RESOLUTION_MS <= end:
-                    continue  # resolution failed: the queued tunnel was discarded (a lost frame)
-                due = end + 1  # the run ended while it waited
-            else:
-                due = max(due, answer + bound)
+        due = resolution.due(node, h.coa, t, bound, end)
+        if due is None:
+            continue  # resolution failed: the queued tunnel was discarded (a lost frame)
         if due > end:
             continue
         tunnels = [
@@ -383,16 +399,19 @@ def parameter_problem(
 def binding_ack(
     records: Sequence[LogRecord], facts: RunFacts, deadlines: Deadlines, config: Config
 ) -> list[Violation]:
-    """BC-BA-ON-A: a processed Binding Update with A set draws a Binding Acknowledgement (its seq)."""
+    """BC-BA-ON-A: a processed Binding Update with A set draws a Binding Acknowledgement (its seq),
+    sent toward the update's source; while the node resolves that address the answer may wait for
+    it, and is lost with it when no advertisement answers (RFC 2461 §7.2.2)."""
     ob = obligation("BC-BA-ON-A")
     assert ob.bound is not None
     bound = ob.bound.ms(config, deadlines)
     end = records[-1].time if records else 0
     received: dict[tuple[str, int, Addr, int], IPv6Packet] = {}  # (node, time, home, seq)
-    due: list[tuple[int, str, Addr, int, int]] = []
+    due: list[tuple[int, str, Addr, int, int, Addr]] = []  # ..., where the answer goes (§5.2)
     acks: dict[str, list[tuple[int, int]]] = {}
     dropped: set[tuple[str, int]] = set()
     lost: dict[str, list[int]] = {}
+    resolution = _Resolution(records)
     for r in records:
         ev = r.event
         if r.kind is Kind.RX and isinstance(ev, IPv6Packet) and r.node is not None:
@@ -400,8 +419,9 @@ def binding_ack(
             if got is not None and got[0].a:
                 received[(r.node, r.time, got[1], got[0].seq)] = ev
         elif isinstance(ev, BindingProcessed):
-            if (ev.node, r.time, ev.home, ev.seq) in received:
-                due.append((r.time, ev.node, ev.home, ev.seq, r.seq))
+            bu_pkt = received.get((ev.node, r.time, ev.home, ev.seq))
+            if bu_pkt is not None:
+                due.append((r.time, ev.node, ev.home, ev.seq, r.seq, bu_pkt.src))
         elif isinstance(ev, Dropped):
             dropped.add((ev.node, r.time))
         elif r.kind is Kind.LOST and r.node is not None:
@@ -412,12 +432,13 @@ def binding_ack(
             if ba is not None:
                 acks.setdefault(r.node, []).append((r.time, ba.seq))
     out: list[Violation] = []
-    for t, node, home, seq, step in due:
-        if t + bound > end or (node, t) in dropped:
-            continue  # the run ended first, or the answer was built but could not be routed
-        if any(t <= tt <= t + bound for tt in lost.get(node, [])):
+    for t, node, home, seq, step, to in due:
+        by = resolution.due(node, to, t, bound, end)
+        if by is None or by > end or (node, t) in dropped:
+            continue  # resolution of its destination failed, the run ended first, or no route
+        if any(t <= tt <= by for tt in lost.get(node, [])):
             continue  # a frame of the node was lost meanwhile (the answer may wait on ND that was)
-        if any(t <= tt <= t + bound and s == seq for tt, s in acks.get(node, [])):
+        if any(t <= tt <= by and s == seq for tt, s in acks.get(node, [])):
             continue
         out.append(
             violation(
@@ -425,7 +446,7 @@ def binding_ack(
                 node,
                 t,
                 f"{node} processed the Binding Update {seq} for {fmt(home)} with the A bit set but "
-                f"sent no Binding Acknowledgement within {bound} ms",
+                f"sent no Binding Acknowledgement within {by - t} ms",
                 step,
             )
         )
