@@ -161,3 +161,21 @@ def test_a_model_whose_timers_never_clear_is_stopped_not_waited_for() -> None:
     k = try_mutant(BY_NAME["never-expires"], "test", bound=120)
     assert k.outcome == "crash" and k.error is not None and "ModelLivelock" in k.error
     assert not k.killed and k.crashed
+
+
+@pytest.mark.parametrize(
+    "mutant", ["full-cache-accepts", pytest.param("never-expires", marks=pytest.mark.slow)]
+)
+def test_a_crash_under_a_mutant_makes_verify_fail(mutant: str) -> None:
+    """The kill table's crash class is a detection: `verify`'s Hypothesis engine reports `error` on
+    the rows it searched (the model raised, or livelocked), and `verify` exits 1 on them."""
+    from mip6check.properties.explore.engine import verify_engine
+    from mip6check.properties.verdict import Status
+    from mip6check.properties.verify import VerifyOptions, failed
+
+    m = BY_NAME[mutant]
+    opts = VerifyOptions(properties=m.catches, budget="test", engines=("hypothesis",))
+    with m.applied():
+        results = verify_engine(opts, lambda _msg: None)
+    assert results and all(r.status is Status.ERROR for r in results)
+    assert failed(results)
