@@ -144,7 +144,9 @@ class Routing(ObserverBase):
 
     def _direct_to_home(self, f: PacketFacts) -> None:
         """A packet to a home address without a Routing header: remembered (intercepted by the HA,
-        §8.4), and BC-ROUTE-VIA-RH when its sender holds a binding (§7.9)."""
+        §8.4), and BC-ROUTE-VIA-RH when its sender holds a binding (§7.9) that neither ran out, nor a
+        later update changed, nor persistent Destination Unreachable errors for packets routed by it
+        let it delete (§7.8)."""
         if len(self._direct) < self.o.limits.max_bindings:
             self._direct[(f.dst, f.src)] = self._index
         key = (f.src, f.dst, f.upper)
@@ -162,6 +164,8 @@ class Routing(ObserverBase):
             return
         if any(b.t > fl.k_bu.t and b.seq != fl.k_bu.seq for b in fl.bus):
             return
+        if unreachable_persists(self.cfg, len(fl.unreach)) and fl.unreach[-1] > (fl.k_ba or 0):
+            return  # §7.8: after persistent Destination Unreachable errors it SHOULD delete it
         if self.o.topology.cache_capacity is not None:
             self._flag(
                 "BC-ROUTE-VIA-RH",

@@ -122,3 +122,45 @@ def test_forged_acknowledgement_is_not_the_home_agents_word() -> None:
         text = forged.replace("STATUS", "0").replace("OPTIONS", options)
         flagged = _flagged(text, "forged-ba.scenario", None)
         assert not flagged & {"BC-SEQ-MONOTONIC", "HA-TUNNEL", "BC-STALE-IGNORED"}, (options, flagged)
+
+
+def _icmp_scenario() -> str:
+    """A correspondent's binding to a care-of address nobody holds (behind the home agent's link),
+    three echoes from the home address answered by the binding, each answer's Destination Unreachable
+    from the home agent, then one more echo."""
+    from mip6check.model.addr import a
+    from mip6check.properties.explore import raw as R
+
+    home, cn = a("2001:db8:9::1"), a("2001:db8:3::2")
+    gone, router = a("2001:db8:1::7e00"), a("2001:db8:3::1")
+    lines = [
+        "link home prefix 2001:db8:1::/64",
+        "link core prefix 2001:db8:3::/64 silent",
+        "home-agent HA on home, core",
+        "correspondent CN on core",
+        "attacker X on core",
+        "seed 3",
+        "at 2s: inject on core bu from X to CN home 2001:db8:9::1 seq 5 lifetime 60 "
+        "coa 2001:db8:1::7e00 flags a",
+    ]
+    t = 2500
+    for i in range(3):
+        lines.append(f'at {t}ms: inject on core raw "{R.echo(home, cn, 3, i).hex()}"')
+        quoted = R.routed_reply(cn, gone, home, 3, i)
+        lines.append(f'at {t + 500}ms: inject on core raw "{R.unreachable(router, cn, quoted).hex()}"')
+        t += 1000
+    lines += [
+        f'at {t}ms: inject on core raw "{R.echo(home, cn, 5, 0).hex()}"',
+        f"run until {t + 2000}ms",
+        "expect by 3s: CN sent ba",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_route_after_icmp_deletion_is_not_a_missing_routing_header() -> None:
+    """§7.8, §7.9: a correspondent that deleted its binding after persistent Destination Unreachable
+    errors answers the home address directly; that is no BC-ROUTE-VIA-RH (the binding is gone), while
+    one that keeps routing by it is still BC-ICMP-UNREACH."""
+    text = _icmp_scenario()
+    assert "BC-ROUTE-VIA-RH" not in _flagged(text, "icmp-deleted.scenario", None)
+    assert "BC-ICMP-UNREACH" in _flagged(text, "icmp-kept.scenario", "icmp-never-deletes")
