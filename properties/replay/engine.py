@@ -179,15 +179,18 @@ def _is_copy(
     key = raw[:7] + raw[8 : 40 + (raw[4] << 8 | raw[5])]  # link padding left out
     hop = raw[7]
     prev = seen.get(key)
-    seen[key] = (rec.time_ns, rec.iface, hop)
     if prev is not None:
         t0, iface0, hop0 = prev
         dt = rec.time_ns - t0
         if (dt <= COPY_WINDOW_NS and rec.iface != iface0) or (
             hop < hop0 and dt <= FORWARD_WINDOW_NS
         ):
+            # a copy: the transmission it copies stays the one remembered, so that a router's
+            # copies of two identical transmissions (a retransmission, held together in its
+            # address-resolution queue) are each taken for a copy
             return True
-    elif len(seen) > cap:
+    seen[key] = (rec.time_ns, rec.iface, hop)
+    if prev is None and len(seen) > cap:
         seen.popitem(last=False)
     return False
 
