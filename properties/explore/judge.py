@@ -66,9 +66,9 @@ class Judge:
         # home, Sequence Number); one the receiver accepts changes a binding the observers never saw
         self._spoofed: set[tuple[str, bytes, int]] = set()
         self._withheld: dict[object, bool] = {}  # packet keys of their answers, not judged either
-        self._delivered: dict[
-            object, int
-        ] = {}  # packet key -> observer number, once it reached its end
+        # packet key -> observer number, once it reached its end; that number -> when (ms)
+        self._delivered: dict[object, int] = {}
+        self._delivered_at: dict[int, int] = {}
 
     def frame(self, v: Violation) -> int | None:
         """The capture frame (1-based, as `decode` and `replay` count) an observer's verdict is about;
@@ -158,6 +158,8 @@ class Judge:
                     continue
                 if key in self._origin:
                     self._remember(self._delivered, key, self._origin[key])
+                    if self._origin[key] not in self._delivered_at:
+                        self._remember(self._delivered_at, self._origin[key], r.time)
                 if not injected and key in self._origin:
                     continue  # judged when it was sent
                 if r.frame in self._fed_frames:
@@ -199,7 +201,7 @@ class Judge:
                 and (v.property not in RECEIPT_RULES or all(p in delivered for p in v.related))
                 # a packet owed an answer that reached a router and no further was not received
                 and (v.property not in ANSWER_RULES or any(p in delivered for p in v.related))
-                and (v.property not in ACK_RULES or not v.related or v.related[-1] in delivered)
+                and (v.property not in ACK_RULES or not v.related or self._arrived(v))
                 and v.property not in OBSERVER_GAPS
                 and not self._sender_queue_excuses(v)
             ]
@@ -214,6 +216,12 @@ class Judge:
         inner = pkt.payload if isinstance(pkt.payload, IPv6Packet) else pkt
         f = facts_of(inner)
         return f.ba is not None and (node, f.final_dst, f.ba.seq) in self._spoofed
+
+    def _arrived(self, v: Violation) -> bool:
+        """Had the acknowledgement a §9.10 verdict rests on (its last related packet) reached the
+        mobile node by the verdict's time?"""
+        at = self._delivered_at.get(v.related[-1])
+        return at is not None and (v.time is None or at <= v.time * 1000)
 
     def _sender_queue_excuses(self, v: Violation) -> bool:
         """The mobile node's own sending (properties/receipt.py): a Binding Update it owed (§9.4, §9.5,
