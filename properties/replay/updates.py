@@ -230,7 +230,9 @@ class BindingUpdates(ObserverBase):
         if greater(PY, sb.seq, prev.seq, cfg):
             if (prev.seq + 1) % SEQ_MOD != sb.seq:
                 fl.gap = True
-            if same and prev.a and self._looks_like_retx(fl, sb, prev, gap):
+            # a skipped Sequence Number with room for it at MAX_UPDATE_RATE: an update the
+            # capture missed (sent while detached, say) may have ended the chain; this one is new
+            if same and prev.a and hidden <= 0 and self._looks_like_retx(fl, sb, prev, gap):
                 self._flag(
                     "MN-RETX-SAME-SEQ",
                     node,
