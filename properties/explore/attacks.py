@@ -355,7 +355,7 @@ def blackout(c: Ctx, d: st.DataObject) -> Steps:
     link = d.draw(st.sampled_from(c.foreign), "link")
     yield A.Move(c.now, mn, link)
     yield c.at(3000)  # registered (§9.4)
-    wait = d.draw(st.sampled_from((300, 1100, 1800)), "wait")
+    wait = d.draw(st.sampled_from((600, 1100, 1800)), "wait")
     peer = d.draw(st.sampled_from(("HA", "CN")), "peer")
     if peer == "HA" and c.judged("MN-BR-LIFETIME"):
         # the model answers a home agent's request made seconds after registration with a Lifetime

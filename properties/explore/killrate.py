@@ -21,12 +21,6 @@ EQUIVALENT: dict[str, str] = {
     "length test is never asked",
     "infinite-expires": "an infinite entry's expiry is now + 0xffffffff s (§5.1), 136 years past "
     "the three-hour horizon",
-    "backoff-no-cap": "the timeout reaches the 256 s cap after 255 s (§9.7); the first "
-    "retransmission it could change is due 767 s after the update, past the end of the update's "
-    "own Lifetime (600 s home, 300 s correspondent), which ends the entry",
-    "cn-retx-forever": "an update to a correspondent asks for no acknowledgement (the model's "
-    "§9.5 MAY, which no scenario can change), so it is never retransmitted; a home registration "
-    "goes on at the cap anyway (§9.4)",
     "reject-touches-cache": "the cache writes an entry only for UPDATE and EVICT_AND_UPDATE, and "
     "every rejection (§5.2) is op NONE: the bent entry is never stored",
     "tunnel-any-binding": "the home agent asks for a route only for addresses it defends (§8.2) "

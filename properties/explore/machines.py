@@ -217,8 +217,9 @@ class MobilityMachine(AttackRules, RuleBasedStateMachine):
 
     # ------------------------------------------------------------ setup
 
-    @initialize(setup=S.setups)
-    def build(self, setup: S.Setup) -> None:
+    @initialize(setup=S.setups, data=st.data())
+    def build(self, setup: S.Setup, data: st.DataObject) -> None:
+        setup = S.aimed_setup(setup, self._rec().only, data)
         self.setup = setup
         self.head = S.topology(setup)
         self.world = self._rec().make_world(self.head, None)

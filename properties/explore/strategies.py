@@ -6,7 +6,7 @@ printed as a `.scenario` file that replays it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hypothesis import strategies as st
 
@@ -69,6 +69,12 @@ ATTACK_KINDS = (
 """Targeted plans of several steps (properties/explore/attacks.py), swarmed per run like the rules."""
 
 
+BINDACK_CAP_S = 16
+"""A MAX_BINDACK_TIMEOUT (§9.7, §11) some runs configure (`set max-bindack-timeout 16s`): reached
+after 31 s of silence, so what happens at and past the cap fits in a run and in an update's
+Lifetime. Above SLOW_UPDATE_RATE (10 s), so the §9.8 slow rate never outlasts the capped timeout."""
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """Where the machine's rules act: the home link and prefix, the attacker's link and prefix, the
@@ -110,6 +116,11 @@ class Setup:
     reorder: int = 0
     verify_auth: bool = False  # AuthMode.VERIFY: AH ICVs are checked with the scenario's keys
     seq_half_accept: bool = False
+    # C13 read as §9.7 alone: home registrations stop retransmitting at the cap too
+    retx_stop: bool = False
+    # MAX_BINDACK_TIMEOUT configured lower (seconds): the §9.7 cap is reached, and passed, well
+    # within an update's Lifetime (the default 256 s cap is reached 511 s in, past a 300 s one)
+    bindack_cap_s: int | None = None
     seed: int = 0
     # swarm testing: each run injects only some kinds, so a rare kind is drawn often in some runs
     bu_kinds: tuple[str, ...] = BU_KINDS
@@ -136,6 +147,8 @@ setups = st.builds(
     reorder=st.sampled_from((0, 30)),
     verify_auth=st.sampled_from((False, False, False, True)),  # most plans need updates accepted
     seq_half_accept=st.sampled_from((False, False, True)),
+    retx_stop=st.sampled_from((False, False, False, True)),
+    bindack_cap_s=st.sampled_from((None, None, None, BINDACK_CAP_S)),
     seed=st.integers(0, 3),
     bu_kinds=st.lists(st.sampled_from(BU_KINDS), min_size=1, max_size=3, unique=True).map(tuple),
     ba_kinds=st.lists(st.sampled_from(BA_KINDS), min_size=1, max_size=2, unique=True).map(tuple),
@@ -145,6 +158,27 @@ setups = st.builds(
     na_rexmit_mn=st.sampled_from((0, 0, 1, 3)),
 )
 """Network setups; the simplest (shrunk) one is two foreign links, no impairments, default reading."""
+
+
+READING_AIMS: dict[str, frozenset[str]] = {
+    "retx_stop": frozenset({"MN-CN-RETX-STOP", "MN-HOME-RETX"}),
+    "bindack_cap_s": frozenset({"MN-BACKOFF", "MN-CN-RETX-STOP", "MN-HOME-RETX"}),
+}
+"""The readings and constants (Setup fields) each property's rule turns on: a search aimed at one of
+them sets the field in half the runs it would not have (as `attacks.AIMED_WEIGHT` does for plans)."""
+
+
+def aimed_setup(s: Setup, only: frozenset[str] | None, data: st.DataObject) -> Setup:
+    """`s` with the readings the aimed properties turn on set in half the runs (unchanged, and no
+    draw made, when the search is not aimed)."""
+    if only is None:
+        return s
+    coin = st.booleans()
+    if READING_AIMS["retx_stop"] & only and data.draw(coin, label="aimed retx_stop") is True:
+        s = replace(s, retx_stop=True)
+    if READING_AIMS["bindack_cap_s"] & only and data.draw(coin, label="aimed cap") is True:
+        s = replace(s, bindack_cap_s=BINDACK_CAP_S)
+    return s
 
 
 def topology(s: Setup) -> A.Scenario:
@@ -182,6 +216,10 @@ def topology(s: Setup) -> A.Scenario:
         switches.append(A.Switch("auth", A.WordValue("verify")))
     if s.seq_half_accept:
         switches.append(A.Switch("seq-half", A.WordValue("accept")))
+    if s.retx_stop:
+        switches.append(A.Switch("retx-at-max", A.WordValue("stop")))
+    if s.bindack_cap_s is not None:
+        switches.append(A.Switch("max-bindack-timeout", A.TimeValue(s.bindack_cap_s * 1000)))
     return A.Scenario(
         links=tuple(links),
         nodes=tuple(nodes),

@@ -33,10 +33,14 @@ class FixedDraws:
 
 
 def run_plan(
-    kind: str, choices: dict[str, Any], mutant: str | None, only: frozenset[str] | None
+    kind: str,
+    choices: dict[str, Any],
+    mutant: str | None,
+    only: frozenset[str] | None,
+    setup: S.Setup | None = None,
 ) -> list[Violation]:
     """Settle, then the plan's steps one by one, judged after each; the first violations found."""
-    head = S.topology(S.Setup())
+    head = S.topology(setup or S.Setup())
     ctx = BY_NAME[mutant].applied() if mutant else nullcontext()
     with ctx:
         world = default_world(head, None)
@@ -179,3 +183,22 @@ def test_a_crash_under_a_mutant_makes_verify_fail(mutant: str) -> None:
         results = verify_engine(opts, lambda _msg: None)
     assert results and all(r.status is Status.ERROR for r in results)
     assert failed(results)
+
+
+@pytest.mark.parametrize(
+    ("mutant", "setup", "pid"),
+    [
+        ("backoff-no-cap", S.Setup(bindack_cap_s=S.BINDACK_CAP_S), "MN-BACKOFF"),
+        ("cn-retx-forever", S.Setup(retx_stop=True), "MN-CN-RETX-STOP"),
+    ],
+    ids=["lower-cap", "retx-at-max-stop"],
+)
+def test_the_backoff_cap_and_past_it(mutant: str, setup: S.Setup, pid: str) -> None:
+    """§9.4, §9.5, §9.7: with the cap configured at 16 s the back-off reaches it, and must stay there,
+    within the update's Lifetime; under the C13 `stop` reading a home registration stops at the
+    default cap (511 s in, before its 600 s Lifetime ends). The clean model is flagged by no judge."""
+    only = frozenset({"MN-BACKOFF", "MN-CN-RETX-STOP", "MN-HOME-RETX"})
+    choices = {"mn": "MN", "link": "LA", "wait": 1100, "peer": "HA"}
+    found = run_plan("blackout", choices, mutant, only, setup)
+    assert pid in [v.property for v in found]
+    assert run_plan("blackout", choices, None, None, setup) == []

@@ -81,10 +81,11 @@ def test_mutant_broken_from_captured_state_and_reproduced(
     text = (out / "counterexample.scenario").read_text()
     sc = parse_scenario(text)
     assert sc.mutant == "seq-ge"
-    raws = [s.packet.data for s in sc.timeline if isinstance(s, A.Inject)]
+    injected = [s.packet for s in sc.timeline if isinstance(s, A.Inject)]
     st = start_from(CAP, None)
-    prefix = [s.packet.data for s in st.prefix if isinstance(s, A.Inject)]
-    assert raws[: len(prefix)] == prefix  # the capture prefix, byte for byte
+    prefix = [s.packet for s in st.prefix if isinstance(s, A.Inject)]
+    assert prefix and all(isinstance(p, A.InjectRaw) for p in prefix)
+    assert injected[: len(prefix)] == prefix  # the capture prefix, byte for byte
     assert main(["simulate", str(out / "counterexample.scenario")]) == 1
     assert "VIOLATED BC-SEQ-MONOTONIC" in capsys.readouterr().out
 
