@@ -15,8 +15,6 @@ EQUIVALENT: dict[str, str] = {
     "before the kernel's bu_allowed: the mobile node stops either way",
     "no-more-bu-ignored": "the Binding Update List keeps its own 'no more updates' set (§9.9), "
     "consulted before the kernel's bu_allowed: the mobile node stops either way",
-    "lifetime0-keeps-entry": "the entry kept with Lifetime 0 expires in the same instant (§7.4), "
-    "before any packet can use it",
     "no-length-test": "a short option is not decoded as a Binding Update (§7.2), so the kernel's "
     "length test is never asked",
     "infinite-expires": "an infinite entry's expiry is now + 0xffffffff s (§5.1), 136 years past "
