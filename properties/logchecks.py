@@ -419,7 +419,7 @@ def return_home_na(
     homes = home_links or {}
     returns: dict[str, list[int]] = {}  # node -> times it came (back) to a home link
     on: dict[str, str | None] = {}  # node -> the link it last attached to
-    away: dict[str, int] = {}  # node -> its last home registration from a care-of address
+    away: dict[str, int] = {}  # node -> its last home registration from a care-of address, sent
     out: list[Violation] = []
     for r in records:
         ev = r.event
@@ -432,12 +432,16 @@ def return_home_na(
             elif r.node not in on:
                 returns.setdefault(r.node, []).append(r.time)
             continue
+        if r.kind is Kind.TX and isinstance(ev, Transmit) and r.node is not None:
+            got = _bu_of(ev.packet)
+            if got is not None and got[0].h:
+                coa = got[0].care_of if got[0].care_of is not None else ev.packet.src
+                if coa != got[1]:
+                    away[r.node] = r.time  # a registration from away that left the node
+            continue
         if not isinstance(ev, BindingUpdateSent) or not ev.home_reg:
             continue
-        if ev.coa != ev.home:
-            away[ev.node] = r.time
-            continue
-        if ev.retransmission:
+        if ev.coa != ev.home or ev.retransmission:
             continue
         # the return it answers: any since it last registered from away (it may not have noticed
         # a later one before it sent this)
