@@ -52,7 +52,7 @@ from mip6check.model.codec import (  # noqa: E402
 )
 from mip6check.model.codec.link import encode_ethernet  # noqa: E402
 from mip6check.model.codec.pcap import PcapngWriter, PcapWriter  # noqa: E402
-from mip6check.model.codec.values import DRAFT04, EchoReply, EchoRequest, Upper  # noqa: E402
+from mip6check.model.codec.values import DRAFT04, EchoReply, EchoRequest, Raw, Upper  # noqa: E402
 from mip6check.model.roles import ah as ahmod  # noqa: E402
 
 OUT = ROOT / "traces" / "captures"
@@ -559,6 +559,20 @@ def icmp_rate(c: Capture) -> None:
         c.at(n * 5, bad)
         last = c.at(n * 5 + 1, IPv6Packet(CN, CN2, (), DestUnreachable(4, encode_packet(bad))))
     c.expect("IPV6-ICMP-RATE", last)
+
+
+@capture(
+    "fault",
+    "an ICMP error carrying a whole 1300-octet packet, 1348 octets; then one cut to 1232, exactly"
+    " 1280 (RFC 2463 §2.4 (c): at most the minimum IPv6 MTU)",
+)
+def icmp_error_too_long(c: Capture) -> None:
+    bad = IPv6Packet(CN2, CN, (), Raw(253, bytes(1260)))  # 1300 octets, unknown Next Header
+    c.at(0, bad)
+    i = c.at(1, IPv6Packet(CN, CN2, (), ParamProblem(1, 6, encode_packet(bad))))
+    c.expect("IPV6-ICMP-ERROR-SIZE", i)
+    c.at(2000, bad)
+    c.at(2001, IPv6Packet(CN, CN2, (), ParamProblem(1, 6, encode_packet(bad)[:1232])))
 
 
 @capture("fault", "gratuitous Neighbor Advertisement with S = 1 and O = 0 (§8.2)")

@@ -1,6 +1,7 @@
 """What RFC 2463 §2.4 asks of every node that originates ICMPv6 errors, which the draft's error paths
 (§7.8, §9.9, the IPV6-* rows) rest on. IPV6-NO-ERROR-ON-ERROR (§2.4 (e.1)): no error about an ICMPv6
-error. IPV6-ICMP-RATE (§2.4 (f)): a node limits the rate of its errors; the RFC asks for a
+error. IPV6-ICMP-ERROR-SIZE (§2.4 (c)): no error exceeds the minimum IPv6 MTU, counted whole as it is
+on the wire (its own extension headers too). IPV6-ICMP-RATE (§2.4 (f)): a node limits the rate of its errors; the RFC asks for a
 configurable limit and fixes no number, so the limit is the switch `--icmp-error-limit` (errors in any
 second, default 100; the same bound that excuses a missing error elsewhere)."""
 
@@ -10,9 +11,11 @@ from collections import deque
 from typing import ClassVar
 
 from mip6check.model.addr import Addr
+from mip6check.model.codec import encode_packet
 from mip6check.model.codec.values import (
     DestUnreachable,
     ICMPv6Other,
+    IPv6Packet,
     PacketTooBig,
     ParamProblem,
     TimeExceeded,
@@ -21,7 +24,7 @@ from mip6check.properties.replay.base import ObserverBase
 from mip6check.properties.replay.facts import PacketFacts
 from mip6check.properties.replay.options import ReplayOptions
 from mip6check.properties.replay.sa import KeyRing
-from mip6check.properties.spec.ipv6 import carries_icmp_error
+from mip6check.properties.spec.ipv6 import carries_icmp_error, error_size_fault
 
 ERRORS = (DestUnreachable, PacketTooBig, TimeExceeded, ParamProblem)
 WINDOW_MS = 1_000
@@ -33,13 +36,22 @@ def is_icmp_error(up: object) -> bool:
 
 
 class IcmpRules(ObserverBase):
-    """IPV6-NO-ERROR-ON-ERROR and IPV6-ICMP-RATE, judged at each ICMPv6 error a node sends."""
+    """IPV6-NO-ERROR-ON-ERROR, IPV6-ICMP-ERROR-SIZE and IPV6-ICMP-RATE, judged at each ICMPv6 error
+    a node sends."""
 
-    JUDGES: ClassVar[tuple[str, ...]] = ("IPV6-NO-ERROR-ON-ERROR", "IPV6-ICMP-RATE")
+    JUDGES: ClassVar[tuple[str, ...]] = (
+        "IPV6-NO-ERROR-ON-ERROR",
+        "IPV6-ICMP-ERROR-SIZE",
+        "IPV6-ICMP-RATE",
+    )
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
-    COUNTS: ClassVar[tuple[str, ...]] = ("IPV6-NO-ERROR-ON-ERROR", "IPV6-ICMP-RATE")
-    """Counted: each ICMPv6 error judged (no error about an error); each second in which a node
-    sent `icmp_error_limit` errors, i.e. ran into the limit (a rate never approached tests none)."""
+    COUNTS: ClassVar[tuple[str, ...]] = (
+        "IPV6-NO-ERROR-ON-ERROR",
+        "IPV6-ICMP-ERROR-SIZE",
+        "IPV6-ICMP-RATE",
+    )
+    """Counted: each ICMPv6 error judged (no error about an error; its size); each second in which a
+    node sent `icmp_error_limit` errors, i.e. ran into the limit (a rate never approached tests none)."""
 
     def __init__(self, opts: ReplayOptions, keys: KeyRing | None = None) -> None:
         super().__init__(opts, keys)
@@ -48,12 +60,24 @@ class IcmpRules(ObserverBase):
         self._quiet_until: dict[Addr, int] = {}  # node -> end of the window already flagged
         self._at_limit_until: dict[Addr, int] = {}  # node -> end of the window already counted
 
-    def _icmp_rules(self, f: PacketFacts) -> None:
-        """Observe one outermost packet."""
+    def _icmp_rules(self, f: PacketFacts, pkt: IPv6Packet | None = None) -> None:
+        """Observe one outermost packet (`pkt`, decoded, for its size)."""
         up = f.upper
         if not is_icmp_error(up):
             return
         self._saw("IPV6-NO-ERROR-ON-ERROR")
+        if pkt is not None:
+            self._saw("IPV6-ICMP-ERROR-SIZE")
+            carried = getattr(up, "invoking", b"")
+            # the upper bound only: whether it carries as much as fits needs the packet it is about
+            fault = error_size_fault(len(encode_packet(pkt)), len(carried), len(carried))
+            if fault is not None:
+                self._flag(
+                    "IPV6-ICMP-ERROR-SIZE",
+                    f.src,
+                    f"ICMPv6 error ({type(up).__name__}) carrying {len(carried)} octets of its"
+                    f" invoking packet: {fault} (RFC 2463 §2.4 (c))",
+                )
         if carries_icmp_error(getattr(up, "invoking", b"")):
             self._flag(
                 "IPV6-NO-ERROR-ON-ERROR",

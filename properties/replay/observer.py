@@ -145,7 +145,7 @@ class Observer(
             if bu or ba or f.br or f.hao:
                 self._lifetimes(f, auth)  # §5.2, §9.5: Lifetime, Refresh, care-of address in use
             self._tunnel_errors(f)  # §7.8: ICMP errors relayed by a tunnel entry point
-            self._icmp_rules(f)  # RFC 2463 §2.4: no error about an error, a rate limit
+            self._icmp_rules(f, pkt)  # RFC 2463 §2.4: no error about an error, its size, a rate
             self._neighbor_ads(f)  # §8.2, §9.13: the option and the set of advertisements
             if f.hao is not None:
                 self._hao_auth(pkt, f, auth)  # §4.2, §5.4, §9.1: the HAO under AH

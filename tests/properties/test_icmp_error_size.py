@@ -204,3 +204,29 @@ def test_icv_input_misreading_a_spent_routing_header_is_caught(
     monkeypatch.setattr(ah_module, "rh0_final_form", misread)
     status, detail = _scenario(tmp_path, SPENT, "BC-CREATE")
     assert status is Status.ERROR, detail
+
+
+def _replayed(*errors: IPv6Packet) -> list[tuple[str, str]]:
+    """The replay observer's verdicts on these packets, one per capture index."""
+    from mip6check.properties.replay.observer import Observer
+    from mip6check.properties.replay.options import ReplayOptions
+
+    obs = Observer(ReplayOptions())
+    for i, pkt in enumerate(errors, 1):
+        obs.packet(i, i * 1_000_000_000, pkt)
+    return [(v.property, v.message) for v in obs.violations]
+
+
+def test_replay_judges_the_size_on_the_wire() -> None:
+    """The capture engine applies the same bound: 1280 octets pass, 1281 and a whole 1300-octet
+    packet (1348) do not, and an error's own AH counts."""
+    data = _invoking(1300)
+    fits = _error(data[:1232])
+    over = _error(data[:1233])
+    whole = _error(data)
+    with_ah = _error(data[:1232], own_ah=True)
+    assert [len(encode_packet(p)) for p in (fits, over, whole, with_ah)] == [1280, 1281, 1348, 1304]
+    got = _replayed(fits, over, whole, with_ah)
+    sizes = [m for pid, m in got if pid == "IPV6-ICMP-ERROR-SIZE"]
+    assert len(sizes) == 3, got
+    assert "1281 octets" in sizes[0] and "1348 octets" in sizes[1] and "1304 octets" in sizes[2]
