@@ -48,6 +48,7 @@ from mip6check.model.errors import CaptureError
 from mip6check.properties.parallel import run_ordered
 from mip6check.properties.replay import Limits, ReplayOptions, ReplayReport
 from mip6check.properties.replay.engine import MAX_ERRORS_KEPT, _decode, _is_copy, _reason
+from mip6check.properties.replay.observer import carries_ba
 from mip6check.properties.replay_many import CaptureFailure, Outcome, ReplayJob, replay_job
 from mip6check.properties.verdict import Violation
 
@@ -221,7 +222,8 @@ def split_capture(path: str, opts: ReplayOptions, workdir: str) -> Split:
             decoded += 1
             if _is_copy(seen, rec, raw, cap):
                 copies += 1
-                continue
+                if not carries_ba(pkt):
+                    continue  # an acknowledgement's copy goes on: it may be when it arrived
             s = keys.of(pkt)
             if s is None:
                 for o in outs:

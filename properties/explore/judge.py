@@ -23,7 +23,7 @@ from mip6check.properties.receipt import (
     packet_key,
 )
 from mip6check.properties.replay.facts import facts_of
-from mip6check.properties.replay.observer import Observer
+from mip6check.properties.replay.observer import Observer, carries_ba
 from mip6check.properties.replay.options import ReplayOptions
 from mip6check.properties.verdict import Violation
 
@@ -160,6 +160,8 @@ class Judge:
                     self._remember(self._delivered, key, self._origin[key])
                     if self._origin[key] not in self._delivered_at:
                         self._remember(self._delivered_at, self._origin[key], r.time)
+                    if carries_ba(pkt):  # when it reached the mobile node (§9.7, §9.10)
+                        obs.copy_seen(r.time * 1_000_000, pkt)
                 if not injected and key in self._origin:
                     continue  # judged when it was sent
                 if r.frame in self._fed_frames:

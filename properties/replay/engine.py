@@ -19,7 +19,7 @@ from mip6check.model.codec.link import LINKTYPE_ETHERNET, decode_link
 from mip6check.model.codec.pcap import Record, RecordError, iter_file
 from mip6check.model.config import AuthMode
 from mip6check.properties.replay.facts import facts_of
-from mip6check.properties.replay.observer import Observer
+from mip6check.properties.replay.observer import Observer, carries_ba
 from mip6check.properties.replay.options import ReplayOptions
 from mip6check.properties.replay.sa import KeyRing
 from mip6check.properties.verdict import Violation
@@ -123,6 +123,8 @@ def replay_file(
         decoded += 1
         if _is_copy(seen, rec, raw, cap):
             copies += 1  # the same transmission captured again on another link (or forwarded)
+            if carries_ba(pkt):
+                obs.copy_seen(rec.time_ns, pkt)  # when an acknowledgement reaches the last hop
             if explain == rec.index:
                 explained.append(f"packet {rec.index}: a copy of an earlier packet on another link")
             continue

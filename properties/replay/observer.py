@@ -24,6 +24,8 @@ from typing import ClassVar
 from mip6check.model.addr import Addr, fmt
 from mip6check.model.codec import encode_packet
 from mip6check.model.codec.values import (
+    BindingAck,
+    DestOptions,
     DestUnreachable,
     IPv6Packet,
     NeighborAdvertisement,
@@ -44,6 +46,7 @@ from mip6check.properties.replay.tunnel_errors import TunnelErrors
 from mip6check.properties.replay.updates import BindingUpdates
 from mip6check.properties.spec.binding_cache import bu_as_read
 from mip6check.properties.spec.logic import PY
+from mip6check.properties.spec.mobile_node import BAAction
 from mip6check.properties.spec.wire import breaks_stated_length, status_accepts
 
 # upper layers the packet loop dispatches on (exact codec types; anything else needs no handler)
@@ -58,6 +61,20 @@ FORWARDED_COPY_MS = 3500
 """A message seen again inside a tunnel within this many ms is the first one forwarded (a router may
 hold it for address resolution up to 3 s first, as replay.engine.FORWARD_WINDOW_NS allows)."""
 MIP6_SHAPES = {"BU": (8, 24), "BA": (11,), "BR": (0,), "HAO": (16,)}
+
+
+def carries_ba(pkt: IPv6Packet) -> bool:
+    """A Binding Acknowledgement at any tunnel depth (§5.2)."""
+    for _ in range(9):
+        if any(
+            isinstance(h, DestOptions) and any(isinstance(o, BindingAck) for o in h.options)
+            for h in pkt.headers
+        ):
+            return True
+        if not isinstance(pkt.payload, IPv6Packet):
+            return False
+        pkt = pkt.payload
+    return False
 
 
 class Observer(
@@ -181,6 +198,29 @@ class Observer(
             self._level(inner, fi, f, depth + 1)
         elif bu is None and ba is None and outer is None:
             self._on_data(f)
+
+    def copy_seen(self, t_ns: int, pkt: IPv6Packet) -> None:
+        """An acknowledgement seen again (another link's capture, or a router's queue releasing it
+        late, RFC 2461 §7.2.2): judged where first seen, but this copy may be when it reached the
+        mobile node, so the retransmissions owed since the update it answers are discharged (§9.7,
+        §9.10) as by the first one."""
+        while isinstance(pkt.payload, IPv6Packet):
+            pkt = pkt.payload
+        f = facts_of(pkt)
+        if f.ba is None:
+            return
+        home = f.final_dst
+        if f.rh is None or f.rh.segments_left == 0:
+            home = self.coa_home.get(f.dst, f.dst)
+        fl = self.flows.get((home, f.src))
+        if fl is None or not any(
+            a.seq == f.ba.seq and a.outcome != int(BAAction.IGNORE) for a in fl.bas
+        ):
+            return
+        t = t_ns // 1_000_000
+        for ob in self.oblig.get(home, ()):
+            if ob.flow is fl and ob.kind == "retx" and not ob.done and ob.deadline >= t:
+                ob.done = True
 
     def _forwarded_copy(self, pkt: IPv6Packet, outer: PacketFacts | None) -> bool:
         """Is this Mobile IPv6 message one already seen, now inside a tunnel (§8.4, §9.6: a node with
