@@ -25,6 +25,19 @@ a rejection deletes the entry): charged only when that acknowledgement (the verd
 packet) reached the node, not when a capture upstream saw it and a later hop lost it, held it in an
 address-resolution queue that failed (RFC 2461 §7.2.2), or tunnelled it elsewhere."""
 
+IGNORED_ACK_RULES = frozenset({"MN-BA-VALIDATE", "W-BA-MINLEN"})
+"""Rules on the retransmission a mobile node still owes after an acknowledgement it must ignore
+(§9.10, §9.7). Their verdicts name the update and the acknowledgement (related, in that order) but
+rest on the acknowledgement alone: the update is owed again whether or not it reached its
+destination, so its loss excuses nothing."""
+
+
+def resting_on(v_property: str, related: tuple[int, ...]) -> tuple[int, ...]:
+    """The related packets a verdict's premise needs to have arrived (the last one alone for
+    IGNORED_ACK_RULES, all of them otherwise)."""
+    return related[-1:] if v_property in IGNORED_ACK_RULES else related
+
+
 ANSWER_RULES = frozenset({"MN-TUNNEL-TRIGGERS-BU", "MN-BR-ANSWER"})
 """Rules on the Binding Update a mobile node owes a packet it received (§9.5: a tunnelled packet,
 §9.11: a Binding Request): in runs not charged when that packet reached no host (sent to a care-of
@@ -193,6 +206,8 @@ __all__ = [
     "OWN_BU_RULES",
     "RECEIPT_RULES",
     "ACK_RULES",
+    "IGNORED_ACK_RULES",
+    "resting_on",
     "SenderQueue",
     "UNSENT_RULES",
     "packet_key",

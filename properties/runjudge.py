@@ -48,6 +48,7 @@ from mip6check.properties.receipt import (
     UNSENT_RULES,
     SenderQueue,
     packet_key,
+    resting_on,
 )
 from mip6check.properties.replay import ReplayOptions, replay_file
 from mip6check.properties.spec import RUN_ENGINES, Engine, engines_of
@@ -233,7 +234,7 @@ def judge_scenario(
             if (
                 v.property in announced
                 or (v.packet is not None and v.packet in injected)
-                or any(r in lost for r in v.related)
+                or any(r in lost for r in resting_on(v.property, v.related))
                 or (v.property in RECEIPT_RULES and any(r in undelivered for r in v.related))
                 or (v.property in ANSWER_RULES and v.related and set(v.related) <= undelivered)
                 or (

@@ -21,6 +21,7 @@ from mip6check.properties.receipt import (
     UNSENT_RULES,
     SenderQueue,
     packet_key,
+    resting_on,
 )
 from mip6check.properties.replay.facts import facts_of
 from mip6check.properties.replay.observer import Observer, carries_ba
@@ -199,7 +200,10 @@ class Judge:
                 and v.packet not in self._injected_packets
                 # the sender's own conduct is judged on what it sent; a verdict resting on a packet
                 # having reached its addressee (an acknowledgement lost, or not there yet) is not
-                and not any(p in self._lost_packets or p in pending for p in v.related)
+                and not any(
+                    p in self._lost_packets or p in pending
+                    for p in resting_on(v.property, v.related)
+                )
                 and (v.property not in RECEIPT_RULES or all(p in delivered for p in v.related))
                 # a packet owed an answer that reached a router and no further was not received
                 and (v.property not in ANSWER_RULES or any(p in delivered for p in v.related))

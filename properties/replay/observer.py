@@ -294,9 +294,9 @@ class Observer(
                     f"after the Binding Acknowledgement in packet {ba_i}, which §9.10 says to ignore, "
                     f"the Binding Update of packet {last.index} (seq {last.seq}) was no longer "
                     "retransmitted; no valid acknowledgement appears in the capture",
-                    # the verdict rests on that acknowledgement having reached the node; the update
-                    # itself is owed again whether or not it reached its destination (§9.7)
-                    (ba_i,),
+                    # about that update; the verdict rests on the acknowledgement having reached
+                    # the node, not on the update having arrived (receipt.IGNORED_ACK_RULES)
+                    (last.index, ba_i),
                     section="9.10",
                 )
             elif last.h and (fl.bas or fl.effect is not None):
