@@ -44,7 +44,7 @@ from mip6check.model.codec.values import (
 )
 from mip6check.model.config import Config
 from mip6check.model.net.log import Kind, LogRecord
-from mip6check.model.roles.events import Transmit
+from mip6check.model.roles.events import BindingUpdateSent, Transmit
 from mip6check.properties.absences import RunFacts
 from mip6check.properties.logfacts import ba_of, bu_of, violation
 from mip6check.properties.spec import Deadlines, obligation
@@ -329,6 +329,15 @@ def cn_update(
                 mine.pop(pkt.dst, None)
             else:
                 mine[pkt.dst] = _Entry(r.time, bu.lifetime, coa)
+        elif (
+            isinstance(r.event, BindingUpdateSent)
+            and r.node in facts.home_links
+            and not r.event.home_reg
+            and (r.event.lifetime == 0 or r.event.coa == r.event.home)
+        ):
+            # a deletion the node sent ends its list entry (§9.5) even when it never left the node
+            # (no route yet after a move, RFC 2461 §7.2.2): the list no longer holds that node
+            lists.get(r.node or "", {}).pop(r.event.destination, None)
         elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet) and r.node in facts.home_links:
             ev = r.event
             ba: BindingAck | None = ba_of(ev)
