@@ -30,7 +30,7 @@ prefix or off every link) is used by each plan, so that what the judges see of i
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -77,6 +77,33 @@ AIMED_WEIGHT = 6
 """How much more often a kind is drawn when it feeds a property the search is aimed at."""
 
 
+FROM_ATTACKER: tuple[str, ...] = (
+    "seq-pair",
+    "malformed",
+    "not-ha",
+    "off-link",
+    "idlen",
+    "dereg-idlen",
+    "anycast",
+    "full-cache",
+    "bind-use",
+    "expiry-edge",
+    "icmp-unreach",
+)
+"""The plans whose updates come from the attacker, who holds no key: under `set auth verify` a
+receiver ignores them (§4.2), so they test nothing else there."""
+
+
+def aimed_auth(s: S.Setup, only: frozenset[str] | None, data: st.DataObject) -> S.Setup:
+    """A search aimed at rows the attacker's plans feed turns `auth verify` off in half the runs that
+    drew it (unchanged, and no draw made, otherwise)."""
+    if only is None or not s.verify_auth or not any(AIMS[k] & only for k in FROM_ATTACKER):
+        return s
+    if data.draw(st.booleans(), label="aimed auth") is True:
+        return replace(s, verify_auth=False)
+    return s
+
+
 def weighted(kinds: tuple[str, ...], only: frozenset[str] | None) -> list[str]:
     """The kinds to draw from, each repeated by its weight: a search restricted to some properties
     (`explore --property`, a mutant's) draws the kinds that feed them `AIMED_WEIGHT` times as often."""
@@ -99,6 +126,11 @@ class Ctx:
     fresh: int
     foreign: tuple[str, ...] = S.FOREIGN[:2]  # the links a mobile node may move to (non-empty)
     aimed: frozenset[str] | None = None  # the properties judged (None = all)
+    keys: tuple[A.Key, ...] = ()  # the scenario's security associations
+
+    def secret(self, a: str, b: str) -> str | None:
+        """The key `a` and `b` share in the scenario, if any."""
+        return next((k.secret for k in self.keys if {k.a, k.b} == {a, b}), None)
 
     def judged(self, pid: str) -> bool:
         return self.aimed is None or pid in self.aimed
@@ -319,19 +351,34 @@ def icmp_unreach(c: Ctx, d: st.DataObject) -> Steps:
     yield c.at(3100)  # neighbour discovery gives up after 3 s
 
 
-def bad_ba(c: Ctx, d: st.DataObject) -> Steps:
-    mn = d.draw(st.sampled_from(c.mns), "mn")
+POLL_MS = 2
+"""`bad-ba` waits for the mobile node's update in steps this short: the answer to it arrives about
+4 ms after it is sent, and the plan's acknowledgement must come first."""
+
+
+def _waiting(c: Ctx, mn: str) -> list[Any]:
+    """The mobile node's Binding Update List entries still waiting for an acknowledgement."""
     snap = c.world.net.log.snapshots(c.world.net.now).get(mn)
-    waiting = [b for b in snap.bul if not b.acked] if snap is not None else []
+    return [b for b in snap.bul if not b.acked] if snap is not None else []
+
+
+def bad_ba(c: Ctx, d: st.DataObject) -> Steps:
+    """A Binding Acknowledgement for the update the mobile node waits on, from the address it sent
+    the update to (§9.10: only that one may answer it), short, unsigned, forged or rejecting. With
+    none waiting, the node moves and the plan waits (in POLL_MS steps, at most 1.5 s) for its
+    registration to go out, so that the plan's acknowledgement arrives before the real one."""
+    mn = d.draw(st.sampled_from(c.mns), "mn")
+    waiting = _waiting(c, mn)
     if not waiting:
         yield A.Move(c.now, mn, d.draw(st.sampled_from(c.foreign), "link"))
-        yield c.at(1)
-        snap = c.world.net.log.snapshots(c.world.net.now).get(mn)
-        waiting = [b for b in snap.bul if not b.acked] if snap is not None else []
+        for _ in range(1500 // POLL_MS):
+            yield c.at(POLL_MS)
+            waiting = _waiting(c, mn)
+            if waiting:
+                break
         if not waiting:
             return
     b = d.draw(st.sampled_from(waiting), "entry")
-    peer = "HA" if b.home_reg else "CN"
     kind = d.draw(st.sampled_from(("short", "no-auth", "forged", "reject", "status 128")), "ba")
     status = {"reject": 129, "status 128": 128}.get(kind, 0)
     kw: dict[str, Any] = {}
@@ -341,8 +388,10 @@ def bad_ba(c: Ctx, d: st.DataObject) -> Steps:
         kw["auth"] = False
     elif kind == "forged":
         kw["key"] = "attacker guess"
+    else:  # signed as its peer signs (the key is named: the source is given as an address)
+        kw["key"] = c.secret(mn, "HA" if b.home_reg else "CN")
     link = _link_of(c.world, mn, c.place.home_link)
-    yield c.inject(A.InjectBA(peer, mn, status, b.seq, 300, **kw), link)
+    yield c.inject(A.InjectBA(b.destination, mn, status, b.seq, 300, **kw), link)
     yield c.at(d.draw(st.sampled_from((100, 3000, 9000)), "then"))
 
 
@@ -445,7 +494,16 @@ class AttackRules:
         only = self._aimed()
         kinds = set(self.setup.attacks) | {k for k in KINDS if only is not None and AIMS[k] & only}
         kind = data.draw(st.sampled_from(weighted(tuple(sorted(kinds)), only)), label="attack")
-        c = Ctx(self.world, self.place, self.now, self.mns, self._fresh, tuple(self.foreign), only)
+        c = Ctx(
+            self.world,
+            self.place,
+            self.now,
+            self.mns,
+            self._fresh,
+            tuple(self.foreign),
+            only,
+            self.head.keys,
+        )
         for step in PLANS[kind](c, data):
             if step.time > MAX_TIME_MS:
                 break

@@ -40,7 +40,7 @@ from mip6check.model.net import Kind
 from mip6check.model.roles.events import BindingProcessed, BindingUpdateSent, NodeSnapshot
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.explore import strategies as S
-from mip6check.properties.explore.attacks import AttackRules
+from mip6check.properties.explore.attacks import AttackRules, aimed_auth
 from mip6check.properties.explore.coverage import JUDGED, Coverage
 from mip6check.properties.explore.driver import Runner, default_world
 from mip6check.properties.explore.judge import OBSERVER_GAPS, Judge
@@ -219,7 +219,7 @@ class MobilityMachine(AttackRules, RuleBasedStateMachine):
 
     @initialize(setup=S.setups, data=st.data())
     def build(self, setup: S.Setup, data: st.DataObject) -> None:
-        setup = S.aimed_setup(setup, self._rec().only, data)
+        setup = aimed_auth(S.aimed_setup(setup, self._rec().only, data), self._rec().only, data)
         self.setup = setup
         self.head = S.topology(setup)
         self.world = self._rec().make_world(self.head, None)

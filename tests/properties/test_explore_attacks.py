@@ -202,3 +202,36 @@ def test_the_backoff_cap_and_past_it(mutant: str, setup: S.Setup, pid: str) -> N
     found = run_plan("blackout", choices, mutant, only, setup)
     assert pid in [v.property for v in found]
     assert run_plan("blackout", choices, None, None, setup) == []
+
+
+class _FirstEntry(FixedDraws):
+    """Fixed draws, and the first of the entries a plan offers."""
+
+    def draw(self, strategy: Any, label: str | None = None) -> Any:
+        if label == "entry":
+            while not hasattr(strategy, "elements"):
+                strategy = strategy.wrapped_strategy
+            return list(strategy.elements)[0]
+        return super().draw(strategy, label)
+
+
+def test_a_bad_acknowledgement_answers_the_update_the_node_waits_on() -> None:
+    """§9.10: the plan's acknowledgement comes from the address the update went to (the home agent's
+    on the home link) and reaches the node before the real one, while the update is outstanding."""
+    from mip6check.model.net import Kind
+    from mip6check.model.roles.events import BindingAckReceived
+
+    head = S.topology(S.Setup())
+    world = default_world(head, None)
+    world.apply(A.RunUntil(1000))
+    c = K.Ctx(world, S.DEFAULT_PLACE, 1000, S.mobiles(head), 0, keys=head.keys)
+    choices = {"mn": "MN", "link": "LA", "ba": "reject", "then": 100}
+    for step in K.PLANS["bad-ba"](c, _FirstEntry(choices)):  # type: ignore[arg-type]
+        world.apply(step)
+    acks = [
+        r.event
+        for r in world.net.log.records
+        if r.kind is Kind.EVENT and isinstance(r.event, BindingAckReceived)
+    ]
+    assert acks and acks[0].status == 129 and acks[0].outcome == "REJECTED"
+    assert acks[0].source == S.addr_in(S.PREFIXES["LH"], 1)
