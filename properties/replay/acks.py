@@ -424,6 +424,10 @@ class Acknowledgements(ObserverBase):
         """BC-STALE-IGNORED, BC-SEQ-MONOTONIC, BC-BA-STATUS, HA-*, BC-HOMEREG-FULL-131 (§7.2-§8.3)."""
         cfg, r = self.cfg, f.src
         state, eseq = self._entry(fl, bu)
+        if state == "present" and self._resolving_since(f.dst, bu.t):
+            # RFC 2461 §7.2.2: its destination was being resolved since the update came, so the
+            # acknowledgement may have waited in the queue, decided before the cache state seen
+            state, eseq = "unknown", 0
         if fl.k_bu is bu:
             # the entry known is this very copy's own doing (an earlier acknowledgement of it, or one
             # forged in its name): a second acknowledgement of one processing says nothing of the

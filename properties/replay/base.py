@@ -108,6 +108,7 @@ class ObserverBase:
         self._ba_to: dict[Addr, list[tuple[int, int]]] = {}
         self.held: dict[int, int | None] = {}
         self._resolving: dict[int, Addr] = {}  # acknowledgement held -> the router resolving for it
+        self._solicits: dict[Addr, list[int]] = {}  # target -> ms of multicast solicitations for it
         self._index = 0
         self._t = 0
         self._time_s = 0.0
@@ -260,6 +261,10 @@ class ObserverBase:
             assert fl.k_seq is not None
             return "present", fl.k_seq
         return "absent", 0
+
+    def _resolving_since(self, target: Addr, t: int) -> bool:
+        """Was `target` solicited (address resolution, RFC 2461 §7.2.2) after `t` ms?"""
+        return any(ts > t for ts in self._solicits.get(target, ()))
 
     def _retx_wait(self, fl: Flow) -> int:
         """§9.7, §9.8: how long after its last Binding Update the mobile node may wait before the next

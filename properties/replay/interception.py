@@ -119,6 +119,11 @@ class Interception(ObserverBase):
             # the mobile node answers for its home address itself: it is back on the home link
             # (§9.13), where a proxy answer from its home agent (§8.2) would only contend with it
             self._done(home_reg.dst, "proxy-ns", extra=tgt)
+        elif home_reg is not None and is_link_local(f.src) and not is_multicast(f.dst):
+            # a proxy answer from a link-local address: the home agent's interface on that link
+            # (RFC 2461 §7.2.4 lets it answer from any of its addresses; the capture cannot tie
+            # that address to the one the registration was sent to)
+            self._done(home_reg.dst, "proxy-ns", extra=tgt)
         if not (is_multicast(f.dst) or f.dst == ALL_NODES):
             return
         reg = self.reg.get(tgt)
@@ -185,6 +190,11 @@ class Interception(ObserverBase):
             self._add(self.nd_senders, f.src, "nd_senders")
             if is_multicast(f.dst):  # address resolution, not a unicast reachability probe
                 self._queued_for(ns.target, f.src)
+                times = self._solicits.setdefault(ns.target, [])
+                times.append(self._t)
+                del times[:-4]
+                if len(self._solicits) > self.o.limits.recent_packets:
+                    del self._solicits[next(iter(self._solicits))]
         reg = self.reg.get(ns.target)
         if reg is None or reg.known != "present":
             return
