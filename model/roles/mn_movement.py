@@ -122,7 +122,10 @@ def move(mn: MobileNode, core: NodeCore, router: Router, now: int) -> list[Actio
         and not mn.at_home
         and mn.primary is not None
         and old.global_address is not None
+        and any(p.contains(mn.primary) for p in old.prefixes)
     ):
+        # §9.6: the previous default router is the one whose prefix gave the primary care-of
+        # address; a router left before a new address was formed (deferred, §9.3) is not it
         mn.prev = (old.global_address, mn.primary)
     mn.router, mn.router_ok, mn.at_home = router, True, False
     return out + form_coa(mn, core, now)
