@@ -269,14 +269,19 @@ def ha_tunnel(
         if pkt is not None and r.node is not None and isinstance(pkt.payload, IPv6Packet):
             sent.setdefault(r.node, []).append((r.time, pkt, r.seq))
     out: list[Violation] = []
+    used: set[int] = set()  # tunnels already matched to an intercepted packet
     for t, node, inner, h, step in pending:
         due = resolution.due(node, h.coa, t, bound, end)
         if due is None:
             continue  # resolution failed: the queued tunnel was discarded (a lost frame)
         if due > end:
             continue
+        # each tunnel carries one packet: identical packets (a flow repeating its payload) take
+        # the tunnels in turn, so a later one's tunnel is not taken for this one's
         tunnels = [
-            p for tt, p, _s in sent.get(node, []) if t <= tt <= due and _same(inner, p.payload)
+            (p, sq)
+            for tt, p, sq in sent.get(node, [])
+            if t <= tt <= due and sq not in used and _same(inner, p.payload)
         ]
         mine = facts.addresses.get(node, frozenset())
         if not tunnels:
@@ -291,7 +296,10 @@ def ha_tunnel(
                 )
             )
             continue
-        p = tunnels[0]
+        # the one sent where this packet's registration pointed, if any (a tunnel held for address
+        # resolution may leave after a later packet's, RFC 2461 §7.2.2)
+        p, first = next(((q, sq) for q, sq in tunnels if q.dst == h.coa), tunnels[0])
+        used.add(first)
         wrong = []
         if mine and p.src not in mine:
             wrong.append(f"outer source {fmt(p.src)} is not an address of {node}")
