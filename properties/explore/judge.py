@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mip6check.model.addr import fmt
 from mip6check.model.codec.values import IPv6Packet
 from mip6check.model.dsl import ast as A
 from mip6check.model.net import Kind
@@ -49,6 +50,7 @@ class Judge:
         self._injected_frames: set[int] = set()
         self._injected_keys: set[object] = set()
         self._injected_packets: set[int] = set()
+        self._impersonated: dict[int, str] = {}  # injected packet (observer number) -> its source
         self._lost_packets: set[int] = set()  # observer numbers of packets the link lost
         self.homes = {n.home for n in head.nodes if isinstance(n, A.Mobile)}
         # every address a mobile node named in its Binding Updates (homes, care-of addresses, a
@@ -187,6 +189,8 @@ class Judge:
                 n = self._feed(obs, cov, r.frame, r.time, pkt)
                 if injected:
                     self._injected_packets.add(n)
+                    if len(self._impersonated) < 4096:
+                        self._impersonated[n] = fmt((inner or pkt).src)
         self._fed = len(recs)
         self.monitors.check_state(net.now, net.log.snapshots(net.now))
         found = list(self.monitors.violations)
@@ -198,6 +202,10 @@ class Judge:
                 for v in obs.violations
                 if (self.only is None or v.property in self.only)
                 and v.packet not in self._injected_packets
+                # a packet injected in a node's name is not that node's word: no verdict about the
+                # node rests on it (a forged acknowledgement "from" a home agent says nothing of
+                # the home agent's cache)
+                and not any(self._impersonated.get(p) == v.node for p in v.related)
                 # the sender's own conduct is judged on what it sent; a verdict resting on a packet
                 # having reached its addressee (an acknowledgement lost, or not there yet) is not
                 and not any(

@@ -166,10 +166,37 @@ run until 11.001s
 )
 
 
+# seed 3, ci budget (bad-ba): an unauthenticated acknowledgement injected "from" the home agent,
+# Status 0, for the registration outstanding; the node ignores it, the real answer is lost, the node
+# retransmits and the home agent accepts the same number again. The observers took the forged
+# acknowledgement as the home agent's word that it stored the number (BC-SEQ-MONOTONIC)
+IMPERSONATED_BA = (
+    _HEAD.format(lb="link LB prefix 2001:db8:3::/64 delay 1ms", cn2="").replace(
+        "link LA prefix 2001:db8:2::/64 delay 1ms",
+        "link LA prefix 2001:db8:2::/64 delay 1ms loss 0.1 dup 0.2",
+    )
+    + """\
+seed 2
+run until 1s
+at 1s: move MN to LA
+run until 1.144s
+at 1.144s: inject on LA ba from 2001:db8:1::1 to MN status 0 seq 30547 lifetime 300 no-auth
+run until 4.144s
+"""
+)
+
+
 @pytest.mark.parametrize(
     "text",
-    [LINK_DELAY, ROUTER_QUEUE, REPLAYED_BU, REORDERED, SPOOFED_ANSWER],
-    ids=["link-delay", "router-queue", "replayed-bu", "reordered", "spoofed-answer"],
+    [LINK_DELAY, ROUTER_QUEUE, REPLAYED_BU, REORDERED, SPOOFED_ANSWER, IMPERSONATED_BA],
+    ids=[
+        "link-delay",
+        "router-queue",
+        "replayed-bu",
+        "reordered",
+        "spoofed-answer",
+        "impersonated-ba",
+    ],
 )
 def test_once_flagged_clean_runs_are_clean(text: str) -> None:
     assert confirm(SimpleNamespace(scenario=parse_scenario(text))) == []
