@@ -34,6 +34,7 @@ from mip6check.model.codec.values import (
     RouterSolicitation,
 )
 from mip6check.properties.replay.acks import Acknowledgements
+from mip6check.properties.replay.base import INF
 from mip6check.properties.replay.facts import PacketFacts, facts_of, no_payload
 from mip6check.properties.replay.hao_auth import HaoAuthentication
 from mip6check.properties.replay.icmp_rules import IcmpRules
@@ -41,7 +42,7 @@ from mip6check.properties.replay.interception import Interception
 from mip6check.properties.replay.lifetimes import Lifetimes
 from mip6check.properties.replay.neighbor_ads import NeighborAds
 from mip6check.properties.replay.routing import Routing
-from mip6check.properties.replay.state import Obligation
+from mip6check.properties.replay.state import Flow, Obligation, SeenBU
 from mip6check.properties.replay.tunnel_errors import TunnelErrors
 from mip6check.properties.replay.updates import BindingUpdates
 from mip6check.properties.spec.binding_cache import bu_as_read
@@ -199,6 +200,12 @@ class Observer(
         elif bu is None and ba is None and outer is None:
             self._on_data(f)
 
+    def _outlived(self, fl: Flow, last: SeenBU, deadline: int) -> bool:
+        """§4.3, §9.5: was the update's own Lifetime over (counted from its first copy) when the
+        next retransmission fell due? Its list entry has expired; nothing is left to register."""
+        first = fl.chain_first if fl.chain_first is not None else last
+        return last.lifetime != INF and deadline >= first.t + last.lifetime * 1000
+
     def copy_seen(self, t_ns: int, pkt: IPv6Packet) -> None:
         """An acknowledgement seen again (another link's capture, or a router's queue releasing it
         late, RFC 2461 §7.2.2): judged where first seen, but this copy may be when it reached the
@@ -299,7 +306,11 @@ class Observer(
                     (last.index, ba_i),
                     section="9.10",
                 )
-            elif last.h and (fl.bas or fl.effect is not None):
+            elif (
+                last.h
+                and (fl.bas or fl.effect is not None)
+                and not self._outlived(fl, last, ob.deadline)
+            ):
                 self._flag(
                     "MN-HOME-RETX",
                     node,
