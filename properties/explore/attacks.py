@@ -351,9 +351,9 @@ def icmp_unreach(c: Ctx, d: st.DataObject) -> Steps:
     yield c.at(3100)  # neighbour discovery gives up after 3 s
 
 
-POLL_MS = 2
-"""`bad-ba` waits for the mobile node's update in steps this short: the answer to it arrives about
-4 ms after it is sent, and the plan's acknowledgement must come first."""
+WAIT_MS = 1500
+"""How long `bad-ba` waits for a moved node's registration to go out (router solicitation and
+advertisement, address formation)."""
 
 
 def _waiting(c: Ctx, mn: str) -> list[Any]:
@@ -365,17 +365,19 @@ def _waiting(c: Ctx, mn: str) -> list[Any]:
 def bad_ba(c: Ctx, d: st.DataObject) -> Steps:
     """A Binding Acknowledgement for the update the mobile node waits on, from the address it sent
     the update to (§9.10: only that one may answer it), short, unsigned, forged or rejecting. With
-    none waiting, the node moves and the plan waits (in POLL_MS steps, at most 1.5 s) for its
-    registration to go out, so that the plan's acknowledgement arrives before the real one."""
+    none waiting, the node moves and the plan runs the network one event at a time (at most
+    WAIT_MS) until its registration goes out, so that the plan's acknowledgement arrives before the
+    real one."""
     mn = d.draw(st.sampled_from(c.mns), "mn")
     waiting = _waiting(c, mn)
     if not waiting:
         yield A.Move(c.now, mn, d.draw(st.sampled_from(c.foreign), "link"))
-        for _ in range(1500 // POLL_MS):
-            yield c.at(POLL_MS)
+        until = c.now + WAIT_MS
+        while not waiting and c.now < until:
+            # to the network's next event (the answer comes about 4 ms after the update)
+            nxt = c.world.net.sim.next_time()
+            yield c.at(max(1, min(nxt if nxt is not None else until, until) - c.now))
             waiting = _waiting(c, mn)
-            if waiting:
-                break
         if not waiting:
             return
     b = d.draw(st.sampled_from(waiting), "entry")
