@@ -119,6 +119,9 @@ class MonitorSet:
     _group: list[tuple[int, RoleEvent]] = field(default_factory=list)
     _group_key: tuple[int, str] | None = None
     _sent: dict[tuple[str, Addr, Addr], _Sent] = field(default_factory=dict)
+    # (home, care-of address, Sequence Number) -> the H bit its sender set (§5.1): what a cache
+    # entry made from that update must be marked, in the sender's words, not the receiver's (§8.2)
+    _h_bit: dict[tuple[Addr, Addr, int], bool] = field(default_factory=dict)
     _last_any: dict[str, int] = field(default_factory=dict)
     _once: set[tuple[str, str, bytes]] = field(default_factory=set)
 
@@ -240,7 +243,8 @@ class MonitorSet:
                     f"entry for {fmt(e.home)} updated by Sequence Number {e.seq}, not greater than "
                     f"the stored {old.seq} (mod 2^16)",
                 )
-            self._cache[(e.node, e.home)] = _Grant(e.seq, e.home_reg, t, e.lifetime)
+            sent_h = self._h_bit.get((e.home, e.coa, e.seq), False)
+            self._cache[(e.node, e.home)] = _Grant(e.seq, e.home_reg or sent_h, t, e.lifetime)
         elif isinstance(e, CacheDeleted):
             old = self._cache.pop((e.node, e.home), None)
             if e.home_reg or (old is not None and old.home_reg):
@@ -306,6 +310,9 @@ class MonitorSet:
         cfg = self.config
         key = (e.node, e.destination, e.home)
         prev = self._sent.get(key)
+        self._h_bit[(e.home, e.coa, e.seq)] = e.home_reg
+        if len(self._h_bit) > 4096:
+            del self._h_bit[next(iter(self._h_bit))]
         scope = (
             e.node if cfg.rate_scope is RateScope.AGGREGATE else f"{e.node}>{fmt(e.destination)}"
         )

@@ -300,3 +300,26 @@ def test_rejecting_acknowledgement_deletes_the_list_entry() -> None:
     renewed = BulEntryView(HA, HOME, COA, 8, 60000, True, False, 1000, 1000, 0, 1, False)
     ms.check_state(1100, {"MN": NodeSnapshot("MN", 1100, bul=(renewed,))})
     assert ms.violations == []
+
+
+def test_home_registration_mark_taken_from_the_senders_h_bit() -> None:
+    """§8.2: an entry made from an update its sender sent with H must be marked a home registration,
+    even when the receiver's own event says otherwise (a fault there must not blind the judge)."""
+    ms = MonitorSet()
+    for t, e in [
+        bu(0, 7),
+        (1, BindingProcessed("HA", HOME, COA, 7, 0, True, True)),
+        (1, CacheUpdated("HA", HOME, COA, 7, 60, False, True)),  # the receiver's own, unmarked
+    ]:
+        ms.feed(t, e)
+    ms.check_state(2000, {"HA": NodeSnapshot("HA", 2000, (_entry(61000, home_reg=False),))})
+    assert [v.property for v in ms.violations] == ["HA-HOMEREG-MARK"]
+    clean = MonitorSet()  # the same without H at the sender: nothing to mark
+    for t, e in [
+        bu(0, 7, home_reg=False),
+        (1, BindingProcessed("HA", HOME, COA, 7, 0, True, True)),
+        (1, CacheUpdated("HA", HOME, COA, 7, 60, False, True)),
+    ]:
+        clean.feed(t, e)
+    clean.check_state(2000, {"HA": NodeSnapshot("HA", 2000, (_entry(61000, home_reg=False),))})
+    assert clean.violations == []
