@@ -175,8 +175,20 @@ class Acknowledgements(ObserverBase):
         if bu is not None and self._t - bu.t > self.cfg.max_bindack_timeout * 2:
             bu = None
         self._ba_routing(f, fl, bu, status)
-        if bu is None and self._anycast_bu(home, seq) is not None:
-            return  # §8.1: it answers an update to the Home-Agents anycast address, from the unicast one
+        anycast = self._anycast_bu(home, seq) if bu is None else None
+        if anycast is not None:
+            # §8.1: it answers an update to the Home-Agents anycast address, from the unicast one;
+            # an H update there is rejected with 135 (the list of home agents), never accepted
+            if anycast.h and status is not None and status != int(Status.DHAAD_RESPONSE):
+                self._flag(
+                    "HA-DHAAD-135",
+                    r,
+                    f"answered the Binding Update with H sent to the Home-Agents anycast address in "
+                    f"packet {anycast.index} with Status {status}; §8.1 rejects it with 135",
+                    (anycast.index,),
+                    section="8.1",
+                )
+            return
         if bu is None:
             last = fl.last_bu()
             if (

@@ -6,12 +6,16 @@ flagged under the mutant by the row it breaks, and the same run on the clean mod
 - MN-BA-REJECTED (§5.2, §9.10): the Binding Update List entry of a Binding Update whose acknowledgement
   rejected it (Status >= 128, 128 included) is deleted.
 - BC-CREATE (§7.3, §7.7): a correspondent with room answers a valid update 0, not 131.
+- HA-DHAAD-135 (§8.1): an H update to the Home-Agents anycast address is rejected with 135 (scenario
+  04: the home agent's unicast answer is judged, not only the anycast one).
 - MN-BA-VALIDATE (§9.10): after an acknowledgement it must ignore (here unauthenticated), the mobile
   node still retransmits its update (§9.7); replay charges the missing retransmission though the
   update itself was lost, and a forged acknowledgement is not taken as the home agent's word.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -71,6 +75,11 @@ at 14s: send CN -> MN count 3 every 1s flow 1
 run until 17s
 expect by 10.2s: MN sent bu to 2001:db8:1::1 seq 4809
 """
+
+
+DHAAD = (
+    Path(__file__).resolve().parents[2] / "traces" / "scenarios" / "04-dynamic-ha-discovery.scenario"
+).read_text(encoding="utf-8")
 
 
 def _waiting(status: str, options: str = "") -> str:
@@ -164,3 +173,14 @@ def test_route_after_icmp_deletion_is_not_a_missing_routing_header() -> None:
     text = _icmp_scenario()
     assert "BC-ROUTE-VIA-RH" not in _flagged(text, "icmp-deleted.scenario", None)
     assert "BC-ICMP-UNREACH" in _flagged(text, "icmp-kept.scenario", "icmp-never-deletes")
+
+
+def test_anycast_registration_answered_otherwise_than_135_is_flagged() -> None:
+    """Scenario 04 under anycast-ignored: the home agent accepts the H update sent to the anycast
+    address; replay judges its unicast answer's Status (scenario 04's own expectations then fail,
+    which is the point of the mutant)."""
+    clean = judge_scenario(parse_scenario(DHAAD, "04.scenario"))
+    assert "HA-DHAAD-135" not in {v.property for v in clean.violations}
+    with BY_NAME["anycast-ignored"].applied():
+        run = judge_scenario(parse_scenario(DHAAD, "04.scenario"))
+    assert "HA-DHAAD-135" in {v.property for v in run.violations}
