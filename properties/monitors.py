@@ -178,7 +178,9 @@ class MonitorSet:
     def _transition(self, group: list[tuple[int, RoleEvent]]) -> None:
         """BC-STALE-IGNORED, BC-HAO-NO-STATE, BC-BA-STATUS: cache changes happen only with a decided BU."""
         t = group[0][0]
-        ignored = {e.home for _, e in group if isinstance(e, BindingIgnored)}
+        # an update ignored for naming no home (no Home Address option, §7.2) has home None; an
+        # entry made from it anyway carries the empty home
+        ignored = {e.home or b"" for _, e in group if isinstance(e, BindingIgnored)}
         decided = {e.home for _, e in group if isinstance(e, BindingProcessed)}
         for _, e in group:
             if not (

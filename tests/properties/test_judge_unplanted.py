@@ -6,6 +6,7 @@ flagged under the mutant by the row it breaks, and the same run on the clean mod
 - MN-BA-REJECTED (§5.2, §9.10): the Binding Update List entry of a Binding Update whose acknowledgement
   rejected it (Status >= 128, 128 included) is deleted.
 - BC-CREATE (§7.3, §7.7): a correspondent with room answers a valid update 0, not 131.
+- BC-STALE-IGNORED (§7.2): an update without a Home Address option changes no cache entry.
 - HA-DHAAD-135 (§8.1): an H update to the Home-Agents anycast address is rejected with 135 (scenario
   04: the home agent's unicast answer is judged, not only the anycast one).
 - MN-BA-VALIDATE (§9.10): after an acknowledgement it must ignore (here unauthenticated), the mobile
@@ -77,6 +78,20 @@ expect by 10.2s: MN sent bu to 2001:db8:1::1 seq 4809
 """
 
 
+NO_HAO = """\
+link home prefix 2001:db8:1::/64
+link core prefix 2001:db8:3::/64
+home-agent HA on home, core
+correspondent CN on core
+attacker X on core
+seed 3
+
+at 2s: inject on core bu from X to CN home 2001:db8:9::1 seq 5 lifetime 20 coa 2001:db8:3::3 no-hao
+run until 8s
+expect: property BC-STALE-IGNORED holds
+"""
+"""A Binding Update without a Home Address option (§7.2: to be ignored) to a correspondent."""
+
 DHAAD = (
     Path(__file__).resolve().parents[2] / "traces" / "scenarios" / "04-dynamic-ha-discovery.scenario"
 ).read_text(encoding="utf-8")
@@ -105,6 +120,7 @@ def _flagged(text: str, name: str, mutant: str | None) -> set[str]:
         ("status128-accepted", _waiting("128"), "MN-BA-REJECTED"),
         ("ba-reject-keeps-entry", _waiting("129"), "MN-BA-REJECTED"),
         ("never-create", ROOM, "BC-CREATE"),
+        ("no-hao-test", NO_HAO, "BC-STALE-IGNORED"),
         ("ba-auth-unchecked", _waiting("0", "no-auth"), "MN-BA-VALIDATE"),
         # B2 read literally (12 octets): an Option Length of 11 decodes, and must still be ignored
         (
