@@ -270,7 +270,10 @@ class MonitorSet:
         runs out or by a Binding Update; never by replacement, an ICMP error (§7.8 deletes other
         entries only), nor "expiry" before the Lifetime granted has run out."""
         if e.reason not in ("expiry", "bu"):
-            why = {"evict": "cache replacement (§7.7)", "icmp": "ICMP Destination Unreachable (§7.8)"}
+            why = {
+                "evict": "cache replacement (§7.7)",
+                "icmp": "ICMP Destination Unreachable (§7.8)",
+            }
             self._flag(
                 "BC-HOMEREG-NOEVICT",
                 e.node,

@@ -80,6 +80,8 @@ def decode_step(model: Any, obs: dict[str, Any]) -> BmcStep:
 
 def data_step(model: Any, obs: dict[str, Any]) -> BmcStep:
     """The packet the correspondent sends to the home address after the step of `obs`."""
-    val = {k: to_py(model.eval(obs[k], model_completion=True)) for k in ("now", "route", "data_via")}
+    val = {
+        k: to_py(model.eval(obs[k], model_completion=True)) for k in ("now", "route", "data_via")
+    }
     route = ("home", "binding", "tunnel")[int(val["route"])]
     return BmcStep("send_data", {"now": val["now"], "route": route, "via": val["data_via"]})
