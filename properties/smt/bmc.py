@@ -529,9 +529,8 @@ def bmc(
             solver.add(post.tame, v.to == 0)
         observed.append(obs)
         state = post
-        for p in sorted(
-            active
-        ):  # one query per check: the Or of all of them is far slower to refute
+        # one query per check: the Or of all of them is far slower to refute
+        for p in sorted(active):
             if p not in active:
                 continue  # a model found for an earlier check at this depth already broke it
             left = budget_s - (time.monotonic() - t0)
