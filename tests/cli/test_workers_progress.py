@@ -7,6 +7,7 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,10 +16,14 @@ CMD = [sys.executable, "-m", "mip6check.cli.main", "replay", str(CAPTURES), "--w
 
 
 def _run_on_pty_stderr() -> tuple[int, bytes, bytes]:
-    """stdout on a pipe, stderr on a pseudo-terminal."""
+    """stdout on a pipe (read on a thread: a report larger than the pipe's buffer must not block the
+    child while the terminal is drained), stderr on a pseudo-terminal."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(CMD, stdout=subprocess.PIPE, stderr=slave, cwd=ROOT)
     os.close(slave)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(proc.stdout.read() if proc.stdout else b""))
+    reader.start()
     err = b""
     while True:
         try:
@@ -28,7 +33,8 @@ def _run_on_pty_stderr() -> tuple[int, bytes, bytes]:
         if not chunk:
             break
         err += chunk
-    out = proc.stdout.read() if proc.stdout else b""
+    reader.join()
+    out = got[0] if got else b""
     code = proc.wait()
     os.close(master)
     return code, out, err
