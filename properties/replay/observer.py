@@ -201,8 +201,12 @@ class Observer(
             self._on_data(f)
 
     def _outlived(self, fl: Flow, last: SeenBU, deadline: int) -> bool:
-        """§4.3, §9.5: was the update's own Lifetime over (counted from its first copy) when the
-        next retransmission fell due? Its list entry has expired; nothing is left to register."""
+        """§9.6, §4.3: was a previous router's update (its "home" an old care-of address) past its
+        own Lifetime (counted from its first copy) when the next retransmission fell due? The
+        forwarding it asked for has ended; nothing is left to register. A home registration proper
+        is retransmitted until answered (§9.4, under C13's reading at the cap)."""
+        if fl.home not in self.coa_home:
+            return False
         first = fl.chain_first if fl.chain_first is not None else last
         return last.lifetime != INF and deadline >= first.t + last.lifetime * 1000
 

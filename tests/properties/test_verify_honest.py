@@ -116,13 +116,17 @@ def test_hang_in_a_scenario_is_a_timeout_not_a_hang(tmp_path: Path) -> None:
 
 
 def test_hang_in_hypothesis_is_a_timeout(capsys: pytest.CaptureFixture[str]) -> None:
+    """The machines' driver stops a model whose timers fire without end at one instant
+    (ModelLivelock, an `error` naming it); a hang it cannot see is the watchdog's `timeout`. Either
+    way never `passed`, exit 1, within the bound."""
     started = time.monotonic()
     with looping_router():
         rc = main(["verify", "--engine", "hypothesis", "--watchdog", "2", "--json"])
     assert time.monotonic() - started < 30
     assert rc == 1
     out = capsys.readouterr().out
-    assert '"status": "timeout"' in out and '"status": "passed"' not in out
+    assert '"status": "passed"' not in out
+    assert '"status": "timeout"' in out or ('"status": "error"' in out and "ModelLivelock" in out)
 
 
 def test_watchdog_nests_and_rearms_the_outer_bound() -> None:
