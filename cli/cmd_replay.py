@@ -136,6 +136,7 @@ def cast_topology(args: argparse.Namespace) -> Any:
         mobile_nodes=topo.mobile_nodes,
         not_home_agents=topo.not_home_agents,
         cache_capacity=topo.cache_capacity,
+        node_capacities=topo.node_capacities,
     )
 
 

@@ -141,7 +141,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "lifetime0-keeps-entry",
         "7.4",
         "Lifetime 0 does not delete (only CoA = home does)",
-        {"BC-DELETE"},
+        {"BC-DELETE", "HA-DEREG"},
         lambda o: {"wants_delete": lambda L, lifetime, coa_is_home: coa_is_home},
     ),
     _m(

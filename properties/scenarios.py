@@ -106,12 +106,14 @@ def topology_of(network: Network, scenario: A.Scenario) -> Topology:
     mns: list[tuple[bytes, bytes | None, str]] = []
     not_has: list[bytes] = []
     capacities: set[int] = set()
+    node_caps: list[tuple[bytes, int]] = []  # every address of a node with a Binding Cache
     main_of: dict[str, bytes] = {}  # home agent name -> its address on its home link
     for name, node in network.nodes.items():
         role = node.mobility
         mine = [a for a in node.addresses() if not is_link_local(a) and not is_multicast(a)]
         if isinstance(role, Correspondent):
             capacities.add(role.cache.capacity)
+            node_caps.extend((a, role.cache.capacity) for a in mine)
         if isinstance(role, HomeAgent) and not isinstance(role, PreviousRouter):
             # on-link for §8.2: its links' prefixes, as declared and after any renumbering
             decl = scenario.node(name)
@@ -140,6 +142,7 @@ def topology_of(network: Network, scenario: A.Scenario) -> Topology:
         mobile_nodes=tuple((h, agent(name, ha)) for h, ha, name in mns),
         not_home_agents=tuple(not_has),
         cache_capacity=capacities.pop() if len(capacities) == 1 else None,
+        node_capacities=tuple(node_caps),
     )
 
 

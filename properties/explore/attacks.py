@@ -73,8 +73,14 @@ AIMS: dict[str, frozenset[str]] = {
 
 KINDS: tuple[str, ...] = tuple(AIMS)
 
-AIMED_WEIGHT = 6
-"""How much more often a kind is drawn when it feeds a property the search is aimed at."""
+_FEEDERS: dict[str, int] = {
+    p: sum(p in a for a in AIMS.values()) for a0 in AIMS.values() for p in a0
+}
+"""How many kinds feed each property."""
+
+AIMED_WEIGHT = 48
+"""How much more often a kind is drawn when it alone feeds a property the search is aimed at; each
+aimed property shares this among the kinds that feed it (a rare row is not drowned by a common one)."""
 
 
 FROM_ATTACKER: tuple[str, ...] = (
@@ -105,12 +111,14 @@ def aimed_auth(s: S.Setup, only: frozenset[str] | None, data: st.DataObject) -> 
 
 
 def weighted(kinds: tuple[str, ...], only: frozenset[str] | None) -> list[str]:
-    """The kinds to draw from, each repeated by its weight: a search restricted to some properties
-    (`explore --property`, a mutant's) draws the kinds that feed them `AIMED_WEIGHT` times as often."""
+    """The kinds to draw from, each repeated by its weight. A search restricted to some properties
+    (`explore --property`, a mutant's) gives every aimed property an equal share of AIMED_WEIGHT,
+    split among the kinds that feed it: a kind feeding a row no other kind feeds (HA-DEREG) is drawn
+    as often as all the feeders of a common row (BC-BA-STATUS) together. Other kinds weigh 1."""
     out: list[str] = []
     for k in kinds:
-        w = AIMED_WEIGHT if only is not None and AIMS[k] & only else 1
-        out += [k] * w
+        share = sum(1 / _FEEDERS[p] for p in AIMS[k] & only) if only is not None else 0.0
+        out += [k] * (max(1, round(AIMED_WEIGHT * share)) if share else 1)
     return out
 
 
@@ -250,9 +258,12 @@ def idlen(c: Ctx, d: st.DataObject) -> Steps:
 
 
 def dereg_idlen(c: Ctx, d: st.DataObject) -> Steps:
+    """A de-registration (§8.3) with an ID Length, of a home registered first or of one the home
+    agent never served (it deletes nothing, and must not start defending the home)."""
     home = c.home()
-    yield _bu(c, "HA", home, 3, **_h())
-    yield c.at()
+    if d.draw(st.booleans(), "registered first"):
+        yield _bu(c, "HA", home, 3, **_h())
+        yield c.at()
     n = d.draw(st.sampled_from((48, 0, 64)), "id length")
     how = d.draw(st.sampled_from(("lifetime 0", "coa = home")), "de-registration")
     if how == "lifetime 0":
@@ -385,7 +396,7 @@ def bad_ba(c: Ctx, d: st.DataObject) -> Steps:
     status = {"reject": 129, "status 128": 128}.get(kind, 0)
     kw: dict[str, Any] = {}
     if kind == "short":
-        kw["length"] = d.draw(S.bad_ba_lengths, "length")
+        kw["length"] = d.draw(S.short_ba_lengths(c.world.net.config.ba_min_length), "length")
     elif kind == "no-auth":
         kw["auth"] = False
     elif kind == "forged":
@@ -394,7 +405,17 @@ def bad_ba(c: Ctx, d: st.DataObject) -> Steps:
         kw["key"] = c.secret(mn, "HA" if b.home_reg else "CN")
     link = _link_of(c.world, mn, c.place.home_link)
     yield c.inject(A.InjectBA(b.destination, mn, status, b.seq, 300, **kw), link)
-    yield c.at(d.draw(st.sampled_from((100, 3000, 9000)), "then"))
+    # the real acknowledgement lost behind it (and the neighbour solicitations it may wait on): a
+    # node that took the bad one stops retransmitting, which only shows when no valid answer reaches
+    # it, by the latest retransmission time a capture allows (MAX_BINDACK_TIMEOUT, §9.7, §9.10)
+    if d.draw(st.booleans(), "lose the real one"):
+        yield A.DropNext(c.now, 4, link)
+        yield c.at(c.world.net.config.max_bindack_timeout + 5000)
+        # traffic to the node makes it send (its obligations are judged when it is next seen)
+        yield A.Send(c.now, "CN", mn, count=1)
+        yield c.at(1000)
+    else:
+        yield c.at(d.draw(st.sampled_from((100, 3000, 9000)), "then"))
 
 
 def blackout(c: Ctx, d: st.DataObject) -> Steps:

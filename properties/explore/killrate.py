@@ -110,11 +110,15 @@ def kill_rate(budget: str = "ci", bound: float | None = BOUND_S) -> tuple[list[K
 
 
 def main(argv: list[str]) -> int:
-    """`python -m mip6check.properties.explore.killrate [BUDGET] [MUTANT...]`: one line per mutant as
-    it ends (each search stopped after `BOUND_S` seconds, or the `KILLRATE_BOUND` environment
-    variable's value; 0 = no bound)."""
+    """`python -m mip6check.properties.explore.killrate [--seed=N] [BUDGET] [MUTANT...]`: one line
+    per mutant as it ends (each search stopped after `BOUND_S` seconds, or the `KILLRATE_BOUND`
+    environment variable's value; 0 = no bound). Without a seed each search is derandomised (what
+    `verify` runs); a seed draws another sample of the same budget, to see how much the rate moves."""
     import os
 
+    seeds = [a for a in argv if a.startswith("--seed=")]
+    argv = [a for a in argv if a not in seeds]
+    seed = int(seeds[-1].split("=", 1)[1]) if seeds else None
     budget = argv[0] if argv else "ci"
     names = set(argv[1:])
     unknown = names - {m.name for m in runtime_mutants()}
@@ -126,7 +130,7 @@ def main(argv: list[str]) -> int:
     t0 = time.monotonic()
     kills = []
     for m in ms:
-        k = try_mutant(m, budget, bound=bound)
+        k = try_mutant(m, budget, seed=seed, bound=bound)
         kills.append(k)
         status = {
             "killed": f"KILLED by {k.found}",

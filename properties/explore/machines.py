@@ -448,7 +448,8 @@ class MobilityMachine(AttackRules, RuleBasedStateMachine):
         elif kind == "no-auth":
             kw["auth"] = False
         elif kind == "short":
-            kw["length"] = data.draw(S.bad_ba_lengths, label="length")
+            lengths = S.short_ba_lengths(self.world.net.config.ba_min_length)
+            kw["length"] = data.draw(lengths, label="length")
         lifetime = data.draw(S.lifetimes, label="lifetime")
         link = self._link_of(mn)
         pkt = A.InjectBA(peer, mn, status, seq, lifetime, **kw)

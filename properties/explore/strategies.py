@@ -121,6 +121,8 @@ class Setup:
     # MAX_BINDACK_TIMEOUT configured lower (seconds): the §9.7 cap is reached, and passed, well
     # within an update's Lifetime (the default 256 s cap is reached 511 s in, past a 300 s one)
     bindack_cap_s: int | None = None
+    # B2: the literal §9.10 test (Option Length >= 12): an 11-octet acknowledgement is then too short
+    ba_min_length: int = 11
     seed: int = 0
     # swarm testing: each run injects only some kinds, so a rare kind is drawn often in some runs
     bu_kinds: tuple[str, ...] = BU_KINDS
@@ -149,6 +151,7 @@ setups = st.builds(
     seq_half_accept=st.sampled_from((False, False, True)),
     retx_stop=st.sampled_from((False, False, False, True)),
     bindack_cap_s=st.sampled_from((None, None, None, BINDACK_CAP_S)),
+    ba_min_length=st.sampled_from((11, 11, 11, 12)),
     seed=st.integers(0, 3),
     bu_kinds=st.lists(st.sampled_from(BU_KINDS), min_size=1, max_size=3, unique=True).map(tuple),
     ba_kinds=st.lists(st.sampled_from(BA_KINDS), min_size=1, max_size=2, unique=True).map(tuple),
@@ -163,6 +166,7 @@ setups = st.builds(
 READING_AIMS: dict[str, frozenset[str]] = {
     "retx_stop": frozenset({"MN-CN-RETX-STOP", "MN-HOME-RETX"}),
     "bindack_cap_s": frozenset({"MN-BACKOFF", "MN-CN-RETX-STOP", "MN-HOME-RETX"}),
+    "ba_min_length": frozenset({"W-BA-MINLEN"}),
 }
 """The readings and constants (Setup fields) each property's rule turns on: a search aimed at one of
 them sets the field in half the runs it would not have (as `attacks.AIMED_WEIGHT` does for plans)."""
@@ -178,6 +182,8 @@ def aimed_setup(s: Setup, only: frozenset[str] | None, data: st.DataObject) -> S
         s = replace(s, retx_stop=True)
     if READING_AIMS["bindack_cap_s"] & only and data.draw(coin, label="aimed cap") is True:
         s = replace(s, bindack_cap_s=BINDACK_CAP_S)
+    if READING_AIMS["ba_min_length"] & only and data.draw(coin, label="aimed B2") is True:
+        s = replace(s, ba_min_length=12)
     return s
 
 
@@ -220,6 +226,8 @@ def topology(s: Setup) -> A.Scenario:
         switches.append(A.Switch("retx-at-max", A.WordValue("stop")))
     if s.bindack_cap_s is not None:
         switches.append(A.Switch("max-bindack-timeout", A.TimeValue(s.bindack_cap_s * 1000)))
+    if s.ba_min_length != 11:
+        switches.append(A.Switch("ba-min-length", A.IntValue(s.ba_min_length)))
     return A.Scenario(
         links=tuple(links),
         nodes=tuple(nodes),
@@ -279,6 +287,15 @@ bad_bu_lengths = st.sampled_from((0, 2, 4, 7))
 
 bad_ba_lengths = st.sampled_from((0, 5, 10))
 """Binding Acknowledgement Option Lengths below the 11-octet minimum (W-BA-MINLEN, §9.10)."""
+
+
+def short_ba_lengths(min_length: int) -> st.SearchStrategy[int]:
+    """Option Lengths the receiver must take as too short: under B2's literal reading (12) the
+    11-octet layout itself, which decodes whole and is refused only by the length test (§9.10)."""
+    if min_length <= 11:
+        return bad_ba_lengths
+    return st.sampled_from((11, 11, 0, 5, 10))
+
 
 small_delays = st.sampled_from((1, 10, 100, 250, 500, 999, 1000, 1001, 1500, 2000, 3000, 5000))
 """Plain time advances (ms) beside the deadline-driven ones."""

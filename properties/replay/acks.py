@@ -7,7 +7,7 @@ from functools import lru_cache
 from itertools import product
 from typing import ClassVar
 
-from mip6check.model.addr import Addr, fmt, is_link_local
+from mip6check.model.addr import Addr, fmt, is_link_local, link_local
 from mip6check.model.codec.values import BindingAck, BindingUpdate
 from mip6check.properties.replay.base import EVERY, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, malformed_seq
@@ -245,12 +245,41 @@ class Acknowledgements(ObserverBase):
             home, Obligation("retx", last.t + self._retx_wait(fl), fl, last.index, (last.index,))
         )
 
+    def _defended_unregistered(self, fl: Flow, bu: SeenBU, r: Addr, absent: bool) -> None:
+        """HA-DEREG (§8.3): a de-registration for a home the home agent held no registration of
+        deletes nothing and starts nothing. A Neighbor Advertisement multicast for that home since the
+        update came, by the home agent (from `r` or a link-local address, as §8.2's defence is sent),
+        shows it took the update for a registration and began intercepting. With no entry known
+        (`absent` False: the first update of the flow), only when the capture shows no advertisement
+        for the home before the update: none of an earlier registration that might be repeating."""
+        seen = self.na_seen.get(bu.home)
+        since = fl.first_sent(bu)
+        if seen is None or seen[1] < since:
+            return
+        if not absent and self.na_first.get(bu.home, since) < since:
+            return
+        src = seen[0]
+        if src in (bu.home, link_local(bu.home)) or not (src == r or is_link_local(src)):
+            return  # the mobile node's own advertisement (§9.13), or another node's
+        reg = self.reg.get(bu.home)
+        if reg is not None and reg.known == "present":
+            return  # a registration of the home elsewhere (another address of it) is defended
+        self._flag(
+            "HA-DEREG",
+            r,
+            f"a Neighbor Advertisement for {fmt(bu.home)} was multicast from {fmt(src)} after the "
+            f"de-registration in packet {bu.index} reached the home agent, which held no "
+            "registration of that home: it intercepts for a home it was asked to release",
+            (bu.index,),
+            section="8.3",
+        )
+
     def _refused_with_room(self, fl: Flow, bu: SeenBU, r: Addr) -> None:
         """BC-CREATE (§7.3, §7.7): a valid Binding Update without H SHOULD create the entry; Status 131
         (insufficient resources) is the answer of a cache with no room that can be made. With the
         cache capacity stated (topology) and fewer bindings at the receiver than that, every one of
         them seen being granted and none of its flows with unseen updates, there was room."""
-        cap = self.o.topology.cache_capacity
+        cap = self.o.topology.capacity_of(r)
         if cap is None or asks_delete(PY, bu.lifetime, bu.coa == bu.home):
             return
         me = self.alias.get(r, r)
@@ -548,6 +577,8 @@ class Acknowledgements(ObserverBase):
                 self.is_ha[r] = True
             self._role(r, "home_agent")
         if asks_delete(PY, bu.lifetime, bu.coa == bu.home):
+            if bu.h and (state == "absent" or (state == "unknown" and fl.bus[0] is bu)):
+                self._defended_unregistered(fl, bu, r, state == "absent")
             fl.known = "absent"
             reg = self.reg.get(bu.home)
             # §7.4, §8.3: the entry is gone, also when the update reached another address of the

@@ -64,6 +64,7 @@ class ObserverBase:
         self.back_home: dict[Addr, int] = {}  # home address -> its own NA from it (§9.13: at home)
         # home address -> the last multicast Neighbor Advertisement for it (source, ms)
         self.na_seen: dict[Addr, tuple[Addr, int]] = {}
+        self.na_first: dict[Addr, int] = {}  # when a multicast NA for the address was first seen
         # (receiver, care-of address, answer signature) -> (packet, ms): a packet with a Home Address
         # option whose answer shows whether the receiver processed the option (§5.4, §7.1)
         self._questions: OrderedDict[tuple[Addr, Addr, tuple[object, ...]], tuple[int, int]] = (

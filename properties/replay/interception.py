@@ -134,6 +134,7 @@ class Interception(ObserverBase):
         # as its temporary home agent (§9.6) may advertise it before its acknowledgement (§8.2)
         if tgt in self.na_seen or len(self.na_seen) < self.o.limits.max_nodes:
             self.na_seen[tgt] = (f.src, self._t)
+            self.na_first.setdefault(tgt, self._t)
         else:
             self._hit("na_seen")
         if reg is not None and is_link_local(f.src) and not own:

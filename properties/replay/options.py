@@ -14,6 +14,10 @@ A topology file (TOML, read with tomllib) fixes what inference would otherwise g
 
     not_home_agents = ["2001:db8:3::3"] # nodes known to lack the home-agent function (§8.2: 132)
     cache_capacity = 64                 # optional: Binding Cache size of every node (§7.7)
+
+    [[node]]                            # optional: one node's own Binding Cache size (§7.7)
+    address = "2001:db8:3::3"
+    cache_capacity = 2
 """
 
 from __future__ import annotations
@@ -50,6 +54,14 @@ class Topology:
     mobile_nodes: tuple[tuple[Addr, Addr | None], ...] = ()  # (home address, home agent)
     not_home_agents: tuple[Addr, ...] = ()
     cache_capacity: int | None = None
+    node_capacities: tuple[tuple[Addr, int], ...] = ()  # (address, Binding Cache size) per node
+
+    def capacity_of(self, node: Addr) -> int | None:
+        """The Binding Cache size of the node holding `node` (§7.7): its own, else every node's."""
+        for a, cap in self.node_capacities:
+            if a == node:
+                return cap
+        return self.cache_capacity
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +143,22 @@ def load_topology(path: str) -> Topology:
     cap = data.get("cache_capacity")
     if cap is not None and (not isinstance(cap, int) or cap < 1):
         raise TopologyError(f"{path}: cache_capacity must be a positive integer")
+    caps: list[tuple[Addr, int]] = []
+    for i, nd in enumerate(_list(data.get("node", []), path)):
+        where = f"{path}: node[{i}]"
+        if not isinstance(nd, dict) or "address" not in nd or "cache_capacity" not in nd:
+            raise TopologyError(f"{where}: needs an address and a cache_capacity")
+        n_cap = nd["cache_capacity"]
+        if not isinstance(n_cap, int) or isinstance(n_cap, bool) or n_cap < 1:
+            raise TopologyError(f"{where}: cache_capacity must be a positive integer")
+        caps.append((_addr(nd["address"], where), n_cap))
     return Topology(
         home_agents=tuple(has),
         home_prefixes=tuple(_prefix(p, path) for p in _list(data.get("home_prefixes", []), path)),
         mobile_nodes=tuple(mns),
         not_home_agents=tuple(_addr(x, path) for x in _list(data.get("not_home_agents", []), path)),
         cache_capacity=cap,
+        node_capacities=tuple(caps),
     )
 
 

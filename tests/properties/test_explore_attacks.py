@@ -38,6 +38,7 @@ def run_plan(
     mutant: str | None,
     only: frozenset[str] | None,
     setup: S.Setup | None = None,
+    draws: type[FixedDraws] | None = None,
 ) -> list[Violation]:
     """Settle, then the plan's steps one by one, judged after each; the first violations found."""
     head = S.topology(setup or S.Setup())
@@ -46,8 +47,8 @@ def run_plan(
         world = default_world(head, None)
         judge = Judge(head, world, only)
         world.apply(A.RunUntil(1000))
-        c = K.Ctx(world, S.DEFAULT_PLACE, 1000, S.mobiles(head), 0, aimed=only)
-        for step in K.PLANS[kind](c, FixedDraws(choices)):  # type: ignore[arg-type]
+        c = K.Ctx(world, S.DEFAULT_PLACE, 1000, S.mobiles(head), 0, aimed=only, keys=head.keys)
+        for step in K.PLANS[kind](c, (draws or FixedDraws)(choices)):  # type: ignore[arg-type]
             world.apply(step)
             found = judge.step()
             if found:
@@ -108,6 +109,12 @@ def test_an_aimed_search_draws_the_kinds_that_feed_its_properties_more_often() -
     assert K.weighted(kinds, None) == list(kinds)
     aimed = K.weighted(kinds, frozenset({"BC-ICMP-UNREACH"}))
     assert aimed.count("icmp-unreach") == K.AIMED_WEIGHT and aimed.count("seq-pair") == 1
+    # a row only one kind feeds gets as much as all the feeders of a common row together
+    mixed = K.weighted(tuple(K.KINDS), frozenset({"BC-BA-STATUS", "HA-DEREG"}))
+    status_feeders = [k for k in K.KINDS if "BC-BA-STATUS" in K.AIMS[k]]
+    assert len(status_feeders) > 4 and "HA-DEREG" in K.AIMS["dereg-idlen"]
+    assert mixed.count("dereg-idlen") > sum(mixed.count(k) for k in status_feeders) // 2
+    assert mixed.count("blackout") == 1
     assert set(K.PLANS) == set(S.ATTACK_KINDS)
 
 
@@ -225,7 +232,7 @@ def test_a_bad_acknowledgement_answers_the_update_the_node_waits_on() -> None:
     world = default_world(head, None)
     world.apply(A.RunUntil(1000))
     c = K.Ctx(world, S.DEFAULT_PLACE, 1000, S.mobiles(head), 0, keys=head.keys)
-    choices = {"mn": "MN", "link": "LA", "ba": "reject", "then": 100}
+    choices = {"mn": "MN", "link": "LA", "ba": "reject", "then": 100, "lose the real one": False}
     for step in K.PLANS["bad-ba"](c, _FirstEntry(choices)):  # type: ignore[arg-type]
         world.apply(step)
     acks = [
@@ -235,3 +242,55 @@ def test_a_bad_acknowledgement_answers_the_update_the_node_waits_on() -> None:
     ]
     assert acks and acks[0].status == 129 and acks[0].outcome == "REJECTED"
     assert acks[0].source == S.addr_in(S.PREFIXES["LH"], 1)
+
+
+@pytest.mark.parametrize(
+    ("mutant", "kind", "setup", "length", "pid"),
+    [
+        ("ba-auth-unchecked", "no-auth", S.Setup(), 0, "MN-BA-VALIDATE"),
+        ("ba-length-unchecked", "short", S.Setup(ba_min_length=12), 11, "W-BA-MINLEN"),
+    ],
+)
+def test_an_acknowledgement_to_ignore_is_caught_when_the_real_one_is_lost(
+    mutant: str, kind: str, setup: S.Setup, length: int, pid: str
+) -> None:
+    """§9.10: a node that acts on an unauthenticated acknowledgement, or (B2's literal reading,
+    Option Length >= 12) on an 11-octet one, stops retransmitting; with the real acknowledgement
+    lost that shows by MAX_BINDACK_TIMEOUT. The clean node, and a run that delivers the real one,
+    are flagged by neither judge."""
+    only = frozenset({"MN-BA-VALIDATE", "W-BA-MINLEN"})
+    choices: dict[str, Any] = {"mn": "MN", "link": "LA", "ba": kind, "length": length}
+    lost = {**choices, "lose the real one": True}
+    found = run_plan("bad-ba", lost, mutant, only, setup, _FirstEntry)
+    assert [v.property for v in found][:1] == [pid]
+    assert run_plan("bad-ba", lost, None, only, setup, _FirstEntry) == []
+    kept = {**choices, "lose the real one": False, "then": 9000}
+    assert run_plan("bad-ba", kept, mutant, only, setup, _FirstEntry) == []
+
+
+@pytest.mark.parametrize("id_length", [0, 64])
+def test_a_home_agent_that_defends_a_home_after_its_deregistration(id_length: int) -> None:
+    """§8.3: an H update with Lifetime 0 for a home the home agent never served deletes nothing and
+    starts nothing; a home agent that stores it as a registration (lifetime0-keeps-entry) multicasts
+    Neighbor Advertisements for the home (§8.2's defence) before its entry lapses: HA-DEREG. The clean
+    model is not flagged, with or without a registration first."""
+    only = frozenset({"HA-DEREG", "BC-DELETE"})
+    draws = {"id length": id_length, "de-registration": "lifetime 0"}
+    found = run_plan(
+        "dereg-idlen", {**draws, "registered first": False}, "lifetime0-keeps-entry", only
+    )
+    assert [v.property for v in found][:1] == ["HA-DEREG"]
+    assert "Neighbor Advertisement" in found[0].message
+    for first in (False, True):
+        assert run_plan("dereg-idlen", {**draws, "registered first": first}, None, only) == []
+
+
+def test_a_refusal_with_room_is_judged_by_the_receivers_own_cache_size() -> None:
+    """§7.3, §7.7 (BC-CREATE): a correspondent with a Binding Cache of 2 beside a home agent with the
+    default size refuses the attacker's first binding with 131 (never-create): the judge knows each
+    node's own size, so it sees the room (one size for all nodes was needed before)."""
+    only = frozenset({"BC-CREATE"})
+    draws = {"receiver": "CN", "then": "none"}
+    found = run_plan("bind-use", draws, "never-create", only, S.Setup(cn_capacity=2))
+    assert [v.property for v in found][:1] == ["BC-CREATE"]
+    assert run_plan("bind-use", draws, None, only, S.Setup(cn_capacity=2)) == []

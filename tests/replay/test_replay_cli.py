@@ -130,6 +130,26 @@ def test_topology_and_overrides(capsys: pytest.CaptureFixture[str], tmp_path: Pa
         load_topology(str(bad))
 
 
+def test_a_cache_size_per_node(tmp_path: Path) -> None:
+    """`[[node]]` states one node's Binding Cache size (§7.7); the others keep `cache_capacity`."""
+    topo = tmp_path / "t.toml"
+    topo.write_text(
+        'cache_capacity = 64\n[[node]]\naddress = "2001:db8:3::3"\ncache_capacity = 2\n'
+    )
+    t = load_topology(str(topo))
+    assert t.capacity_of(bytes.fromhex("20010db8000300000000000000000003")) == 2
+    assert t.capacity_of(bytes.fromhex("20010db8000300000000000000000004")) == 64
+    for text in (
+        '[[node]]\naddress = "2001:db8:3::3"\n',
+        '[[node]]\naddress = "x"\ncache_capacity = 1\n',
+        '[[node]]\naddress = "2001:db8:3::3"\ncache_capacity = 0\n',
+    ):
+        bad = tmp_path / "b.toml"
+        bad.write_text(text)
+        with pytest.raises(TopologyError):
+            load_topology(str(bad))
+
+
 def test_sa_file_formats(tmp_path: Path) -> None:
     txt = tmp_path / "k.txt"
     txt.write_text("# comment\n2001:db8:1::100 2001:db8:1::1 hmac-md5-96 00112233\n")
