@@ -82,6 +82,9 @@ class BindingCache:
         self.config = config
         self.capacity = capacity
         self._entries: dict[Addr, CacheRecord] = {}
+        # entries the kernel kept when their expiry was tested at or after it: no timer for them again
+        # (never in a correct kernel, which deletes them; one that keeps them must not stall the clock)
+        self._kept_past: set[Addr] = set()
 
     # ------------------------------------------------------------ reading
     def get(self, home: Addr) -> CacheRecord | None:
@@ -98,7 +101,11 @@ class BindingCache:
         return tuple(r.view() for r in self.records())
 
     def next_deadline(self) -> int | None:
-        finite = [r.expiry for r in self._entries.values() if not r.infinite]
+        finite = [
+            r.expiry
+            for r in self._entries.values()
+            if not r.infinite and r.home not in self._kept_past
+        ]
         return min(finite) if finite else None
 
     def lookup(self, home: Addr, now: int) -> CacheRecord | None:
@@ -145,8 +152,11 @@ class BindingCache:
         events: list[RoleEvent] = list(expired)
         op = K.CacheOp(op)
         if op is K.CacheOp.EVICT_AND_UPDATE:
-            victim = min(evictable, key=lambda r: (r.last_used, r.home))
-            events.extend(self._evict(victim))
+            # the kernel's decision as given: with nothing evictable (never when the kernel is right:
+            # it answers 131 then, §7.7) the entry is stored past the cache's size
+            victim = min(evictable, key=lambda r: (r.last_used, r.home), default=None)
+            if victim is not None:
+                events.extend(self._evict(victim))
         changed = op is not K.CacheOp.NONE and (new != before or op is not K.CacheOp.DELETE)
         if new.present:
             rec = CacheRecord(
@@ -163,6 +173,7 @@ class BindingCache:
             )
             if op in (K.CacheOp.UPDATE, K.CacheOp.EVICT_AND_UPDATE):
                 self._entries[bu.home] = rec
+                self._kept_past.discard(bu.home)
                 events.append(
                     CacheUpdated(
                         self.node,
@@ -199,7 +210,10 @@ class BindingCache:
         for rec in self.records():
             if not K.expire_entry(PY, rec.kernel(), now).present:
                 del self._entries[rec.home]
+                self._kept_past.discard(rec.home)
                 events.append(CacheDeleted(self.node, rec.home, "expiry", rec.home_reg, "4.3"))
+            elif not rec.infinite and rec.expiry <= now:
+                self._kept_past.add(rec.home)
         return events
 
     def icmp_unreachable(self, home: Addr, limit: int) -> list[RoleEvent]:

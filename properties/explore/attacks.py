@@ -289,7 +289,13 @@ def full_cache(c: Ctx, d: st.DataObject) -> Steps:
         yield _bu(c, node, c.home(), 1, **(_h() if home_reg else {}))
         yield c.at()
     last = d.draw(st.sampled_from(("home", "plain")), "one more") if home_reg else "plain"
-    yield _bu(c, node, c.home(), 1, **(_h() if last == "home" else {}))
+    kw = _h() if last == "home" else {}
+    home = c.home()
+    # a deletion first (§7.4, §8.3: granted, nothing to delete): the capture then shows the receiver
+    # holds no entry for this home, so the update must create one, for which there is no room
+    yield _bu(c, node, home, 1, 0, **kw)
+    yield c.at()
+    yield _bu(c, node, home, 2, **kw)
     yield c.at()
 
 

@@ -9,8 +9,9 @@ from typing import ClassVar
 
 from mip6check.model.addr import Addr, fmt, is_link_local, link_local
 from mip6check.model.codec.values import BindingAck, BindingUpdate
-from mip6check.properties.replay.base import EVERY, ObserverBase
+from mip6check.properties.replay.base import EVERY
 from mip6check.properties.replay.facts import PacketFacts, malformed_seq
+from mip6check.properties.replay.room import CacheRoom
 from mip6check.properties.replay.state import Flow, Obligation, SeenBA, SeenBU
 from mip6check.properties.spec.binding_cache import (
     Check72,
@@ -55,10 +56,11 @@ def _statuses(
     id_length: int,
     ha_idl_c: tuple[int, ...],
     to_anycast: bool,
+    rooms: tuple[tuple[bool, bool], ...],
 ) -> frozenset[int]:
     out: set[int] = set()
-    for has_entry, is_ha, on_link, ha_idl, full, evict, create in product(
-        has_entry_c, is_ha_c, on_link_c, ha_idl_c, (False, True), (False, True), (True, False)
+    for has_entry, is_ha, on_link, ha_idl, (full, evict), create in product(
+        has_entry_c, is_ha_c, on_link_c, ha_idl_c, rooms, (True, False)
     ):
         _, st = decide(
             PY,
@@ -82,7 +84,7 @@ PROCESSED_COPY_MS = 2000
 """An acknowledgement seen again this soon with its Routing header processed is that same one."""
 
 
-class Acknowledgements(ObserverBase):
+class Acknowledgements(CacheRoom):
     """BC-*, HA-* Status rules and W-BA-VIA-RH, judged at each Binding Acknowledgement."""
 
     JUDGES: ClassVar[tuple[str, ...]] = (
@@ -274,47 +276,6 @@ class Acknowledgements(ObserverBase):
             section="8.3",
         )
 
-    def _refused_with_room(self, fl: Flow, bu: SeenBU, r: Addr) -> None:
-        """BC-CREATE (§7.3, §7.7): a valid Binding Update without H SHOULD create the entry; Status 131
-        (insufficient resources) is the answer of a cache with no room that can be made. With the
-        cache capacity stated (topology) and fewer bindings at the receiver than that, every one of
-        them seen being granted and none of its flows with unseen updates, there was room."""
-        cap = self.o.topology.capacity_of(r)
-        if cap is None or asks_delete(PY, bu.lifetime, bu.coa == bu.home):
-            return
-        me = self.alias.get(r, r)
-        held = 0
-        for other in self.flows.values():
-            if self.alias.get(other.dst, other.dst) != me or other is fl:
-                continue
-            if other.gap:
-                return  # an update the capture did not show may have filled it
-            held += self._may_hold(other)
-        if held >= cap:
-            return
-        self._flag(
-            "BC-CREATE",
-            r,
-            f"Status 131 (insufficient resources) for the Binding Update in packet {bu.index}, "
-            f"with at most {held} of its {cap} Binding Cache entries held: it had room to create "
-            "the entry",
-            (bu.index,),
-            section="7.3",
-        )
-
-    def _may_hold(self, fl: Flow) -> bool:
-        """Could the receiver of `fl` hold an entry for its home now (counted generously: any update
-        asking for a binding whose lifetime has not run out, unless a later deletion was granted)?"""
-        if fl.known == "present" and (fl.k_expiry is None or fl.k_expiry > self._t - self.tol):
-            return True
-        deleted_at = fl.k_bu.t if fl.known == "absent" and fl.k_bu is not None else -1
-        return any(
-            b.t > deleted_at
-            and not asks_delete(PY, b.lifetime, b.coa == b.home)
-            and (infinite(PY, b.lifetime) or b.t + b.lifetime * 1000 > self._t - self.tol)
-            for b in fl.bus
-        )
-
     def _anycast_bu(self, home: Addr, seq: int) -> SeenBU | None:
         """§8.1: a recent Binding Update for `home` with Sequence Number `seq` sent to a Home-Agents
         anycast address; a home agent answers it from one of its unicast addresses, so the answer
@@ -436,10 +397,11 @@ class Acknowledgements(ObserverBase):
         on_link_c: list[bool],
         ha_idl: tuple[int, ...],
         to_anycast: bool,
+        rooms: tuple[tuple[bool, bool], ...],
     ) -> frozenset[int]:
         """Every Status the spec's cache decision (§7.3-§7.7, §8.1-§8.3) gives over the hidden
-        choices (room in the cache, an evictable entry, the §7.3 MAY to create, and whatever of the
-        receiver is unknown)."""
+        choices (room in the cache and an evictable entry, as far as `_rooms` leaves them open, the
+        §7.3 MAY to create, and whatever of the receiver is unknown)."""
         return _statuses(
             bu.h,
             bu.lifetime,
@@ -450,6 +412,7 @@ class Acknowledgements(ObserverBase):
             bu.id_length,
             ha_idl,
             to_anycast,
+            rooms,
         )
 
     def _judge_ba(
@@ -533,14 +496,15 @@ class Acknowledgements(ObserverBase):
                 (bu.index,),
                 section="8.1",
             )
-        possible = self._statuses(bu, entries, is_ha_c, on_link_c, ha_idl, to_anycast)
+        rooms = self._rooms(fl, bu, r)
+        possible = self._statuses(bu, entries, is_ha_c, on_link_c, ha_idl, to_anycast, rooms)
         ok = any(status_accepts(PY, s) for s in possible) if acc else status in possible
         if not ok:
             accepts = any(status_accepts(PY, s) for s in possible)
             # attribution: a node answering an H BU acts as a home agent; name the rule it broke there
             named = possible
             if bu.h and len(is_ha_c) == 2:
-                named = self._statuses(bu, entries, [True], on_link_c, ha_idl, to_anycast)
+                named = self._statuses(bu, entries, [True], on_link_c, ha_idl, to_anycast, rooms)
             rejections = sorted(s for s in named if not status_accepts(PY, s))
             pid = "BC-BA-STATUS"
             if len(rejections) == 1 and (acc or not accepts):

@@ -17,6 +17,7 @@ from mip6check.properties.explore import raw as R
 from mip6check.properties.explore import strategies as S
 from mip6check.properties.explore.driver import default_world
 from mip6check.properties.explore.judge import Judge
+from mip6check.properties.mutant_patch import Mutant
 from mip6check.properties.mutants import BY_NAME
 from mip6check.properties.verdict import Violation
 
@@ -151,15 +152,45 @@ def test_binding_requests_faster_than_the_rate_limit(gap: int) -> None:
     assert run_plan("br-burst", choices, None, None) == []  # every judge, clean model
 
 
+_CACHE = "mip6check.model.roles.binding_cache:BindingCache."
+
+_STALLED = Mutant(
+    "stalled-timer",
+    "4.3",
+    "a Binding Cache that deletes nothing at expiry and keeps asking for a timer at the passed expiry",
+    (_CACHE + "expire", _CACHE + "next_deadline"),
+    frozenset({"BC-EXPIRE"}),
+    lambda o: {
+        _CACHE + "expire": lambda self, now: [],
+        _CACHE + "next_deadline": lambda self: min(
+            (r.expiry for r in self._entries.values() if not r.infinite), default=None
+        ),
+    },
+    layer="role",
+)
+"""A planted fault (no catalog mutant stalls the clock since the cache stopped re-arming for entries
+its kernel keeps past expiry): the node's timer fires again at the same instant without end."""
+
+_RAISING = Mutant(
+    "raising-cache",
+    "7.7",
+    "a Binding Cache that raises on every Binding Update",
+    ("mip6check.model.roles.binding_cache:BindingCache.process",),
+    frozenset({"BC-CREATE"}),
+    lambda o: {_CACHE + "process": lambda *a, **k: min(())},
+    layer="role",
+)
+"""A planted fault whose model raises (ValueError) when the cache is used."""
+
+
 def test_a_model_whose_timers_never_clear_is_stopped_not_waited_for() -> None:
-    """never-expires leaves an entry whose deadline has passed: the node's timer fires again at the
-    same instant without end. The driver raises ModelLivelock after TIMER_FIRES_PER_INSTANT fires
-    instead of hanging, and the kill table counts it as a crash (no property named)."""
+    """A node whose timer fires again at the same instant without end (its deadline never moves):
+    the driver raises ModelLivelock after TIMER_FIRES_PER_INSTANT fires instead of hanging, and the
+    kill table counts it as a crash (no property named)."""
     from mip6check.properties.explore.driver import ModelLivelock
-    from mip6check.properties.explore.killrate import try_mutant
 
     head = S.topology(S.Setup())
-    with BY_NAME["never-expires"].applied():
+    with _STALLED.applied():
         world = default_world(head, None)
         world.apply(A.RunUntil(1000))
         c = K.Ctx(world, S.DEFAULT_PLACE, 1000, S.mobiles(head), 0)
@@ -169,27 +200,59 @@ def test_a_model_whose_timers_never_clear_is_stopped_not_waited_for() -> None:
         with pytest.raises(ModelLivelock):
             for step in steps:
                 world.apply(step)
-    k = try_mutant(BY_NAME["never-expires"], "test", bound=120)
-    assert k.outcome == "crash" and k.error is not None and "ModelLivelock" in k.error
-    assert not k.killed and k.crashed
 
 
-@pytest.mark.parametrize(
-    "mutant", ["full-cache-accepts", pytest.param("never-expires", marks=pytest.mark.slow)]
-)
-def test_a_crash_under_a_mutant_makes_verify_fail(mutant: str) -> None:
+@pytest.mark.parametrize("fault", ["raising", pytest.param("stalled", marks=pytest.mark.slow)])
+def test_a_crash_under_a_fault_makes_verify_fail(fault: str) -> None:
     """The kill table's crash class is a detection: `verify`'s Hypothesis engine reports `error` on
-    the rows it searched (the model raised, or livelocked), and `verify` exits 1 on them."""
+    the rows it searched (the model raised, or livelocked), and `verify` exits 1 on them; the kill
+    table counts it as a crash, not a kill."""
     from mip6check.properties.explore.engine import verify_engine
+    from mip6check.properties.explore.killrate import try_mutant
     from mip6check.properties.verdict import Status
     from mip6check.properties.verify import VerifyOptions, failed
 
-    m = BY_NAME[mutant]
+    m = _RAISING if fault == "raising" else _STALLED
     opts = VerifyOptions(properties=m.catches, budget="test", engines=("hypothesis",))
     with m.applied():
         results = verify_engine(opts, lambda _msg: None)
+        k = try_mutant(m, "test", bound=120)
     assert results and all(r.status is Status.ERROR for r in results)
     assert failed(results)
+    assert k.outcome == "crash" and not k.killed and k.crashed
+
+
+@pytest.mark.parametrize(
+    ("mutant", "plan", "draws", "setup", "pid"),
+    [
+        (
+            "full-cache-accepts",
+            "full-cache",
+            {"receiver": "HA", "one more": "home"},
+            S.Setup(ha_capacity=2),
+            "BC-HOMEREG-FULL-131",
+        ),
+        (
+            "never-expires",
+            "expiry-edge",
+            {"lifetime": 1, "receiver": "CN", "edge": 1000},
+            S.Setup(),
+            "BC-EXPIRE",
+        ),
+    ],
+)
+def test_a_kernel_fault_shows_on_the_wire_not_as_a_crash(
+    mutant: str, plan: str, draws: dict[str, Any], setup: S.Setup, pid: str
+) -> None:
+    """The cache carries out whatever its kernel decides: an acceptance with nothing to evict stores
+    the entry past the cache's size (§7.7), and an entry its kernel keeps past expiry gets no timer
+    again (§4.3), so neither raises nor stalls the clock. Replay then sees the Status 0 where only 131
+    was possible (the capture shows the home agent holding its size in home registrations, and no
+    entry for the new home), and the entry still used after its lifetime. The clean model: nothing."""
+    only = frozenset({pid})
+    found = run_plan(plan, draws, mutant, only, setup)
+    assert [v.property for v in found][:1] == [pid]
+    assert run_plan(plan, draws, None, only, setup) == []
 
 
 @pytest.mark.parametrize(
