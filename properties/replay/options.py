@@ -1,6 +1,10 @@
 """Replay settings: the draft reading (model.config.Config), the cast overrides, tolerances and limits.
 
-A topology file (TOML, read with tomllib) fixes what inference would otherwise guess (§8.1, §8.2):
+A topology file (TOML, read with tomllib) fixes what inference would otherwise guess (§8.1, §8.2);
+top-level keys come before the first table header:
+
+    not_home_agents = ["2001:db8:3::3"] # nodes known to lack the home-agent function (§8.2: 132)
+    cache_capacity = 64                 # optional: Binding Cache size of every node (§7.7)
 
     [[home_agent]]
     address = "2001:db8:1::1"
@@ -11,9 +15,6 @@ A topology file (TOML, read with tomllib) fixes what inference would otherwise g
     [[mobile_node]]
     home_address = "2001:db8:1::100"
     home_agent = "2001:db8:1::1"        # optional
-
-    not_home_agents = ["2001:db8:3::3"] # nodes known to lack the home-agent function (§8.2: 132)
-    cache_capacity = 64                 # optional: Binding Cache size of every node (§7.7)
 
     [[node]]                            # optional: one node's own Binding Cache size (§7.7)
     address = "2001:db8:3::3"

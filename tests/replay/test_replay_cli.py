@@ -272,3 +272,19 @@ def test_json_shape_is_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
         assert v["level"] in ("MUST", "SHOULD", "—")
         assert isinstance(v["node"], str) and isinstance(v["message"], str)
         assert isinstance(v["related"], list)
+
+
+def test_the_documented_topology_file_reads_as_documented(tmp_path: Path) -> None:
+    """docs/replay.md's example topology: every key lands where its comment says (top-level keys
+    before the first table, which TOML would otherwise put inside it)."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "replay.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", doc, re.S)
+    assert block is not None
+    topo = tmp_path / "doc.toml"
+    topo.write_text(block.group(1))
+    t = load_topology(str(topo))
+    assert t.not_home_agents and t.cache_capacity == 64
+    assert t.home_agents[0].aliases and t.mobile_nodes[0][1] is not None
+    assert t.capacity_of(t.not_home_agents[0]) == 2
