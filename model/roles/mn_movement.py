@@ -3,6 +3,8 @@
 
 A new default router on a new link is movement; the new primary care-of address is formed from its
 prefix with the MN's IID, at most once per MAX_UPDATE_RATE; the home prefix on-link again is home.
+Addresses come only from prefixes stateless autoconfiguration accepts (RFC 2462 §5.5.3): a prefix
+that leaves no room for the 64-bit interface identifier is ignored, with a note, never used.
 """
 
 from __future__ import annotations
@@ -10,7 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mip6check.model.addr import Addr, Prefix, iid_of, is_link_local, link_local, site_local
+from mip6check.model.addr import (
+    UNSPECIFIED,
+    Addr,
+    Prefix,
+    iid_of,
+    is_link_local,
+    is_multicast,
+    link_local,
+    site_local,
+)
 from mip6check.model.codec.values import PrefixInfo, RouterAdvertisement
 from mip6check.model.roles import kernel as K
 from mip6check.model.roles.events import Action, Note
@@ -22,6 +33,10 @@ if TYPE_CHECKING:
     from mip6check.model.roles.mobile_node import MobileNode
 
 NA_REXMIT_INTERVAL = 1_000  # RFC 2461 RETRANS_TIMER between repeated unsolicited NAs (§9.13 MAY)
+IID_BITS = 64
+"""The interface identifier's length on the links modelled (RFC 2464 §4: Ethernet's is 64 bits), the
+one the home address carries and every address the mobile node forms reuses."""
+AUTOCONF = "RFC2462 5.5.3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +64,51 @@ class Router:
     prefixes: tuple[Prefix, ...]
 
 
+def autoconf_address(p: Prefix, iid_source: Addr) -> Addr | None:
+    """The address stateless autoconfiguration forms on prefix `p` with the interface identifier of
+    `iid_source` (RFC 2462 §5.5.3), or None: a link-local prefix (b), a prefix whose length plus the
+    identifier's IID_BITS is not 128 (d), or one giving no unicast address (the unspecified address,
+    a multicast one: RFC 2373 §2.5.2, §2.7) forms none."""
+    if p.length != 128 - IID_BITS or is_link_local(p.network):
+        return None
+    addr = p.with_iid(iid_of(iid_source, IID_BITS))
+    return None if addr == UNSPECIFIED or is_multicast(addr) else addr
+
+
+def ignored_prefixes(mn: MobileNode, prefixes: tuple[Prefix, ...]) -> list[Action]:
+    """A note for each advertised prefix autoconfiguration ignores (RFC 2462 §5.5.3 (d) asks that
+    the length mismatch be logged); link-local ones are ignored silently (b)."""
+    return [
+        Note(mn.name, "prefix-ignored", str(p), AUTOCONF)
+        for p in prefixes
+        if not is_link_local(p.network) and autoconf_address(p, mn.home) is None
+    ]
+
+
 def router_advertisement(
     mn: MobileNode, core: NodeCore, ra: RouterAdvertisement, rx: Received, now: int
 ) -> list[Action]:
     """§9.2: a new default router on a new link means movement; the home prefix means home (§9.13);
-    an RA tunnelled from the home agent must be authenticated (§8.5)."""
+    an RA tunnelled from the home agent must be authenticated (§8.5). Every on-link prefix counts
+    for where the node is; only those autoconfiguration accepts give addresses (RFC 2462 §5.5.3)."""
     infos = [o for o in ra.options if isinstance(o, PrefixInfo)]
     prefixes = tuple(Prefix(o.prefix, o.prefix_length) for o in infos if o.on_link)
     if rx.tunnel_outer is not None:
-        return home_ra(mn, core, prefixes, rx, now)
+        if not rx.auth:
+            return home_ra(mn, core, prefixes, rx, now)
+        return ignored_prefixes(mn, prefixes) + home_ra(mn, core, prefixes, rx, now)
+    return ignored_prefixes(mn, prefixes) + _local_ra(mn, core, infos, prefixes, rx, now)
+
+
+def _local_ra(
+    mn: MobileNode,
+    core: NodeCore,
+    infos: list[PrefixInfo],
+    prefixes: tuple[Prefix, ...],
+    rx: Received,
+    now: int,
+) -> list[Action]:
+    """An RA received on the link the node is on (§9.2, §9.13)."""
     gaddr = next((o.prefix for o in infos if o.flags_rest & 0x20), None)
     gaddr = gaddr or (None if is_link_local(rx.packet.src) else rx.packet.src)
     router = Router(rx.packet.src, rx.iface, gaddr, prefixes)
@@ -88,9 +139,9 @@ def home_ra(
     the home agent serve it, registered."""
     if not rx.auth:
         return [Note(mn.name, "ra-unauthenticated", "", "8.5")]
-    fresh = [p for p in prefixes if not is_link_local(p.network)]
-    added = [p.with_iid(iid_of(mn.home, 128 - p.length)) for p in fresh]
-    added = [a for a in dict.fromkeys(added) if a not in mn.homes]
+    formed = [(p, autoconf_address(p, mn.home)) for p in prefixes]
+    fresh = [p for p, x in formed if x is not None]
+    added = [x for x in dict.fromkeys(x for _, x in formed if x is not None) if x not in mn.homes]
     mn.homes = (*mn.homes, *added)
     if fresh and mn.home_prefix not in fresh:
         mn.home_prefix = fresh[0]
@@ -104,9 +155,9 @@ def secondary(mn: MobileNode, core: NodeCore, router: Router, now: int) -> list[
     """§9.3: a new prefix while the default router is still reachable MAY give a non-primary CoA."""
     out: list[Action] = []
     for p in router.prefixes:
-        if is_link_local(p.network) or not mn.choices.secondary_coa(p.network):
+        coa = autoconf_address(p, mn.home)
+        if coa is None or not mn.choices.secondary_coa(p.network):
             continue
-        coa = p.with_iid(iid_of(mn.home, 128 - p.length))
         if coa not in mn.coas:
             core.add_address(router.iface, coa)
             mn.coas.append(coa)
@@ -137,7 +188,7 @@ def form_coa(mn: MobileNode, core: NodeCore, now: int) -> list[Action]:
     r = mn.router
     if r is None or mn.at_home:
         return []
-    usable = tuple(p for p in r.prefixes if not is_link_local(p.network))
+    usable = tuple(p for p in r.prefixes if autoconf_address(p, mn.home) is not None)
     if not usable:
         return [Note(mn.name, "no-prefix", r.iface, "9.3")]
     ok = K.coa_formation_ok(
@@ -152,8 +203,8 @@ def form_coa(mn: MobileNode, core: NodeCore, now: int) -> list[Action]:
         mn.timers.arm(("coa",), mn.last_coa_formed + mn.config.max_update_rate)
         return [Note(mn.name, "coa-deferred", "", "9.3")]
     i = mn.choices.select_prefix(tuple(p.network for p in usable))
-    p = usable[min(max(i, 0), len(usable) - 1)]
-    coa = p.with_iid(iid_of(mn.home, 128 - p.length))
+    coa = autoconf_address(usable[min(max(i, 0), len(usable) - 1)], mn.home)
+    assert coa is not None  # `usable` holds only prefixes that form one
     if coa == mn.primary:
         return []
     ll = link_local(mn.home)
@@ -238,8 +289,9 @@ def home_targets(mn: MobileNode, prefixes: tuple[Prefix, ...]) -> tuple[Addr, ..
     out: list[Addr] = list(mn.homes)
     for h in mn.homes:
         for p in prefixes:
-            if not is_link_local(p.network):
-                out.append(p.with_iid(iid_of(h, 128 - p.length)))
+            x = autoconf_address(p, h)
+            if x is not None:
+                out.append(x)
         out += [link_local(h), site_local(h)]
     return tuple(dict.fromkeys(out))
 

@@ -132,6 +132,8 @@ def test_link_local_from_eui64_and_misuse_raises() -> None:
         n.receive("nope", data_packet(FAR, H1, 1), 0)
     with pytest.raises(ModelUsageError):
         n.add_address("e0", ALL_NODES)
+    with pytest.raises(ModelUsageError):  # never assigned to an interface (RFC 2373 §2.5.2)
+        n.add_address("e0", UNSPECIFIED)
 
 
 def test_host_attach_sends_router_solicitation_from_link_local() -> None:
