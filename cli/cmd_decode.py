@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from mip6check.cli.json_fused import FusedWriters
 from mip6check.cli.json_lines import decoded_line, decoded_line_at, record_line, wrapped
@@ -34,7 +35,18 @@ from mip6check.model.codec import (
 )
 from mip6check.model.codec.buffer import maker
 from mip6check.model.codec.link import LINKTYPE_ETHERNET, LinkFrame, decode_link
-from mip6check.model.codec.pcap import Note, Record, RecordError, _mk_record, iter_file
+from mip6check.model.codec.pcap import (
+    MAX_RECORD,
+    Note,
+    Record,
+    RecordError,
+    _mk_record,
+    iter_file,
+    iter_opened,
+    iter_pcap_range,
+    open_capture,
+    scan_pcap_records,
+)
 from mip6check.model.codec.shapes import ShapeDecoder
 from mip6check.model.errors import CaptureError
 
@@ -220,19 +232,89 @@ def _to_wire(rec: Record | RecordError) -> _Wire:
     return _FIELDS(rec) if type(rec) is Record else rec  # type: ignore[return-value]
 
 
-def render_chunk(
-    items: list[_Wire], profile_name: str, as_json: bool
+def _render(
+    records: Iterable[Record | RecordError], profile: Profile, as_json: bool
 ) -> tuple[str, BaseException | None]:
-    """A worker's job: the lines of a chunk of records, each ended by a newline, and the exception
-    that stopped it (None): the lines before a failure are written as in one process."""
-    recs = [_mk_record(*x) if type(x) is tuple else x for x in items]
+    """The lines of some records, each ended by a newline, and the exception that stopped them
+    (None): the lines before a failure are written as in one process."""
     done: list[str] = []
     try:
-        done.extend(render_lines(recs, PROFILES[profile_name], as_json))  # type: ignore[arg-type]
+        done.extend(render_lines(records, profile, as_json))
     except Exception as e:  # noqa: BLE001 - raised again by the reader, after the lines before it
         return "".join(line + "\n" for line in done), e
     done.append("")
     return "\n".join(done), None
+
+
+def render_chunk(
+    items: list[_Wire], profile_name: str, as_json: bool
+) -> tuple[str, BaseException | None]:
+    """A worker's job when the parent reads the records (a stream): the lines of a chunk of them."""
+    recs = [_mk_record(*x) if type(x) is tuple else x for x in items]
+    return _render(recs, PROFILES[profile_name], as_json)  # type: ignore[arg-type]
+
+
+_Range = tuple[int, int, int]  # a range of a pcap file: (offset, end, index of its first record)
+RANGE_BYTES = 4 << 20  # a range also ends once it holds this many octets (large records)
+_READ = 1 << 20  # the octets read at a time while walking the record headers
+
+
+def render_range(
+    fd: int, head: bytes, path: str, job: _Range, profile_name: str, as_json: bool
+) -> tuple[str, BaseException | None]:
+    """A worker's job when it reads the capture itself: the lines of the records of one range of
+    the pcap file open as `fd` (its 24-octet header `head`), read by the same reader as the whole
+    file, so that indexes, offsets, notes and a truncated tail's error are the same."""
+    offset, end, first = job
+    parts: list[bytes] = []
+    at = offset
+    try:
+        while at < end:
+            got = os.pread(fd, end - at, at)
+            if not got:
+                break  # the file shrank since it was walked: the reader reports the cut record
+            parts.append(got)
+            at += len(got)
+    except OSError as e:
+        return "", CaptureError(path, 0, f"read error: {e.strerror or e}")
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    return _render(
+        iter_pcap_range(head, data, offset, first, path), PROFILES[profile_name], as_json
+    )
+
+
+def pcap_ranges(f: BinaryIO, path: str, layout: tuple[str, int], per: int) -> Iterator[_Range]:
+    """Cut a pcap file into ranges of `per` whole records (fewer once RANGE_BYTES are reached) by
+    walking its record headers only. The last range runs to the file's end, or through a record of
+    absurd length, so that its reader meets and reports what ends the file. A read error is raised
+    (CaptureError) after the ranges walked before it."""
+    endian, hdr = layout
+    f.seek(24)
+    buf, base, pos, index = b"", 24, 0, 1  # buf[0] is at file offset `base`
+    eof = False
+    while True:
+        start, first = base + pos, index
+        while True:
+            pos, n, caplen = scan_pcap_records(buf, pos, hdr, endian, per - (index - first))
+            index += n
+            if index - first >= per or base + pos - start >= RANGE_BYTES:
+                break
+            if caplen > MAX_RECORD:  # the reader reports it and reads nothing after it
+                yield start, base + pos + hdr, first
+                return
+            if eof:  # the end, maybe inside a record: the reader reports that one
+                if base + len(buf) > start:
+                    yield start, base + len(buf), first
+                return
+            try:
+                more = f.read(max(_READ, hdr + max(caplen, 0)))
+            except OSError as e:
+                if index > first:
+                    yield start, base + pos, first
+                raise CaptureError(path, 0, f"read error: {e.strerror or e}") from None
+            eof = not more
+            buf, base, pos = buf[pos:] + more, base + pos, 0
+        yield start, base + pos, first
 
 
 def _take(
@@ -247,15 +329,31 @@ def _take(
     return chunk, None
 
 
-def _worker(conn: Connection) -> None:
-    """A worker process: render each chunk it is sent until it is sent None. A thread takes the jobs
-    off the pipe as they come, so the reading process never waits to send one while this process
-    waits to send a result. Ctrl-C is the reading process's to handle: it stops the workers."""
+def _record_chunks(records: Iterator[Record | RecordError]) -> Iterator[list[_Wire]]:
+    """The records, CHUNK at a time, as they travel to a worker; a CaptureError of the reader is
+    raised after the chunk of the records before it."""
+    while True:
+        chunk, late = _take(records)
+        if chunk:
+            yield list(map(_to_wire, chunk))
+        if late is not None:
+            raise late
+        if len(chunk) < CHUNK:
+            return
+
+
+def _serve(conn: Connection, render: Callable[[Any], tuple[str, BaseException | None]]) -> None:
+    """A worker process: render each job it is sent until it is sent None; each answer is the
+    lines' octets (sent as they are, never pickled) and the exception that stopped them (None). A
+    thread takes the jobs off the pipe as they come, so the reading process never waits to send one
+    while this process waits to send a result. Ctrl-C is the reading process's to handle: it stops
+    the workers."""
     import queue
     import signal
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by _pump while forking
     jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def take() -> None:
@@ -267,7 +365,22 @@ def _worker(conn: Connection) -> None:
 
     threading.Thread(target=take, daemon=True).start()
     while (job := jobs.get()) is not None:
-        conn.send(render_chunk(*job))
+        text, err = render(job)
+        conn.send_bytes(text.encode("utf-8", "surrogatepass"))
+        conn.send(err)
+
+
+def _worker(conn: Connection, profile_name: str, as_json: bool) -> None:
+    """A worker that is sent the records (render_chunk)."""
+    _serve(conn, lambda items: render_chunk(items, profile_name, as_json))
+
+
+def _range_worker(
+    conn: Connection, fd: int, head: bytes, path: str, profile_name: str, as_json: bool
+) -> None:
+    """A worker that is sent ranges of the capture file and reads them itself (render_range): the
+    file, open in the reading process, is this forked process's too."""
+    _serve(conn, lambda job: render_range(fd, head, path, job, profile_name, as_json))
 
 
 def _write_parallel(
@@ -277,49 +390,123 @@ def _write_parallel(
     workers: int,
     write: Callable[[str], object],
 ) -> None:
-    """Render in `workers` processes, CHUNK records per job, chunk i by worker i mod N, two jobs per
-    worker at a time, and write each chunk's lines in capture order. An error of the reader
-    (CaptureError) is raised after the lines of every record read before it; a capture of one chunk
-    is rendered here. No threads: pipes are read and written by this thread only, so a Ctrl-C that
-    stops the workers part-way through a message cannot leave a thread waiting for its end."""
+    """Render a stream of records in `workers` processes, CHUNK records per job, and write each
+    chunk's lines in capture order (see _pump). An error of the reader (CaptureError) is raised
+    after the lines of every record read before it; a capture of one chunk is rendered here."""
     first, late = _take(records)
     if len(first) < CHUNK:
         _write_lines(render_lines(first, profile, as_json), write)
         if late is not None:
             raise late
         return
-    import multiprocessing
 
-    ctx = multiprocessing.get_context()
+    def jobs() -> Iterator[list[_Wire]]:
+        yield list(map(_to_wire, first))
+        if late is not None:
+            raise late
+        yield from _record_chunks(records)
+
+    _pump(jobs(), _worker, (profile.name, as_json), workers, write)
+
+
+def _write_ranges(
+    f: BinaryIO,
+    path: str,
+    layout: tuple[str, int],
+    profile: Profile,
+    as_json: bool,
+    workers: int,
+    write: Callable[[str], object],
+) -> None:
+    """Render a pcap file in `workers` processes that read their ranges of it themselves: this one
+    only walks the record headers (pcap_ranges) and writes each range's lines in capture order, so
+    no record and no line is pickled. A capture of one range is rendered here."""
+    fd = f.fileno()
+    head = os.pread(fd, 24, 0)
+    ranges = pcap_ranges(f, path, layout, CHUNK)
+    ahead: list[_Range] = []
+    failed: CaptureError | None = None
+    try:
+        ahead.extend(islice(ranges, 2))
+    except CaptureError as e:  # a read error within the first two ranges: their lines, then it
+        failed = e
+    if len(ahead) < 2 or failed is not None:
+        for job in ahead:
+            text, err = render_range(fd, head, path, job, profile.name, as_json)
+            write(text)
+            if err is not None:
+                raise err
+        if failed is not None:
+            raise failed
+        return
+    args = (fd, head, path, profile.name, as_json)
+    _pump(itertools.chain(ahead, ranges), _range_worker, args, workers, write)
+
+
+def _pump(
+    jobs: Iterator[Any],
+    target: Callable[..., None],
+    args: tuple[Any, ...],
+    workers: int,
+    write: Callable[[str], object],
+) -> None:
+    """Run `workers` forked processes `target(conn, *args)`, send them the jobs, chunk i to worker
+    i mod N, two jobs per worker at a time, and write each job's lines in order. A CaptureError
+    raised by `jobs` is raised after the lines of the jobs before it. No threads: pipes are read and
+    written by this thread only, so a Ctrl-C that stops the workers part-way through a message
+    cannot leave a thread waiting for its end."""
+    import multiprocessing
+    import signal
+
+    late: CaptureError | None = None
+
+    def next_job() -> Any:
+        nonlocal late
+        if late is not None:
+            return None
+        try:
+            return next(jobs, None)
+        except CaptureError as e:
+            late = e
+            return None
+
+    ctx = multiprocessing.get_context("fork")  # the workers share this process's modules and file
     procs: list[tuple[BaseProcess, Connection]] = []
     try:
-        for _ in range(workers):
-            mine, theirs = ctx.Pipe()
-            started: BaseProcess = ctx.Process(target=_worker, args=(theirs,), daemon=True)
-            started.start()
-            theirs.close()
-            procs.append((started, mine))
-        sent = 0  # chunks sent; chunk i goes to worker i % workers
-        chunk: list[Record | RecordError] = first
+        # a Ctrl-C while a worker starts waits, blocked, until it ignores Ctrl-C: in this process
+        # it is raised once they are started, never in a worker (a traceback on stderr)
+        masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for _ in range(workers):
+                mine, theirs = ctx.Pipe()
+                started: BaseProcess = ctx.Process(target=target, args=(theirs, *args), daemon=True)
+                started.start()
+                theirs.close()
+                procs.append((started, mine))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, masked)
+        sent = 0  # jobs sent; job i goes to worker i % workers
+        job = next_job()
         for _, conn in procs * 2:
-            if not chunk:
+            if job is None:
                 break
-            conn.send((list(map(_to_wire, chunk)), profile.name, as_json))
+            conn.send(job)
             sent += 1
-            chunk, late = ([], late) if late is not None else _take(records)
+            job = next_job()
         for i in itertools.count():
             if i == sent:
                 break
             proc, conn = procs[i % workers]
             try:
-                text, err = conn.recv()
+                data = conn.recv_bytes()
+                err = conn.recv()
             except EOFError:
                 raise RuntimeError(f"a decode worker stopped (exit code {proc.exitcode})") from None
-            if chunk:  # the next chunk to this worker, before writing
-                conn.send((list(map(_to_wire, chunk)), profile.name, as_json))
+            if job is not None:  # the next job to this worker, before writing
+                conn.send(job)
                 sent += 1
-                chunk, late = ([], late) if late is not None else _take(records)
-            write(text)
+                job = next_job()
+            write(data.decode("utf-8", "surrogatepass"))
             if err is not None:
                 raise err
         for _, conn in procs:
@@ -336,6 +523,12 @@ def _write_parallel(
         raise late
 
 
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def run(args: argparse.Namespace) -> int:
     profile = PROFILES[args.profile]
     notes: list[Note] = []
@@ -343,13 +536,12 @@ def run(args: argparse.Namespace) -> int:
     if workers < 1:
         return fail("--workers must be at least 1")
     try:
-        if workers == 1:
+        if workers == 1 or not _can_fork():
             _write_lines(
                 render_lines(iter_file(args.file, notes), profile, args.json), sys.stdout.write
             )
         else:
-            records = iter_file(args.file, notes)
-            _write_parallel(records, profile, args.json, workers, sys.stdout.write)
+            _write_with_workers(args.file, notes, profile, args.json, workers, sys.stdout.write)
     except CaptureError as e:
         sys.stdout.flush()
         return fail(f"{e.path}: {e.reason} (at byte {e.offset})")
@@ -358,3 +550,31 @@ def run(args: argparse.Namespace) -> int:
         note = f"mip6check: {args.file}: note: {n.reason} (at byte {n.file_offset})"
         print(one_line(note), file=sys.stderr)
     return 0
+
+
+def _write_with_workers(
+    path: str,
+    notes: list[Note],
+    profile: Profile,
+    as_json: bool,
+    workers: int,
+    write: Callable[[str], object],
+) -> None:
+    """A classic pcap file on disk is cut into ranges that the workers read themselves
+    (_write_ranges); anything else (pcapng, a pipe, a FIFO, a character device) is read here and
+    its records sent to them (_write_parallel)."""
+    f, reader = open_capture(path, notes)
+    layout = reader.pcap_layout
+    if layout is not None and _seekable_file(f):
+        with f:
+            _write_ranges(f, path, layout, profile, as_json, workers, write)
+        return
+    _write_parallel(iter_opened(f, reader, path), profile, as_json, workers, write)
+
+
+def _seekable_file(f: BinaryIO) -> bool:
+    """A regular file: one whose ranges other processes can read at their offsets."""
+    try:
+        return stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False

@@ -20,6 +20,7 @@ microseconds or milliseconds); nothing here reads a clock.
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,7 +40,11 @@ __all__ = [
     "Record",
     "RecordError",
     "iter_file",
+    "iter_opened",
+    "iter_pcap_range",
+    "open_capture",
     "iter_records",
+    "scan_pcap_records",
 ]
 
 CHUNK = 1 << 20
@@ -191,6 +196,7 @@ class CaptureReader:
         self.notes: list[Note] = [] if notes is None else notes  # a caller's list collects them
         self.interfaces: list[Interface] = []
         self._inp = _Input(fileobj)
+        self._index0 = 0  # records are numbered from this + 1 (iter_pcap_range: a range's first)
         head = _read_head(self._inp, path)
         if not head:
             raise CaptureError(path, 0, "empty file, not a capture")
@@ -236,6 +242,12 @@ class CaptureReader:
                     Note(16, f"snaplen {snaplen} in the file header is absurd (taken as 262144)")
                 )
             self.interfaces.append(Interface(linktype & LINKTYPE_MASK, snaplen))
+
+    @property
+    def pcap_layout(self) -> tuple[str, int] | None:
+        """A classic pcap file's byte order ("<" or ">") and record header length (16; 24 for the
+        modified format); None for pcapng."""
+        return (self._endian, self._rec_hdr) if self.format == "pcap" else None
 
     @property
     def linktype(self) -> int | None:
@@ -296,7 +308,7 @@ class CaptureReader:
         linktype = iface.linktype
         snaplen = iface.snaplen if 0 < iface.snaplen <= MAX_RECORD else MAX_SNAPLEN
         frac = 1 if self.nanosecond else 1000
-        index = 0
+        index = self._index0
         inp.pos = 24
         buf = inp.buf
         pos = 24
@@ -565,8 +577,15 @@ def iter_records(fileobj: BinaryIO, path: str = "<stream>") -> Iterator[Record |
 def iter_file(path: str, notes: list[Note] | None = None) -> Iterator[Record | RecordError]:
     """Open `path` and iterate its records; an unopenable path or non-capture raises `CaptureError`.
     File-level notes (snaplen 0, ...) are appended to `notes` when given."""
+    f, reader = open_capture(path, notes)
+    return _closing(f, reader, path)
+
+
+def open_capture(path: str, notes: list[Note] | None = None) -> tuple[BinaryIO, CaptureReader]:
+    """Open `path` and read its capture header: the open file and its reader (iterate it with
+    `iter_opened`). Raises `CaptureError` as `iter_file` does; notes go to `notes`."""
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed by the generator below
+        f = open(path, "rb")  # noqa: SIM115 - closed by iter_opened (or the caller)
     except IsADirectoryError:
         raise CaptureError(path, 0, "is a directory, not a capture file") from None
     except OSError as e:
@@ -578,7 +597,48 @@ def iter_file(path: str, notes: list[Note] | None = None) -> Iterator[Record | R
     except BaseException:
         f.close()
         raise
+    return f, reader
+
+
+def iter_opened(f: BinaryIO, reader: CaptureReader, path: str) -> Iterator[Record | RecordError]:
+    """The records of a capture opened by `open_capture`, as `iter_file` yields them; closes `f`."""
     return _closing(f, reader, path)
+
+
+def scan_pcap_records(
+    buf: bytes, pos: int, hdr_len: int, endian: str, limit: int
+) -> tuple[int, int, int]:
+    """Walk the whole pcap records of `buf` from `pos` (a record header), at most `limit` of them,
+    without reading their contents: (the offset after the last one walked, how many, the captured
+    length of the record it stopped before: -1 when `buf` ends inside its header). Stops before a
+    record that `buf` does not hold whole or whose length exceeds MAX_RECORD."""
+    caplen_at = struct.Struct(endian + "I").unpack_from
+    n = len(buf)
+    count = 0
+    while count < limit:
+        if n - pos < hdr_len:
+            return pos, count, -1
+        (caplen,) = caplen_at(buf, pos + 8)
+        if caplen > MAX_RECORD or pos + hdr_len + caplen > n:
+            return pos, count, caplen
+        pos += hdr_len + caplen
+        count += 1
+    return pos, count, (caplen_at(buf, pos + 8)[0] if n - pos >= hdr_len else -1)
+
+
+def iter_pcap_range(
+    head: bytes, data: bytes, offset: int, first_index: int, path: str = "<range>"
+) -> Iterator[Record | RecordError]:
+    """The records of `data`, the octets of a classic pcap file from `offset` (where record
+    `first_index` starts) to some later record boundary or the file's end, exactly as `iter_file`
+    yields them from the whole file (indexes, file offsets, notes, a truncated tail's error):
+    `head` is the file's 24-octet header. One range of a large capture is read without the rest."""
+    reader = CaptureReader(io.BytesIO(head[:24] + data), path)
+    if reader.format != "pcap":
+        raise ModelUsageError("iter_pcap_range reads classic pcap only")
+    reader._inp.base = offset - 24  # file offsets: `data` starts at `offset`, not after the header
+    reader._index0 = first_index - 1
+    return iter(reader)
 
 
 def _closing(f: BinaryIO, reader: CaptureReader, path: str) -> Iterator[Record | RecordError]:
