@@ -46,7 +46,7 @@ from mip6check.model.config import Config
 from mip6check.model.net.log import Kind, LogRecord
 from mip6check.model.roles.events import BindingUpdateSent, Transmit
 from mip6check.properties.absences import RunFacts
-from mip6check.properties.logfacts import ba_of, bu_of, violation
+from mip6check.properties.logfacts import Fate, ba_of, bu_fates, bu_of, violation
 from mip6check.properties.spec import Deadlines, obligation
 from mip6check.properties.spec.ipv6 import (
     RhError,
@@ -290,11 +290,17 @@ def cn_update(
     correspondent with an unexpired list entry (not deleted, not rejected, not refused by ICMP code 2)
     gets a Binding Update with a different care-of address (the new one, or a deletion) in the bound.
     A Binding Update with H to a previous default router (§9.6: its home address is a care-of address
-    the node used before) registers no primary care-of address."""
+    the node used before) registers no primary care-of address.
+
+    What the list holds is read from the updates the node put on a link. An update the node's IPv6
+    layer dropped (no route, failed address resolution) was sent and lost like a lost frame: it
+    counts (it enters the list, a deletion ends the entry). One the node only says it sent (its
+    BindingUpdateSent event, no frame, no drop) counts for nothing."""
     ob = obligation("MN-CN-UPDATE")
     assert ob.bound is not None
     bound = ob.bound.ms(config, deadlines)
     end = records[-1].time if records else 0
+    fates = bu_fates(records)
     lists: dict[str, dict[Addr, _Entry]] = {}
     home_coa: dict[str, Addr] = {}
     used: dict[str, set[Addr]] = {}  # care-of addresses each node named in its Binding Updates
@@ -333,23 +339,31 @@ def cn_update(
             isinstance(r.event, BindingUpdateSent)
             and r.node in facts.home_links
             and not r.event.home_reg
-            and (r.event.lifetime == 0 or r.event.coa == r.event.home)
+            and fates.get(r.seq) is not None
         ):
-            # a deletion the node sent ends its list entry (§9.5) even when it never left the node
-            # (no route yet after a move, RFC 2461 §7.2.2): the list no longer holds that node
-            lists.get(r.node or "", {}).pop(r.event.destination, None)
-        elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet) and r.node in facts.home_links:
             ev = r.event
-            ba: BindingAck | None = ba_of(ev)
+            deletion = ev.lifetime == 0 or ev.coa == ev.home
+            if fates[r.seq] is Fate.DROPPED:
+                # sent, and lost before any link (no route yet after a move, IPv6 §4; failed
+                # address resolution, RFC 2461 §7.2.2): it counts as sent and enters the list (§9.5)
+                sends.setdefault((ev.node, ev.destination), []).append((r.time, ev.coa))
+                if not deletion:
+                    entry = _Entry(r.time, ev.lifetime, ev.coa)
+                    lists.setdefault(ev.node, {})[ev.destination] = entry
+            if deletion:  # one on a link or dropped there ends the entry; one only claimed does not
+                lists.get(r.node or "", {}).pop(ev.destination, None)
+        elif r.kind is Kind.RX and isinstance(r.event, IPv6Packet) and r.node in facts.home_links:
+            ev_rx = r.event
+            ba: BindingAck | None = ba_of(ev_rx)
             # §9.9 (C17): a code 2 error ends the updates to that node (under --pp2-pointer read,
             # only one whose Pointer designates the Binding Update option)
             refused = (
-                isinstance(ev.payload, ParamProblem)
-                and ev.payload.code == 2
-                and pp2_stops_updates(config, ev.payload.pointer, ev.payload.invoking)
+                isinstance(ev_rx.payload, ParamProblem)
+                and ev_rx.payload.code == 2
+                and pp2_stops_updates(config, ev_rx.payload.pointer, ev_rx.payload.invoking)
             )
             if (ba is not None and ba.status >= 128) or refused:
-                lists.get(r.node or "", {}).pop(ev.src, None)
+                lists.get(r.node or "", {}).pop(ev_rx.src, None)
     out: list[Violation] = []
     for t, node, cn, old, step in due:
         before = [c for tt, c in sends.get((node, cn), []) if tt < t]
