@@ -56,12 +56,15 @@ class PendingBU:
 
 @dataclass(frozen=True, slots=True)
 class Router:
-    """The default router: its (link-local) address, interface, global address if known, prefixes."""
+    """The default router: its (link-local) address, interface, global address if known, its on-link
+    prefixes, and those of them with the Autonomous flag (RFC 2462 §5.5.3 (a): only these may give
+    addresses)."""
 
     address: Addr
     iface: str
     global_address: Addr | None
     prefixes: tuple[Prefix, ...]
+    autonomous: tuple[Prefix, ...]
 
 
 def autoconf_address(p: Prefix, iid_source: Addr) -> Addr | None:
@@ -76,8 +79,9 @@ def autoconf_address(p: Prefix, iid_source: Addr) -> Addr | None:
 
 
 def ignored_prefixes(mn: MobileNode, prefixes: tuple[Prefix, ...]) -> list[Action]:
-    """A note for each advertised prefix autoconfiguration ignores (RFC 2462 §5.5.3 (d) asks that
-    the length mismatch be logged); link-local ones are ignored silently (b)."""
+    """A note for each autonomous prefix autoconfiguration ignores (RFC 2462 §5.5.3 (d) asks that
+    the length mismatch be logged); link-local ones (b) and those without the Autonomous flag (a)
+    are ignored silently."""
     return [
         Note(mn.name, "prefix-ignored", str(p), AUTOCONF)
         for p in prefixes
@@ -91,35 +95,35 @@ def router_advertisement(
     """§9.2: a new default router on a new link means movement; the home prefix means home (§9.13);
     an RA tunnelled from the home agent must be authenticated (§8.5). Every on-link prefix counts
     for where the node is; only those autoconfiguration accepts give addresses (RFC 2462 §5.5.3)."""
-    infos = [o for o in ra.options if isinstance(o, PrefixInfo)]
-    prefixes = tuple(Prefix(o.prefix, o.prefix_length) for o in infos if o.on_link)
+    infos = [o for o in ra.options if isinstance(o, PrefixInfo) and o.on_link]
+    prefixes = tuple(Prefix(o.prefix, o.prefix_length) for o in infos)
+    auto = tuple(Prefix(o.prefix, o.prefix_length) for o in infos if o.autonomous)
     if rx.tunnel_outer is not None:
         if not rx.auth:
-            return home_ra(mn, core, prefixes, rx, now)
-        return ignored_prefixes(mn, prefixes) + home_ra(mn, core, prefixes, rx, now)
-    return ignored_prefixes(mn, prefixes) + _local_ra(mn, core, infos, prefixes, rx, now)
-
-
-def _local_ra(
-    mn: MobileNode,
-    core: NodeCore,
-    infos: list[PrefixInfo],
-    prefixes: tuple[Prefix, ...],
-    rx: Received,
-    now: int,
-) -> list[Action]:
-    """An RA received on the link the node is on (§9.2, §9.13)."""
-    gaddr = next((o.prefix for o in infos if o.flags_rest & 0x20), None)
+            return home_ra(mn, core, auto, rx, now)
+        return ignored_prefixes(mn, auto) + home_ra(mn, core, auto, rx, now)
+    gaddr = next(
+        (o.prefix for o in ra.options if isinstance(o, PrefixInfo) and o.flags_rest & 0x20), None
+    )
     gaddr = gaddr or (None if is_link_local(rx.packet.src) else rx.packet.src)
-    router = Router(rx.packet.src, rx.iface, gaddr, prefixes)
-    at_home_link = any(p.contains(mn.home) for p in prefixes)
+    router = Router(rx.packet.src, rx.iface, gaddr, prefixes, auto)
+    return ignored_prefixes(mn, auto) + _local_ra(mn, core, router, now)
+
+
+def _local_ra(mn: MobileNode, core: NodeCore, router: Router, now: int) -> list[Action]:
+    """An RA received on the link the node is on (§9.2, §9.13)."""
+    at_home_link = any(p.contains(mn.home) for p in router.prefixes)
     if mn.router is not None and (mn.router.address, mn.router.iface) == (
         router.address,
         router.iface,
     ):
-        mn.router, mn.router_ok = router, True
+        before, mn.router, mn.router_ok = mn.router, router, True
         if at_home_link and not mn.at_home:
             return return_home(mn, core, router, now)
+        if not mn.at_home and not _usable(mn, before) and _usable(mn, router):
+            return form_coa(
+                mn, core, now
+            )  # §9.3: the movement's address, now that one can be formed
         return []
     if mn.router is not None and mn.router_ok:
         return secondary(mn, core, router, now)
@@ -154,7 +158,7 @@ def home_ra(
 def secondary(mn: MobileNode, core: NodeCore, router: Router, now: int) -> list[Action]:
     """§9.3: a new prefix while the default router is still reachable MAY give a non-primary CoA."""
     out: list[Action] = []
-    for p in router.prefixes:
+    for p in router.autonomous:
         coa = autoconf_address(p, mn.home)
         if coa is None or not mn.choices.secondary_coa(p.network):
             continue
@@ -182,13 +186,18 @@ def move(mn: MobileNode, core: NodeCore, router: Router, now: int) -> list[Actio
     return out + form_coa(mn, core, now)
 
 
+def _usable(mn: MobileNode, router: Router) -> tuple[Prefix, ...]:
+    """The router's prefixes a care-of address can be formed from (RFC 2462 §5.5.3)."""
+    return tuple(p for p in router.autonomous if autoconf_address(p, mn.home) is not None)
+
+
 def form_coa(mn: MobileNode, core: NodeCore, now: int) -> list[Action]:
     """§9.3: the new primary CoA from the new router's prefix and the MN's IID, at most once per
     MAX_UPDATE_RATE (kernel.coa_formation_ok); otherwise deferred."""
     r = mn.router
     if r is None or mn.at_home:
         return []
-    usable = tuple(p for p in r.prefixes if autoconf_address(p, mn.home) is not None)
+    usable = _usable(mn, r)
     if not usable:
         return [Note(mn.name, "no-prefix", r.iface, "9.3")]
     ok = K.coa_formation_ok(

@@ -24,8 +24,8 @@ R_LL = a("fe80::1")
 SLASH48 = Prefix.parse("2001:db8:5::/48")
 
 
-def _info(p: Prefix) -> PrefixInfo:
-    return PrefixInfo(p.length, True, True, 100, 50, p.network)
+def _info(p: Prefix, autonomous: bool = True) -> PrefixInfo:
+    return PrefixInfo(p.length, True, autonomous, 100, 50, p.network)
 
 
 def _away_node() -> tuple[IPv6Node, MobileNode]:
@@ -39,10 +39,9 @@ def _away_node() -> tuple[IPv6Node, MobileNode]:
     return node, mn
 
 
-def _forged_ra(*prefixes: Prefix) -> IPv6Packet:
-    ra = RouterAdvertisement(
-        router_lifetime=1800, options=(SourceLLA(MAC_R), *(_info(p) for p in prefixes))
-    )
+def _forged_ra(*prefixes: Prefix, autonomous: bool = True) -> IPv6Packet:
+    infos = (_info(p, autonomous) for p in prefixes)
+    ra = RouterAdvertisement(router_lifetime=1800, options=(SourceLLA(MAC_R), *infos))
     return decode_packet(encode_packet(IPv6Packet(R_LL, ALL_NODES, (), ra, hop_limit=255)))
 
 
@@ -78,6 +77,28 @@ def test_a_64_prefix_beside_a_128_and_a_48_gives_the_only_care_of_address() -> N
     assert mn.primary == MN_COA and mn.coas == [MN_COA]
     assert [e.coa for e in events(out, BindingUpdateSent)] == [MN_COA]
     assert not any(x == UNSPECIFIED or x[:6] == SLASH48.network[:6] for x in node.addresses())
+
+
+def test_a_prefix_without_the_autonomous_flag_is_on_link_but_forms_nothing() -> None:
+    """RFC 2462 §5.5.3 (a): no A flag, no address (silently); the prefix still says where the node
+    is. When the same router later advertises the prefix with A, the movement's care-of address is
+    formed then (§9.3)."""
+    node, mn = _away_node()
+    out = node.receive("e0", _forged_ra(FOREIGN_NET, autonomous=False), 300)
+    assert (
+        _notes(out, "movement") and _notes(out, "no-prefix") and not _notes(out, "prefix-ignored")
+    )
+    assert mn.primary is None and MN_COA not in node.addresses()
+    out = node.receive("e0", _forged_ra(FOREIGN_NET), 400)
+    assert mn.primary == MN_COA and [e.coa for e in events(out, BindingUpdateSent)] == [MN_COA]
+    assert node.receive("e0", _forged_ra(FOREIGN_NET), 500) == []  # nothing new after that
+
+
+def test_the_home_prefix_without_the_autonomous_flag_is_still_home() -> None:
+    node, mn = _away_node()
+    node.receive("e0", _forged_ra(FOREIGN_NET), 300)
+    out = node.receive("e0", _forged_ra(HOME_NET, autonomous=False), 1_500)
+    assert _notes(out, "returned-home") and mn.at_home
 
 
 def test_secondary_prefix_of_another_length_forms_no_secondary_address() -> None:
