@@ -43,11 +43,14 @@ ANSWER_RULES = frozenset({"MN-TUNNEL-TRIGGERS-BU", "MN-BR-ANSWER"})
 §9.11: a Binding Request): in runs not charged when that packet reached no host (sent to a care-of
 address the node had left); the Hypothesis judge leaves out verdicts on packets not arrived."""
 
-UNSENT_RULES = frozenset({"MN-TUNNEL-TRIGGERS-BU", "MN-BR-ANSWER", "MN-HOME-RETX"})
-"""Rules on a Binding Update a mobile node owes (§9.4, §9.5, §9.11). One it sent that never reached a
-link - its address resolution failed (RFC 2461 §7.2.2: the link lost every solicitation), or it had
-just re-attached and knew no router yet (§9.2; IPv6 §4: no route), or it left the link while the
-update waited for resolution - was lost like a lost frame, and its absence is not charged."""
+UNSENT_RULES = frozenset(
+    {"MN-TUNNEL-TRIGGERS-BU", "MN-BR-ANSWER", "MN-HOME-RETX", "MN-BA-VALIDATE", "W-BA-MINLEN"}
+)
+"""Rules on a Binding Update a mobile node owes (§9.4, §9.5, §9.11; §9.10: the retransmission still
+owed after an acknowledgement it had to ignore). One it sent that never reached a link - its address
+resolution failed (RFC 2461 §7.2.2: the link lost every solicitation), or it had just re-attached and
+knew no router yet (§9.2; IPv6 §4: no route), or it left the link while the update waited for
+resolution - was lost like a lost frame, and its absence is not charged."""
 
 HELD_RULES = frozenset({"MN-RATE-LIMIT", "MN-SLOW-RATE", "MN-BACKOFF"})
 """Rules on the gap between a mobile node's Binding Updates (§9.7, §9.8). When the earlier one waited
@@ -57,7 +60,7 @@ replay's verdict is then left to the runtime monitor, which judges the same rule
 node sent them. Two updates leaving that queue together (the later queued behind the earlier) stay
 replay's."""
 
-COUNTED_RULES = frozenset({"MN-HOME-RETX"})
+COUNTED_RULES = frozenset({"MN-HOME-RETX", "MN-BA-VALIDATE", "W-BA-MINLEN"})
 """Of UNSENT_RULES, those whose deadline depends on how many updates the node sent (§9.8: after
 MAX_FAST_UPDATES consecutive ones with one care-of address a retransmission waits SLOW_UPDATE_RATE):
 an earlier update that never left the node counts there though no capture shows it, so any such one

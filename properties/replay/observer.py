@@ -296,7 +296,7 @@ class Observer(
             last = fl.last_mn_bu()
             if last is None or fl.gap:
                 return
-            if fl.invalid_ba is not None:
+            if fl.invalid_ba is not None and not self._outlived(fl, last, ob.deadline):
                 pid = "W-BA-MINLEN" if fl.invalid_ba < 0 else "MN-BA-VALIDATE"
                 ba_i = abs(fl.invalid_ba)
                 self._flag(
