@@ -4,9 +4,12 @@ Every record gets exactly one line: a decoded packet, a frame that is not IPv6 (
 packet or record in error (`error` with its offset). A readable capture exits 0 even when packets are
 malformed; a file that cannot be read as a capture exits 2 with one stderr line.
 
-`--workers N` (default: one per core) renders chunks of records in N local processes while this one
-reads the capture and writes the lines in capture order: the output is byte for byte the same as with
-`--workers 1` (in this process), and so are errors, Ctrl-C (the lines before it, exit 130) and notes.
+`--workers N` (default: one per core) renders chunks of records in N local processes and this one
+writes their lines in capture order: the output is byte for byte the same as with `--workers 1` (in
+this process), and so are errors, Ctrl-C (the lines before it, exit 130) and notes. A capture file
+on disk is cut into ranges of records that the workers read themselves (this process walks the
+record or block headers only, so nothing per record crosses a pipe); a stream (a pipe, a FIFO) is
+read here and its records are sent to the workers.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import itertools
 import os
 import stat
+import struct
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -37,13 +41,14 @@ from mip6check.model.codec.buffer import maker
 from mip6check.model.codec.link import LINKTYPE_ETHERNET, LinkFrame, decode_link
 from mip6check.model.codec.pcap import (
     MAX_RECORD,
+    CaptureReader,
     Note,
     Record,
     RecordError,
     _mk_record,
     iter_file,
     iter_opened,
-    iter_pcap_range,
+    iter_range,
     open_capture,
     scan_pcap_records,
 )
@@ -254,33 +259,34 @@ def render_chunk(
     return _render(recs, PROFILES[profile_name], as_json)  # type: ignore[arg-type]
 
 
-_Range = tuple[int, int, int]  # a range of a pcap file: (offset, end, index of its first record)
+_Range = tuple[bytes, int, int, int]
+"""A range of a capture file: (the file's state before it - see iter_range -, its offset, its end,
+the index of its first record)."""
 RANGE_BYTES = 4 << 20  # a range also ends once it holds this many octets (large records)
 _READ = 1 << 20  # the octets read at a time while walking the record headers
 
 
 def render_range(
-    fd: int, head: bytes, path: str, job: _Range, profile_name: str, as_json: bool
-) -> tuple[str, BaseException | None]:
+    fd: int, path: str, job: _Range, profile_name: str, as_json: bool
+) -> tuple[str, BaseException | None, list[Note]]:
     """A worker's job when it reads the capture itself: the lines of the records of one range of
-    the pcap file open as `fd` (its 24-octet header `head`), read by the same reader as the whole
-    file, so that indexes, offsets, notes and a truncated tail's error are the same."""
-    offset, end, first = job
+    the file open as `fd`, read by the same reader as the whole file (indexes, offsets, notes, what
+    ends reading are the same), the exception that stopped them (None) and the range's notes."""
+    head, offset, end, first = job
     parts: list[bytes] = []
     at = offset
     try:
         while at < end:
             got = os.pread(fd, end - at, at)
             if not got:
-                break  # the file shrank since it was walked: the reader reports the cut record
+                break  # the file's end (or it shrank since it was walked): the reader says so
             parts.append(got)
             at += len(got)
     except OSError as e:
-        return "", CaptureError(path, 0, f"read error: {e.strerror or e}")
-    data = parts[0] if len(parts) == 1 else b"".join(parts)
-    return _render(
-        iter_pcap_range(head, data, offset, first, path), PROFILES[profile_name], as_json
-    )
+        return "", CaptureError(path, 0, f"read error: {e.strerror or e}"), []
+    reader, records = iter_range(head, b"".join(parts), offset, first, path)
+    text, err = _render(records, PROFILES[profile_name], as_json)
+    return text, err, [n for n in reader.notes if n.file_offset >= offset]
 
 
 def pcap_ranges(f: BinaryIO, path: str, layout: tuple[str, int], per: int) -> Iterator[_Range]:
@@ -289,7 +295,8 @@ def pcap_ranges(f: BinaryIO, path: str, layout: tuple[str, int], per: int) -> It
     absurd length, so that its reader meets and reports what ends the file. A read error is raised
     (CaptureError) after the ranges walked before it."""
     endian, hdr = layout
-    f.seek(24)
+    f.seek(0)
+    head = f.read(24)
     buf, base, pos, index = b"", 24, 0, 1  # buf[0] is at file offset `base`
     eof = False
     while True:
@@ -300,21 +307,86 @@ def pcap_ranges(f: BinaryIO, path: str, layout: tuple[str, int], per: int) -> It
             if index - first >= per or base + pos - start >= RANGE_BYTES:
                 break
             if caplen > MAX_RECORD:  # the reader reports it and reads nothing after it
-                yield start, base + pos + hdr, first
+                yield head, start, base + pos + hdr, first
                 return
             if eof:  # the end, maybe inside a record: the reader reports that one
                 if base + len(buf) > start:
-                    yield start, base + len(buf), first
+                    yield head, start, base + len(buf), first
                 return
             try:
                 more = f.read(max(_READ, hdr + max(caplen, 0)))
             except OSError as e:
                 if index > first:
-                    yield start, base + pos, first
+                    yield head, start, base + pos, first
                 raise CaptureError(path, 0, f"read error: {e.strerror or e}") from None
             eof = not more
             buf, base, pos = buf[pos:] + more, base + pos, 0
-        yield start, base + pos, first
+        yield head, start, base + pos, first
+
+
+_SHB, _IDB = 0x0A0D0D0A, 1
+_PACKETS = frozenset({2, 3, 6})  # Packet, Simple Packet and Enhanced Packet Blocks: one record each
+
+
+def pcapng_ranges(f: BinaryIO, path: str, reader: CaptureReader, per: int) -> Iterator[_Range]:
+    """Cut a pcapng file into ranges of `per` packet blocks (fewer once RANGE_BYTES are reached) by
+    walking its block headers; each range carries the section header and interface blocks before
+    it, so that its reader knows the byte order and the interfaces. Only blocks the reader is sure
+    to read past are walked: at anything else (a bad length, a trailing length that differs, a cut
+    block, a bad section header) the last range runs through it and its reader reports it. A read
+    error is raised (CaptureError) after the ranges walked before it."""
+    f.seek(0)
+    buf, base, pos, index, eof = b"", 0, 0, 1, False
+    head = b""  # the SHBs and IDBs walked so far
+    bh = struct.Struct("<II").unpack_from
+    u32 = struct.Struct("<I").unpack_from
+    while True:
+        start, first, before = base + pos, index, head
+        while index - first < per and base + pos - start < RANGE_BYTES:
+            avail = len(buf) - pos
+            blen = -1
+            if avail >= 32 or (eof and avail >= 12):
+                btype, blen = bh(buf, pos)
+                trail = u32
+                if btype == _SHB:
+                    got = reader.section_header(buf, pos)
+                    if isinstance(got, str):
+                        break  # ends reading: the reader reports it
+                    order, blen, _ = got
+                    trail = struct.Struct(order + "I").unpack_from
+                if blen < 12 or blen % 4 or blen > MAX_RECORD or (btype == _IDB and blen < 20):
+                    break
+                if blen <= avail:
+                    if trail(buf, pos + blen - 4)[0] != blen:
+                        break
+                    if btype == _SHB:
+                        bh = struct.Struct(order + "II").unpack_from
+                        u32 = trail
+                    if btype == _SHB or btype == _IDB:
+                        head += buf[pos : pos + blen]
+                    elif btype in _PACKETS:
+                        index += 1
+                    pos += blen
+                    continue
+            if eof:  # the end, maybe inside a block: the reader reports that one
+                if base + len(buf) > start:
+                    yield before, start, base + len(buf), first
+                return
+            try:
+                more = f.read(max(_READ, blen - avail))
+            except OSError as e:
+                if base + pos > start:
+                    yield before, start, base + pos, first
+                raise CaptureError(path, 0, f"read error: {e.strerror or e}") from None
+            eof = not more
+            buf, base, pos = buf[pos:] + more, base + pos, 0
+        else:
+            yield before, start, base + pos, first
+            continue
+        # a block that ends reading: the last range runs through it
+        whole = blen if 12 <= blen <= MAX_RECORD else 0  # the reader reads all of a sane length
+        yield before, start, base + pos + max(16, whole), first
+        return
 
 
 def _take(
@@ -342,12 +414,14 @@ def _record_chunks(records: Iterator[Record | RecordError]) -> Iterator[list[_Wi
             return
 
 
-def _serve(conn: Connection, render: Callable[[Any], tuple[str, BaseException | None]]) -> None:
+def _serve(
+    conn: Connection, render: Callable[[Any], tuple[str, BaseException | None, Any]]
+) -> None:
     """A worker process: render each job it is sent until it is sent None; each answer is the
-    lines' octets (sent as they are, never pickled) and the exception that stopped them (None). A
-    thread takes the jobs off the pipe as they come, so the reading process never waits to send one
-    while this process waits to send a result. Ctrl-C is the reading process's to handle: it stops
-    the workers."""
+    lines' octets (sent as they are, never pickled), then the exception that stopped them (None)
+    and the notes met. A thread takes the jobs off the pipe as they come, so the reading process
+    never waits to send one while this process waits to send a result. Ctrl-C is the reading
+    process's to handle: it stops the workers."""
     import queue
     import signal
     import threading
@@ -365,22 +439,20 @@ def _serve(conn: Connection, render: Callable[[Any], tuple[str, BaseException | 
 
     threading.Thread(target=take, daemon=True).start()
     while (job := jobs.get()) is not None:
-        text, err = render(job)
+        text, err, notes = render(job)
         conn.send_bytes(text.encode("utf-8", "surrogatepass"))
-        conn.send(err)
+        conn.send((err, notes))
 
 
 def _worker(conn: Connection, profile_name: str, as_json: bool) -> None:
-    """A worker that is sent the records (render_chunk)."""
-    _serve(conn, lambda items: render_chunk(items, profile_name, as_json))
+    """A worker that is sent the records (render_chunk); the reading process has their notes."""
+    _serve(conn, lambda items: (*render_chunk(items, profile_name, as_json), []))
 
 
-def _range_worker(
-    conn: Connection, fd: int, head: bytes, path: str, profile_name: str, as_json: bool
-) -> None:
+def _range_worker(conn: Connection, fd: int, path: str, profile_name: str, as_json: bool) -> None:
     """A worker that is sent ranges of the capture file and reads them itself (render_range): the
     file, open in the reading process, is this forked process's too."""
-    _serve(conn, lambda job: render_range(fd, head, path, job, profile_name, as_json))
+    _serve(conn, lambda job: render_range(fd, path, job, profile_name, as_json))
 
 
 def _write_parallel(
@@ -406,24 +478,23 @@ def _write_parallel(
             raise late
         yield from _record_chunks(records)
 
-    _pump(jobs(), _worker, (profile.name, as_json), workers, write)
+    _pump(jobs(), _worker, (profile.name, as_json), workers, write, [])
 
 
 def _write_ranges(
     f: BinaryIO,
     path: str,
-    layout: tuple[str, int],
+    ranges: Iterator[_Range],
+    notes: list[Note],
     profile: Profile,
     as_json: bool,
     workers: int,
     write: Callable[[str], object],
 ) -> None:
-    """Render a pcap file in `workers` processes that read their ranges of it themselves: this one
-    only walks the record headers (pcap_ranges) and writes each range's lines in capture order, so
-    no record and no line is pickled. A capture of one range is rendered here."""
+    """Render a capture file in `workers` processes that read their ranges of it themselves: this
+    one only walks the record or block headers (`ranges`) and writes each range's lines in capture
+    order, so no record and no line is pickled. A capture of one range is rendered here."""
     fd = f.fileno()
-    head = os.pread(fd, 24, 0)
-    ranges = pcap_ranges(f, path, layout, CHUNK)
     ahead: list[_Range] = []
     failed: CaptureError | None = None
     try:
@@ -432,15 +503,16 @@ def _write_ranges(
         failed = e
     if len(ahead) < 2 or failed is not None:
         for job in ahead:
-            text, err = render_range(fd, head, path, job, profile.name, as_json)
+            text, err, found = render_range(fd, path, job, profile.name, as_json)
             write(text)
+            notes.extend(found)
             if err is not None:
                 raise err
         if failed is not None:
             raise failed
         return
-    args = (fd, head, path, profile.name, as_json)
-    _pump(itertools.chain(ahead, ranges), _range_worker, args, workers, write)
+    args = (fd, path, profile.name, as_json)
+    _pump(itertools.chain(ahead, ranges), _range_worker, args, workers, write, notes)
 
 
 def _pump(
@@ -449,9 +521,10 @@ def _pump(
     args: tuple[Any, ...],
     workers: int,
     write: Callable[[str], object],
+    notes: list[Note],
 ) -> None:
     """Run `workers` forked processes `target(conn, *args)`, send them the jobs, chunk i to worker
-    i mod N, two jobs per worker at a time, and write each job's lines in order. A CaptureError
+    i mod N, two jobs per worker at a time, and write each job's lines (and keep its notes) in order. A CaptureError
     raised by `jobs` is raised after the lines of the jobs before it. No threads: pipes are read and
     written by this thread only, so a Ctrl-C that stops the workers part-way through a message
     cannot leave a thread waiting for its end."""
@@ -499,7 +572,7 @@ def _pump(
             proc, conn = procs[i % workers]
             try:
                 data = conn.recv_bytes()
-                err = conn.recv()
+                err, found = conn.recv()
             except EOFError:
                 raise RuntimeError(f"a decode worker stopped (exit code {proc.exitcode})") from None
             if job is not None:  # the next job to this worker, before writing
@@ -507,6 +580,7 @@ def _pump(
                 sent += 1
                 job = next_job()
             write(data.decode("utf-8", "surrogatepass"))
+            notes.extend(found)
             if err is not None:
                 raise err
         for _, conn in procs:
@@ -560,14 +634,18 @@ def _write_with_workers(
     workers: int,
     write: Callable[[str], object],
 ) -> None:
-    """A classic pcap file on disk is cut into ranges that the workers read themselves
-    (_write_ranges); anything else (pcapng, a pipe, a FIFO, a character device) is read here and
-    its records sent to them (_write_parallel)."""
+    """A capture file on disk is cut into ranges that the workers read themselves
+    (_write_ranges); a stream (a pipe, a FIFO, a character device) is read here and its records are
+    sent to them (_write_parallel)."""
     f, reader = open_capture(path, notes)
-    layout = reader.pcap_layout
-    if layout is not None and _seekable_file(f):
+    if _seekable_file(f):
         with f:
-            _write_ranges(f, path, layout, profile, as_json, workers, write)
+            layout = reader.pcap_layout
+            if layout is not None:
+                ranges = pcap_ranges(f, path, layout, CHUNK)
+            else:
+                ranges = pcapng_ranges(f, path, reader, CHUNK)
+            _write_ranges(f, path, ranges, notes, profile, as_json, workers, write)
         return
     _write_parallel(iter_opened(f, reader, path), profile, as_json, workers, write)
 

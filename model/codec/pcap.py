@@ -41,7 +41,7 @@ __all__ = [
     "RecordError",
     "iter_file",
     "iter_opened",
-    "iter_pcap_range",
+    "iter_range",
     "open_capture",
     "iter_records",
     "scan_pcap_records",
@@ -249,6 +249,11 @@ class CaptureReader:
         modified format); None for pcapng."""
         return (self._endian, self._rec_hdr) if self.format == "pcap" else None
 
+    def section_header(self, buf: bytes, pos: int) -> tuple[str, int, int] | str:
+        """A pcapng Section Header Block after the first, at `buf[pos:]`, as this reader checks it:
+        (byte order, block length, major version), or the reason it ends reading."""
+        return self._check_shb(buf, pos, first=False)
+
     @property
     def linktype(self) -> int | None:
         """Link type of the first interface (pcap: the file's), or None before any pcapng IDB."""
@@ -397,7 +402,7 @@ class CaptureReader:
         e = self._endian
         bh = struct.Struct(e + "II")
         epb = struct.Struct(e + "IIIII")
-        index = 0
+        index = self._index0
         section = -1
         # per-interface decode tables of the current section: (ordinal, linktype, snaplen, mul, shift, div, offset_ns)
         ifs: list[tuple[int, int, int, int, int, int, int]] = []
@@ -626,19 +631,19 @@ def scan_pcap_records(
     return pos, count, (caplen_at(buf, pos + 8)[0] if n - pos >= hdr_len else -1)
 
 
-def iter_pcap_range(
+def iter_range(
     head: bytes, data: bytes, offset: int, first_index: int, path: str = "<range>"
-) -> Iterator[Record | RecordError]:
-    """The records of `data`, the octets of a classic pcap file from `offset` (where record
-    `first_index` starts) to some later record boundary or the file's end, exactly as `iter_file`
-    yields them from the whole file (indexes, file offsets, notes, a truncated tail's error):
-    `head` is the file's 24-octet header. One range of a large capture is read without the rest."""
-    reader = CaptureReader(io.BytesIO(head[:24] + data), path)
-    if reader.format != "pcap":
-        raise ModelUsageError("iter_pcap_range reads classic pcap only")
-    reader._inp.base = offset - 24  # file offsets: `data` starts at `offset`, not after the header
+) -> tuple[CaptureReader, Iterator[Record | RecordError]]:
+    """The records of `data`, the octets of a capture file from `offset` (where a record or block
+    starts) to a later boundary or the file's end, exactly as `iter_file` yields them from the whole
+    file (indexes, file offsets, notes, what ends reading): `head` is the state of the file before
+    `offset` - pcap: its 24-octet header; pcapng: its section header and interface blocks before
+    `offset`, in file order (empty when `offset` is 0). One range of a large capture is read
+    without the rest. The reader's notes at or after `offset` are the range's own."""
+    reader = CaptureReader(io.BytesIO(head + data), path)
+    reader._inp.base = offset - len(head)  # file offsets: `data` starts at `offset`
     reader._index0 = first_index - 1
-    return iter(reader)
+    return reader, iter(reader)
 
 
 def _closing(f: BinaryIO, reader: CaptureReader, path: str) -> Iterator[Record | RecordError]:

@@ -5,6 +5,7 @@ an error of the reader or of the renderer part-way, and on Ctrl-C (the lines bef
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import signal
 import struct
@@ -23,7 +24,7 @@ from mip6check.cli import cmd_decode, json_lines
 from mip6check.cli.main import main
 from mip6check.model.codec import PROFILES
 from mip6check.model.codec.link import encode_ethernet
-from mip6check.model.codec.pcap import PcapngWriter, PcapWriter, Record, RecordError, iter_file
+from mip6check.model.codec.pcap import PcapWriter, Record, RecordError, iter_file
 from mip6check.model.errors import CaptureError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,9 +97,9 @@ def test_default_is_the_number_of_cores_and_one_is_in_process(
     seen: list[tuple[int, str]] = []
     real = cmd_decode._pump
 
-    def spy(jobs, target, args, workers, write):  # type: ignore[no-untyped-def]
+    def spy(jobs, target, args, workers, write, notes):  # type: ignore[no-untyped-def]
         seen.append((workers, target.__name__))
-        return real(jobs, target, args, workers, write)
+        return real(jobs, target, args, workers, write, notes)
 
     monkeypatch.setattr(cmd_decode, "_pump", spy)
     monkeypatch.setattr(cmd_decode, "default_workers", lambda: 3)
@@ -167,17 +168,18 @@ def test_ranges_read_by_the_workers_same_bytes(
 
 def test_pcap_ranges_cover_the_file_and_stop_at_a_read_error(tmp_path: Path) -> None:
     """The ranges follow each other from the first record to the file's end, each starting where a
-    record does with that record's index; a read error part-way is raised after the ranges walked
-    before it."""
+    record does with that record's index and carrying the file header; a read error part-way is
+    raised after the ranges walked before it."""
     path = _mixed(tmp_path / "w.pcap", 1000)
     offsets = [r.file_offset for r in iter_file(str(path))]
     size = path.stat().st_size
     with open(path, "rb") as f:
         got = list(cmd_decode.pcap_ranges(f, str(path), ("<", 16), 97))
-    assert got[0][0] == 24 and got[-1][1] == size
-    assert all(a[1] == b[0] for a, b in zip(got, got[1:], strict=False))
-    assert [g[2] for g in got] == list(range(1, len(offsets) + 1, 97))
-    assert [g[0] for g in got] == offsets[::97]
+    assert {g[0] for g in got} == {path.read_bytes()[:24]}
+    assert got[0][1] == 24 and got[-1][2] == size
+    assert all(a[2] == b[1] for a, b in zip(got, got[1:], strict=False))
+    assert [g[3] for g in got] == list(range(1, len(offsets) + 1, 97))
+    assert [g[1] for g in got] == offsets[::97]
 
     class Failing(io.BytesIO):
         def read(self, n: int | None = -1) -> bytes:
@@ -186,32 +188,130 @@ def test_pcap_ranges_cover_the_file_and_stop_at_a_read_error(tmp_path: Path) -> 
             return super().read(n)
 
     big = _mixed(tmp_path / "big.pcap", 30_000)
-    walked: list[tuple[int, int, int]] = []
+    walked: list[tuple[bytes, int, int, int]] = []
     with pytest.raises(CaptureError, match="read error: Input/output error"):
         walked.extend(cmd_decode.pcap_ranges(Failing(big.read_bytes()), "x", ("<", 16), 1000))
-    assert (
-        walked
-        and walked[0][0] == 24
-        and all(a[1] == b[0] for a, b in zip(walked, walked[1:], strict=False))
-    )
+    assert walked and walked[0][1] == 24
+    assert all(a[2] == b[1] for a, b in zip(walked, walked[1:], strict=False))
     # 3 MiB and 24 octets were read: the ranges reach the last record whole within them
-    assert (3 << 20) + 24 - 1500 < walked[-1][1] <= (3 << 20) + 24
+    assert (3 << 20) + 24 - 1500 < walked[-1][2] <= (3 << 20) + 24
 
 
-def test_stream_and_pcapng_send_the_records(
+def test_pcapng_ranges_carry_the_blocks_before_them(tmp_path: Path) -> None:
+    """Each pcapng range starts at a packet block, with that record's index, and carries the
+    section header and interface blocks before it, in file order; the ranges cover the file."""
+    blocks = _ng_section("<", [bytes(x) for x in frames(40)]) + _ng_section(
+        ">", [bytes(x) for x in frames(20)]
+    )
+    path = tmp_path / "r.pcapng"
+    path.write_bytes(b"".join(blocks))
+    recs = list(iter_file(str(path)))
+    with open(path, "rb") as f:
+        from mip6check.model.codec.pcap import CaptureReader
+
+        got = list(cmd_decode.pcapng_ranges(f, str(path), CaptureReader(f), 7))
+    assert got[0][:2] == (b"", 0) and got[-1][2] == path.stat().st_size
+    assert all(a[2] == b[1] for a, b in zip(got, got[1:], strict=False))
+    assert [g[3] for g in got] == list(range(1, len(recs) + 1, 7))
+    kinds = (b"\x0a\x0d\x0d\x0a", b"\x01\x00\x00\x00", b"\x00\x00\x00\x01")
+    at = list(itertools.accumulate(len(b) for b in blocks))
+    meta = [(end - len(b), b) for end, b in zip(at, blocks, strict=True) if b[:4] in kinds]
+    assert len(meta) == 8
+    for head, offset, _, first in got[1:]:
+        assert offset == recs[first - 1].file_offset
+        assert head == b"".join(b for start, b in meta if start < offset)
+    assert len(got[-1][0]) > len(blocks[0]) + sum(len(b) for _, b in meta[:4])
+
+
+def _block(e: str, btype: int, body: bytes, trailer: int | None = None) -> bytes:
+    body += bytes(-len(body) % 4)
+    n = 12 + len(body)
+    return (
+        struct.pack(e + "II", btype, n)
+        + body
+        + struct.pack(e + "I", n if trailer is None else trailer)
+    )
+
+
+def _ng_section(e: str, fs: list[bytes], bad_idb_option: bool = False) -> list[bytes]:
+    """One pcapng section as its blocks: two interfaces (one more half-way, one with an option
+    running past its block when asked), packets on all of them, a block of unknown type."""
+    shb = _block(e, 0x0A0D0D0A, struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+    idb = [_block(e, 1, struct.pack(e + "HHI", 1, 0, 0) + struct.pack(e + "HH", 9, 1) + b"\x09")]
+    opt = struct.pack(e + "HH", 2, 40) + b"eth" if bad_idb_option else b""
+    idb.append(_block(e, 1, struct.pack(e + "HHI", 1, 0, 1500) + opt))
+    out = [shb, *idb]
+    for i, fr in enumerate(fs):
+        if i == len(fs) // 2:
+            out.append(_block(e, 1, struct.pack(e + "HHI", 1, 0, 0)))
+            out.append(_block(e, 0x0BAD, b"custom"))
+        iface = i % (3 if i >= len(fs) // 2 else 2)
+        t = i * 1_000_003
+        head = struct.pack(e + "IIIII", iface, t >> 32, t & 0xFFFFFFFF, len(fr), len(fr))
+        out.append(_block(e, 6, head + fr))
+    return out
+
+
+def test_pcapng_ranges_read_by_the_workers_same_bytes(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """What workers cannot read by offset - a pcapng file, a FIFO - is read here and sent to them as
+    """A pcapng file is read by the workers too, each range with the section and interface blocks
+    before it: two sections of opposite byte orders, an interface added half-way, an IDB option
+    running past its block (a note), an unknown block, a packet block naming no interface, and a
+    file ending in the middle of a block, a trailing length that differs, a block of impossible
+    length - byte for byte what one process writes, notes included."""
+    monkeypatch.setattr(cmd_decode, "CHUNK", 16)
+
+    def no_records(rec):  # type: ignore[no-untyped-def]
+        raise AssertionError("a record was sent to a worker")
+
+    monkeypatch.setattr(cmd_decode, "_to_wire", no_records)
+    fs = [bytes(x) for x in frames(120)]
+    one_section = _ng_section("<", fs, bad_idb_option=True)
+    blocks = one_section + _ng_section(">", fs[:50])
+    whole = b"".join(blocks)
+    at = len(b"".join(blocks[:40]))  # the 41st block: a packet block of the first section
+    unknown_if = bytearray(whole)
+    unknown_if[at + 8 : at + 12] = struct.pack("<I", 7)
+    differ = bytearray(whole)
+    differ[at + len(blocks[40]) - 4] ^= 4
+    bad_len = bytearray(whole)
+    bad_len[at + 4 : at + 8] = struct.pack("<I", 13)
+    cases = {
+        "two-sections": whole,
+        "unknown-interface": bytes(unknown_if),
+        "cut": whole[:-10],
+        "trailer-differs": bytes(differ),
+        "bad-length": bytes(bad_len),
+        "one-section": b"".join(one_section),
+    }
+    for name, data in cases.items():
+        path = tmp_path / f"{name}.pcapng"
+        path.write_bytes(data)
+        for fmt in (("--json",), ()):
+            one = run("decode", *fmt, str(path), "--workers", "1")
+            assert one[1].count("\n") > 16, name
+            assert run("decode", *fmt, str(path), "--workers", "2") == one, name
+            with monkeypatch.context() as m:
+                m.setattr(cmd_decode, "RANGE_BYTES", 700)  # ranges of a few records each
+                assert run("decode", *fmt, str(path), "--workers", "3") == one, name
+        if name == "two-sections":
+            assert "note: IDB option 2 length 40 runs past the block" in one[2]
+            assert one[1].count("\n") == 170
+
+
+def test_a_stream_sends_the_records(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """What workers cannot read by offset - a FIFO, a pipe - is read here and sent to them as
     records: the same bytes as one process."""
     monkeypatch.setattr(cmd_decode, "CHUNK", 8)
-    ng = tmp_path / "m.pcapng"
-    with open(ng, "wb") as f:
-        w = PcapngWriter(f)
-        a, b = w.add_interface("eth0"), w.add_interface("eth1", tsresol=6)
-        for i, fr in enumerate(frames(60)):
-            w.write(a if i % 3 else b, fr, time_ns=i * 1000)
-    one = run("decode", "--json", str(ng), "--workers", "1")
-    assert one[1].count("\n") == 60 and run("decode", "--json", str(ng), "--workers", "2") == one
+    seen: list[str] = []
+    real = cmd_decode._pump
+
+    def spy(jobs, target, args, workers, write, notes):  # type: ignore[no-untyped-def]
+        seen.append(target.__name__)
+        return real(jobs, target, args, workers, write, notes)
+
+    monkeypatch.setattr(cmd_decode, "_pump", spy)
     src = _mixed(tmp_path / "s.pcap", 60)
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
@@ -222,6 +322,7 @@ def test_stream_and_pcapng_send_the_records(
     finally:
         feeder.join()
     assert got == run("decode", "--json", str(src), "--workers", "1") and got[0] == 0
+    assert seen == ["_worker"]
 
 
 def test_reader_error_part_way_after_the_lines_before_it(tmp_path: Path) -> None:
