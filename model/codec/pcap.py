@@ -619,16 +619,16 @@ def scan_pcap_records(
     record that `buf` does not hold whole or whose length exceeds MAX_RECORD."""
     caplen_at = struct.Struct(endian + "I").unpack_from
     n = len(buf)
-    count = 0
-    while count < limit:
-        if n - pos < hdr_len:
+    last = n - hdr_len  # the last offset a whole header can start at
+    for count in range(limit):
+        if pos > last:
             return pos, count, -1
-        (caplen,) = caplen_at(buf, pos + 8)
-        if caplen > MAX_RECORD or pos + hdr_len + caplen > n:
+        caplen = caplen_at(buf, pos + 8)[0]
+        end = pos + hdr_len + caplen
+        if end > n or caplen > MAX_RECORD:
             return pos, count, caplen
-        pos += hdr_len + caplen
-        count += 1
-    return pos, count, (caplen_at(buf, pos + 8)[0] if n - pos >= hdr_len else -1)
+        pos = end
+    return pos, limit, (caplen_at(buf, pos + 8)[0] if pos <= last else -1)
 
 
 def iter_range(
