@@ -5,6 +5,7 @@ deletions it never sends cannot blind the judge. A planted role fault shows it."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mip6check.cli.cmd_simulate import simulate
@@ -97,3 +98,22 @@ def test_a_deletion_only_logged_keeps_the_entry_and_the_update_owed() -> None:
     assert not any(b is not None and b[0].lifetime == 0 and not b[0].h for b in on_wire)
     (v,) = [v for v in run.violations if v.property == "MN-CN-UPDATE"]
     assert "2001:db8:3::4" in v.message and v.time is not None and 14 <= v.time <= 16
+
+
+def test_an_update_its_ipv6_layer_dropped_counts_as_sent() -> None:
+    """Shrunk from the topology soak (seed 52): updates to the correspondent that found no route
+    after a move are the node's own (Fate.DROPPED), enter its list, and owe nothing more."""
+    path = (
+        Path(__file__).resolve().parents[2]
+        / "traces/regressions/mn-cn-update-dropped-updates.scenario"
+    )
+    run = simulate(path.read_text(encoding="utf-8"), str(path))
+    fates = bu_fates(run.network.log.records)
+    dropped = [
+        r.event
+        for r in run.network.log.records
+        if isinstance(r.event, BindingUpdateSent) and fates.get(r.seq) is Fate.DROPPED
+    ]
+    assert dropped and not any(e.home_reg for e in dropped)
+    assert all(e.destination == dropped[0].destination for e in dropped) and len(dropped) == 2
+    assert not [v for v in run.violations if v.property == "MN-CN-UPDATE"]
