@@ -191,6 +191,10 @@ class Judge:
                     self._injected_packets.add(n)
                     if len(self._impersonated) < 4096:
                         self._impersonated[n] = fmt((inner or pkt).src)
+                    # fed as its addressee consumed it: received (a request owed an answer, §9.11)
+                    self._remember(self._delivered, key, n)
+                    if n not in self._delivered_at:
+                        self._remember(self._delivered_at, n, r.time)
         self._fed = len(recs)
         self.monitors.check_state(net.now, net.log.snapshots(net.now))
         found = list(self.monitors.violations)

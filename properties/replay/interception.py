@@ -27,7 +27,8 @@ from mip6check.properties.replay.base import EVERY, INF, ObserverBase
 from mip6check.properties.replay.facts import PacketFacts, facts_of
 from mip6check.properties.replay.state import Flow, Obligation
 from mip6check.properties.spec.ipv6 import option_types_at
-from mip6check.properties.spec.mobile_node import pp2_stops_updates
+from mip6check.properties.spec.logic import PY
+from mip6check.properties.spec.mobile_node import min_gap, pp2_stops_updates
 
 QUEUED_AFTER_MS = 1000
 """A multicast solicitation for an acknowledgement's destination this soon after it shows the
@@ -58,11 +59,18 @@ class Interception(ObserverBase):
             home = self.coa_home.get(f.dst, f.dst)
         self._role(f.src, "correspondent")
         if home in self.homes:
+            # §9.8: the answer may wait until the rate limits let the next update to that node go
+            # (MAX_UPDATE_RATE after the last, SLOW_UPDATE_RATE once MAX_FAST_UPDATES went out)
+            start = self._t
+            fl = self.flows.get((home, f.src))
+            last = fl.last_mn_bu() if fl is not None else None
+            if fl is not None and last is not None:
+                start = max(start, last.t + int(min_gap(PY, fl.fast_max, self.cfg)))
             self._oblige(
                 home,
                 Obligation(
                     "br-answer",
-                    self._t + self.o.answer_timeout,
+                    start + self.o.answer_timeout,
                     None,
                     self._index,
                     (self._index,),

@@ -357,3 +357,14 @@ def test_a_refusal_with_room_is_judged_by_the_receivers_own_cache_size() -> None
     found = run_plan("bind-use", draws, "never-create", only, S.Setup(cn_capacity=2))
     assert [v.property for v in found][:1] == ["BC-CREATE"]
     assert run_plan("bind-use", draws, None, only, S.Setup(cn_capacity=2)) == []
+
+
+@pytest.mark.parametrize("peer", ["CN", "HA"])
+def test_an_answer_held_back_by_the_slow_rate_is_not_late(peer: str) -> None:
+    """§9.11 against §9.8: eight Binding Requests 0.6 s apart reach MAX_FAST_UPDATES, and the answer
+    to a later one waits SLOW_UPDATE_RATE after the last update; the node's traffic meanwhile shows it
+    alive. MN-BR-ANSWER's judge counts its time from when §9.8 lets the update go, so the clean node
+    is not flagged (it was, with the 5 s counted from the request); the injected requests count as
+    received by the node that consumed them."""
+    draws = {"mn": "MN", "link": "LA", "peer": peer, "requests": 8, "gap": 600}
+    assert run_plan("br-burst", draws, None, frozenset({"MN-BR-ANSWER"})) == []
