@@ -1,10 +1,17 @@
-"""Decode speed, side by side on one file (issue 2): mip6check's full decode vs dpkt, Scapy and tshark.
+"""Decode speed, side by side on one file: mip6check's full decode vs dpkt, Scapy and tshark.
 
-    python bench/decode.py [--packets 100000] [--scapy-sample 5000]
+    python bench/decode.py [--packets 100000] [--scapy-sample 5000] [--runs 3]
 
 Prints packets per second for each and the ratios. Targets: mip6check >= dpkt (which parses shallowly
 and lazily), and >= 10x Scapy; the whole `mip6check decode --json` process (rendering and output
 included) >= dpkt in-process. tshark is timed when installed (a whole process, full dissection -V).
+
+The process ratio is measured `--runs` times, each run timing dpkt and then the command, once as a
+user runs it (its default: one worker process per core, each reading its own ranges of the file) and
+once with `--workers 1` (in one process): in CPU time (this process's and its children's, the
+workers included: what the decode costs whatever else the machine runs) and in wall time (what a
+user waits; on a loaded machine the workers wait for a core too). Each run prints both ratios;
+the summary gives their median and range per way of running.
 """
 
 from __future__ import annotations

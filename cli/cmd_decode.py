@@ -464,21 +464,19 @@ def _write_parallel(
 ) -> None:
     """Render a stream of records in `workers` processes, CHUNK records per job, and write each
     chunk's lines in capture order (see _pump). An error of the reader (CaptureError) is raised
-    after the lines of every record read before it; a capture of one chunk is rendered here."""
+    after the lines of every record read before it; the first chunk (a capture of one: all) is
+    rendered here."""
     first, late = _take(records)
+    # the first chunk is rendered here, before the workers are forked (see _write_ranges)
+    text, err = _render(first, profile, as_json)
+    write(text)
+    if err is not None:
+        raise err
+    if late is not None:
+        raise late
     if len(first) < CHUNK:
-        _write_lines(render_lines(first, profile, as_json), write)
-        if late is not None:
-            raise late
         return
-
-    def jobs() -> Iterator[list[_Wire]]:
-        yield list(map(_to_wire, first))
-        if late is not None:
-            raise late
-        yield from _record_chunks(records)
-
-    _pump(jobs(), _worker, (profile.name, as_json), workers, write, [])
+    _pump(_record_chunks(records), _worker, (profile.name, as_json), workers, write, [])
 
 
 def _write_ranges(
@@ -493,7 +491,8 @@ def _write_ranges(
 ) -> None:
     """Render a capture file in `workers` processes that read their ranges of it themselves: this
     one only walks the record or block headers (`ranges`) and writes each range's lines in capture
-    order, so no record and no line is pickled. A capture of one range is rendered here."""
+    order, so no record and no line is pickled. The first range (a capture of one: all) is rendered
+    here."""
     fd = f.fileno()
     ahead: list[_Range] = []
     failed: CaptureError | None = None
@@ -501,18 +500,20 @@ def _write_ranges(
         ahead.extend(islice(ranges, 2))
     except CaptureError as e:  # a read error within the first two ranges: their lines, then it
         failed = e
-    if len(ahead) < 2 or failed is not None:
-        for job in ahead:
-            text, err, found = render_range(fd, path, job, profile.name, as_json)
-            write(text)
-            notes.extend(found)
-            if err is not None:
-                raise err
-        if failed is not None:
-            raise failed
+    # the first range is rendered here, before the workers are forked: they start with the shapes
+    # it taught this process's writers (json_lines) instead of each learning them again
+    for job in ahead if len(ahead) < 2 or failed is not None else ahead[:1]:
+        text, err, found = render_range(fd, path, job, profile.name, as_json)
+        write(text)
+        notes.extend(found)
+        if err is not None:
+            raise err
+    if failed is not None:
+        raise failed
+    if len(ahead) < 2:
         return
     args = (fd, path, profile.name, as_json)
-    _pump(itertools.chain(ahead, ranges), _range_worker, args, workers, write, notes)
+    _pump(itertools.chain(ahead[1:], ranges), _range_worker, args, workers, write, notes)
 
 
 def _pump(
