@@ -147,7 +147,10 @@ class Routing(ObserverBase):
         §8.4), and BC-ROUTE-VIA-RH when its sender holds a binding (§7.9) that neither ran out, nor a
         later update changed, nor persistent Destination Unreachable errors for packets routed by it
         let it delete (§7.8)."""
-        if len(self._direct) < self.o.limits.max_bindings:
+        # after its Routing header was processed at a care-of address (IPv6 §4.4, Segments Left 0): a
+        # packet routed by a binding, seen again on its last leg to the home address
+        via_rh = f.rh is not None and f.rh.segments_left == 0 and bool(f.rh.addresses)
+        if len(self._direct) < self.o.limits.max_bindings and not via_rh:
             self._direct[(f.dst, f.src)] = self._index
         key = (f.src, f.dst, f.upper)
         try:
@@ -158,7 +161,7 @@ class Routing(ObserverBase):
             self.recent.popitem(last=False)
         self._expect_tunnel(f, key)
         fl = self.flows.get((f.dst, f.src))
-        if fl is None or fl.known != "present" or fl.k_home_reg or fl.k_bu is None:
+        if fl is None or fl.known != "present" or fl.k_home_reg or fl.k_bu is None or via_rh:
             return
         if fl.k_expiry is not None and self._t > fl.k_expiry - self.tol:
             return

@@ -284,6 +284,11 @@ class BindingUpdates(ObserverBase):
             return False
         if prev.lifetime != INF and gap * 2 >= prev.lifetime * 1000:
             return False
+        first = fl.chain_first if fl.chain_first is not None else prev
+        if prev.lifetime != INF and sb.t >= first.t + prev.lifetime * 1000 - self.tol:
+            # §4.3: the list entry ends with the update's Lifetime (counted from its first copy), and
+            # with it the retransmissions; an update sent then is a new one (§9.4: register again)
+            return False
         if fl.exact:
             return abs(gap - fl.interval) <= self.tol
         # the first copy seen may itself be a retransmission: any later §9.7 interval (doublings)
