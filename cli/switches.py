@@ -53,8 +53,14 @@ def add_switch_arguments(p: argparse.ArgumentParser, *, profile: bool = True) ->
             g.add_argument(
                 s.flag, type=kind, metavar=s.choices[0], default=int(s.default), help=text
             )
-        elif s.field == "ba_min_length":
-            g.add_argument(s.flag, type=int, choices=(11, 12), default=11, help=text)
+        elif all(c.isdigit() for c in s.choices):  # a number from a fixed set (--ba-min-length)
+            g.add_argument(
+                s.flag,
+                type=int,
+                choices=tuple(int(c) for c in s.choices),
+                default=int(s.default),
+                help=text,
+            )
         else:
             g.add_argument(s.flag, choices=s.choices, default=s.default, help=text)
 

@@ -105,6 +105,9 @@ class Config:
     # RFC 2463 §2.4 (f): a node limits the ICMPv6 errors it originates; the RFC asks for a
     # configurable limit and fixes no number: at most this many in any second
     icmp_error_limit: int = 100
+    # C21: the minimum IPv6 MTU an ICMPv6 error fills and never exceeds (RFC 2463 §2.4 (c)): 1280
+    # (RFC 2460 §5) or 576 (RFC 1883 §5, RFC 1885 §2.4 (c): the references [5], [6] of the draft's day)
+    icmp_error_mtu: int = 1280
 
     def with_switches(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]

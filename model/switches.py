@@ -188,4 +188,14 @@ SWITCHES: tuple[Switch, ...] = (
         "—",
         "A node sends at most this many ICMPv6 errors in any second; RFC 2463 asks for a configurable limit and gives no number.",
     ),
+    Switch(
+        "icmp_error_mtu",
+        "--icmp-error-mtu",
+        ("1280", "576"),
+        "1280",
+        "§6 (RFC 2463 §2.4 (c))",
+        "C21",
+        "An ICMPv6 error carries as much of the invoking packet as fits without exceeding the minimum "
+        "MTU of RFC 2460 (1280 octets); 576: RFC 1883/1885's, the draft's own references.",
+    ),
 )

@@ -173,8 +173,8 @@ def ipv6_errors(
         ]
         kind = ParamProblem if d.pointer is not None else DestUnreachable
         same = [e for e in window if isinstance(e.payload, kind) and e.payload.code == d.code]
-        faults = [f for e in same if (f := _size_fault(e, data)) is not None]
-        fits = [e for e in same if _size_fault(e, data) is None]
+        faults = [f for e in same if (f := _size_fault(e, data, config)) is not None]
+        fits = [e for e in same if _size_fault(e, data, config) is None]
         if same and not fits:
             # RFC 2463 §2.4 (c): the error owed carries as much of the packet as fits the minimum MTU
             msg = f"sent {kind.__name__} code {d.code}, but {faults[0]}"
@@ -236,11 +236,12 @@ def _invoked_by(err: IPv6Packet, data: bytes) -> bool:
     )
 
 
-def _size_fault(err: IPv6Packet, data: bytes) -> str | None:
+def _size_fault(err: IPv6Packet, data: bytes, config: Config) -> str | None:
     """RFC 2463 §2.4 (c) for an error carrying `data`: the error measured whole as it was sent, its
-    own extension headers (an Authentication Header, a Home Address option) counted octet for octet."""
+    own extension headers (an Authentication Header, a Home Address option) counted octet for octet,
+    against the run's minimum MTU (`icmp_error_mtu`, C21)."""
     inv = err.payload.invoking if isinstance(err.payload, ParamProblem | DestUnreachable) else b""
-    return error_size_fault(len(encode_packet(err)), len(inv), len(data))
+    return error_size_fault(len(encode_packet(err)), len(inv), len(data), config.icmp_error_mtu)
 
 
 def _end_of(data: bytes, ext: tuple[int, int]) -> int:
@@ -448,9 +449,10 @@ def _originated_errors(pkt: IPv6Packet, own: frozenset[Addr]) -> Iterator[IPv6Pa
         yield from _originated_errors(up, own)
 
 
-def error_sizes(records: Sequence[LogRecord], facts: RunFacts) -> list[Violation]:
-    """IPV6-ICMP-ERROR-SIZE: every ICMPv6 error a node originates is at most the minimum IPv6 MTU,
-    its octets counted as they leave the node (RFC 2463 §2.4 (c))."""
+def error_sizes(records: Sequence[LogRecord], facts: RunFacts, config: Config) -> list[Violation]:
+    """IPV6-ICMP-ERROR-SIZE: every ICMPv6 error a node originates is at most the minimum IPv6 MTU of
+    the run's reading (`icmp_error_mtu`, C21), its octets counted as they leave the node (RFC 2463
+    §2.4 (c))."""
     out: list[Violation] = []
     for r in records:
         p = _tx(r)
@@ -461,7 +463,7 @@ def error_sizes(records: Sequence[LogRecord], facts: RunFacts) -> list[Violation
             carried = getattr(err.payload, "invoking", b"")
             # only the upper bound: whether it carries as much as fits needs the packet it is about
             # (ipv6_errors, with the error owed)
-            fault = error_size_fault(size, len(carried), len(carried))
+            fault = error_size_fault(size, len(carried), len(carried), config.icmp_error_mtu)
             if fault is not None:
                 out.append(
                     violation(
@@ -482,7 +484,7 @@ def check(
     """Every judge of this module (the whole-log checks call it when the run's facts are known)."""
     return [
         *ipv6_errors(records, facts, deadlines, config),
-        *error_sizes(records, facts),
+        *error_sizes(records, facts, config),
         *cn_update(records, facts, deadlines, config),
         *ra_tunnel_scope(records, facts),
     ]

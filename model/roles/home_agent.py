@@ -187,7 +187,7 @@ class HomeAgent(Correspondent):
                 Intercepted(self.name, home, "drop", None, "8.2"),
                 Dropped(self.name, "local-scope-for-mobile-node", "8.2"),
             ]
-            err = dest_unreachable(self._unicast(core, home), packet, 3)
+            err = dest_unreachable(self._unicast(core, home), packet, 3, self.config)
             if err is not None:
                 out.extend(core.send(err, now))
             return out

@@ -14,6 +14,7 @@ from mip6check.model.codec.values import (
     TimeExceeded,
     Upper,
 )
+from mip6check.model.config import Config
 
 EXT_NUMBERS = (
     0,
@@ -23,6 +24,15 @@ EXT_NUMBERS = (
     60,
 )  # Next Header values that are extension headers in IPv6Packet.headers
 ICMP_ERRORS = (DestUnreachable, PacketTooBig, TimeExceeded, ParamProblem)
+# the IPv6 header (40) and ICMPv6 header (8) of an error without extension headers
+ERROR_HEADERS = 48
+
+
+def invoking_room(cfg: Config) -> int:
+    """RFC 2463 §2.4 (c) (RFC 1885 §2.4 (c) in the draft's day): how many octets of the invoking
+    packet an error carries so that it fills, and does not exceed, the minimum IPv6 MTU of the reading
+    in force (`icmp_error_mtu`: 1280 per RFC 2460 §5, or RFC 1883 §5's 576; C21)."""
+    return cfg.icmp_error_mtu - ERROR_HEADERS
 
 
 def is_error(up: Upper) -> bool:

@@ -87,6 +87,7 @@ from mip6check.model.roles.hooks import (
 from mip6check.model.roles.icmp_errors import (
     RateLimit,
     ext_offsets,
+    invoking_room,
     is_error,
     is_error_bytes,
     option_offset,
@@ -103,7 +104,7 @@ from mip6check.model.roles.routing import RhVerdict, Route, RoutingTable, rh0_st
 
 __all__ = ["IPv6Node", "NoMobility", "Interface", "mcast_lla", "MAX_TUNNEL_DEPTH", "MIN_MTU"]
 
-MIN_MTU = 1280  # IPv6 minimum MTU: an ICMP error never exceeds it (RFC 2463 §2.4 (c))
+MIN_MTU = 1280  # RFC 2460 §5's minimum MTU; the bound on an error is the config's `icmp_error_mtu`
 MAX_TUNNEL_DEPTH = 4  # nested IPv6-in-IPv6 decapsulations before the packet is dropped (TUN §4.1.1)
 _PAD = (Pad1, PadN)
 
@@ -1016,7 +1017,7 @@ class IPv6Node(NeighborDiscovery):
                 src = next((a_ for a_ in self._addr_iface if not is_link_local(a_)), src)
         if not self.icmp_limit.allow(now):
             return [Dropped(self.name, "icmp-rate-limited", "RFC2463 2.4")]
-        body = data[: MIN_MTU - 48]
+        body = data[: invoking_room(self.config)]
         return self.send(IPv6Packet(src, to, (), make(body), hop_limit=64), now)
 
 

@@ -33,11 +33,10 @@ from mip6check.model.codec.values import (
     Upper,
 )
 from mip6check.model.config import BuCLength, Config
+from mip6check.model.roles.icmp_errors import invoking_room
 
 PLACEHOLDER_AH = AH(spi=0x100, seq=0, icv=bytes(12))
 """§4.2, §5.1, §5.2: AH on every BU/BA packet. Zero ICV: node.py re-signs on output when a key exists."""
-
-ICMP_INVOKING_MAX = 1280 - 48  # RFC 2463: as much of the invoking packet as fits the minimum MTU
 
 
 def bu_fixed_length(c: bool, cfg: Config) -> int:
@@ -114,11 +113,12 @@ def unsolicited_na(src: Addr, target: Addr, lla: bytes) -> IPv6Packet:
     return IPv6Packet(src, ALL_NODES, (), na, hop_limit=255)
 
 
-def dest_unreachable(src: Addr, invoking: IPv6Packet, code: int) -> IPv6Packet | None:
-    """ICMPv6 Destination Unreachable about `invoking`, to its source (None when that is multicast)."""
+def dest_unreachable(src: Addr, invoking: IPv6Packet, code: int, cfg: Config) -> IPv6Packet | None:
+    """ICMPv6 Destination Unreachable about `invoking`, to its source (None when that is multicast),
+    carrying as much of it as fits the minimum MTU of `cfg`'s reading (RFC 2463 §2.4 (c), C21)."""
     if is_multicast(invoking.src):
         return None
-    body = encode_packet(invoking)[:ICMP_INVOKING_MAX]
+    body = encode_packet(invoking)[: invoking_room(cfg)]
     return IPv6Packet(src, invoking.src, (), DestUnreachable(code, body), hop_limit=64)
 
 

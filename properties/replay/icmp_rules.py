@@ -1,7 +1,8 @@
 """What RFC 2463 §2.4 asks of every node that originates ICMPv6 errors, which the draft's error paths
 (§7.8, §9.9, the IPV6-* rows) rest on. IPV6-NO-ERROR-ON-ERROR (§2.4 (e.1)): no error about an ICMPv6
 error. IPV6-ICMP-ERROR-SIZE (§2.4 (c)): no error exceeds the minimum IPv6 MTU, counted whole as it is
-on the wire (its own extension headers too). IPV6-ICMP-RATE (§2.4 (f)): a node limits the rate of its errors; the RFC asks for a
+on the wire (its own extension headers too); the MTU is the run's reading, `--icmp-error-mtu` (1280,
+or 576 as in RFC 1883/1885; C21). IPV6-ICMP-RATE (§2.4 (f)): a node limits the rate of its errors; the RFC asks for a
 configurable limit and fixes no number, so the limit is the switch `--icmp-error-limit` (errors in any
 second, default 100; the same bound that excuses a missing error elsewhere)."""
 
@@ -70,7 +71,9 @@ class IcmpRules(ObserverBase):
             self._saw("IPV6-ICMP-ERROR-SIZE")
             carried = getattr(up, "invoking", b"")
             # the upper bound only: whether it carries as much as fits needs the packet it is about
-            fault = error_size_fault(len(encode_packet(pkt)), len(carried), len(carried))
+            fault = error_size_fault(
+                len(encode_packet(pkt)), len(carried), len(carried), self.cfg.icmp_error_mtu
+            )
             if fault is not None:
                 self._flag(
                     "IPV6-ICMP-ERROR-SIZE",

@@ -197,24 +197,15 @@ def carries_icmp_error(data: bytes) -> bool:
     return nh == 58 and pos < len(data) and data[pos] < 128
 
 
-ICMP_ERROR_MAX = 1280
-"""RFC 2463 §2.4 (c): an ICMPv6 error carries as much of the invoking packet as fits without the
-error packet exceeding the minimum IPv6 MTU, 1280 octets (RFC 2460 §5): the number the model's
-error builders and docs/engine.md take. The era reads two ways (an ambiguity the draft inherits, not
-one of its own sentences): RFC 1885 §2.4 (c), the ICMPv6 in force when the draft was written, says
-576 octets, as RFC 1883 §5's minimum MTU was; 1280 came with later revisions of [5] (RFC 2460 §5).
-A switch choosing 576 would have to reach the model's error builders too; `error_size_fault` takes
-the bound as its `mtu`."""
-
-
-def error_size_fault(
-    error_octets: int, carried: int, invoking: int, mtu: int = ICMP_ERROR_MAX
-) -> str | None:
-    """RFC 2463 §2.4 (c) on one error packet: `error_octets` is the whole error as sent (its IPv6
-    header, its own extension headers such as an Authentication Header, the ICMPv6 header and the
-    carried octets), `carried` how much of the invoking packet it carries, `invoking` that packet's
-    length. None when it fits the rule; else what is wrong: longer than `mtu`, or cut short although
-    another octet would have fit."""
+def error_size_fault(error_octets: int, carried: int, invoking: int, mtu: int) -> str | None:
+    """RFC 2463 §2.4 (c) on one error packet: an ICMPv6 error carries as much of the invoking packet
+    as fits without the error exceeding the minimum IPv6 MTU. `error_octets` is the whole error as
+    sent (its IPv6 header, its own extension headers such as an Authentication Header, the ICMPv6
+    header and the carried octets), `carried` how much of the invoking packet it carries, `invoking`
+    that packet's length, `mtu` the run's reading of the minimum MTU (`Config.icmp_error_mtu`, C21:
+    1280 per RFC 2460 §5, or 576 per RFC 1883 §5 and RFC 1885 §2.4 (c), the IPv6 and ICMPv6 the draft
+    cites in §6). None when it fits the rule; else what is wrong: longer than `mtu`, or cut short
+    although another octet would have fit."""
     if error_octets > mtu:
         return f"the error is {error_octets} octets, above the minimum IPv6 MTU ({mtu})"
     if carried < invoking and error_octets < mtu:
