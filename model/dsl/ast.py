@@ -459,6 +459,7 @@ class MsgEvent:
     count: int | None = (
         None  # at least this many matching messages (under `never`: fewer than this)
     )
+    octets: int | None = None  # sent/received: the packet carrying it is this long as sent
     pos: Pos = _pos()
 
 

@@ -720,6 +720,8 @@ def _count_msgs(b: _Builder, c: A.MsgEvent, recs: Sequence[LogRecord]) -> int:
                 continue  # passing through
             if peers is not None and not (_sources(pkt) & peers):
                 continue
+        if c.octets is not None and len(encode_packet(pkt)) != c.octets:
+            continue  # `octets N`: the whole packet as it went on the wire
         if any(m is c.msg and _fields_match(c, f) for m, f in _messages(pkt)):
             key = r.frame if r.frame is not None else -r.seq - 1
             if key not in seen:

@@ -150,7 +150,7 @@ def _option(name: str) -> Callable[..., _Opt]:
 
 _OPTIONS = (
     "delay loss dup reorder silent id_length capacity legacy next_hop count every flow coa length key "
-    "no_auth no_hao refresh seq lifetime_is status code home via"
+    "no_auth no_hao refresh seq lifetime_is status code home via octets"
 ).split()
 
 
@@ -482,6 +482,7 @@ class _ToAst(Transformer[Token, A.Scenario]):
             home=o.get("home"),
             coa=o.get("coa"),
             count=o.get("count"),
+            octets=o.get("octets"),
             pos=_pos(meta),
         )
 

@@ -196,6 +196,7 @@ def print_condition(c: A.Condition) -> str:
         _opt(parts, "code", c.code)
         _addr_opt(parts, "home", c.home)
         _addr_opt(parts, "coa", c.coa)
+        _opt(parts, "octets", c.octets)
         _opt(parts, "count", c.count)
         return " ".join(parts)
     if isinstance(c, A.Noted):

@@ -149,8 +149,26 @@ SET_576 = "set icmp-error-mtu 576\n"
 
 
 def _rfc_2460(text: str) -> str:
-    """Scenario 35 under the default reading: its `set icmp-error-mtu 576` line removed."""
+    """Scenario 35 under the default reading: its `set icmp-error-mtu 576` line removed, and its
+    expectations on the errors' sizes turned to the RFC 2460 ones (1280 octets about the long packets;
+    the two short ones are carried whole, 616 and 617)."""
     assert SET_576 in text
+    sizes = {
+        "expect by 11s: HA sent unreachable to X code 3 octets 576": (
+            "expect by 11s: HA sent unreachable to X code 3 octets 1280"
+        ),
+        "expect by 11s: CN sent param-problem to Y code 1 octets 576 count 3": (
+            "expect by 11s: CN sent param-problem to Y code 1 octets 1280\n"
+            "expect by 11s: CN sent param-problem to Y code 1 octets 616\n"
+            "expect by 11s: CN sent param-problem to Y code 1 octets 617"
+        ),
+        "expect never: CN sent param-problem octets 1280": (
+            "expect never: CN sent param-problem octets 576"
+        ),
+    }
+    for old, new in sizes.items():
+        assert old in text, old
+        text = text.replace(old, new)
     return text.replace(SET_576, "")
 
 
@@ -376,3 +394,16 @@ def test_replay_judges_the_size_by_the_reading() -> None:
     assert len(sizes) == 2, got
     assert "577 octets, above the minimum IPv6 MTU (576)" in sizes[0] and "1280 octets" in sizes[1]
     assert not [m for pid, m in _replayed(big) if pid == "IPV6-ICMP-ERROR-SIZE"]
+
+
+def test_the_octets_filter_parses_and_prints() -> None:
+    """`octets N` on a sent/received expectation: parsed into the AST, printed back as written."""
+    from mip6check.model.dsl import ast as A
+    from mip6check.model.dsl.printer import print_expectation
+
+    text = "link L prefix 2001:db8:3::/64\ncorrespondent CN on L\nrun until 1s\n"
+    line = "expect never: CN sent param-problem code 1 octets 577 count 2"
+    sc = parse_scenario(text + line + "\n", "octets.scenario")
+    e = next(e for e in sc.expectations if isinstance(e, A.Expect))
+    assert isinstance(e.condition, A.MsgEvent) and e.condition.octets == 577
+    assert print_expectation(e) == line

@@ -29,6 +29,7 @@ from mip6check.model.codec.values import (
     MalformedOption,
     NoNextHeader,
     ParamProblem,
+    Raw,
     Routing0,
 )
 from mip6check.model.config import DEFAULT, Config
@@ -203,6 +204,19 @@ def _raw_unreachable() -> str:
         _ip("2001:db8:3::2"), _ip("2001:db8:3::3"), (), DestUnreachable(3, encode_packet(inner))
     )
     return encode_packet(err).hex()
+
+
+def _long_unknown_next_header() -> IPv6Packet:
+    """1300 octets from X to CN with Next Header 253: CN's Parameter Problem carries what fits."""
+    return IPv6Packet(_ip("2001:db8:3::4"), _ip("2001:db8:3::3"), (), Raw(253, bytes(1260)))
+
+
+def cap_icmp_error_mtu(c: object) -> None:
+    """CN's Parameter Problem about a 1300-octet packet cut to the RFC 2460 bound: 1280 octets, above
+    the 576 of RFC 1883/1885 (C21)."""
+    bad = encode_packet(_long_unknown_next_header())
+    err = IPv6Packet(_ip("2001:db8:3::3"), _ip("2001:db8:3::4"), (), ParamProblem(1, 6, bad[:1232]))
+    c.at(1_000, err)  # type: ignore[attr-defined]
 
 
 def _raw_rh_hop_limit_1() -> str:
@@ -414,6 +428,15 @@ CASES: dict[str, Flip] = {
         _unknown_next_headers(150)
         + "run until 4s\nexpect by 3s: CN sent param-problem count 101\n",
         False,
+    ),
+    "icmp_error_mtu": Flip(
+        "576",
+        cap_icmp_error_mtu,
+        "IPV6-ICMP-ERROR-SIZE",
+        False,
+        f'at 2s: inject on core raw "{encode_packet(_long_unknown_next_header()).hex()}"\n'
+        "run until 4s\nexpect by 3s: CN sent param-problem to X code 1 octets 1280\n",
+        True,
     ),
     "auth": Flip(
         "verify",
