@@ -21,13 +21,17 @@ from mip6check.model.dsl.ast import (
     TimeValue,
     WordValue,
 )
+from mip6check.model.switches import SWITCHES as READINGS
 
 _TIME_SUFFIXES = ("timeout", "_rate", "threshold", "interval")
 
 
 def _kinds() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """switch name -> (kind, allowed words); kind is one of bool, int, time, addr, word."""
+    """switch name -> (kind, allowed words); kind is one of bool, int, time, addr, word. An int
+    reading with a fixed set of values (`ba-min-length` 11/12, `icmp-error-mtu` 1280/576) lists them
+    as its words: no other number is a reading of the draft."""
     hints = typing.get_type_hints(Config)
+    fixed = {s.field: s.choices for s in READINGS if all(c.isdigit() for c in s.choices)}
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
     for f in fields(Config):
         t = hints[f.name]
@@ -39,7 +43,8 @@ def _kinds() -> dict[str, tuple[str, tuple[str, ...]]]:
         elif isinstance(t, type) and issubclass(t, Enum):
             out[name] = ("word", tuple(str(m.value) for m in t))
         elif t is int:
-            out[name] = ("time" if f.name.endswith(_TIME_SUFFIXES) else "int", ())
+            kind = "time" if f.name.endswith(_TIME_SUFFIXES) else "int"
+            out[name] = (kind, fixed.get(f.name, ()) if kind == "int" else ())
         else:
             out[name] = ("addr", ())
     return out
@@ -54,7 +59,7 @@ def describe(name: str) -> str:
     kind, words = SWITCHES[name]
     return {
         "bool": "on or off",
-        "int": "a whole number",
+        "int": "one of " + ", ".join(words) if words else "a whole number",
         "time": "a time with a unit, such as 2s or 500ms",
         "addr": "an IPv6 address",
         "word": "one of " + ", ".join(words),
@@ -67,7 +72,11 @@ def value_fits(name: str, value: SwitchValue) -> bool:
     if kind == "bool":
         return isinstance(value, OnOff)
     if kind == "int":
-        return isinstance(value, IntValue) and value.value >= 0
+        return (
+            isinstance(value, IntValue)
+            and value.value >= 0
+            and (not words or str(value.value) in words)
+        )
     if kind == "time":
         return isinstance(value, TimeValue)
     if kind == "addr":

@@ -407,3 +407,18 @@ def test_the_octets_filter_parses_and_prints() -> None:
     e = next(e for e in sc.expectations if isinstance(e, A.Expect))
     assert isinstance(e.condition, A.MsgEvent) and e.condition.octets == 577
     assert print_expectation(e) == line
+
+
+@pytest.mark.parametrize(("value", "mtu"), [("576", 576), ("1280", 1280), ("1000", None)])
+def test_the_scenario_switch(value: str, mtu: int | None) -> None:
+    """`set icmp-error-mtu N` takes the two readings and no other number."""
+    from mip6check.model.dsl import ScenarioError
+    from mip6check.model.dsl.switches import config_of
+
+    text = f"link L prefix 2001:db8:3::/64\ncorrespondent CN on L\nset icmp-error-mtu {value}\n"
+    if mtu is None:
+        with pytest.raises(ScenarioError, match="takes one of 1280, 576"):
+            parse_scenario(text + "run until 1s\n", "mtu.scenario")
+        return
+    sc = parse_scenario(text + "run until 1s\n", "mtu.scenario")
+    assert config_of(sc).icmp_error_mtu == mtu
