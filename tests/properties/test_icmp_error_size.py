@@ -422,3 +422,19 @@ def test_the_scenario_switch(value: str, mtu: int | None) -> None:
         return
     sc = parse_scenario(text + "run until 1s\n", "mtu.scenario")
     assert config_of(sc).icmp_error_mtu == mtu
+
+
+def test_the_command_line_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`simulate --pcap` of scenario 33 (RFC 2460: a 1280-octet error), then `replay` of its capture:
+    clean by default, IPV6-ICMP-ERROR-SIZE violated (exit 1) under `--icmp-error-mtu 576`."""
+    from mip6check.cli.main import main
+
+    src = next(d / LONG for d in DEFAULT_DIRS if (d / LONG).exists())
+    pcap = tmp_path / "33.pcapng"
+    assert main(["simulate", str(src), "--pcap", str(pcap)]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(pcap)]) == 0
+    assert "IPV6-ICMP-ERROR-SIZE" not in capsys.readouterr().out
+    assert main(["replay", str(pcap), "--icmp-error-mtu", "576"]) == 1
+    out = capsys.readouterr().out
+    assert "IPV6-ICMP-ERROR-SIZE" in out and "1280 octets, above the minimum IPv6 MTU (576)" in out
