@@ -113,7 +113,8 @@ def topology_of(network: Network, scenario: A.Scenario) -> Topology:
         mine = [a for a in node.addresses() if not is_link_local(a) and not is_multicast(a)]
         if isinstance(role, Correspondent):
             capacities.add(role.cache.capacity)
-            node_caps.extend((a, role.cache.capacity) for a in mine)
+            if not isinstance(role, MobileNode):  # its addresses change as it moves
+                node_caps.extend((a, role.cache.capacity) for a in mine)
         if isinstance(role, HomeAgent) and not isinstance(role, PreviousRouter):
             # on-link for §8.2: its links' prefixes, as declared and after any renumbering
             decl = scenario.node(name)

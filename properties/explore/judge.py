@@ -302,9 +302,14 @@ def observer_for(head: A.Scenario, world: Runner) -> Observer:
 
 
 def replay_options(head: A.Scenario, world: Runner) -> ReplayOptions:
-    """What `mip6check replay` is told about a scenario's capture: its switches and its cast, stated
-    exactly as `simulate` states it (each home agent with its prefixes and ID Length, mobile nodes,
-    correspondents that are no home agent, the Binding Cache capacity)."""
+    """What `mip6check replay` is told about a scenario's capture: its switches, its cast and its
+    keys, stated exactly as `simulate` states them (each home agent with its prefixes and ID Length,
+    mobile nodes, correspondents that are no home agent, the Binding Cache sizes, the `key` lines)."""
+    from mip6check.properties.run_keys import scenario_sas
     from mip6check.properties.scenarios import topology_of
 
-    return ReplayOptions(config=world.net.config, topology=topology_of(world.net, head))
+    return ReplayOptions(
+        config=world.net.config,
+        topology=topology_of(world.net, head),
+        sa_keys=scenario_sas(head, world.net),  # `key` lines, as `--sa` does: ICVs verified
+    )

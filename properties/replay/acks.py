@@ -102,7 +102,6 @@ class Acknowledgements(CacheRoom):
         "HA-IDLEN-136",
         "HA-DHAAD-135",
         "HA-DEREG",
-        "BC-CREATE",
     )
     """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from mip6check.model.addr import Addr, Prefix, fmt, home_agents_anycast, is_link_local, is_multicast
 from mip6check.model.codec.values import IPv6Packet
+from mip6check.model.config import AuthMode
 from mip6check.properties.catalog import CATALOG
 from mip6check.properties.replay.options import ReplayOptions
 from mip6check.properties.replay.sa import KeyRing
@@ -55,7 +56,8 @@ class ObserverBase:
         self.o = opts
         self.cfg = opts.config
         self.tol = opts.clock_tolerance
-        self.keys = keys or KeyRing(())
+        # the options' keys when none are given: under `auth verify` AH ICVs are checked with them
+        self.keys = keys or KeyRing(opts.sa_keys, icv=opts.config.auth is AuthMode.VERIFY)
         self.violations: list[Violation] = []
         self.inputs: dict[str, int] = {}  # row -> how often its judge met its premise
         self._flagged: set[tuple[str, int, str]] = set()

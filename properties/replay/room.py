@@ -3,6 +3,8 @@ hold, and when it surely holds as many home registrations as its size (nothing e
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from mip6check.model.addr import Addr
 from mip6check.properties.replay.base import ObserverBase
 from mip6check.properties.replay.state import Flow, SeenBU
@@ -14,6 +16,9 @@ from mip6check.properties.spec.wire import infinite
 class CacheRoom(ObserverBase):
     """BC-CREATE's room (131 with room) and BC-HOMEREG-FULL-131's fullness, from the cache sizes the
     topology states and the bindings the capture shows granted."""
+
+    JUDGES: ClassVar[tuple[str, ...]] = ("BC-CREATE",)
+    """The catalog rows this family's judges flag (checked.py declares their union to the spec)."""
 
     def _refused_with_room(self, fl: Flow, bu: SeenBU, r: Addr) -> None:
         """BC-CREATE (§7.3, §7.7): a valid Binding Update without H SHOULD create the entry; Status 131

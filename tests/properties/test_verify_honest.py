@@ -71,7 +71,10 @@ def test_crash_fails_hypothesis_with_traceback_and_shrunk_steps() -> None:
     assert mine and {r.status for r in mine} == {Status.ERROR}  # never passed, never unknown
     ce = mine[0].counterexample
     assert "TypeError" in ce["traceback"] and "out ^ form_coa" in ce["traceback"]
-    assert "move MN" in ce["scenario_text"] and ce["steps"] <= 3  # shrunk to the move that raises
+    # shrunk to the move that raises and the run up to it (a plan may reach it in small time steps)
+    actions = [ln for ln in ce["scenario_text"].splitlines() if ln.startswith("at ")]
+    assert len(actions) == 1 and "move MN" in actions[0], ce["scenario_text"]
+    assert ce["steps"] <= 6
 
 
 def test_crash_fails_the_scenario_corpus(tmp_path: Path) -> None:
