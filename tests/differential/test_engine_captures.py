@@ -23,7 +23,10 @@ OPERATOR_ACTIONS = {
     "26-two-home-links-renumbering": "renumber: an operator's action at the home agent, not a packet",
 }
 """Scenarios whose home agent acts on a command no capture shows; its other roles are still run."""
-SILENT = {("19-mn-sends-with-hao", "correspondent"): "2001:db8:3::3"}
+SILENT = {
+    ("19-mn-sends-with-hao", "correspondent"): "2001:db8:3::3",
+    ("35-icmp-error-mtu-576", "correspondent"): "2001:db8:3::4",  # answers only with ICMPv6 errors
+}
 """A declared node that sends no Mobile IPv6 packet (it only receives data): replay's cast does not
 name it, `--model ADDRESS` reaches it, and its Neighbor Discovery packets are compared, agreeing."""
 
