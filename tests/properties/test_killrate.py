@@ -134,12 +134,13 @@ def test_the_hypothesis_engine_alone_kills_nine_in_ten_runtime_mutants() -> None
     """The `ci` search `verify` runs (derandomised, aimed at each runtime mutant's rows) kills at least
     90% of the runtime mutants not equivalent at run time with a property named, none by a crash
     (docs/explore.md, kill table: 37 of 38 at 9f642e1)."""
-    from mip6check.properties.explore.killrate import EQUIVALENT, kill_rate
+    from mip6check.properties.explore.killrate import EQUIVALENT, runtime_mutants, try_mutant
 
-    kills, _ = kill_rate("ci")
-    other = [k for k in kills if k.mutant not in EQUIVALENT]
+    # the equivalent ones are searched in vain to the end of the budget: shown apart, by their
+    # byte-identical captures (test_explore_equivalent.py)
+    other = [try_mutant(m, "ci") for m in runtime_mutants() if m.name not in EQUIVALENT]
     killed = [k for k in other if k.killed]
     assert len(other) >= 38 and len(killed) / len(other) >= 0.9, [
         (k.mutant, k.outcome) for k in other if not k.killed
     ]
-    assert not any(k.crashed for k in kills)
+    assert not any(k.crashed for k in other)
