@@ -29,6 +29,7 @@ prefix or off every link) is used by each plan, so that what the judges see of i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -73,9 +74,7 @@ AIMS: dict[str, frozenset[str]] = {
 
 KINDS: tuple[str, ...] = tuple(AIMS)
 
-_FEEDERS: dict[str, int] = {
-    p: sum(p in a for a in AIMS.values()) for a0 in AIMS.values() for p in a0
-}
+_FEEDERS: Counter[str] = Counter(p for a in AIMS.values() for p in a)
 """How many kinds feed each property."""
 
 AIMED_WEIGHT = 48
